@@ -1,1 +1,80 @@
-fn main() {}
+//! The `letsema` command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use letsema_server::{ListenAddr, ServeConfig, Server, serve::shutdown_signal};
+use tracing_subscriber::EnvFilter;
+
+/// Letsema: offline-first surveys for diaspora mapping.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the web app and the API.
+    Serve {
+        /// The address to listen on, IP:PORT (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
+        listen: String,
+        /// The folder for the embedded database; created on first start.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// The folder holding the built web app.
+        #[arg(long, default_value = "./web/dist", value_name = "DIR")]
+        web_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,rusqlite_migration=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            // One line a person can act on, not a backtrace.
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve {
+            listen,
+            data_dir,
+            web_dir,
+        } => {
+            let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
+            let config = ServeConfig {
+                listen,
+                data_dir,
+                web_dir,
+            };
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            runtime.block_on(async {
+                let server = Server::bind(config).await.map_err(|e| e.to_string())?;
+                let url = format!("http://{}/", server.local_addr());
+                tracing::info!(database = %server.database_path().display(), "database ready");
+                // The address goes to standard output so that scripts and tests can read it.
+                println!("Letsema is serving {url} (Ctrl+C stops it)");
+                server.run(shutdown_signal()).await;
+                tracing::info!("stopped");
+                Ok(())
+            })
+        }
+    }
+}

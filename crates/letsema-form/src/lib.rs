@@ -13,27 +13,29 @@
 //! assert_eq!(age_in_years(born, today), Some(35));
 //! ```
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The version of the form engine, reported by the server and shown by the web app so that a
 /// mismatch between the two is visible.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What this build of the form engine is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EngineInfo {
     /// The crate version, the same on every target.
-    pub version: &'static str,
+    pub version: Cow<'static, str>,
     /// The architecture the engine was compiled for (`wasm32`, `x86_64`, ...).
-    pub arch: &'static str,
+    pub arch: Cow<'static, str>,
 }
 
 /// Describes this build of the form engine.
 pub fn engine_info() -> EngineInfo {
     EngineInfo {
-        version: ENGINE_VERSION,
-        arch: std::env::consts::ARCH,
+        version: Cow::Borrowed(ENGINE_VERSION),
+        arch: Cow::Borrowed(std::env::consts::ARCH),
     }
 }
 
@@ -57,7 +59,11 @@ mod tests {
 
     #[track_caller]
     fn check(born: &str, on: &str, expected: Option<u32>) {
-        assert_eq!(age_in_years(date(born), date(on)), expected, "born {born}, on {on}");
+        assert_eq!(
+            age_in_years(date(born), date(on)),
+            expected,
+            "born {born}, on {on}"
+        );
     }
 
     #[test]

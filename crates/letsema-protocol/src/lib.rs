@@ -1,0 +1,114 @@
+//! Letsema's wire types: the one place that says what the server and its clients exchange.
+//!
+//! The server builds these values and serialises them; the web app and the tests
+//! deserialise the same types, so a change of shape is a compile error on both sides rather
+//! than a surprise in the field. Nothing here does I/O.
+//!
+//! ```
+//! use letsema_protocol::ApiErrorBody;
+//!
+//! let body: ApiErrorBody =
+//!     serde_json::from_str(r#"{"error":{"code":"not_found","message":"Nothing is here."}}"#)
+//!         .unwrap();
+//! assert_eq!(body.error.code, "not_found");
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+pub use letsema_form::EngineInfo;
+
+/// The body of every error the API answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub error: ApiErrorDetail,
+}
+
+/// A stable machine-readable code and a message for people, saying what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+/// The body of `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Whether the server can serve requests.
+    pub status: HealthStatus,
+    /// The server's version.
+    pub version: String,
+    /// The form engine the server judges submissions with.
+    pub form_engine: EngineInfo,
+    /// The embedded database.
+    pub database: DatabaseHealth,
+}
+
+/// The server's overall state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Everything answers.
+    Ok,
+    /// The server runs but its database does not answer.
+    Degraded,
+}
+
+/// The database's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseState {
+    Ok,
+    Unavailable,
+}
+
+/// What the health check says about the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseHealth {
+    pub state: DatabaseState,
+    /// The schema version (the number of migrations applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
+    /// When this database was first created (UTC, RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// The SQLite journal mode; `wal` in normal operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journal_mode: Option<String>,
+    /// Why the database is unavailable. Never contains personal data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl DatabaseHealth {
+    /// A database that failed its check, with the reason.
+    pub fn unavailable(error: impl Into<String>) -> Self {
+        DatabaseHealth {
+            state: DatabaseState::Unavailable,
+            schema_version: None,
+            created_at: None,
+            journal_mode: None,
+            error: Some(error.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_round_trips_through_json_in_snake_case() {
+        let health = Health {
+            status: HealthStatus::Degraded,
+            version: "1.2.3".into(),
+            form_engine: letsema_form::engine_info(),
+            database: DatabaseHealth::unavailable("disk full"),
+        };
+        let json = serde_json::to_value(&health).expect("serialises");
+        assert_eq!(json["status"], "degraded");
+        assert_eq!(json["database"]["state"], "unavailable");
+        assert!(json["database"].get("schema_version").is_none());
+        let back: Health = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, health);
+    }
+}

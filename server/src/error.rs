@@ -1,0 +1,75 @@
+//! The one error type of the HTTP API, with stable machine-readable codes.
+//!
+//! Every failure a client sees is JSON of the form `{"error": {"code": "...", "message":
+//! "..."}}`: the code is for programs and never changes meaning, the message is for people
+//! and says what to do.
+
+use std::convert::Infallible;
+
+use letsema_protocol::{ApiErrorBody, ApiErrorDetail};
+use warp::http::StatusCode;
+use warp::{Rejection, Reply};
+
+/// An error answered to an API client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The reply sent to the client.
+    pub fn into_response(self) -> warp::reply::Response {
+        let body = ApiErrorBody {
+            error: ApiErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
+        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+    }
+}
+
+impl warp::reject::Reject for ApiError {}
+
+/// Turns every rejection into a JSON error; this is the single place where that happens.
+pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
+    let error = if let Some(api) = rejection.find::<ApiError>() {
+        api.clone()
+    } else if rejection.is_not_found() {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Nothing is here. Check the address; the API's routes start with /api/.",
+        )
+    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This address does not accept that HTTP method.",
+        )
+    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large. Send less data per request.",
+        )
+    } else {
+        tracing::warn!(?rejection, "unhandled rejection");
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The request could not be understood. Check its method, headers and body.",
+        )
+    };
+    Ok(error.into_response())
+}

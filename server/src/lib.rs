@@ -1,0 +1,13 @@
+//! The Letsema server: it stores submissions durably, serves the web app and the API.
+//!
+//! `main.rs` only parses the command line; everything it runs lives here so that tests can
+//! build the same routes in memory (`warp::test`) or start the real server on a free port.
+
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod serve;
+pub mod store;
+
+pub use config::{ListenAddr, ServeConfig};
+pub use serve::{ServeError, Server};

@@ -1,0 +1,60 @@
+//! The HTTP routes, one module per area, assembled here with the headers every response
+//! carries and the single error handler.
+
+mod health;
+mod web;
+
+use std::path::PathBuf;
+
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::header::{HeaderMap, HeaderName, HeaderValue};
+use warp::reply::{Reply, Response};
+
+use crate::error::recover;
+use crate::store::Store;
+
+/// What every handler may use.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub web_dir: PathBuf,
+}
+
+/// The content security policy: scripts only from this origin, plus the WebAssembly
+/// compilation the app needs, and nothing looser.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
+     'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+     worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
+/// Every route of the server.
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let api = warp::path("api").and(health::routes(state.clone()));
+    api.or(web::routes(state.web_dir.clone()))
+        .unify()
+        .recover(recover)
+        .unify()
+        .with(warp::reply::with::headers(security_headers()))
+        .map(Reply::into_response)
+        .boxed()
+}
+
+fn security_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let mut add = |name: &'static str, value: &'static str| {
+        headers.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    };
+    add("content-security-policy", CONTENT_SECURITY_POLICY);
+    add("x-content-type-options", "nosniff");
+    add("referrer-policy", "no-referrer");
+    add("cross-origin-opener-policy", "same-origin");
+    add(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=(self)",
+    );
+    headers
+}

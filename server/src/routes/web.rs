@@ -1,0 +1,216 @@
+//! The built web app, served from `--web-dir`.
+//!
+//! Files are served with validators (`ETag`) and `Cache-Control: no-cache`, so a browser
+//! always checks for a new version but downloads nothing when it has the current one. When
+//! the build left a brotli (`.br`) or gzip (`.gz`) copy beside a file, and the browser
+//! accepts that encoding, the compressed copy is sent: bytes are money on prepaid data.
+//! Any path without a file extension that names no file gets `index.html`, so the app's
+//! own addresses (an enrolment link, say) load the app.
+
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::http::header::{
+    CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue, VARY,
+};
+use warp::reply::Response;
+
+use crate::error::ApiError;
+
+pub fn routes(web_dir: PathBuf) -> BoxedFilter<(Response,)> {
+    warp::get()
+        .and(warp::path::tail())
+        .and(warp::header::optional::<String>("accept-encoding"))
+        .and(warp::header::optional::<String>("if-none-match"))
+        .and_then(move |tail: warp::path::Tail, accept, if_none_match| {
+            let web_dir = web_dir.clone();
+            async move {
+                serve_file(&web_dir, tail.as_str(), accept, if_none_match)
+                    .await
+                    .map_err(warp::reject::custom)
+            }
+        })
+        .boxed()
+}
+
+async fn serve_file(
+    web_dir: &Path,
+    path: &str,
+    accept_encoding: Option<String>,
+    if_none_match: Option<String>,
+) -> Result<Response, ApiError> {
+    // The API's addresses are never the app, even when no API route matched them.
+    if path == "api" || path.starts_with("api/") {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No API route has this address. Check the method and the path.",
+        ));
+    }
+    let relative = if path.is_empty() { "index.html" } else { path };
+    if !is_safe_relative_path(relative) {
+        return Err(not_found());
+    }
+    let mut relative = relative.to_owned();
+    let mut file = web_dir.join(&relative);
+    if !is_file(&file).await {
+        let last = relative.rsplit('/').next().unwrap_or_default();
+        if last.contains('.') {
+            return Err(not_found());
+        }
+        relative = "index.html".to_owned();
+        file = web_dir.join(&relative);
+        if !is_file(&file).await {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "web_app_missing",
+                "The web app has not been built. Build it with `./dev run`, or point \
+                 --web-dir at a built copy.",
+            ));
+        }
+    }
+
+    let accept = accept_encoding.as_deref().unwrap_or_default();
+    let mut chosen = (file.clone(), None);
+    for (encoding, suffix) in [("br", "br"), ("gzip", "gz")] {
+        let compressed = PathBuf::from(format!("{}.{suffix}", file.display()));
+        if accepts(accept, encoding) && is_file(&compressed).await {
+            chosen = (compressed, Some(encoding));
+            break;
+        }
+    }
+    let (path_to_send, encoding) = chosen;
+
+    let metadata = tokio::fs::metadata(&path_to_send)
+        .await
+        .map_err(|_| not_found())?;
+    let modified = metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let etag = format!(
+        "\"{:x}-{modified:x}{}\"",
+        metadata.len(),
+        encoding.map(|e| format!("-{e}")).unwrap_or_default()
+    );
+    let content_type = mime_guess::from_path(&relative)
+        .first_or_octet_stream()
+        .to_string();
+
+    let matches = if_none_match
+        .as_deref()
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let mut response = if matches {
+        let mut response = Response::new(Vec::new().into());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
+    } else {
+        let bytes = tokio::fs::read(&path_to_send)
+            .await
+            .map_err(|_| not_found())?;
+        let length = bytes.len();
+        let mut response = Response::new(bytes.into());
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_LENGTH, HeaderValue::from(length));
+        if let Ok(value) = HeaderValue::from_str(&content_type) {
+            headers.insert(CONTENT_TYPE, value);
+        }
+        if let Some(encoding) = encoding {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static(encoding));
+        }
+        response
+    };
+    let headers = response.headers_mut();
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        headers.insert(ETAG, value);
+    }
+    Ok(response)
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "No such file in the web app. Check the address.",
+    )
+}
+
+async fn is_file(path: &Path) -> bool {
+    tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file())
+}
+
+/// Only plain names: letters, digits, `-`, `_`, `.` and `/`, no empty, hidden, `.` or `..`
+/// segment. The app's files need nothing more, and this rules out every way out of the
+/// folder without having to decode and normalise the path.
+fn is_safe_relative_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
+
+/// Whether an `Accept-Encoding` header accepts `encoding` (present and not `q=0`).
+fn accepts(header: &str, encoding: &str) -> bool {
+    header.split(',').any(|item| {
+        let mut parts = item.split(';').map(str::trim);
+        let name_matches = parts
+            .next()
+            .is_some_and(|name| name.eq_ignore_ascii_case(encoding));
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        name_matches && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_are_served() {
+        for good in [
+            "index.html",
+            "pkg/letsema_web_bg.wasm",
+            "sw.js",
+            "a/b-c_d.e",
+        ] {
+            assert!(is_safe_relative_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "..",
+            "../etc/passwd",
+            "a/../b",
+            ".git/config",
+            "a//b",
+            "%2e%2e/x",
+            "a\\b",
+            "/etc/passwd",
+            "a/",
+        ] {
+            assert!(!is_safe_relative_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn accept_encoding_is_read_with_quality_values() {
+        assert!(accepts("gzip, deflate, br, zstd", "br"));
+        assert!(accepts("BR;q=0.5", "br"));
+        assert!(!accepts("gzip, br;q=0", "br"));
+        assert!(!accepts("gzip", "br"));
+        assert!(!accepts("", "gzip"));
+    }
+}

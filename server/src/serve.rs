@@ -1,0 +1,112 @@
+//! `letsema serve`: open the database, bind the port, serve until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::routes::{AppState, routes};
+use crate::store::{Store, StoreError};
+
+/// Why the server could not start. Each message is one line that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error(
+        "cannot listen on {addr}: {source}. Is another server using this port? Stop it, or \
+         choose another address with --listen (port 0 picks a free port)"
+    )]
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A server whose database is open and whose port is bound, ready to run.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: AppState,
+    local_addr: SocketAddr,
+}
+
+impl Server {
+    /// Opens the database and binds the listening socket. Fails, without starting anything,
+    /// when either cannot be had.
+    pub async fn bind(config: ServeConfig) -> Result<Self, ServeError> {
+        // The port first: it is the cheaper check, and a busy port must not cost a
+        // migration.
+        let addr = config.listen.0;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Listen { addr, source })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| ServeError::Listen { addr, source })?;
+        let store = Store::open(&config.data_dir)?;
+        if !config.web_dir.join("index.html").is_file() {
+            tracing::warn!(
+                web_dir = %config.web_dir.display(),
+                "the web app is not built there: only the API will answer (build it with ./dev run)"
+            );
+        }
+        Ok(Server {
+            listener,
+            state: AppState {
+                store,
+                web_dir: config.web_dir,
+            },
+            local_addr,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The database file in use.
+    pub fn database_path(&self) -> PathBuf {
+        self.state.store.path().to_owned()
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        warp::serve(routes(self.state))
+            .incoming(self.listener)
+            .graceful(shutdown)
+            .run()
+            .await;
+    }
+}
+
+/// Completes on SIGINT (Ctrl+C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl+C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("received Ctrl+C, stopping"),
+        () = terminate => tracing::info!("received SIGTERM, stopping"),
+    }
+}

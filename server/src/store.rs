@@ -1,0 +1,200 @@
+//! The embedded database: one SQLite file in the data directory, in WAL mode, with its
+//! schema migrated at start-up.
+//!
+//! SQLite calls block, so every call runs on tokio's blocking pool; the connection sits
+//! behind a mutex because SQLite serialises writers anyway.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use letsema_protocol::{DatabaseHealth, DatabaseState};
+use rusqlite::{Connection, OptionalExtension};
+use rusqlite_migration::{M, Migrations};
+
+/// The name of the database file inside the data directory.
+pub const DATABASE_FILE: &str = "letsema.sqlite3";
+
+/// Schema migrations, oldest first. Never edit one that has shipped: add a new one.
+const MIGRATIONS: &[M<'static>] = &[M::up(
+    "CREATE TABLE instance (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        created_at TEXT NOT NULL
+    ) STRICT;
+    INSERT INTO instance (id, created_at) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));",
+)];
+
+/// Why the database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}. Choose another with --data-dir")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The data directory exists but files cannot be written in it.
+    #[error(
+        "the data directory {path} is not writable: {source}. Fix its permissions or choose \
+         another with --data-dir"
+    )]
+    NotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// SQLite refused to open or set up the database file.
+    #[error(
+        "cannot open the database {path}: {source}. Check that the file is a Letsema database \
+         and that the disk is not full"
+    )]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date.
+    #[error(
+        "cannot update the database schema in {path}: {source}. Restore a backup or use a \
+         newer letsema"
+    )]
+    Migrate {
+        path: PathBuf,
+        source: rusqlite_migration::Error,
+    },
+}
+
+/// A handle to the embedded database, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (and on first start creates) the database in `data_dir`, and migrates its
+    /// schema to the latest version.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        probe_writable(data_dir)?;
+        let path = data_dir.join(DATABASE_FILE);
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "wal")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "full")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "on")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migrate {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Checks that the database answers, and reports its state.
+    pub async fn health(&self) -> DatabaseHealth {
+        let store = self.clone();
+        let result = tokio::task::spawn_blocking(move || store.health_blocking()).await;
+        match result {
+            Ok(Ok(health)) => health,
+            Ok(Err(err)) => DatabaseHealth::unavailable(err.to_string()),
+            Err(join) => DatabaseHealth::unavailable(format!("health check failed: {join}")),
+        }
+    }
+
+    fn health_blocking(&self) -> Result<DatabaseHealth, rusqlite::Error> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| rusqlite::Error::InvalidQuery)?;
+        let schema_version: u32 =
+            conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let journal_mode: String =
+            conn.pragma_query_value(None, "journal_mode", |row| row.get(0))?;
+        let created_at: Option<String> = conn
+            .query_row("SELECT created_at FROM instance WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        Ok(DatabaseHealth {
+            state: DatabaseState::Ok,
+            schema_version: Some(schema_version),
+            created_at,
+            journal_mode: Some(journal_mode),
+            error: None,
+        })
+    }
+}
+
+/// Creates and removes a file, so that a read-only folder is refused at start-up with a
+/// clear message rather than at the first write.
+fn probe_writable(dir: &Path) -> Result<(), StoreError> {
+    let probe = dir.join(".letsema-write-probe");
+    let not_writable = |source| StoreError::NotWritable {
+        path: dir.to_owned(),
+        source,
+    };
+    std::fs::write(&probe, b"probe").map_err(not_writable)?;
+    std::fs::remove_file(&probe).map_err(not_writable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_data_dir_gets_a_migrated_database_in_wal_mode() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("nested/data")).expect("opens");
+        let health = store.health().await;
+        assert_eq!(health.state, DatabaseState::Ok);
+        assert_eq!(
+            health.schema_version.map(|v| v as usize),
+            Some(MIGRATIONS.len())
+        );
+        assert_eq!(health.journal_mode.as_deref(), Some("wal"));
+        assert!(health.created_at.is_some());
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_the_database() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let first = Store::open(dir.path()).expect("opens").health().await;
+        let second = Store::open(dir.path()).expect("reopens").health().await;
+        assert_eq!(first.created_at, second.created_at);
+    }
+
+    #[test]
+    fn a_data_dir_below_a_file_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").expect("write");
+        let err = Store::open(&file.join("data")).expect_err("cannot create");
+        assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
+        assert!(err.to_string().contains("--data-dir"), "{err}");
+    }
+
+    #[test]
+    fn migrations_are_valid() {
+        Migrations::from_slice(MIGRATIONS)
+            .validate()
+            .expect("migrations validate");
+    }
+}

@@ -1,0 +1,131 @@
+//! The `letsema` command as a person meets it: bad settings are refused with one clear line
+//! and a non-zero exit, and a running server stops cleanly when told to.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn letsema() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_letsema"));
+    command.env("RUST_LOG", "info");
+    command
+}
+
+/// Runs `letsema serve ARGS` expecting it to refuse to start; returns its one error line.
+#[track_caller]
+fn refused(args: &[&str]) -> String {
+    let output: Output = letsema()
+        .arg("serve")
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("letsema runs");
+    assert!(!output.status.success(), "expected a failure for {args:?}");
+    assert_eq!(output.status.code(), Some(1), "exit code for {args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one error line expected, got:\n{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    lines[0].to_owned()
+}
+
+#[test]
+fn a_busy_port_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let taken = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = taken.local_addr().expect("address").to_string();
+    let line = refused(&[
+        "--listen",
+        &addr,
+        "--data-dir",
+        dir.path().to_str().expect("utf-8 path"),
+    ]);
+    assert!(line.contains(&format!("cannot listen on {addr}")), "{line}");
+    assert!(line.contains("--listen"), "{line}");
+}
+
+#[test]
+fn a_bad_listen_value_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().expect("utf-8 path");
+    for bad in ["nonsense", "8080", "127.0.0.1:70000", ""] {
+        let line = refused(&["--listen", bad, "--data-dir", data]);
+        assert!(line.contains("is not an address"), "{line}");
+        assert!(line.contains("127.0.0.1:8080"), "{line}");
+    }
+}
+
+#[test]
+fn an_unwritable_data_dir_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A regular file where a folder should be: no user, not even root, can create a
+    // directory under it.
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, b"x").expect("write");
+    let data = file.join("data");
+    let line = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().expect("utf-8 path"),
+    ]);
+    assert!(line.contains("cannot create the data directory"), "{line}");
+    assert!(line.contains("--data-dir"), "{line}");
+}
+
+#[test]
+fn a_data_dir_that_is_a_file_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("data");
+    std::fs::write(&file, b"x").expect("write");
+    let line = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        file.to_str().expect("utf-8 path"),
+    ]);
+    assert!(line.contains("data directory"), "{line}");
+}
+
+#[test]
+fn serve_prints_its_address_creates_the_database_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut child = letsema()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--web-dir")
+        .arg(dir.path().join("no-web-app-here"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .expect("reads the address line");
+    assert!(
+        first_line.starts_with("Letsema is serving http://127.0.0.1:"),
+        "{first_line}"
+    );
+    assert!(data.join("letsema.sqlite3").is_file(), "database created");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "server did not stop within 10 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "clean exit on SIGTERM, got {exit}");
+}

@@ -1,0 +1,158 @@
+//! The HTTP routes, exercised in memory with `warp::test`.
+
+use letsema_protocol::{ApiErrorBody, DatabaseState, Health, HealthStatus};
+use letsema_server::routes::{AppState, routes};
+use letsema_server::store::Store;
+use warp::http::StatusCode;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("data")).expect("store opens");
+    let web_dir = dir.path().join("web");
+    std::fs::create_dir_all(web_dir.join("pkg")).expect("web dir");
+    std::fs::write(
+        web_dir.join("index.html"),
+        "<!doctype html><title>app</title>",
+    )
+    .expect("w");
+    std::fs::write(web_dir.join("pkg/app_bg.wasm"), b"\0asm-raw").expect("w");
+    std::fs::write(web_dir.join("pkg/app_bg.wasm.br"), b"brotli-bytes").expect("w");
+    std::fs::write(web_dir.join("secret.txt"), b"not for you").expect("w");
+    Fixture {
+        _dir: dir,
+        state: AppState { store, web_dir },
+    }
+}
+
+#[tokio::test]
+async fn health_reports_version_engine_and_database() {
+    let f = fixture();
+    let response = warp::test::request()
+        .path("/api/health")
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let health: Health = serde_json::from_slice(response.body()).expect("health JSON");
+    assert_eq!(health.status, HealthStatus::Ok);
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(health.form_engine, letsema_form::engine_info());
+    assert_eq!(health.database.state, DatabaseState::Ok);
+    assert_eq!(health.database.journal_mode.as_deref(), Some("wal"));
+}
+
+#[tokio::test]
+async fn unknown_api_routes_answer_json_errors() {
+    let f = fixture();
+    let response = warp::test::request()
+        .path("/api/nothing-here")
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: ApiErrorBody = serde_json::from_slice(response.body()).expect("error JSON");
+    assert_eq!(body.error.code, "not_found");
+
+    let response = warp::test::request()
+        .method("POST")
+        .path("/api/health")
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body: ApiErrorBody = serde_json::from_slice(response.body()).expect("error JSON");
+    assert_eq!(body.error.code, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let f = fixture();
+    for path in ["/api/health", "/", "/api/missing", "/missing.js"] {
+        let response = warp::test::request()
+            .path(path)
+            .reply(&routes(f.state.clone()))
+            .await;
+        let headers = response.headers();
+        let csp = headers["content-security-policy"]
+            .to_str()
+            .expect("ascii header");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test]
+async fn the_app_is_served_with_brotli_when_accepted_and_revalidated_by_etag() {
+    let f = fixture();
+    let filter = routes(f.state.clone());
+    let plain = warp::test::request()
+        .path("/pkg/app_bg.wasm")
+        .reply(&filter)
+        .await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert_eq!(plain.body().as_ref(), b"\0asm-raw");
+    assert_eq!(plain.headers()["content-type"], "application/wasm");
+    assert!(plain.headers().get("content-encoding").is_none());
+
+    let brotli = warp::test::request()
+        .path("/pkg/app_bg.wasm")
+        .header("accept-encoding", "gzip, br")
+        .reply(&filter)
+        .await;
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(brotli.headers()["content-type"], "application/wasm");
+    assert_eq!(brotli.body().as_ref(), b"brotli-bytes");
+
+    let etag = brotli.headers()["etag"].clone();
+    let again = warp::test::request()
+        .path("/pkg/app_bg.wasm")
+        .header("accept-encoding", "br")
+        .header("if-none-match", etag)
+        .reply(&filter)
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(again.body().is_empty());
+}
+
+#[tokio::test]
+async fn app_addresses_without_a_file_get_the_app_and_missing_files_do_not() {
+    let f = fixture();
+    let filter = routes(f.state.clone());
+    let page = warp::test::request()
+        .path("/enrol/abc123")
+        .reply(&filter)
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(String::from_utf8_lossy(page.body()).contains("<title>app</title>"));
+
+    let missing = warp::test::request()
+        .path("/pkg/missing.js")
+        .reply(&filter)
+        .await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn paths_cannot_leave_the_web_folder() {
+    let f = fixture();
+    let filter = routes(f.state.clone());
+    for path in [
+        "/../data/letsema.sqlite3",
+        "/%2e%2e/data/letsema.sqlite3",
+        "/pkg/..%2f..%2fdata",
+        "/.hidden",
+    ] {
+        let response = warp::test::request().path(path).reply(&filter).await;
+        let body = String::from_utf8_lossy(response.body());
+        assert!(!body.contains("SQLite"), "{path} leaked the database");
+        assert_ne!(response.status(), StatusCode::OK, "{path}");
+    }
+}

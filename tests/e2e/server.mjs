@@ -1,0 +1,47 @@
+// Starts the real `letsema serve` for a test, on a free loopback port and a fresh data
+// directory, and stops it afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const bin = process.env.LETSEMA_BIN;
+const webDir = process.env.LETSEMA_WEB_DIR;
+
+/** Starts a server; resolves once it prints its address. */
+export async function startServer() {
+  if (!bin || !webDir) {
+    throw new Error('set LETSEMA_BIN and LETSEMA_WEB_DIR (./dev test does)');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'letsema-e2e-'));
+  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', webDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20_000);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (match) { clearTimeout(timer); resolve(match[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${stderr}`)); });
+  });
+  return {
+    url,
+    /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(killer);
+      return code;
+    },
+    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
+  };
+}

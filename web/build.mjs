@@ -1,0 +1,89 @@
+// Finishes a web build: copies web/static into the output folder beside wasm-bindgen's
+// pkg/, writes the service worker with this build's id and file list, and leaves brotli and
+// gzip copies of every file for the server to send to browsers that accept them.
+//
+//   node web/build.mjs OUT_DIR            finish the build in OUT_DIR
+//   node web/build.mjs --report OUT_DIR   print the sizes of a finished build
+import { createHash } from 'node:crypto';
+import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const report = args[0] === '--report';
+const out = report ? args[1] : args[0];
+if (!out) {
+  console.error('usage: node web/build.mjs [--report] OUT_DIR');
+  process.exit(2);
+}
+
+function filesUnder(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+const isCompressedCopy = (path) => path.endsWith('.br') || path.endsWith('.gz');
+const appFiles = () => filesUnder(out)
+  .filter((path) => !isCompressedCopy(path) && !relative(out, path).startsWith('.'))
+  .map((path) => relative(out, path).split('\\').join('/'))
+  .sort();
+
+function printSizes() {
+  const rows = appFiles().filter((path) => path !== 'sw.js').map((path) => {
+    const raw = statSync(join(out, path)).size;
+    const size = (suffix) => { try { return statSync(join(out, path + suffix)).size; } catch { return raw; } };
+    return { path, raw, gzip: size('.gz'), brotli: size('.br') };
+  });
+  const total = rows.reduce((sum, row) => ({
+    raw: sum.raw + row.raw, gzip: sum.gzip + row.gzip, brotli: sum.brotli + row.brotli,
+  }), { raw: 0, gzip: 0, brotli: 0 });
+  const kb = (bytes) => (bytes / 1000).toFixed(1).padStart(8) + ' KB';
+  console.log('file'.padEnd(34) + 'raw'.padStart(11) + 'gzip'.padStart(11) + 'brotli'.padStart(11));
+  for (const row of rows) console.log(row.path.padEnd(34) + kb(row.raw) + kb(row.gzip) + kb(row.brotli));
+  console.log('first load (all of the above)'.padEnd(34) + kb(total.raw) + kb(total.gzip) + kb(total.brotli));
+}
+
+if (report) {
+  printSizes();
+  process.exit(0);
+}
+
+// 1. The static files.
+for (const source of filesUnder(join(here, 'static'))) {
+  const name = relative(join(here, 'static'), source);
+  if (name === 'sw.template.js') continue;
+  const target = join(out, name);
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(source, target);
+}
+
+// 2. The service worker: its id is a hash of every file it caches, so any change of the app
+// makes a new service worker and a new cache.
+const cached = appFiles();
+const hash = createHash('sha256');
+for (const path of cached) hash.update(path).update(readFileSync(join(out, path)));
+const buildId = hash.digest('hex').slice(0, 16);
+const urls = ['/', ...cached.map((path) => '/' + path)];
+const template = readFileSync(join(here, 'static', 'sw.template.js'), 'utf8');
+writeFileSync(join(out, 'sw.js'), template
+  .replace('__BUILD_ID__', buildId)
+  .replace('__APP_FILES__', JSON.stringify(urls, null, 2)));
+
+// 3. Compressed copies, at the highest levels: they are made once and sent many times.
+for (const path of appFiles()) {
+  const bytes = readFileSync(join(out, path));
+  writeFileSync(join(out, path + '.br'), brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  }));
+  writeFileSync(join(out, path + '.gz'), gzipSync(bytes, { level: 9 }));
+}
+
+console.error(`web build ${buildId}:`);
+printSizes();
