@@ -13,6 +13,8 @@
 //! assert_eq!(age_in_years(born, today), Some(35));
 //! ```
 
+pub mod model;
+
 use std::borrow::Cow;
 
 use chrono::NaiveDate;

@@ -1,0 +1,212 @@
+//! The choices and settings sheets.
+
+use std::collections::{BTreeMap, HashMap};
+
+use letsema_form::model::{
+    Choice, ChoiceList, ChoiceValue, Expression, Form, FormId, ListName, Media, SchemaVersion,
+};
+
+use crate::check::{ExprSite, Records};
+use crate::headers::{Key, SheetKind};
+use crate::read::Workbook;
+use crate::table::{Diags, Languages, Table};
+
+/// Reads the choices sheet into lists, in the order the lists first appear.
+pub(crate) fn read_choices(
+    workbook: &Workbook,
+    diags: &mut Diags,
+    languages: &mut Languages,
+) -> Vec<ChoiceList> {
+    let Some(sheet) = workbook.sheet("choices") else {
+        return Vec::new();
+    };
+    let Some(table) = Table::new(sheet, SheetKind::Choices, diags) else {
+        return Vec::new();
+    };
+    if !table.rows.is_empty() {
+        for key in [Key::ListName, Key::Name] {
+            if table.header(&key).is_none() {
+                diags.sheet_error(
+                    Some(table.name()),
+                    format!(
+                        "the choices sheet has no `{}` column: its header row (row {}) needs \
+                         `list_name`, `name` and `label` columns",
+                        key.canonical(),
+                        table.header_row
+                    ),
+                );
+                return Vec::new();
+            }
+        }
+    }
+    let duplicates_allowed = setting(workbook, "allow_choice_duplicates").is_some_and(|value| {
+        matches!(
+            value.to_ascii_lowercase().as_str(),
+            "yes" | "true" | "true()"
+        )
+    });
+    let mut lists: Vec<ChoiceList> = Vec::new();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    for row in table.rows {
+        let list = table.get(row, &Key::ListName);
+        let value = table.get(row, &Key::Name);
+        let (list, value) = match (list, value) {
+            (Some(list), Some(value)) => (list, value),
+            (None, _) => {
+                diags.error(
+                    &table.site(row, &Key::ListName),
+                    "this choice has no list name: write in `list_name` the list it belongs to \
+                     (the word after `select_one` in the survey)",
+                );
+                continue;
+            }
+            (Some(list), None) => {
+                diags.error(
+                    &table.site(row, &Key::Name),
+                    format!(
+                        "this choice of the list `{list}` has no name: write in `name` the \
+                         value stored when it is chosen"
+                    ),
+                );
+                continue;
+            }
+        };
+        let label = table.text(row, &Key::Label, languages);
+        let media = Media {
+            image: table.text(row, &Key::Image, languages),
+            big_image: table.text(row, &Key::BigImage, languages),
+            audio: table.text(row, &Key::Audio, languages),
+            video: table.text(row, &Key::Video, languages),
+        };
+        if label.is_empty() && media.is_empty() {
+            diags.error(
+                &table.site(row, &Key::Label),
+                format!(
+                    "the choice `{value}` of the list `{list}` has no label: write the text a \
+                     person sees in the `label` column"
+                ),
+            );
+        }
+        match seen.get(&(list.to_owned(), value.to_owned())) {
+            Some(earlier) if !duplicates_allowed => diags.error(
+                &table.site(row, &Key::Name),
+                format!(
+                    "the list `{list}` already has a choice named `{value}` on row {earlier}: \
+                     give each choice of a list its own name"
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert((list.to_owned(), value.to_owned()), row.number);
+            }
+        }
+        let properties: BTreeMap<String, String> = table
+            .headers
+            .iter()
+            .filter(|header| header.key == Key::Other)
+            .map(|header| (header.text.clone(), row.cell(header.index).to_owned()))
+            .filter(|(_, value)| !value.is_empty())
+            .collect();
+        let choice = Choice {
+            value: ChoiceValue::new(value),
+            label,
+            media,
+            properties,
+        };
+        match lists.iter_mut().find(|existing| existing.name == list) {
+            Some(existing) => existing.choices.push(choice),
+            None => lists.push(ChoiceList {
+                name: ListName::new(list),
+                choices: vec![choice],
+            }),
+        }
+    }
+    lists
+}
+
+/// Reads the settings sheet into the form, deriving an id when there is none.
+pub(crate) fn read_settings(
+    workbook: &Workbook,
+    form: &mut Form,
+    diags: &mut Diags,
+    languages: &mut Languages,
+    records: &mut Records,
+    file_stem: Option<&str>,
+) {
+    form.schema_version = SchemaVersion;
+    let sheet = workbook.sheet("settings");
+    let table = sheet.and_then(|sheet| Table::new(sheet, SheetKind::Settings, diags));
+    let row = table.as_ref().and_then(|table| table.rows.first());
+    let get = |key: Key| -> Option<String> {
+        let table = table.as_ref()?;
+        table.get(row?, &key).map(str::to_owned)
+    };
+    let title = get(Key::FormTitle);
+    form.version = get(Key::Version);
+    form.default_language =
+        get(Key::DefaultLanguage).map(|language| languages.canonical(&language));
+    if let (Some(table), Some(row)) = (&table, row)
+        && let Some(instance_name) = table.get(row, &Key::InstanceName)
+    {
+        records.expressions.push(ExprSite {
+            owner: None,
+            site: table.site(row, &Key::InstanceName),
+            column: "instance_name",
+            source: instance_name.to_owned(),
+        });
+        form.instance_name = Some(Expression::new(instance_name));
+    }
+    let id = match get(Key::FormId) {
+        Some(id) => id,
+        None => {
+            let (id, from) = match (file_stem, &title) {
+                (Some(stem), _) if !stem.trim().is_empty() => {
+                    (stem.trim().to_owned(), "the file's name")
+                }
+                (_, Some(title)) => (slug(title), "the title"),
+                _ => ("form".to_owned(), "nothing better"),
+            };
+            diags.sheet_warning(
+                sheet.map(|sheet| sheet.name.as_str()),
+                format!(
+                    "the settings give no `form_id`, so the form's id is `{id}`, taken from \
+                     {from}: add a `settings` sheet with a `form_id` column so that the id \
+                     does not change when the file is renamed"
+                ),
+            );
+            id
+        }
+    };
+    form.title = title.unwrap_or_else(|| id.clone());
+    form.id = FormId::new(id);
+}
+
+/// A cell of the settings sheet's first row, by its header as written (any case).
+fn setting<'a>(workbook: &'a Workbook, header: &str) -> Option<&'a str> {
+    let sheet = workbook.sheet("settings")?;
+    let (head, rows) = sheet.rows.split_first()?;
+    let index = head
+        .cells
+        .iter()
+        .position(|cell| cell.trim().eq_ignore_ascii_case(header))?;
+    Some(rows.first()?.cell(index)).filter(|value| !value.is_empty())
+}
+
+fn slug(title: &str) -> String {
+    let slug: String = title
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if slug.is_empty() {
+        "form".to_owned()
+    } else {
+        slug
+    }
+}

@@ -1,0 +1,92 @@
+//! What the importer needs from expressions: their syntax errors and the `${name}`s they
+//! refer to. Labels and messages are not expressions but may embed `${name}` too.
+
+use std::ops::Range;
+
+/// A `${name}` in a cell: the name and its byte range in the cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Reference {
+    pub(crate) name: String,
+    pub(crate) span: Range<usize>,
+}
+
+/// A syntax error: where (bytes of the cell) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SyntaxError {
+    pub(crate) span: Range<usize>,
+    pub(crate) message: String,
+}
+
+/// Parses an expression, giving the names it refers to.
+pub(crate) fn check_expression(source: &str) -> Result<Vec<Reference>, SyntaxError> {
+    match letsema_expr::parse(source) {
+        Ok(expression) => Ok(expression
+            .references()
+            .into_iter()
+            .map(|reference| Reference {
+                name: reference.name,
+                span: reference.span,
+            })
+            .collect()),
+        Err(error) => Err(SyntaxError {
+            span: error.span.clone(),
+            message: error.message.clone(),
+        }),
+    }
+}
+
+/// The `${name}`s embedded in a text (a label, a hint, a message, a default).
+pub(crate) fn text_references(text: &str) -> Vec<Reference> {
+    let mut references = Vec::new();
+    let mut from = 0;
+    while let Some(found) = text.get(from..).and_then(|rest| rest.find("${")) {
+        let start = from + found;
+        let name_start = start + 2;
+        let Some(length) = text.get(name_start..).and_then(|rest| rest.find('}')) else {
+            break;
+        };
+        let end = name_start + length;
+        let name = text.get(name_start..end).unwrap_or_default().trim();
+        if !name.is_empty() {
+            references.push(Reference {
+                name: name.to_owned(),
+                span: start..end + 1,
+            });
+        }
+        from = end + 1;
+    }
+    references
+}
+
+/// The 1-based character position of a byte offset, as a person counts along the cell.
+pub(crate) fn character_at(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    let mut boundary = byte;
+    while !text.is_char_boundary(boundary) {
+        boundary -= 1;
+    }
+    text[..boundary].chars().count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_in_text_are_found_with_their_spans() {
+        let refs = text_references("Hello ${name}, you are ${ age } (${unclosed");
+        let names: Vec<_> = refs
+            .iter()
+            .map(|r| (r.name.as_str(), r.span.clone()))
+            .collect();
+        assert_eq!(names, [("name", 6..13), ("age", 23..31)]);
+    }
+
+    #[test]
+    fn characters_are_counted_not_bytes() {
+        assert_eq!(character_at("abc", 0), 1);
+        assert_eq!(character_at("éa", 2), 2);
+        assert_eq!(character_at("éa", 1), 1);
+        assert_eq!(character_at("ab", 9), 3);
+    }
+}

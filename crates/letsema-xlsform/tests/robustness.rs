@@ -1,0 +1,149 @@
+//! Import never panics, whatever the bytes: arbitrary ones, and real forms with bytes
+//! flipped, cut or inserted, in every format.
+
+use letsema_xlsform::{SourceFormat, import};
+use proptest::prelude::*;
+
+const FORMATS: [SourceFormat; 4] = [
+    SourceFormat::Xlsx,
+    SourceFormat::Xls,
+    SourceFormat::Csv,
+    SourceFormat::Markdown,
+];
+
+/// Real files to mutate: the reference form in two formats, and a CSV made from it.
+fn seeds() -> Vec<(SourceFormat, Vec<u8>)> {
+    let markdown = include_bytes!("../../../examples/forms/diaspora_registration.md").to_vec();
+    let xlsx = include_bytes!("../../../examples/forms/diaspora_registration.xlsx").to_vec();
+    let csv: Vec<u8> = String::from_utf8_lossy(&markdown)
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .map(|line| {
+            let inner = line.trim().trim_start_matches('|').trim_end_matches('|');
+            inner
+                .split('|')
+                .map(|cell| format!("\"{}\"", cell.trim().replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .into_bytes();
+    vec![
+        (SourceFormat::Markdown, markdown),
+        (SourceFormat::Xlsx, xlsx),
+        (SourceFormat::Csv, csv),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip { at: usize, byte: u8 },
+    Cut { at: usize, length: usize },
+    Insert { at: usize, bytes: Vec<u8> },
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        (any::<usize>(), any::<u8>()).prop_map(|(at, byte)| Mutation::Flip { at, byte }),
+        (any::<usize>(), 1usize..200).prop_map(|(at, length)| Mutation::Cut { at, length }),
+        (
+            any::<usize>(),
+            proptest::collection::vec(any::<u8>(), 1..16)
+        )
+            .prop_map(|(at, bytes)| Mutation::Insert { at, bytes }),
+    ]
+}
+
+fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
+    for mutation in mutations {
+        let len = bytes.len().max(1);
+        match mutation {
+            Mutation::Flip { at, byte } => {
+                if let Some(slot) = bytes.get_mut(at % len) {
+                    *slot ^= byte | 1;
+                }
+            }
+            Mutation::Cut { at, length } => {
+                let start = (at % len).min(bytes.len());
+                let end = start.saturating_add(*length).min(bytes.len());
+                bytes.drain(start..end);
+            }
+            Mutation::Insert {
+                at,
+                bytes: inserted,
+            } => {
+                let at = (at % len).min(bytes.len());
+                bytes.splice(at..at, inserted.iter().copied());
+            }
+        }
+    }
+    bytes
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        for format in FORMATS {
+            let result = import(&bytes, format);
+            prop_assert!(result.form.is_none() || result.errors().next().is_none());
+        }
+    }
+
+    #[test]
+    fn mutated_forms_never_panic(
+        seed in 0usize..3,
+        mutations in proptest::collection::vec(mutation(), 1..6),
+    ) {
+        let seeds = seeds();
+        let (format, bytes) = &seeds[seed % seeds.len()];
+        let bytes = mutate(bytes.clone(), &mutations);
+        let result = import(&bytes, *format);
+        prop_assert!(result.form.is_none() || result.errors().next().is_none());
+        // The same bytes read as every other format must not panic either.
+        for other in FORMATS {
+            let _ = import(&bytes, other);
+        }
+    }
+
+    #[test]
+    fn markdown_made_of_table_pieces_never_panics(
+        lines in proptest::collection::vec(
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(String::new()),
+                    Just("survey".to_owned()),
+                    Just("choices".to_owned()),
+                    Just("settings".to_owned()),
+                    Just("type".to_owned()),
+                    Just("name".to_owned()),
+                    Just("label::x".to_owned()),
+                    Just("relevant".to_owned()),
+                    Just("calculation".to_owned()),
+                    Just("list_name".to_owned()),
+                    Just("begin group".to_owned()),
+                    Just("end repeat".to_owned()),
+                    Just("begin repeat".to_owned()),
+                    Just("select_one l".to_owned()),
+                    Just("calculate".to_owned()),
+                    Just("l".to_owned()),
+                    Just("${a}".to_owned()),
+                    Just("${b} + ${a}".to_owned()),
+                    Just("a".to_owned()),
+                    Just("b".to_owned()),
+                    ".{0,6}",
+                ],
+                0..6,
+            ),
+            0..20,
+        )
+    ) {
+        let text: String = lines
+            .iter()
+            .map(|cells| format!("| {} |\n", cells.join(" | ")))
+            .collect();
+        let _ = import(text.as_bytes(), SourceFormat::Markdown);
+    }
+}

@@ -1,0 +1,445 @@
+//! The importer's behaviour, one small form at a time. Forms are written as the markdown
+//! tables pyxform's own tests use; diagnostics are compared as snapshots
+//! (`UPDATE_EXPECT=1 cargo test` rewrites them).
+
+use expect_test::{Expect, expect};
+use letsema_form::model::{
+    Expression, Form, Item, Language, ListName, QuestionType, RangeParameters,
+};
+use letsema_xlsform::{Import, SourceFormat, import};
+
+const SETTINGS: &str = "
+| settings |
+| | form_id | form_title |
+| | spec    | Spec       |
+";
+
+fn run(survey: &str) -> Import {
+    import(
+        format!("{survey}{SETTINGS}").as_bytes(),
+        SourceFormat::Markdown,
+    )
+}
+
+/// Imports a form (with a settings sheet added) and compares its diagnostics.
+#[track_caller]
+fn check(survey: &str, expected: Expect) {
+    let import = run(survey);
+    let rendered: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
+    expected.assert_eq(&rendered.join("\n"));
+    let has_error = import.errors().next().is_some();
+    assert_eq!(
+        import.form.is_none(),
+        has_error,
+        "a form exactly when there is no error"
+    );
+}
+
+/// Imports a form that must have no diagnostics at all.
+#[track_caller]
+fn accept(survey: &str) -> Form {
+    let import = run(survey);
+    let rendered: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
+    assert!(rendered.is_empty(), "{}", rendered.join("\n"));
+    import.form.expect("no errors, so a form")
+}
+
+#[test]
+fn a_plain_form_gives_its_questions_in_order() {
+    let form = accept(
+        "
+| survey |
+| | type    | name | label        |
+| | text    | name | Your name?   |
+| | integer | age  | Your age?    |
+",
+    );
+    assert_eq!(form.id.as_str(), "spec");
+    assert_eq!(form.title, "Spec");
+    let names: Vec<String> = form.questions().map(|(path, _)| path.to_string()).collect();
+    assert_eq!(names, ["/name", "/age"]);
+}
+
+#[test]
+fn column_and_sheet_names_ignore_case_and_accept_aliases() {
+    let form = accept(
+        "
+| SURVEY |
+| | Type                  | NAME | Label::English (en) | label:Sesotho | Relevance      | Constraint Message | bind:required |
+| | select one yes_no     | ok   | Agreed?             | O dumetse?    |                |                    | yes           |
+| | text                  | why  | Why?                | Hobaneng?     | ${ok} = 'no'   | Say why            |               |
+| Choices |
+| | List Name | Name | Label::English (en) | label:Sesotho |
+| | yes_no    | yes  | Yes                 | E             |
+| | yes_no    | no   | No                  | Che           |
+",
+    );
+    let why = form.find_question("why").expect("there");
+    assert_eq!(why.relevant, Some(Expression::new("${ok} = 'no'")));
+    assert_eq!(why.constraint_message.default.as_deref(), Some("Say why"));
+    assert_eq!(why.label.get(Some("Sesotho"), None), Some("Hobaneng?"));
+    assert_eq!(why.label.get(Some("en"), None), Some("Why?"));
+    let ok = form.find_question("ok").expect("there");
+    assert_eq!(ok.required, Some(Expression::new("true()")));
+    assert_eq!(
+        ok.kind,
+        QuestionType::SelectOne {
+            list: ListName::new("yes_no"),
+            or_other: false
+        }
+    );
+    assert_eq!(
+        form.languages(),
+        [Language::from("English (en)"), Language::from("Sesotho")]
+    );
+}
+
+#[test]
+fn groups_and_repeats_nest() {
+    let form = accept(
+        "
+| survey |
+| | type         | name   | label     | appearance | repeat_count |
+| | integer      | n      | How many? |            |              |
+| | begin group  | person | Person    | field-list |              |
+| | begin repeat | child  | Child     |            | ${n}         |
+| | text         | cname  | Name      |            |              |
+| | end repeat   |        |           |            |              |
+| | end group    |        |           |            |              |
+",
+    );
+    let paths: Vec<String> = form.questions().map(|(path, _)| path.to_string()).collect();
+    assert_eq!(paths, ["/n", "/person/child/cname"]);
+    let Some((_, Item::Repeat(repeat))) = form.find_item("child") else {
+        panic!("child is a repeat");
+    };
+    assert_eq!(repeat.repeat_count, Some(Expression::new("${n}")));
+    let Some((_, Item::Group(group))) = form.find_item("person") else {
+        panic!("person is a group");
+    };
+    assert_eq!(
+        group.appearance.as_ref().map(|a| a.as_str()),
+        Some("field-list")
+    );
+}
+
+#[test]
+fn choices_keep_their_extra_columns_for_filters() {
+    let form = accept(
+        "
+| survey |
+| | type              | name     | label    | choice_filter          |
+| | select_one country| country  | Country? |                        |
+| | select_one region | region   | Region?  | country = ${country}   |
+| choices |
+| | list_name | name    | label        | country |
+| | country   | za      | South Africa |         |
+| | country   | bw      | Botswana     |         |
+| | region    | gauteng | Gauteng      | za      |
+| | region    | gaborone| Gaborone     | bw      |
+",
+    );
+    let regions = form
+        .choice_list(&ListName::new("region"))
+        .expect("the list is there");
+    assert_eq!(
+        regions.choices[0]
+            .properties
+            .get("country")
+            .map(String::as_str),
+        Some("za")
+    );
+}
+
+#[test]
+fn a_range_reads_its_parameters() {
+    let form = accept(
+        "
+| survey |
+| | type  | name   | label   | parameters              |
+| | range | months | Months? | start=0 end=12 step=1   |
+",
+    );
+    assert_eq!(
+        form.find_question("months").map(|q| &q.kind),
+        Some(&QuestionType::Range(RangeParameters {
+            start: 0.0,
+            end: 12.0,
+            step: 1.0
+        }))
+    );
+}
+
+#[test]
+fn an_unknown_type_is_named() {
+    check(
+        "
+| survey |
+| | type      | name | label |
+| | textt     | a    | A     |
+",
+        expect![
+            "error [sheet survey, row 4, column type]: unknown question type `textt`: use one of text, integer, decimal, date, time, dateTime, select_one LIST, select_multiple LIST, note, calculate, acknowledge, range, geopoint, begin group, end group, begin repeat, end repeat, or a metadata type (start, end, today, deviceid, username)"
+        ],
+    );
+}
+
+#[test]
+fn a_question_needs_a_name_and_names_differ_within_a_group() {
+    check(
+        "
+| survey |
+| | type        | name | label |
+| | text        |      | A     |
+| | text        | b    | B     |
+| | text        | b    | B2    |
+| | begin group | g    | G     |
+| | text        | b    | B3    |
+| | end group   |      |       |
+| | text        | 2b   | C     |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column name]: this row has no name: give it a name (letters, digits and underscores, starting with a letter), which is how its answer is stored and how `${name}` refers to it
+            error [sheet survey, row 6, column name]: the name `b` is already used on row 5 in the same group: names must differ so that answers are not mixed up; rename one of them
+            error [sheet survey, row 10, column name]: `2b` is not a valid name: a name starts with a letter or an underscore and has only letters, digits, underscores, hyphens and periods"#]],
+    );
+}
+
+#[test]
+fn references_must_name_a_field_once() {
+    check(
+        "
+| survey |
+| | type        | name | label            | relevant       |
+| | text        | a    | A ${nope}        |                |
+| | begin group | g    | G                |                |
+| | text        | a    | A again          |                |
+| | end group   |      |                  |                |
+| | text        | c    | C                | ${a} = 'x'     |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column label, character 3]: `${nope}` refers to nothing: no question, group or repeat is named `nope`; correct the name, or add the question it should refer to
+            error [sheet survey, row 8, column relevant, character 1]: `${a}` is ambiguous: the name `a` is used on rows 4, 6; rename all but one so that the reference is clear"#]],
+    );
+}
+
+#[test]
+fn a_syntax_error_says_where_in_the_cell() {
+    check(
+        "
+| survey |
+| | type    | name | label | constraint          |
+| | integer | a    | A     | . >= 0 and (. < 10  |
+",
+        expect![
+            "error [sheet survey, row 4, column constraint, character 19]: the constraint of `a` is not a valid expression, at character 19 of `. >= 0 and (. < 10`: expected `)` to close the parenthesis opened at 11, but found the end of the expression"
+        ],
+    );
+}
+
+#[test]
+fn calculations_in_a_cycle_are_named() {
+    check(
+        "
+| survey |
+| | type      | name | label | calculation |
+| | calculate | a    |       | ${b} + 1    |
+| | calculate | b    |       | ${c} + 1    |
+| | calculate | c    |       | ${a} * 2    |
+| | calculate | d    |       | ${d}        |
+| | calculate | e    |       | ${a}        |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column calculation]: these calculations refer to each other in a cycle, so none can be computed: `a` → `b` → `c` → `a`; break the cycle by computing one of them from other fields
+            error [sheet survey, row 7, column calculation]: the calculation of `d` refers to itself, so it can never be computed: compute it from other fields only"#]],
+    );
+}
+
+#[test]
+fn a_choice_filter_only_applies_to_selects() {
+    check(
+        "
+| survey |
+| | type                    | name | label | choice_filter |
+| | text                    | a    | A     | x = 'y'       |
+| | select_one l or_other   | b    | B     | x = 'y'       |
+| choices |
+| | list_name | name | label | x |
+| | l         | one  | One   | y |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column choice_filter]: `a` is not a select, so a choice filter means nothing for it: delete the filter, or make the question a `select_one` or `select_multiple`
+            error [sheet survey, row 5, column choice_filter]: a choice filter cannot be used with `or_other`: add an `other` choice to the list and a text question relevant when it is chosen instead"#]],
+    );
+}
+
+#[test]
+fn groups_must_be_closed_in_order() {
+    check(
+        "
+| survey |
+| | type         | name | label |
+| | end group    |      |       |
+| | begin group  | g    | G     |
+| | begin repeat | r    | R     |
+| | text         | a    | A     |
+| | end group    |      |       |
+| | end repeat   |      |       |
+| | begin group  | h    | H     |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column type]: `end group` with no `begin group` before it: delete this row or add the `begin group` row where the group starts
+            error [sheet survey, row 5, column type]: the group begun here is never closed: add an `end group` row after its last question
+            error [sheet survey, row 8, column type]: `end group` here, but the innermost open item is the repeat begun on row 6: end that one first with `end repeat`, or delete this row
+            error [sheet survey, row 10, column type]: the group begun here is never closed: add an `end group` row after its last question"#]],
+    );
+}
+
+#[test]
+fn a_select_needs_its_list() {
+    check(
+        "
+| survey |
+| | type               | name | label |
+| | select_one colours | a    | A     |
+",
+        expect![
+            "error [sheet survey, row 4, column type]: the choice list `colours` is not on the choices sheet: add rows with list_name `colours` to the `choices` sheet, or correct the list's name here"
+        ],
+    );
+}
+
+#[test]
+fn a_question_needs_a_label_or_a_hint_unless_it_is_never_shown() {
+    check(
+        "
+| survey |
+| | type      | name  | label | hint         | calculation |
+| | text      | a     |       |              |             |
+| | text      | b     |       | Only a hint  |             |
+| | calculate | c     |       |              | 1 + 1       |
+| | start     | start |       |              |             |
+| | hidden    | h     |       |              |             |
+",
+        expect![
+            "error [sheet survey, row 4, column label]: the question `a` has no label or hint, so a person would see nothing: write its text in the `label` column (or make it a `calculate` if it is never shown)"
+        ],
+    );
+}
+
+#[test]
+fn two_headers_for_one_column_are_an_error() {
+    check(
+        "
+| survey |
+| | type | name | label | bind:relevant | relevance |
+| | text | a    | A     |               |           |
+",
+        expect![
+            "error [sheet survey, row 3, column relevance]: the columns `bind:relevant` and `relevance` both give the relevant: keep one of them and delete the other"
+        ],
+    );
+}
+
+#[test]
+fn a_workbook_without_a_survey_sheet_is_refused() {
+    let import = import(
+        b"| choices |\n| | list_name | name | label |\n| settings |\n| | form_id |\n| | x |\n",
+        SourceFormat::Markdown,
+    );
+    let rendered: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
+    expect![[r#"error: there is no sheet named `survey` (the sheets are: `choices`, `settings`): add a sheet named `survey` with a `type`, a `name` and a `label` column and a row for each question"#]]
+        .assert_eq(&rendered.join("\n"));
+    assert!(import.form.is_none());
+}
+
+#[test]
+fn a_form_without_an_id_gets_one_from_its_title_with_a_warning() {
+    let import = import(
+        b"| survey |\n| | type | name | label |\n| | text | a | A |\n| settings |\n| | form_title |\n| | My Survey |\n",
+        SourceFormat::Markdown,
+    );
+    let rendered: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
+    expect![[r#"warning [sheet settings]: the settings give no `form_id`, so the form's id is `my_survey`, taken from the title: add a `settings` sheet with a `form_id` column so that the id does not change when the file is renamed"#]]
+        .assert_eq(&rendered.join("\n"));
+    assert_eq!(
+        import.form.map(|form| form.id.into_string()),
+        Some("my_survey".to_owned())
+    );
+}
+
+#[test]
+fn blank_rows_are_skipped_and_rows_keep_their_numbers() {
+    check(
+        "
+| survey |
+| | type | name | label |
+| |      |      |       |
+
+| | text | a    |       |
+",
+        expect![[
+            r#"error [sheet survey, row 6, column label]: the question `a` has no label or hint, so a person would see nothing: write its text in the `label` column (or make it a `calculate` if it is never shown)"#
+        ]],
+    );
+}
+
+#[test]
+fn the_same_form_as_csv_gives_the_same_definition() {
+    let markdown = "
+| survey |
+| | type              | name | label:English | relevant   |
+| | select_one yes_no | ok   | OK?           |            |
+| | text              | why  | Why?          | ${ok}='no' |
+| choices |
+| | list_name | name | label:English |
+| | yes_no    | yes  | Yes           |
+| | yes_no    | no   | No            |
+| settings |
+| | form_id |
+| | same    |
+";
+    let csv = "survey,,,,\n,type,name,label:English,relevant\n,select_one yes_no,ok,OK?,\n,text,why,Why?,${ok}='no'\nchoices,,,\n,list_name,name,label:English\n,yes_no,yes,Yes\n,yes_no,no,No\nsettings,\n,form_id\n,same\n";
+    let from_markdown = import(markdown.as_bytes(), SourceFormat::Markdown);
+    let from_csv = import(csv.as_bytes(), SourceFormat::Csv);
+    assert!(
+        from_markdown.form.is_some(),
+        "{:?}",
+        from_markdown.diagnostics
+    );
+    assert_eq!(from_markdown, from_csv);
+}
+
+#[test]
+fn formats_are_guessed_from_file_names() {
+    assert_eq!(
+        SourceFormat::from_file_name("form.XLSX"),
+        Some(SourceFormat::Xlsx)
+    );
+    assert_eq!(
+        SourceFormat::from_file_name("a.b.xls"),
+        Some(SourceFormat::Xls)
+    );
+    assert_eq!(
+        SourceFormat::from_file_name("form.csv"),
+        Some(SourceFormat::Csv)
+    );
+    assert_eq!(
+        SourceFormat::from_file_name("form.md"),
+        Some(SourceFormat::Markdown)
+    );
+    assert_eq!(SourceFormat::from_file_name("form.ods"), None);
+    assert_eq!(SourceFormat::from_file_name("xlsx"), None);
+}
+
+#[test]
+fn garbage_is_reported_not_panicked_on() {
+    for format in [SourceFormat::Xlsx, SourceFormat::Xls] {
+        let import = import(b"not a spreadsheet", format);
+        assert!(import.form.is_none());
+        assert_eq!(import.diagnostics.len(), 1, "{:?}", import.diagnostics);
+    }
+    let import = import(b"\xff\xfe survey", SourceFormat::Csv);
+    expect![[r#"error: the CSV file is not valid UTF-8 text (at byte 0): save it again as UTF-8"#]]
+        .assert_eq(&import.diagnostics[0].to_string());
+}
