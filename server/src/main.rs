@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use letsema_server::{ListenAddr, ServeConfig, Server, serve::shutdown_signal};
+use letsema_server::{ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal};
 use tracing_subscriber::EnvFilter;
 
 /// Letsema: offline-first surveys for diaspora mapping.
@@ -29,6 +29,21 @@ enum Command {
         #[arg(long, default_value = "./web/dist", value_name = "DIR")]
         web_dir: PathBuf,
     },
+    /// Tools for form authors.
+    #[command(subcommand)]
+    Form(FormCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum FormCommand {
+    /// Import an XLSForm (.xlsx, .xls, .csv, .md) and print its problems; exits 1 on errors.
+    Check {
+        /// The form file.
+        file: PathBuf,
+        /// Print the imported form definition as JSON instead of the problems.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -41,7 +56,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(message) => {
             // One line a person can act on, not a backtrace.
             eprintln!("error: {message}");
@@ -50,8 +66,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<(), String> {
+/// Runs a command; `Ok(false)` means it ran but found problems (exit code 1).
+fn run(cli: Cli) -> Result<bool, String> {
     match cli.command {
+        Command::Form(FormCommand::Check { file, json }) => {
+            let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
+            Ok(!outcome.has_errors)
+        }
         Command::Serve {
             listen,
             data_dir,
@@ -73,7 +94,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("Letsema is serving {url} (Ctrl+C stops it)");
                 server.run(shutdown_signal()).await;
                 tracing::info!("stopped");
-                Ok(())
+                Ok(true)
             })
         }
     }

@@ -1,0 +1,3 @@
+//! The `letsema` subcommands other than `serve`: tools for form authors and operators.
+
+pub mod form;

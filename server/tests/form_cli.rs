@@ -1,0 +1,116 @@
+//! `letsema form check`: what a form author sees for a good and a bad form.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn letsema() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_letsema"))
+}
+
+fn reference_form(extension: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/forms/diaspora_registration")
+        .with_extension(extension)
+}
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn check(args: &[&std::ffi::OsStr]) -> Run {
+    let output = letsema()
+        .args(["form", "check"])
+        .args(args)
+        .output()
+        .expect("letsema runs");
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn the_reference_form_is_valid_in_both_formats() {
+    for extension in ["md", "xlsx"] {
+        let path = reference_form(extension);
+        let run = check(&[path.as_os_str()]);
+        assert_eq!(
+            run.code,
+            Some(0),
+            "{}: {}{}",
+            path.display(),
+            run.stdout,
+            run.stderr
+        );
+        assert!(
+            run.stdout.trim_end().ends_with("the form is valid"),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn json_prints_the_definition() {
+    let path = reference_form("md");
+    let run = check(&[path.as_os_str(), "--json".as_ref()]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let form: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(form["schema_version"], 1);
+    assert_eq!(form["id"], "diaspora_registration");
+}
+
+#[test]
+fn errors_name_sheet_row_and_column_and_exit_1() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("broken.md");
+    std::fs::write(
+        &path,
+        "| survey |\n\
+         | | type | name | label | relevant |\n\
+         | | integer | age | Age | |\n\
+         | | text | job | Job | ${agee} > 16 |\n\
+         | | begin group | g | G | |\n\
+         | settings |\n\
+         | | form_id | form_title |\n\
+         | | broken | Broken |\n",
+    )
+    .expect("write");
+    let run = check(&[path.as_os_str()]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("row 4")
+            && run.stdout.contains("relevant")
+            && run.stdout.contains("agee"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("error(s)"), "{}", run.stdout);
+}
+
+#[test]
+fn unreadable_or_unknown_files_are_one_line_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("missing.xlsx");
+    let run = check(&[missing.as_os_str()]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.starts_with("error: cannot read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    let odd = dir.path().join("form.pdf");
+    std::fs::write(&odd, b"%PDF").expect("write");
+    let run = check(&[odd.as_os_str()]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains(".xlsx, .xls, .csv or .md"),
+        "{}",
+        run.stderr
+    );
+}
