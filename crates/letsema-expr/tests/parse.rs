@@ -4,6 +4,13 @@
 use expect_test::{Expect, expect};
 use letsema_expr::parse;
 
+// The same specification runs natively and, as WebAssembly, in headless Chromium
+// (`./dev test`): one engine, one truth.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// Shows an error under its source, with carets under the span.
 fn render_error(src: &str) -> String {
     match parse(src) {

@@ -5,6 +5,13 @@
 use chrono::DateTime;
 use letsema_expr::{Context, MapContext, Value, evaluate, evaluate_at, parse};
 
+// The same specification runs natively and, as WebAssembly, in headless Chromium
+// (`./dev test`): one engine, one truth.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 fn member() -> MapContext {
     MapContext::new()
         .with("consent", "yes")

@@ -9,6 +9,13 @@
 use chrono::DateTime;
 use letsema_expr::{Call, Context, EvalError, Expr, MapContext, Value, evaluate, parse};
 
+// The same specification runs natively and, as WebAssembly, in headless Chromium
+// (`./dev test`): one engine, one truth.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 /// The answers most cases run against.
 fn answers() -> MapContext {
     MapContext::new()
