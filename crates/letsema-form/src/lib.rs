@@ -14,6 +14,7 @@
 //! ```
 
 pub mod model;
+pub mod runtime;
 
 use std::borrow::Cow;
 

@@ -23,7 +23,8 @@
 //! ```
 
 mod ids;
-#[cfg(test)]
+// Property tests need proptest, which is native only.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 mod text;
 

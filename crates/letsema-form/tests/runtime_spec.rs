@@ -1,0 +1,652 @@
+//! The form runtime's behaviour, one rule at a time. Forms are written as XLSForm markdown
+//! tables, answers as JSON.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use letsema_form::model::{Expression, Form, FormId, Item, Question, QuestionType, Text};
+use letsema_form::runtime::{
+    Answer, AnswerError, Answers, CompileError, CompiledForm, FormState, Location,
+};
+use serde_json::json;
+
+// The same specification runs natively and, as WebAssembly, in headless Chromium
+// (`./dev test`): one engine, one truth.
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+fn at(field: &str, instance: &[usize]) -> Location {
+    Location {
+        field: field.to_owned(),
+        instance: instance.to_vec(),
+    }
+}
+
+// Skip logic ----------------------------------------------------------------------------
+
+const SKIP: &str = "
+| survey |
+| | type | name | label | relevant |
+| | select_one yn | consent | Consent? | |
+| | begin group | outer | Outer | ${consent} = 'yes' |
+| | integer | age | Age | |
+| | begin group | adult | Adult | ${age} >= 18 |
+| | text | job | Job | |
+| | text | employer | Employer | ${job} != 'none' |
+| | end group | | | |
+| | end group | | | |
+| | note | bye | Thank you | ${consent} = 'no' |
+
+| choices |
+| | list_name | name | label |
+| | yn | yes | Yes |
+| | yn | no | No |
+";
+
+#[test]
+fn questions_without_relevant_are_always_relevant() {
+    let s = state(SKIP, json!({}));
+    assert_eq!(relevant(&s), ["consent"]);
+}
+
+#[test]
+fn a_non_relevant_group_hides_everything_in_it() {
+    let s = state(SKIP, json!({"consent": "no", "age": 40, "job": "nurse"}));
+    assert_eq!(relevant(&s), ["consent", "bye"]);
+}
+
+#[test]
+fn nested_groups_need_every_enclosing_group_relevant() {
+    let s = state(SKIP, json!({"consent": "yes", "age": 12}));
+    assert_eq!(relevant(&s), ["consent", "outer", "age"]);
+    let s = state(SKIP, json!({"consent": "yes", "age": 30, "job": "nurse"}));
+    assert_eq!(
+        relevant(&s),
+        ["consent", "outer", "age", "adult", "job", "employer"]
+    );
+    let s = state(SKIP, json!({"consent": "yes", "age": 30, "job": "none"}));
+    assert_eq!(relevant(&s), ["consent", "outer", "age", "adult", "job"]);
+}
+
+#[test]
+fn a_non_relevant_question_reads_as_empty_in_expressions() {
+    // `job` keeps its answer, but with `adult` hidden, `employer` sees `''`, which is
+    // not 'none', yet `employer` stays hidden with its group.
+    let mut s = state(SKIP, json!({"consent": "yes", "age": 30, "job": "none"}));
+    assert_eq!(s.value("job", &[]), Ok("none"));
+    s.set_answer("age", &[], "12").expect("a question");
+    assert_eq!(s.value("job", &[]), Ok(""));
+    assert_eq!(s.is_relevant("employer", &[]), Ok(false));
+}
+
+#[test]
+fn set_answer_reports_what_changed() {
+    let mut s = state(SKIP, json!({"consent": "yes", "age": 12}));
+    let changes = s.set_answer("age", &[], "30").expect("a question");
+    assert_eq!(changes.values, [at("age", &[])]);
+    assert_eq!(
+        changes.relevance,
+        [at("adult", &[]), at("job", &[]), at("employer", &[])]
+    );
+    let changes = s.set_answer("age", &[], "30").expect("a question");
+    assert!(changes.is_empty(), "{changes:?}");
+}
+
+// Required ------------------------------------------------------------------------------
+
+const REQUIRED: &str = "
+| survey |
+| | type | name | label | relevant | required | required_message::English (en) | required_message::Sesotho (st) |
+| | integer | age | Age | | yes | How old are you? | U na le lilemo tse kae? |
+| | text | school | School | ${age} < 18 | yes | | |
+| | text | phone | Phone | | ${age} >= 18 | | |
+
+| settings |
+| | form_id | form_title | default_language |
+| | required | Required | English (en) |
+";
+
+#[test]
+fn required_questions_are_missing_only_when_relevant() {
+    let s = state(REQUIRED, json!({}));
+    assert_eq!(missing(&s), ["age: How old are you?"]);
+    let s = state(REQUIRED, json!({"age": 12}));
+    assert_eq!(missing(&s), ["school: This question needs an answer."]);
+    let s = state(REQUIRED, json!({"age": 30}));
+    assert_eq!(missing(&s), ["phone: This question needs an answer."]);
+    let s = state(REQUIRED, json!({"age": 30, "phone": "+26622123456"}));
+    assert!(s.is_complete() && s.can_finalise());
+}
+
+#[test]
+fn required_messages_follow_the_language() {
+    let mut s = state(REQUIRED, json!({}));
+    s.set_language(Some("st".to_owned()));
+    assert_eq!(missing(&s), ["age: U na le lilemo tse kae?"]);
+    s.set_language(Some("Sesotho (st)".to_owned()));
+    assert_eq!(
+        s.snapshot().missing_required[0].message,
+        "U na le lilemo tse kae?"
+    );
+}
+
+// Constraints ---------------------------------------------------------------------------
+
+const CONSTRAINTS: &str = "
+| survey |
+| | type | name | label | constraint | constraint_message::English (en) | constraint_message::Sesotho (st) |
+| | integer | age | Age | . >= 0 and . <= 120 | Enter an age from 0 to 120. | Kenya lilemo ho tloha ho 0 ho isa ho 120. |
+| | integer | years_abroad | Years abroad | . <= ${age} | No more than your age (${age}). | Eseng ho feta lilemo tsa hao (${age}). |
+| | text | email | E-mail | regex(., '^[^@ ]+@[^@ ]+$') | | |
+
+| settings |
+| | form_id | form_title | default_language |
+| | constraints | Constraints | English (en) |
+";
+
+#[test]
+fn constraints_check_relevant_non_empty_answers_with_dot_as_the_answer() {
+    let s = state(CONSTRAINTS, json!({}));
+    assert!(violations(&s).is_empty());
+    let s = state(
+        CONSTRAINTS,
+        json!({"age": 130, "email": "someone@example.org"}),
+    );
+    assert_eq!(violations(&s), ["age: Enter an age from 0 to 120."]);
+    let s = state(CONSTRAINTS, json!({"email": "not an address"}));
+    assert_eq!(violations(&s), ["email: This answer is not valid."]);
+}
+
+#[test]
+fn constraint_messages_fill_in_references_in_the_chosen_language() {
+    let mut s = state(CONSTRAINTS, json!({"age": 30, "years_abroad": 31}));
+    assert_eq!(
+        violations(&s),
+        ["years_abroad: No more than your age (30)."]
+    );
+    s.set_language(Some("st".to_owned()));
+    assert_eq!(
+        violations(&s),
+        ["years_abroad: Eseng ho feta lilemo tsa hao (30)."]
+    );
+    let changes = s.set_answer("age", &[], "40").expect("a question");
+    assert_eq!(changes.validity, [at("years_abroad", &[])]);
+    assert!(s.is_complete());
+}
+
+#[test]
+fn answers_are_checked_against_their_type_and_choice_list() {
+    let form = "
+| survey |
+| | type | name | label |
+| | integer | n | N |
+| | decimal | x | X |
+| | date | d | D |
+| | select_one yn | ok | OK? |
+| | select_multiple yn | oks | OKs? |
+
+| choices |
+| | list_name | name | label |
+| | yn | yes | Yes |
+| | yn | no | No |
+";
+    let s = state(
+        form,
+        json!({"n": "1.5", "x": "abc", "d": "2026-02-30", "ok": "maybe", "oks": ["yes", "perhaps"]}),
+    );
+    assert_eq!(
+        violations(&s),
+        [
+            "n: Enter a whole number.",
+            "x: Enter a number.",
+            "d: Enter a date as YYYY-MM-DD.",
+            "ok: `maybe` is not one of the choices: choose from the list.",
+            "oks: `perhaps` is not one of the choices: choose from the list.",
+        ]
+    );
+    let s = state(
+        form,
+        json!({"n": -3, "x": 2.5, "d": "2026-02-28", "ok": "yes", "oks": ["yes", "no"]}),
+    );
+    assert!(violations(&s).is_empty());
+}
+
+// Calculations --------------------------------------------------------------------------
+
+const CALCULATIONS: &str = "
+| survey |
+| | type | name | label | calculation | relevant |
+| | date | dob | Date of birth | | |
+| | calculate | age | | int((today() - date(${dob})) div 365.25) | |
+| | calculate | decade | | int(${age} div 10) * 10 | |
+| | note | summary | In your ${decade}s | | ${decade} != '' |
+| | calculate | label | | concat('age ', ${age}, ' (', ${decade}, 's)') | |
+";
+
+#[test]
+fn calculations_chain_in_dependency_order() {
+    let s = state(CALCULATIONS, json!({"dob": "1990-06-16"}));
+    let computed = s.snapshot().computed;
+    assert_eq!(computed["age"], "35");
+    assert_eq!(computed["decade"], "30");
+    assert_eq!(computed["label"], "age 35 (30s)");
+    assert!(relevant(&s).contains(&"summary".to_owned()));
+}
+
+#[test]
+fn arithmetic_on_unanswered_questions_is_empty_not_nan() {
+    let s = state(CALCULATIONS, json!({}));
+    assert_eq!(s.value("age", &[]), Ok(""));
+    assert_eq!(s.value("decade", &[]), Ok(""));
+    assert!(!relevant(&s).contains(&"summary".to_owned()));
+}
+
+#[test]
+fn calculated_fields_cannot_be_answered() {
+    let mut s = state(CALCULATIONS, json!({}));
+    assert_eq!(
+        s.set_answer("age", &[], "3"),
+        Err(AnswerError::Calculated { name: "age".into() })
+    );
+    assert_eq!(s.is_read_only("age", &[]), Ok(true));
+}
+
+/// A form of calculations `(name, calculation)`, built without the importer (which
+/// would refuse the mistakes these tests are about).
+fn calculations(rows: &[(&str, &str)]) -> Form {
+    let mut form = Form::new(FormId::new("calc"), "Calc");
+    for (name, calculation) in rows {
+        let mut q = Question::new(*name, QuestionType::Calculate, Text::default());
+        q.calculation = Some(Expression::new(*calculation));
+        form.items.push(Item::Question(q));
+    }
+    form
+}
+
+#[test]
+fn a_circle_of_calculations_is_a_compile_error_naming_the_fields() {
+    let form = calculations(&[
+        ("a", "${c} + 1"),
+        ("b", "${a} + 1"),
+        ("c", "${b} + 1"),
+        ("d", "${c}"),
+    ]);
+    let errors = CompiledForm::new(&form).expect_err("a circle");
+    assert_eq!(
+        errors,
+        [CompileError::Cycle {
+            fields: vec!["a".into(), "c".into(), "b".into()]
+        }]
+    );
+    assert_eq!(
+        errors[0].to_string(),
+        "these fields depend on each other in a circle, so none can be computed first: \
+         a → c → b; break the circle by changing one of their expressions"
+    );
+    let form = calculations(&[("a", "${a} + 1")]);
+    assert_eq!(
+        CompiledForm::new(&form).expect_err("a circle"),
+        [CompileError::Cycle {
+            fields: vec!["a".into()]
+        }]
+    );
+}
+
+// Defaults, metadata, read-only -----------------------------------------------------------
+
+const DEFAULTS: &str = "
+| survey |
+| | type | name | label | default | read_only | relevant |
+| | integer | household_size | Household size | 1 | | |
+| | date | visit | Visit date | today() | | |
+| | text | country | Country | Lesotho | ${household_size} > 5 | |
+| | begin repeat | members | Members | | | |
+| | text | status | Status | resident | | |
+| | end repeat | | | | | |
+| | start | start | | | | |
+| | today | today | | | | |
+| | deviceid | deviceid | | | | |
+| | username | username | | | | |
+";
+
+#[test]
+fn defaults_fill_fields_created_without_an_answer() {
+    let s = state(DEFAULTS, json!({"country": "South Africa"}));
+    assert_eq!(s.value("household_size", &[]), Ok("1"));
+    assert_eq!(s.value("visit", &[]), Ok("2026-06-15"));
+    assert_eq!(s.value("country", &[]), Ok("South Africa"));
+}
+
+#[test]
+fn defaults_are_applied_once_and_to_new_repeat_instances() {
+    let mut s = state(DEFAULTS, json!({}));
+    s.set_answer("household_size", &[], "").expect("a question");
+    assert_eq!(s.value("household_size", &[]), Ok(""));
+    assert_eq!(
+        s.answers().get("household_size"),
+        Some(&Answer::Value(String::new()))
+    );
+    s.add_repeat_instance("members", &[]).expect("a repeat");
+    assert_eq!(s.value("status", &[0]), Ok("resident"));
+}
+
+#[test]
+fn metadata_comes_from_the_environment() {
+    let env = env().with_device_id("android:1234").with_username("mpho");
+    let s = FormState::new(compile(DEFAULTS), &Answers::new(), env).expect("fits");
+    assert_eq!(s.value("start", &[]), Ok("2026-06-15T09:30:00.000+02:00"));
+    assert_eq!(s.value("today", &[]), Ok("2026-06-15"));
+    assert_eq!(s.value("deviceid", &[]), Ok("android:1234"));
+    assert_eq!(s.value("username", &[]), Ok("mpho"));
+}
+
+#[test]
+fn read_only_is_an_expression() {
+    let mut s = state(DEFAULTS, json!({}));
+    assert_eq!(s.is_read_only("country", &[]), Ok(false));
+    let changes = s
+        .set_answer("household_size", &[], "6")
+        .expect("a question");
+    assert_eq!(changes.read_only, [at("country", &[])]);
+    assert_eq!(s.snapshot().read_only, ["country"]);
+}
+
+// Choice filters ------------------------------------------------------------------------
+
+const CHOICE_FILTER: &str = "
+| survey |
+| | type | name | label::English (en) | label::Sesotho (st) | choice_filter |
+| | select_one country | country | Country | Naha | |
+| | select_one province | province | Province | Profinse | country = ${country} |
+| | begin repeat | trips | Trips | Maeto | |
+| | select_one country | to | To | Ho ea | |
+| | select_one province | where | Where | Hokae | country = ${to} |
+| | end repeat | | | | |
+
+| choices |
+| | list_name | name | label::English (en) | label::Sesotho (st) | country |
+| | country | ls | Lesotho | Lesotho | |
+| | country | za | South Africa | Afrika Boroa | |
+| | province | maseru | Maseru | Maseru | ls |
+| | province | gauteng | Gauteng | Gauteng | za |
+| | province | free_state | Free State | Foreisetata | za |
+
+| settings |
+| | form_id | form_title | default_language |
+| | filter | Filter | English (en) |
+";
+
+fn choice_values(s: &FormState, field: &str, instance: &[usize]) -> Vec<String> {
+    s.choices(field, instance)
+        .expect("a question")
+        .expect("a select")
+        .into_iter()
+        .map(|c| c.value)
+        .collect()
+}
+
+#[test]
+fn a_choice_filter_keeps_the_choices_whose_columns_match() {
+    let mut s = state(CHOICE_FILTER, json!({}));
+    assert!(choice_values(&s, "province", &[]).is_empty());
+    s.set_answer("country", &[], "za").expect("a question");
+    assert_eq!(
+        choice_values(&s, "province", &[]),
+        ["gauteng", "free_state"]
+    );
+    let changes = s.set_answer("country", &[], "ls").expect("a question");
+    assert_eq!(changes.choices, [at("province", &[])]);
+    assert_eq!(choice_values(&s, "province", &[]), ["maseru"]);
+}
+
+#[test]
+fn choice_filters_are_per_repeat_instance_and_labelled_in_the_language() {
+    let mut s = state(
+        CHOICE_FILTER,
+        json!({"trips": [{"to": "ls"}, {"to": "za"}]}),
+    );
+    assert_eq!(choice_values(&s, "where", &[0]), ["maseru"]);
+    assert_eq!(choice_values(&s, "where", &[1]), ["gauteng", "free_state"]);
+    s.set_language(Some("st".to_owned()));
+    let labels: Vec<String> = s.snapshot().choices["where[1]"]
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert_eq!(labels, ["Gauteng", "Foreisetata"]);
+}
+
+// Repeats -------------------------------------------------------------------------------
+
+const REPEATS: &str = "
+| survey |
+| | type | name | label | calculation | relevant | constraint |
+| | begin repeat | children | Children | | | |
+| | text | name | Name | | | |
+| | integer | age | Age | | | . < 18 |
+| | calculate | number | | position(..) | | |
+| | text | school | School | | ${age} >= 6 | |
+| | calculate | older | | ${age} > indexed-repeat(${age}, ${children}, 1) | | |
+| | end repeat | | | | | |
+| | calculate | count | | count(${children}) | | |
+| | calculate | total_age | | sum(${age}) | | |
+| | calculate | first_name | | indexed-repeat(${name}, ${children}, 1) | | |
+";
+
+fn children() -> serde_json::Value {
+    json!({"children": [
+        {"name": "Lineo", "age": 4},
+        {"name": "Thabo", "age": 9, "school": "Maseru Prep"},
+        {"name": "Palesa", "age": 12}
+    ]})
+}
+
+#[test]
+fn inside_a_repeat_references_mean_the_same_instance() {
+    let s = state(REPEATS, children());
+    assert_eq!(s.is_relevant("school", &[0]), Ok(false));
+    assert_eq!(s.is_relevant("school", &[1]), Ok(true));
+    assert_eq!(s.value("number", &[2]), Ok("3"));
+    assert_eq!(s.value("older", &[0]), Ok("false"));
+    assert_eq!(s.value("older", &[2]), Ok("true"));
+}
+
+#[test]
+fn outside_a_repeat_references_mean_every_instance() {
+    let s = state(REPEATS, children());
+    assert_eq!(s.value("count", &[]), Ok("3"));
+    assert_eq!(s.value("total_age", &[]), Ok("25"));
+    assert_eq!(s.value("first_name", &[]), Ok("Lineo"));
+    assert_eq!(s.snapshot().repeat_counts["children"], 3);
+}
+
+#[test]
+fn adding_and_removing_instances_recomputes_positions_and_totals() {
+    let mut s = state(REPEATS, children());
+    let changes = s.add_repeat_instance("children", &[]).expect("a repeat");
+    assert_eq!(changes.repeats, [at("children", &[3])]);
+    s.set_answer("age", &[3], "20").expect("a question");
+    assert_eq!(violations(&s), ["age[3]: This answer is not valid."]);
+    assert_eq!(s.value("total_age", &[]), Ok("45"));
+
+    s.remove_repeat_instance("children", &[0])
+        .expect("an instance");
+    assert_eq!(s.value("count", &[]), Ok("3"));
+    assert_eq!(s.value("number", &[0]), Ok("1"));
+    assert_eq!(s.value("name", &[0]), Ok("Thabo"));
+    assert_eq!(s.value("first_name", &[]), Ok("Thabo"));
+    assert_eq!(s.value("older", &[0]), Ok("false"));
+    assert_eq!(s.value("total_age", &[]), Ok("41"));
+}
+
+#[test]
+fn repeat_count_creates_and_trims_instances() {
+    let form = "
+| survey |
+| | type | name | label | repeat_count | default | calculation |
+| | integer | size | Household size | | | |
+| | begin repeat | member | Member | ${size} | | |
+| | text | relation | Relation | | resident | |
+| | calculate | n | | | | position(..) |
+| | end repeat | | | | | |
+";
+    let mut s = state(form, json!({"size": 2}));
+    assert_eq!(s.repeat_count("member", &[]), Ok(2));
+    assert_eq!(s.value("relation", &[1]), Ok("resident"));
+    s.set_answer("relation", &[1], "child").expect("a question");
+    let changes = s.set_answer("size", &[], "4").expect("a question");
+    assert_eq!(changes.repeats, [at("member", &[])]);
+    assert_eq!(s.value("n", &[3]), Ok("4"));
+    s.set_answer("size", &[], "1").expect("a question");
+    assert_eq!(s.repeat_count("member", &[]), Ok(1));
+    assert_eq!(
+        s.add_repeat_instance("member", &[]),
+        Err(AnswerError::CountedRepeat {
+            name: "member".into()
+        })
+    );
+    s.set_answer("size", &[], "lots").expect("a question");
+    assert_eq!(s.repeat_count("member", &[]), Ok(0));
+}
+
+#[test]
+fn nested_repeats_take_one_index_per_repeat() {
+    let form = "
+| survey |
+| | type | name | label | calculation |
+| | begin repeat | household | Household | |
+| | begin repeat | person | Person | |
+| | integer | age | Age | |
+| | end repeat | | | |
+| | calculate | household_age | | sum(${age}) |
+| | end repeat | | | |
+| | calculate | everyone | | sum(${age}) |
+";
+    let mut s = state(
+        form,
+        json!({"household": [{"person": [{"age": 30}, {"age": 5}]}, {"person": [{"age": 70}]}]}),
+    );
+    assert_eq!(s.value("household_age", &[0]), Ok("35"));
+    assert_eq!(s.value("household_age", &[1]), Ok("70"));
+    assert_eq!(s.value("everyone", &[]), Ok("105"));
+    s.add_repeat_instance("person", &[1]).expect("a repeat");
+    s.set_answer("age", &[1, 1], "40").expect("a question");
+    assert_eq!(s.value("household_age", &[1]), Ok("110"));
+    assert_eq!(s.value("household_age", &[0]), Ok("35"));
+    assert_eq!(
+        s.set_answer("age", &[1], "1"),
+        Err(AnswerError::InstancePath {
+            name: "age".into(),
+            expected: 2,
+            given: 1
+        })
+    );
+    assert_eq!(
+        s.set_answer("age", &[5, 0], "1"),
+        Err(AnswerError::NoSuchInstance {
+            repeat: "household".into(),
+            index: 5,
+            count: 2
+        })
+    );
+}
+
+// The submission ------------------------------------------------------------------------
+
+#[test]
+fn non_relevant_answers_are_left_out_of_the_submission_but_kept() {
+    let mut s = state(
+        SKIP,
+        json!({"consent": "yes", "age": 30, "job": "nurse", "employer": "Baragwanath"}),
+    );
+    s.set_answer("consent", &[], "no").expect("a question");
+    assert_eq!(
+        serde_json::to_value(s.submission_answers()).expect("serialisable"),
+        json!({"consent": "no"})
+    );
+    assert_eq!(
+        s.answers().get("employer"),
+        Some(&Answer::Value("Baragwanath".into()))
+    );
+    // Nothing entered is lost: consenting again brings the answers back.
+    s.set_answer("consent", &[], "yes").expect("a question");
+    assert_eq!(
+        serde_json::to_value(s.submission_answers()).expect("serialisable"),
+        json!({"consent": "yes", "age": "30", "job": "nurse", "employer": "Baragwanath"})
+    );
+}
+
+#[test]
+fn the_submission_includes_calculations_and_reloads_to_the_same_state() {
+    let s = state(REPEATS, children());
+    let submitted = s.submission_answers();
+    assert_eq!(submitted.get("count"), Some(&Answer::Value("3".into())));
+    let again = FormState::new(Arc::clone(s.compiled()), &submitted, env()).expect("fits");
+    assert_eq!(again.snapshot(), s.snapshot());
+}
+
+// Errors --------------------------------------------------------------------------------
+
+#[test]
+fn answers_that_do_not_fit_the_form_say_what_to_do() {
+    let form = compile(REPEATS);
+    let bad = answers(json!({
+        "nmae": "x",
+        "age": 3,
+        "children": [{"name": ["a", "b"], "count": 1}],
+    }));
+    let errors = FormState::new(form, &bad, env()).expect_err("does not fit");
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "`age` belongs to the objects of the repeat `children`, but was given in the top \
+             level: move it there",
+            "`count` belongs to the top level, but was given in the objects of the repeat \
+             `children`: move it there",
+            "`name` takes a single value: write it as a string, not an array (only \
+             select_multiple and rank questions take arrays)",
+            "the form has no question called `nmae`: check the spelling, or remove it",
+        ]
+    );
+}
+
+#[test]
+fn forms_with_mistakes_do_not_compile() {
+    let form = calculations(&[("age", "1"), ("job", "${agee} > 16"), ("age", "(")]);
+    let errors = CompiledForm::new(&form).expect_err("mistakes");
+    assert_eq!(
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        [
+            "two fields are called `age`: names must be unique in the whole form (rename one \
+             of them)",
+            "the calculation of `job` refers to `${agee}`, but the form has no field called \
+             `agee`: check the spelling",
+            "the calculation of `age` does not parse: the expression ends where a value was \
+             expected: add a number, a 'string', a ${reference} or a function call (at 1..1)",
+        ]
+    );
+}
+
+#[test]
+fn evaluation_errors_are_reported_not_thrown() {
+    let s = state(
+        "
+| survey |
+| | type | name | label | constraint |
+| | text | code | Code | regex(., '[') |
+",
+        json!({"code": "x"}),
+    );
+    let snapshot = s.snapshot();
+    assert_eq!(snapshot.errors.len(), 1);
+    assert!(
+        snapshot.errors[0]
+            .message
+            .starts_with("the constraint of `code`: regex()")
+    );
+    assert!(!s.can_finalise());
+}
