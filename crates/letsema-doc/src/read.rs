@@ -1,0 +1,194 @@
+//! Reading the document, now or as it was at some heads, into owned values.
+//!
+//! Every read goes through [`Reader`], which turns automerge's borrowed values into an owned
+//! [`Slot`] at once. Reading never fails: a key that is missing or holds something this schema
+//! does not write reads as absent. Loading checks the schema, so in a loaded document such
+//! values do not occur.
+
+use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
+
+use crate::answers::{AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
+use crate::schema::{self, MAX_DEPTH};
+
+/// One value found at a key or list index, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Slot {
+    Str(String),
+    Bool(bool),
+    Timestamp(i64),
+    Map(ObjId),
+    List(ObjId),
+    Text(ObjId),
+    /// A scalar or object type this schema never writes.
+    Other,
+}
+
+/// A value and the id of the operation that wrote it (for objects, the object's id).
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub slot: Slot,
+    pub op: ObjId,
+}
+
+fn to_found(value: Value<'_>, op: ObjId) -> Found {
+    let slot = match value {
+        Value::Object(ObjType::Map) => Slot::Map(op.clone()),
+        Value::Object(ObjType::List) => Slot::List(op.clone()),
+        Value::Object(ObjType::Text) => Slot::Text(op.clone()),
+        Value::Object(ObjType::Table) => Slot::Other,
+        Value::Scalar(scalar) => match scalar.as_ref() {
+            ScalarValue::Str(text) => Slot::Str(text.to_string()),
+            ScalarValue::Boolean(flag) => Slot::Bool(*flag),
+            ScalarValue::Timestamp(millis) => Slot::Timestamp(*millis),
+            _ => Slot::Other,
+        },
+    };
+    Found { slot, op }
+}
+
+/// Reads a document at its current state (`heads: None`) or as it was at `heads`.
+#[derive(Clone, Copy)]
+pub(crate) struct Reader<'a> {
+    pub doc: &'a AutoCommit,
+    pub heads: Option<&'a [ChangeHash]>,
+}
+
+impl<'a> Reader<'a> {
+    pub fn now(doc: &'a AutoCommit) -> Reader<'a> {
+        Reader { doc, heads: None }
+    }
+
+    pub fn at(doc: &'a AutoCommit, heads: &'a [ChangeHash]) -> Reader<'a> {
+        Reader {
+            doc,
+            heads: Some(heads),
+        }
+    }
+
+    /// The winning value at `prop`, the one every replica agrees to show.
+    pub fn get(&self, obj: &ObjId, prop: impl Into<Prop>) -> Option<Found> {
+        let result = match self.heads {
+            None => self.doc.get(obj, prop),
+            Some(heads) => self.doc.get_at(obj, prop, heads),
+        };
+        result.ok().flatten().map(|(value, op)| to_found(value, op))
+    }
+
+    /// Every concurrent value at `prop`, in automerge's deterministic order.
+    pub fn get_all(&self, obj: &ObjId, prop: impl Into<Prop>) -> Vec<Found> {
+        let result = match self.heads {
+            None => self.doc.get_all(obj, prop),
+            Some(heads) => self.doc.get_all_at(obj, prop, heads),
+        };
+        result
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(value, op)| to_found(value, op))
+            .collect()
+    }
+
+    pub fn keys(&self, obj: &ObjId) -> Vec<String> {
+        match self.heads {
+            None => self.doc.keys(obj).collect(),
+            Some(heads) => self.doc.keys_at(obj, heads).collect(),
+        }
+    }
+
+    pub fn length(&self, obj: &ObjId) -> usize {
+        match self.heads {
+            None => self.doc.length(obj),
+            Some(heads) => self.doc.length_at(obj, heads),
+        }
+    }
+
+    pub fn text(&self, obj: &ObjId) -> Option<String> {
+        match self.heads {
+            None => self.doc.text(obj).ok(),
+            Some(heads) => self.doc.text_at(obj, heads).ok(),
+        }
+    }
+
+    /// The winning map at `key` of `obj`.
+    pub fn map_at(&self, obj: &ObjId, key: &str) -> Option<ObjId> {
+        match self.get(obj, key)?.slot {
+            Slot::Map(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The winning string at `key` of `obj`.
+    pub fn str_at(&self, obj: &ObjId, key: &str) -> Option<String> {
+        match self.get(obj, key)?.slot {
+            Slot::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The answers map, if the document has one.
+    pub fn answers_obj(&self) -> Option<ObjId> {
+        self.map_at(&automerge::ROOT, schema::ANSWERS)
+    }
+
+    /// An answer value read from a slot; `None` for shapes this schema does not write.
+    pub fn answer_value(&self, slot: &Slot, depth: usize) -> Option<AnswerValue> {
+        match slot {
+            Slot::Str(text) => Some(AnswerValue::Text(text.clone())),
+            // JavaScript automerge writes strings as text objects; read them as text.
+            Slot::Text(id) => self.text(id).map(AnswerValue::Text),
+            Slot::Map(id) => Some(AnswerValue::List(self.choices(id))),
+            Slot::List(id) if depth < MAX_DEPTH => Some(AnswerValue::Repeat(
+                self.repeat_instances(id, depth)
+                    .into_iter()
+                    .map(|instance| instance.answers)
+                    .collect(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The chosen options of a `select_multiple` set, sorted.
+    pub fn choices(&self, set: &ObjId) -> Vec<String> {
+        self.keys(set)
+            .into_iter()
+            .filter(|choice| {
+                self.get(set, choice.as_str())
+                    .is_some_and(|found| found.slot == Slot::Bool(true))
+            })
+            .collect()
+    }
+
+    /// The instances of a repeat list, with their ids.
+    pub fn repeat_instances(&self, list: &ObjId, depth: usize) -> Vec<RepeatInstance> {
+        (0..self.length(list))
+            .filter_map(|index| match self.get(list, index)?.slot {
+                Slot::Map(id) => Some(RepeatInstance {
+                    id: RepeatInstanceId(id.to_string()),
+                    answers: self.answers_in(&id, depth + 1),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The instance maps of a repeat list with their ids, without reading their answers.
+    pub fn instance_objs(&self, list: &ObjId) -> Vec<(RepeatInstanceId, ObjId)> {
+        (0..self.length(list))
+            .filter_map(|index| match self.get(list, index)?.slot {
+                Slot::Map(id) => Some((RepeatInstanceId(id.to_string()), id)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The answers in a map (the top-level answers or one repeat instance).
+    pub fn answers_in(&self, map: &ObjId, depth: usize) -> Answers {
+        self.keys(map)
+            .into_iter()
+            .filter_map(|name| {
+                let found = self.get(map, name.as_str())?;
+                let value = self.answer_value(&found.slot, depth)?;
+                Some((name, value))
+            })
+            .collect()
+    }
+}
