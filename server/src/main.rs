@@ -44,6 +44,24 @@ enum FormCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Run the form engine over answers and print what is relevant, missing, invalid and
+    /// computed, as JSON.
+    Eval {
+        /// The form file (.xlsx, .xls, .csv, .md).
+        file: PathBuf,
+        /// The answers, as JSON: {"age": "34", "citizenships": ["ls"], "repeat": [{...}]}.
+        #[arg(long, value_name = "ANSWERS.json")]
+        answers: PathBuf,
+        /// When the form is filled in, RFC 3339 (default: now).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+        /// The language of labels and messages (default: the form's).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
+        /// The seed of random() and uuid(), to repeat a run.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +90,28 @@ fn run(cli: Cli) -> Result<bool, String> {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
+        }
+        Command::Form(FormCommand::Eval {
+            file,
+            answers,
+            now,
+            lang,
+            seed,
+        }) => {
+            let now = match now {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| {
+                    format!("--now {text:?} is not an RFC 3339 time ({e}), such as 2026-06-15T09:00:00+02:00")
+                })?,
+                None => chrono::Local::now().fixed_offset(),
+            };
+            let options = commands::form::EvalOptions {
+                answers,
+                now,
+                language: lang,
+                seed,
+            };
+            commands::form::eval(&file, &options, &mut std::io::stdout().lock())?;
+            Ok(true)
         }
         Command::Serve {
             listen,

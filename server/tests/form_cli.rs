@@ -114,3 +114,84 @@ fn unreadable_or_unknown_files_are_one_line_errors() {
         run.stderr
     );
 }
+
+fn eval(answers: &serde_json::Value, extra: &[&str]) -> (Run, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("answers.json");
+    std::fs::write(&path, answers.to_string()).expect("write answers");
+    let output = letsema()
+        .args(["form", "eval"])
+        .arg(reference_form("md"))
+        .arg("--answers")
+        .arg(&path)
+        .args(["--now", "2026-06-15T09:00:00+02:00"])
+        .args(extra)
+        .output()
+        .expect("letsema runs");
+    let run = Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    };
+    let state = serde_json::from_str(&run.stdout).unwrap_or(serde_json::Value::Null);
+    (run, state)
+}
+
+fn fields(list: &serde_json::Value) -> Vec<&str> {
+    list.as_array()
+        .map(|items| items.iter().filter_map(|i| i["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn eval_without_consent_asks_nothing_else() {
+    let (run, state) = eval(&serde_json::json!({ "consent": "no" }), &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(fields(&state["missing_required"]), Vec::<&str>::new());
+    assert_eq!(state["complete"], true);
+    let relevant = state["relevant"].to_string();
+    assert!(relevant.contains("no_consent"), "{relevant}");
+    assert!(!relevant.contains("first_name"), "{relevant}");
+}
+
+#[test]
+fn eval_reports_computed_age_and_constraint_messages_in_the_chosen_language() {
+    let answers = serde_json::json!({
+        "consent": "yes",
+        "dob": "1990-05-17",
+        "years_abroad": "40",
+        "email": "not-an-address",
+    });
+    let (run, state) = eval(&answers, &["--lang", "Sesotho"]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(state["computed"]["age"], "36");
+    let violations = &state["constraint_violations"];
+    assert_eq!(
+        fields(violations),
+        ["years_abroad", "email"],
+        "{violations}"
+    );
+    assert!(violations.to_string().contains("(36)"), "{violations}");
+    assert!(
+        violations.to_string().contains("Lilemo"),
+        "Sesotho: {violations}"
+    );
+    assert!(fields(&state["missing_required"]).contains(&"first_name"));
+    assert_eq!(state["complete"], false);
+}
+
+#[test]
+fn eval_refuses_unknown_fields_and_languages_with_one_line() {
+    let (run, _) = eval(&serde_json::json!({ "consnt": "yes" }), &[]);
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("`consnt`"), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+
+    let (run, _) = eval(&serde_json::json!({}), &["--lang", "Klingon"]);
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("no language \"Klingon\""),
+        "{}",
+        run.stderr
+    );
+}
