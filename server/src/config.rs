@@ -49,6 +49,8 @@ pub struct ServeConfig {
     pub data_dir: PathBuf,
     /// The folder holding the built web app (`index.html`, `sw.js`, `pkg/`).
     pub web_dir: PathBuf,
+    /// Publish the reference form on start if it is not published yet.
+    pub demo: bool,
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ enum Command {
         /// The folder holding the built web app.
         #[arg(long, default_value = "./web/dist", value_name = "DIR")]
         web_dir: PathBuf,
+        /// Publish the reference form (Diaspora member registration) if it is not yet.
+        #[arg(long)]
+        demo: bool,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -43,6 +46,21 @@ enum FormCommand {
         /// Print the imported form definition as JSON instead of the problems.
         #[arg(long)]
         json: bool,
+    },
+    /// Check an XLSForm and publish it to the server's database (published versions never
+    /// change: raise the version to publish a change).
+    Publish {
+        /// The form file (.xlsx, .xls, .csv, .md).
+        file: PathBuf,
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// List the published forms.
+    List {
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
     },
     /// Run the form engine over answers and print what is relevant, missing, invalid and
     /// computed, as JSON.
@@ -91,6 +109,14 @@ fn run(cli: Cli) -> Result<bool, String> {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
         }
+        Command::Form(FormCommand::Publish { file, data_dir }) => {
+            commands::form::publish(&file, &data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Form(FormCommand::List { data_dir }) => {
+            commands::form::list(&data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
         Command::Form(FormCommand::Eval {
             file,
             answers,
@@ -117,12 +143,14 @@ fn run(cli: Cli) -> Result<bool, String> {
             listen,
             data_dir,
             web_dir,
+            demo,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let config = ServeConfig {
                 listen,
                 data_dir,
                 web_dir,
+                demo,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;

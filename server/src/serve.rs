@@ -15,6 +15,8 @@ use crate::store::{Store, StoreError};
 pub enum ServeError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("cannot publish the reference form: {0}")]
+    Demo(#[from] crate::store::PublishError),
     #[error(
         "cannot listen on {addr}: {source}. Is another server using this port? Stop it, or \
          choose another address with --listen (port 0 picks a free port)"
@@ -47,6 +49,9 @@ impl Server {
             .local_addr()
             .map_err(|source| ServeError::Listen { addr, source })?;
         let store = Store::open(&config.data_dir)?;
+        if config.demo {
+            publish_reference_form(&store)?;
+        }
         if !config.web_dir.join("index.html").is_file() {
             tracing::warn!(
                 web_dir = %config.web_dir.display(),
@@ -81,6 +86,21 @@ impl Server {
             .run()
             .await;
     }
+}
+
+/// The reference form, compiled into the binary so that a demo needs no files.
+pub const REFERENCE_FORM: (&str, &[u8]) = (
+    "diaspora_registration.xlsx",
+    include_bytes!("../../examples/forms/diaspora_registration.xlsx"),
+);
+
+fn publish_reference_form(store: &Store) -> Result<(), crate::store::PublishError> {
+    let (name, bytes) = REFERENCE_FORM;
+    let published = store.publish_form(name, bytes, "letsema serve --demo")?;
+    if published.newly_published {
+        tracing::info!(form = %published.form_id, version = %published.version, "published the reference form");
+    }
+    Ok(())
 }
 
 /// Completes on SIGINT (Ctrl+C) or SIGTERM.

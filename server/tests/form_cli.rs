@@ -195,3 +195,39 @@ fn eval_refuses_unknown_fields_and_languages_with_one_line() {
         run.stderr
     );
 }
+
+#[test]
+fn publish_stores_a_version_once_and_list_shows_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let publish = |file: PathBuf| {
+        letsema()
+            .args(["form", "publish"])
+            .arg(file)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .expect("letsema runs")
+    };
+    let first = publish(reference_form("xlsx"));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("published form diaspora_registration")
+    );
+    let again = publish(reference_form("md"));
+    assert!(again.status.success());
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already published"));
+
+    let list = letsema()
+        .args(["form", "list", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("letsema runs");
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.starts_with("diaspora_registration\t"), "{listed}");
+}

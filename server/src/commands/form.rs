@@ -164,3 +164,66 @@ fn read_answers(path: &Path) -> Result<Answers, String> {
         )
     })
 }
+
+/// `letsema form publish FILE --data-dir DIR`.
+pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let metadata =
+        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if metadata.len() > MAX_FORM_FILE_BYTES {
+        return Err(format!(
+            "{} is {} bytes, more than the {MAX_FORM_FILE_BYTES} a form may have",
+            path.display(),
+            metadata.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let store = crate::store::Store::open(data_dir).map_err(|e| e.to_string())?;
+    let published = store
+        .publish_form(name, &bytes, "letsema form publish")
+        .map_err(|e| e.to_string())?;
+    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+    for warning in &published.warnings {
+        writeln!(out, "{}: {warning}", path.display()).map_err(write_err)?;
+    }
+    let verb = if published.newly_published {
+        "published"
+    } else {
+        "was already published as"
+    };
+    writeln!(
+        out,
+        "{}: {verb} form {} version {} ({})",
+        path.display(),
+        published.form_id,
+        published.version,
+        published.title
+    )
+    .map_err(write_err)
+}
+
+/// `letsema form list --data-dir DIR`.
+pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
+    let store = crate::store::Store::open(data_dir).map_err(|e| e.to_string())?;
+    let forms = store.published_forms().map_err(|e| e.to_string())?;
+    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+    if forms.is_empty() {
+        writeln!(
+            out,
+            "no form is published yet: publish one with `letsema form publish FILE`"
+        )
+        .map_err(write_err)?;
+    }
+    for form in forms {
+        writeln!(
+            out,
+            "{}\t{}\t{}\tpublished {} by {}",
+            form.form_id, form.version, form.title, form.published_at, form.published_by
+        )
+        .map_err(write_err)?;
+    }
+    Ok(())
+}

@@ -4,6 +4,10 @@
 //! SQLite calls block, so every call runs on tokio's blocking pool; the connection sits
 //! behind a mutex because SQLite serialises writers anyway.
 
+mod forms;
+
+pub use forms::{FormSummary, PublishError, Published};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -14,14 +18,12 @@ use rusqlite_migration::{M, Migrations};
 /// The name of the database file inside the data directory.
 pub const DATABASE_FILE: &str = "letsema.sqlite3";
 
-/// Schema migrations, oldest first. Never edit one that has shipped: add a new one.
-const MIGRATIONS: &[M<'static>] = &[M::up(
-    "CREATE TABLE instance (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        created_at TEXT NOT NULL
-    ) STRICT;
-    INSERT INTO instance (id, created_at) VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));",
-)];
+/// Schema migrations, oldest first, from `server/migrations/`. Never edit one that has
+/// shipped: add a new one.
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_instance.sql")),
+    M::up(include_str!("../../migrations/0002_forms.sql")),
+];
 
 /// Why the database could not be opened.
 #[derive(Debug, thiserror::Error)]
