@@ -27,6 +27,16 @@ impl ApiError {
         }
     }
 
+    /// A failure of the server itself; details go to the log, not to the client.
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The server failed to answer. Try again; if it keeps failing, tell an \
+             administrator (the server log says why).",
+        )
+    }
+
     /// The reply sent to the client.
     pub fn into_response(self) -> warp::reply::Response {
         let body = ApiErrorBody {

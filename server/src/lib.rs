@@ -3,6 +3,7 @@
 //! `main.rs` only parses the command line; everything it runs lives here so that tests can
 //! build the same routes in memory (`warp::test`) or start the real server on a free port.
 
+pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod error;

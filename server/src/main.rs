@@ -35,6 +35,38 @@ enum Command {
     /// Tools for form authors.
     #[command(subcommand)]
     Form(FormCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a staff account. The password is asked for on the terminal, or read from the
+    /// first line of standard input when it is not a terminal.
+    Add {
+        /// The e-mail address the person signs in with.
+        email: String,
+        /// admin, reviewer or coordinator.
+        #[arg(long)]
+        role: String,
+        /// The name shown in the app (default: the e-mail address).
+        #[arg(long)]
+        name: Option<String>,
+        /// An association the account is limited to (a coordinator needs exactly one; a
+        /// reviewer with none sees all). Repeat for several.
+        #[arg(long = "association", value_name = "NAME")]
+        associations: Vec<String>,
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// List the staff accounts.
+    List {
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +140,26 @@ fn run(cli: Cli) -> Result<bool, String> {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            name,
+            associations,
+            data_dir,
+        }) => {
+            let request = commands::user::AddUser {
+                email,
+                role,
+                name,
+                associations,
+            };
+            commands::user::add(&request, &data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::User(UserCommand::List { data_dir }) => {
+            commands::user::list(&data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
         }
         Command::Form(FormCommand::Publish { file, data_dir }) => {
             commands::form::publish(&file, &data_dir, &mut std::io::stdout().lock())?;

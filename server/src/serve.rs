@@ -63,6 +63,7 @@ impl Server {
             state: AppState {
                 store,
                 web_dir: config.web_dir,
+                auth: crate::auth::AuthConfig::default(),
             },
             local_addr,
         })

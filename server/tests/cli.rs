@@ -129,3 +129,47 @@ fn serve_prints_its_address_creates_the_database_and_stops_on_sigterm() {
     };
     assert!(exit.success(), "clean exit on SIGTERM, got {exit}");
 }
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = |email: &str, password: &str, extra: &[&str]| {
+        let mut child = letsema()
+            .args(["user", "add", email, "--data-dir"])
+            .arg(dir.path())
+            .args(extra)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("letsema runs");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{password}\n").as_bytes())
+            .expect("password written");
+        child.wait_with_output().expect("letsema ends")
+    };
+    let ok = add("admin@example.org", "a long enough password", &["--role", "admin"]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("created admin account"));
+
+    let weak = add("other@example.org", "short", &["--role", "admin"]);
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
+
+    let coordinator = add("c@example.org", "a long enough password", &["--role", "coordinator"]);
+    assert_eq!(coordinator.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&coordinator.stderr).contains("--association"));
+
+    let list = letsema()
+        .args(["user", "list", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("letsema runs");
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains("admin@example.org\tadmin"), "{listed}");
+}

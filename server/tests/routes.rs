@@ -25,7 +25,11 @@ fn fixture() -> Fixture {
     std::fs::write(web_dir.join("secret.txt"), b"not for you").expect("w");
     Fixture {
         _dir: dir,
-        state: AppState { store, web_dir },
+        state: AppState {
+            store,
+            web_dir,
+            auth: Default::default(),
+        },
     }
 }
 

@@ -1,3 +1,4 @@
 //! The `letsema` subcommands other than `serve`: tools for form authors and operators.
 
 pub mod form;
+pub mod user;

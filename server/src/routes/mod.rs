@@ -2,6 +2,8 @@
 //! carries and the single error handler.
 
 mod health;
+mod session;
+mod users;
 mod web;
 
 use std::path::PathBuf;
@@ -11,6 +13,7 @@ use warp::filters::BoxedFilter;
 use warp::http::header::{HeaderMap, HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
 
+use crate::auth::AuthConfig;
 use crate::error::recover;
 use crate::store::Store;
 
@@ -19,6 +22,7 @@ use crate::store::Store;
 pub struct AppState {
     pub store: Store,
     pub web_dir: PathBuf,
+    pub auth: AuthConfig,
 }
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly
@@ -30,7 +34,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 
 /// Every route of the server.
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let api = warp::path("api").and(health::routes(state.clone()));
+    let api = warp::path("api").and(
+        health::routes(state.clone())
+            .or(session::routes(state.clone()))
+            .unify()
+            .or(users::routes(state.clone()))
+            .unify(),
+    );
     api.or(web::routes(state.web_dir.clone()))
         .unify()
         .recover(recover)

@@ -28,6 +28,11 @@ pub fn routes(web_dir: PathBuf) -> BoxedFilter<(Response,)> {
         .and_then(move |tail: warp::path::Tail, accept, if_none_match| {
             let web_dir = web_dir.clone();
             async move {
+                // The API's addresses are never the app. A plain "not found" here lets the
+                // API route's own rejection (401, 403, 405...) be the one answered.
+                if tail.as_str() == "api" || tail.as_str().starts_with("api/") {
+                    return Err(warp::reject::not_found());
+                }
                 serve_file(&web_dir, tail.as_str(), accept, if_none_match)
                     .await
                     .map_err(warp::reject::custom)
@@ -42,14 +47,6 @@ async fn serve_file(
     accept_encoding: Option<String>,
     if_none_match: Option<String>,
 ) -> Result<Response, ApiError> {
-    // The API's addresses are never the app, even when no API route matched them.
-    if path == "api" || path.starts_with("api/") {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "No API route has this address. Check the method and the path.",
-        ));
-    }
     let relative = if path.is_empty() { "index.html" } else { path };
     if !is_safe_relative_path(relative) {
         return Err(not_found());

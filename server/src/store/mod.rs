@@ -5,8 +5,10 @@
 //! behind a mutex because SQLite serialises writers anyway.
 
 mod forms;
+mod people;
 
 pub use forms::{FormSummary, PublishError, Published};
+pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -23,6 +25,7 @@ pub const DATABASE_FILE: &str = "letsema.sqlite3";
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_instance.sql")),
     M::up(include_str!("../../migrations/0002_forms.sql")),
+    M::up(include_str!("../../migrations/0003_people.sql")),
 ];
 
 /// Why the database could not be opened.

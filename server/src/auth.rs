@@ -1,0 +1,242 @@
+//! Who is asking: staff sessions (argon2id passwords, HttpOnly SameSite=Strict cookies with
+//! an idle timeout, a CSRF token for every state-changing request).
+//!
+//! Routes ask for a [`Staff`] through [`staff`], then check its role; nothing a request
+//! says about itself decides what it may do.
+
+use std::convert::Infallible;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use warp::Filter;
+use warp::http::{Method, StatusCode};
+
+use crate::error::ApiError;
+use crate::routes::AppState;
+use crate::store::{Role, SessionInfo, StaffUser};
+
+/// The cookie that carries a staff session.
+pub const SESSION_COOKIE: &str = "letsema_session";
+/// The header that must echo the session's CSRF token on state-changing requests.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// How sessions behave.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// A session unused for this long is closed.
+    pub idle_timeout_secs: i64,
+    /// Whether cookies carry `Secure` (set when the server speaks TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            idle_timeout_secs: 8 * 60 * 60,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// A signed-in staff member, as a route sees them.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub user: StaffUser,
+    pub csrf_token: String,
+    pub token_sha256: [u8; 32],
+}
+
+impl Staff {
+    /// Refuses unless the staff member has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "Your role does not allow this. Ask an administrator.",
+            ))
+        }
+    }
+}
+
+/// Why a password could not be hashed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot hash the password: {0}")]
+pub struct HashError(String);
+
+/// The argon2id PHC string of a password, with a fresh random salt.
+pub fn hash_password(password: &str) -> Result<String, HashError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Whether `password` matches a PHC string. A malformed hash never matches.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// The rules a new password must meet.
+pub fn check_password_strength(password: &str) -> Result<(), String> {
+    if password.chars().count() < 12 {
+        return Err("a password needs at least 12 characters".to_owned());
+    }
+    if password.len() > 1024 {
+        return Err("a password may have at most 1024 bytes".to_owned());
+    }
+    Ok(())
+}
+
+/// A new random token (256 bits), URL-safe.
+pub fn random_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        tracing::error!(error = %e, "the system's random source failed");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_randomness",
+            "The server cannot make a secure token right now. Try again shortly.",
+        )
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the database keeps of a session token.
+pub fn token_digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The `Set-Cookie` value that opens a session.
+pub fn session_cookie(token: &str, config: &AuthConfig) -> String {
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(config: &AuthConfig) -> String {
+    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
+}
+
+fn not_signed_in() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "not_signed_in",
+        "Sign in first (POST /api/session), or sign in again: sessions end after a while \
+         without use.",
+    )
+}
+
+/// The signed-in staff member, or a 401. State-changing methods also need the session's
+/// CSRF token in the `x-csrf-token` header (403 without it).
+pub fn staff(state: AppState) -> impl Filter<Extract = (Staff,), Error = warp::Rejection> + Clone {
+    warp::cookie::optional::<String>(SESSION_COOKIE)
+        .and(warp::method())
+        .and(warp::header::optional::<String>(CSRF_HEADER))
+        .and_then(move |token: Option<String>, method: Method, csrf: Option<String>| {
+            let state = state.clone();
+            async move {
+                authenticate(&state, token, &method, csrf)
+                    .await
+                    .map_err(warp::reject::custom)
+            }
+        })
+}
+
+/// Like [`staff`], but `None` instead of a 401 when nobody is signed in.
+pub fn optional_staff(
+    state: AppState,
+) -> impl Filter<Extract = (Option<Staff>,), Error = Infallible> + Clone {
+    staff(state)
+        .map(Some)
+        .or(warp::any().map(|| None))
+        .unify()
+}
+
+async fn authenticate(
+    state: &AppState,
+    token: Option<String>,
+    method: &Method,
+    csrf: Option<String>,
+) -> Result<Staff, ApiError> {
+    let token = token.filter(|t| !t.is_empty() && t.len() <= 128).ok_or_else(not_signed_in)?;
+    let digest = token_digest(&token);
+    let store = state.store.clone();
+    let idle = state.auth.idle_timeout_secs;
+    let session: Option<SessionInfo> =
+        tokio::task::spawn_blocking(move || store.session(&digest, unix_now(), idle))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "session lookup failed");
+                ApiError::internal()
+            })?;
+    let session = session.ok_or_else(not_signed_in)?;
+    let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if changes_state && csrf.as_deref() != Some(session.csrf_token.as_str()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "csrf_token_missing",
+            "This request changes data, so it needs the x-csrf-token header with the token \
+             GET /api/session returns.",
+        ));
+    }
+    Ok(Staff {
+        user: session.user,
+        csrf_token: session.csrf_token,
+        token_sha256: digest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_with_their_hash() {
+        let hash = hash_password("correct horse battery").expect("hashes");
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse batterY"));
+        assert!(!verify_password("not a hash", "anything"));
+        let again = hash_password("correct horse battery").expect("hashes");
+        assert_ne!(hash, again, "each hash has its own salt");
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_only_as_digests() {
+        let a = random_token().expect("token");
+        let b = random_token().expect("token");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert_ne!(token_digest(&a), token_digest(&b));
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_strict() {
+        let config = AuthConfig::default();
+        let cookie = session_cookie("abc", &config);
+        assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+        assert!(!cookie.contains("Secure"));
+        let tls = AuthConfig {
+            secure_cookies: true,
+            ..config
+        };
+        assert!(session_cookie("abc", &tls).contains("; Secure"));
+    }
+}

@@ -1,0 +1,210 @@
+//! Staff sign-in: `POST /api/session` (sign in), `GET /api/session` (who am I, and the CSRF
+//! token), `DELETE /api/session` (sign out), `POST /api/session/everywhere` (sign out on
+//! every device).
+//!
+//! Failed sign-ins are slowed down per e-mail address (a growing delay), and refused for a
+//! while after [`MAX_FAILURES`]: guessing a password takes years, not minutes.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::header::{RETRY_AFTER, SET_COOKIE};
+use warp::http::{HeaderValue, StatusCode};
+use warp::reply::{Reply, Response};
+
+use super::AppState;
+use crate::auth::{
+    self, Staff, clear_session_cookie, hash_password, random_token, session_cookie, staff,
+    token_digest, unix_now, verify_password,
+};
+use crate::error::ApiError;
+use crate::store::StaffUser;
+
+/// Failed sign-ins (per address, within 15 minutes) after which sign-in is refused.
+pub const MAX_FAILURES: u32 = 10;
+/// The largest sign-in body accepted.
+const MAX_BODY: u64 = 4 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// What `GET /api/session` and a successful sign-in answer.
+#[derive(Debug, Serialize)]
+pub struct SessionBody {
+    pub user: StaffUser,
+    pub csrf_token: String,
+}
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let base = warp::path("session");
+    let sign_in = base
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(warp::body::content_length_limit(MAX_BODY))
+        .and(warp::body::json())
+        .and(with_state(state.clone()))
+        .then(|credentials: Credentials, state: AppState| async move {
+            sign_in(state, credentials).await.unwrap_or_else(ApiError::into_response)
+        });
+    let who = base
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(staff(state.clone()))
+        .map(|staff: Staff| {
+            let body = SessionBody {
+                user: staff.user,
+                csrf_token: staff.csrf_token,
+            };
+            no_store(warp::reply::json(&body).into_response())
+        });
+    let sign_out = base
+        .and(warp::path::end())
+        .and(warp::delete())
+        .and(staff(state.clone()))
+        .and(with_state(state.clone()))
+        .then(|staff: Staff, state: AppState| async move {
+            sign_out(state, staff).await.unwrap_or_else(ApiError::into_response)
+        });
+    let everywhere = base
+        .and(warp::path("everywhere"))
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(staff(state.clone()))
+        .and(with_state(state))
+        .then(|staff: Staff, state: AppState| async move {
+            sign_out_everywhere(state, staff)
+                .await
+                .unwrap_or_else(ApiError::into_response)
+        });
+    sign_in.or(who).unify().or(sign_out).unify().or(everywhere).unify().boxed()
+}
+
+fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = std::convert::Infallible> + Clone {
+    warp::any().map(move || state.clone())
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, crate::store::PeopleError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "people store failed");
+            ApiError::internal()
+        })
+}
+
+async fn sign_in(state: AppState, credentials: Credentials) -> Result<Response, ApiError> {
+    let email = credentials.email.trim().to_owned();
+    if email.is_empty() || email.len() > 254 || credentials.password.len() > 1024 {
+        return Err(bad_credentials());
+    }
+    let now = unix_now();
+    let store = state.store.clone();
+    let lookup_email = email.clone();
+    let failures = blocking(move || store.recent_login_failures(&lookup_email, now)).await?;
+    if failures >= MAX_FAILURES {
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_failed_sign_ins",
+            "Too many failed sign-ins for this address. Wait 15 minutes, or ask an \
+             administrator to reset the password.",
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("900"));
+        return Ok(response);
+    }
+
+    let store = state.store.clone();
+    let lookup_email = email.clone();
+    let account = blocking(move || store.credentials(&lookup_email)).await?;
+    let password = credentials.password;
+    let (user, ok) = tokio::task::spawn_blocking(move || match account {
+        Some((user, hash)) => {
+            let ok = verify_password(&hash, &password);
+            (Some(user), ok)
+        }
+        None => {
+            // Hash anyway, so that an unknown address answers as slowly as a known one.
+            let _ = hash_password(&password);
+            (None, false)
+        }
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+
+    let Some(user) = user.filter(|_| ok) else {
+        let store = state.store.clone();
+        let failed_email = email.clone();
+        blocking(move || store.record_login_failure(&failed_email, now)).await?;
+        // A growing pause: 0.1 s, 0.2 s, 0.4 s ... up to 3 s per failed attempt.
+        let delay = 100u64.saturating_mul(1 << failures.min(5)).min(3_000);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        return Err(bad_credentials());
+    };
+
+    let token = random_token()?;
+    let csrf_token = random_token()?;
+    let digest = token_digest(&token);
+    let store = state.store.clone();
+    let session_user = user.clone();
+    let session_csrf = csrf_token.clone();
+    blocking(move || store.open_session(&session_user, &digest, &session_csrf, now)).await?;
+    let body = SessionBody { user, csrf_token };
+    let mut response = no_store(warp::reply::json(&body).into_response());
+    let cookie = session_cookie(&token, &state.auth);
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(response)
+}
+
+async fn sign_out(state: AppState, staff: Staff) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let digest = staff.token_sha256;
+    blocking(move || store.close_session(&digest)).await?;
+    Ok(cleared(&state.auth))
+}
+
+async fn sign_out_everywhere(state: AppState, staff: Staff) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let closed = blocking(move || store.close_all_sessions(&staff.user)).await?;
+    let mut response = cleared(&state.auth);
+    *response.body_mut() = serde_json::json!({ "closed_sessions": closed })
+        .to_string()
+        .into();
+    Ok(response)
+}
+
+fn cleared(config: &auth::AuthConfig) -> Response {
+    let mut response = warp::reply::json(&serde_json::json!({})).into_response();
+    if let Ok(value) = HeaderValue::from_str(&clear_session_cookie(config)) {
+        response.headers_mut().insert(SET_COOKIE, value);
+    }
+    no_store(response)
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        warp::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    response
+}
+
+fn bad_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+        "The e-mail address or the password is wrong. Check both and try again.",
+    )
+}

@@ -1,0 +1,97 @@
+//! Staff accounts, for admins: `GET /api/users`, `POST /api/users`.
+
+use serde::Deserialize;
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+
+use super::AppState;
+use crate::auth::{Staff, check_password_strength, hash_password, staff};
+use crate::error::ApiError;
+use crate::store::{NewUser, PeopleError, Role};
+
+const MAX_BODY: u64 = 8 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct NewUserBody {
+    email: String,
+    display_name: String,
+    role: Role,
+    #[serde(default)]
+    associations: Vec<String>,
+    password: String,
+}
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let list = warp::path("users")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(staff(state.clone()))
+        .then({
+            let state = state.clone();
+            move |staff: Staff| {
+                let state = state.clone();
+                async move { list(state, staff).await.unwrap_or_else(ApiError::into_response) }
+            }
+        });
+    let add = warp::path("users")
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(staff(state.clone()))
+        .and(warp::body::content_length_limit(MAX_BODY))
+        .and(warp::body::json())
+        .then(move |staff: Staff, body: NewUserBody| {
+            let state = state.clone();
+            async move { add(state, staff, body).await.unwrap_or_else(ApiError::into_response) }
+        });
+    list.or(add).unify().boxed()
+}
+
+async fn list(state: AppState, staff: Staff) -> Result<Response, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    let users = tokio::task::spawn_blocking(move || store.list_users())
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(people_error)?;
+    Ok(warp::reply::json(&serde_json::json!({ "users": users })).into_response())
+}
+
+async fn add(state: AppState, staff: Staff, body: NewUserBody) -> Result<Response, ApiError> {
+    staff.require(&[Role::Admin])?;
+    check_password_strength(&body.password)
+        .map_err(|why| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", why))?;
+    let store = state.store.clone();
+    let actor = format!("user:{}", staff.user.id);
+    let user = tokio::task::spawn_blocking(move || {
+        let password_hash = hash_password(&body.password).map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            ApiError::internal()
+        })?;
+        let new = NewUser {
+            email: body.email.trim().to_owned(),
+            display_name: body.display_name.trim().to_owned(),
+            role: body.role,
+            associations: body.associations,
+            password_hash,
+        };
+        store.add_user(&new, &actor).map_err(people_error)
+    })
+    .await
+    .map_err(|_| ApiError::internal())??;
+    Ok(warp::reply::with_status(warp::reply::json(&user), StatusCode::CREATED).into_response())
+}
+
+fn people_error(error: PeopleError) -> ApiError {
+    match error {
+        PeopleError::EmailTaken(_) => {
+            ApiError::new(StatusCode::CONFLICT, "email_taken", error.to_string())
+        }
+        PeopleError::Database(_) | PeopleError::Poisoned => {
+            tracing::error!(error = %error, "people store failed");
+            ApiError::internal()
+        }
+        _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_user", error.to_string()),
+    }
+}

@@ -1,0 +1,268 @@
+//! Staff sign-in as a browser does it: cookies, CSRF tokens, sign-out, slowing down guesses.
+
+use letsema_server::auth::{CSRF_HEADER, SESSION_COOKIE, hash_password};
+use letsema_server::routes::{AppState, routes};
+use letsema_server::store::{NewUser, Role, Store};
+use warp::http::StatusCode;
+use warp::test::request;
+
+const PASSWORD: &str = "a long enough password";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    state: AppState,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("data")).expect("store opens");
+    let hash = hash_password(PASSWORD).expect("hash");
+    for (email, role, associations) in [
+        ("admin@example.org", Role::Admin, vec![]),
+        ("coord@example.org", Role::Coordinator, vec!["maseru-nurses".to_owned()]),
+    ] {
+        store
+            .add_user(
+                &NewUser {
+                    email: email.to_owned(),
+                    display_name: email.to_owned(),
+                    role,
+                    associations,
+                    password_hash: hash.clone(),
+                },
+                "test",
+            )
+            .expect("user added");
+    }
+    Fixture {
+        state: AppState {
+            store,
+            web_dir: dir.path().join("web"),
+            auth: Default::default(),
+        },
+        _dir: dir,
+    }
+}
+
+/// Signs in; returns the cookie pair (`name=value`) and the CSRF token.
+async fn sign_in(f: &Fixture, email: &str, password: &str) -> Result<(String, String), StatusCode> {
+    let response = request()
+        .method("POST")
+        .path("/api/session")
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .reply(&routes(f.state.clone()))
+        .await;
+    if response.status() != StatusCode::OK {
+        return Err(response.status());
+    }
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let pair = cookie.split(';').next().expect("a pair").to_owned();
+    let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+    Ok((pair, body["csrf_token"].as_str().expect("csrf").to_owned()))
+}
+
+#[tokio::test]
+async fn signing_in_opens_a_session_that_says_who_you_are() {
+    let f = fixture();
+    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    assert!(cookie.starts_with(&format!("{SESSION_COOKIE}=")));
+    let me = request()
+        .path("/api/session")
+        .header("cookie", &cookie)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_slice(me.body()).expect("JSON");
+    assert_eq!(body["user"]["role"], "admin");
+    assert_eq!(body["csrf_token"], csrf);
+    assert!(body["user"].get("password_hash").is_none());
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_unknown_address_is_the_same_401() {
+    let f = fixture();
+    assert_eq!(
+        sign_in(&f, "admin@example.org", "not the password").await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        sign_in(&f, "nobody@example.org", PASSWORD).await,
+        Err(StatusCode::UNAUTHORIZED)
+    );
+}
+
+#[tokio::test]
+async fn without_a_session_the_api_answers_401() {
+    let f = fixture();
+    for path in ["/api/session", "/api/users"] {
+        let response = request().path(path).reply(&routes(f.state.clone())).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+        assert_eq!(body["error"]["code"], "not_signed_in");
+    }
+    let forged = request()
+        .path("/api/session")
+        .header("cookie", format!("{SESSION_COOKIE}=forged-token"))
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(forged.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn changing_data_needs_the_csrf_token() {
+    let f = fixture();
+    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let without = request()
+        .method("DELETE")
+        .path("/api/session")
+        .header("cookie", &cookie)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(without.status(), StatusCode::FORBIDDEN);
+    let wrong = request()
+        .method("DELETE")
+        .path("/api/session")
+        .header("cookie", &cookie)
+        .header(CSRF_HEADER, "wrong")
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+
+    let signed_out = request()
+        .method("DELETE")
+        .path("/api/session")
+        .header("cookie", &cookie)
+        .header(CSRF_HEADER, &csrf)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(signed_out.status(), StatusCode::OK);
+    assert!(signed_out.headers()["set-cookie"].to_str().expect("ascii").contains("Max-Age=0"));
+    let after = request()
+        .path("/api/session")
+        .header("cookie", &cookie)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_that_person_only() {
+    let f = fixture();
+    let (laptop, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let (phone, _) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let (other, _) = sign_in(&f, "coord@example.org", PASSWORD).await.expect("signed in");
+    let response = request()
+        .method("POST")
+        .path("/api/session/everywhere")
+        .header("cookie", &laptop)
+        .header(CSRF_HEADER, &csrf)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+    assert_eq!(body["closed_sessions"], 2);
+    for (cookie, expected) in [
+        (&laptop, StatusCode::UNAUTHORIZED),
+        (&phone, StatusCode::UNAUTHORIZED),
+        (&other, StatusCode::OK),
+    ] {
+        let me = request()
+            .path("/api/session")
+            .header("cookie", cookie)
+            .reply(&routes(f.state.clone()))
+            .await;
+        assert_eq!(me.status(), expected, "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn repeated_failures_are_refused_for_a_while_even_with_the_right_password() {
+    let f = fixture();
+    for _ in 0..10 {
+        f.state
+            .store
+            .record_login_failure("coord@example.org", letsema_server::auth::unix_now())
+            .expect("recorded");
+    }
+    let response = request()
+        .method("POST")
+        .path("/api/session")
+        .json(&serde_json::json!({ "email": "coord@example.org", "password": PASSWORD }))
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "900");
+    // Another address is not affected.
+    assert!(sign_in(&f, "admin@example.org", PASSWORD).await.is_ok());
+}
+
+#[tokio::test]
+async fn only_admins_manage_accounts() {
+    let f = fixture();
+    let (coord, coord_csrf) = sign_in(&f, "coord@example.org", PASSWORD).await.expect("signed in");
+    let list = request()
+        .path("/api/users")
+        .header("cookie", &coord)
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(list.status(), StatusCode::FORBIDDEN);
+    let add = request()
+        .method("POST")
+        .path("/api/users")
+        .header("cookie", &coord)
+        .header(CSRF_HEADER, &coord_csrf)
+        .json(&serde_json::json!({
+            "email": "new@example.org", "display_name": "New", "role": "admin",
+            "password": "another long password"
+        }))
+        .reply(&routes(f.state.clone()))
+        .await;
+    assert_eq!(add.status(), StatusCode::FORBIDDEN);
+
+    let (admin, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let add = |body: serde_json::Value| {
+        let state = f.state.clone();
+        let admin = admin.clone();
+        let csrf = csrf.clone();
+        async move {
+            request()
+                .method("POST")
+                .path("/api/users")
+                .header("cookie", &admin)
+                .header(CSRF_HEADER, &csrf)
+                .json(&body)
+                .reply(&routes(state))
+                .await
+        }
+    };
+    let created = add(serde_json::json!({
+        "email": "reviewer@example.org", "display_name": "Reviewer", "role": "reviewer",
+        "password": "another long password"
+    }))
+    .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let weak = add(serde_json::json!({
+        "email": "weak@example.org", "display_name": "Weak", "role": "reviewer",
+        "password": "short"
+    }))
+    .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let duplicate = add(serde_json::json!({
+        "email": "REVIEWER@example.org", "display_name": "Again", "role": "reviewer",
+        "password": "another long password"
+    }))
+    .await;
+    assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+    let coordinator_without_association = add(serde_json::json!({
+        "email": "c2@example.org", "display_name": "C2", "role": "coordinator",
+        "password": "another long password"
+    }))
+    .await;
+    assert_eq!(coordinator_without_association.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(sign_in(&f, "reviewer@example.org", "another long password").await.is_ok());
+}
