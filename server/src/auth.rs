@@ -17,7 +17,7 @@ use warp::http::{Method, StatusCode};
 
 use crate::error::ApiError;
 use crate::routes::AppState;
-use crate::store::{Role, SessionInfo, StaffUser};
+use crate::store::{DeviceInfo, Role, SessionInfo, StaffUser};
 
 /// The cookie that carries a staff session.
 pub const SESSION_COOKIE: &str = "letsema_session";
@@ -201,6 +201,59 @@ async fn authenticate(
         csrf_token: session.csrf_token,
         token_sha256: digest,
     })
+}
+
+/// The enrolled device making the request (from `Authorization: Bearer CREDENTIAL`), or
+/// a 401. A revoked device is refused with a message that tells the volunteer what to do.
+pub fn device(
+    state: AppState,
+) -> impl Filter<Extract = (DeviceInfo,), Error = warp::Rejection> + Clone {
+    warp::header::optional::<String>("authorization").and_then(move |header: Option<String>| {
+        let state = state.clone();
+        async move {
+            authenticate_device(&state, header)
+                .await
+                .map_err(warp::reject::custom)
+        }
+    })
+}
+
+async fn authenticate_device(
+    state: &AppState,
+    header: Option<String>,
+) -> Result<DeviceInfo, ApiError> {
+    let not_enrolled = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "not_enrolled",
+            "This device is not enrolled. Open the enrolment link your coordinator gave you.",
+        )
+    };
+    let credential = header
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|c| !c.is_empty() && c.len() <= 128)
+        .ok_or_else(not_enrolled)?;
+    let digest = token_digest(credential);
+    let store = state.store.clone();
+    let device = tokio::task::spawn_blocking(move || store.device_by_credential(&digest, unix_now()))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "device lookup failed");
+            ApiError::internal()
+        })?
+        .ok_or_else(not_enrolled)?;
+    if device.revoked {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "device_revoked",
+            "A coordinator withdrew this device's access. Nothing on it is deleted: export a \
+             backup of unsynced submissions and ask your coordinator to enrol the device again.",
+        ));
+    }
+    Ok(device)
 }
 
 #[cfg(test)]

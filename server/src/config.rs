@@ -51,6 +51,9 @@ pub struct ServeConfig {
     pub web_dir: PathBuf,
     /// Publish the reference form on start if it is not published yet.
     pub demo: bool,
+    /// The address people open (for enrolment links and QR codes); the listening address
+    /// when not given.
+    pub public_url: Option<String>,
 }
 
 #[cfg(test)]

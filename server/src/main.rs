@@ -31,6 +31,10 @@ enum Command {
         /// Publish the reference form (Diaspora member registration) if it is not yet.
         #[arg(long)]
         demo: bool,
+        /// The address people open, e.g. https://letsema.example.org (for enrolment links
+        /// and QR codes; default: the listening address).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -196,6 +200,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             data_dir,
             web_dir,
             demo,
+            public_url,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let config = ServeConfig {
@@ -203,6 +208,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 data_dir,
                 web_dir,
                 demo,
+                public_url,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;

@@ -64,6 +64,10 @@ impl Server {
                 store,
                 web_dir: config.web_dir,
                 auth: crate::auth::AuthConfig::default(),
+                public_url: config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{local_addr}")),
             },
             local_addr,
         })

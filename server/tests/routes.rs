@@ -29,6 +29,7 @@ fn fixture() -> Fixture {
             store,
             web_dir,
             auth: Default::default(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
         },
     }
 }

@@ -1,69 +1,18 @@
 //! Staff sign-in as a browser does it: cookies, CSRF tokens, sign-out, slowing down guesses.
 
-use letsema_server::auth::{CSRF_HEADER, SESSION_COOKIE, hash_password};
-use letsema_server::routes::{AppState, routes};
-use letsema_server::store::{NewUser, Role, Store};
+mod common;
+
+use common::{Fixture, PASSWORD, fixture};
+use letsema_server::auth::{CSRF_HEADER, SESSION_COOKIE};
+use letsema_server::routes::routes;
 use warp::http::StatusCode;
 use warp::test::request;
 
-const PASSWORD: &str = "a long enough password";
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    state: AppState,
-}
-
-fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("data")).expect("store opens");
-    let hash = hash_password(PASSWORD).expect("hash");
-    for (email, role, associations) in [
-        ("admin@example.org", Role::Admin, vec![]),
-        ("coord@example.org", Role::Coordinator, vec!["maseru-nurses".to_owned()]),
-    ] {
-        store
-            .add_user(
-                &NewUser {
-                    email: email.to_owned(),
-                    display_name: email.to_owned(),
-                    role,
-                    associations,
-                    password_hash: hash.clone(),
-                },
-                "test",
-            )
-            .expect("user added");
-    }
-    Fixture {
-        state: AppState {
-            store,
-            web_dir: dir.path().join("web"),
-            auth: Default::default(),
-        },
-        _dir: dir,
-    }
-}
-
 /// Signs in; returns the cookie pair (`name=value`) and the CSRF token.
 async fn sign_in(f: &Fixture, email: &str, password: &str) -> Result<(String, String), StatusCode> {
-    let response = request()
-        .method("POST")
-        .path("/api/session")
-        .json(&serde_json::json!({ "email": email, "password": password }))
-        .reply(&routes(f.state.clone()))
-        .await;
-    if response.status() != StatusCode::OK {
-        return Err(response.status());
-    }
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .to_owned();
-    assert!(cookie.contains("HttpOnly"), "{cookie}");
-    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
-    let pair = cookie.split(';').next().expect("a pair").to_owned();
-    let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
-    Ok((pair, body["csrf_token"].as_str().expect("csrf").to_owned()))
+    f.sign_in(email, password)
+        .await
+        .map(|browser| (browser.cookie, browser.csrf))
 }
 
 #[tokio::test]
@@ -155,7 +104,7 @@ async fn signing_out_everywhere_ends_every_session_of_that_person_only() {
     let f = fixture();
     let (laptop, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
     let (phone, _) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
-    let (other, _) = sign_in(&f, "coord@example.org", PASSWORD).await.expect("signed in");
+    let (other, _) = sign_in(&f, "coord-a@example.org", PASSWORD).await.expect("signed in");
     let response = request()
         .method("POST")
         .path("/api/session/everywhere")
@@ -186,13 +135,13 @@ async fn repeated_failures_are_refused_for_a_while_even_with_the_right_password(
     for _ in 0..10 {
         f.state
             .store
-            .record_login_failure("coord@example.org", letsema_server::auth::unix_now())
+            .record_login_failure("coord-a@example.org", letsema_server::auth::unix_now())
             .expect("recorded");
     }
     let response = request()
         .method("POST")
         .path("/api/session")
-        .json(&serde_json::json!({ "email": "coord@example.org", "password": PASSWORD }))
+        .json(&serde_json::json!({ "email": "coord-a@example.org", "password": PASSWORD }))
         .reply(&routes(f.state.clone()))
         .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -204,7 +153,7 @@ async fn repeated_failures_are_refused_for_a_while_even_with_the_right_password(
 #[tokio::test]
 async fn only_admins_manage_accounts() {
     let f = fixture();
-    let (coord, coord_csrf) = sign_in(&f, "coord@example.org", PASSWORD).await.expect("signed in");
+    let (coord, coord_csrf) = sign_in(&f, "coord-a@example.org", PASSWORD).await.expect("signed in");
     let list = request()
         .path("/api/users")
         .header("cookie", &coord)
@@ -241,7 +190,7 @@ async fn only_admins_manage_accounts() {
         }
     };
     let created = add(serde_json::json!({
-        "email": "reviewer@example.org", "display_name": "Reviewer", "role": "reviewer",
+        "email": "reviewer2@example.org", "display_name": "Reviewer", "role": "reviewer",
         "password": "another long password"
     }))
     .await;
@@ -253,7 +202,7 @@ async fn only_admins_manage_accounts() {
     .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let duplicate = add(serde_json::json!({
-        "email": "REVIEWER@example.org", "display_name": "Again", "role": "reviewer",
+        "email": "REVIEWER2@example.org", "display_name": "Again", "role": "reviewer",
         "password": "another long password"
     }))
     .await;
@@ -264,5 +213,5 @@ async fn only_admins_manage_accounts() {
     }))
     .await;
     assert_eq!(coordinator_without_association.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(sign_in(&f, "reviewer@example.org", "another long password").await.is_ok());
+    assert!(sign_in(&f, "reviewer2@example.org", "another long password").await.is_ok());
 }

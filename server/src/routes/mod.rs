@@ -1,6 +1,7 @@
 //! The HTTP routes, one module per area, assembled here with the headers every response
 //! carries and the single error handler.
 
+mod devices;
 mod health;
 mod session;
 mod users;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub store: Store,
     pub web_dir: PathBuf,
     pub auth: AuthConfig,
+    /// The address people open, for links and QR codes (`--public-url`).
+    pub public_url: String,
 }
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly
@@ -39,6 +42,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(session::routes(state.clone()))
             .unify()
             .or(users::routes(state.clone()))
+            .unify()
+            .or(devices::routes(state.clone()))
             .unify(),
     );
     api.or(web::routes(state.web_dir.clone()))

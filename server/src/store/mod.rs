@@ -4,9 +4,11 @@
 //! SQLite calls block, so every call runs on tokio's blocking pool; the connection sits
 //! behind a mutex because SQLite serialises writers anyway.
 
+mod devices;
 mod forms;
 mod people;
 
+pub use devices::{DeviceError, DeviceInfo, Enrolment, NewEnrolment};
 pub use forms::{FormSummary, PublishError, Published};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 
@@ -26,6 +28,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_instance.sql")),
     M::up(include_str!("../../migrations/0002_forms.sql")),
     M::up(include_str!("../../migrations/0003_people.sql")),
+    M::up(include_str!("../../migrations/0004_devices.sql")),
 ];
 
 /// Why the database could not be opened.

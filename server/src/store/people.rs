@@ -350,7 +350,7 @@ fn associations_of(conn: &rusqlite::Connection, user_id: i64) -> Result<Vec<Stri
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-fn audit(
+pub(super) fn audit(
     conn: &rusqlite::Connection,
     actor: &str,
     action: &str,

@@ -1,0 +1,319 @@
+//! Enrolling volunteers' phones: a coordinator (or an admin) creates an enrolment, whose
+//! link and QR code a phone opens to become a device of that association; devices are
+//! listed and revocable.
+//!
+//! - `POST /api/enrolments` (staff) → the link, once, and its QR code (SVG)
+//! - `GET /api/enrolments` (staff)
+//! - `POST /api/devices/enrol` (anyone holding a valid link) → a device credential
+//! - `GET /api/devices` (staff), `POST /api/devices/{id}/revoke` (staff)
+//! - `GET /api/device` (the device itself) → its association and forms
+//!
+//! The link carries its secret after `#`, so it never reaches a server log or a Referer
+//! header; only a SHA-256 of it is stored, and so for device credentials.
+
+use serde::{Deserialize, Serialize};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+
+use super::AppState;
+use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
+use crate::error::ApiError;
+use crate::store::{DeviceError, DeviceInfo, NewEnrolment, Role};
+
+const MAX_BODY: u64 = 8 * 1024;
+/// The longest an enrolment link may stay valid.
+pub const MAX_ENROLMENT_HOURS: u32 = 30 * 24;
+/// The most phones one link may enrol.
+pub const MAX_ENROLMENT_USES: u32 = 500;
+
+#[derive(Debug, Deserialize)]
+struct NewEnrolmentBody {
+    association: String,
+    forms: Vec<String>,
+    #[serde(default = "default_uses")]
+    uses: u32,
+    #[serde(default = "default_hours")]
+    expires_in_hours: u32,
+    #[serde(default)]
+    label: String,
+}
+
+fn default_uses() -> u32 {
+    1
+}
+
+fn default_hours() -> u32 {
+    72
+}
+
+#[derive(Debug, Serialize)]
+struct CreatedEnrolment {
+    enrolment: crate::store::Enrolment,
+    /// The link to open on the phone; shown once, never stored.
+    link: String,
+    /// The same link as a QR code, for the phone's camera app.
+    qr_svg: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct EnrolBody {
+    code: String,
+    #[serde(default)]
+    label: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Enrolled {
+    device: DeviceInfo,
+    /// The bearer credential; the phone keeps it and sends `Authorization: Bearer ...`.
+    credential: String,
+}
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let s = state.clone();
+    let create = warp::path("enrolments")
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(staff(state.clone()))
+        .and(warp::body::content_length_limit(MAX_BODY))
+        .and(warp::body::json())
+        .then(move |staff: Staff, body: NewEnrolmentBody| {
+            let state = s.clone();
+            async move { respond(create_enrolment(state, staff, body).await) }
+        });
+    let s = state.clone();
+    let list_enrolments = warp::path("enrolments")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(staff(state.clone()))
+        .then(move |staff: Staff| {
+            let state = s.clone();
+            async move { respond(list_enrolments(state, staff).await) }
+        });
+    let s = state.clone();
+    let enrol = warp::path!("devices" / "enrol")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(MAX_BODY))
+        .and(warp::body::json())
+        .then(move |body: EnrolBody| {
+            let state = s.clone();
+            async move { respond(enrol(state, body).await) }
+        });
+    let s = state.clone();
+    let list_devices = warp::path("devices")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(staff(state.clone()))
+        .then(move |staff: Staff| {
+            let state = s.clone();
+            async move { respond(list_devices(state, staff).await) }
+        });
+    let s = state.clone();
+    let revoke = warp::path!("devices" / String / "revoke")
+        .and(warp::post())
+        .and(staff(state.clone()))
+        .then(move |id: String, staff: Staff| {
+            let state = s.clone();
+            async move { respond(revoke(state, staff, id).await) }
+        });
+    let whoami = warp::path("device")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(device(state))
+        .map(|device: DeviceInfo| warp::reply::json(&device).into_response());
+    create
+        .or(list_enrolments)
+        .unify()
+        .or(enrol)
+        .unify()
+        .or(list_devices)
+        .unify()
+        .or(revoke)
+        .unify()
+        .or(whoami)
+        .unify()
+        .boxed()
+}
+
+fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(device_error)
+}
+
+fn device_error(error: DeviceError) -> ApiError {
+    match error {
+        DeviceError::EnrolmentInvalid => {
+            ApiError::new(StatusCode::FORBIDDEN, "enrolment_invalid", error.to_string())
+        }
+        DeviceError::NoSuchDevice => {
+            ApiError::new(StatusCode::NOT_FOUND, "no_such_device", error.to_string())
+        }
+        other => {
+            tracing::error!(error = %other, "device store failed");
+            ApiError::internal()
+        }
+    }
+}
+
+/// The association a staff member may manage devices of: `Ok(None)` means all.
+fn managed_association(staff: &Staff) -> Result<Option<String>, ApiError> {
+    match staff.user.role {
+        Role::Admin => Ok(None),
+        Role::Coordinator => Ok(staff.user.associations.first().cloned()),
+        Role::Reviewer => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Reviewers do not manage devices. Ask a coordinator or an administrator.",
+        )),
+    }
+}
+
+async fn create_enrolment(
+    state: AppState,
+    staff: Staff,
+    body: NewEnrolmentBody,
+) -> Result<Response, ApiError> {
+    let managed = managed_association(&staff)?;
+    if managed.as_deref().is_some_and(|own| own != body.association) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "You can enrol devices only for your own association.",
+        ));
+    }
+    let invalid = |message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_enrolment", message)
+    };
+    if !valid_name(&body.association) {
+        return Err(invalid(
+            "association: use 1 to 64 letters, digits, '-', '_' or '.'".to_owned(),
+        ));
+    }
+    if body.uses == 0 || body.uses > MAX_ENROLMENT_USES {
+        return Err(invalid(format!("uses: between 1 and {MAX_ENROLMENT_USES}")));
+    }
+    if body.expires_in_hours == 0 || body.expires_in_hours > MAX_ENROLMENT_HOURS {
+        return Err(invalid(format!(
+            "expires_in_hours: between 1 and {MAX_ENROLMENT_HOURS}"
+        )));
+    }
+    if body.forms.is_empty() || body.forms.len() > 50 || body.label.len() > 200 {
+        return Err(invalid(
+            "forms: name 1 to 50 published forms; label: at most 200 characters".to_owned(),
+        ));
+    }
+    let store = state.store.clone();
+    let published: Vec<String> = tokio::task::spawn_blocking(move || store.published_forms())
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing forms failed");
+            ApiError::internal()
+        })?
+        .into_iter()
+        .map(|f| f.form_id)
+        .collect();
+    if let Some(unknown) = body.forms.iter().find(|f| !published.contains(f)) {
+        return Err(invalid(format!(
+            "form {unknown:?} is not published: publish it first, or check the id"
+        )));
+    }
+
+    let code = random_token()?;
+    let new = NewEnrolment {
+        association: body.association,
+        forms: body.forms,
+        label: body.label,
+        expires_at: unix_now() + i64::from(body.expires_in_hours) * 3600,
+        uses: body.uses,
+        created_by: staff.user.id,
+    };
+    let digest = token_digest(&code);
+    let store = state.store.clone();
+    let enrolment = blocking(move || store.create_enrolment(&new, &digest)).await?;
+    let link = format!("{}/enrol#{code}", state.public_url.trim_end_matches('/'));
+    let qr_svg = qrcode::QrCode::new(link.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .build()
+        })
+        .map_err(|_| ApiError::internal())?;
+    let body = CreatedEnrolment {
+        enrolment,
+        link,
+        qr_svg,
+    };
+    Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::CREATED).into_response())
+}
+
+async fn list_enrolments(state: AppState, staff: Staff) -> Result<Response, ApiError> {
+    let managed = managed_association(&staff)?;
+    let store = state.store.clone();
+    let enrolments = blocking(move || store.enrolments(managed.as_deref())).await?;
+    Ok(warp::reply::json(&serde_json::json!({ "enrolments": enrolments })).into_response())
+}
+
+async fn enrol(state: AppState, body: EnrolBody) -> Result<Response, ApiError> {
+    if body.code.is_empty() || body.code.len() > 128 || body.label.len() > 200 {
+        return Err(device_error(DeviceError::EnrolmentInvalid));
+    }
+    let credential = random_token()?;
+    let device_id = format!("dev-{}", &random_token()?[..16]);
+    let code_digest = token_digest(&body.code);
+    let credential_digest = token_digest(&credential);
+    let store = state.store.clone();
+    let device = blocking(move || {
+        store.enrol_device(
+            &code_digest,
+            &device_id,
+            &credential_digest,
+            &body.label,
+            unix_now(),
+        )
+    })
+    .await?;
+    let body = Enrolled { device, credential };
+    Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::CREATED).into_response())
+}
+
+async fn list_devices(state: AppState, staff: Staff) -> Result<Response, ApiError> {
+    let managed = managed_association(&staff)?;
+    let store = state.store.clone();
+    let devices = blocking(move || store.devices(managed.as_deref())).await?;
+    Ok(warp::reply::json(&serde_json::json!({ "devices": devices })).into_response())
+}
+
+async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, ApiError> {
+    let managed = managed_association(&staff)?;
+    let store = state.store.clone();
+    let lookup = id.clone();
+    let device = blocking(move || store.device(&lookup))
+        .await?
+        .ok_or_else(|| device_error(DeviceError::NoSuchDevice))?;
+    if managed.as_deref().is_some_and(|own| own != device.association) {
+        // Another association's device is not even confirmed to exist.
+        return Err(device_error(DeviceError::NoSuchDevice));
+    }
+    let store = state.store.clone();
+    let actor = format!("user:{}", staff.user.id);
+    blocking(move || store.revoke_device(&id, &actor)).await?;
+    Ok(warp::reply::json(&serde_json::json!({ "revoked": true })).into_response())
+}
+
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}

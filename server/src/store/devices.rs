@@ -1,0 +1,316 @@
+//! Enrolments and devices, in SQL. Blocking, like the rest of the store.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::Store;
+
+/// An enrolment to create.
+#[derive(Debug, Clone)]
+pub struct NewEnrolment {
+    pub association: String,
+    pub forms: Vec<String>,
+    pub label: String,
+    pub expires_at: i64,
+    pub uses: u32,
+    pub created_by: i64,
+}
+
+/// An enrolment, as staff see it (never with its secret, which is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Enrolment {
+    pub id: i64,
+    pub association: String,
+    pub forms: Vec<String>,
+    pub label: String,
+    pub expires_at: i64,
+    pub uses_left: u32,
+    pub revoked: bool,
+}
+
+/// An enrolled device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub association: String,
+    pub forms: Vec<String>,
+    pub label: String,
+    pub created_at: String,
+    pub last_seen_at: Option<i64>,
+    pub revoked: bool,
+}
+
+/// Why an enrolment or device operation failed. Each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum DeviceError {
+    #[error(
+        "this enrolment link is not valid (it may have expired, been used up or been \
+         revoked): ask your coordinator for a new one"
+    )]
+    EnrolmentInvalid,
+    #[error("no such device: check the id in the device list")]
+    NoSuchDevice,
+    #[error("the database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("the database is unavailable: a previous operation failed while holding it")]
+    Poisoned,
+    #[error("a stored list of forms cannot be read: {0}")]
+    Corrupt(String),
+}
+
+impl Store {
+    /// Creates an enrolment whose link carries a secret with this digest.
+    pub fn create_enrolment(
+        &self,
+        new: &NewEnrolment,
+        code_sha256: &[u8; 32],
+    ) -> Result<Enrolment, DeviceError> {
+        let forms = serde_json::to_string(&new.forms).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO enrolments (code_sha256, association, forms, label, expires_at,
+                 uses_left, created_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                &code_sha256[..],
+                new.association,
+                forms,
+                new.label,
+                new.expires_at,
+                new.uses,
+                new.created_by,
+                now_rfc3339()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        super::people::audit(
+            &tx,
+            &format!("user:{}", new.created_by),
+            "enrolment.create",
+            &format!("enrolment {id} association {} uses {}", new.association, new.uses),
+        )?;
+        tx.commit()?;
+        Ok(Enrolment {
+            id,
+            association: new.association.clone(),
+            forms: new.forms.clone(),
+            label: new.label.clone(),
+            expires_at: new.expires_at,
+            uses_left: new.uses,
+            revoked: false,
+        })
+    }
+
+    /// Enrolments of one association, or of all when `association` is `None`.
+    pub fn enrolments(&self, association: Option<&str>) -> Result<Vec<Enrolment>, DeviceError> {
+        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let mut statement = conn.prepare(
+            "SELECT id, association, forms, label, expires_at, uses_left, revoked_at IS NOT NULL
+             FROM enrolments WHERE ?1 IS NULL OR association = ?1 ORDER BY id DESC",
+        )?;
+        let rows: Vec<(i64, String, String, String, i64, u32, bool)> = statement
+            .query_map(params![association], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(|(id, association, forms, label, expires_at, uses_left, revoked)| {
+                Ok(Enrolment {
+                    id,
+                    association,
+                    forms: parse_forms(&forms)?,
+                    label,
+                    expires_at,
+                    uses_left,
+                    revoked,
+                })
+            })
+            .collect()
+    }
+
+    /// Exchanges an enrolment secret for a new device, in one transaction: the enrolment
+    /// must be unexpired, unrevoked and have uses left.
+    pub fn enrol_device(
+        &self,
+        code_sha256: &[u8; 32],
+        device_id: &str,
+        credential_sha256: &[u8; 32],
+        label: &str,
+        now: i64,
+    ) -> Result<DeviceInfo, DeviceError> {
+        let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let tx = conn.transaction()?;
+        let enrolment: Option<(i64, String, String, String)> = tx
+            .query_row(
+                "SELECT id, association, forms, label FROM enrolments
+                 WHERE code_sha256 = ?1 AND revoked_at IS NULL AND expires_at > ?2
+                   AND uses_left > 0",
+                params![&code_sha256[..], now],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let Some((enrolment_id, association, forms, enrolment_label)) = enrolment else {
+            return Err(DeviceError::EnrolmentInvalid);
+        };
+        tx.execute(
+            "UPDATE enrolments SET uses_left = uses_left - 1 WHERE id = ?1",
+            params![enrolment_id],
+        )?;
+        let label = if label.trim().is_empty() {
+            enrolment_label
+        } else {
+            label.trim().to_owned()
+        };
+        let created_at = now_rfc3339();
+        tx.execute(
+            "INSERT INTO devices (id, credential_sha256, association, forms, label,
+                 enrolment_id, created_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                device_id,
+                &credential_sha256[..],
+                association,
+                forms,
+                label,
+                enrolment_id,
+                created_at,
+                now
+            ],
+        )?;
+        super::people::audit(
+            &tx,
+            &format!("device:{device_id}"),
+            "device.enrol",
+            &format!("enrolment {enrolment_id}"),
+        )?;
+        tx.commit()?;
+        Ok(DeviceInfo {
+            id: device_id.to_owned(),
+            association,
+            forms: parse_forms(&forms)?,
+            label,
+            created_at,
+            last_seen_at: Some(now),
+            revoked: false,
+        })
+    }
+
+    /// The device a credential belongs to, revoked or not (the caller refuses a revoked
+    /// one with its own message). Its last-seen time is kept to the minute.
+    pub fn device_by_credential(
+        &self,
+        credential_sha256: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<DeviceInfo>, DeviceError> {
+        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let device = conn
+            .query_row(
+                "SELECT id, association, forms, label, created_at, last_seen_at,
+                        revoked_at IS NOT NULL
+                 FROM devices WHERE credential_sha256 = ?1",
+                params![&credential_sha256[..]],
+                device_row,
+            )
+            .optional()?;
+        let Some(device) = device else {
+            return Ok(None);
+        };
+        let device = device?;
+        if !device.revoked && device.last_seen_at.is_none_or(|seen| now - seen >= 60) {
+            conn.execute(
+                "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
+                params![device.id, now],
+            )?;
+        }
+        Ok(Some(device))
+    }
+
+    /// Devices of one association, or of all.
+    pub fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError> {
+        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let mut statement = conn.prepare(
+            "SELECT id, association, forms, label, created_at, last_seen_at,
+                    revoked_at IS NOT NULL
+             FROM devices WHERE ?1 IS NULL OR association = ?1 ORDER BY created_at DESC, id",
+        )?;
+        let rows: Vec<Result<DeviceInfo, DeviceError>> = statement
+            .query_map(params![association], device_row)?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter().collect()
+    }
+
+    /// One device by id.
+    pub fn device(&self, id: &str) -> Result<Option<DeviceInfo>, DeviceError> {
+        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let device = conn
+            .query_row(
+                "SELECT id, association, forms, label, created_at, last_seen_at,
+                        revoked_at IS NOT NULL
+                 FROM devices WHERE id = ?1",
+                params![id],
+                device_row,
+            )
+            .optional()?;
+        device.transpose()
+    }
+
+    /// Revokes a device: its next request is refused.
+    pub fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError> {
+        let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, now_rfc3339()],
+        )?;
+        let exists: bool = tx
+            .query_row("SELECT 1 FROM devices WHERE id = ?1", params![id], |_| Ok(true))
+            .optional()?
+            .unwrap_or(false);
+        if !exists {
+            return Err(DeviceError::NoSuchDevice);
+        }
+        if changed > 0 {
+            super::people::audit(&tx, actor, "device.revoke", &format!("device {id}"))?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+type DeviceRow = Result<DeviceInfo, DeviceError>;
+
+fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+    let id: String = row.get(0)?;
+    let association: String = row.get(1)?;
+    let forms: String = row.get(2)?;
+    let label: String = row.get(3)?;
+    let created_at: String = row.get(4)?;
+    let last_seen_at: Option<i64> = row.get(5)?;
+    let revoked: bool = row.get(6)?;
+    Ok(parse_forms(&forms).map(|forms| DeviceInfo {
+        id,
+        association,
+        forms,
+        label,
+        created_at,
+        last_seen_at,
+        revoked,
+    }))
+}
+
+fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
+    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

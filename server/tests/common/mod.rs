@@ -1,0 +1,130 @@
+//! What the route tests share: a server state over a fresh database with staff accounts,
+//! and signing in as a browser does.
+#![allow(dead_code)] // Each test file uses its own part of this.
+
+use letsema_server::auth::hash_password;
+use letsema_server::routes::{AppState, routes};
+use letsema_server::store::{NewUser, Role, Store};
+use warp::http::StatusCode;
+use warp::test::request;
+
+pub const PASSWORD: &str = "a long enough password";
+
+/// Staff accounts every fixture has: (email, role, associations).
+pub const STAFF: &[(&str, Role, &[&str])] = &[
+    ("admin@example.org", Role::Admin, &[]),
+    ("reviewer@example.org", Role::Reviewer, &[]),
+    ("coord-a@example.org", Role::Coordinator, &["assoc-a"]),
+    ("coord-b@example.org", Role::Coordinator, &["assoc-b"]),
+];
+
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+    pub state: AppState,
+}
+
+pub fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("data")).expect("store opens");
+    let hash = hash_password(PASSWORD).expect("hash");
+    for (email, role, associations) in STAFF {
+        store
+            .add_user(
+                &NewUser {
+                    email: (*email).to_owned(),
+                    display_name: (*email).to_owned(),
+                    role: *role,
+                    associations: associations.iter().map(|a| (*a).to_owned()).collect(),
+                    password_hash: hash.clone(),
+                },
+                "test",
+            )
+            .expect("user added");
+    }
+    let (name, bytes) = letsema_server::serve::REFERENCE_FORM;
+    store.publish_form(name, bytes, "test").expect("reference form published");
+    Fixture {
+        state: AppState {
+            store,
+            web_dir: dir.path().join("web"),
+            auth: Default::default(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+        },
+        dir,
+    }
+}
+
+/// A signed-in browser: its cookie pair and CSRF token.
+#[derive(Debug, Clone)]
+pub struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Fixture {
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Browser, StatusCode> {
+        let response = request()
+            .method("POST")
+            .path("/api/session")
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .reply(&routes(self.state.clone()))
+            .await;
+        if response.status() != StatusCode::OK {
+            return Err(response.status());
+        }
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+        let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+        Ok(Browser {
+            cookie: cookie.split(';').next().expect("a pair").to_owned(),
+            csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
+        })
+    }
+
+    pub async fn staff(&self, email: &str) -> Browser {
+        self.sign_in(email, PASSWORD).await.expect("signed in")
+    }
+
+    /// Sends a request; `browser` adds the cookie and the CSRF token.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        browser: Option<&Browser>,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut builder = request().method(method).path(path);
+        if let Some(browser) = browser {
+            builder = builder
+                .header("cookie", &browser.cookie)
+                .header("x-csrf-token", &browser.csrf);
+        }
+        if let Some(body) = body {
+            builder = builder.json(&body);
+        }
+        let response = builder.reply(&routes(self.state.clone())).await;
+        let json = serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
+        (response.status(), json)
+    }
+
+    /// Sends a request as an enrolled device.
+    pub async fn send_as_device(
+        &self,
+        method: &str,
+        path: &str,
+        credential: &str,
+    ) -> (StatusCode, serde_json::Value) {
+        let response = request()
+            .method(method)
+            .path(path)
+            .header("authorization", format!("Bearer {credential}"))
+            .reply(&routes(self.state.clone()))
+            .await;
+        let json = serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
+        (response.status(), json)
+    }
+}
