@@ -80,8 +80,11 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
 
 /// Whether `password` matches a PHC string. A malformed hash never matches.
 pub fn verify_password(hash: &str, password: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(hash).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// The rules a new password must meet.
@@ -123,13 +126,21 @@ pub fn unix_now() -> i64 {
 
 /// The `Set-Cookie` value that opens a session.
 pub fn session_cookie(token: &str, config: &AuthConfig) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(config: &AuthConfig) -> String {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}")
 }
 
@@ -148,24 +159,23 @@ pub fn staff(state: AppState) -> impl Filter<Extract = (Staff,), Error = warp::R
     warp::cookie::optional::<String>(SESSION_COOKIE)
         .and(warp::method())
         .and(warp::header::optional::<String>(CSRF_HEADER))
-        .and_then(move |token: Option<String>, method: Method, csrf: Option<String>| {
-            let state = state.clone();
-            async move {
-                authenticate(&state, token, &method, csrf)
-                    .await
-                    .map_err(warp::reject::custom)
-            }
-        })
+        .and_then(
+            move |token: Option<String>, method: Method, csrf: Option<String>| {
+                let state = state.clone();
+                async move {
+                    authenticate(&state, token, &method, csrf)
+                        .await
+                        .map_err(warp::reject::custom)
+                }
+            },
+        )
 }
 
 /// Like [`staff`], but `None` instead of a 401 when nobody is signed in.
 pub fn optional_staff(
     state: AppState,
 ) -> impl Filter<Extract = (Option<Staff>,), Error = Infallible> + Clone {
-    staff(state)
-        .map(Some)
-        .or(warp::any().map(|| None))
-        .unify()
+    staff(state).map(Some).or(warp::any().map(|| None)).unify()
 }
 
 async fn authenticate(
@@ -174,7 +184,9 @@ async fn authenticate(
     method: &Method,
     csrf: Option<String>,
 ) -> Result<Staff, ApiError> {
-    let token = token.filter(|t| !t.is_empty() && t.len() <= 128).ok_or_else(not_signed_in)?;
+    let token = token
+        .filter(|t| !t.is_empty() && t.len() <= 128)
+        .ok_or_else(not_signed_in)?;
     let digest = token_digest(&token);
     let store = state.store.clone();
     let idle = state.auth.idle_timeout_secs;
@@ -237,14 +249,15 @@ async fn authenticate_device(
         .ok_or_else(not_enrolled)?;
     let digest = token_digest(credential);
     let store = state.store.clone();
-    let device = tokio::task::spawn_blocking(move || store.device_by_credential(&digest, unix_now()))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "device lookup failed");
-            ApiError::internal()
-        })?
-        .ok_or_else(not_enrolled)?;
+    let device =
+        tokio::task::spawn_blocking(move || store.device_by_credential(&digest, unix_now()))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "device lookup failed");
+                ApiError::internal()
+            })?
+            .ok_or_else(not_enrolled)?;
     if device.revoked {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -152,15 +152,27 @@ fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones() {
             .expect("password written");
         child.wait_with_output().expect("letsema ends")
     };
-    let ok = add("admin@example.org", "a long enough password", &["--role", "admin"]);
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let ok = add(
+        "admin@example.org",
+        "a long enough password",
+        &["--role", "admin"],
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("created admin account"));
 
     let weak = add("other@example.org", "short", &["--role", "admin"]);
     assert_eq!(weak.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
 
-    let coordinator = add("c@example.org", "a long enough password", &["--role", "coordinator"]);
+    let coordinator = add(
+        "c@example.org",
+        "a long enough password",
+        &["--role", "coordinator"],
+    );
     assert_eq!(coordinator.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&coordinator.stderr).contains("--association"));
 

@@ -18,7 +18,9 @@ async fn sign_in(f: &Fixture, email: &str, password: &str) -> Result<(String, St
 #[tokio::test]
 async fn signing_in_opens_a_session_that_says_who_you_are() {
     let f = fixture();
-    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD)
+        .await
+        .expect("signed in");
     assert!(cookie.starts_with(&format!("{SESSION_COOKIE}=")));
     let me = request()
         .path("/api/session")
@@ -65,7 +67,9 @@ async fn without_a_session_the_api_answers_401() {
 #[tokio::test]
 async fn changing_data_needs_the_csrf_token() {
     let f = fixture();
-    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let (cookie, csrf) = sign_in(&f, "admin@example.org", PASSWORD)
+        .await
+        .expect("signed in");
     let without = request()
         .method("DELETE")
         .path("/api/session")
@@ -90,7 +94,12 @@ async fn changing_data_needs_the_csrf_token() {
         .reply(&routes(f.state.clone()))
         .await;
     assert_eq!(signed_out.status(), StatusCode::OK);
-    assert!(signed_out.headers()["set-cookie"].to_str().expect("ascii").contains("Max-Age=0"));
+    assert!(
+        signed_out.headers()["set-cookie"]
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0")
+    );
     let after = request()
         .path("/api/session")
         .header("cookie", &cookie)
@@ -102,9 +111,15 @@ async fn changing_data_needs_the_csrf_token() {
 #[tokio::test]
 async fn signing_out_everywhere_ends_every_session_of_that_person_only() {
     let f = fixture();
-    let (laptop, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
-    let (phone, _) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
-    let (other, _) = sign_in(&f, "coord-a@example.org", PASSWORD).await.expect("signed in");
+    let (laptop, csrf) = sign_in(&f, "admin@example.org", PASSWORD)
+        .await
+        .expect("signed in");
+    let (phone, _) = sign_in(&f, "admin@example.org", PASSWORD)
+        .await
+        .expect("signed in");
+    let (other, _) = sign_in(&f, "coord-a@example.org", PASSWORD)
+        .await
+        .expect("signed in");
     let response = request()
         .method("POST")
         .path("/api/session/everywhere")
@@ -153,7 +168,9 @@ async fn repeated_failures_are_refused_for_a_while_even_with_the_right_password(
 #[tokio::test]
 async fn only_admins_manage_accounts() {
     let f = fixture();
-    let (coord, coord_csrf) = sign_in(&f, "coord-a@example.org", PASSWORD).await.expect("signed in");
+    let (coord, coord_csrf) = sign_in(&f, "coord-a@example.org", PASSWORD)
+        .await
+        .expect("signed in");
     let list = request()
         .path("/api/users")
         .header("cookie", &coord)
@@ -173,7 +190,9 @@ async fn only_admins_manage_accounts() {
         .await;
     assert_eq!(add.status(), StatusCode::FORBIDDEN);
 
-    let (admin, csrf) = sign_in(&f, "admin@example.org", PASSWORD).await.expect("signed in");
+    let (admin, csrf) = sign_in(&f, "admin@example.org", PASSWORD)
+        .await
+        .expect("signed in");
     let add = |body: serde_json::Value| {
         let state = f.state.clone();
         let admin = admin.clone();
@@ -212,6 +231,13 @@ async fn only_admins_manage_accounts() {
         "password": "another long password"
     }))
     .await;
-    assert_eq!(coordinator_without_association.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(sign_in(&f, "reviewer2@example.org", "another long password").await.is_ok());
+    assert_eq!(
+        coordinator_without_association.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(
+        sign_in(&f, "reviewer2@example.org", "another long password")
+            .await
+            .is_ok()
+    );
 }

@@ -37,8 +37,12 @@ pub fn add(request: &AddUser, data_dir: &Path, out: &mut dyn Write) -> Result<()
             "cli",
         )
         .map_err(|e| e.to_string())?;
-    writeln!(out, "created {} account {} (id {})", user.role, user.email, user.id)
-        .map_err(|e| format!("cannot write the output: {e}"))
+    writeln!(
+        out,
+        "created {} account {} (id {})",
+        user.role, user.email, user.id
+    )
+    .map_err(|e| format!("cannot write the output: {e}"))
 }
 
 /// `letsema user list`.
@@ -47,8 +51,11 @@ pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
     let users = store.list_users().map_err(|e| e.to_string())?;
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     if users.is_empty() {
-        writeln!(out, "no account yet: create one with `letsema user add EMAIL --role admin`")
-            .map_err(write_err)?;
+        writeln!(
+            out,
+            "no account yet: create one with `letsema user add EMAIL --role admin`"
+        )
+        .map_err(write_err)?;
     }
     for user in users {
         writeln!(

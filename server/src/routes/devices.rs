@@ -152,9 +152,11 @@ async fn blocking<T: Send + 'static>(
 
 fn device_error(error: DeviceError) -> ApiError {
     match error {
-        DeviceError::EnrolmentInvalid => {
-            ApiError::new(StatusCode::FORBIDDEN, "enrolment_invalid", error.to_string())
-        }
+        DeviceError::EnrolmentInvalid => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "enrolment_invalid",
+            error.to_string(),
+        ),
         DeviceError::NoSuchDevice => {
             ApiError::new(StatusCode::NOT_FOUND, "no_such_device", error.to_string())
         }
@@ -184,7 +186,10 @@ async fn create_enrolment(
     body: NewEnrolmentBody,
 ) -> Result<Response, ApiError> {
     let managed = managed_association(&staff)?;
-    if managed.as_deref().is_some_and(|own| own != body.association) {
+    if managed
+        .as_deref()
+        .is_some_and(|own| own != body.association)
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -192,7 +197,11 @@ async fn create_enrolment(
         ));
     }
     let invalid = |message: String| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_enrolment", message)
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_enrolment",
+            message,
+        )
     };
     if !valid_name(&body.association) {
         return Err(invalid(
@@ -301,7 +310,10 @@ async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, A
     let device = blocking(move || store.device(&lookup))
         .await?
         .ok_or_else(|| device_error(DeviceError::NoSuchDevice))?;
-    if managed.as_deref().is_some_and(|own| own != device.association) {
+    if managed
+        .as_deref()
+        .is_some_and(|own| own != device.association)
+    {
         // Another association's device is not even confirmed to exist.
         return Err(device_error(DeviceError::NoSuchDevice));
     }

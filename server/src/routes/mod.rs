@@ -2,6 +2,7 @@
 //! carries and the single error handler.
 
 mod devices;
+mod forms;
 mod health;
 mod session;
 mod users;
@@ -44,6 +45,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(users::routes(state.clone()))
             .unify()
             .or(devices::routes(state.clone()))
+            .unify()
+            .or(forms::routes(state.clone()))
             .unify(),
     );
     api.or(web::routes(state.web_dir.clone()))

@@ -49,7 +49,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::body::json())
         .and(with_state(state.clone()))
         .then(|credentials: Credentials, state: AppState| async move {
-            sign_in(state, credentials).await.unwrap_or_else(ApiError::into_response)
+            sign_in(state, credentials)
+                .await
+                .unwrap_or_else(ApiError::into_response)
         });
     let who = base
         .and(warp::path::end())
@@ -68,7 +70,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .and(with_state(state.clone()))
         .then(|staff: Staff, state: AppState| async move {
-            sign_out(state, staff).await.unwrap_or_else(ApiError::into_response)
+            sign_out(state, staff)
+                .await
+                .unwrap_or_else(ApiError::into_response)
         });
     let everywhere = base
         .and(warp::path("everywhere"))
@@ -81,10 +85,19 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
                 .await
                 .unwrap_or_else(ApiError::into_response)
         });
-    sign_in.or(who).unify().or(sign_out).unify().or(everywhere).unify().boxed()
+    sign_in
+        .or(who)
+        .unify()
+        .or(sign_out)
+        .unify()
+        .or(everywhere)
+        .unify()
+        .boxed()
 }
 
-fn with_state(state: AppState) -> impl Filter<Extract = (AppState,), Error = std::convert::Infallible> + Clone {
+fn with_state(
+    state: AppState,
+) -> impl Filter<Extract = (AppState,), Error = std::convert::Infallible> + Clone {
     warp::any().map(move || state.clone())
 }
 

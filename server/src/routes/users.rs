@@ -32,7 +32,11 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             let state = state.clone();
             move |staff: Staff| {
                 let state = state.clone();
-                async move { list(state, staff).await.unwrap_or_else(ApiError::into_response) }
+                async move {
+                    list(state, staff)
+                        .await
+                        .unwrap_or_else(ApiError::into_response)
+                }
             }
         });
     let add = warp::path("users")
@@ -43,7 +47,11 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::body::json())
         .then(move |staff: Staff, body: NewUserBody| {
             let state = state.clone();
-            async move { add(state, staff, body).await.unwrap_or_else(ApiError::into_response) }
+            async move {
+                add(state, staff, body)
+                    .await
+                    .unwrap_or_else(ApiError::into_response)
+            }
         });
     list.or(add).unify().boxed()
 }
@@ -92,6 +100,10 @@ fn people_error(error: PeopleError) -> ApiError {
             tracing::error!(error = %error, "people store failed");
             ApiError::internal()
         }
-        _ => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_user", error.to_string()),
+        _ => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_user",
+            error.to_string(),
+        ),
     }
 }

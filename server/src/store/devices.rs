@@ -65,7 +65,8 @@ impl Store {
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
     ) -> Result<Enrolment, DeviceError> {
-        let forms = serde_json::to_string(&new.forms).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
+        let forms =
+            serde_json::to_string(&new.forms).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         tx.execute(
@@ -88,7 +89,10 @@ impl Store {
             &tx,
             &format!("user:{}", new.created_by),
             "enrolment.create",
-            &format!("enrolment {id} association {} uses {}", new.association, new.uses),
+            &format!(
+                "enrolment {id} association {} uses {}",
+                new.association, new.uses
+            ),
         )?;
         tx.commit()?;
         Ok(Enrolment {
@@ -123,17 +127,19 @@ impl Store {
             })?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
-            .map(|(id, association, forms, label, expires_at, uses_left, revoked)| {
-                Ok(Enrolment {
-                    id,
-                    association,
-                    forms: parse_forms(&forms)?,
-                    label,
-                    expires_at,
-                    uses_left,
-                    revoked,
-                })
-            })
+            .map(
+                |(id, association, forms, label, expires_at, uses_left, revoked)| {
+                    Ok(Enrolment {
+                        id,
+                        association,
+                        forms: parse_forms(&forms)?,
+                        label,
+                        expires_at,
+                        uses_left,
+                        revoked,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -272,7 +278,9 @@ impl Store {
             params![id, now_rfc3339()],
         )?;
         let exists: bool = tx
-            .query_row("SELECT 1 FROM devices WHERE id = ?1", params![id], |_| Ok(true))
+            .query_row("SELECT 1 FROM devices WHERE id = ?1", params![id], |_| {
+                Ok(true)
+            })
             .optional()?
             .unwrap_or(false);
         if !exists {

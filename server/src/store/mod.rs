@@ -9,7 +9,7 @@ mod forms;
 mod people;
 
 pub use devices::{DeviceError, DeviceInfo, Enrolment, NewEnrolment};
-pub use forms::{FormSummary, PublishError, Published};
+pub use forms::{FormSummary, MAX_FORM_SOURCE_BYTES, PublishError, Published};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 
 use std::path::{Path, PathBuf};

@@ -152,7 +152,12 @@ impl Store {
                 params![id, association],
             )?;
         }
-        audit(&tx, actor, "user.add", &format!("user {id} role {}", new.role))?;
+        audit(
+            &tx,
+            actor,
+            "user.add",
+            &format!("user {id} role {}", new.role),
+        )?;
         tx.commit()?;
         Ok(StaffUser {
             id,
@@ -171,7 +176,9 @@ impl Store {
              WHERE disabled_at IS NULL ORDER BY email",
         )?;
         let rows: Vec<(i64, String, String, String)> = statement
-            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))?
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(|(id, email, display_name, role)| {
@@ -194,7 +201,15 @@ impl Store {
                 "SELECT id, email, display_name, role, password_hash FROM users
                  WHERE email = ?1 AND disabled_at IS NULL",
                 params![email],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
             )
             .optional()?;
         row.map(|(id, email, display_name, role, hash)| {
@@ -374,11 +389,9 @@ fn now_rfc3339() -> String {
 
 fn validate_email(email: &str) -> Result<(), PeopleError> {
     let ok = email.len() <= 254
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-            })
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(())

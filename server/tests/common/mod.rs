@@ -42,7 +42,9 @@ pub fn fixture() -> Fixture {
             .expect("user added");
     }
     let (name, bytes) = letsema_server::serve::REFERENCE_FORM;
-    store.publish_form(name, bytes, "test").expect("reference form published");
+    store
+        .publish_form(name, bytes, "test")
+        .expect("reference form published");
     Fixture {
         state: AppState {
             store,

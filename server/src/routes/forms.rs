@@ -1,0 +1,152 @@
+//! Forms: admins publish XLSForms; staff list them; devices download the forms of their
+//! enrolment, to fill in offline.
+//!
+//! - `POST /api/forms?name=FILE.xlsx` (admin; the body is the file) → published, or 422
+//!   with every diagnostic (sheet, row, column, what to do)
+//! - `GET /api/forms` (staff) → every published version
+//! - `GET /api/device/forms` (device) → the latest version of each of its forms, with the
+//!   definition
+
+use serde::{Deserialize, Serialize};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+
+use super::AppState;
+use crate::auth::{Staff, device, staff};
+use crate::error::ApiError;
+use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role};
+
+#[derive(Debug, Deserialize)]
+struct PublishQuery {
+    name: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DeviceForm {
+    form_id: String,
+    version: String,
+    title: String,
+    definition: letsema_form::model::Form,
+}
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let s = state.clone();
+    let publish = warp::path("forms")
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(staff(state.clone()))
+        .and(warp::query::<PublishQuery>())
+        .and(warp::body::content_length_limit(
+            MAX_FORM_SOURCE_BYTES as u64,
+        ))
+        .and(warp::body::bytes())
+        .then(
+            move |staff: Staff, query: PublishQuery, body: bytes::Bytes| {
+                let state = s.clone();
+                async move { respond(publish(state, staff, query, body).await) }
+            },
+        );
+    let s = state.clone();
+    let list = warp::path("forms")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(staff(state.clone()))
+        .then(move |_staff: Staff| {
+            let state = s.clone();
+            async move { respond(list(state).await) }
+        });
+    let s = state.clone();
+    let for_device = warp::path!("device" / "forms")
+        .and(warp::get())
+        .and(device(state))
+        .then(move |device: DeviceInfo| {
+            let state = s.clone();
+            async move { respond(device_forms(state, device).await) }
+        });
+    publish.or(list).unify().or(for_device).unify().boxed()
+}
+
+fn respond(result: Result<Response, ApiError>) -> Response {
+    result.unwrap_or_else(ApiError::into_response)
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, PublishError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(publish_error)
+}
+
+fn publish_error(error: PublishError) -> ApiError {
+    match &error {
+        PublishError::Database(_) | PublishError::Poisoned => {
+            tracing::error!(error = %error, "form store failed");
+            ApiError::internal()
+        }
+        PublishError::VersionTaken { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "version_taken", error.to_string())
+        }
+        PublishError::TooLarge { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "form_too_large",
+            error.to_string(),
+        ),
+        _ => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_form",
+            error.to_string(),
+        ),
+    }
+}
+
+async fn publish(
+    state: AppState,
+    staff: Staff,
+    query: PublishQuery,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    staff.require(&[Role::Admin])?;
+    let store = state.store.clone();
+    let by = format!("user:{}", staff.user.id);
+    let published = blocking(move || store.publish_form(&query.name, &body, &by)).await?;
+    let status = if published.newly_published {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(warp::reply::with_status(warp::reply::json(&published), status).into_response())
+}
+
+async fn list(state: AppState) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let forms = blocking(move || store.published_forms()).await?;
+    Ok(warp::reply::json(&serde_json::json!({ "forms": forms })).into_response())
+}
+
+async fn device_forms(state: AppState, device: DeviceInfo) -> Result<Response, ApiError> {
+    let store = state.store.clone();
+    let forms = blocking(move || {
+        let published = store.published_forms()?;
+        let mut out = Vec::new();
+        for form_id in &device.forms {
+            // Newest first within each form: the first match is the latest version.
+            if let Some(latest) = published.iter().find(|f| &f.form_id == form_id)
+                && let Some(definition) = store.form_definition(form_id, &latest.version)?
+            {
+                out.push(DeviceForm {
+                    form_id: latest.form_id.clone(),
+                    version: latest.version.clone(),
+                    title: latest.title.clone(),
+                    definition: (*definition).clone(),
+                });
+            }
+        }
+        Ok(out)
+    })
+    .await?;
+    Ok(warp::reply::json(&serde_json::json!({ "forms": forms })).into_response())
+}
