@@ -42,6 +42,23 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Copy the database consistently, while the server runs.
+    Backup {
+        /// The backup file to create (it must not exist).
+        dest: PathBuf,
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// Put a backup in place of the database; the server must be stopped. The replaced
+    /// database is kept beside it.
+    Restore {
+        /// A file made by `letsema backup`.
+        src: PathBuf,
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +161,14 @@ fn run(cli: Cli) -> Result<bool, String> {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
+        }
+        Command::Backup { dest, data_dir } => {
+            commands::backup::backup(&data_dir, &dest, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Restore { src, data_dir } => {
+            commands::backup::restore(&data_dir, &src, &mut std::io::stdout().lock())?;
+            Ok(true)
         }
         Command::User(UserCommand::Add {
             email,

@@ -8,13 +8,15 @@ use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
 use crate::routes::{AppState, routes};
-use crate::store::{Store, StoreError};
+use crate::store::{DataDirLock, Store, StoreError};
 
 /// Why the server could not start. Each message is one line that says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("{0}")]
+    Busy(#[from] crate::store::DataDirBusy),
     #[error("cannot publish the reference form: {0}")]
     Demo(#[from] crate::store::PublishError),
     #[error(
@@ -30,6 +32,7 @@ pub enum ServeError {
 /// A server whose database is open and whose port is bound, ready to run.
 #[derive(Debug)]
 pub struct Server {
+    _lock: DataDirLock,
     listener: TcpListener,
     state: AppState,
     local_addr: SocketAddr,
@@ -48,6 +51,8 @@ impl Server {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServeError::Listen { addr, source })?;
+        Store::prepare_dir(&config.data_dir)?;
+        let lock = DataDirLock::acquire(&config.data_dir)?;
         let store = Store::open(&config.data_dir)?;
         if config.demo {
             publish_reference_form(&store)?;
@@ -59,6 +64,7 @@ impl Server {
             );
         }
         Ok(Server {
+            _lock: lock,
             listener,
             state: AppState {
                 store,

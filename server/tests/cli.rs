@@ -185,3 +185,91 @@ fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones() {
     assert_eq!(listed.lines().count(), 1, "{listed}");
     assert!(listed.contains("admin@example.org\tadmin"), "{listed}");
 }
+
+/// Starts `letsema serve` on a free port; returns the child once it printed its address.
+fn start_server(data: &std::path::Path) -> std::process::Child {
+    let mut child = letsema()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reads the address line");
+    assert!(line.starts_with("Letsema is serving"), "{line}");
+    child
+}
+
+#[test]
+fn a_second_server_on_the_same_data_dir_is_refused_and_backups_are_taken_while_it_runs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut server = start_server(&data);
+
+    let line = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().expect("utf-8"),
+    ]);
+    assert!(line.contains("another letsema process"), "{line}");
+
+    let backup_file = dir.path().join("backup.sqlite3");
+    let backup = letsema()
+        .arg("backup")
+        .arg(&backup_file)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .expect("letsema runs");
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(backup_file.is_file());
+    let again = letsema()
+        .arg("backup")
+        .arg(&backup_file)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .expect("letsema runs");
+    assert_eq!(again.status.code(), Some(1), "never overwrites a backup");
+
+    // A restore needs the server stopped.
+    let restore = || {
+        letsema()
+            .arg("restore")
+            .arg(&backup_file)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .expect("letsema runs")
+    };
+    let busy = restore();
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("another letsema process"));
+
+    server.kill().expect("server stopped");
+    server.wait().expect("server reaped");
+    let restored = restore();
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let kept = std::fs::read_dir(&data)
+        .expect("data dir")
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().contains("before-restore"));
+    assert!(kept, "the replaced database is kept");
+    let mut server = start_server(&data);
+    server.kill().expect("server stopped");
+    server.wait().expect("server reaped");
+}

@@ -1,4 +1,5 @@
 //! The `letsema` subcommands other than `serve`: tools for form authors and operators.
 
+pub mod backup;
 pub mod form;
 pub mod user;

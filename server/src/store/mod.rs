@@ -69,6 +69,44 @@ pub enum StoreError {
     },
 }
 
+/// An exclusive hold on a data directory: a running server has it, and so does a restore,
+/// so that neither starts while the other runs. Released when dropped (or when the process
+/// dies: it is an advisory file lock).
+#[derive(Debug)]
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// The data directory is held by another process.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "another letsema process (a server, or a restore) is using {path}: stop it first, or \
+     choose another --data-dir"
+)]
+pub struct DataDirBusy {
+    path: PathBuf,
+}
+
+impl DataDirLock {
+    /// The name of the lock file inside the data directory.
+    pub const FILE: &'static str = "letsema.lock";
+
+    pub fn acquire(data_dir: &Path) -> Result<Self, DataDirBusy> {
+        let path = data_dir.join(Self::FILE);
+        let busy = || DataDirBusy {
+            path: data_dir.to_owned(),
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|_| busy())?;
+        file.try_lock().map_err(|_| busy())?;
+        Ok(DataDirLock { _file: file })
+    }
+}
+
 /// A handle to the embedded database, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -80,11 +118,7 @@ impl Store {
     /// Opens (and on first start creates) the database in `data_dir`, and migrates its
     /// schema to the latest version.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
-            path: data_dir.to_owned(),
-            source,
-        })?;
-        probe_writable(data_dir)?;
+        Self::prepare_dir(data_dir)?;
         let path = data_dir.join(DATABASE_FILE);
         let open_err = |source| StoreError::Open {
             path: path.clone(),
@@ -109,6 +143,15 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
         })
+    }
+
+    /// Creates the data directory if needed and checks that files can be written in it.
+    pub fn prepare_dir(data_dir: &Path) -> Result<(), StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::CreateDir {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        probe_writable(data_dir)
     }
 
     /// The database file.
