@@ -52,26 +52,60 @@ impl ApiError {
 impl warp::reject::Reject for ApiError {}
 
 /// Turns every rejection into a JSON error; this is the single place where that happens.
+///
+/// A rejection combines what every route said about the request, so the specific causes
+/// (a bad body, a missing length) are looked for before the generic ones: "no such route"
+/// and "wrong method" come from the routes that did not match at all.
 pub async fn recover(rejection: Rejection) -> Result<warp::reply::Response, Infallible> {
+    use warp::filters::body::BodyDeserializeError;
+    use warp::reject::{
+        InvalidQuery, LengthRequired, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType,
+    };
     let error = if let Some(api) = rejection.find::<ApiError>() {
         api.clone()
+    } else if rejection.find::<PayloadTooLarge>().is_some() {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "The request body is too large. Send less data per request.",
+        )
+    } else if let Some(body) = rejection.find::<BodyDeserializeError>() {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_body",
+            format!(
+                "The request body is not what this route expects ({body}). See /api/openapi.json."
+            ),
+        )
+    } else if rejection.find::<LengthRequired>().is_some() {
+        ApiError::new(
+            StatusCode::LENGTH_REQUIRED,
+            "length_required",
+            "This route needs a request body with a Content-Length header.",
+        )
+    } else if rejection.find::<UnsupportedMediaType>().is_some() {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as application/json.",
+        )
+    } else if rejection.find::<InvalidQuery>().is_some() {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_query",
+            "The query string is not what this route expects. See /api/openapi.json.",
+        )
     } else if rejection.is_not_found() {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
             "Nothing is here. Check the address; the API's routes start with /api/.",
         )
-    } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
+    } else if rejection.find::<MethodNotAllowed>().is_some() {
         ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
             "This address does not accept that HTTP method.",
-        )
-    } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            "The request body is too large. Send less data per request.",
         )
     } else {
         tracing::warn!(?rejection, "unhandled rejection");

@@ -8,12 +8,22 @@ use warp::reply::{Reply, Response};
 
 use super::AppState;
 
+/// The OpenAPI document of every route, kept by hand beside the routes (a test checks that
+/// every operation it lists is routed). Public, like any API documentation.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    warp::path("health")
+    let health = warp::path("health")
         .and(warp::path::end())
         .and(warp::get())
-        .then(move || health(state.clone()))
-        .boxed()
+        .then(move || health(state.clone()));
+    let openapi = warp::path("openapi.json")
+        .and(warp::path::end())
+        .and(warp::get())
+        .map(|| {
+            warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response()
+        });
+    health.or(openapi).unify().boxed()
 }
 
 async fn health(state: AppState) -> Response {

@@ -3,7 +3,7 @@
 
 mod devices;
 mod forms;
-mod health;
+pub mod health;
 mod session;
 mod users;
 mod web;
