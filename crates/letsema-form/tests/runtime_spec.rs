@@ -204,8 +204,8 @@ fn answers_are_checked_against_their_type_and_choice_list() {
             "n: Enter a whole number.",
             "x: Enter a number.",
             "d: Enter a date as YYYY-MM-DD.",
-            "ok: `maybe` is not one of the choices: choose from the list.",
-            "oks: `perhaps` is not one of the choices: choose from the list.",
+            "ok: `maybe` is not one of the choices offered here: choose from the list.",
+            "oks: `perhaps` is not one of the choices offered here: choose from the list.",
         ]
     );
     let s = state(
@@ -417,6 +417,40 @@ fn choice_filters_are_per_repeat_instance_and_labelled_in_the_language() {
         .map(|c| c.label.clone())
         .collect();
     assert_eq!(labels, ["Gauteng", "Foreisetata"]);
+}
+
+#[test]
+fn an_answer_the_filter_does_not_offer_is_invalid_and_revalidated_when_the_filter_changes() {
+    let mut s = state(
+        CHOICE_FILTER,
+        json!({"country": "za", "province": "gauteng"}),
+    );
+    assert!(s.constraint_violations().is_empty());
+    // Moving to Lesotho leaves a South African province behind: the server must not accept
+    // it as complete.
+    s.set_answer("country", &[], "ls").expect("a question");
+    let violations: Vec<String> = s
+        .constraint_violations()
+        .into_iter()
+        .map(|issue| format!("{}: {}", issue.location, issue.message))
+        .collect();
+    assert_eq!(
+        violations,
+        ["province: `gauteng` is not one of the choices offered here: choose from the list."]
+    );
+    s.set_answer("province", &[], "maseru").expect("a question");
+    assert!(s.constraint_violations().is_empty());
+    // Inside a repeat, each instance is checked against its own filter.
+    let s = state(
+        CHOICE_FILTER,
+        json!({"trips": [{"to": "ls", "where": "maseru"}, {"to": "za", "where": "maseru"}]}),
+    );
+    let bad: Vec<String> = s
+        .constraint_violations()
+        .into_iter()
+        .map(|issue| issue.location.to_string())
+        .collect();
+    assert_eq!(bad, ["where[1]"]);
 }
 
 // Repeats -------------------------------------------------------------------------------

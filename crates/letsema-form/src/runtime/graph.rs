@@ -144,7 +144,11 @@ impl Graph {
                     kind: UnitKind::Validate,
                     field: f,
                     site: f,
-                    global: global(&[field.required.as_ref(), field.constraint.as_ref()]),
+                    global: global(&[
+                        field.required.as_ref(),
+                        field.constraint.as_ref(),
+                        field.choice_filter.as_ref(),
+                    ]),
                 });
             }
         }
@@ -278,10 +282,13 @@ fn inputs(fields: &[Field], unit: &Unit) -> Vec<Signal> {
         UnitKind::RepeatCount => field.repeat_count.iter().collect(),
         UnitKind::ReadOnly => field.read_only.iter().collect(),
         UnitKind::Choices => field.choice_filter.iter().collect(),
+        // A select is checked against the choices its filter offers, so it reads what the
+        // filter reads.
         UnitKind::Validate => field
             .required
             .iter()
             .chain(field.constraint.iter())
+            .chain(field.choice_filter.iter())
             .collect(),
     };
     let mut out = Vec::new();

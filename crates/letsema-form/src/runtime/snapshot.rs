@@ -182,7 +182,7 @@ impl FormState {
                     }
                     Invalid::Type(message) => message.clone(),
                     Invalid::Choice(value) => {
-                        format!("`{value}` is not one of the choices: choose from the list.")
+                        format!("`{value}` is not one of the choices offered here: choose from the list.")
                     }
                     Invalid::Error(error) => format!(
                         "This answer cannot be checked because the form has a mistake: {error}"

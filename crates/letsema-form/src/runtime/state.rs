@@ -722,7 +722,8 @@ impl Engine<'_> {
             if let Some(problem) = type_problem(kind, &node.value) {
                 return Status::Invalid(Invalid::Type(problem));
             }
-            if let Some(bad) = self.not_a_choice(f, &node.value) {
+            let value = node.value.clone();
+            if let Some(bad) = self.not_a_choice(rank, n, f, &value) {
                 return Status::Invalid(Invalid::Choice(bad));
             }
         }
@@ -738,10 +739,13 @@ impl Engine<'_> {
         Status::Ok
     }
 
-    /// The first value of a select's answer that is not one of its choices.
-    fn not_a_choice(&self, f: FieldIx, value: &str) -> Option<String> {
-        let field = &self.form.fields[f];
-        let list = self.form.form.choice_lists.get(field.list?)?;
+    /// The first value of a select's answer that is not one of its choices, or not one
+    /// its `choice_filter` offers here (a South African region for a member in the UK).
+    fn not_a_choice(&mut self, rank: usize, n: NodeIx, f: FieldIx, value: &str) -> Option<String> {
+        let form = self.form;
+        let field = &form.fields[f];
+        let list_ix = field.list?;
+        let list = form.form.choice_lists.get(list_ix)?;
         let or_other = matches!(
             field.question_type(),
             Some(
@@ -749,15 +753,29 @@ impl Engine<'_> {
                     | QuestionType::SelectMultiple { or_other: true, .. }
             )
         );
-        let known =
-            |v: &str| (or_other && v == "other") || list.choices.iter().any(|c| c.value == v);
-        let mut values: Vec<&str> = if field.is_multiple() {
+        let values: Vec<&str> = if field.is_multiple() {
             value.split_whitespace().collect()
         } else {
             vec![value.trim()]
         };
-        values.retain(|v| !known(v));
-        values.first().map(|v| (*v).to_owned())
+        for v in values {
+            if or_other && v == "other" {
+                continue;
+            }
+            let Some(i) = list.choices.iter().position(|c| c.value == v) else {
+                return Some(v.to_owned());
+            };
+            if let Some(filter) = &field.choice_filter {
+                let at = letsema_expr::Node::new(choice_id(list_ix, i), String::new());
+                let offered = self
+                    .eval(rank, n, "choice_filter", filter, Some(at))
+                    .is_some_and(|v| v.to_boolean());
+                if !offered {
+                    return Some(v.to_owned());
+                }
+            }
+        }
+        None
     }
 
     fn repeat_count(&mut self, rank: usize, container: NodeIx, r: FieldIx) -> Outcome {
