@@ -26,8 +26,8 @@ const USER_PREFIX: &str = "user:";
 /// Edits that change nothing make no change.
 pub struct SubmissionDoc {
     pub(crate) doc: AutoCommit,
-    writer: Writer,
-    meta: Meta,
+    pub(crate) writer: Writer,
+    pub(crate) meta: Meta,
 }
 
 impl fmt::Debug for SubmissionDoc {
@@ -81,7 +81,7 @@ impl ChangeInfo {
 ///
 /// Whatever `f` was working on must be thrown away after a panic; callers only ever pass
 /// closures that work on a fresh or cloned document.
-fn guarded<T>(f: impl FnOnce() -> Result<T, LoadError>) -> Result<T, LoadError> {
+pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T, LoadError>) -> Result<T, LoadError> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(Err(LoadError::Panicked))
 }
 

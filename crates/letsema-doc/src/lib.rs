@@ -81,6 +81,7 @@
 //! sync layer's chunk checks.
 
 mod answers;
+mod changes;
 mod conflicts;
 mod doc;
 mod error;
