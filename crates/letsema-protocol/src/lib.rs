@@ -15,6 +15,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod sync;
+
 pub use letsema_form::EngineInfo;
 
 /// The body of every error the API answers.

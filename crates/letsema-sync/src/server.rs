@@ -1,0 +1,602 @@
+//! The server's side of sync: a sans-I/O request handler over a [`ServerStore`].
+//!
+//! [`Server::handle`] takes the request bytes of one HTTP POST and the [`Caller`] the HTTP
+//! layer computed from the credential, and returns the response bytes. Every pushed document
+//! is handled in isolation: its chunks are checked by hand ([`crate::chunks`]) before
+//! automerge sees them, changes written by another device's actor are refused unless the
+//! server already has them, the document is loaded fresh from the store and the changes are
+//! applied inside `catch_unwind` (a panic loses only that document's entry), heads are
+//! verified, and then the whole batch is committed in one store transaction before any
+//! document is reported `Committed`.
+
+use std::collections::HashSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use letsema_doc::{DeviceId, Limits, LoadError, SessionId, SubmissionDoc, Writer};
+use letsema_protocol::sync::{
+    ChangeHash, Cursor, DecodeError, DocChanges, DocId, ErrorCode, ErrorResponse, FetchRequest,
+    FetchResponse, Pull, PullPage, PushResult, RejectCode, Request, Response, Summary,
+    SummaryLevel, SummaryRequest, SummaryResponse, SyncRequest, SyncResponse, WireLimits,
+};
+
+use crate::chunks::{ChunkLimits, ParsedChange, parse_changes};
+use crate::store::{Caller, CommitDoc, DocMeta, ServerStore};
+use crate::summary::{bucket_digests, docs_in_buckets, root_hash};
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Bounds on request frames.
+    pub wire: WireLimits,
+    /// Bounds on each pushed document's change chunks.
+    pub chunks: ChunkLimits,
+    /// Bounds applied when loading and applying documents.
+    pub doc_limits: Limits,
+    /// The largest pull page or fetch response, in change bytes, whatever the client asks.
+    pub max_page_bytes: u32,
+    /// The identity documents are opened with. The server never writes through it, so a
+    /// fixed session is fine.
+    pub reader: Writer,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            wire: WireLimits::default(),
+            chunks: ChunkLimits::default(),
+            doc_limits: Limits::default(),
+            max_page_bytes: 1024 * 1024,
+            reader: Writer::new(
+                DeviceId::parse("letsema-server").expect("a valid device id"),
+                SessionId::from_bytes(&[0; 16]).expect("16 bytes make a session id"),
+                None,
+            ),
+        }
+    }
+}
+
+/// The server's sync state machine. It keeps no state between requests (everything lives in
+/// the store), so one value can serve every caller.
+#[derive(Debug, Clone, Default)]
+pub struct Server {
+    config: ServerConfig,
+}
+
+/// What became of one pushed document before the commit.
+enum Outcome {
+    /// Decided without writing: a rejection, or changes the server already had.
+    Done(PushResult),
+    /// Valid new changes, to be committed with the batch.
+    Commit(Box<CommitDoc>, PushResult),
+}
+
+impl Server {
+    /// A server with `config`.
+    pub fn new(config: ServerConfig) -> Server {
+        Server { config }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Handles one request frame from `caller` and returns the response frame. Every error
+    /// becomes a [`Response::Error`] or a per-document rejection; nothing here panics on
+    /// client input.
+    pub fn handle<S: ServerStore>(
+        &mut self,
+        caller: &Caller,
+        request: &[u8],
+        store: &mut S,
+    ) -> Vec<u8> {
+        let response = match Request::decode(request, &self.config.wire) {
+            Ok(request) => self.respond(caller, request, store),
+            Err(error) => Response::Error(ErrorResponse {
+                request_id: None,
+                code: error_code(&error),
+                message: shorten(error.to_string(), self.config.wire.max_message_bytes),
+            }),
+        };
+        response.encode()
+    }
+
+    /// Handles a decoded request (for tests and other transports).
+    pub fn respond<S: ServerStore>(
+        &mut self,
+        caller: &Caller,
+        request: Request,
+        store: &mut S,
+    ) -> Response {
+        match request {
+            Request::Sync(sync) => Response::Sync(self.sync(caller, sync, store)),
+            Request::Summary(summary) => self.summary(caller, summary, store),
+            Request::Fetch(fetch) => self.fetch(caller, fetch, store),
+        }
+    }
+
+    fn sync<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        request: SyncRequest,
+        store: &mut S,
+    ) -> SyncResponse {
+        let push = self.push(caller, &request.push, store);
+        let (pull, repair_needed) = match request.pull {
+            Some(pull) => self.pull(caller, pull, store),
+            None => (None, false),
+        };
+        SyncResponse {
+            request_id: request.request_id,
+            push,
+            pull,
+            repair_needed,
+        }
+    }
+
+    fn push<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        docs: &[DocChanges],
+        store: &mut S,
+    ) -> Vec<PushResult> {
+        let mut seen = HashSet::new();
+        let mut outcomes = Vec::with_capacity(docs.len());
+        for push in docs {
+            let outcome = if seen.insert(push.doc) {
+                let store: &S = store;
+                catch_unwind(AssertUnwindSafe(|| self.push_one(caller, push, store)))
+                    .unwrap_or_else(|_| {
+                        self.reject(
+                            push.doc,
+                            RejectCode::ApplyFailed,
+                            "the server failed while checking these changes (they are malformed or hostile); they were not stored",
+                        )
+                    })
+            } else {
+                self.reject(
+                    push.doc,
+                    RejectCode::Duplicate,
+                    "this document appears twice in the request; send each document once",
+                )
+            };
+            outcomes.push(outcome);
+        }
+        let commits: Vec<CommitDoc> = outcomes
+            .iter()
+            .filter_map(|outcome| match outcome {
+                Outcome::Commit(commit, _) => Some(CommitDoc::clone(commit)),
+                Outcome::Done(_) => None,
+            })
+            .collect();
+        let failure = if commits.is_empty() {
+            None
+        } else {
+            store.commit(commits).err().map(|error| {
+                format!("the server could not store the changes ({error}); nothing was stored: retry later")
+            })
+        };
+        outcomes
+            .into_iter()
+            .map(|outcome| match (outcome, &failure) {
+                (Outcome::Done(result), _) => result,
+                (Outcome::Commit(_, result), None) => result,
+                (Outcome::Commit(commit, _), Some(message)) => PushResult::Rejected {
+                    doc: commit.doc,
+                    code: RejectCode::StoreFailed,
+                    message: shorten(message.clone(), self.config.wire.max_message_bytes),
+                },
+            })
+            .collect()
+    }
+
+    fn reject(&self, doc: DocId, code: RejectCode, message: &str) -> Outcome {
+        Outcome::Done(PushResult::Rejected {
+            doc,
+            code,
+            message: shorten(message.to_owned(), self.config.wire.max_message_bytes),
+        })
+    }
+
+    fn push_one<S: ServerStore>(&self, caller: &Caller, push: &DocChanges, store: &S) -> Outcome {
+        let doc = push.doc;
+        let parsed = match parse_changes(&push.changes, &self.config.chunks) {
+            Ok(parsed) if parsed.is_empty() => {
+                return self.reject(
+                    doc,
+                    RejectCode::Malformed,
+                    "no changes were sent for this document; leave it out of the push",
+                );
+            }
+            Ok(parsed) => parsed,
+            Err(error) => return self.reject(doc, error.code(), &error.to_string()),
+        };
+        let pushed: HashSet<ChangeHash> = parsed.iter().map(|change| change.hash).collect();
+        let stored = match store.load(doc) {
+            Ok(stored) => stored,
+            Err(error) => {
+                return self.reject(
+                    doc,
+                    RejectCode::StoreFailed,
+                    &format!("the server could not read this document ({error}); retry later"),
+                );
+            }
+        };
+        let limits = &self.config.doc_limits;
+        let Some(stored) = stored else {
+            return self.create(caller, doc, &parsed, &push.changes, pushed);
+        };
+        if !caller.scope.contains(&stored.meta) {
+            return self.reject(
+                doc,
+                RejectCode::OutOfScope,
+                "this device may not change this submission",
+            );
+        }
+        let mut current = match SubmissionDoc::load_with_limits(
+            &stored.bytes,
+            self.config.reader.clone(),
+            limits,
+        ) {
+            Ok(current) => current,
+            Err(error) => {
+                return self.reject(
+                        doc,
+                        RejectCode::ApplyFailed,
+                        &format!("the server's copy of this submission could not be read ({error}); report this to the administrator"),
+                    );
+            }
+        };
+        let hashes: Vec<letsema_doc::ChangeHash> =
+            parsed.iter().map(|change| change.hash.into()).collect();
+        let missing: HashSet<ChangeHash> = current
+            .missing_changes(&hashes)
+            .into_iter()
+            .map(ChangeHash::from)
+            .collect();
+        let new: Vec<&ParsedChange> = unique(&parsed)
+            .into_iter()
+            .filter(|change| missing.contains(&change.hash))
+            .collect();
+        if new.is_empty() {
+            return Outcome::Done(result_for(doc, &stored.heads, &pushed));
+        }
+        if let Some(outcome) = self.foreign_actor(caller, doc, &new) {
+            return outcome;
+        }
+        let bytes = concat(&push.changes, &new);
+        if let Err(error) = current.apply_changes(&bytes, limits) {
+            return self.load_error(doc, &error);
+        }
+        let heads = sorted_heads(&mut current);
+        let result = result_for(doc, &heads, &pushed);
+        Outcome::Commit(
+            Box::new(CommitDoc {
+                doc,
+                meta: stored.meta,
+                base_heads: Some(stored.heads),
+                document: current.save(),
+                heads,
+                changes: bytes,
+                origin: caller.device.clone(),
+            }),
+            result,
+        )
+    }
+
+    /// The first push of a document the server does not have.
+    fn create(
+        &self,
+        caller: &Caller,
+        doc: DocId,
+        parsed: &[ParsedChange],
+        raw: &[u8],
+        pushed: HashSet<ChangeHash>,
+    ) -> Outcome {
+        let new = unique(parsed);
+        if let Some(outcome) = self.foreign_actor(caller, doc, &new) {
+            return outcome;
+        }
+        let bytes = concat(raw, &new);
+        let mut created = match SubmissionDoc::from_changes(
+            &bytes,
+            self.config.reader.clone(),
+            &self.config.doc_limits,
+        ) {
+            Ok(created) => created,
+            Err(error) => return self.load_error(doc, &error),
+        };
+        let meta = created.meta();
+        if DocId::from(&meta.submission_id) != doc {
+            return self.reject(
+                doc,
+                RejectCode::NotASubmission,
+                &format!(
+                    "these changes create submission {}, not {doc}; send each submission's changes under its own id",
+                    meta.submission_id
+                ),
+            );
+        }
+        if meta.created_by_device != caller.device {
+            return self.reject(
+                doc,
+                RejectCode::OutOfScope,
+                "a new submission must name the device that pushes it as its creator",
+            );
+        }
+        let meta = DocMeta {
+            creator: meta.created_by_device.clone(),
+            association: meta.association.clone(),
+        };
+        if !caller.scope.contains(&meta) {
+            return self.reject(
+                doc,
+                RejectCode::OutOfScope,
+                "this device may not create submissions for that association",
+            );
+        }
+        let heads = sorted_heads(&mut created);
+        let result = result_for(doc, &heads, &pushed);
+        Outcome::Commit(
+            Box::new(CommitDoc {
+                doc,
+                meta,
+                base_heads: None,
+                document: created.save(),
+                heads,
+                changes: bytes,
+                origin: caller.device.clone(),
+            }),
+            result,
+        )
+    }
+
+    fn foreign_actor(&self, caller: &Caller, doc: DocId, new: &[&ParsedChange]) -> Option<Outcome> {
+        let forged = new
+            .iter()
+            .any(|change| change.device().as_ref() != Some(&caller.device));
+        forged.then(|| {
+            self.reject(
+                doc,
+                RejectCode::ForeignActor,
+                "a change was written by another device's actor; a device may push only its own changes",
+            )
+        })
+    }
+
+    fn load_error(&self, doc: DocId, error: &LoadError) -> Outcome {
+        let code = match error {
+            LoadError::TooLarge { .. } | LoadError::TooManyChanges { .. } => RejectCode::TooLarge,
+            LoadError::MissingDependencies { .. } => {
+                return self.reject(
+                    doc,
+                    RejectCode::MissingDependencies,
+                    "these changes depend on changes the server does not have; send the changes they depend on (from the acknowledged heads, or all of them)",
+                );
+            }
+            LoadError::Schema(_) => RejectCode::NotASubmission,
+            LoadError::Corrupt { .. } | LoadError::Panicked => RejectCode::ApplyFailed,
+        };
+        self.reject(doc, code, &error.to_string())
+    }
+
+    fn pull<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        pull: Pull,
+        store: &S,
+    ) -> (Option<PullPage>, bool) {
+        let epoch = store.epoch();
+        let after = match pull.cursor {
+            None => 0,
+            Some(cursor) if cursor.epoch == epoch && cursor.seq <= store.last_seq() => cursor.seq,
+            Some(_) => return (None, true),
+        };
+        let max_bytes = self.page_bytes(pull.max_bytes);
+        let page = store.log_page(
+            after,
+            &caller.scope,
+            &caller.device,
+            max_bytes,
+            self.config.wire.max_docs,
+        );
+        let Ok(page) = page else {
+            // The client keeps its cursor and pulls again on its next request.
+            return (None, false);
+        };
+        let mut docs: Vec<DocChanges> = Vec::new();
+        for entry in page.entries {
+            match docs.iter_mut().find(|doc| doc.doc == entry.doc) {
+                Some(doc) => doc.changes.extend_from_slice(&entry.changes),
+                None => docs.push(DocChanges {
+                    doc: entry.doc,
+                    changes: entry.changes,
+                }),
+            }
+        }
+        let page = PullPage {
+            docs,
+            next: Cursor {
+                epoch,
+                seq: page.last_seq,
+            },
+            more: page.more,
+        };
+        (Some(page), false)
+    }
+
+    /// The byte bound of a page: what the client asked, within the server's and the wire's
+    /// limits (a document's changes in one page must fit `max_doc_bytes`).
+    fn page_bytes(&self, asked: u32) -> usize {
+        let asked = usize::try_from(asked.min(self.config.max_page_bytes)).unwrap_or(usize::MAX);
+        asked.min(self.config.wire.max_doc_bytes).max(1)
+    }
+
+    fn summary<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        request: SummaryRequest,
+        store: &S,
+    ) -> Response {
+        let (index, last_seq) = match store.heads_index(&caller.scope) {
+            Ok(found) => found,
+            Err(error) => return store_error(request.request_id, &error),
+        };
+        let summary = match request.level {
+            SummaryLevel::Root => Summary::Root {
+                hash: root_hash(&bucket_digests(&index)),
+                docs: index.len() as u64,
+            },
+            SummaryLevel::Buckets => Summary::Buckets(bucket_digests(&index)),
+            SummaryLevel::Docs { buckets } => {
+                let docs = docs_in_buckets(&index, &buckets);
+                if docs.len() > self.config.wire.max_docs {
+                    return Response::Error(ErrorResponse {
+                        request_id: Some(request.request_id),
+                        code: ErrorCode::TooLarge,
+                        message: "these buckets hold too many documents for one response; ask for fewer buckets at a time".to_owned(),
+                    });
+                }
+                Summary::Docs(docs)
+            }
+        };
+        Response::Summary(SummaryResponse {
+            request_id: request.request_id,
+            cursor: Cursor {
+                epoch: store.epoch(),
+                seq: last_seq,
+            },
+            summary,
+        })
+    }
+
+    fn fetch<S: ServerStore>(&self, caller: &Caller, request: FetchRequest, store: &S) -> Response {
+        let max_bytes = self.page_bytes(request.max_bytes);
+        let mut response = FetchResponse {
+            request_id: request.request_id,
+            docs: Vec::new(),
+            unknown: Vec::new(),
+            deferred: Vec::new(),
+        };
+        let mut bytes = 0;
+        for wanted in request.docs {
+            if bytes >= max_bytes {
+                response.deferred.push(wanted.doc);
+                continue;
+            }
+            let stored = match store.load(wanted.doc) {
+                Ok(stored) => stored,
+                Err(error) => return store_error(request.request_id, &error),
+            };
+            let Some(stored) = stored.filter(|stored| caller.scope.contains(&stored.meta)) else {
+                response.unknown.push(wanted.doc);
+                continue;
+            };
+            let Ok(mut doc) = SubmissionDoc::load_with_limits(
+                &stored.bytes,
+                self.config.reader.clone(),
+                &self.config.doc_limits,
+            ) else {
+                response.unknown.push(wanted.doc);
+                continue;
+            };
+            let have: Vec<letsema_doc::ChangeHash> =
+                wanted.heads.iter().map(|&hash| hash.into()).collect();
+            let changes = doc.changes_after(&have);
+            if changes.is_empty() {
+                continue;
+            }
+            if changes.len() > self.config.wire.max_doc_bytes {
+                // Larger than one message may carry for a document: it cannot be sent this
+                // way. Such a submission is far beyond any form's size.
+                response.unknown.push(wanted.doc);
+                continue;
+            }
+            if bytes > 0 && bytes + changes.len() > max_bytes {
+                response.deferred.push(wanted.doc);
+                continue;
+            }
+            bytes += changes.len();
+            response.docs.push(DocChanges {
+                doc: wanted.doc,
+                changes,
+            });
+        }
+        Response::Fetch(response)
+    }
+}
+
+fn store_error(request_id: u64, error: &dyn std::error::Error) -> Response {
+    Response::Error(ErrorResponse {
+        request_id: Some(request_id),
+        code: ErrorCode::StoreUnavailable,
+        message: shorten(
+            format!("the server's storage failed ({error}); retry later"),
+            WireLimits::default().max_message_bytes,
+        ),
+    })
+}
+
+/// `Committed` when every head of the server's copy is a change the client pushed: the
+/// server then holds exactly the client's document as it was when it pushed.
+fn result_for(doc: DocId, heads: &[ChangeHash], pushed: &HashSet<ChangeHash>) -> PushResult {
+    if heads.iter().all(|head| pushed.contains(head)) {
+        PushResult::Committed { doc }
+    } else {
+        PushResult::CommittedWithMore {
+            doc,
+            heads: heads.to_vec(),
+        }
+    }
+}
+
+fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
+    let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+    heads.sort_unstable();
+    heads
+}
+
+/// The changes without repeats, in their order.
+fn unique(parsed: &[ParsedChange]) -> Vec<&ParsedChange> {
+    let mut seen = HashSet::new();
+    parsed
+        .iter()
+        .filter(|change| seen.insert(change.hash))
+        .collect()
+}
+
+fn concat(raw: &[u8], changes: &[&ParsedChange]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(changes.iter().map(|c| c.range.len()).sum());
+    for change in changes {
+        bytes.extend_from_slice(&raw[change.range.clone()]);
+    }
+    bytes
+}
+
+fn error_code(error: &DecodeError) -> ErrorCode {
+    match error {
+        DecodeError::UnsupportedVersion { .. } | DecodeError::UnknownFlags { .. } => {
+            ErrorCode::UnsupportedVersion
+        }
+        DecodeError::FrameTooLarge { .. }
+        | DecodeError::PayloadTooLarge { .. }
+        | DecodeError::LimitExceeded { .. } => ErrorCode::TooLarge,
+        DecodeError::Truncated { .. }
+        | DecodeError::BadMagic
+        | DecodeError::Inflate { .. }
+        | DecodeError::Payload { .. } => ErrorCode::BadRequest,
+    }
+}
+
+/// Cuts `message` to at most `max` bytes, at a character boundary.
+fn shorten(mut message: String, max: usize) -> String {
+    if message.len() > max {
+        let mut end = max.saturating_sub(3);
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str("...");
+    }
+    message
+}

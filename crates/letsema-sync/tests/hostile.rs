@@ -1,0 +1,343 @@
+//! Hostile input at the server: each bad document is refused alone, with a clear code,
+//! while the other documents of the same batch are committed.
+
+mod common;
+
+use common::*;
+use letsema_doc::SubmissionDoc;
+use letsema_sync::server::{Server, ServerConfig};
+use letsema_sync::store::{Caller, MemoryServerStore, Scope};
+use letsema_sync::wire::*;
+use sha2::{Digest, Sha256};
+
+const PHONE: &str = "phone-lerato";
+
+fn caller() -> Caller {
+    Caller {
+        device: device(PHONE),
+        scope: Scope::Device(device(PHONE)),
+    }
+}
+
+fn good(n: u64) -> DocChanges {
+    let mut doc = submission(&writer(PHONE, 1), 100, n, None);
+    changes_of(&mut doc)
+}
+
+fn changes_of(doc: &mut SubmissionDoc) -> DocChanges {
+    DocChanges {
+        doc: DocId::from(&doc.meta().submission_id),
+        changes: doc.changes_after(&[]),
+    }
+}
+
+/// Pushes a good document, `bad`, and another good document in one request; checks that both
+/// good ones are committed and returns what happened to `bad`.
+fn push_between(server: &mut Server, bad: DocChanges) -> PushResult {
+    let mut store = MemoryServerStore::new(1);
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push: vec![good(1), bad, good(2)],
+        pull: None,
+    });
+    let response = server.handle(&caller(), &request.encode(), &mut store);
+    let Ok(Response::Sync(response)) = Response::decode(&response, &WireLimits::default()) else {
+        panic!("a sync response");
+    };
+    assert!(
+        matches!(response.push[0], PushResult::Committed { .. }),
+        "{:?}",
+        response.push[0]
+    );
+    assert!(
+        matches!(response.push[2], PushResult::Committed { .. }),
+        "{:?}",
+        response.push[2]
+    );
+    response.push[1].clone()
+}
+
+fn code(result: &PushResult) -> Option<RejectCode> {
+    match result {
+        PushResult::Rejected { code, message, .. } => {
+            assert!(!message.is_empty());
+            Some(*code)
+        }
+        _ => None,
+    }
+}
+
+fn check(bad: DocChanges, expected: RejectCode) {
+    let result = push_between(&mut Server::default(), bad);
+    assert_eq!(code(&result), Some(expected), "{result:?}");
+}
+
+fn fix_checksum(chunk: &mut [u8], header_len: usize) {
+    let digest = Sha256::digest(&chunk[8..]);
+    let _ = header_len;
+    chunk[4..8].copy_from_slice(&digest[..4]);
+}
+
+/// Where the first chunk of `bytes` ends, and its header length.
+fn first_chunk(bytes: &[u8]) -> (usize, usize) {
+    let mut pos = 9;
+    let mut len = 0usize;
+    let mut shift = 0;
+    loop {
+        let byte = bytes[pos];
+        len |= usize::from(byte & 0x7f) << shift;
+        pos += 1;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    (pos + len, pos)
+}
+
+#[test]
+fn a_saved_document_is_refused() {
+    let mut doc = submission(&writer(PHONE, 1), 101, 0, None);
+    let id = DocId::from(&doc.meta().submission_id);
+    check(
+        DocChanges {
+            doc: id,
+            changes: doc.save(),
+        },
+        RejectCode::NotAChange,
+    );
+}
+
+#[test]
+fn a_compressed_change_is_refused_even_a_deflate_bomb() {
+    let body = miniz_oxide::deflate::compress_to_vec(&vec![0; 8 * 1024 * 1024], 10);
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
+    let mut len = body.len();
+    loop {
+        let byte = (len & 0x7f) as u8;
+        len >>= 7;
+        if len == 0 {
+            chunk.push(byte);
+            break;
+        }
+        chunk.push(byte | 0x80);
+    }
+    chunk.extend_from_slice(&body);
+    let end = chunk.len();
+    fix_checksum(&mut chunk[..end], 0);
+    check(
+        DocChanges {
+            doc: DocId([3; 16]),
+            changes: chunk,
+        },
+        RejectCode::NotAChange,
+    );
+}
+
+#[test]
+fn a_wrong_checksum_is_refused() {
+    let mut bad = good(3);
+    let (end, _) = first_chunk(&bad.changes);
+    bad.changes[end - 1] ^= 0x01;
+    check(bad, RejectCode::BadChecksum);
+}
+
+#[test]
+fn a_truncated_chunk_is_refused() {
+    let mut bad = good(4);
+    bad.changes.truncate(bad.changes.len() - 5);
+    check(bad, RejectCode::Malformed);
+    check(
+        DocChanges {
+            doc: DocId([4; 16]),
+            changes: vec![0x85, 0x6f, 0x4a],
+        },
+        RejectCode::Malformed,
+    );
+}
+
+#[test]
+fn changes_forged_as_another_devices_are_refused() {
+    let mut theirs = submission(&writer("phone-other", 1), 102, 0, None);
+    check(changes_of(&mut theirs), RejectCode::ForeignActor);
+}
+
+#[test]
+fn a_submission_pushed_by_a_device_that_did_not_write_it_is_refused() {
+    // Even staff (scope All) push only changes written by their own device's actors.
+    let mut doc = submission(&writer(PHONE, 1), 103, 0, None);
+    let mut staff = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let other = Caller {
+        device: device("phone-other"),
+        scope: Scope::All,
+    };
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push: vec![changes_of(&mut doc)],
+        pull: None,
+    });
+    let Response::Sync(response) = staff.respond(&other, request, &mut store) else {
+        panic!("a sync response");
+    };
+    assert_eq!(code(&response.push[0]), Some(RejectCode::ForeignActor));
+}
+
+#[test]
+fn absurd_lengths_and_counts_are_refused() {
+    let mut absurd = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 1];
+    absurd.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x3f]);
+    absurd.extend_from_slice(&[0; 32]);
+    check(
+        DocChanges {
+            doc: DocId([5; 16]),
+            changes: absurd,
+        },
+        RejectCode::TooLarge,
+    );
+
+    // The good documents have two changes each, so give the server room for two, and push
+    // one with five.
+    let mut config = ServerConfig::default();
+    config.chunks.max_changes = 2;
+    let mut server = Server::new(config);
+    let mut many = submission(&writer(PHONE, 1), 104, 0, None);
+    for n in 0..3 {
+        many.set_answer(
+            "age",
+            &letsema_doc::AnswerValue::text(n.to_string()),
+            t(100 + n),
+        )
+        .expect("edit");
+    }
+    let result = push_between(&mut server, changes_of(&mut many));
+    assert_eq!(code(&result), Some(RejectCode::TooLarge), "{result:?}");
+}
+
+#[test]
+fn changes_whose_dependencies_are_missing_ask_for_them() {
+    let mut doc = submission(&writer(PHONE, 1), 105, 0, None);
+    let all = doc.changes_after(&[]);
+    let (end, _) = first_chunk(&all);
+    check(
+        DocChanges {
+            doc: DocId::from(&doc.meta().submission_id),
+            changes: all[end..].to_vec(),
+        },
+        RejectCode::MissingDependencies,
+    );
+}
+
+#[test]
+fn a_document_pushed_under_another_id_is_refused() {
+    let mut bad = good(6);
+    bad.doc = DocId([6; 16]);
+    check(bad, RejectCode::NotASubmission);
+}
+
+#[test]
+fn the_same_document_twice_in_one_request_is_refused_once() {
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push: vec![good(7), good(7)],
+        pull: None,
+    });
+    let Response::Sync(response) = server.respond(&caller(), request, &mut store) else {
+        panic!("a sync response");
+    };
+    assert!(matches!(response.push[0], PushResult::Committed { .. }));
+    assert_eq!(code(&response.push[1]), Some(RejectCode::Duplicate));
+}
+
+#[test]
+fn a_device_cannot_change_another_devices_submission() {
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let mut theirs = submission(&writer("phone-other", 1), 106, 0, None);
+    let other = Caller {
+        device: device("phone-other"),
+        scope: Scope::Device(device("phone-other")),
+    };
+    let push = |changes: DocChanges| {
+        Request::Sync(SyncRequest {
+            request_id: 1,
+            push: vec![changes],
+            pull: None,
+        })
+    };
+    server.respond(&other, push(changes_of(&mut theirs)), &mut store);
+    let mut mine = theirs.fork(writer(PHONE, 1));
+    mine.set_answer("age", &letsema_doc::AnswerValue::text("99"), t(5))
+        .expect("edit");
+    let Response::Sync(response) =
+        server.respond(&caller(), push(changes_of(&mut mine)), &mut store)
+    else {
+        panic!("a sync response");
+    };
+    assert_eq!(code(&response.push[0]), Some(RejectCode::OutOfScope));
+}
+
+#[test]
+fn garbage_requests_get_an_error_response() {
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    for bytes in [
+        &b""[..],
+        b"LSY",
+        b"GET / HTTP/1.1\r\n",
+        &[b'L', b'S', b'Y', 9, 0, 0, 0, 0, 0],
+    ] {
+        let response = server.handle(&caller(), bytes, &mut store);
+        let Ok(Response::Error(error)) = Response::decode(&response, &WireLimits::default()) else {
+            panic!("an error response");
+        };
+        assert!(!error.message.is_empty());
+    }
+}
+
+/// A small deterministic random generator, so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_changes_with_a_recomputed_checksum_never_bring_the_server_down() {
+    quiet_dependency_panics();
+    let mut server = Server::default();
+    let original = good(8);
+    let (end, header) = first_chunk(&original.changes);
+    let mut rng = Rng(0x5eed_5ca1);
+    let mut rejected = 0;
+    for _ in 0..300 {
+        let mut bytes = original.changes.clone();
+        for _ in 0..1 + rng.below(3) {
+            let at = header + rng.below(end - header);
+            bytes[at] = rng.next() as u8;
+        }
+        fix_checksum(&mut bytes[..end], header);
+        let result = push_between(
+            &mut server,
+            DocChanges {
+                doc: original.doc,
+                changes: bytes,
+            },
+        );
+        if code(&result).is_some() {
+            rejected += 1;
+        }
+    }
+    assert!(rejected > 250, "{rejected} of 300 mutations rejected");
+}
