@@ -101,8 +101,11 @@ pub fn restore(data_dir: &Path, src: &Path, out: &mut dyn Write) -> Result<(), S
         .map_err(|e| format!("cannot flush {}: {e}", partial.display()))?;
     std::fs::rename(&partial, &target)
         .map_err(|e| format!("cannot put the backup in place: {e}"))?;
-    // Bring an older backup's schema up to date, now rather than at the next start.
-    Store::open(data_dir).map_err(|e| e.to_string())?;
+    // Bring an older backup's schema up to date, now rather than at the next start, and
+    // give it a new sync epoch: devices must not trust pull cursors from the lost history,
+    // so they repair and send back what the backup lacks.
+    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    store.renew_sync_epoch().map_err(|e| e.to_string())?;
     writeln!(
         out,
         "restored {} into {}; start the server: devices bring it up to date when they sync",

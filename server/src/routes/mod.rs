@@ -5,6 +5,7 @@ mod devices;
 mod forms;
 pub mod health;
 mod session;
+pub mod sync;
 mod users;
 mod web;
 
@@ -47,6 +48,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(devices::routes(state.clone()))
             .unify()
             .or(forms::routes(state.clone()))
+            .unify()
+            .or(sync::routes(state.clone()))
             .unify(),
     );
     api.or(web::routes(state.web_dir.clone()))

@@ -7,10 +7,12 @@
 mod devices;
 mod forms;
 mod people;
+mod sync;
 
 pub use devices::{DeviceError, DeviceInfo, Enrolment, NewEnrolment};
 pub use forms::{FormSummary, MAX_FORM_SOURCE_BYTES, PublishError, Published};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
+pub use sync::{SqliteSyncStore, SyncStoreError};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -29,6 +31,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0002_forms.sql")),
     M::up(include_str!("../../migrations/0003_people.sql")),
     M::up(include_str!("../../migrations/0004_devices.sql")),
+    M::up(include_str!("../../migrations/0005_sync.sql")),
 ];
 
 /// Why the database could not be opened.

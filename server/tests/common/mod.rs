@@ -130,3 +130,68 @@ impl Fixture {
         (response.status(), json)
     }
 }
+
+/// An enrolled device: its id and bearer credential.
+#[derive(Debug, Clone)]
+pub struct EnrolledDevice {
+    pub id: String,
+    pub credential: String,
+}
+
+impl Fixture {
+    /// Enrols a phone for `association` the way a coordinator and a volunteer would.
+    pub async fn enrol(&self, association: &str) -> EnrolledDevice {
+        let coordinator = match association {
+            "assoc-a" => "coord-a@example.org",
+            "assoc-b" => "coord-b@example.org",
+            _ => "admin@example.org",
+        };
+        let staff = self.staff(coordinator).await;
+        let (status, created) = self
+            .send(
+                "POST",
+                "/api/enrolments",
+                Some(&staff),
+                Some(serde_json::json!({
+                    "association": association,
+                    "forms": ["diaspora_registration"],
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let code = created["link"]
+            .as_str()
+            .and_then(|link| link.rsplit('#').next())
+            .expect("a link with a code")
+            .to_owned();
+        let (status, enrolled) = self
+            .send(
+                "POST",
+                "/api/devices/enrol",
+                None,
+                Some(serde_json::json!({ "code": code })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+        EnrolledDevice {
+            id: enrolled["device"]["id"].as_str().expect("id").to_owned(),
+            credential: enrolled["credential"]
+                .as_str()
+                .expect("credential")
+                .to_owned(),
+        }
+    }
+
+    /// Posts one sync frame as a device; returns the status and the response body.
+    pub async fn post_sync(&self, credential: &str, frame: Vec<u8>) -> (StatusCode, Vec<u8>) {
+        let response = request()
+            .method("POST")
+            .path("/api/sync")
+            .header("authorization", format!("Bearer {credential}"))
+            .header("content-type", "application/x-letsema-sync")
+            .body(frame)
+            .reply(&routes(self.state.clone()))
+            .await;
+        (response.status(), response.body().to_vec())
+    }
+}

@@ -1,0 +1,88 @@
+//! `POST /api/sync`: an enrolled device pushes its changes and pulls what it lacks, in the
+//! binary protocol of `letsema_protocol::sync` (see `letsema_sync::Server`).
+//!
+//! Who the caller is, and so what it may push and pull, comes from its credential, never
+//! from the request: a volunteer's phone syncs only the submissions it created (and the
+//! reviewers' changes to them).
+
+use letsema_doc::DeviceId;
+use letsema_sync::server::{Server, ServerConfig};
+use letsema_sync::store::{Caller, Scope};
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use warp::http::{HeaderValue, StatusCode};
+use warp::reply::Response;
+
+use super::AppState;
+use crate::auth::device;
+use crate::error::ApiError;
+use crate::store::DeviceInfo;
+
+/// The media type of sync frames.
+pub const SYNC_MEDIA_TYPE: &str = "application/x-letsema-sync";
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
+    warp::path("sync")
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(device(state.clone()))
+        .and(warp::body::content_length_limit(max_frame))
+        .and(warp::body::bytes())
+        .then(move |device: DeviceInfo, body: bytes::Bytes| {
+            let state = state.clone();
+            async move {
+                sync(state, device, body)
+                    .await
+                    .unwrap_or_else(ApiError::into_response)
+            }
+        })
+        .boxed()
+}
+
+async fn sync(
+    state: AppState,
+    device: DeviceInfo,
+    body: bytes::Bytes,
+) -> Result<Response, ApiError> {
+    let device_id = DeviceId::parse(&device.id).map_err(|e| {
+        tracing::error!(error = %e, "a stored device id is not a valid actor device id");
+        ApiError::internal()
+    })?;
+    let caller = Caller {
+        device: device_id.clone(),
+        scope: Scope::Device(device_id),
+    };
+    let store = state.store.clone();
+    let bytes_in = body.len();
+    let started = std::time::Instant::now();
+    let response = tokio::task::spawn_blocking(move || {
+        let mut sync_store = store.sync_store()?;
+        let mut server = Server::new(ServerConfig::default());
+        Ok::<_, crate::store::SyncStoreError>(server.handle(&caller, &body, &mut sync_store))
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+    .map_err(|e| {
+        tracing::error!(error = %e, "sync store unavailable");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "The server cannot reach its database right now. Nothing was lost: sync again later.",
+        )
+    })?;
+    // Sizes and timing only: never the content, which is personal data.
+    tracing::debug!(
+        device = %device.id,
+        bytes_in,
+        bytes_out = response.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "sync"
+    );
+    let mut reply = Response::new(response.into());
+    let headers = reply.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(reply)
+}

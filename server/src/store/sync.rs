@@ -1,0 +1,268 @@
+//! The sync protocol's [`ServerStore`] over SQLite: documents with their heads and owners in
+//! `documents`, the append-only `change_log` that pulls read, the epoch in `instance`.
+//!
+//! A commit is one `BEGIN IMMEDIATE ... COMMIT` in WAL mode with `synchronous=full`: when
+//! it returns, the batch survives a power cut, and only then does the server acknowledge.
+
+use std::sync::MutexGuard;
+
+use letsema_doc::{AssociationId, DeviceId};
+use letsema_protocol::sync::{ChangeHash, DocId};
+use letsema_sync::store::{CommitDoc, DocMeta, LogEntry, LogPage, Scope, ServerStore, StoredDoc};
+use letsema_sync::summary::HeadsIndex;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::Store;
+
+/// Why the SQLite sync store failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncStoreError {
+    #[error("the database failed: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("document {0} changed while this request was processed; nothing was written: retry")]
+    Conflict(DocId),
+    #[error("a stored value is damaged: {0}")]
+    Corrupt(String),
+}
+
+/// The sync view of the database, holding its connection for one request.
+#[derive(Debug)]
+pub struct SqliteSyncStore<'a> {
+    conn: MutexGuard<'a, Connection>,
+    epoch: u64,
+}
+
+impl Store {
+    /// Holds the database for one sync request. Blocking: call it on the blocking pool.
+    pub fn sync_store(&self) -> Result<SqliteSyncStore<'_>, SyncStoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))?;
+        let epoch: i64 =
+            conn.query_row("SELECT sync_epoch FROM instance WHERE id = 1", [], |row| {
+                row.get(0)
+            })?;
+        Ok(SqliteSyncStore {
+            conn,
+            epoch: epoch.unsigned_abs(),
+        })
+    }
+
+    /// Gives the database a new sync epoch (after a restore), so that every device repairs
+    /// instead of trusting its cursor.
+    pub fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
+        let conn = self
+            .conn
+            .lock()
+            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))?;
+        conn.execute(
+            "UPDATE instance SET sync_epoch = abs(random()) WHERE id = 1",
+            [],
+        )?;
+        Ok(())
+    }
+}
+
+fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|h| h.0).collect()
+}
+
+fn heads_from_blob(blob: &[u8]) -> Result<Vec<ChangeHash>, SyncStoreError> {
+    if !blob.len().is_multiple_of(32) {
+        return Err(SyncStoreError::Corrupt(
+            "stored heads are not 32-byte hashes".to_owned(),
+        ));
+    }
+    Ok(blob
+        .chunks_exact(32)
+        .map(|chunk| {
+            let mut hash = [0u8; 32];
+            hash.copy_from_slice(chunk);
+            ChangeHash(hash)
+        })
+        .collect())
+}
+
+fn doc_id_from_blob(blob: &[u8]) -> Result<DocId, SyncStoreError> {
+    <[u8; 16]>::try_from(blob)
+        .map(DocId)
+        .map_err(|_| SyncStoreError::Corrupt("a stored document id is not 16 bytes".to_owned()))
+}
+
+fn meta(creator: String, association: Option<String>) -> Result<DocMeta, SyncStoreError> {
+    Ok(DocMeta {
+        creator: DeviceId::parse(&creator).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?,
+        association: association
+            .map(|a| AssociationId::parse(&a).map_err(|e| SyncStoreError::Corrupt(e.to_string())))
+            .transpose()?,
+    })
+}
+
+/// The SQL condition and parameter that select a scope's documents (alias `d`).
+fn scope_filter(scope: &Scope) -> (&'static str, Option<String>) {
+    match scope {
+        Scope::Device(device) => ("d.creator = ?", Some(device.as_str().to_owned())),
+        Scope::Association(association) => {
+            ("d.association = ?", Some(association.as_str().to_owned()))
+        }
+        Scope::All => ("1 = 1", None),
+    }
+}
+
+impl ServerStore for SqliteSyncStore<'_> {
+    type Error = SyncStoreError;
+
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, SyncStoreError> {
+        type Row = (Vec<u8>, Vec<u8>, String, Option<String>);
+        let row: Option<Row> = self
+            .conn
+            .query_row(
+                "SELECT bytes, heads, creator, association FROM documents WHERE doc_id = ?1",
+                params![&doc.0[..]],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        row.map(|(bytes, heads, creator, association)| {
+            Ok(StoredDoc {
+                bytes,
+                heads: heads_from_blob(&heads)?,
+                meta: meta(creator, association)?,
+            })
+        })
+        .transpose()
+    }
+
+    fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, SyncStoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut seqs = Vec::with_capacity(batch.len());
+        for item in &batch {
+            let stored: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT heads FROM documents WHERE doc_id = ?1",
+                    params![&item.doc.0[..]],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let expected = item.base_heads.as_deref().map(heads_to_blob);
+            if stored != expected {
+                return Err(SyncStoreError::Conflict(item.doc));
+            }
+            tx.execute(
+                "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0)
+                 ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes,
+                     heads = excluded.heads",
+                params![
+                    &item.doc.0[..],
+                    item.meta.creator.as_str(),
+                    item.meta.association.as_ref().map(|a| a.as_str()),
+                    item.document,
+                    heads_to_blob(&item.heads)
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO change_log (doc_id, origin, changes) VALUES (?1, ?2, ?3)",
+                params![&item.doc.0[..], item.origin.as_str(), item.changes],
+            )?;
+            let seq = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE documents SET last_seq = ?2 WHERE doc_id = ?1",
+                params![&item.doc.0[..], seq],
+            )?;
+            let seq = seq.unsigned_abs();
+            seqs.push(seq);
+        }
+        tx.commit()?;
+        Ok(seqs)
+    }
+
+    fn log_page(
+        &self,
+        after: u64,
+        scope: &Scope,
+        exclude: &DeviceId,
+        max_bytes: usize,
+        max_docs: usize,
+    ) -> Result<LogPage, SyncStoreError> {
+        let (condition, value) = scope_filter(scope);
+        let sql = format!(
+            "SELECT l.seq, l.doc_id, l.changes FROM change_log l
+             JOIN documents d ON d.doc_id = l.doc_id
+             WHERE l.seq > ? AND l.origin != ? AND {condition}
+             ORDER BY l.seq"
+        );
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let after_param = i64::try_from(after).unwrap_or(i64::MAX);
+        let mut rows = match &value {
+            Some(value) => statement.query(params![after_param, exclude.as_str(), value])?,
+            None => statement.query(params![after_param, exclude.as_str()])?,
+        };
+        let mut page = LogPage {
+            entries: Vec::new(),
+            last_seq: after,
+            more: false,
+        };
+        let mut bytes = 0usize;
+        let mut docs = std::collections::BTreeSet::new();
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(1)?)?;
+            let changes: Vec<u8> = row.get(2)?;
+            let new_doc = !docs.contains(&doc);
+            let full = bytes + changes.len() > max_bytes || (new_doc && docs.len() >= max_docs);
+            if full && !page.entries.is_empty() {
+                page.more = true;
+                return Ok(page);
+            }
+            bytes += changes.len();
+            docs.insert(doc);
+            page.last_seq = seq.unsigned_abs();
+            page.entries.push(LogEntry {
+                seq: seq.unsigned_abs(),
+                doc,
+                changes,
+            });
+        }
+        // Everything after the last entry is out of scope or the caller's own: the cursor
+        // may move past it.
+        page.last_seq = page.last_seq.max(self.last_seq());
+        Ok(page)
+    }
+
+    fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
+        let (condition, value) = scope_filter(scope);
+        let sql = format!("SELECT d.doc_id, d.heads FROM documents d WHERE {condition}");
+        let mut statement = self.conn.prepare_cached(&sql)?;
+        let mut rows = match &value {
+            Some(value) => statement.query(params![value])?,
+            None => statement.query([])?,
+        };
+        let mut index = HeadsIndex::new();
+        while let Some(row) = rows.next()? {
+            let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(0)?)?;
+            index.insert(doc, heads_from_blob(&row.get::<_, Vec<u8>>(1)?)?);
+        }
+        // One connection, held for the whole request: the index and the sequence number
+        // come from the same state.
+        Ok((index, self.last_seq()))
+    }
+
+    fn last_seq(&self) -> u64 {
+        self.conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |row| {
+                row.get::<_, i64>(0)
+            })
+            .map(i64::unsigned_abs)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "reading the last sequence number failed");
+                0
+            })
+    }
+}

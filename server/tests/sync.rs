@@ -1,0 +1,187 @@
+//! `POST /api/sync` with the real client state machine over HTTP (in memory): what a phone
+//! sends arrives, stays within its scope, and hostile frames change nothing.
+
+mod common;
+
+use common::{EnrolledDevice, Fixture, fixture};
+use letsema_doc::{DeviceId, SessionId, Timestamp, Writer};
+use letsema_protocol::sync::{Response, WireLimits};
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::MemoryClientStore;
+use letsema_sync::store::ServerStore;
+use warp::http::StatusCode;
+
+fn writer(device: &EnrolledDevice, session: u8) -> Writer {
+    Writer::new(
+        DeviceId::parse(&device.id).expect("an enrolled device id is a valid actor device"),
+        SessionId::from_bytes(&[session; 16]).expect("16 bytes"),
+        None,
+    )
+}
+
+/// Runs the client until it has nothing more to send; returns the number of requests.
+async fn sync(
+    f: &Fixture,
+    device: &EnrolledDevice,
+    client: &mut Client<MemoryClientStore>,
+) -> usize {
+    client.start_sync();
+    let mut requests = 0;
+    while let Some(frame) = client.next_request().expect("the client store works") {
+        let (status, body) = f.post_sync(&device.credential, frame).await;
+        assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+        let progress = client.handle_response(&body).expect("a valid response");
+        assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
+        requests += 1;
+        assert!(requests < 50, "the sync does not end");
+    }
+    requests
+}
+
+fn server_doc_count(f: &Fixture) -> usize {
+    let store = f.state.store.sync_store().expect("sync store");
+    let (index, _) = store
+        .heads_index(&letsema_sync::store::Scope::All)
+        .expect("index");
+    index.len()
+}
+
+#[tokio::test]
+async fn a_phone_pushes_its_submissions_and_a_second_sync_is_one_small_request() {
+    let f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    let me = writer(&phone, 1);
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut generator = letsema_workload::Generator::new(7);
+    for i in 0..20 {
+        let mut doc = generator
+            .submission(&me, Timestamp(1_750_000_000_000 + i * 60_000))
+            .expect("a submission");
+        client.save_document(&mut doc).expect("saved on the phone");
+    }
+    sync(&f, &phone, &mut client).await;
+    assert_eq!(server_doc_count(&f), 20);
+    assert!(
+        client.unsynced().expect("store").is_empty(),
+        "all acknowledged"
+    );
+
+    // Nothing new: one request, small both ways.
+    client.start_sync();
+    let frame = client.next_request().expect("store").expect("a request");
+    let up = frame.len();
+    let (_, body) = f.post_sync(&phone.credential, frame).await;
+    assert!(
+        up < 512 && body.len() < 512,
+        "{up} B up, {} B down",
+        body.len()
+    );
+    let progress = client.handle_response(&body).expect("valid");
+    assert!(!progress.more);
+    assert!(client.next_request().expect("store").is_none());
+}
+
+#[tokio::test]
+async fn a_phone_never_receives_another_phones_submissions() {
+    let f = fixture();
+    let first = f.enrol("assoc-a").await;
+    let second = f.enrol("assoc-a").await;
+    let first_writer = writer(&first, 1);
+    let mut client = Client::new(
+        ClientConfig::new(first_writer.clone()),
+        MemoryClientStore::new(),
+    );
+    let mut doc = letsema_workload::Generator::new(1)
+        .submission(&first_writer, Timestamp(1_750_000_000_000))
+        .expect("a submission");
+    client.save_document(&mut doc).expect("saved");
+    sync(&f, &first, &mut client).await;
+
+    let mut other = Client::new(
+        ClientConfig::new(writer(&second, 2)),
+        MemoryClientStore::new(),
+    );
+    sync(&f, &second, &mut other).await;
+    assert!(
+        other.store().doc_ids().is_empty(),
+        "the second phone got someone else's data"
+    );
+}
+
+#[tokio::test]
+async fn pushing_as_another_device_is_refused() {
+    let f = fixture();
+    let honest = f.enrol("assoc-a").await;
+    let thief = f.enrol("assoc-a").await;
+    // The thief's client writes as the honest device's actor, but sends its own credential.
+    let forged = writer(&honest, 9);
+    let mut client = Client::new(ClientConfig::new(forged.clone()), MemoryClientStore::new());
+    let mut doc = letsema_workload::Generator::new(3)
+        .submission(&forged, Timestamp(1_750_000_000_000))
+        .expect("a submission");
+    client.save_document(&mut doc).expect("saved");
+    client.start_sync();
+    let frame = client.next_request().expect("store").expect("a request");
+    let (status, body) = f.post_sync(&thief.credential, frame).await;
+    assert_eq!(status, StatusCode::OK);
+    let progress = client.handle_response(&body).expect("valid");
+    assert_eq!(progress.rejected.len(), 1, "{progress:?}");
+    assert_eq!(server_doc_count(&f), 0);
+}
+
+#[tokio::test]
+async fn garbage_is_answered_with_an_error_frame_and_a_revoked_phone_with_401() {
+    let f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    for garbage in [
+        vec![],
+        b"LSY\x01\x00\xff\xff\xff\xff".to_vec(),
+        vec![0x55; 4096],
+    ] {
+        let (status, body) = f.post_sync(&phone.credential, garbage).await;
+        assert_eq!(status, StatusCode::OK);
+        let response = Response::decode(&body, &WireLimits::default()).expect("an error frame");
+        assert!(matches!(response, Response::Error(_)), "{response:?}");
+    }
+    assert_eq!(server_doc_count(&f), 0);
+
+    let (status, _) = f.post_sync("not-a-credential", vec![1, 2, 3]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
+    let mut f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    let me = writer(&phone, 1);
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut generator = letsema_workload::Generator::new(11);
+    let mut add = |client: &mut Client<MemoryClientStore>, n: i64| {
+        for i in 0..n {
+            let mut doc = generator
+                .submission(&me, Timestamp(1_750_000_000_000 + i * 60_000))
+                .expect("a submission");
+            client.save_document(&mut doc).expect("saved");
+        }
+    };
+    add(&mut client, 5);
+    sync(&f, &phone, &mut client).await;
+
+    let data = f.dir.path().join("data");
+    let backup = f.dir.path().join("backup.sqlite3");
+    let mut out = Vec::new();
+    letsema_server::commands::backup::backup(&data, &backup, &mut out).expect("backup");
+
+    add(&mut client, 5);
+    sync(&f, &phone, &mut client).await;
+    assert_eq!(server_doc_count(&f), 10);
+
+    // The server is restored: the last five submissions are gone from it, and its epoch
+    // is new.
+    letsema_server::commands::backup::restore(&data, &backup, &mut out).expect("restore");
+    f.state.store = letsema_server::store::Store::open(&data).expect("reopened");
+    assert_eq!(server_doc_count(&f), 5);
+
+    sync(&f, &phone, &mut client).await;
+    assert_eq!(server_doc_count(&f), 10, "the phone repaired the server");
+}
