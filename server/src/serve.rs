@@ -4,11 +4,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::sync::Arc;
+
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::config::ServeConfig;
 use crate::routes::{AppState, routes};
-use crate::store::{DataDirLock, Store, StoreError};
+use crate::store::{DataDirLock, FormCache, Store, StoreError};
 
 /// Why the server could not start. Each message is one line that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -66,15 +69,14 @@ impl Server {
         Ok(Server {
             _lock: lock,
             listener,
-            state: AppState {
+            state: AppState::new(
                 store,
-                web_dir: config.web_dir,
-                auth: crate::auth::AuthConfig::default(),
-                public_url: config
+                config.web_dir,
+                config
                     .public_url
                     .clone()
                     .unwrap_or_else(|| format!("http://{local_addr}")),
-            },
+            ),
             local_addr,
         })
     }
@@ -91,11 +93,50 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) {
+        let validator = tokio::spawn(run_validator(
+            self.state.store.clone(),
+            self.state.validator.clone(),
+        ));
         warp::serve(routes(self.state))
             .incoming(self.listener)
             .graceful(shutdown)
             .run()
             .await;
+        validator.abort();
+    }
+}
+
+/// Validates what syncs committed, whenever woken (and every minute, in case a wake-up was
+/// missed), until aborted. Each pass runs on the blocking pool.
+pub async fn run_validator(store: Store, wake: Arc<Notify>) {
+    let mut cache = FormCache::default();
+    loop {
+        loop {
+            let pass_store = store.clone();
+            let pass = tokio::task::spawn_blocking(move || {
+                let result = pass_store.validate_pending(&mut cache);
+                (cache, result)
+            })
+            .await;
+            let Ok((returned, result)) = pass else {
+                tracing::error!("a validation pass panicked; retrying in a minute");
+                cache = FormCache::default();
+                break;
+            };
+            cache = returned;
+            match result {
+                Ok(0) => break,
+                Ok(count) => tracing::debug!(count, "validated submissions"),
+                Err(error) => {
+                    tracing::error!(%error, "validation failed; retrying in a minute");
+                    break;
+                }
+            }
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
     }
 }
 

@@ -25,12 +25,7 @@ fn fixture() -> Fixture {
     std::fs::write(web_dir.join("secret.txt"), b"not for you").expect("w");
     Fixture {
         _dir: dir,
-        state: AppState {
-            store,
-            web_dir,
-            auth: Default::default(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
-        },
+        state: AppState::new(store, web_dir, "http://127.0.0.1:8080"),
     }
 }
 

@@ -185,3 +185,74 @@ async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
     sync(&f, &phone, &mut client).await;
     assert_eq!(server_doc_count(&f), 10, "the phone repaired the server");
 }
+
+#[tokio::test]
+async fn the_server_judges_every_submission_with_the_same_engine_and_flags_problems() {
+    let f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    let me = writer(&phone, 1);
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut generator = letsema_workload::Generator::new(5);
+    let mut valid = generator
+        .submission(&me, Timestamp(1_750_000_000_000))
+        .expect("a submission");
+    let mut flawed = generator
+        .submission(&me, Timestamp(1_750_000_060_000))
+        .expect("a submission");
+    // A phone with an older app let a bad e-mail address through.
+    flawed
+        .set_answer(
+            "email",
+            &letsema_doc::AnswerValue::text("not-an-address"),
+            Timestamp(1_750_000_070_000),
+        )
+        .expect("an answer");
+    let valid_id = client.save_document(&mut valid).expect("saved");
+    let flawed_id = client.save_document(&mut flawed).expect("saved");
+    sync(&f, &phone, &mut client).await;
+
+    let store = &f.state.store;
+    assert_eq!(store.validation_queue().expect("queue"), 2);
+    let mut cache = letsema_server::store::FormCache::default();
+    assert_eq!(store.validate_pending(&mut cache).expect("validated"), 2);
+    assert_eq!(store.validation_queue().expect("queue"), 0);
+
+    let verdict = store
+        .submission_verdict(&valid_id.0)
+        .expect("query")
+        .expect("validated");
+    assert!(verdict.complete, "{:?}", verdict.issues);
+    assert_eq!(verdict.review_status, "received");
+    assert!(verdict.instance_name.is_some());
+    let verdict = store
+        .submission_verdict(&flawed_id.0)
+        .expect("query")
+        .expect("validated");
+    assert!(!verdict.complete);
+    assert!(
+        verdict.issues.iter().any(|i| i.starts_with("email:")),
+        "flagged, not rejected: {:?}",
+        verdict.issues
+    );
+
+    // A later edit puts the document back in the queue.
+    let mut doc = client
+        .open_document(flawed_id)
+        .expect("store")
+        .expect("held");
+    doc.set_answer(
+        "email",
+        &letsema_doc::AnswerValue::text("lineo@example.org"),
+        Timestamp(1_750_000_090_000),
+    )
+    .expect("an answer");
+    client.save_document(&mut doc).expect("saved");
+    sync(&f, &phone, &mut client).await;
+    assert_eq!(store.validation_queue().expect("queue"), 1);
+    store.validate_pending(&mut cache).expect("validated");
+    let verdict = store
+        .submission_verdict(&flawed_id.0)
+        .expect("query")
+        .expect("validated");
+    assert!(verdict.complete, "{:?}", verdict.issues);
+}

@@ -10,6 +10,9 @@ mod users;
 mod web;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -28,6 +31,21 @@ pub struct AppState {
     pub auth: AuthConfig,
     /// The address people open, for links and QR codes (`--public-url`).
     pub public_url: String,
+    /// Wakes the validator after a sync committed something.
+    pub validator: Arc<Notify>,
+}
+
+impl AppState {
+    /// A state with default session settings and a validator wake-up of its own.
+    pub fn new(store: Store, web_dir: PathBuf, public_url: impl Into<String>) -> Self {
+        AppState {
+            store,
+            web_dir,
+            auth: AuthConfig::default(),
+            public_url: public_url.into(),
+            validator: Arc::new(Notify::new()),
+        }
+    }
 }
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly

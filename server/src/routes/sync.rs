@@ -80,6 +80,7 @@ async fn sync(
         ms = started.elapsed().as_millis() as u64,
         "sync"
     );
+    state.validator.notify_one();
     let mut reply = Response::new(response.into());
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE));

@@ -8,11 +8,13 @@ mod devices;
 mod forms;
 mod people;
 mod sync;
+mod validate;
 
 pub use devices::{DeviceError, DeviceInfo, Enrolment, NewEnrolment};
 pub use forms::{FormSummary, MAX_FORM_SOURCE_BYTES, PublishError, Published};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use sync::{SqliteSyncStore, SyncStoreError};
+pub use validate::{FormCache, SubmissionVerdict, VALIDATION_BATCH, ValidateError};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0003_people.sql")),
     M::up(include_str!("../../migrations/0004_devices.sql")),
     M::up(include_str!("../../migrations/0005_sync.sql")),
+    M::up(include_str!("../../migrations/0006_submissions.sql")),
 ];
 
 /// Why the database could not be opened.

@@ -46,12 +46,7 @@ pub fn fixture() -> Fixture {
         .publish_form(name, bytes, "test")
         .expect("reference form published");
     Fixture {
-        state: AppState {
-            store,
-            web_dir: dir.path().join("web"),
-            auth: Default::default(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
-        },
+        state: AppState::new(store, dir.path().join("web"), "http://127.0.0.1:8080"),
         dir,
     }
 }
