@@ -54,6 +54,8 @@ pub struct ServeConfig {
     /// The address people open (for enrolment links and QR codes); the listening address
     /// when not given.
     pub public_url: Option<String>,
+    /// The bearer token that lets a scraper read `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 #[cfg(test)]

@@ -35,6 +35,11 @@ enum Command {
         /// and QR codes; default: the listening address).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// A token a metrics scraper sends as `Authorization: Bearer` to read /metrics
+        /// (admins signed in may always read it). Read from the environment variable
+        /// LETSEMA_METRICS_TOKEN, so that it does not show in the process list.
+        #[arg(long, env = "LETSEMA_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -226,6 +231,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             web_dir,
             demo,
             public_url,
+            metrics_token,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let config = ServeConfig {
@@ -234,6 +240,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 web_dir,
                 demo,
                 public_url,
+                metrics_token,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;

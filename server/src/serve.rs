@@ -66,17 +66,19 @@ impl Server {
                 "the web app is not built there: only the API will answer (build it with ./dev run)"
             );
         }
+        let mut state = AppState::new(
+            store,
+            config.web_dir,
+            config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local_addr}")),
+        );
+        state.metrics_token = config.metrics_token.filter(|t| !t.is_empty());
         Ok(Server {
             _lock: lock,
             listener,
-            state: AppState::new(
-                store,
-                config.web_dir,
-                config
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{local_addr}")),
-            ),
+            state,
             local_addr,
         })
     }

@@ -34,7 +34,7 @@ async fn every_documented_operation_is_routed() {
             checked += 1;
         }
     }
-    assert!(checked >= 17, "only {checked} operations documented");
+    assert!(checked >= 19, "only {checked} operations documented");
     let served = warp::test::request()
         .path("/api/openapi.json")
         .reply(&routes(f.state.clone()))
@@ -66,4 +66,43 @@ async fn no_response_invites_other_origins() {
             "{method} {path} allowed another origin"
         );
     }
+}
+
+#[tokio::test]
+async fn metrics_are_for_admins_and_the_scraper_token_only() {
+    let mut f = fixture();
+    f.state.metrics_token = Some("scraper-secret".to_owned());
+    let get = |authorization: Option<&'static str>, cookie: Option<String>| {
+        let state = f.state.clone();
+        async move {
+            let mut request = warp::test::request().path("/metrics");
+            if let Some(value) = authorization {
+                request = request.header("authorization", value);
+            }
+            if let Some(cookie) = cookie {
+                request = request.header("cookie", cookie);
+            }
+            request.reply(&routes(state)).await
+        }
+    };
+    assert_eq!(get(None, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(Some("Bearer wrong"), None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let coordinator = f.staff("coord-a@example.org").await;
+    assert_eq!(
+        get(None, Some(coordinator.cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let scraped = get(Some("Bearer scraper-secret"), None).await;
+    assert_eq!(scraped.status(), StatusCode::OK);
+    let text = String::from_utf8_lossy(scraped.body()).into_owned();
+    assert!(text.contains("letsema_validation_queue 0"), "{text}");
+    assert!(
+        text.contains("letsema_http_responses_total{class=\"4xx\"}"),
+        "{text}"
+    );
+    let admin = f.staff("admin@example.org").await;
+    assert_eq!(get(None, Some(admin.cookie)).await.status(), StatusCode::OK);
 }

@@ -4,6 +4,7 @@
 mod devices;
 mod forms;
 pub mod health;
+pub mod metrics;
 mod session;
 pub mod sync;
 mod users;
@@ -33,6 +34,10 @@ pub struct AppState {
     pub public_url: String,
     /// Wakes the validator after a sync committed something.
     pub validator: Arc<Notify>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<metrics::Metrics>,
+    /// The bearer token a metrics scraper may use (`--metrics-token`); none: admins only.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -44,6 +49,8 @@ impl AppState {
             auth: AuthConfig::default(),
             public_url: public_url.into(),
             validator: Arc::new(Notify::new()),
+            metrics: Arc::default(),
+            metrics_token: None,
         }
     }
 }
@@ -70,10 +77,17 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(sync::routes(state.clone()))
             .unify(),
     );
-    api.or(web::routes(state.web_dir.clone()))
+    let counters = state.metrics.clone();
+    api.or(metrics::routes(state.clone()))
+        .unify()
+        .or(web::routes(state.web_dir.clone()))
         .unify()
         .recover(recover)
         .unify()
+        .map(move |response: Response| {
+            counters.count_response(response.status());
+            response
+        })
         .with(warp::reply::with::headers(security_headers()))
         .map(Reply::into_response)
         .boxed()

@@ -81,6 +81,7 @@ async fn sync(
         "sync"
     );
     state.validator.notify_one();
+    state.metrics.count_sync(bytes_in, response.len());
     let mut reply = Response::new(response.into());
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE));

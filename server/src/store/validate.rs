@@ -64,6 +64,13 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
+    /// How many submission documents are stored.
+    pub fn document_count(&self) -> Result<u64, ValidateError> {
+        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
+        Ok(count.unsigned_abs())
+    }
+
     /// Validates up to [`VALIDATION_BATCH`] waiting documents; returns how many it did.
     /// Blocking.
     pub fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError> {

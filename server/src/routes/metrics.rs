@@ -1,0 +1,159 @@
+//! `GET /metrics`: Prometheus-style counters and gauges, for admins (signed in) or for a
+//! scraper holding the `--metrics-token`.
+//!
+//! Only counts and sizes: nothing about who or what.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use warp::Filter;
+use warp::filters::BoxedFilter;
+use warp::http::StatusCode;
+use warp::reply::{Reply, Response};
+
+use super::AppState;
+use crate::auth::{Staff, optional_staff};
+use crate::error::ApiError;
+use crate::store::Role;
+
+/// Counters kept by the running server.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub requests_2xx: AtomicU64,
+    pub requests_3xx: AtomicU64,
+    pub requests_4xx: AtomicU64,
+    pub requests_5xx: AtomicU64,
+    pub sync_requests: AtomicU64,
+    pub sync_bytes_in: AtomicU64,
+    pub sync_bytes_out: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts one answered request by status class.
+    pub fn count_response(&self, status: StatusCode) {
+        let counter = match status.as_u16() {
+            200..=299 => &self.requests_2xx,
+            300..=399 => &self.requests_3xx,
+            400..=499 => &self.requests_4xx,
+            _ => &self.requests_5xx,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one sync exchange.
+    pub fn count_sync(&self, bytes_in: usize, bytes_out: usize) {
+        self.sync_requests.fetch_add(1, Ordering::Relaxed);
+        self.sync_bytes_in
+            .fetch_add(bytes_in as u64, Ordering::Relaxed);
+        self.sync_bytes_out
+            .fetch_add(bytes_out as u64, Ordering::Relaxed);
+    }
+}
+
+pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
+    let s = state.clone();
+    warp::path("metrics")
+        .and(warp::path::end())
+        .and(warp::get())
+        .and(optional_staff(state))
+        .and(warp::header::optional::<String>("authorization"))
+        .then(move |staff: Option<Staff>, authorization: Option<String>| {
+            let state = s.clone();
+            async move {
+                metrics(state, staff, authorization)
+                    .await
+                    .unwrap_or_else(ApiError::into_response)
+            }
+        })
+        .boxed()
+}
+
+async fn metrics(
+    state: AppState,
+    staff: Option<Staff>,
+    authorization: Option<String>,
+) -> Result<Response, ApiError> {
+    let token_ok = state.metrics_token.as_deref().is_some_and(|token| {
+        authorization
+            .as_deref()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
+    });
+    let admin = staff.as_ref().is_some_and(|s| s.user.role == Role::Admin);
+    if !token_ok && !admin {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "metrics_forbidden",
+            "Metrics are for admins, or for a scraper sending the --metrics-token as \
+             Authorization: Bearer.",
+        ));
+    }
+    let store = state.store.clone();
+    let (queue, documents) = tokio::task::spawn_blocking(move || {
+        (store.validation_queue().ok(), store.document_count().ok())
+    })
+    .await
+    .map_err(|_| ApiError::internal())?;
+    let m = &state.metrics;
+    let mut text = String::new();
+    let mut counter = |name: &str, help: &str, kind: &str, samples: &[(&str, u64)]| {
+        let _ = writeln!(text, "# HELP {name} {help}");
+        let _ = writeln!(text, "# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(text, "{name}{labels} {value}");
+        }
+    };
+    counter(
+        "letsema_http_responses_total",
+        "HTTP responses by status class.",
+        "counter",
+        &[
+            ("{class=\"2xx\"}", m.requests_2xx.load(Ordering::Relaxed)),
+            ("{class=\"3xx\"}", m.requests_3xx.load(Ordering::Relaxed)),
+            ("{class=\"4xx\"}", m.requests_4xx.load(Ordering::Relaxed)),
+            ("{class=\"5xx\"}", m.requests_5xx.load(Ordering::Relaxed)),
+        ],
+    );
+    counter(
+        "letsema_sync_requests_total",
+        "Sync exchanges answered.",
+        "counter",
+        &[("", m.sync_requests.load(Ordering::Relaxed))],
+    );
+    counter(
+        "letsema_sync_bytes_total",
+        "Sync body bytes, by direction.",
+        "counter",
+        &[
+            (
+                "{direction=\"in\"}",
+                m.sync_bytes_in.load(Ordering::Relaxed),
+            ),
+            (
+                "{direction=\"out\"}",
+                m.sync_bytes_out.load(Ordering::Relaxed),
+            ),
+        ],
+    );
+    if let Some(documents) = documents {
+        counter(
+            "letsema_documents",
+            "Submission documents stored.",
+            "gauge",
+            &[("", documents)],
+        );
+    }
+    if let Some(queue) = queue {
+        counter(
+            "letsema_validation_queue",
+            "Submissions changed by a sync and not yet judged by the form engine.",
+            "gauge",
+            &[("", queue)],
+        );
+    }
+    Ok(warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
