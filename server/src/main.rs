@@ -47,6 +47,29 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Run the diaspora-500 workload against a running server over HTTP, as phones would,
+    /// and print bytes, requests and time per phase.
+    Load {
+        /// The server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        /// Submissions in all.
+        #[arg(long, default_value_t = 500)]
+        submissions: usize,
+        /// Phones syncing at the same time.
+        #[arg(long, default_value_t = 1)]
+        devices: usize,
+        /// The workload's seed.
+        #[arg(long, default_value_t = 500)]
+        seed: u64,
+        /// An enrolment link (or its code) with at least one use per phone.
+        #[arg(long, conflicts_with = "admin")]
+        enrolment: Option<String>,
+        /// An admin account that creates the enrolment; its password is read from the
+        /// terminal, or the first line of standard input.
+        #[arg(long)]
+        admin: Option<String>,
+    },
     /// Copy the database consistently, while the server runs.
     Backup {
         /// The backup file to create (it must not exist).
@@ -166,6 +189,37 @@ fn run(cli: Cli) -> Result<bool, String> {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
+        }
+        Command::Load {
+            url,
+            submissions,
+            devices,
+            seed,
+            enrolment,
+            admin,
+        } => {
+            let enrolment = match (enrolment, admin) {
+                (Some(link), _) => commands::load::Enrolment::Link(link),
+                (None, Some(email)) => commands::load::Enrolment::Admin {
+                    email,
+                    password: commands::user::read_password()?,
+                },
+                (None, None) => {
+                    return Err(
+                        "give --enrolment LINK (with one use per phone) or --admin EMAIL"
+                            .to_owned(),
+                    );
+                }
+            };
+            let options = commands::load::LoadOptions {
+                url,
+                submissions,
+                devices,
+                seed,
+                enrolment,
+            };
+            commands::load::run(&options, &mut std::io::stdout().lock())?;
+            Ok(true)
         }
         Command::Backup { dest, data_dir } => {
             commands::backup::backup(&data_dir, &dest, &mut std::io::stdout().lock())?;

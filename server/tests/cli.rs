@@ -273,3 +273,98 @@ fn a_second_server_on_the_same_data_dir_is_refused_and_backups_are_taken_while_i
     server.kill().expect("server stopped");
     server.wait().expect("server reaped");
 }
+
+#[test]
+fn letsema_load_runs_the_diaspora_workload_against_a_running_server() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let password = "a long enough password";
+    let mut add = letsema()
+        .args([
+            "user",
+            "add",
+            "admin@example.org",
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("letsema runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("written");
+    assert!(add.wait().expect("ends").success());
+
+    let mut server = letsema()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address line");
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_owned();
+
+    let mut load = letsema()
+        .args([
+            "load",
+            "--url",
+            &url,
+            "--submissions",
+            "12",
+            "--devices",
+            "3",
+        ])
+        .args(["--admin", "admin@example.org"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("letsema load runs");
+    load.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("written");
+    let output = load.wait_with_output().expect("load ends");
+    let _ = server.kill();
+    let _ = server.wait();
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let first = report
+        .lines()
+        .find(|l| l.starts_with("first sync"))
+        .expect("a first sync line");
+    assert!(first.contains("12 documents acknowledged"), "{report}");
+    let noop = report
+        .lines()
+        .find(|l| l.starts_with("no-op sync"))
+        .expect("a no-op line");
+    assert!(
+        noop.contains("     3 requests"),
+        "one request per phone: {report}"
+    );
+    assert!(
+        report.lines().any(|l| l.starts_with("edit 10% + sync")),
+        "{report}"
+    );
+}

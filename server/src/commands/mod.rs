@@ -2,4 +2,5 @@
 
 pub mod backup;
 pub mod form;
+pub mod load;
 pub mod user;

@@ -71,7 +71,9 @@ pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
     Ok(())
 }
 
-fn read_password() -> Result<String, String> {
+/// Reads a password from the terminal (asked twice), or from the first line of standard
+/// input when it is not a terminal.
+pub fn read_password() -> Result<String, String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         let first = rpassword::prompt_password("Password (at least 12 characters): ")

@@ -1,0 +1,329 @@
+//! `letsema load --url URL --submissions N [--devices D] [--seed S]`: the diaspora-500
+//! workload against any running server, over real HTTP, as volunteers' phones would: each
+//! simulated phone enrols itself, captures its share of submissions, syncs, syncs again
+//! with nothing new, edits one field in 10% of them and syncs. One line per phase: bytes
+//! each way, requests and time, so anyone can measure a deployment.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use letsema_doc::{DeviceId, SessionId, Timestamp, Writer};
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::MemoryClientStore;
+
+/// What `letsema load` was asked to do.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The server, e.g. `http://127.0.0.1:8080`.
+    pub url: String,
+    /// Submissions in all.
+    pub submissions: usize,
+    /// Simulated phones, syncing at the same time.
+    pub devices: usize,
+    /// The workload's seed.
+    pub seed: u64,
+    /// How phones enrol: an enrolment link (or its code) with enough uses.
+    pub enrolment: Enrolment,
+}
+
+/// Where the phones' enrolment comes from.
+#[derive(Debug, Clone)]
+pub enum Enrolment {
+    /// An existing link or code.
+    Link(String),
+    /// An admin account that creates one (association `load-test`).
+    Admin { email: String, password: String },
+}
+
+/// One phase's totals over every phone.
+#[derive(Debug, Clone, Copy, Default)]
+struct Phase {
+    requests: u64,
+    bytes_up: u64,
+    bytes_down: u64,
+    documents: u64,
+}
+
+struct Phone {
+    credential: String,
+    client: Client<MemoryClientStore>,
+}
+
+/// Runs the load; prints its report to `out`.
+pub fn run(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
+    if options.devices == 0 || options.submissions == 0 {
+        return Err("give at least one device and one submission".to_owned());
+    }
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(run_async(options, out))
+}
+
+async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+    let base = options.url.trim_end_matches('/').to_owned();
+    let code = match &options.enrolment {
+        Enrolment::Link(link) => link.rsplit('#').next().unwrap_or(link).to_owned(),
+        Enrolment::Admin { email, password } => {
+            create_enrolment(&http, &base, email, password, options.devices).await?
+        }
+    };
+    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+    writeln!(
+        out,
+        "letsema load: {} submissions from {} phones against {base} (seed {})",
+        options.submissions, options.devices, options.seed
+    )
+    .map_err(write_err)?;
+
+    // Enrol and capture.
+    let started = Instant::now();
+    let mut phones = Vec::with_capacity(options.devices);
+    for index in 0..options.devices {
+        let (device_id, credential) = enrol(&http, &base, &code, index).await?;
+        let writer = Writer::new(
+            DeviceId::parse(&device_id)
+                .map_err(|e| format!("the server gave a bad device id: {e}"))?,
+            SessionId::from_bytes(&(options.seed ^ index as u64).to_le_bytes())
+                .map_err(|e| e.to_string())?,
+            None,
+        );
+        let mut client = Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new());
+        let share = options.submissions / options.devices
+            + usize::from(index < options.submissions % options.devices);
+        let mut generator =
+            letsema_workload::Generator::new(options.seed.wrapping_add(index as u64));
+        let docs = generator
+            .submissions(share, &writer, letsema_workload::DIASPORA_START)
+            .map_err(|e| e.to_string())?;
+        for mut doc in docs {
+            client.save_document(&mut doc).map_err(|e| e.to_string())?;
+        }
+        phones.push(Phone { credential, client });
+    }
+    writeln!(
+        out,
+        "enrol + capture     {:>6} phones {:>8.0} ms",
+        options.devices,
+        started.elapsed().as_secs_f64() * 1000.0
+    )
+    .map_err(write_err)?;
+
+    let phases: [(&str, Option<f64>); 3] = [
+        ("first sync", None),
+        ("no-op sync", None),
+        ("edit 10% + sync", Some(0.10)),
+    ];
+    for (name, edit_share) in phases {
+        if let Some(share) = edit_share {
+            for (index, phone) in phones.iter_mut().enumerate() {
+                edit(phone, share, options.seed.wrapping_add(1000 + index as u64))?;
+            }
+        }
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for phone in phones.drain(..) {
+            let http = http.clone();
+            let url = format!("{base}/api/sync");
+            tasks.push(tokio::spawn(
+                async move { sync_phone(&http, &url, phone).await },
+            ));
+        }
+        let mut total = Phase::default();
+        for task in tasks {
+            let (phone, phase) = task
+                .await
+                .map_err(|e| format!("a phone's task failed: {e}"))??;
+            total.requests += phase.requests;
+            total.bytes_up += phase.bytes_up;
+            total.bytes_down += phase.bytes_down;
+            total.documents += phase.documents;
+            phones.push(phone);
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let per_second = if ms > 0.0 {
+            total.documents as f64 * 1000.0 / ms
+        } else {
+            0.0
+        };
+        writeln!(
+            out,
+            "{name:<19} {:>6} requests {:>10} B up {:>10} B down {:>8.0} ms  {:>6} documents acknowledged ({per_second:.0}/s)",
+            total.requests, total.bytes_up, total.bytes_down, ms, total.documents
+        )
+        .map_err(write_err)?;
+    }
+    Ok(())
+}
+
+/// Runs one phone's sync to the end.
+async fn sync_phone(
+    http: &reqwest::Client,
+    url: &str,
+    mut phone: Phone,
+) -> Result<(Phone, Phase), String> {
+    let mut phase = Phase::default();
+    phone.client.start_sync();
+    while let Some(frame) = phone.client.next_request().map_err(|e| e.to_string())? {
+        phase.requests += 1;
+        phase.bytes_up += frame.len() as u64;
+        let response = http
+            .post(url)
+            .header("authorization", format!("Bearer {}", phone.credential))
+            .header("content-type", crate::routes::sync::SYNC_MEDIA_TYPE)
+            .body(frame)
+            .send()
+            .await
+            .map_err(|e| format!("the sync request failed: {e}"))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("reading the sync response failed: {e}"))?;
+        if !status.is_success() {
+            return Err(format!(
+                "the server answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        phase.bytes_down += body.len() as u64;
+        let progress = phone
+            .client
+            .handle_response(&body)
+            .map_err(|e| format!("the sync response was not understood: {e}"))?;
+        phase.documents += progress.acknowledged.len() as u64;
+        if !progress.rejected.is_empty() {
+            return Err(format!(
+                "the server refused documents: {:?}",
+                progress.rejected
+            ));
+        }
+        if phase.requests > 10_000 {
+            return Err("the sync does not end: stopped after 10,000 requests".to_owned());
+        }
+    }
+    Ok((phone, phase))
+}
+
+fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
+    let ids = phone.client.store().doc_ids();
+    let count = ((ids.len() as f64) * share).round() as usize;
+    let mut generator = letsema_workload::Generator::new(seed);
+    for id in ids.into_iter().take(count) {
+        let Some(mut doc) = phone.client.open_document(id).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        // Members who declined consent have nothing to edit.
+        if generator
+            .edit_one_field(
+                &mut doc,
+                Timestamp(letsema_workload::DIASPORA_START.0 + 86_400_000),
+            )
+            .is_ok()
+        {
+            phone
+                .client
+                .save_document(&mut doc)
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+async fn enrol(
+    http: &reqwest::Client,
+    base: &str,
+    code: &str,
+    index: usize,
+) -> Result<(String, String), String> {
+    let body = serde_json::json!({ "code": code, "label": format!("load test phone {index}") });
+    let response = http
+        .post(format!("{base}/api/devices/enrol"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "enrolling phone {index} failed ({status}): {text}; the enrolment needs one use per phone"
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    match (json["device"]["id"].as_str(), json["credential"].as_str()) {
+        (Some(id), Some(credential)) => Ok((id.to_owned(), credential.to_owned())),
+        _ => Err(format!("the enrolment answer lacks a device: {text}")),
+    }
+}
+
+async fn create_enrolment(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+    devices: usize,
+) -> Result<String, String> {
+    let response = http
+        .post(format!("{base}/api/session"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "email": email, "password": password }).to_string())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    if !response.status().is_success() {
+        return Err(format!(
+            "signing in as {email} failed: {}",
+            response.status()
+        ));
+    }
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .ok_or("the sign-in answer set no cookie")?;
+    let session: serde_json::Value =
+        serde_json::from_str(&response.text().await.map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
+    let csrf = session["csrf_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let response = http
+        .post(format!("{base}/api/enrolments"))
+        .header("content-type", "application/json")
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
+        .body(
+            serde_json::json!({
+                "association": "load-test",
+                "forms": ["diaspora_registration"],
+                "uses": devices,
+                "expires_in_hours": 1,
+                "label": "letsema load"
+            })
+            .to_string(),
+        )
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!(
+            "creating the enrolment failed ({status}): {text}; is the reference form published (serve --demo)?"
+        ));
+    }
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    json["link"]
+        .as_str()
+        .and_then(|link| link.rsplit('#').next())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the enrolment answer has no link: {text}"))
+}
