@@ -1,6 +1,6 @@
 // Starts the real `letsema serve` for a test, on a free loopback port and a fresh data
 // directory, and stops it afterwards.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,13 +8,27 @@ import { join } from 'node:path';
 const bin = process.env.LETSEMA_BIN;
 const webDir = process.env.LETSEMA_WEB_DIR;
 
-/** Starts a server; resolves once it prints its address. */
-export async function startServer() {
+export const ADMIN = { email: 'admin@example.org', password: 'an e2e admin password' };
+
+/**
+ * Starts a server; resolves once it prints its address. With `demo`, the reference form is
+ * published and an admin account (ADMIN) exists.
+ */
+export async function startServer({ demo = false } = {}) {
   if (!bin || !webDir) {
     throw new Error('set LETSEMA_BIN and LETSEMA_WEB_DIR (./dev test does)');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'letsema-e2e-'));
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', webDir], {
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', webDir];
+  if (demo) {
+    const added = spawnSync(bin, ['user', 'add', ADMIN.email, '--role', 'admin', '--data-dir', dataDir], {
+      input: ADMIN.password + '\n',
+      encoding: 'utf8',
+    });
+    if (added.status !== 0) throw new Error(`letsema user add failed: ${added.stderr}`);
+    args.push('--demo');
+  }
+  const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: 'warn' },
   });

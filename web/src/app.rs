@@ -8,6 +8,7 @@ use letsema_protocol::Health;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::enrol::{EnrolmentState, code_in_address, enrol, stored};
 use crate::offline::{OfflineReadiness, browser_online, register_service_worker};
 
 /// What the app knows of the server.
@@ -25,6 +26,22 @@ pub fn app() -> Html {
     let online = use_state(browser_online);
     let server = use_state(|| ServerState::Checking);
     let born = use_state(|| None::<NaiveDate>);
+    let enrolment = use_state(|| match (code_in_address(), stored()) {
+        (Some(_), _) => EnrolmentState::Enrolling,
+        (None, Some(enrolled)) => EnrolmentState::Enrolled(enrolled),
+        (None, None) => EnrolmentState::NotEnrolled,
+    });
+
+    {
+        let enrolment = enrolment.clone();
+        use_effect_with((), move |()| {
+            if let Some(code) = code_in_address() {
+                wasm_bindgen_futures::spawn_local(async move {
+                    enrolment.set(enrol(code).await);
+                });
+            }
+        });
+    }
 
     {
         let readiness = readiness.clone();
@@ -89,6 +106,10 @@ pub fn app() -> Html {
                         <dd data-testid="server">{ describe_server(&server, &engine) }</dd>
                     </dl>
                 </section>
+                <section class="card" aria-labelledby="phone-title">
+                    <h2 id="phone-title">{ "This phone" }</h2>
+                    <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment) }</p>
+                </section>
                 <section class="card" aria-labelledby="age-title">
                     <h2 id="age-title">{ "Try the form engine" }</h2>
                     <p>{ "The registration form computes a member's age from the date of birth, here in your browser:" }</p>
@@ -105,6 +126,26 @@ pub fn app() -> Html {
                 </section>
             </main>
         </>
+    }
+}
+
+fn describe_enrolment(enrolment: &EnrolmentState) -> String {
+    match enrolment {
+        EnrolmentState::NotEnrolled => "Not enrolled yet: open the link, or scan the QR code, \
+             that your coordinator gave you."
+            .to_owned(),
+        EnrolmentState::Enrolling => "Enrolling this phone…".to_owned(),
+        EnrolmentState::Enrolled(enrolled) => format!(
+            "Enrolled for the association {} ({} form{}).",
+            enrolled.device.association,
+            enrolled.device.forms.len(),
+            if enrolled.device.forms.len() == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
+        EnrolmentState::Failed(why) => format!("Enrolment failed: {why}"),
     }
 }
 

@@ -5,6 +5,7 @@
 //! network off.
 
 mod app;
+mod enrol;
 mod offline;
 
 pub use app::App;

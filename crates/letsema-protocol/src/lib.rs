@@ -94,6 +94,43 @@ impl DatabaseHealth {
     }
 }
 
+/// An enrolled device, as the server describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceInfo {
+    /// Its id; its automerge actors carry it.
+    pub id: String,
+    /// The association it registers members for.
+    pub association: String,
+    /// The ids of the forms it fills in.
+    pub forms: Vec<String>,
+    /// A name people recognise it by.
+    pub label: String,
+    /// When it was enrolled (UTC, RFC 3339).
+    pub created_at: String,
+    /// When it last asked anything (seconds since the Unix epoch, to the minute).
+    pub last_seen_at: Option<i64>,
+    /// Whether a coordinator withdrew its access.
+    pub revoked: bool,
+}
+
+/// `POST /api/devices/enrol`: the secret of an enrolment link, exchanged for a device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolRequest {
+    /// The part of the link after `#`.
+    pub code: String,
+    /// A name for the device (optional).
+    #[serde(default)]
+    pub label: String,
+}
+
+/// The answer to an enrolment: the device, and its credential (shown only this once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolled {
+    pub device: DeviceInfo,
+    /// Sent as `Authorization: Bearer ...` on every request of the device.
+    pub credential: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

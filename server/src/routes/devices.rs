@@ -17,6 +17,8 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
+use letsema_protocol::{EnrolRequest, Enrolled};
+
 use super::AppState;
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
@@ -57,20 +59,6 @@ struct CreatedEnrolment {
     qr_svg: String,
 }
 
-#[derive(Debug, Deserialize)]
-struct EnrolBody {
-    code: String,
-    #[serde(default)]
-    label: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Enrolled {
-    device: DeviceInfo,
-    /// The bearer credential; the phone keeps it and sends `Authorization: Bearer ...`.
-    credential: String,
-}
-
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let s = state.clone();
     let create = warp::path("enrolments")
@@ -97,7 +85,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(warp::body::content_length_limit(MAX_BODY))
         .and(warp::body::json())
-        .then(move |body: EnrolBody| {
+        .then(move |body: EnrolRequest| {
             let state = s.clone();
             async move { respond(enrol(state, body).await) }
         });
@@ -273,7 +261,7 @@ async fn list_enrolments(state: AppState, staff: Staff) -> Result<Response, ApiE
     Ok(warp::reply::json(&serde_json::json!({ "enrolments": enrolments })).into_response())
 }
 
-async fn enrol(state: AppState, body: EnrolBody) -> Result<Response, ApiError> {
+async fn enrol(state: AppState, body: EnrolRequest) -> Result<Response, ApiError> {
     if body.code.is_empty() || body.code.len() > 128 || body.label.len() > 200 {
         return Err(device_error(DeviceError::EnrolmentInvalid));
     }

@@ -28,17 +28,7 @@ pub struct Enrolment {
     pub revoked: bool,
 }
 
-/// An enrolled device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DeviceInfo {
-    pub id: String,
-    pub association: String,
-    pub forms: Vec<String>,
-    pub label: String,
-    pub created_at: String,
-    pub last_seen_at: Option<i64>,
-    pub revoked: bool,
-}
+pub use letsema_protocol::DeviceInfo;
 
 /// Why an enrolment or device operation failed. Each message says what to do.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,78 @@
+// End to end: a coordinator's enrolment link, opened on a phone, enrols it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ADMIN, startServer } from './server.mjs';
+import { artifacts, launchBrowser } from './browser.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ demo: true });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+/** Signs in as the admin and creates an enrolment link for `association`. */
+async function enrolmentLink(association) {
+  const signIn = await fetch(new URL('/api/session', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  assert.equal(signIn.status, 200);
+  const cookie = signIn.headers.get('set-cookie').split(';')[0];
+  const { csrf_token: csrf } = await signIn.json();
+  const created = await fetch(new URL('/api/enrolments', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+    body: JSON.stringify({ association, forms: ['diaspora_registration'], uses: 1 }),
+  });
+  assert.equal(created.status, 201);
+  const body = await created.json();
+  assert.match(body.qr_svg, /<svg/);
+  return body.link;
+}
+
+test('opening an enrolment link enrols the phone for its association', async () => {
+  const link = await enrolmentLink('maseru-nurses');
+  const page = browser.context.pages()[0] ?? await browser.context.newPage();
+  await page.goto(link);
+  await page.getByTestId('enrolment').filter({ hasText: 'Enrolled for the association maseru-nurses (1 form).' }).waitFor();
+  // The secret is gone from the address bar.
+  assert.equal(new URL(page.url()).hash, '');
+  assert.equal(new URL(page.url()).pathname, '/');
+  await page.screenshot({ path: join(artifacts, 'enrolled.png'), fullPage: true });
+
+  // The credential works; the link is used up.
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
+  const me = await fetch(new URL('/api/device', server.url), {
+    headers: { authorization: `Bearer ${stored.credential}` },
+  });
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).association, 'maseru-nurses');
+
+  // A reload remembers the enrolment.
+  await page.reload();
+  await page.getByTestId('enrolment').filter({ hasText: 'maseru-nurses' }).waitFor();
+});
+
+test('a used-up link says so, in words a volunteer can act on', async () => {
+  const link = await enrolmentLink('leribe-midwives');
+  const context = browser.context;
+  const first = await context.newPage();
+  await first.goto(link);
+  await first.getByTestId('enrolment').filter({ hasText: 'leribe-midwives' }).waitFor();
+  await first.evaluate(() => localStorage.removeItem('letsema.device.v1'));
+  const second = await context.newPage();
+  await second.goto(link);
+  await second.getByTestId('enrolment').filter({ hasText: 'ask your coordinator for a new one' }).waitFor();
+  await first.close();
+  await second.close();
+});
