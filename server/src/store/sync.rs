@@ -25,37 +25,42 @@ pub enum SyncStoreError {
     Corrupt(String),
 }
 
-/// The sync view of the database, holding its connection for one request.
+/// The sync view of the database for one request.
+///
+/// Each method takes the connection only for its own queries: the automerge work between
+/// them (loading, applying, saving documents) runs while other requests use the database,
+/// and the optimistic check on base heads in [`ServerStore::commit`] catches a document
+/// that changed meanwhile.
 #[derive(Debug)]
 pub struct SqliteSyncStore<'a> {
-    conn: MutexGuard<'a, Connection>,
+    store: &'a Store,
     epoch: u64,
 }
 
 impl Store {
-    /// Holds the database for one sync request. Blocking: call it on the blocking pool.
+    /// The sync view for one request. Blocking: call it on the blocking pool.
     pub fn sync_store(&self) -> Result<SqliteSyncStore<'_>, SyncStoreError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))?;
-        let epoch: i64 =
-            conn.query_row("SELECT sync_epoch FROM instance WHERE id = 1", [], |row| {
-                row.get(0)
-            })?;
+        let epoch: i64 = self.lock_conn()?.query_row(
+            "SELECT sync_epoch FROM instance WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )?;
         Ok(SqliteSyncStore {
-            conn,
+            store: self,
             epoch: epoch.unsigned_abs(),
         })
+    }
+
+    fn lock_conn(&self) -> Result<MutexGuard<'_, Connection>, SyncStoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))
     }
 
     /// Gives the database a new sync epoch (after a restore), so that every device repairs
     /// instead of trusting its cursor.
     pub fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
-        let conn = self
-            .conn
-            .lock()
-            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))?;
+        let conn = self.lock_conn()?;
         conn.execute(
             "UPDATE instance SET sync_epoch = abs(random()) WHERE id = 1",
             [],
@@ -120,7 +125,8 @@ impl ServerStore for SqliteSyncStore<'_> {
     fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, SyncStoreError> {
         type Row = (Vec<u8>, Vec<u8>, String, Option<String>);
         let row: Option<Row> = self
-            .conn
+            .store
+            .lock_conn()?
             .query_row(
                 "SELECT bytes, heads, creator, association FROM documents WHERE doc_id = ?1",
                 params![&doc.0[..]],
@@ -138,9 +144,8 @@ impl ServerStore for SqliteSyncStore<'_> {
     }
 
     fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, SyncStoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut conn = self.store.lock_conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut seqs = Vec::with_capacity(batch.len());
         for item in &batch {
             let stored: Option<Vec<u8>> = tx
@@ -198,7 +203,8 @@ impl ServerStore for SqliteSyncStore<'_> {
              WHERE l.seq > ? AND l.origin != ? AND {condition}
              ORDER BY l.seq"
         );
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        let conn = self.store.lock_conn()?;
+        let mut statement = conn.prepare_cached(&sql)?;
         let after_param = i64::try_from(after).unwrap_or(i64::MAX);
         let mut rows = match &value {
             Some(value) => statement.query(params![after_param, exclude.as_str(), value])?,
@@ -231,15 +237,16 @@ impl ServerStore for SqliteSyncStore<'_> {
             });
         }
         // Everything after the last entry is out of scope or the caller's own: the cursor
-        // may move past it.
-        page.last_seq = page.last_seq.max(self.last_seq());
+        // may move past it (read under the same lock, so nothing slipped in between).
+        page.last_seq = page.last_seq.max(last_seq(&conn)?);
         Ok(page)
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
         let (condition, value) = scope_filter(scope);
         let sql = format!("SELECT d.doc_id, d.heads FROM documents d WHERE {condition}");
-        let mut statement = self.conn.prepare_cached(&sql)?;
+        let conn = self.store.lock_conn()?;
+        let mut statement = conn.prepare_cached(&sql)?;
         let mut rows = match &value {
             Some(value) => statement.query(params![value])?,
             None => statement.query([])?,
@@ -249,20 +256,25 @@ impl ServerStore for SqliteSyncStore<'_> {
             let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(0)?)?;
             index.insert(doc, heads_from_blob(&row.get::<_, Vec<u8>>(1)?)?);
         }
-        // One connection, held for the whole request: the index and the sequence number
-        // come from the same state.
-        Ok((index, self.last_seq()))
+        // Read under the same lock: the index and the sequence number come from one state.
+        Ok((index, last_seq(&conn)?))
     }
 
     fn last_seq(&self) -> u64 {
-        self.conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |row| {
-                row.get::<_, i64>(0)
-            })
-            .map(i64::unsigned_abs)
+        self.store
+            .lock_conn()
+            .and_then(|conn| last_seq(&conn))
             .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "reading the last sequence number failed");
                 0
             })
     }
+}
+
+fn last_seq(conn: &Connection) -> Result<u64, SyncStoreError> {
+    Ok(conn
+        .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |row| {
+            row.get::<_, i64>(0)
+        })?
+        .unsigned_abs())
 }
