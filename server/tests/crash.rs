@@ -1,0 +1,272 @@
+//! Crash safety: the server is killed with SIGKILL at arbitrary moments while several phones
+//! push; after each restart every submission it acknowledged is there and loads, and the
+//! phones resume and finish.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use letsema_doc::{DeviceId, SessionId, SubmissionDoc, Timestamp, Writer};
+use letsema_protocol::sync::DocId;
+use letsema_server::store::Store;
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::MemoryClientStore;
+use letsema_sync::store::{Scope, ServerStore};
+
+const PASSWORD: &str = "a long enough password";
+
+fn letsema() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_letsema"))
+}
+
+/// Starts the server on a free port; returns it and its address.
+fn start(data: &Path) -> (Child, String) {
+    let mut child = letsema()
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address line");
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_owned();
+    (child, url)
+}
+
+struct Phone {
+    credential: String,
+    writer: Writer,
+    client: Client<MemoryClientStore>,
+    acknowledged: BTreeSet<DocId>,
+}
+
+/// Syncs until done; stops quietly at the first transport error (the server died).
+async fn sync_until_done_or_dead(http: &reqwest::Client, url: &str, phone: &mut Phone) -> bool {
+    phone.client.start_sync();
+    loop {
+        let Some(frame) = phone.client.next_request().expect("client store") else {
+            return true;
+        };
+        let sent = http
+            .post(format!("{url}/api/sync"))
+            .header("authorization", format!("Bearer {}", phone.credential))
+            .body(frame)
+            .send()
+            .await;
+        let Ok(response) = sent else { return false };
+        let Ok(body) = response.bytes().await else {
+            return false;
+        };
+        let progress = phone
+            .client
+            .handle_response(&body)
+            .expect("a valid response");
+        phone.acknowledged.extend(progress.acknowledged);
+    }
+}
+
+async fn enrol(http: &reqwest::Client, url: &str, n: usize) -> Vec<(String, String)> {
+    let signed_in = http
+        .post(format!("{url}/api/session"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({"email": "admin@example.org", "password": PASSWORD}).to_string())
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .expect("ascii")
+        .split(';')
+        .next()
+        .expect("cookie")
+        .to_owned();
+    let session: serde_json::Value =
+        serde_json::from_str(&signed_in.text().await.expect("body")).expect("json");
+    let created: serde_json::Value = serde_json::from_str(
+        &http
+            .post(format!("{url}/api/enrolments"))
+            .header("content-type", "application/json")
+            .header("cookie", cookie)
+            .header("x-csrf-token", session["csrf_token"].as_str().expect("csrf"))
+            .body(
+                serde_json::json!({"association": "crash", "forms": ["diaspora_registration"], "uses": n})
+                    .to_string(),
+            )
+            .send()
+            .await
+            .expect("enrolment")
+            .text()
+            .await
+            .expect("body"),
+    )
+    .expect("json");
+    let code = created["link"]
+        .as_str()
+        .expect("link")
+        .rsplit('#')
+        .next()
+        .expect("code");
+    let mut phones = Vec::new();
+    for _ in 0..n {
+        let enrolled: serde_json::Value = serde_json::from_str(
+            &http
+                .post(format!("{url}/api/devices/enrol"))
+                .header("content-type", "application/json")
+                .body(serde_json::json!({ "code": code }).to_string())
+                .send()
+                .await
+                .expect("enrol")
+                .text()
+                .await
+                .expect("body"),
+        )
+        .expect("json");
+        phones.push((
+            enrolled["device"]["id"].as_str().expect("id").to_owned(),
+            enrolled["credential"]
+                .as_str()
+                .expect("credential")
+                .to_owned(),
+        ));
+    }
+    phones
+}
+
+/// Every acknowledged submission is stored and loads.
+fn check_acknowledged_are_there(data: &Path, phones: &[Phone]) {
+    let store = Store::open(data).expect("the database opens after a crash");
+    let sync = store.sync_store().expect("sync store");
+    let (index, _) = sync.heads_index(&Scope::All).expect("index");
+    for phone in phones {
+        for doc in &phone.acknowledged {
+            assert!(
+                index.contains_key(doc),
+                "acknowledged {doc} is missing after SIGKILL"
+            );
+            let stored = sync.load(*doc).expect("load").expect("stored");
+            let reader = Writer::new(
+                DeviceId::parse("checker").expect("id"),
+                SessionId::from_bytes(&[3; 16]).expect("session"),
+                None,
+            );
+            SubmissionDoc::load(&stored.bytes, reader).expect("an acknowledged document loads");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let mut add = letsema()
+        .args([
+            "user",
+            "add",
+            "admin@example.org",
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("letsema runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .expect("written");
+    assert!(add.wait().expect("ends").success());
+
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let (mut server, url) = start(&data);
+    let mut phones: Vec<Phone> = enrol(&http, &url, 3)
+        .await
+        .into_iter()
+        .enumerate()
+        .map(|(i, (id, credential))| {
+            let writer = Writer::new(
+                DeviceId::parse(&id).expect("device id"),
+                SessionId::from_bytes(&[i as u8 + 1; 16]).expect("session"),
+                None,
+            );
+            Phone {
+                credential,
+                client: Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new()),
+                writer,
+                acknowledged: BTreeSet::new(),
+            }
+        })
+        .collect();
+    let mut generator = letsema_workload::Generator::new(99);
+    let mut url = url;
+    // Kill points spread over the first pushes of each round: from before any request is
+    // answered to well into the batch.
+    for (round, kill_after_ms) in [5u64, 40, 90, 150, 250, 400].into_iter().enumerate() {
+        for phone in &mut phones {
+            for i in 0..25 {
+                let at = Timestamp(1_750_000_000_000 + (round as i64 * 100 + i) * 60_000);
+                let mut doc = generator
+                    .submission(&phone.writer, at)
+                    .expect("a submission");
+                phone
+                    .client
+                    .save_document(&mut doc)
+                    .expect("saved on the phone");
+            }
+        }
+        let mut tasks = Vec::new();
+        for mut phone in phones.drain(..) {
+            let http = http.clone();
+            let url = url.clone();
+            tasks.push(tokio::spawn(async move {
+                sync_until_done_or_dead(&http, &url, &mut phone).await;
+                phone
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
+        server.kill().expect("SIGKILL");
+        server.wait().expect("reaped");
+        for task in tasks {
+            phones.push(task.await.expect("the phone's task"));
+        }
+        check_acknowledged_are_there(&data, &phones);
+        (server, url) = start(&data);
+    }
+    // After the last restart, every phone finishes, and everything it holds is on the server.
+    for phone in &mut phones {
+        assert!(
+            sync_until_done_or_dead(&http, &url, phone).await,
+            "the phone finished"
+        );
+        assert!(phone.client.unsynced().expect("store").is_empty());
+    }
+    server.kill().expect("stopped");
+    server.wait().expect("reaped");
+    check_acknowledged_are_there(&data, &phones);
+    let total: usize = phones
+        .iter()
+        .map(|p| p.client.store().doc_ids().len())
+        .sum();
+    let acknowledged: usize = phones.iter().map(|p| p.acknowledged.len()).sum();
+    assert_eq!(total, 3 * 6 * 25);
+    assert_eq!(
+        acknowledged, total,
+        "every submission was acknowledged in the end"
+    );
+}
