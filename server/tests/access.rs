@@ -295,6 +295,12 @@ fn rows() -> Vec<Row> {
                 _ => Unauthorized,
             },
         },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/staff/sync".into(),
+            body: |_| Some(b"not a frame".to_vec()),
+            rule: staff_only,
+        },
         // Public by design: the link's secret is the authorisation.
         Row {
             method: "POST",

@@ -256,3 +256,71 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
         .expect("validated");
     assert!(verdict.complete, "{:?}", verdict.issues);
 }
+
+#[tokio::test]
+async fn a_reviewers_comment_reaches_the_phone_that_made_the_submission() {
+    let f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    let me = writer(&phone, 1);
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut doc = letsema_workload::Generator::new(21)
+        .submission(&me, Timestamp(1_750_000_000_000))
+        .expect("a submission");
+    let id = client.save_document(&mut doc).expect("saved");
+    sync(&f, &phone, &mut client).await;
+
+    // The reviewer's browser syncs as the staff member's own actor device.
+    let reviewer = f.staff("reviewer@example.org").await;
+    let (_, session) = f.send("GET", "/api/session", Some(&reviewer), None).await;
+    let user_id = session["user"]["id"].as_i64().expect("an id");
+    let staff_writer = Writer::new(
+        DeviceId::parse(&letsema_server::routes::sync::staff_device_id(user_id)).expect("id"),
+        SessionId::from_bytes(&[7; 16]).expect("session"),
+        Some(letsema_doc::UserId::parse(&format!("staff-{user_id}")).expect("a user id")),
+    );
+    let mut desk = Client::new(ClientConfig::new(staff_writer), MemoryClientStore::new());
+    staff_sync(&f, &reviewer, &mut desk).await;
+    let mut reviewed = desk
+        .open_document(id)
+        .expect("store")
+        .expect("pulled by the reviewer");
+    reviewed
+        .set_review_status(
+            letsema_doc::ReviewStatus::HasIssues,
+            Timestamp(1_750_000_100_000),
+        )
+        .expect("status");
+    reviewed
+        .add_comment(
+            "Please check the phone number.",
+            Timestamp(1_750_000_100_500),
+        )
+        .expect("comment");
+    desk.save_document(&mut reviewed).expect("saved");
+    staff_sync(&f, &reviewer, &mut desk).await;
+
+    sync(&f, &phone, &mut client).await;
+    let back = client.open_document(id).expect("store").expect("held");
+    let review = back.review();
+    assert_eq!(review.status, Some(letsema_doc::ReviewStatus::HasIssues));
+    assert_eq!(review.comments.len(), 1);
+    assert_eq!(review.comments[0].text, "Please check the phone number.");
+}
+
+/// Runs a staff member's sync (session cookie and CSRF token) until it has nothing to send.
+async fn staff_sync(f: &Fixture, staff: &common::Browser, desk: &mut Client<MemoryClientStore>) {
+    desk.start_sync();
+    while let Some(frame) = desk.next_request().expect("store") {
+        let response = warp::test::request()
+            .method("POST")
+            .path("/api/staff/sync")
+            .header("cookie", &staff.cookie)
+            .header("x-csrf-token", &staff.csrf)
+            .body(frame)
+            .reply(&letsema_server::routes::routes(f.state.clone()))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let progress = desk.handle_response(response.body()).expect("valid");
+        assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
+    }
+}

@@ -5,7 +5,7 @@
 //! from the request: a volunteer's phone syncs only the submissions it created (and the
 //! reviewers' changes to them).
 
-use letsema_doc::DeviceId;
+use letsema_doc::{AssociationId, DeviceId};
 use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, Scope};
 use warp::Filter;
@@ -15,45 +15,104 @@ use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
 use super::AppState;
-use crate::auth::device;
+use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
-use crate::store::DeviceInfo;
+use crate::store::{DeviceInfo, Role};
 
 /// The media type of sync frames.
 pub const SYNC_MEDIA_TYPE: &str = "application/x-letsema-sync";
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
-    warp::path("sync")
+    let s = state.clone();
+    let phones = warp::path("sync")
         .and(warp::path::end())
         .and(warp::post())
         .and(device(state.clone()))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::body::bytes())
         .then(move |device: DeviceInfo, body: bytes::Bytes| {
-            let state = state.clone();
+            let state = s.clone();
             async move {
-                sync(state, device, body)
-                    .await
-                    .unwrap_or_else(ApiError::into_response)
+                match device_caller(&device) {
+                    Ok(caller) => sync(state, caller, body).await,
+                    Err(error) => Err(error),
+                }
+                .unwrap_or_else(ApiError::into_response)
             }
-        })
-        .boxed()
+        });
+    let s = state.clone();
+    let staff_sync = warp::path!("staff" / "sync")
+        .and(warp::post())
+        .and(staff(state))
+        .and(warp::body::content_length_limit(max_frame))
+        .and(warp::body::bytes())
+        .then(move |staff: Staff, body: bytes::Bytes| {
+            let state = s.clone();
+            async move {
+                match staff_caller(&staff) {
+                    Ok(caller) => sync(state, caller, body).await,
+                    Err(error) => Err(error),
+                }
+                .unwrap_or_else(ApiError::into_response)
+            }
+        });
+    phones.or(staff_sync).unify().boxed()
 }
 
-async fn sync(
-    state: AppState,
-    device: DeviceInfo,
-    body: bytes::Bytes,
-) -> Result<Response, ApiError> {
+/// A phone syncs the submissions it created.
+fn device_caller(device: &DeviceInfo) -> Result<Caller, ApiError> {
     let device_id = DeviceId::parse(&device.id).map_err(|e| {
         tracing::error!(error = %e, "a stored device id is not a valid actor device id");
         ApiError::internal()
     })?;
-    let caller = Caller {
+    Ok(Caller {
         device: device_id.clone(),
         scope: Scope::Device(device_id),
+    })
+}
+
+/// The actor device of a staff member's browser: their changes carry it, so the history
+/// says which staff member changed what.
+pub fn staff_device_id(user_id: i64) -> String {
+    format!("staff-{user_id}")
+}
+
+/// Staff sync what their role lets them see: admins and reviewers of every association all
+/// submissions; a coordinator, or a reviewer of one association, that association's.
+fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
+    let device =
+        DeviceId::parse(&staff_device_id(staff.user.id)).map_err(|_| ApiError::internal())?;
+    let association = |name: &str| {
+        AssociationId::parse(name).map_err(|e| {
+            tracing::error!(error = %e, "a stored association is not valid");
+            ApiError::internal()
+        })
     };
+    let scope = match (staff.user.role, staff.user.associations.as_slice()) {
+        (Role::Admin, _) | (Role::Reviewer, []) => Scope::All,
+        (Role::Coordinator | Role::Reviewer, [one]) => Scope::Association(association(one)?),
+        (Role::Coordinator, []) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "This coordinator account has no association. Ask an administrator.",
+            ));
+        }
+        (_, _) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "not_yet_supported",
+                "Reviewers limited to several associations cannot sync yet: ask an \
+                 administrator for one association, or all.",
+            ));
+        }
+    };
+    Ok(Caller { device, scope })
+}
+
+async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Response, ApiError> {
+    let caller_name = caller.device.as_str().to_owned();
     let store = state.store.clone();
     let bytes_in = body.len();
     let started = std::time::Instant::now();
@@ -74,7 +133,7 @@ async fn sync(
     })?;
     // Sizes and timing only: never the content, which is personal data.
     tracing::debug!(
-        device = %device.id,
+        device = %caller_name,
         bytes_in,
         bytes_out = response.len(),
         ms = started.elapsed().as_millis() as u64,
