@@ -16,6 +16,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait, sent as `Retry-After` (with 429 and 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,7 +26,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// Tells the client how long to wait before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// A failure of the server itself; details go to the log, not to the client.
@@ -45,7 +54,12 @@ impl ApiError {
                 message: self.message,
             },
         };
-        warp::reply::with_status(warp::reply::json(&body), self.status).into_response()
+        let response =
+            warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
+        match self.retry_after {
+            Some(seconds) => crate::limits::retry_after(response, seconds),
+            None => response,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod routes;
 pub mod serve;
 pub mod store;

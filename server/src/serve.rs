@@ -99,12 +99,20 @@ impl Server {
             self.state.store.clone(),
             self.state.validator.clone(),
         ));
+        let limits = self.state.limits.clone();
+        let forgetter = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                limits.shrink();
+            }
+        });
         warp::serve(routes(self.state))
             .incoming(self.listener)
             .graceful(shutdown)
             .run()
             .await;
         validator.abort();
+        forgetter.abort();
     }
 }
 

@@ -83,12 +83,20 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let s = state.clone();
     let enrol = warp::path!("devices" / "enrol")
         .and(warp::post())
+        .and(warp::addr::remote())
         .and(warp::body::content_length_limit(MAX_BODY))
         .and(warp::body::json())
-        .then(move |body: EnrolRequest| {
-            let state = s.clone();
-            async move { respond(enrol(state, body).await) }
-        });
+        .then(
+            move |remote: Option<std::net::SocketAddr>, body: EnrolRequest| {
+                let state = s.clone();
+                async move {
+                    match state.limits.public(remote.map(|a| a.ip())) {
+                        Ok(()) => respond(enrol(state, body).await),
+                        Err(error) => error.into_response(),
+                    }
+                }
+            },
+        );
     let s = state.clone();
     let list_devices = warp::path("devices")
         .and(warp::path::end())

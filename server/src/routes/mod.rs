@@ -22,6 +22,7 @@ use warp::reply::{Reply, Response};
 
 use crate::auth::AuthConfig;
 use crate::error::recover;
+use crate::limits::RateLimits;
 use crate::store::Store;
 
 /// What every handler may use.
@@ -38,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// The bearer token a metrics scraper may use (`--metrics-token`); none: admins only.
     pub metrics_token: Option<String>,
+    /// Request rates per device and per address.
+    pub limits: RateLimits,
 }
 
 impl AppState {
@@ -51,6 +54,7 @@ impl AppState {
             validator: Arc::new(Notify::new()),
             metrics: Arc::default(),
             metrics_token: None,
+            limits: RateLimits::default(),
         }
     }
 }

@@ -42,17 +42,24 @@ pub struct SessionBody {
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let base = warp::path("session");
-    let sign_in = base
-        .and(warp::path::end())
-        .and(warp::post())
-        .and(warp::body::content_length_limit(MAX_BODY))
-        .and(warp::body::json())
-        .and(with_state(state.clone()))
-        .then(|credentials: Credentials, state: AppState| async move {
-            sign_in(state, credentials)
-                .await
-                .unwrap_or_else(ApiError::into_response)
-        });
+    let sign_in =
+        base.and(warp::path::end())
+            .and(warp::post())
+            .and(warp::addr::remote())
+            .and(warp::body::content_length_limit(MAX_BODY))
+            .and(warp::body::json())
+            .and(with_state(state.clone()))
+            .then(
+                |remote: Option<std::net::SocketAddr>,
+                 credentials: Credentials,
+                 state: AppState| async move {
+                    match state.limits.public(remote.map(|a| a.ip())) {
+                        Ok(()) => sign_in(state, credentials).await,
+                        Err(error) => Err(error),
+                    }
+                    .unwrap_or_else(ApiError::into_response)
+                },
+            );
     let who = base
         .and(warp::path::end())
         .and(warp::get())

@@ -113,6 +113,7 @@ fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
 
 async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Response, ApiError> {
     let caller_name = caller.device.as_str().to_owned();
+    state.limits.sync(&caller_name)?;
     let store = state.store.clone();
     let bytes_in = body.len();
     let started = std::time::Instant::now();
