@@ -1,7 +1,7 @@
 //! Same-field conflicts: listing every concurrent value, and resolving by writing one.
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, ChangeHash, ObjId, ROOT, ReadDoc};
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ROOT, ReadDoc};
 use serde::{Deserialize, Serialize};
 
 use crate::answers::AnswerPath;
@@ -180,6 +180,7 @@ impl SubmissionDoc {
                 write::check_value(path, answer)?;
                 self.change(at, |doc| {
                     let map = write::locate(&Reader::now(doc), path)?;
+                    clear(doc, &map, path.name.as_str())?;
                     write::write_answer(doc, &map, &path.name, answer, true)
                 })
             }
@@ -190,10 +191,12 @@ impl SubmissionDoc {
                         path: schema::REVIEW.to_owned(),
                         expected: "review map",
                     })?;
+                clear(doc, &review, schema::STATUS)?;
                 doc.put(&review, schema::STATUS, status.as_str())?;
                 Ok(())
             }),
             (FieldPath::Withdrawn, FieldValue::Withdrawn(flag)) => self.change(at, |doc| {
+                clear(doc, &ROOT, schema::WITHDRAWN)?;
                 doc.put(ROOT, schema::WITHDRAWN, *flag)?;
                 Ok(())
             }),
@@ -202,6 +205,20 @@ impl SubmissionDoc {
             (FieldPath::Withdrawn, _) => Err(wrong_kind(field, "true or false")),
         }
     }
+}
+
+/// Deletes every value of `key` before a resolution writes its own.
+///
+/// Without it, writing the value that currently wins would not be a new write: automerge
+/// then only deletes the losing values and keeps the old winning operation. A device that
+/// concurrently overwrote that old operation would then silently remove the resolution too,
+/// with no conflict left to show. After the delete, the put is a fresh operation that
+/// supersedes exactly what this writer saw, and conflicts with anything it did not see.
+fn clear(doc: &mut AutoCommit, obj: &ObjId, key: &str) -> Result<(), DocError> {
+    if !doc.get_all(obj, key)?.is_empty() {
+        doc.delete(obj, key)?;
+    }
+    Ok(())
 }
 
 fn wrong_kind(field: &FieldPath, expected: &'static str) -> DocError {

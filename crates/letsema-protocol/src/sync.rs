@@ -299,7 +299,11 @@ pub enum PushResult {
         /// The server's heads.
         heads: Vec<ChangeHash>,
     },
-    /// Refused; nothing of this document was committed. Other documents are unaffected.
+    /// Refused: the server does not hold everything pushed for this document, so nothing
+    /// of it is acknowledged; sending it again is harmless. Usually nothing of it was
+    /// committed; after a backup restore, the pusher's own changes that the server could
+    /// apply may have been, while the rest waits for changes only other devices can send.
+    /// Other documents are unaffected.
     Rejected {
         /// The document.
         doc: DocId,

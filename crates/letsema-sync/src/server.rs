@@ -8,8 +8,12 @@
 //! applied inside `catch_unwind` (a panic loses only that document's entry), heads are
 //! verified, and then the whole batch is committed in one store transaction before any
 //! document is reported `Committed`.
+//!
+//! A push mixing the caller's own changes with another device's that the server lacks (after
+//! a backup restore) is taken in part: the own changes the server can apply are committed,
+//! the rest refused, and the document reported `Rejected` so that nothing is acknowledged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use letsema_doc::{DeviceId, Limits, LoadError, SessionId, SubmissionDoc, Writer};
@@ -60,6 +64,12 @@ impl Default for ServerConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Server {
     config: ServerConfig,
+}
+
+/// The changes of a push the server takes, and the result to give when it leaves some out.
+struct Take<'a> {
+    changes: Vec<&'a ParsedChange>,
+    left_out: Option<PushResult>,
 }
 
 /// What became of one pushed document before the commit.
@@ -261,15 +271,18 @@ impl Server {
         if new.is_empty() {
             return Outcome::Done(result_for(doc, &stored.heads, &pushed));
         }
-        if let Some(outcome) = self.foreign_actor(caller, doc, &new) {
-            return outcome;
-        }
-        let bytes = concat(&push.changes, &new);
+        let take = match self.takeable(caller, doc, &new, Some(&mut current)) {
+            Ok(take) => take,
+            Err(outcome) => return outcome,
+        };
+        let bytes = concat(&push.changes, &take.changes);
         if let Err(error) = current.apply_changes(&bytes, limits) {
             return self.load_error(doc, &error);
         }
         let heads = sorted_heads(&mut current);
-        let result = result_for(doc, &heads, &pushed);
+        let result = take
+            .left_out
+            .unwrap_or_else(|| result_for(doc, &heads, &pushed));
         Outcome::Commit(
             Box::new(CommitDoc {
                 doc,
@@ -294,10 +307,11 @@ impl Server {
         pushed: HashSet<ChangeHash>,
     ) -> Outcome {
         let new = unique(parsed);
-        if let Some(outcome) = self.foreign_actor(caller, doc, &new) {
-            return outcome;
-        }
-        let bytes = concat(raw, &new);
+        let take = match self.takeable(caller, doc, &new, None) {
+            Ok(take) => take,
+            Err(outcome) => return outcome,
+        };
+        let bytes = concat(raw, &take.changes);
         let mut created = match SubmissionDoc::from_changes(
             &bytes,
             self.config.reader.clone(),
@@ -336,7 +350,9 @@ impl Server {
             );
         }
         let heads = sorted_heads(&mut created);
-        let result = result_for(doc, &heads, &pushed);
+        let result = take
+            .left_out
+            .unwrap_or_else(|| result_for(doc, &heads, &pushed));
         Outcome::Commit(
             Box::new(CommitDoc {
                 doc,
@@ -351,17 +367,123 @@ impl Server {
         )
     }
 
-    fn foreign_actor(&self, caller: &Caller, doc: DocId, new: &[&ParsedChange]) -> Option<Outcome> {
-        let forged = new
+    /// Which of the `new` changes (those the server lacks) it may take from `caller`: the
+    /// caller's own changes whose dependencies the server has or takes with them, in the
+    /// order pushed. A change written by another device's actor is never taken from this
+    /// caller: it must come from its own device.
+    ///
+    /// Usually that is every new change. Not after a backup restore: a volunteer's phone and
+    /// a reviewer's laptop then both push a document the server lost, each holding the
+    /// other's changes. Refusing the whole document because of the other's changes would
+    /// refuse both forever; taking each side's own part lets the two halves meet over a few
+    /// rounds. When some changes are left out, the returned result is a rejection (so the
+    /// client acknowledges nothing and sends again later) even though the rest is committed.
+    ///
+    /// `current` is the server's copy (`None` for a document it does not have).
+    fn takeable<'a>(
+        &self,
+        caller: &Caller,
+        doc: DocId,
+        new: &[&'a ParsedChange],
+        current: Option<&mut SubmissionDoc>,
+    ) -> Result<Take<'a>, Outcome> {
+        let own: Vec<&'a ParsedChange> = new
             .iter()
-            .any(|change| change.device().as_ref() != Some(&caller.device));
-        forged.then(|| {
-            self.reject(
+            .copied()
+            .filter(|change| change.device().as_ref() == Some(&caller.device))
+            .collect();
+        let deps: Vec<letsema_doc::ChangeHash> = own
+            .iter()
+            .flat_map(|change| change.deps.iter())
+            .map(|&hash| hash.into())
+            .collect();
+        let absent: HashSet<ChangeHash> = match current {
+            Some(current) => current
+                .missing_changes(&deps)
+                .into_iter()
+                .map(ChangeHash::from)
+                .collect(),
+            None => deps.into_iter().map(ChangeHash::from).collect(),
+        };
+        // Kahn's algorithm over the own changes: a change is taken once every dependency the
+        // server lacks is itself taken; one on a change that is not among them never is.
+        let index: HashMap<ChangeHash, usize> = own
+            .iter()
+            .enumerate()
+            .map(|(i, change)| (change.hash, i))
+            .collect();
+        let mut waiting = vec![0usize; own.len()];
+        let mut blocked = vec![false; own.len()];
+        let mut dependents: HashMap<ChangeHash, Vec<usize>> = HashMap::new();
+        for (i, change) in own.iter().enumerate() {
+            for dep in change.deps.iter().filter(|dep| absent.contains(dep)) {
+                if index.contains_key(dep) {
+                    waiting[i] += 1;
+                    dependents.entry(*dep).or_default().push(i);
+                } else {
+                    blocked[i] = true;
+                }
+            }
+        }
+        let mut taken = vec![false; own.len()];
+        let mut ready: Vec<usize> = (0..own.len())
+            .filter(|&i| waiting[i] == 0 && !blocked[i])
+            .collect();
+        while let Some(i) = ready.pop() {
+            taken[i] = true;
+            for &next in dependents
+                .get(&own[i].hash)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                waiting[next] -= 1;
+                if waiting[next] == 0 && !blocked[next] {
+                    ready.push(next);
+                }
+            }
+        }
+        let changes: Vec<&'a ParsedChange> = own
+            .iter()
+            .zip(&taken)
+            .filter(|(_, taken)| **taken)
+            .map(|(change, _)| *change)
+            .collect();
+        let foreign = own.len() < new.len();
+        let own_left_out = changes.len() < own.len();
+        if changes.is_empty() {
+            return Err(if own_left_out || !foreign {
+                self.reject(
+                    doc,
+                    RejectCode::MissingDependencies,
+                    "these changes depend on changes the server does not have; send the changes they depend on (from the acknowledged heads, or all of them)",
+                )
+            } else {
+                self.reject(
+                    doc,
+                    RejectCode::ForeignActor,
+                    "a change was written by another device's actor; a device may push only its own changes",
+                )
+            });
+        }
+        let left_out = (foreign || own_left_out).then(|| {
+            let (code, message) = if own_left_out {
+                (
+                    RejectCode::MissingDependencies,
+                    "some of these changes were stored; the others depend on changes the server does not have (another device's, after a restore): send them again later",
+                )
+            } else {
+                (
+                    RejectCode::ForeignActor,
+                    "this device's changes were stored; changes written by other devices were not: they must come from those devices",
+                )
+            };
+            PushResult::Rejected {
                 doc,
-                RejectCode::ForeignActor,
-                "a change was written by another device's actor; a device may push only its own changes",
-            )
-        })
+                code,
+                message: shorten(message.to_owned(), self.config.wire.max_message_bytes),
+            }
+        });
+        Ok(Take { changes, left_out })
     }
 
     fn load_error(&self, doc: DocId, error: &LoadError) -> Outcome {
