@@ -1,6 +1,9 @@
 //! The `letsema` command as a person meets it: bad settings are refused with one clear line
 //! and a non-zero exit, and a running server stops cleanly when told to.
 
+mod common;
+
+use common::process::{add_admin, start_server};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -186,30 +189,11 @@ fn user_add_reads_the_password_from_stdin_and_refuses_weak_ones() {
     assert!(listed.contains("admin@example.org\tadmin"), "{listed}");
 }
 
-/// Starts `letsema serve` on a free port; returns the child once it printed its address.
-fn start_server(data: &std::path::Path) -> std::process::Child {
-    let mut child = letsema()
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("letsema starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("reads the address line");
-    assert!(line.starts_with("Letsema is serving"), "{line}");
-    child
-}
-
 #[test]
 fn a_second_server_on_the_same_data_dir_is_refused_and_backups_are_taken_while_it_runs() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let mut server = start_server(&data);
+    let (mut server, _) = start_server(&data, false);
 
     let line = refused(&[
         "--listen",
@@ -269,7 +253,7 @@ fn a_second_server_on_the_same_data_dir_is_refused_and_backups_are_taken_while_i
         .filter_map(Result::ok)
         .any(|e| e.file_name().to_string_lossy().contains("before-restore"));
     assert!(kept, "the replaced database is kept");
-    let mut server = start_server(&data);
+    let (mut server, _) = start_server(&data, false);
     server.kill().expect("server stopped");
     server.wait().expect("server reaped");
 }
@@ -280,45 +264,8 @@ fn letsema_load_runs_the_diaspora_workload_against_a_running_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     let password = "a long enough password";
-    let mut add = letsema()
-        .args([
-            "user",
-            "add",
-            "admin@example.org",
-            "--role",
-            "admin",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("letsema runs");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("written");
-    assert!(add.wait().expect("ends").success());
-
-    let mut server = letsema()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("letsema starts");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the address line");
-    let url = line
-        .split_whitespace()
-        .find(|word| word.starts_with("http://"))
-        .expect("an address")
-        .trim_end_matches('/')
-        .to_owned();
+    add_admin(&data, "admin@example.org", password);
+    let (mut server, url) = start_server(&data, true);
 
     let mut load = letsema()
         .args([

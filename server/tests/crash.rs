@@ -2,12 +2,13 @@
 //! push; after each restart every submission it acknowledged is there and loads, and the
 //! phones resume and finish.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::process::{add_admin, start_server};
 use letsema_doc::{DeviceId, SessionId, SubmissionDoc, Timestamp, Writer};
 use letsema_protocol::sync::DocId;
 use letsema_server::store::Store;
@@ -16,33 +17,6 @@ use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::store::{Scope, ServerStore};
 
 const PASSWORD: &str = "a long enough password";
-
-fn letsema() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_letsema"))
-}
-
-/// Starts the server on a free port; returns it and its address.
-fn start(data: &Path) -> (Child, String) {
-    let mut child = letsema()
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("letsema starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("the address line");
-    let url = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("an address")
-        .trim_end_matches('/')
-        .to_owned();
-    (child, url)
-}
 
 struct Phone {
     credential: String,
@@ -169,32 +143,13 @@ fn check_acknowledged_are_there(data: &Path, phones: &[Phone]) {
 async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
-    let mut add = letsema()
-        .args([
-            "user",
-            "add",
-            "admin@example.org",
-            "--role",
-            "admin",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("letsema runs");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("written");
-    assert!(add.wait().expect("ends").success());
+    add_admin(&data, "admin@example.org", PASSWORD);
 
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client");
-    let (mut server, url) = start(&data);
+    let (mut server, url) = start_server(&data, true);
     let mut phones: Vec<Phone> = enrol(&http, &url, 3)
         .await
         .into_iter()
@@ -246,7 +201,7 @@ async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
             phones.push(task.await.expect("the phone's task"));
         }
         check_acknowledged_are_there(&data, &phones);
-        (server, url) = start(&data);
+        (server, url) = start_server(&data, true);
     }
     // After the last restart, every phone finishes, and everything it holds is on the server.
     for phone in &mut phones {

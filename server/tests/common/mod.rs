@@ -2,6 +2,8 @@
 //! and signing in as a browser does.
 #![allow(dead_code)] // Each test file uses its own part of this.
 
+pub mod process;
+
 use letsema_server::auth::hash_password;
 use letsema_server::routes::{AppState, routes};
 use letsema_server::store::{NewUser, Role, Store};

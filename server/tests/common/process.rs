@@ -1,0 +1,60 @@
+//! The real `letsema` binary, run as a person would: creating an admin, starting a server.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// The `letsema` binary under test.
+pub fn letsema() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_letsema"))
+}
+
+/// `letsema user add EMAIL --role admin`, the password given on standard input.
+pub fn add_admin(data: &Path, email: &str, password: &str) {
+    let mut add = letsema()
+        .args(["user", "add", email, "--role", "admin", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("letsema runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password written");
+    assert!(
+        add.wait().expect("letsema ends").success(),
+        "user add failed"
+    );
+}
+
+/// Starts `letsema serve` on a free port (with the demo form when `demo`); returns the
+/// process once it printed its address, and that address without the final `/`.
+pub fn start_server(data: &Path, demo: bool) -> (Child, String) {
+    let mut command = letsema();
+    command.arg("serve");
+    if demo {
+        command.arg("--demo");
+    }
+    let mut child = command
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("the address line");
+    assert!(line.starts_with("Letsema is serving"), "{line}");
+    let url = line
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_owned();
+    (child, url)
+}
