@@ -163,24 +163,8 @@ async fn enrolments_are_limited_to_ones_own_association_and_published_forms() {
 async fn a_revoked_device_is_refused_on_its_next_request() {
     let f = fixture();
     let coord = f.staff("coord-a@example.org").await;
-    let (_, created) = f
-        .send(
-            "POST",
-            "/api/enrolments",
-            Some(&coord),
-            Some(enrolment("assoc-a", 1)),
-        )
-        .await;
-    let (_, enrolled) = f
-        .send(
-            "POST",
-            "/api/devices/enrol",
-            None,
-            Some(json!({ "code": code_of(&created) })),
-        )
-        .await;
-    let credential = enrolled["credential"].as_str().expect("credential");
-    let id = enrolled["device"]["id"].as_str().expect("id");
+    let phone = f.enrol("assoc-a").await;
+    let (credential, id) = (phone.credential.as_str(), phone.id.as_str());
 
     // Another association's coordinator cannot revoke it, nor learn that it exists.
     let other = f.staff("coord-b@example.org").await;
@@ -219,23 +203,8 @@ async fn a_revoked_device_is_refused_on_its_next_request() {
 async fn a_device_downloads_the_forms_of_its_enrolment_and_admins_publish_new_ones() {
     let f = fixture();
     let coord = f.staff("coord-a@example.org").await;
-    let (_, created) = f
-        .send(
-            "POST",
-            "/api/enrolments",
-            Some(&coord),
-            Some(enrolment("assoc-a", 1)),
-        )
-        .await;
-    let (_, enrolled) = f
-        .send(
-            "POST",
-            "/api/devices/enrol",
-            None,
-            Some(json!({ "code": code_of(&created) })),
-        )
-        .await;
-    let credential = enrolled["credential"].as_str().expect("credential");
+    let phone = f.enrol("assoc-a").await;
+    let credential = phone.credential.as_str();
     let (status, forms) = f
         .send_as_device("GET", "/api/device/forms", credential)
         .await;

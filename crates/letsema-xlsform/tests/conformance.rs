@@ -4,8 +4,11 @@
 //! The corpus is not copied into the project: it is read from the folder named by
 //! `LETSEMA_XLSFORM_CORPUS`, by default `../shared/fixtures/xlsform` beside the project.
 
+mod corpus;
+
+use corpus::corpus;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use letsema_xlsform::{Import, import_file};
 
@@ -18,27 +21,6 @@ const REJECTED: &[(&str, &str)] = &[
     ("include.md", "unknown question type `include`"),
     ("include.xlsx", "unknown question type `include`"),
 ];
-
-fn corpus() -> PathBuf {
-    let root = std::env::var_os("LETSEMA_XLSFORM_CORPUS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures/xlsform"
-            ))
-        },
-        PathBuf::from,
-    );
-    let folder = root.join("pyxform");
-    assert!(
-        folder.is_dir(),
-        "the XLSForm conformance corpus is not at {}: lay the pyxform fixtures there \
-         (a `pyxform` folder of .xls, .xlsx, .csv and .md files), or set \
-         LETSEMA_XLSFORM_CORPUS to the folder that holds `pyxform`",
-        folder.display()
-    );
-    folder
-}
 
 fn imports() -> BTreeMap<String, Import> {
     let folder = corpus();

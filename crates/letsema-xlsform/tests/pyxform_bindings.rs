@@ -17,6 +17,10 @@
 //! The corpus is not copied into the project: it is read from the folder named by
 //! `LETSEMA_XLSFORM_CORPUS`, by default `../shared/fixtures/xlsform` beside the project.
 
+mod corpus;
+
+use corpus::corpus;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -123,27 +127,6 @@ fn pyxform_addition(node: &[String], ours: &Ours<'_>) -> Option<AdditionKind> {
         return Some(AdditionKind::TableListLabel);
     }
     None
-}
-
-fn corpus() -> PathBuf {
-    let root = std::env::var_os("LETSEMA_XLSFORM_CORPUS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/fixtures/xlsform"
-            ))
-        },
-        PathBuf::from,
-    );
-    let folder = root.join("pyxform");
-    assert!(
-        folder.is_dir(),
-        "the XLSForm conformance corpus is not at {}: lay the pyxform fixtures there \
-         (a `pyxform` folder of .xls, .xlsx, .csv and .md files), or set \
-         LETSEMA_XLSFORM_CORPUS to the folder that holds `pyxform`",
-        folder.display()
-    );
-    folder
 }
 
 /// What pyxform's XForm says: the primary instance's nodes and their binds.
