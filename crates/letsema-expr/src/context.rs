@@ -146,3 +146,19 @@ fn no_tree(what: &str) -> EvalError {
          `${{name}}` references"
     ))
 }
+
+/// The text of a version-4 UUID made from 16 random bytes, as `uuid()` returns it: a
+/// [`Context`] supplies the randomness and calls this to format it.
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}

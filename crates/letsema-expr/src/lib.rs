@@ -65,7 +65,7 @@ mod parser;
 mod value;
 
 pub use ast::{BinaryOp, Call, Expr, Path, PathStart, Reference, Step, StepTest};
-pub use context::Context;
+pub use context::{Context, uuid_v4};
 pub use error::{EvalError, ParseError};
 pub use eval::{evaluate, evaluate_at};
 pub use functions::function_names;

@@ -245,17 +245,7 @@ impl Context for EvalContext<'_> {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&next_random(self.rng).to_be_bytes());
         bytes[8..].copy_from_slice(&next_random(self.rng).to_be_bytes());
-        bytes[6] = (bytes[6] & 0x0f) | 0x40;
-        bytes[8] = (bytes[8] & 0x3f) | 0x80;
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        )
+        letsema_expr::uuid_v4(bytes)
     }
 
     fn choice_label(&self, question: &str, value: &str) -> Result<Option<String>, EvalError> {
