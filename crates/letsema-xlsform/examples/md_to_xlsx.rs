@@ -8,6 +8,7 @@
 
 use std::process::ExitCode;
 
+use letsema_xlsform::markdown_table_cells;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Workbook, XlsxError};
 
 fn main() -> ExitCode {
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
 
 fn convert(text: &str) -> Result<Workbook, XlsxError> {
     let mut sheets: Vec<(String, Vec<Vec<String>>)> = Vec::new();
-    for cells in text.lines().filter_map(cells) {
+    for cells in text.lines().filter_map(markdown_table_cells) {
         let Some((first, rest)) = cells.split_first() else {
             continue;
         };
@@ -65,29 +66,4 @@ fn convert(text: &str) -> Result<Workbook, XlsxError> {
         }
     }
     Ok(workbook)
-}
-
-/// The cells of a table line; `None` for prose and for `|---|` lines.
-fn cells(line: &str) -> Option<Vec<String>> {
-    let inner = line.trim().strip_prefix('|')?;
-    let inner = inner.strip_suffix('|').unwrap_or(inner);
-    let mut cells = Vec::new();
-    let mut cell = String::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'|') => {
-                cell.push('|');
-                chars.next();
-            }
-            '|' => cells.push(std::mem::take(&mut cell).trim().to_owned()),
-            c => cell.push(c),
-        }
-    }
-    cells.push(cell.trim().to_owned());
-    let separator = cells
-        .iter()
-        .all(|cell| cell.chars().all(|c| matches!(c, '-' | ':')))
-        && cells.iter().any(|cell| cell.contains('-'));
-    (!separator).then_some(cells)
 }

@@ -187,6 +187,11 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// The cells of one line of the markdown-table layout (`| | type | name |`), `\|` read as
+/// a pipe inside a cell; `None` for prose and for `|---|` lines. The `md_to_xlsx` example
+/// uses it, so the generated workbook holds exactly what the importer reads.
+pub use read::table_cells as markdown_table_cells;
+
 /// Imports an XLSForm from its bytes.
 ///
 /// When the settings give no `form_id`, the id is derived from the title, or is `form`, and

@@ -7,6 +7,8 @@
 mod spreadsheet;
 mod text;
 
+pub use text::table_cells;
+
 use crate::SourceFormat;
 
 /// A workbook as text.

@@ -53,7 +53,7 @@ fn utf8<'a>(bytes: &'a [u8], what: &str) -> Result<&'a str, String> {
 
 /// The cells of a markdown table line, or `None` for a line that is not a table row or is
 /// the `|---|---|` line under a header.
-fn table_cells(line: &str) -> Option<Vec<String>> {
+pub fn table_cells(line: &str) -> Option<Vec<String>> {
     let inner = line.trim().strip_prefix('|')?;
     let inner = inner.strip_suffix('|').unwrap_or(inner);
     let mut cells = Vec::new();
