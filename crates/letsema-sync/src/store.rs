@@ -124,6 +124,65 @@ pub struct LogPage {
     pub more: bool,
 }
 
+/// Builds a [`LogPage`] within a byte and document budget, so every [`ServerStore`] pages
+/// the same way: the store offers, in sequence order, the entries the caller may see, and
+/// tells which others it scanned past.
+#[derive(Debug)]
+pub struct LogPageBuilder {
+    page: LogPage,
+    bytes: usize,
+    docs: std::collections::BTreeSet<DocId>,
+    max_bytes: usize,
+    max_docs: usize,
+}
+
+impl LogPageBuilder {
+    /// An empty page after sequence number `after`.
+    pub fn new(after: u64, max_bytes: usize, max_docs: usize) -> Self {
+        LogPageBuilder {
+            page: LogPage {
+                entries: Vec::new(),
+                last_seq: after,
+                more: false,
+            },
+            bytes: 0,
+            docs: std::collections::BTreeSet::new(),
+            max_bytes,
+            max_docs,
+        }
+    }
+
+    /// Adds an entry the caller may see. Returns `false`, and marks the page as having
+    /// more, when it does not fit; a page always takes its first entry.
+    pub fn offer(&mut self, entry: &LogEntry) -> bool {
+        let new_doc = !self.docs.contains(&entry.doc);
+        let full = self.bytes + entry.changes.len() > self.max_bytes
+            || (new_doc && self.docs.len() >= self.max_docs);
+        if full && !self.page.entries.is_empty() {
+            self.page.more = true;
+            return false;
+        }
+        self.bytes += entry.changes.len();
+        self.docs.insert(entry.doc);
+        self.page.last_seq = self.page.last_seq.max(entry.seq);
+        self.page.entries.push(entry.clone());
+        true
+    }
+
+    /// The scan went past `seq` (entries the caller may not see, or the end of the log):
+    /// the cursor may move there.
+    pub fn scanned(&mut self, seq: u64) {
+        if !self.page.more {
+            self.page.last_seq = self.page.last_seq.max(seq);
+        }
+    }
+
+    /// The page.
+    pub fn finish(self) -> LogPage {
+        self.page
+    }
+}
+
 /// The server's storage; see the module documentation for the contract.
 pub trait ServerStore {
     /// A storage failure.
@@ -329,13 +388,7 @@ impl ServerStore for MemoryServerStore {
             .state
             .log
             .partition_point(|(entry, _)| entry.seq <= after);
-        let mut page = LogPage {
-            entries: Vec::new(),
-            last_seq: after,
-            more: false,
-        };
-        let mut bytes = 0;
-        let mut docs = std::collections::BTreeSet::new();
+        let mut page = LogPageBuilder::new(after, max_bytes, max_docs);
         for (entry, origin) in &self.state.log[start..] {
             let wanted = origin != exclude
                 && self
@@ -343,21 +396,13 @@ impl ServerStore for MemoryServerStore {
                     .docs
                     .get(&entry.doc)
                     .is_some_and(|stored| scope.contains(&stored.meta));
-            if wanted {
-                let new_doc = !docs.contains(&entry.doc);
-                let full =
-                    bytes + entry.changes.len() > max_bytes || (new_doc && docs.len() >= max_docs);
-                if full && !page.entries.is_empty() {
-                    page.more = true;
-                    return Ok(page);
-                }
-                bytes += entry.changes.len();
-                docs.insert(entry.doc);
-                page.entries.push(entry.clone());
+            if !wanted {
+                page.scanned(entry.seq);
+            } else if !page.offer(entry) {
+                break;
             }
-            page.last_seq = entry.seq;
         }
-        Ok(page)
+        Ok(page.finish())
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), MemoryStoreError> {

@@ -8,7 +8,9 @@ use std::sync::MutexGuard;
 
 use letsema_doc::{AssociationId, DeviceId};
 use letsema_protocol::sync::{ChangeHash, DocId};
-use letsema_sync::store::{CommitDoc, DocMeta, LogEntry, LogPage, Scope, ServerStore, StoredDoc};
+use letsema_sync::store::{
+    CommitDoc, DocMeta, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
+};
 use letsema_sync::summary::HeadsIndex;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -210,36 +212,22 @@ impl ServerStore for SqliteSyncStore<'_> {
             Some(value) => statement.query(params![after_param, exclude.as_str(), value])?,
             None => statement.query(params![after_param, exclude.as_str()])?,
         };
-        let mut page = LogPage {
-            entries: Vec::new(),
-            last_seq: after,
-            more: false,
-        };
-        let mut bytes = 0usize;
-        let mut docs = std::collections::BTreeSet::new();
+        let mut page = LogPageBuilder::new(after, max_bytes, max_docs);
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(1)?)?;
-            let changes: Vec<u8> = row.get(2)?;
-            let new_doc = !docs.contains(&doc);
-            let full = bytes + changes.len() > max_bytes || (new_doc && docs.len() >= max_docs);
-            if full && !page.entries.is_empty() {
-                page.more = true;
-                return Ok(page);
-            }
-            bytes += changes.len();
-            docs.insert(doc);
-            page.last_seq = seq.unsigned_abs();
-            page.entries.push(LogEntry {
+            let entry = LogEntry {
                 seq: seq.unsigned_abs(),
-                doc,
-                changes,
-            });
+                doc: doc_id_from_blob(&row.get::<_, Vec<u8>>(1)?)?,
+                changes: row.get(2)?,
+            };
+            if !page.offer(&entry) {
+                return Ok(page.finish());
+            }
         }
         // Everything after the last entry is out of scope or the caller's own: the cursor
         // may move past it (read under the same lock, so nothing slipped in between).
-        page.last_seq = page.last_seq.max(last_seq(&conn)?);
-        Ok(page)
+        page.scanned(last_seq(&conn)?);
+        Ok(page.finish())
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
