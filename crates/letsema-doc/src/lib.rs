@@ -82,6 +82,7 @@
 
 mod answers;
 mod changes;
+mod compact;
 mod conflicts;
 mod doc;
 mod error;
@@ -94,6 +95,7 @@ mod write;
 
 pub use answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
 pub use automerge::{ActorId, ChangeHash};
+pub use compact::{CompactError, expand_compact};
 pub use conflicts::{Conflict, ConflictValue};
 pub use doc::{ChangeInfo, SubmissionDoc};
 pub use error::{DocError, Limits, LoadError};

@@ -425,3 +425,117 @@ fn errors_say_what_to_do() {
     let message = error.to_string();
     assert!(message.contains("fetch the submission again"), "{message}");
 }
+
+#[test]
+fn compact_changes_that_were_altered_are_refused_or_rebuild_changes_that_still_get_checked() {
+    quiet_dependency_panics();
+    let mut doc = rich_document();
+    let id = doc.meta().submission_id.clone();
+    let compact = doc
+        .compact_changes_after(&[])
+        .expect("a submission encodes");
+    let mut rng = Rng(0x5eed_0004);
+    let (mut refused, mut rebuilt) = (0, 0);
+    for round in 0..3000 {
+        let mut mutated = compact.clone();
+        match round % 3 {
+            0 => {
+                let at = rng.below(mutated.len());
+                mutated[at] ^= 1 << rng.below(8);
+            }
+            1 => {
+                let at = rng.below(mutated.len());
+                mutated[at] = u8::try_from(rng.below(256)).expect("a byte");
+            }
+            _ => mutated.truncate(rng.below(mutated.len())),
+        }
+        match expand_compact(&mutated, &id, &Limits::default()) {
+            Err(_) => refused += 1,
+            Ok(chunks) => {
+                rebuilt += 1;
+                // Whatever rebuilds is still an ordinary push, checked as any other.
+                if let Ok(loaded) =
+                    SubmissionDoc::from_changes(&chunks, laptop(), &Limits::default())
+                {
+                    exercise(loaded);
+                }
+            }
+        }
+    }
+    println!("altered compact runs: {refused} refused, {rebuilt} rebuilt");
+    assert!(
+        refused > 2900,
+        "the check refuses almost every alteration: {refused}"
+    );
+}
+
+#[test]
+fn compact_changes_of_another_submission_or_with_a_wrong_check_are_a_mismatch() {
+    let mut doc = rich_document();
+    let compact = doc
+        .compact_changes_after(&[])
+        .expect("a submission encodes");
+    let other = SubmissionId::parse("0d4dca60-588a-4c33-9ec2-7b541f346570").expect("an id");
+    assert_eq!(
+        expand_compact(&compact, &other, &Limits::default()),
+        Err(CompactError::Mismatch),
+        "the submission id is part of what the check covers"
+    );
+    let id = doc.meta().submission_id.clone();
+    let mut wrong = compact.clone();
+    let last = wrong.len() - 1;
+    wrong[last] ^= 0x40;
+    assert_eq!(
+        expand_compact(&wrong, &id, &Limits::default()),
+        Err(CompactError::Mismatch)
+    );
+}
+
+#[test]
+fn compact_changes_are_bounded_before_and_while_they_are_rebuilt() {
+    let mut doc = rich_document();
+    let id = doc.meta().submission_id.clone();
+    let compact = doc
+        .compact_changes_after(&[])
+        .expect("a submission encodes");
+    let small = Limits {
+        max_incremental_bytes: compact.len() - 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        expand_compact(&compact, &id, &small),
+        Err(CompactError::TooLarge { .. })
+    ));
+    // The rebuilt chunks are larger than the compact run: the limit applies to them too.
+    let raw = doc.changes_after(&[]);
+    let between = Limits {
+        max_incremental_bytes: raw.len() - 1,
+        ..Limits::default()
+    };
+    assert!(
+        compact.len() < raw.len(),
+        "{} vs {}",
+        compact.len(),
+        raw.len()
+    );
+    assert!(matches!(
+        expand_compact(&compact, &id, &between),
+        Err(CompactError::TooLarge { .. })
+    ));
+    let few = Limits {
+        max_changes: 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        expand_compact(&compact, &id, &few),
+        Err(CompactError::Malformed { .. })
+    ));
+    assert!(matches!(
+        expand_compact(&[], &id, &Limits::default()),
+        Err(CompactError::Malformed { .. })
+    ));
+    assert!(matches!(
+        expand_compact(&[9, 1, 2, 3], &id, &Limits::default()),
+        Err(CompactError::Malformed { .. })
+    ));
+}

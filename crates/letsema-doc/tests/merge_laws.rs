@@ -244,4 +244,30 @@ proptest! {
         follower.load_incremental(&delta, &Limits::default()).expect("applies");
         prop_assert_eq!(observe(&mut follower), observe(&mut merged));
     }
+
+    #[test]
+    fn compact_changes_rebuild_exactly_the_same_chunks(
+        (replicas, pick) in replicas().prop_flat_map(|r| {
+            let len = r.len() + 1;
+            (Just(r), 0..len + 1)
+        })
+    ) {
+        let mut docs = build(&replicas);
+        let order: Vec<usize> = (0..docs.len()).collect();
+        let mut merged = merge_in(&mut docs, &order);
+        // From nothing (a first push), or from what one replica holds (a later push).
+        let base = match docs.get_mut(pick) {
+            Some(replica) => replica.heads(),
+            None => Vec::new(),
+        };
+        let raw = merged.changes_after(&base);
+        match merged.compact_changes_after(&base) {
+            None => prop_assert!(raw.is_empty(), "every submission change encodes"),
+            Some(compact) => {
+                let id = merged.meta().submission_id.clone();
+                let rebuilt = expand_compact(&compact, &id, &Limits::default());
+                prop_assert_eq!(rebuilt, Ok(raw));
+            }
+        }
+    }
 }

@@ -49,7 +49,7 @@ use letsema_doc::SubmissionId;
 /// The first bytes of every frame.
 pub const MAGIC: [u8; 3] = *b"LSY";
 /// The version of the frame and message format this crate speaks.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;
 /// The frame header's length: magic, version, flags, payload length.
 pub const HEADER_LEN: usize = 9;
 /// Flag bit 0: the payload is deflated.
@@ -192,20 +192,35 @@ pub struct Pull {
     pub max_bytes: u32,
 }
 
-/// Changes of one document: concatenated raw, uncompressed automerge change chunks.
+/// Changes of one document.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DocChanges {
     /// The document.
     pub doc: DocId,
-    /// The change chunks.
+    /// How [`DocChanges::changes`] is encoded.
+    pub encoding: ChangeEncoding,
+    /// The changes.
     #[serde(with = "byte_string")]
     pub changes: Vec<u8>,
+}
+
+/// How a document's changes travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChangeEncoding {
+    /// Concatenated raw, uncompressed automerge change chunks
+    /// (`SubmissionDoc::changes_after`): what the server's log holds and pull pages carry.
+    Chunks,
+    /// The compact run of `SubmissionDoc::compact_changes_after`, which rebuilds the same
+    /// change chunks (`letsema_doc::expand_compact`) from about half the bytes after deflate.
+    /// Devices push new documents this way.
+    Compact,
 }
 
 impl fmt::Debug for DocChanges {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DocChanges")
             .field("doc", &self.doc)
+            .field("encoding", &self.encoding)
             .field("changes", &format_args!("{} bytes", self.changes.len()))
             .finish()
     }
@@ -352,6 +367,9 @@ pub enum RejectCode {
     Duplicate,
     /// The server could not store the batch; nothing was committed: retry later.
     StoreFailed,
+    /// The [compact](ChangeEncoding::Compact) changes could not be rebuilt into the sender's
+    /// changes: send the same changes as raw chunks.
+    CompactRefused,
 }
 
 impl RejectCode {

@@ -11,11 +11,17 @@
 //! SHA-256 of `type length body`, and the checksum is the hash's first four bytes. A change
 //! body starts with its dependencies (a uLEB128 count, then 32-byte hashes), then its actor (a
 //! uLEB128 length, then the bytes), then its sequence number.
+//!
+//! Changes pushed in the compact encoding ([`ChangeEncoding::Compact`]) are first rebuilt into
+//! such chunks by [`change_chunks`], then checked here like any others.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use letsema_doc::{ActorId, ActorInfo, DeviceId};
-use letsema_protocol::sync::{ChangeHash, RejectCode};
+use letsema_doc::{
+    ActorId, ActorInfo, CompactError, DeviceId, Limits, SubmissionId, expand_compact,
+};
+use letsema_protocol::sync::{ChangeEncoding, ChangeHash, DocChanges, RejectCode};
 use sha2::{Digest, Sha256};
 
 /// The bytes every automerge chunk starts with.
@@ -307,6 +313,34 @@ fn uleb(bytes: &[u8]) -> Result<(u64, usize), &'static str> {
         }
     }
     Err("a number is cut off or too long")
+}
+
+/// The change chunks `changes` carries: its bytes as they are, or rebuilt from the compact
+/// encoding ([`letsema_doc::expand_compact`], bounded by `limits`).
+///
+/// # Errors
+///
+/// Why compact changes could not be rebuilt, with the wire code to answer with:
+/// [`RejectCode::TooLarge`] past the limits, otherwise [`RejectCode::CompactRefused`] (the
+/// sender can always send raw chunks instead).
+pub fn change_chunks<'a>(
+    changes: &'a DocChanges,
+    limits: &Limits,
+) -> Result<Cow<'a, [u8]>, (RejectCode, String)> {
+    match changes.encoding {
+        ChangeEncoding::Chunks => Ok(Cow::Borrowed(&changes.changes)),
+        ChangeEncoding::Compact => {
+            expand_compact(&changes.changes, &SubmissionId::from(changes.doc), limits)
+                .map(Cow::Owned)
+                .map_err(|error| {
+                    let code = match error {
+                        CompactError::TooLarge { .. } => RejectCode::TooLarge,
+                        _ => RejectCode::CompactRefused,
+                    };
+                    (code, error.to_string())
+                })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,12 +15,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use letsema_doc::{Limits, LoadError, SubmissionDoc, Writer};
 use letsema_protocol::sync::{
-    ChangeHash, Cursor, DecodeError, DocChanges, DocHeads, DocId, ErrorCode, FetchRequest, Pull,
-    PullPage, PushResult, RejectCode, Request, Response, Summary, SummaryLevel, SummaryRequest,
-    SyncRequest, WireLimits,
+    ChangeEncoding, ChangeHash, Cursor, DecodeError, DocChanges, DocHeads, DocId, ErrorCode,
+    FetchRequest, Pull, PullPage, PushResult, RejectCode, Request, Response, Summary, SummaryLevel,
+    SummaryRequest, SyncRequest, WireLimits,
 };
 
-use crate::chunks::{ChunkLimits, parse_changes};
+use crate::chunks::{ChunkLimits, change_chunks, parse_changes};
 use crate::client_store::ClientStore;
 use crate::summary::{bucket_digests, differing_buckets, docs_in_buckets, root_hash};
 
@@ -175,6 +175,8 @@ pub struct Client<S: ClientStore> {
     latest: Option<u64>,
     pull_due: bool,
     skip: BTreeSet<DocId>,
+    /// Documents whose compact encoding the server refused: pushed as raw chunks.
+    raw_only: BTreeSet<DocId>,
     push_budget: usize,
     fetch_queue: BTreeMap<DocId, Vec<ChangeHash>>,
     repair: Option<Repair>,
@@ -191,6 +193,7 @@ impl<S: ClientStore> Client<S> {
             latest: None,
             pull_due: true,
             skip: BTreeSet::new(),
+            raw_only: BTreeSet::new(),
             push_budget,
             fetch_queue: BTreeMap::new(),
             repair: None,
@@ -474,10 +477,10 @@ impl<S: ClientStore> Client<S> {
                 .copied()
                 .collect();
             let base = doc.reduce_heads(&known);
-            let changes = doc.changes_after(&base);
+            let raw = doc.changes_after(&base);
             let heads = sorted(doc.heads());
             let unknown: Vec<ChangeHash> = unknown.into_iter().map(ChangeHash::from).collect();
-            if changes.is_empty() {
+            if raw.is_empty() {
                 // The server has everything: the stored acknowledgement was only imprecise.
                 let mut acked = heads;
                 acked.extend(unknown);
@@ -486,6 +489,17 @@ impl<S: ClientStore> Client<S> {
                     .map_err(store)?;
                 continue;
             }
+            // The compact encoding unless the server refused it for this document: larger
+            // than the raw chunks before deflate, it deflates to about half their size.
+            let compact = if self.raw_only.contains(&id) {
+                None
+            } else {
+                doc.compact_changes_after(&base)
+            };
+            let (encoding, changes) = match compact {
+                Some(compact) => (ChangeEncoding::Compact, compact),
+                None => (ChangeEncoding::Chunks, raw),
+            };
             if changes.len() > self.config.wire.max_doc_bytes {
                 self.skip.insert(id);
                 continue;
@@ -494,7 +508,11 @@ impl<S: ClientStore> Client<S> {
                 break;
             }
             total += changes.len();
-            push.push(DocChanges { doc: id, changes });
+            push.push(DocChanges {
+                doc: id,
+                encoding,
+                changes,
+            });
             sent.insert(
                 id,
                 SentDoc {
@@ -539,7 +557,12 @@ impl<S: ClientStore> Client<S> {
                 progress.acknowledged.push(doc);
             }
             PushResult::Rejected { code, message, .. } => {
-                if code == RejectCode::MissingDependencies && !sent_doc.acked_before.is_empty() {
+                if code == RejectCode::CompactRefused {
+                    // The server cannot rebuild the compact form: raw chunks from now on.
+                    self.raw_only.insert(doc);
+                } else if code == RejectCode::MissingDependencies
+                    && !sent_doc.acked_before.is_empty()
+                {
                     // The server lost what it had acknowledged: send everything next time.
                     self.store.set_acked(doc, Vec::new()).map_err(store)?;
                 } else {
@@ -603,7 +626,11 @@ impl<S: ClientStore> Client<S> {
         changes: &DocChanges,
     ) -> Result<Result<bool, (String, bool)>, ClientError> {
         let id = changes.doc;
-        let parsed = match parse_changes(&changes.changes, &self.config.chunks) {
+        let raw = match change_chunks(changes, &self.config.doc_limits) {
+            Ok(raw) => raw,
+            Err((_, message)) => return Ok(Err((message, false))),
+        };
+        let parsed = match parse_changes(&raw, &self.config.chunks) {
             Ok(parsed) => parsed,
             Err(error) => return Ok(Err((error.to_string(), false))),
         };
@@ -618,8 +645,7 @@ impl<S: ClientStore> Client<S> {
                 };
                 let updated = !doc.has_changes(&hashes);
                 if updated {
-                    if let Err(error) = doc.apply_changes(&changes.changes, &self.config.doc_limits)
-                    {
+                    if let Err(error) = doc.apply_changes(&raw, &self.config.doc_limits) {
                         let missing = matches!(error, LoadError::MissingDependencies { .. });
                         return Ok(Err((error.to_string(), missing)));
                     }
@@ -630,7 +656,7 @@ impl<S: ClientStore> Client<S> {
             }
             None => {
                 let mut doc = match SubmissionDoc::from_changes(
-                    &changes.changes,
+                    &raw,
                     self.config.writer.clone(),
                     &self.config.doc_limits,
                 ) {

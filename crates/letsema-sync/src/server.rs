@@ -18,12 +18,12 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use letsema_doc::{DeviceId, Limits, LoadError, SessionId, SubmissionDoc, Writer};
 use letsema_protocol::sync::{
-    ChangeHash, Cursor, DecodeError, DocChanges, DocId, ErrorCode, ErrorResponse, FetchRequest,
-    FetchResponse, Pull, PullPage, PushResult, RejectCode, Request, Response, Summary,
-    SummaryLevel, SummaryRequest, SummaryResponse, SyncRequest, SyncResponse, WireLimits,
+    ChangeEncoding, ChangeHash, Cursor, DecodeError, DocChanges, DocId, ErrorCode, ErrorResponse,
+    FetchRequest, FetchResponse, Pull, PullPage, PushResult, RejectCode, Request, Response,
+    Summary, SummaryLevel, SummaryRequest, SummaryResponse, SyncRequest, SyncResponse, WireLimits,
 };
 
-use crate::chunks::{ChunkLimits, ParsedChange, parse_changes};
+use crate::chunks::{ChunkLimits, ParsedChange, change_chunks, parse_changes};
 use crate::store::{Caller, CommitDoc, DocMeta, ServerStore};
 use crate::summary::{bucket_digests, docs_in_buckets, root_hash};
 
@@ -210,7 +210,11 @@ impl Server {
 
     fn push_one<S: ServerStore>(&self, caller: &Caller, push: &DocChanges, store: &S) -> Outcome {
         let doc = push.doc;
-        let parsed = match parse_changes(&push.changes, &self.config.chunks) {
+        let raw = match change_chunks(push, &self.config.doc_limits) {
+            Ok(raw) => raw,
+            Err((code, message)) => return self.reject(doc, code, &message),
+        };
+        let parsed = match parse_changes(&raw, &self.config.chunks) {
             Ok(parsed) if parsed.is_empty() => {
                 return self.reject(
                     doc,
@@ -234,7 +238,7 @@ impl Server {
         };
         let limits = &self.config.doc_limits;
         let Some(stored) = stored else {
-            return self.create(caller, doc, &parsed, &push.changes, pushed);
+            return self.create(caller, doc, &parsed, &raw, pushed);
         };
         if !caller.scope.contains(&stored.meta) {
             return self.reject(
@@ -275,7 +279,7 @@ impl Server {
             Ok(take) => take,
             Err(outcome) => return outcome,
         };
-        let bytes = concat(&push.changes, &take.changes);
+        let bytes = concat(&raw, &take.changes);
         if let Err(error) = current.apply_changes(&bytes, limits) {
             return self.load_error(doc, &error);
         }
@@ -533,6 +537,7 @@ impl Server {
                 None => docs.push(DocChanges {
                     doc: entry.doc,
                     changes: entry.changes,
+                    encoding: ChangeEncoding::Chunks,
                 }),
             }
         }
@@ -642,6 +647,7 @@ impl Server {
             response.docs.push(DocChanges {
                 doc: wanted.doc,
                 changes,
+                encoding: ChangeEncoding::Chunks,
             });
         }
         Response::Fetch(response)

@@ -25,6 +25,7 @@ fn requests() -> Vec<Request> {
             push: vec![DocChanges {
                 doc: doc(1),
                 changes: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3],
+                encoding: ChangeEncoding::Chunks,
             }],
             pull: Some(Pull {
                 cursor: Some(cursor()),
@@ -87,6 +88,7 @@ fn responses() -> Vec<Response> {
                 docs: vec![DocChanges {
                     doc: doc(4),
                     changes: vec![7; 300],
+                    encoding: ChangeEncoding::Chunks,
                 }],
                 next: cursor(),
                 more: true,
@@ -125,6 +127,7 @@ fn responses() -> Vec<Response> {
             docs: vec![DocChanges {
                 doc: doc(6),
                 changes: vec![1, 2, 3],
+                encoding: ChangeEncoding::Chunks,
             }],
             unknown: vec![doc(7)],
             deferred: vec![doc(8)],
@@ -186,10 +189,10 @@ fn malformed_frames_give_typed_errors() {
     bad[0] = b'X';
     assert_eq!(Request::decode(&bad, &limits), Err(DecodeError::BadMagic));
     let mut bad = good.clone();
-    bad[3] = 2;
+    bad[3] = 1;
     assert_eq!(
         Request::decode(&bad, &limits),
-        Err(DecodeError::UnsupportedVersion { found: 2 })
+        Err(DecodeError::UnsupportedVersion { found: 1 })
     );
     let mut bad = good.clone();
     bad[4] |= 0x80;
@@ -255,6 +258,7 @@ fn counts_inside_a_message_are_bounded() {
             .map(|n| DocChanges {
                 doc: doc(n),
                 changes: vec![],
+                encoding: ChangeEncoding::Chunks,
             })
             .collect(),
         pull: None,
@@ -279,6 +283,7 @@ fn counts_inside_a_message_are_bounded() {
         push: vec![DocChanges {
             doc: doc(1),
             changes: vec![0; 2 * 1024 * 1024],
+            encoding: ChangeEncoding::Chunks,
         }],
         pull: None,
     });

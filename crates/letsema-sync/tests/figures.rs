@@ -36,14 +36,9 @@ fn first_sync_no_op_and_edit_sync_stay_within_their_targets() {
         edit.up,
         edit.up as f64 / edited as f64
     );
-    // FIXME: the target is 1.5 x the floor; the first sync sends about 2.5 x (raw automerge
-    // change chunks, deflated: a 32-byte dependency hash and a 4-byte checksum per change, a
-    // 16-byte document id, and value lengths in columns that compress worse than JSON). This
-    // asserts today's figure so that it cannot silently grow; tighten it when the encoding of
-    // a new document's first push improves.
     assert!(
-        first.up * 10 <= floor * 25,
-        "the first sync sends {} B, more than 2.5 x the floor of {floor} B",
+        first.up * 10 <= floor * 15,
+        "the first sync sends {} B, more than 1.5 x the floor of {floor} B",
         first.up
     );
     assert_eq!(first.requests, 1, "150 new documents fit one request");

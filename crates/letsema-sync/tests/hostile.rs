@@ -28,6 +28,7 @@ fn changes_of(doc: &mut SubmissionDoc) -> DocChanges {
     DocChanges {
         doc: DocId::from(&doc.meta().submission_id),
         changes: doc.changes_after(&[]),
+        encoding: ChangeEncoding::Chunks,
     }
 }
 
@@ -103,6 +104,7 @@ fn a_saved_document_is_refused() {
         DocChanges {
             doc: id,
             changes: doc.save(),
+            encoding: ChangeEncoding::Chunks,
         },
         RejectCode::NotAChange,
     );
@@ -129,6 +131,7 @@ fn a_compressed_change_is_refused_even_a_deflate_bomb() {
         DocChanges {
             doc: DocId([3; 16]),
             changes: chunk,
+            encoding: ChangeEncoding::Chunks,
         },
         RejectCode::NotAChange,
     );
@@ -151,6 +154,7 @@ fn a_truncated_chunk_is_refused() {
         DocChanges {
             doc: DocId([4; 16]),
             changes: vec![0x85, 0x6f, 0x4a],
+            encoding: ChangeEncoding::Chunks,
         },
         RejectCode::Malformed,
     );
@@ -192,6 +196,7 @@ fn absurd_lengths_and_counts_are_refused() {
         DocChanges {
             doc: DocId([5; 16]),
             changes: absurd,
+            encoding: ChangeEncoding::Chunks,
         },
         RejectCode::TooLarge,
     );
@@ -223,6 +228,7 @@ fn changes_whose_dependencies_are_missing_ask_for_them() {
         DocChanges {
             doc: DocId::from(&doc.meta().submission_id),
             changes: all[end..].to_vec(),
+            encoding: ChangeEncoding::Chunks,
         },
         RejectCode::MissingDependencies,
     );
@@ -333,6 +339,7 @@ fn mutated_changes_with_a_recomputed_checksum_never_bring_the_server_down() {
             DocChanges {
                 doc: original.doc,
                 changes: bytes,
+                encoding: ChangeEncoding::Chunks,
             },
         );
         if code(&result).is_some() {

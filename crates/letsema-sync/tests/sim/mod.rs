@@ -11,10 +11,10 @@ pub mod oracle;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use letsema_doc::{
-    AnswerValue, DeviceId, FieldPath, FieldValue, ReviewStatus, SessionId, SubmissionDoc,
+    AnswerValue, DeviceId, FieldPath, FieldValue, Limits, ReviewStatus, SessionId, SubmissionDoc,
     Timestamp, UserId, Writer,
 };
-use letsema_sync::chunks::{ChunkLimits, parse_changes};
+use letsema_sync::chunks::{ChunkLimits, change_chunks, parse_changes};
 use letsema_sync::client::{Client, ClientConfig, ClientError};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::server::Server;
@@ -733,7 +733,9 @@ impl World {
                 .iter()
                 .find(|push| push.doc == *doc)
                 .expect("a result answers a pushed document");
-            let hashes: Vec<ChangeHash> = parse_changes(&pushed.changes, &ChunkLimits::default())
+            let raw =
+                change_chunks(pushed, &Limits::default()).expect("acknowledged changes rebuild");
+            let hashes: Vec<ChangeHash> = parse_changes(&raw, &ChunkLimits::default())
                 .expect("acknowledged changes parse")
                 .into_iter()
                 .map(|change| change.hash)
