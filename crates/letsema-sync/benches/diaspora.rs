@@ -24,11 +24,12 @@ const SEED: u64 = 500;
 
 fn line(phase: &str, round: &Round, docs: usize) {
     println!(
-        "{phase:<28} {:>8} {:>10} {:>10} {:>9.1} {:>10.1} {:>10.1}",
+        "{phase:<28} {:>8} {:>10} {:>10} {:>9.1} {:>9.1} {:>10.1} {:>10.1}",
         round.requests,
         round.up,
         round.down,
         round.elapsed.as_secs_f64() * 1_000.0,
+        round.server.as_secs_f64() * 1_000.0,
         round.up as f64 / docs as f64,
         round.down as f64 / docs as f64,
     );
@@ -43,8 +44,8 @@ fn main() {
     let ids = bench.hold(&mut docs);
     println!("diaspora-500: 500 reference-form registrations from one phone, seed {SEED}");
     println!(
-        "{:<28} {:>8} {:>10} {:>10} {:>9} {:>10} {:>10}",
-        "phase", "requests", "bytes up", "bytes down", "time ms", "up/doc", "down/doc"
+        "{:<28} {:>8} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10}",
+        "phase", "requests", "bytes up", "bytes down", "time ms", "server ms", "up/doc", "down/doc"
     );
     let first = bench.sync();
     line("first sync, 500 new", &first, 500);

@@ -28,6 +28,8 @@ pub struct Round {
     pub largest_down: usize,
     /// Wall time of the round, client and server together.
     pub elapsed: Duration,
+    /// Of which in the server's `handle`.
+    pub server: Duration,
 }
 
 /// One device syncing with one server, in memory.
@@ -70,7 +72,9 @@ impl Bench {
         self.client.start_sync();
         while let Some(request) = self.client.next_request().expect("a request") {
             assert!(round.requests < 10_000, "the sync does not end");
+            let handling = Instant::now();
             let response = self.server.handle(&self.caller, &request, &mut self.store);
+            round.server += handling.elapsed();
             round.requests += 1;
             round.up += request.len();
             round.down += response.len();
