@@ -324,3 +324,65 @@ async fn staff_sync(f: &Fixture, staff: &common::Browser, desk: &mut Client<Memo
         assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
     }
 }
+
+#[tokio::test]
+async fn a_reviewer_limited_to_two_associations_syncs_theirs_and_nothing_else() {
+    let f = fixture();
+    let hash = letsema_server::auth::hash_password(common::PASSWORD).expect("hash");
+    f.state
+        .store
+        .add_user(
+            &letsema_server::store::NewUser {
+                email: "reviewer-ab@example.org".to_owned(),
+                display_name: "Reviewer of A and B".to_owned(),
+                role: letsema_server::store::Role::Reviewer,
+                associations: vec!["assoc-a".to_owned(), "assoc-b".to_owned()],
+                password_hash: hash,
+            },
+            "test",
+        )
+        .expect("user added");
+    let mut made = Vec::new();
+    for (n, association) in ["assoc-a", "assoc-b", "assoc-c"].into_iter().enumerate() {
+        let phone = f.enrol(association).await;
+        let me = writer(&phone, 1);
+        let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+        let mut doc = letsema_doc::SubmissionDoc::create(
+            letsema_doc::NewSubmission {
+                submission_id: letsema_doc::SubmissionId::from_random_bytes([n as u8 + 1; 16]),
+                form_id: letsema_doc::FormId::parse("diaspora_registration").expect("id"),
+                form_version: letsema_doc::FormVersion::parse("1").expect("version"),
+                association: Some(letsema_doc::AssociationId::parse(association).expect("id")),
+            },
+            me,
+            Timestamp(1_750_000_000_000),
+        )
+        .expect("created");
+        made.push(client.save_document(&mut doc).expect("saved"));
+        sync(&f, &phone, &mut client).await;
+    }
+
+    let reviewer = f.staff("reviewer-ab@example.org").await;
+    let (_, session) = f.send("GET", "/api/session", Some(&reviewer), None).await;
+    let user_id = session["user"]["id"].as_i64().expect("an id");
+    let desk_writer = Writer::new(
+        DeviceId::parse(&letsema_server::routes::sync::staff_device_id(user_id)).expect("id"),
+        SessionId::from_bytes(&[8; 16]).expect("session"),
+        None,
+    );
+    let mut desk = Client::new(ClientConfig::new(desk_writer), MemoryClientStore::new());
+    staff_sync(&f, &reviewer, &mut desk).await;
+
+    assert!(
+        desk.open_document(made[0]).expect("store").is_some(),
+        "assoc-a's"
+    );
+    assert!(
+        desk.open_document(made[1]).expect("store").is_some(),
+        "assoc-b's"
+    );
+    assert!(
+        desk.open_document(made[2]).expect("store").is_none(),
+        "assoc-c's submission must not reach a reviewer of A and B"
+    );
+}

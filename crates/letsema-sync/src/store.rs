@@ -23,7 +23,7 @@
 //! 5. **Summaries are consistent with the log.** [`ServerStore::heads_index`] returns the
 //!    heads and the last sequence number from one snapshot (one read transaction).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use letsema_doc::{AssociationId, DeviceId};
 use letsema_protocol::sync::{ChangeHash, DocId};
@@ -45,8 +45,9 @@ pub struct Caller {
 pub enum Scope {
     /// The documents this device created (a volunteer's phone, a survey taker's browser).
     Device(DeviceId),
-    /// The documents of one association (its coordinators).
-    Association(AssociationId),
+    /// The documents of some associations: a coordinator's one, or the list a reviewer is
+    /// limited to.
+    Associations(BTreeSet<AssociationId>),
     /// Every document (IOM and ministry staff).
     All,
 }
@@ -56,7 +57,10 @@ impl Scope {
     pub fn contains(&self, meta: &DocMeta) -> bool {
         match self {
             Scope::Device(device) => &meta.creator == device,
-            Scope::Association(association) => meta.association.as_ref() == Some(association),
+            Scope::Associations(associations) => meta
+                .association
+                .as_ref()
+                .is_some_and(|association| associations.contains(association)),
             Scope::All => true,
         }
     }

@@ -5,6 +5,8 @@
 //! from the request: a volunteer's phone syncs only the submissions it created (and the
 //! reviewers' changes to them).
 
+use std::collections::BTreeSet;
+
 use letsema_doc::{AssociationId, DeviceId};
 use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, Scope};
@@ -78,35 +80,35 @@ pub fn staff_device_id(user_id: i64) -> String {
     format!("staff-{user_id}")
 }
 
-/// Staff sync what their role lets them see: admins and reviewers of every association all
-/// submissions; a coordinator, or a reviewer of one association, that association's.
+/// Staff sync what their role lets them see: admins, and reviewers of every association, all
+/// submissions; a coordinator their association's; a reviewer limited to some associations
+/// those associations'.
 fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
     let device =
         DeviceId::parse(&staff_device_id(staff.user.id)).map_err(|_| ApiError::internal())?;
-    let association = |name: &str| {
-        AssociationId::parse(name).map_err(|e| {
-            tracing::error!(error = %e, "a stored association is not valid");
-            ApiError::internal()
-        })
+    let associations = || {
+        staff
+            .user
+            .associations
+            .iter()
+            .map(|name| {
+                AssociationId::parse(name).map_err(|e| {
+                    tracing::error!(error = %e, "a stored association is not valid");
+                    ApiError::internal()
+                })
+            })
+            .collect::<Result<BTreeSet<_>, _>>()
     };
-    let scope = match (staff.user.role, staff.user.associations.as_slice()) {
-        (Role::Admin, _) | (Role::Reviewer, []) => Scope::All,
-        (Role::Coordinator | Role::Reviewer, [one]) => Scope::Association(association(one)?),
-        (Role::Coordinator, []) => {
+    let scope = match (staff.user.role, staff.user.associations.len()) {
+        (Role::Admin, _) | (Role::Reviewer, 0) => Scope::All,
+        (Role::Coordinator, 0) => {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "This coordinator account has no association. Ask an administrator.",
             ));
         }
-        (_, _) => {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "not_yet_supported",
-                "Reviewers limited to several associations cannot sync yet: ask an \
-                 administrator for one association, or all.",
-            ));
-        }
+        (Role::Coordinator | Role::Reviewer, _) => Scope::Associations(associations()?),
     };
     Ok(Caller { device, scope })
 }

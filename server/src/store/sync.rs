@@ -12,7 +12,7 @@ use letsema_sync::store::{
     CommitDoc, DocMeta, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
 };
 use letsema_sync::summary::HeadsIndex;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
 use super::Store;
 
@@ -106,14 +106,19 @@ fn meta(creator: String, association: Option<String>) -> Result<DocMeta, SyncSto
     })
 }
 
-/// The SQL condition and parameter that select a scope's documents (alias `d`).
-fn scope_filter(scope: &Scope) -> (&'static str, Option<String>) {
+/// The SQL condition and parameters that select a scope's documents (alias `d`).
+fn scope_filter(scope: &Scope) -> (String, Vec<String>) {
     match scope {
-        Scope::Device(device) => ("d.creator = ?", Some(device.as_str().to_owned())),
-        Scope::Association(association) => {
-            ("d.association = ?", Some(association.as_str().to_owned()))
+        Scope::Device(device) => ("d.creator = ?".to_owned(), vec![device.as_str().to_owned()]),
+        Scope::Associations(associations) => {
+            let marks = vec!["?"; associations.len()].join(", ");
+            (
+                // An empty list selects nothing.
+                format!("d.association IN ({marks})"),
+                associations.iter().map(|a| a.as_str().to_owned()).collect(),
+            )
         }
-        Scope::All => ("1 = 1", None),
+        Scope::All => ("1 = 1".to_owned(), Vec::new()),
     }
 }
 
@@ -198,7 +203,7 @@ impl ServerStore for SqliteSyncStore<'_> {
         max_bytes: usize,
         max_docs: usize,
     ) -> Result<LogPage, SyncStoreError> {
-        let (condition, value) = scope_filter(scope);
+        let (condition, values) = scope_filter(scope);
         let sql = format!(
             "SELECT l.seq, l.doc_id, l.changes FROM change_log l
              JOIN documents d ON d.doc_id = l.doc_id
@@ -208,10 +213,10 @@ impl ServerStore for SqliteSyncStore<'_> {
         let conn = self.store.lock_conn()?;
         let mut statement = conn.prepare_cached(&sql)?;
         let after_param = i64::try_from(after).unwrap_or(i64::MAX);
-        let mut rows = match &value {
-            Some(value) => statement.query(params![after_param, exclude.as_str(), value])?,
-            None => statement.query(params![after_param, exclude.as_str()])?,
-        };
+        let exclude_param = exclude.as_str();
+        let mut parameters: Vec<&dyn ToSql> = vec![&after_param, &exclude_param];
+        parameters.extend(values.iter().map(|v| v as &dyn ToSql));
+        let mut rows = statement.query(parameters.as_slice())?;
         let mut page = LogPageBuilder::new(after, max_bytes, max_docs);
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
@@ -231,14 +236,11 @@ impl ServerStore for SqliteSyncStore<'_> {
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
-        let (condition, value) = scope_filter(scope);
+        let (condition, values) = scope_filter(scope);
         let sql = format!("SELECT d.doc_id, d.heads FROM documents d WHERE {condition}");
         let conn = self.store.lock_conn()?;
         let mut statement = conn.prepare_cached(&sql)?;
-        let mut rows = match &value {
-            Some(value) => statement.query(params![value])?,
-            None => statement.query([])?,
-        };
+        let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
         let mut index = HeadsIndex::new();
         while let Some(row) = rows.next()? {
             let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(0)?)?;
