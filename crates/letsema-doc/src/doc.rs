@@ -30,6 +30,19 @@ pub struct SubmissionDoc {
     pub(crate) meta: Meta,
 }
 
+/// An identical copy, with the same writer: for a cache of loaded documents that are only
+/// read and merged into. Never write with both copies: two writers with one actor id make
+/// changes automerge cannot tell apart; use [`SubmissionDoc::fork`] for a second writer.
+impl Clone for SubmissionDoc {
+    fn clone(&self) -> Self {
+        SubmissionDoc {
+            doc: self.doc.clone(),
+            writer: self.writer.clone(),
+            meta: self.meta.clone(),
+        }
+    }
+}
+
 impl fmt::Debug for SubmissionDoc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SubmissionDoc")

@@ -76,8 +76,9 @@ struct Take<'a> {
 enum Outcome {
     /// Decided without writing: a rejection, or changes the server already had.
     Done(PushResult),
-    /// Valid new changes, to be committed with the batch.
-    Commit(Box<CommitDoc>, PushResult),
+    /// Valid new changes, to be committed with the batch; with the document as loaded after
+    /// applying them, for the store's cache.
+    Commit(Box<CommitDoc>, PushResult, Box<SubmissionDoc>),
 }
 
 impl Server {
@@ -175,7 +176,7 @@ impl Server {
         let commits: Vec<CommitDoc> = outcomes
             .iter()
             .filter_map(|outcome| match outcome {
-                Outcome::Commit(commit, _) => Some(CommitDoc::clone(commit)),
+                Outcome::Commit(commit, _, _) => Some(CommitDoc::clone(commit)),
                 Outcome::Done(_) => None,
             })
             .collect();
@@ -190,8 +191,11 @@ impl Server {
             .into_iter()
             .map(|outcome| match (outcome, &failure) {
                 (Outcome::Done(result), _) => result,
-                (Outcome::Commit(_, result), None) => result,
-                (Outcome::Commit(commit, _), Some(message)) => PushResult::Rejected {
+                (Outcome::Commit(commit, result, loaded), None) => {
+                    store.remember(commit.doc, &commit.heads, *loaded, commit.document.len());
+                    result
+                }
+                (Outcome::Commit(commit, _, _), Some(message)) => PushResult::Rejected {
                     doc: commit.doc,
                     code: RejectCode::StoreFailed,
                     message: shorten(message.clone(), self.config.wire.max_message_bytes),
@@ -247,11 +251,13 @@ impl Server {
                 "this device may not change this submission",
             );
         }
-        let mut current = match SubmissionDoc::load_with_limits(
-            &stored.bytes,
-            self.config.reader.clone(),
-            limits,
-        ) {
+        let loaded = match store.cached(doc, &stored.heads) {
+            Some(cached) => Ok(cached),
+            None => {
+                SubmissionDoc::load_with_limits(&stored.bytes, self.config.reader.clone(), limits)
+            }
+        };
+        let mut current = match loaded {
             Ok(current) => current,
             Err(error) => {
                 return self.reject(
@@ -298,6 +304,7 @@ impl Server {
                 origin: caller.device.clone(),
             }),
             result,
+            Box::new(current),
         )
     }
 
@@ -368,6 +375,7 @@ impl Server {
                 origin: caller.device.clone(),
             }),
             result,
+            Box::new(created),
         )
     }
 

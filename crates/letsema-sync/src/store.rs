@@ -25,7 +25,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use letsema_doc::{AssociationId, DeviceId};
+use letsema_doc::{AssociationId, DeviceId, SubmissionDoc};
+
+use crate::cache::DocCache;
 use letsema_protocol::sync::{ChangeHash, DocId};
 
 use crate::summary::HeadsIndex;
@@ -236,6 +238,25 @@ pub trait ServerStore {
 
     /// The last sequence number committed (0 for an empty log).
     fn last_seq(&self) -> u64;
+
+    /// A loaded copy of `doc` as it is at `heads`, if the store keeps loaded documents in a
+    /// cache; saves decoding the stored bytes again. The default keeps none.
+    fn cached(&self, doc: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        let _ = (doc, heads);
+        None
+    }
+
+    /// Offers the loaded copy of `doc` just committed at `heads` (saved, `saved_bytes` long) to
+    /// the cache, if any. Called only after the commit that stored it succeeded.
+    fn remember(
+        &self,
+        doc: DocId,
+        heads: &[ChangeHash],
+        loaded: SubmissionDoc,
+        saved_bytes: usize,
+    ) {
+        let _ = (doc, heads, loaded, saved_bytes);
+    }
 }
 
 /// Why the in-memory store refused a commit.
@@ -262,12 +283,27 @@ pub struct Snapshot {
 /// A [`ServerStore`] in memory, for tests and simulations. Everything in it is "durable":
 /// [`MemoryServerStore::restart`] keeps it all; [`MemoryServerStore::restore`] rolls back to
 /// a [`Snapshot`] under a new epoch, as restoring a backup does.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MemoryServerStore {
     epoch: u64,
     state: Snapshot,
     fail_next_commit: bool,
     commits: u64,
+    cache: DocCache,
+}
+
+/// A copy of the durable state, as another process opening the same data would have: its
+/// cache starts empty.
+impl Clone for MemoryServerStore {
+    fn clone(&self) -> Self {
+        MemoryServerStore {
+            epoch: self.epoch,
+            state: self.state.clone(),
+            fail_next_commit: self.fail_next_commit,
+            commits: self.commits,
+            cache: DocCache::default(),
+        }
+    }
 }
 
 impl MemoryServerStore {
@@ -281,6 +317,7 @@ impl MemoryServerStore {
             },
             fail_next_commit: false,
             commits: 0,
+            cache: DocCache::default(),
         }
     }
 
@@ -289,10 +326,12 @@ impl MemoryServerStore {
         self.state.clone()
     }
 
-    /// The store after a process restart: everything durable is kept, the epoch too.
+    /// The store after a process restart: everything durable is kept, the epoch too; the
+    /// cache of loaded documents is lost.
     pub fn restart(self) -> MemoryServerStore {
         MemoryServerStore {
             fail_next_commit: false,
+            cache: DocCache::default(),
             ..self
         }
     }
@@ -305,7 +344,13 @@ impl MemoryServerStore {
             state: snapshot,
             fail_next_commit: false,
             commits: 0,
+            cache: DocCache::default(),
         }
+    }
+
+    /// The cache of loaded documents.
+    pub fn cache(&self) -> &DocCache {
+        &self.cache
     }
 
     /// Makes the next commit fail with nothing written.
@@ -336,6 +381,20 @@ impl MemoryServerStore {
 
 impl ServerStore for MemoryServerStore {
     type Error = MemoryStoreError;
+
+    fn cached(&self, doc: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        self.cache.get(doc, heads)
+    }
+
+    fn remember(
+        &self,
+        doc: DocId,
+        heads: &[ChangeHash],
+        loaded: SubmissionDoc,
+        saved_bytes: usize,
+    ) {
+        self.cache.put(doc, heads, loaded, saved_bytes);
+    }
 
     fn epoch(&self) -> u64 {
         self.epoch

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use letsema_doc::*;
 use letsema_sync::server::Server;
-use letsema_sync::store::{MemoryServerStore, Scope};
+use letsema_sync::store::{MemoryServerStore, Scope, ServerStore};
 use letsema_sync::wire::{
     ChangeEncoding, DocId, PushResult, RejectCode, Request, Response, WireLimits,
 };
@@ -522,4 +522,44 @@ fn new_documents_travel_compact_and_a_refused_compact_push_is_sent_again_as_raw_
             assert_eq!(sent, [ChangeEncoding::Compact]);
         }
     }
+}
+
+#[test]
+fn the_server_keeps_loaded_documents_in_its_cache_and_works_without_them() {
+    let (mut server, mut store) = server();
+    let mut phone = Device::phone("phone-lerato");
+    let ids = phone.create(13, 20, None);
+    sync(&mut phone, &mut server, &mut store);
+    assert_eq!(
+        store.cache().len(),
+        20,
+        "every committed document is kept loaded"
+    );
+
+    phone.edit(ids[3], |doc| {
+        doc.set_answer("age", &AnswerValue::text("52"), t(20_000))
+            .expect("edit");
+    });
+    let round = sync(&mut phone, &mut server, &mut store);
+    assert_eq!(round.rejected(), 0);
+    assert_eq!(round.progress[0].acknowledged, vec![ids[3]]);
+
+    // A restarted server has an empty cache and loads from storage.
+    let mut store = store.restart();
+    assert!(store.cache().is_empty());
+    phone.edit(ids[3], |doc| {
+        doc.set_answer("age", &AnswerValue::text("53"), t(30_000))
+            .expect("edit");
+    });
+    let round = sync(&mut phone, &mut server, &mut store);
+    assert_eq!(round.rejected(), 0);
+    assert_eq!(round.progress[0].acknowledged, vec![ids[3]]);
+    assert_eq!(store.cache().len(), 1);
+    let mut held = store.load(ids[3]).expect("load").expect("stored");
+    let mut loaded = SubmissionDoc::load(&held.bytes, writer("reader", 2)).expect("loads");
+    assert_eq!(loaded.answer("age"), Some(AnswerValue::text("53")));
+    held.heads.sort_unstable();
+    let mut heads: Vec<_> = loaded.heads().into_iter().map(Into::into).collect();
+    heads.sort_unstable();
+    assert_eq!(held.heads, heads);
 }

@@ -118,6 +118,8 @@ impl DataDirLock {
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    /// Loaded submission documents, bounded in memory (see `letsema_sync::cache`).
+    pub(crate) docs: Arc<letsema_sync::cache::DocCache>,
 }
 
 impl Store {
@@ -148,6 +150,7 @@ impl Store {
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            docs: Arc::new(letsema_sync::cache::DocCache::default()),
         })
     }
 

@@ -6,7 +6,7 @@
 
 use std::sync::MutexGuard;
 
-use letsema_doc::{AssociationId, DeviceId};
+use letsema_doc::{AssociationId, DeviceId, SubmissionDoc};
 use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::{
     CommitDoc, DocMeta, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
@@ -124,6 +124,20 @@ fn scope_filter(scope: &Scope) -> (String, Vec<String>) {
 
 impl ServerStore for SqliteSyncStore<'_> {
     type Error = SyncStoreError;
+
+    fn cached(&self, doc: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        self.store.docs.get(doc, heads)
+    }
+
+    fn remember(
+        &self,
+        doc: DocId,
+        heads: &[ChangeHash],
+        loaded: SubmissionDoc,
+        saved_bytes: usize,
+    ) {
+        self.store.docs.put(doc, heads, loaded, saved_bytes);
+    }
 
     fn epoch(&self) -> u64 {
         self.epoch
