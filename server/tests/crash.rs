@@ -169,6 +169,8 @@ async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
         })
         .collect();
     let mut generator = letsema_workload::Generator::new(99);
+    // The association the phones were enrolled for: their submissions must belong to it.
+    let crash = letsema_doc::AssociationId::parse("crash").expect("an association id");
     let mut url = url;
     // Kill points spread over the first pushes of each round: from before any request is
     // answered to well into the batch.
@@ -177,7 +179,7 @@ async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
             for i in 0..25 {
                 let at = Timestamp(1_750_000_000_000 + (round as i64 * 100 + i) * 60_000);
                 let mut doc = generator
-                    .submission(&phone.writer, at)
+                    .submission_in(&phone.writer, Some(&crash), at)
                     .expect("a submission");
                 phone
                     .client

@@ -55,7 +55,11 @@ async fn a_phone_pushes_its_submissions_and_a_second_sync_is_one_small_request()
     let mut generator = letsema_workload::Generator::new(7);
     for i in 0..20 {
         let mut doc = generator
-            .submission(&me, Timestamp(1_750_000_000_000 + i * 60_000))
+            .submission_in(
+                &me,
+                Some(&phone.association),
+                Timestamp(1_750_000_000_000 + i * 60_000),
+            )
             .expect("a submission");
         client.save_document(&mut doc).expect("saved on the phone");
     }
@@ -92,7 +96,11 @@ async fn a_phone_never_receives_another_phones_submissions() {
         MemoryClientStore::new(),
     );
     let mut doc = letsema_workload::Generator::new(1)
-        .submission(&first_writer, Timestamp(1_750_000_000_000))
+        .submission_in(
+            &first_writer,
+            Some(&first.association),
+            Timestamp(1_750_000_000_000),
+        )
         .expect("a submission");
     client.save_document(&mut doc).expect("saved");
     sync(&f, &first, &mut client).await;
@@ -117,7 +125,11 @@ async fn pushing_as_another_device_is_refused() {
     let forged = writer(&honest, 9);
     let mut client = Client::new(ClientConfig::new(forged.clone()), MemoryClientStore::new());
     let mut doc = letsema_workload::Generator::new(3)
-        .submission(&forged, Timestamp(1_750_000_000_000))
+        .submission_in(
+            &forged,
+            Some(&honest.association),
+            Timestamp(1_750_000_000_000),
+        )
         .expect("a submission");
     client.save_document(&mut doc).expect("saved");
     client.start_sync();
@@ -159,7 +171,11 @@ async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
     let mut add = |client: &mut Client<MemoryClientStore>, n: i64| {
         for i in 0..n {
             let mut doc = generator
-                .submission(&me, Timestamp(1_750_000_000_000 + i * 60_000))
+                .submission_in(
+                    &me,
+                    Some(&phone.association),
+                    Timestamp(1_750_000_000_000 + i * 60_000),
+                )
                 .expect("a submission");
             client.save_document(&mut doc).expect("saved");
         }
@@ -194,10 +210,10 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
     let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
     let mut generator = letsema_workload::Generator::new(5);
     let mut valid = generator
-        .submission(&me, Timestamp(1_750_000_000_000))
+        .submission_in(&me, Some(&phone.association), Timestamp(1_750_000_000_000))
         .expect("a submission");
     let mut flawed = generator
-        .submission(&me, Timestamp(1_750_000_060_000))
+        .submission_in(&me, Some(&phone.association), Timestamp(1_750_000_060_000))
         .expect("a submission");
     // A phone with an older app let a bad e-mail address through.
     flawed
@@ -264,7 +280,7 @@ async fn a_reviewers_comment_reaches_the_phone_that_made_the_submission() {
     let me = writer(&phone, 1);
     let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
     let mut doc = letsema_workload::Generator::new(21)
-        .submission(&me, Timestamp(1_750_000_000_000))
+        .submission_in(&me, Some(&phone.association), Timestamp(1_750_000_000_000))
         .expect("a submission");
     let id = client.save_document(&mut doc).expect("saved");
     sync(&f, &phone, &mut client).await;

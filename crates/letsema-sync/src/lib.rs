@@ -35,7 +35,7 @@
 //!
 //! let mut server = Server::default();
 //! let mut store = MemoryServerStore::new(0x5eed);
-//! let caller = Caller { device: device.clone(), scope: Scope::Device(device) };
+//! let caller = Caller { device: device.clone(), scope: Scope::Device(device), association: None };
 //! while let Some(request) = client.next_request()? {
 //!     let response = server.handle(&caller, &request, &mut store);
 //!     client.handle_response(&response)?;

@@ -353,11 +353,16 @@ impl Server {
             creator: meta.created_by_device.clone(),
             association: meta.association.clone(),
         };
-        if !caller.scope.contains(&meta) {
+        let foreign = caller
+            .association
+            .as_ref()
+            .is_some_and(|own| meta.association.as_ref() != Some(own));
+        if foreign || !caller.scope.contains(&meta) {
             return self.reject(
                 doc,
                 RejectCode::OutOfScope,
-                "this device may not create submissions for that association",
+                "this device may not create submissions for that association: a new submission \
+                 must belong to the association the device was enrolled for",
             );
         }
         let heads = sorted_heads(&mut created);

@@ -40,6 +40,9 @@ pub struct Caller {
     pub device: DeviceId,
     /// What it may see and change.
     pub scope: Scope,
+    /// The association every document it creates must belong to: an enrolled phone's, or a
+    /// public link's. `None`: any association its scope allows.
+    pub association: Option<AssociationId>,
 }
 
 /// Which documents a caller may see and change.

@@ -16,6 +16,7 @@ fn caller() -> Caller {
     Caller {
         device: device(PHONE),
         scope: Scope::Device(device(PHONE)),
+        association: None,
     }
 }
 
@@ -175,6 +176,7 @@ fn a_submission_pushed_by_a_device_that_did_not_write_it_is_refused() {
     let other = Caller {
         device: device("phone-other"),
         scope: Scope::All,
+        association: None,
     };
     let request = Request::Sync(SyncRequest {
         request_id: 1,
@@ -265,6 +267,7 @@ fn a_device_cannot_change_another_devices_submission() {
     let other = Caller {
         device: device("phone-other"),
         scope: Scope::Device(device("phone-other")),
+        association: None,
     };
     let push = |changes: DocChanges| {
         Request::Sync(SyncRequest {
@@ -347,4 +350,35 @@ fn mutated_changes_with_a_recomputed_checksum_never_bring_the_server_down() {
         }
     }
     assert!(rejected > 250, "{rejected} of 300 mutations rejected");
+}
+
+#[test]
+fn a_device_creates_submissions_only_in_the_association_it_was_enrolled_for() {
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let enrolled = Caller {
+        device: device(PHONE),
+        scope: Scope::Device(device(PHONE)),
+        association: Some(letsema_doc::AssociationId::parse("assoc-a").expect("id")),
+    };
+    let me = writer(PHONE, 1);
+    let mut own = submission(&me, 107, 0, Some("assoc-a"));
+    let mut foreign = submission(&me, 107, 1, Some("assoc-b"));
+    let mut none = submission(&me, 107, 2, None);
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push: vec![
+            changes_of(&mut own),
+            changes_of(&mut foreign),
+            changes_of(&mut none),
+        ],
+        pull: None,
+    });
+    let Response::Sync(response) = server.respond(&enrolled, request, &mut store) else {
+        panic!("a sync response");
+    };
+    assert!(matches!(response.push[0], PushResult::Committed { .. }));
+    assert_eq!(code(&response.push[1]), Some(RejectCode::OutOfScope));
+    assert_eq!(code(&response.push[2]), Some(RejectCode::OutOfScope));
+    assert_eq!(store.doc_count(), 1);
 }

@@ -98,11 +98,27 @@ impl Generator {
         device: &Writer,
         at: Timestamp,
     ) -> Result<SubmissionDoc, WorkloadError> {
+        self.submission_in(device, None, at)
+    }
+
+    /// As [`Generator::submission`], but the document belongs to `association` when one is
+    /// given: the association of the enrolled phone that captured it, as the server requires.
+    ///
+    /// # Errors
+    ///
+    /// As [`Generator::submission`].
+    pub fn submission_in(
+        &mut self,
+        device: &Writer,
+        association: Option<&AssociationId>,
+        at: Timestamp,
+    ) -> Result<SubmissionDoc, WorkloadError> {
         let mut id = [0u8; 16];
         self.rng.fill_bytes(&mut id);
         let answers = self.doc_answers();
-        let association = match answers.get("association") {
-            Some(letsema_doc::AnswerValue::Text(a)) if a != "none" => {
+        let association = match (association, answers.get("association")) {
+            (Some(enrolled), _) => Some(enrolled.clone()),
+            (None, Some(letsema_doc::AnswerValue::Text(a))) if a != "none" => {
                 Some(AssociationId::parse(a)?)
             }
             _ => None,
@@ -130,10 +146,26 @@ impl Generator {
         device: &Writer,
         start: Timestamp,
     ) -> Result<Vec<SubmissionDoc>, WorkloadError> {
+        self.submissions_in(n, device, None, start)
+    }
+
+    /// As [`Generator::submissions`], each belonging to `association` when one is given (see
+    /// [`Generator::submission_in`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Generator::submission`].
+    pub fn submissions_in(
+        &mut self,
+        n: usize,
+        device: &Writer,
+        association: Option<&AssociationId>,
+        start: Timestamp,
+    ) -> Result<Vec<SubmissionDoc>, WorkloadError> {
         let mut at = start;
         let mut docs = Vec::with_capacity(n);
         for _ in 0..n {
-            docs.push(self.submission(device, at)?);
+            docs.push(self.submission_in(device, association, at)?);
             let minutes = 3 + self.below(13) as i64;
             at = Timestamp(at.0 + minutes * 60_000);
         }

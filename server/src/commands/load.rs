@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use letsema_doc::{DeviceId, SessionId, Timestamp, Writer};
+use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 
@@ -83,9 +83,12 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
     let started = Instant::now();
     let mut phones = Vec::with_capacity(options.devices);
     for index in 0..options.devices {
-        let (device_id, credential) = enrol(&http, &base, &code, index).await?;
+        let enrolled = enrol(&http, &base, &code, index).await?;
+        let credential = enrolled.credential;
+        let association = AssociationId::parse(&enrolled.device.association)
+            .map_err(|e| format!("the server gave a bad association: {e}"))?;
         let writer = Writer::new(
-            DeviceId::parse(&device_id)
+            DeviceId::parse(&enrolled.device.id)
                 .map_err(|e| format!("the server gave a bad device id: {e}"))?,
             SessionId::from_bytes(&(options.seed ^ index as u64).to_le_bytes())
                 .map_err(|e| e.to_string())?,
@@ -97,7 +100,12 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         let mut generator =
             letsema_workload::Generator::new(options.seed.wrapping_add(index as u64));
         let docs = generator
-            .submissions(share, &writer, letsema_workload::DIASPORA_START)
+            .submissions_in(
+                share,
+                &writer,
+                Some(&association),
+                letsema_workload::DIASPORA_START,
+            )
             .map_err(|e| e.to_string())?;
         for mut doc in docs {
             client.save_document(&mut doc).map_err(|e| e.to_string())?;
@@ -238,7 +246,7 @@ async fn enrol(
     base: &str,
     code: &str,
     index: usize,
-) -> Result<(String, String), String> {
+) -> Result<letsema_protocol::Enrolled, String> {
     let body = serde_json::json!({ "code": code, "label": format!("load test phone {index}") });
     let response = http
         .post(format!("{base}/api/devices/enrol"))
@@ -254,11 +262,9 @@ async fn enrol(
             "enrolling phone {index} failed ({status}): {text}; the enrolment needs one use per phone"
         ));
     }
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    match (json["device"]["id"].as_str(), json["credential"].as_str()) {
-        (Some(id), Some(credential)) => Ok((id.to_owned(), credential.to_owned())),
-        _ => Err(format!("the enrolment answer lacks a device: {text}")),
-    }
+    let enrolled: letsema_protocol::Enrolled = serde_json::from_str(&text)
+        .map_err(|e| format!("the enrolment answer is not a device ({e}): {text}"))?;
+    Ok(enrolled)
 }
 
 async fn create_enrolment(

@@ -62,15 +62,21 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     phones.or(staff_sync).unify().boxed()
 }
 
-/// A phone syncs the submissions it created.
+/// A phone syncs the submissions it created, which belong to its association (a public
+/// link's survey takers: the link's own association).
 fn device_caller(device: &DeviceInfo) -> Result<Caller, ApiError> {
     let device_id = DeviceId::parse(&device.id).map_err(|e| {
         tracing::error!(error = %e, "a stored device id is not a valid actor device id");
         ApiError::internal()
     })?;
+    let association = AssociationId::parse(&device.association).map_err(|e| {
+        tracing::error!(error = %e, "a stored device association is not valid");
+        ApiError::internal()
+    })?;
     Ok(Caller {
         device: device_id.clone(),
         scope: Scope::Device(device_id),
+        association: Some(association),
     })
 }
 
@@ -110,7 +116,11 @@ fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
         }
         (Role::Coordinator | Role::Reviewer, _) => Scope::Associations(associations()?),
     };
-    Ok(Caller { device, scope })
+    Ok(Caller {
+        device,
+        scope,
+        association: None,
+    })
 }
 
 async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Response, ApiError> {

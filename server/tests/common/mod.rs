@@ -133,6 +133,8 @@ impl Fixture {
 pub struct EnrolledDevice {
     pub id: String,
     pub credential: String,
+    /// The association it was enrolled for: its submissions must belong to it.
+    pub association: letsema_doc::AssociationId,
 }
 
 impl Fixture {
@@ -176,6 +178,12 @@ impl Fixture {
                 .as_str()
                 .expect("credential")
                 .to_owned(),
+            association: letsema_doc::AssociationId::parse(
+                enrolled["device"]["association"]
+                    .as_str()
+                    .expect("association"),
+            )
+            .expect("a valid association"),
         }
     }
 

@@ -83,6 +83,7 @@ impl Device {
             caller: Caller {
                 device: device(name),
                 scope,
+                association: None,
             },
             writer,
         }

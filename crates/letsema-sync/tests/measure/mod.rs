@@ -48,6 +48,7 @@ impl Bench {
             caller: Caller {
                 device: writer.device.clone(),
                 scope: Scope::Device(writer.device.clone()),
+                association: None,
             },
             server: Server::default(),
             store: MemoryServerStore::new(0x0d1a_5b0a_0000_0500),

@@ -126,7 +126,11 @@ impl Device {
             Scope::Device(id.clone())
         };
         let mut device = Device {
-            caller: Caller { device: id, scope },
+            caller: Caller {
+                device: id,
+                scope,
+                association: None,
+            },
             client: Client::new(
                 ClientConfig::new(writer(&name, index, 0)),
                 MemoryClientStore::new(),
