@@ -40,6 +40,49 @@ impl fmt::Display for ListenAddr {
     }
 }
 
+/// The certificate chain and private key the server speaks HTTPS with (`--tls-cert`,
+/// `--tls-key`), both PEM files; read and checked by [`crate::serve::tls::server_config`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The certificate chain, the server's own certificate first.
+    pub cert: PathBuf,
+    /// The private key of that certificate.
+    pub key: PathBuf,
+}
+
+/// One of `--tls-cert` and `--tls-key` given without the other.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{given} needs {missing} as well: give both the certificate chain and its private key \
+     (PEM files) to serve HTTPS, or neither to serve plain HTTP (behind a TLS-terminating \
+     proxy)"
+)]
+pub struct TlsFlagAlone {
+    given: &'static str,
+    missing: &'static str,
+}
+
+impl TlsFiles {
+    /// The TLS files from the two command-line flags: both or neither.
+    pub fn from_flags(
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+    ) -> Result<Option<Self>, TlsFlagAlone> {
+        match (cert, key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles { cert, key })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(TlsFlagAlone {
+                given: "--tls-cert",
+                missing: "--tls-key",
+            }),
+            (None, Some(_)) => Err(TlsFlagAlone {
+                given: "--tls-key",
+                missing: "--tls-cert",
+            }),
+        }
+    }
+}
+
 /// Everything `letsema serve` needs to run.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -56,6 +99,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// The bearer token that lets a scraper read `/metrics`.
     pub metrics_token: Option<String>,
+    /// Serve HTTPS with these files; plain HTTP when `None`.
+    pub tls: Option<TlsFiles>,
 }
 
 #[cfg(test)]
@@ -74,6 +119,29 @@ mod tests {
                 .parse::<ListenAddr>()
                 .map(|a| a.to_string()),
             Ok("127.0.0.1:9000".to_owned())
+        );
+    }
+
+    #[test]
+    fn tls_needs_both_files_or_neither() {
+        let path = |p: &str| Some(PathBuf::from(p));
+        assert_eq!(TlsFiles::from_flags(None, None), Ok(None));
+        assert_eq!(
+            TlsFiles::from_flags(path("c.pem"), path("k.pem")),
+            Ok(Some(TlsFiles {
+                cert: PathBuf::from("c.pem"),
+                key: PathBuf::from("k.pem"),
+            }))
+        );
+        let alone = TlsFiles::from_flags(path("c.pem"), None).expect_err("cert alone");
+        assert!(
+            alone.to_string().starts_with("--tls-cert needs --tls-key"),
+            "{alone}"
+        );
+        let alone = TlsFiles::from_flags(None, path("k.pem")).expect_err("key alone");
+        assert!(
+            alone.to_string().starts_with("--tls-key needs --tls-cert"),
+            "{alone}"
         );
     }
 

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use letsema_server::config::TlsFiles;
 use letsema_server::{ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal};
 use tracing_subscriber::EnvFilter;
 
@@ -40,6 +41,15 @@ enum Command {
         /// LETSEMA_METRICS_TOKEN, so that it does not show in the process list.
         #[arg(long, env = "LETSEMA_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
+        /// Serve HTTPS with this certificate chain, a PEM file with the server's certificate
+        /// first (such as certbot's fullchain.pem). Needs --tls-key. Without both, the
+        /// server speaks plain HTTP: put a TLS-terminating proxy in front of it.
+        #[arg(long, value_name = "FILE")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert, an unencrypted PEM file (PKCS#8, RSA or EC, such
+        /// as certbot's privkey.pem).
+        #[arg(long, value_name = "FILE")]
+        tls_key: Option<PathBuf>,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -286,8 +296,11 @@ fn run(cli: Cli) -> Result<bool, String> {
             demo,
             public_url,
             metrics_token,
+            tls_cert,
+            tls_key,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
+            let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
             let config = ServeConfig {
                 listen,
                 data_dir,
@@ -295,16 +308,19 @@ fn run(cli: Cli) -> Result<bool, String> {
                 demo,
                 public_url,
                 metrics_token,
+                tls,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
             runtime.block_on(async {
                 let server = Server::bind(config).await.map_err(|e| e.to_string())?;
-                let url = format!("http://{}/", server.local_addr());
+                // Before the address is printed: whoever reads it may stop the server at once.
+                let shutdown = shutdown_signal();
+                let url = server.url();
                 tracing::info!(database = %server.database_path().display(), "database ready");
                 // The address goes to standard output so that scripts and tests can read it.
                 println!("Letsema is serving {url} (Ctrl+C stops it)");
-                server.run(shutdown_signal()).await;
+                server.run(shutdown).await;
                 tracing::info!("stopped");
                 Ok(true)
             })

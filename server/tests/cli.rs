@@ -92,6 +92,106 @@ fn a_data_dir_that_is_a_file_is_refused_with_one_line() {
     assert!(line.contains("data directory"), "{line}");
 }
 
+/// A certificate for localhost and its key as PEM, and another certificate's key.
+fn certificate_files(dir: &std::path::Path) -> (String, String, String) {
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("written");
+        path.to_str().expect("utf-8 path").to_owned()
+    };
+    (
+        write("cert.pem", &made.cert.pem()),
+        write("key.pem", &made.signing_key.serialize_pem()),
+        write("other-key.pem", &other.signing_key.serialize_pem()),
+    )
+}
+
+#[test]
+fn a_tls_flag_without_the_other_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key, _) = certificate_files(dir.path());
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf-8 path");
+    let line = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data,
+        "--tls-cert",
+        &cert,
+    ]);
+    assert!(line.contains("--tls-cert needs --tls-key"), "{line}");
+    assert!(line.contains("or neither"), "{line}");
+    let line = refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data,
+        "--tls-key",
+        &key,
+    ]);
+    assert!(line.contains("--tls-key needs --tls-cert"), "{line}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "refused before anything was created"
+    );
+}
+
+#[test]
+fn unusable_certificate_files_are_refused_with_one_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (cert, key, other_key) = certificate_files(dir.path());
+    let data = dir.path().join("data");
+    let data = data.to_str().expect("utf-8 path");
+    let serve = |cert: &str, key: &str| {
+        refused(&[
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data,
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+        ])
+    };
+
+    // Not PEM: DER bytes, as some tools write certificates.
+    let der = dir.path().join("cert.der");
+    let pem = std::fs::read_to_string(&cert).expect("read");
+    let der_bytes: Vec<u8> = {
+        use tokio_rustls::rustls::pki_types::{CertificateDer, pem::PemObject};
+        CertificateDer::from_pem_slice(pem.as_bytes())
+            .expect("PEM")
+            .to_vec()
+    };
+    std::fs::write(&der, der_bytes).expect("written");
+    let line = serve(der.to_str().expect("utf-8 path"), &key);
+    assert!(line.contains("holds no PEM certificate"), "{line}");
+    assert!(line.contains("cert.der"), "{line}");
+
+    let missing = dir.path().join("missing.pem");
+    let line = serve(&cert, missing.to_str().expect("utf-8 path"));
+    assert!(line.contains("cannot read --tls-key"), "{line}");
+    assert!(line.contains("missing.pem"), "{line}");
+
+    let line = serve(&cert, &cert);
+    assert!(line.contains("holds no PEM private key"), "{line}");
+
+    let line = serve(&cert, &other_key);
+    assert!(
+        line.contains("does not belong to the certificate"),
+        "{line}"
+    );
+
+    assert!(
+        !dir.path().join("data").exists(),
+        "refused before the database was created"
+    );
+}
+
 #[test]
 fn serve_prints_its_address_creates_the_database_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("temp dir");

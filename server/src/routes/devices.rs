@@ -83,7 +83,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let s = state.clone();
     let enrol = warp::path!("devices" / "enrol")
         .and(warp::post())
-        .and(warp::addr::remote())
+        .and(super::peer_addr())
         .and(warp::body::content_length_limit(MAX_BODY))
         .and(warp::body::json())
         .then(

@@ -10,6 +10,8 @@ pub mod sync;
 mod users;
 mod web;
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -57,6 +59,25 @@ impl AppState {
             limits: RateLimits::default(),
         }
     }
+}
+
+/// The network address of the client a request came from, put into every request's
+/// extensions by the server's accept loop (`serve.rs`), for plain HTTP and TLS alike.
+/// (warp's own `RemoteAddr` is private to warp, so it is never set outside `warp::serve`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// The address of the client: the [`PeerAddr`] the accept loop recorded, or else warp's
+/// remote address (what `warp::test::request().remote_addr(..)` sets in route tests).
+/// `None` when neither is known.
+pub fn peer_addr()
+-> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Clone + Send + Sync + 'static
+{
+    warp::ext::optional::<PeerAddr>()
+        .and(warp::addr::remote())
+        .map(|peer: Option<PeerAddr>, remote: Option<SocketAddr>| {
+            peer.map(|PeerAddr(addr)| addr).or(remote)
+        })
 }
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly
@@ -114,4 +135,29 @@ fn security_headers() -> HeaderMap {
         "camera=(), microphone=(), geolocation=(self)",
     );
     headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn seen(request: warp::test::RequestBuilder) -> Option<SocketAddr> {
+        request
+            .filter(&peer_addr())
+            .await
+            .unwrap_or_else(|never| match never {})
+    }
+
+    #[tokio::test]
+    async fn peer_addr_prefers_the_accept_loops_address_then_warps() {
+        let ours: SocketAddr = "192.0.2.1:4000".parse().expect("an address");
+        let warps: SocketAddr = "198.51.100.2:5000".parse().expect("an address");
+        let both = warp::test::request()
+            .extension(PeerAddr(ours))
+            .remote_addr(warps);
+        assert_eq!(seen(both).await, Some(ours));
+        let only_warps = warp::test::request().remote_addr(warps);
+        assert_eq!(seen(only_warps).await, Some(warps));
+        assert_eq!(seen(warp::test::request()).await, None);
+    }
 }

@@ -45,7 +45,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let sign_in =
         base.and(warp::path::end())
             .and(warp::post())
-            .and(warp::addr::remote())
+            .and(super::peer_addr())
             .and(warp::body::content_length_limit(MAX_BODY))
             .and(warp::body::json())
             .and(with_state(state.clone()))
