@@ -46,6 +46,7 @@ struct Callers {
     device_a: EnrolledDevice,
     device_b: EnrolledDevice,
     revoked: EnrolledDevice,
+    public_link: i64,
 }
 
 impl Callers {
@@ -63,10 +64,20 @@ impl Callers {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
+        let (status, created) = f
+            .send(
+                "POST",
+                "/api/public-links",
+                Some(&admin),
+                Some(json!({ "form": "diaspora_registration" })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
         Callers {
             device_a,
             device_b,
             revoked,
+            public_link: created["public_link"]["id"].as_i64().expect("an id"),
         }
     }
 }
@@ -278,6 +289,30 @@ fn rows() -> Vec<Row> {
                         .to_vec(),
                 )
             },
+            rule: admin_only,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| "/api/public-links".into(),
+            body: none,
+            rule: admin_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/public-links".into(),
+            body: |_| {
+                Some(
+                    json!({ "form": "diaspora_registration" })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: admin_only,
+        },
+        Row {
+            method: "POST",
+            path: |callers, _| format!("/api/public-links/{}/revoke", callers.public_link),
+            body: none,
             rule: admin_only,
         },
         Row {

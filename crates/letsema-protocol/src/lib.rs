@@ -111,6 +111,10 @@ pub struct DeviceInfo {
     pub last_seen_at: Option<i64>,
     /// Whether a coordinator withdrew its access.
     pub revoked: bool,
+    /// Whether it is an anonymous survey taker's browser, brought in by a public link (it
+    /// fills in that link's one form), rather than a volunteer's enrolled phone.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// `POST /api/devices/enrol`: the secret of an enrolment link, exchanged for a device.

@@ -5,6 +5,7 @@ mod devices;
 mod forms;
 pub mod health;
 pub mod metrics;
+mod public_links;
 mod session;
 pub mod sync;
 mod users;
@@ -96,6 +97,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(users::routes(state.clone()))
             .unify()
             .or(devices::routes(state.clone()))
+            .unify()
+            .or(public_links::routes(state.clone()))
             .unify()
             .or(forms::routes(state.clone()))
             .unify()

@@ -40,6 +40,8 @@ pub enum DeviceError {
     EnrolmentInvalid,
     #[error("no such device: check the id in the device list")]
     NoSuchDevice,
+    #[error("no such public link: check the id in the list of public links")]
+    NoSuchPublicLink,
     #[error("the database failed: {0}")]
     Database(#[from] rusqlite::Error),
     #[error("the database is unavailable: a previous operation failed while holding it")]
@@ -101,7 +103,8 @@ impl Store {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT id, association, forms, label, expires_at, uses_left, revoked_at IS NOT NULL
-             FROM enrolments WHERE ?1 IS NULL OR association = ?1 ORDER BY id DESC",
+             FROM enrolments WHERE public = 0 AND (?1 IS NULL OR association = ?1)
+             ORDER BY id DESC",
         )?;
         let rows: Vec<(i64, String, String, String, i64, u32, bool)> = statement
             .query_map(params![association], |row| {
@@ -145,23 +148,34 @@ impl Store {
     ) -> Result<DeviceInfo, DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
-        let enrolment: Option<(i64, String, String, String)> = tx
+        let enrolment: Option<(i64, String, String, String, bool)> = tx
             .query_row(
-                "SELECT id, association, forms, label FROM enrolments
+                "SELECT id, association, forms, label, public FROM enrolments
                  WHERE code_sha256 = ?1 AND revoked_at IS NULL AND expires_at > ?2
                    AND uses_left > 0",
                 params![&code_sha256[..], now],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                },
             )
             .optional()?;
-        let Some((enrolment_id, association, forms, enrolment_label)) = enrolment else {
+        let Some((enrolment_id, association, forms, enrolment_label, public)) = enrolment else {
             return Err(DeviceError::EnrolmentInvalid);
         };
         tx.execute(
             "UPDATE enrolments SET uses_left = uses_left - 1 WHERE id = ?1",
             params![enrolment_id],
         )?;
-        let label = if label.trim().is_empty() {
+        let label = if public {
+            // A survey taker's browser: anonymous, whatever it calls itself.
+            PUBLIC_DEVICE_LABEL.to_owned()
+        } else if label.trim().is_empty() {
             enrolment_label
         } else {
             label.trim().to_owned()
@@ -197,6 +211,7 @@ impl Store {
             created_at,
             last_seen_at: Some(now),
             revoked: false,
+            public,
         })
     }
 
@@ -210,9 +225,10 @@ impl Store {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let device = conn
             .query_row(
-                "SELECT id, association, forms, label, created_at, last_seen_at,
-                        revoked_at IS NOT NULL
-                 FROM devices WHERE credential_sha256 = ?1",
+                "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
+                        d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
+                 FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
+                 WHERE d.credential_sha256 = ?1",
                 params![&credential_sha256[..]],
                 device_row,
             )
@@ -234,9 +250,10 @@ impl Store {
     pub fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
-            "SELECT id, association, forms, label, created_at, last_seen_at,
-                    revoked_at IS NOT NULL
-             FROM devices WHERE ?1 IS NULL OR association = ?1 ORDER BY created_at DESC, id",
+            "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
+                    d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
+             FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
+             WHERE ?1 IS NULL OR d.association = ?1 ORDER BY d.created_at DESC, d.id",
         )?;
         let rows: Vec<Result<DeviceInfo, DeviceError>> = statement
             .query_map(params![association], device_row)?
@@ -249,9 +266,10 @@ impl Store {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let device = conn
             .query_row(
-                "SELECT id, association, forms, label, created_at, last_seen_at,
-                        revoked_at IS NOT NULL
-                 FROM devices WHERE id = ?1",
+                "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
+                        d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
+                 FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
+                 WHERE d.id = ?1",
                 params![id],
                 device_row,
             )
@@ -284,6 +302,157 @@ impl Store {
     }
 }
 
+/// The label of every device a public link made.
+pub const PUBLIC_DEVICE_LABEL: &str = "survey taker";
+
+/// How many browsers one public link may bring in, in all (joins are also rate-limited per
+/// address).
+pub const PUBLIC_LINK_USES: u32 = 1_000_000;
+
+/// A public link, as admins see it (never with its secret, which is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicLink {
+    pub id: i64,
+    /// The form survey takers fill in.
+    pub form: String,
+    /// The scope its submissions land in: `public-<id>`.
+    pub association: String,
+    pub label: String,
+    pub expires_at: i64,
+    /// How many browsers have opened it.
+    pub joined: u32,
+    pub revoked: bool,
+}
+
+impl Store {
+    /// Creates a public link to `form` whose secret has this digest; its submissions land in
+    /// the association `public-<id>`.
+    pub fn create_public_link(
+        &self,
+        form: &str,
+        label: &str,
+        expires_at: i64,
+        created_by: i64,
+        code_sha256: &[u8; 32],
+    ) -> Result<PublicLink, DeviceError> {
+        let forms =
+            serde_json::to_string(&[form]).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
+        let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO enrolments (code_sha256, association, forms, label, expires_at,
+                 uses_left, created_by, created_at, public)
+             VALUES (?1, '', ?2, ?3, ?4, ?5, ?6, ?7, 1)",
+            params![
+                &code_sha256[..],
+                forms,
+                label,
+                expires_at,
+                PUBLIC_LINK_USES,
+                created_by,
+                now_rfc3339()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        let association = format!("public-{id}");
+        tx.execute(
+            "UPDATE enrolments SET association = ?2 WHERE id = ?1",
+            params![id, association],
+        )?;
+        super::people::audit(
+            &tx,
+            &format!("user:{created_by}"),
+            "public_link.create",
+            &format!("public link {id} form {form}"),
+        )?;
+        tx.commit()?;
+        Ok(PublicLink {
+            id,
+            form: form.to_owned(),
+            association,
+            label: label.to_owned(),
+            expires_at,
+            joined: 0,
+            revoked: false,
+        })
+    }
+
+    /// Every public link, newest first.
+    pub fn public_links(&self) -> Result<Vec<PublicLink>, DeviceError> {
+        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let mut statement = conn.prepare(
+            "SELECT id, forms, association, label, expires_at, uses_left,
+                    revoked_at IS NOT NULL
+             FROM enrolments WHERE public = 1 ORDER BY id DESC",
+        )?;
+        let rows: Vec<(i64, String, String, String, i64, u32, bool)> = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter()
+            .map(
+                |(id, forms, association, label, expires_at, uses_left, revoked)| {
+                    Ok(PublicLink {
+                        id,
+                        form: parse_forms(&forms)?.into_iter().next().unwrap_or_default(),
+                        association,
+                        label,
+                        expires_at,
+                        joined: PUBLIC_LINK_USES.saturating_sub(uses_left),
+                        revoked,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Revokes a public link and every browser it brought in: the link opens nothing more and
+    /// those browsers' next sync is refused. Their submissions already synced stay.
+    pub fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
+        let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
+        let tx = conn.transaction()?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT 1 FROM enrolments WHERE id = ?1 AND public = 1",
+                params![id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !exists {
+            return Err(DeviceError::NoSuchPublicLink);
+        }
+        let now = now_rfc3339();
+        let changed = tx.execute(
+            "UPDATE enrolments SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, now],
+        )?;
+        let devices = tx.execute(
+            "UPDATE devices SET revoked_at = ?2 WHERE enrolment_id = ?1 AND revoked_at IS NULL",
+            params![id, now],
+        )?;
+        if changed > 0 || devices > 0 {
+            super::people::audit(
+                &tx,
+                actor,
+                "public_link.revoke",
+                &format!("public link {id}, {devices} browsers"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 type DeviceRow = Result<DeviceInfo, DeviceError>;
 
 fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
@@ -294,6 +463,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
     let created_at: String = row.get(4)?;
     let last_seen_at: Option<i64> = row.get(5)?;
     let revoked: bool = row.get(6)?;
+    let public: bool = row.get(7)?;
     Ok(parse_forms(&forms).map(|forms| DeviceInfo {
         id,
         association,
@@ -302,6 +472,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
         created_at,
         last_seen_at,
         revoked,
+        public,
     }))
 }
 

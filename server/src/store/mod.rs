@@ -10,7 +10,10 @@ mod people;
 mod sync;
 mod validate;
 
-pub use devices::{DeviceError, DeviceInfo, Enrolment, NewEnrolment};
+pub use devices::{
+    DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,
+    PublicLink,
+};
 pub use forms::{FormSummary, MAX_FORM_SOURCE_BYTES, PublishError, Published};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use sync::{SqliteSyncStore, SyncStoreError};
@@ -35,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0004_devices.sql")),
     M::up(include_str!("../../migrations/0005_sync.sql")),
     M::up(include_str!("../../migrations/0006_submissions.sql")),
+    M::up(include_str!("../../migrations/0007_public_links.sql")),
 ];
 
 /// Why the database could not be opened.
