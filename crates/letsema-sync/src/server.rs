@@ -374,7 +374,9 @@ impl Server {
                 doc,
                 meta,
                 base_heads: None,
-                document: created.save(),
+                // The applied change chunks load as the same document: storing them spares
+                // a save (an encode and a deflate) on the busiest path, a first push.
+                document: bytes.clone(),
                 heads,
                 changes: bytes,
                 origin: caller.device.clone(),

@@ -100,8 +100,9 @@ pub struct CommitDoc {
     pub meta: DocMeta,
     /// The heads the new state was computed from; `None` for a new document.
     pub base_heads: Option<Vec<ChangeHash>>,
-    /// The whole document after the new changes (a store may instead append `changes` to
-    /// what it has).
+    /// The whole document after the new changes, loadable by `SubmissionDoc::load`: a
+    /// saved document, or, for a new one, its change chunks (a store may instead append
+    /// `changes` to what it has).
     pub document: Vec<u8>,
     /// The heads after the new changes, sorted.
     pub heads: Vec<ChangeHash>,

@@ -75,7 +75,7 @@ fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
 }
 
-fn heads_from_blob(blob: &[u8]) -> Result<Vec<ChangeHash>, SyncStoreError> {
+pub(super) fn heads_from_blob(blob: &[u8]) -> Result<Vec<ChangeHash>, SyncStoreError> {
     if !blob.len().is_multiple_of(32) {
         return Err(SyncStoreError::Corrupt(
             "stored heads are not 32-byte hashes".to_owned(),
@@ -91,7 +91,7 @@ fn heads_from_blob(blob: &[u8]) -> Result<Vec<ChangeHash>, SyncStoreError> {
         .collect())
 }
 
-fn doc_id_from_blob(blob: &[u8]) -> Result<DocId, SyncStoreError> {
+pub(super) fn doc_id_from_blob(blob: &[u8]) -> Result<DocId, SyncStoreError> {
     <[u8; 16]>::try_from(blob)
         .map(DocId)
         .map_err(|_| SyncStoreError::Corrupt("a stored document id is not 16 bytes".to_owned()))

@@ -48,6 +48,7 @@ struct Pending {
     creator: String,
     association: Option<String>,
     bytes: Vec<u8>,
+    heads: Vec<u8>,
     last_seq: i64,
 }
 
@@ -77,7 +78,7 @@ impl Store {
         let pending: Vec<Pending> = {
             let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
             let mut statement = conn.prepare_cached(
-                "SELECT d.doc_id, d.creator, d.association, d.bytes, d.last_seq
+                "SELECT d.doc_id, d.creator, d.association, d.bytes, d.last_seq, d.heads
                  FROM documents d LEFT JOIN submissions s ON s.doc_id = d.doc_id
                  WHERE s.doc_id IS NULL OR s.validated_seq < d.last_seq
                  ORDER BY d.last_seq LIMIT ?1",
@@ -89,6 +90,7 @@ impl Store {
                     association: row.get(2)?,
                     bytes: row.get(3)?,
                     last_seq: row.get(4)?,
+                    heads: row.get(5)?,
                 })
             })?;
             rows.collect::<Result<_, _>>()?
@@ -150,7 +152,16 @@ impl Store {
             (Ok(device), Ok(session)) => Writer::new(device, session, None),
             _ => return Projection::unreadable("the validator's identity is invalid".to_owned()),
         };
-        let doc = match SubmissionDoc::load(&pending.bytes, reader) {
+        // The sync that just committed it usually left it loaded in the cache.
+        let cached = super::sync::doc_id_from_blob(&pending.doc_id)
+            .ok()
+            .zip(super::sync::heads_from_blob(&pending.heads).ok())
+            .and_then(|(doc, heads)| self.docs.get(doc, &heads));
+        let loaded = match cached {
+            Some(doc) => Ok(doc),
+            None => SubmissionDoc::load(&pending.bytes, reader),
+        };
+        let doc = match loaded {
             Ok(doc) => doc,
             Err(e) => {
                 return Projection::unreadable(format!("the stored document cannot be read: {e}"));
