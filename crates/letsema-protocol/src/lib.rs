@@ -117,6 +117,27 @@ pub struct DeviceInfo {
     pub public: bool,
 }
 
+/// One form a device fills in, as `GET /api/device/forms` gives it: the latest published
+/// version of each of the device's forms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceForm {
+    /// The form's id.
+    pub form_id: String,
+    /// The published version.
+    pub version: String,
+    /// The form's title.
+    pub title: String,
+    /// The whole form, for the form engine.
+    pub definition: letsema_form::model::Form,
+}
+
+/// The body of `GET /api/device/forms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceForms {
+    /// The forms, one per form id.
+    pub forms: Vec<DeviceForm>,
+}
+
 /// `POST /api/devices/enrol`: the secret of an enrolment link, exchanged for a device.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolRequest {

@@ -7,11 +7,13 @@
 //! - `GET /api/device/forms` (device) → the latest version of each of its forms, with the
 //!   definition
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
+
+use letsema_protocol::{DeviceForm, DeviceForms};
 
 use super::AppState;
 use crate::auth::{Staff, device, staff};
@@ -21,14 +23,6 @@ use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role};
 #[derive(Debug, Deserialize)]
 struct PublishQuery {
     name: String,
-}
-
-#[derive(Debug, Serialize)]
-struct DeviceForm {
-    form_id: String,
-    version: String,
-    title: String,
-    definition: letsema_form::model::Form,
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
@@ -148,5 +142,5 @@ async fn device_forms(state: AppState, device: DeviceInfo) -> Result<Response, A
         Ok(out)
     })
     .await?;
-    Ok(warp::reply::json(&serde_json::json!({ "forms": forms })).into_response())
+    Ok(warp::reply::json(&DeviceForms { forms }).into_response())
 }
