@@ -510,16 +510,20 @@ fn regex() {
     check(&c, "regex('abc', '[0-9]+')", false);
     check(&c, "regex(${empty}, '^$')", true);
     check(&c, "regex('Ntate', '(?i)^ntate$')", true);
-    check(&c, "regex('ê', '^\\w$')", true);
+    // As in JavaRosa (Java's Pattern) and Enketo (JavaScript's RegExp): `\w`, `\d` and `\s`
+    // are ASCII classes, so a letter with an accent is not a "word character"...
+    check(&c, "regex('ê', '^\\w$')", false);
+    // ...but it matches itself and ranges written out.
+    check(&c, "regex('Motšoene', '^Mot[šs]oene$')", true);
     check_err(
         &c,
         "regex('x', '[a-')",
-        "regex(): the pattern `[a-` is not a valid regular expression: unclosed character class",
+        "regex(): the pattern `[a-` is not a valid regular expression: non-empty character class has no closing bracket after dash",
     );
     check_err(
         &c,
         "regex('x', '(a')",
-        "regex(): the pattern `(a` is not a valid regular expression: unclosed group",
+        "regex(): the pattern `(a` is not a valid regular expression: found open group without closing ')'",
     );
 }
 

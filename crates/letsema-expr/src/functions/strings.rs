@@ -175,7 +175,7 @@ pub(super) fn normalize_space(a: &mut Args<'_, '_>) -> R {
 pub(super) fn regex(a: &mut Args<'_, '_>) -> R {
     let s = a.string(0)?;
     let pattern = a.string(1)?;
-    let re = regex::Regex::new(&pattern).map_err(|e| EvalError::InvalidRegex {
+    let re = regex_lite::Regex::new(&pattern).map_err(|e| EvalError::InvalidRegex {
         reason: regex_reason(&e),
         pattern: pattern.clone(),
     })?;
@@ -184,7 +184,7 @@ pub(super) fn regex(a: &mut Args<'_, '_>) -> R {
 
 /// The one-line reason of a regex error (the crate's message draws the pattern with a
 /// caret over several lines, which does not fit a form error).
-fn regex_reason(e: &regex::Error) -> String {
+fn regex_reason(e: &regex_lite::Error) -> String {
     let text = e.to_string();
     match text.rfind("error: ") {
         Some(i) => text[i + "error: ".len()..].trim().to_owned(),
