@@ -7,6 +7,7 @@
 mod app;
 mod enrol;
 mod offline;
+pub mod sync;
 
 pub use app::App;
 pub use offline::{OfflineReadiness, browser_online};

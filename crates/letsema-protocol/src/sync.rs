@@ -46,6 +46,8 @@ use serde::{Deserialize, Serialize};
 
 use letsema_doc::SubmissionId;
 
+/// The media type of a sync frame in an HTTP body (`Content-Type`).
+pub const MEDIA_TYPE: &str = "application/x-letsema-sync";
 /// The first bytes of every frame.
 pub const MAGIC: [u8; 3] = *b"LSY";
 /// The version of the frame and message format this crate speaks.

@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::store::{DeviceInfo, Role};
 
 /// The media type of sync frames.
-pub const SYNC_MEDIA_TYPE: &str = "application/x-letsema-sync";
+pub const SYNC_MEDIA_TYPE: &str = letsema_protocol::sync::MEDIA_TYPE;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
