@@ -76,3 +76,32 @@ test('a used-up link says so, in words a volunteer can act on', async () => {
   await first.close();
   await second.close();
 });
+
+test('a public survey link opens the survey on an anonymous browser', async () => {
+  const signIn = await fetch(new URL('/api/session', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const cookie = signIn.headers.get('set-cookie').split(';')[0];
+  const { csrf_token: csrf } = await signIn.json();
+  const created = await fetch(new URL('/api/public-links', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+    body: JSON.stringify({ form: 'diaspora_registration', label: 'Diaspora day' }),
+  });
+  assert.equal(created.status, 201);
+  const { link, public_link: publicLink } = await created.json();
+  assert.match(link, /\/survey#/);
+
+  const page = await browser.context.newPage();
+  await page.goto(link);
+  await page.getByTestId('enrolment').filter({ hasText: 'Ready for the survey' }).waitFor();
+  assert.equal(new URL(page.url()).hash, '', 'the secret left the address bar');
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
+  assert.equal(stored.device.public, true);
+  assert.equal(stored.device.association, publicLink.association);
+  await page.screenshot({ path: join(artifacts, 'survey-link.png'), fullPage: true });
+  await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
+  await page.close();
+});

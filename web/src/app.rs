@@ -134,7 +134,12 @@ fn describe_enrolment(enrolment: &EnrolmentState) -> String {
         EnrolmentState::NotEnrolled => "Not enrolled yet: open the link, or scan the QR code, \
              that your coordinator gave you."
             .to_owned(),
-        EnrolmentState::Enrolling => "Enrolling this phone…".to_owned(),
+        EnrolmentState::Enrolling => "Enrolling this device…".to_owned(),
+        EnrolmentState::Enrolled(enrolled) if enrolled.device.public => {
+            "Ready for the survey: your answers stay on this device until they are sent, \
+             even if the connection drops."
+                .to_owned()
+        }
         EnrolmentState::Enrolled(enrolled) => format!(
             "Enrolled for the association {} ({} form{}).",
             enrolled.device.association,

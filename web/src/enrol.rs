@@ -1,5 +1,6 @@
 //! Enrolling this phone: opening an enrolment link (`/enrol#CODE`, or its QR code) exchanges
-//! the code for a device credential, kept in the browser's storage.
+//! the code for a device credential, kept in the browser's storage. A public survey link
+//! (`/survey#CODE`) does the same for an anonymous survey taker's browser.
 
 use gloo_storage::{LocalStorage, Storage};
 use letsema_protocol::{ApiErrorBody, EnrolRequest, Enrolled};
@@ -25,13 +26,16 @@ pub fn stored() -> Option<Enrolled> {
     LocalStorage::get(STORAGE_KEY).ok()
 }
 
-/// The code of an enrolment link the page was opened with (`/enrol#CODE`), if any.
+/// The secret of a link the page was opened with, if any: a volunteer's enrolment link
+/// (`/enrol#CODE`) or a public survey link (`/survey#CODE`). Both are exchanged the same
+/// way; the server says which it was ([`letsema_protocol::DeviceInfo::public`]).
 pub fn code_in_address() -> Option<String> {
     let location = web_sys::window()?.location();
     let path = location.pathname().ok()?;
     let hash = location.hash().ok()?;
     let code = hash.strip_prefix('#')?.trim().to_owned();
-    (path.trim_end_matches('/') == "/enrol" && !code.is_empty()).then_some(code)
+    let link = matches!(path.trim_end_matches('/'), "/enrol" | "/survey");
+    (link && !code.is_empty()).then_some(code)
 }
 
 /// Takes the secret out of the address bar (and so out of the history and bookmarks).
