@@ -7,6 +7,7 @@
 mod app;
 mod enrol;
 mod offline;
+pub mod storage;
 pub mod sync;
 
 pub use app::App;
