@@ -6,9 +6,11 @@
 
 mod app;
 mod enrol;
+pub mod form_view;
 mod offline;
 pub mod storage;
 pub mod sync;
+pub mod words;
 
 pub use app::App;
 pub use offline::{OfflineReadiness, browser_online};

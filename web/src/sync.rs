@@ -29,6 +29,14 @@ pub trait DurableStore: ClientStore {
     fn flush(&mut self) -> impl std::future::Future<Output = Result<(), String>>;
 }
 
+impl DurableStore for crate::storage::IdbClientStore {
+    async fn flush(&mut self) -> Result<(), String> {
+        crate::storage::IdbClientStore::flush(self)
+            .await
+            .map_err(|error| error.to_string())
+    }
+}
+
 /// How a round ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncOutcome {
