@@ -15,6 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod answers;
 pub mod sync;
 
 pub use letsema_form::EngineInfo;
