@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::enrol::{EnrolmentState, code_in_address, enrol, stored};
 use crate::offline::{OfflineReadiness, browser_online, register_service_worker};
+use crate::workspace::Workspace;
 
 /// What the app knows of the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +111,9 @@ pub fn app() -> Html {
                     <h2 id="phone-title">{ "This phone" }</h2>
                     <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment) }</p>
                 </section>
+                if let EnrolmentState::Enrolled(enrolled) = &*enrolment {
+                    <Workspace enrolled={enrolled.clone()} />
+                } else {
                 <section class="card" aria-labelledby="age-title">
                     <h2 id="age-title">{ "Try the form engine" }</h2>
                     <p>{ "The registration form computes a member's age from the date of birth, here in your browser:" }</p>
@@ -124,6 +128,7 @@ pub fn app() -> Html {
                         } }
                     </p>
                 </section>
+                }
             </main>
         </>
     }

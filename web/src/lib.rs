@@ -5,12 +5,14 @@
 //! network off.
 
 mod app;
+pub mod capture;
 mod enrol;
 pub mod form_view;
 mod offline;
 pub mod storage;
 pub mod sync;
 pub mod words;
+pub mod workspace;
 
 pub use app::App;
 pub use offline::{OfflineReadiness, browser_online};

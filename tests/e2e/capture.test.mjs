@@ -1,0 +1,93 @@
+// End to end: an enrolled phone fills in the reference form with the network off, finds the
+// draft after a reload, finalises it, and the submission reaches the server when the network
+// returns, without the form open.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ADMIN, startServer } from './server.mjs';
+import { artifacts, launchBrowser } from './browser.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer({ demo: true });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  server?.cleanup();
+});
+
+async function signIn() {
+  const response = await fetch(new URL('/api/session', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  assert.equal(response.status, 200);
+  const cookie = response.headers.get('set-cookie').split(';')[0];
+  const { csrf_token: csrf } = await response.json();
+  return { cookie, csrf };
+}
+
+async function storedDocuments(session) {
+  const metrics = await fetch(new URL('/metrics', server.url), { headers: { cookie: session.cookie } });
+  assert.equal(metrics.status, 200);
+  const line = (await metrics.text()).split('\n').find((l) => l.startsWith('letsema_documents'));
+  return Number(line?.split(' ').pop() ?? 0);
+}
+
+test('a submission filled in offline survives a reload and is sent when the network returns', async () => {
+  const session = await signIn();
+  const created = await fetch(new URL('/api/enrolments', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf },
+    body: JSON.stringify({ association: 'mafeteng-teachers', forms: ['diaspora_registration'], uses: 1 }),
+  });
+  assert.equal(created.status, 201);
+  const { link } = await created.json();
+  assert.equal(await storedDocuments(session), 0);
+
+  const context = browser.context;
+  const page = await context.newPage();
+  await page.goto(link);
+  await page.getByTestId('enrolment').filter({ hasText: 'mafeteng-teachers' }).waitFor();
+  const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
+  await start.waitFor();
+  // The app is ready offline before the network goes.
+  await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+
+  await context.setOffline(true);
+  await start.click();
+  // The consent question, by its label; declining makes the rest not apply.
+  await page.getByRole('radio', { name: 'No' }).check();
+  await page.getByText('Without your consent we cannot register you.').waitFor();
+  await page.screenshot({ path: join(artifacts, 'capture-offline.png'), fullPage: true });
+
+  // A reload with the network off: the app starts from its cache and the draft is there.
+  await page.waitForTimeout(500);
+  await page.reload();
+  const draft = page.getByRole('button', { name: /^Continue: Diaspora member registration/ });
+  await draft.waitFor();
+  await draft.click();
+  assert.equal(await page.getByRole('radio', { name: 'No' }).isChecked(), true, 'the answer was kept');
+
+  // To the last page, and finalise.
+  const finalise = page.getByRole('button', { name: 'Finalise' });
+  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+  await finalise.click();
+  await page.getByTestId('sync-status').filter({ hasText: '1 submission waits to be sent.' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'capture-waiting.png'), fullPage: true });
+
+  // The network returns: the app sends it on its own, with no form open.
+  await context.setOffline(false);
+  await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  assert.equal(await storedDocuments(session), 1, 'the server holds the submission');
+  await page.screenshot({ path: join(artifacts, 'capture-sent.png'), fullPage: true });
+  await page.close();
+});
