@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ADMIN, startServer } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
 
@@ -83,6 +84,18 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await finalise.click();
   await page.getByTestId('sync-status').filter({ hasText: '1 submission waits to be sent.' }).waitFor();
   await page.screenshot({ path: join(artifacts, 'capture-waiting.png'), fullPage: true });
+
+  // Still offline: a backup file holds the unsent submission.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Save a backup file' }).click(),
+  ]);
+  const backupPath = join(artifacts, 'backup.json');
+  await download.saveAs(backupPath);
+  const backup = JSON.parse(await readFile(backupPath, 'utf8'));
+  assert.equal(backup.documents.length, 1, 'the unsent submission is in the backup');
+  assert.equal(backup.drafts.length, 0);
+  assert.equal(JSON.stringify(backup).includes(link.split('#')[1]), false, 'no secret in the backup');
 
   // The network returns: the app sends it on its own, with no form open.
   await context.setOffline(false);

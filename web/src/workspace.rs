@@ -13,6 +13,7 @@ use std::rc::Rc;
 use gloo_events::EventListener;
 use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
 use letsema_sync::client::{Client, ClientConfig};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -48,7 +49,14 @@ struct Overview {
     last_error: Option<String>,
     persisted: Option<bool>,
     usage: Option<(u64, u64)>,
+    /// When the oldest change not yet sent was made.
+    oldest_unsynced_ms: Option<i64>,
 }
+
+/// Unsent work older than this gets a warning.
+const STALE_AFTER_MS: i64 = 3 * 24 * 60 * 60 * 1000;
+/// Less free space than this gets a warning.
+const LOW_SPACE_BYTES: u64 = 50 * 1000 * 1000;
 
 /// The enrolled device's workspace. See the [module documentation](self).
 #[function_component(Workspace)]
@@ -185,6 +193,66 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         let wake = (*wake).clone();
         Callback::from(move |_| wake.set(true))
     };
+    let backup_message = use_state(|| None::<String>);
+    let export = {
+        let store = store.clone();
+        let backup_message = backup_message.clone();
+        Callback::from(move |_| {
+            let store = store.clone();
+            let backup_message = backup_message.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let message = match store.export_backup().await {
+                    Ok(bytes) => match download(&bytes, &backup_name()) {
+                        Ok(()) => "The backup file was saved (see your downloads).".to_owned(),
+                        Err(why) => why,
+                    },
+                    Err(error) => format!("The backup could not be made: {error}"),
+                };
+                backup_message.set(Some(message));
+            });
+        })
+    };
+    let import = {
+        let store = store.clone();
+        let backup_message = backup_message.clone();
+        let refresh = refresh.clone();
+        let wake = (*wake).clone();
+        Callback::from(move |event: Event| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let store = store.clone();
+            let backup_message = backup_message.clone();
+            let refresh = refresh.clone();
+            let wake = wake.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let read = JsFuture::from(file.array_buffer()).await;
+                let message = match read {
+                    Ok(buffer) => {
+                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                        match store.import_backup(&bytes).await {
+                            Ok(report) => format!(
+                                "Restored: {} submission(s) added, {} merged, {} draft(s) \
+                                 added, {} merged, {} already here; {} could not be read.",
+                                report.documents_added,
+                                report.documents_merged,
+                                report.drafts_added,
+                                report.drafts_merged,
+                                report.unchanged,
+                                report.failed.len()
+                            ),
+                            Err(error) => error.to_string(),
+                        }
+                    }
+                    Err(_) => "The file could not be read: choose it again.".to_owned(),
+                };
+                backup_message.set(Some(message));
+                wake.set(true);
+                refresh(store);
+            });
+        })
+    };
     let view = &*overview;
     let forms = view.forms.iter().map(|form| {
         let start = {
@@ -272,6 +340,12 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     <p class="problem" data-testid="sync-error">{ format!("Last attempt: {error}") }</p>
                 }
                 <button type="button" onclick={sync_now}>{ "Sync now" }</button>
+                if let Some(oldest) = view.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
+                    <p class="warning" role="alert" data-testid="stale-warning">{ format!(
+                        "Some work has waited to be sent since {}. Connect to the internet \
+                         soon, or save a backup file below, so that nothing is lost if this \
+                         device is lost or its browser data cleared.", when(oldest)) }</p>
+                }
             </section>
             <section class="card" aria-labelledby="forms-title">
                 <h2 id="forms-title">{ "Forms" }</h2>
@@ -302,6 +376,22 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 } }</p>
                 if let Some((used, quota)) = view.usage {
                     <p>{ format!("Using {:.1} MB of {:.0} MB available.", used as f64 / 1e6, quota as f64 / 1e6) }</p>
+                    if quota.saturating_sub(used) < LOW_SPACE_BYTES {
+                        <p class="warning" role="alert" data-testid="space-warning">{
+                            "Space is running low on this device: send your work, then free \
+                             some space (photos, other apps) before registering more members."
+                        }</p>
+                    }
+                }
+                <h3>{ "Backup" }</h3>
+                <p>{ "A backup file holds every draft and every submission not yet sent. Keep it \
+                      until the work is sent; open it here (or on a new device) to bring the \
+                      work back." }</p>
+                <button type="button" onclick={export}>{ "Save a backup file" }</button>
+                <label for="restore">{ "Restore from a backup file" }</label>
+                <input id="restore" type="file" accept=".json,application/json" onchange={import} />
+                if let Some(message) = &*backup_message {
+                    <p data-testid="backup-message" role="status">{ message.clone() }</p>
                 }
             </section>
         </div>
@@ -353,7 +443,16 @@ async fn fetch_forms(store: &Storage, enrolled: &Enrolled) {
 
 async fn read_overview(store: &Storage) -> Overview {
     let status = store.sync_status().await.unwrap_or_default();
+    let oldest_unsynced_ms = store
+        .documents()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|document| document.is_unsynced())
+        .map(|document| document.changed_at_ms)
+        .min();
     Overview {
+        oldest_unsynced_ms,
         forms: store.forms().await.unwrap_or_default(),
         drafts: store.drafts().await.unwrap_or_default(),
         unsynced: store.unsynced_count().await.unwrap_or(0),
@@ -368,6 +467,35 @@ async fn read_overview(store: &Storage) -> Overview {
 fn when(ms: i64) -> String {
     let date = js_sys::Date::new(&(ms as f64).into());
     String::from(date.to_locale_string("default", &js_sys::Object::new()))
+}
+
+/// The name of a backup file made now.
+fn backup_name() -> String {
+    let iso = String::from(js_sys::Date::new_0().to_iso_string());
+    format!("letsema-backup-{}.json", iso.get(..10).unwrap_or("today"))
+}
+
+/// Offers `bytes` to the person as a file download named `name`.
+fn download(bytes: &[u8], name: &str) -> Result<(), String> {
+    let failed = |_| "This browser would not save the file.".to_owned();
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &options).map_err(failed)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| "This browser would not save the file.".to_owned())?;
+    let anchor: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(failed)?
+        .unchecked_into();
+    anchor.set_href(&url);
+    anchor.set_download(name);
+    anchor.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }
 
 async fn sleep_ms(ms: i32) {
