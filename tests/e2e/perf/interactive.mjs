@@ -1,0 +1,53 @@
+// How fast the app becomes usable on a repeat visit with the network off, in headless
+// Chromium with the CPU throttled four times: an enrolled phone opens the app and the time is
+// taken from the navigation's start to the moment its "New: …" form button is on screen and
+// enabled (the app has started, opened its storage and listed its forms). Run by `./dev perf`;
+// prints each run and the median. Not part of `./dev test`: it is a measurement.
+import assert from 'node:assert/strict';
+import { ADMIN, startServer } from '../server.mjs';
+import { launchBrowser } from '../browser.mjs';
+
+const RUNS = Number(process.env.LETSEMA_PERF_RUNS ?? 7);
+const server = await startServer({ demo: true });
+const browser = await launchBrowser();
+try {
+  const signIn = await fetch(new URL('/api/session', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  const cookie = signIn.headers.get('set-cookie').split(';')[0];
+  const { csrf_token: csrf } = await signIn.json();
+  const created = await fetch(new URL('/api/enrolments', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+    body: JSON.stringify({ association: 'perf', forms: ['diaspora_registration'], uses: 1 }),
+  });
+  assert.equal(created.status, 201);
+  const { link } = await created.json();
+
+  const page = await browser.context.newPage();
+  await page.goto(link);
+  const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
+  await start.waitFor();
+  await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+
+  await browser.context.setOffline(true);
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const times = [];
+  for (let run = 0; run < RUNS; run += 1) {
+    await page.reload({ waitUntil: 'commit' });
+    await start.waitFor({ state: 'visible', timeout: 30_000 });
+    const ms = await page.evaluate(() => performance.now());
+    times.push(ms);
+    console.log(`run ${run + 1}: interactive after ${ms.toFixed(0)} ms`);
+  }
+  times.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)];
+  console.log(`repeat load, offline, CPU 4x slower: median ${median.toFixed(0)} ms over ${RUNS} runs (target < 1000 ms)`);
+} finally {
+  await browser.close();
+  await server.stop();
+  server.cleanup();
+}
