@@ -104,3 +104,46 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await page.screenshot({ path: join(artifacts, 'capture-sent.png'), fullPage: true });
   await page.close();
 });
+
+test('two tabs edit the same draft offline and both edits are kept', async () => {
+  const context = browser.context;
+  // The device enrolled by the first test; its forms are kept.
+  const first = await context.newPage();
+  await first.goto(server.url);
+  const start = first.getByRole('button', { name: 'New: Diaspora member registration' });
+  await start.waitFor();
+  await context.setOffline(true);
+  await start.click();
+  await first.getByRole('radio', { name: 'Yes' }).first().check();
+  await first.waitForTimeout(300);
+  await first.getByRole('button', { name: /^Back to the list/ }).click();
+
+  // Both tabs open the draft, each as its own writer (session).
+  const second = await context.newPage();
+  await second.goto(server.url);
+  for (const page of [first, second]) {
+    await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).first().click();
+    // The registration questions are on the page after consent.
+    await page.getByRole('button', { name: 'Next' }).click();
+    await page.getByLabel('First name(s)').waitFor();
+  }
+  await first.getByLabel('First name(s)').fill('Palesa');
+  await first.getByLabel('First name(s)').blur();
+  await second.getByLabel('Surname').fill('Mokoena');
+  await second.getByLabel('Surname').blur();
+  await first.waitForTimeout(800);
+  await first.getByRole('button', { name: /^Back to the list/ }).click();
+  await second.getByRole('button', { name: /^Back to the list/ }).click();
+
+  // Reopened, the draft holds both answers.
+  await first.reload();
+  await first.getByRole('button', { name: /^Continue: Diaspora member registration/ }).first().click();
+  await first.getByRole('button', { name: 'Next' }).click();
+  await first.getByLabel('First name(s)').waitFor();
+  assert.equal(await first.getByLabel('First name(s)').inputValue(), 'Palesa');
+  assert.equal(await first.getByLabel('Surname').inputValue(), 'Mokoena');
+  await first.screenshot({ path: join(artifacts, 'two-tabs-merged.png'), fullPage: true });
+  await context.setOffline(false);
+  await first.close();
+  await second.close();
+});

@@ -175,13 +175,26 @@ pub enum FillerDone {
     Back,
 }
 
+/// What is being filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillKind {
+    /// A draft: saved among the drafts; Finalise moves it to the submissions to send.
+    Draft,
+    /// A finalised submission being corrected (after a reviewer's comment, say): saved among
+    /// the submissions, so that the correction is sent; Finalise closes it.
+    Correction,
+}
+
 /// The properties of [`Filler`].
 #[derive(Debug, Properties, Clone)]
 pub struct FillerProps {
     /// The app's storage.
     pub storage: Storage,
-    /// The draft to fill in.
+    /// The draft to fill in (for a correction: the submission, in the same shape).
     pub draft: Draft,
+    /// A draft or a correction.
+    #[prop_or(FillKind::Draft)]
+    pub kind: FillKind,
     /// Its form.
     pub form: DeviceForm,
     /// This page's writer.
@@ -196,9 +209,23 @@ pub struct FillerProps {
 impl PartialEq for FillerProps {
     fn eq(&self, other: &Self) -> bool {
         self.draft.id == other.draft.id
+            && self.kind == other.kind
             && self.form == other.form
             && self.language == other.language
             && self.on_done == other.on_done
+    }
+}
+
+/// Saves `doc` where its kind belongs (merged with what is stored, never overwriting).
+async fn keep(
+    storage: &Storage,
+    doc: &mut SubmissionDoc,
+    kind: FillKind,
+    language: Option<&str>,
+) -> Result<(), crate::storage::StorageError> {
+    match kind {
+        FillKind::Draft => storage.put_draft(doc, language).await.map(|_| ()),
+        FillKind::Correction => storage.put_document(doc).await.map(|_| ()),
     }
 }
 
@@ -230,6 +257,7 @@ pub fn filler(props: &FillerProps) -> Html {
         }
     };
     let language = props.language.clone();
+    let kind = props.kind;
     let save = {
         let storage = props.storage.clone();
         let doc = doc.clone();
@@ -241,7 +269,7 @@ pub fn filler(props: &FillerProps) -> Html {
             let problem = problem.clone();
             let language = language.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                if let Err(error) = storage.put_draft(&mut copy, language.as_deref()).await {
+                if let Err(error) = keep(&storage, &mut copy, kind, language.as_deref()).await {
                     problem.set(Some(format!("This answer could not be saved: {error}")));
                 }
             });
@@ -285,8 +313,9 @@ pub fn filler(props: &FillerProps) -> Html {
             let language = language.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 // The last answers first, then the move, so nothing typed is left behind.
-                let finalised = match storage.put_draft(&mut copy, language.as_deref()).await {
-                    Ok(_) => storage.finalise(id).await.map(|_| ()),
+                let finalised = match keep(&storage, &mut copy, kind, language.as_deref()).await {
+                    Ok(()) if kind == FillKind::Draft => storage.finalise(id).await.map(|_| ()),
+                    Ok(()) => Ok(()),
                     Err(error) => Err(error),
                 };
                 match finalised {

@@ -18,9 +18,12 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::capture::{Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft};
+use crate::capture::{
+    FillKind, Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft,
+};
 use crate::storage::{Draft, IdbClientStore, Storage, estimate, persist};
 use crate::sync::{SyncOutcome, SyncSchedule, sync_round};
+use letsema_doc::{DeviceId, ReviewStatus, SessionId, SubmissionDoc, Writer};
 
 /// The properties of [`Workspace`].
 #[derive(Debug, Properties, PartialEq)]
@@ -36,8 +39,25 @@ enum Screen {
     Filling {
         draft: Box<Draft>,
         form: Box<DeviceForm>,
+        kind: FillKind,
     },
 }
+
+/// A finalised submission on this device, for the list.
+#[derive(Debug, Clone, PartialEq)]
+struct Sent {
+    /// The submission in a draft's shape, to open it for a correction.
+    doc: Draft,
+    /// Whether some of it waits to be sent.
+    unsynced: bool,
+    /// The reviewers' verdict, if any.
+    status: Option<ReviewStatus>,
+    /// The reviewers' comments.
+    comments: Vec<String>,
+}
+
+/// How many of the latest submissions the list shows.
+const SENT_SHOWN: usize = 50;
 
 /// What is known of the storage and the sync, for the list screen.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,6 +71,8 @@ struct Overview {
     usage: Option<(u64, u64)>,
     /// When the oldest change not yet sent was made.
     oldest_unsynced_ms: Option<i64>,
+    /// The latest finalised submissions.
+    sent: Vec<Sent>,
 }
 
 /// Unsent work older than this gets a warning.
@@ -161,7 +183,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         Err(why) => return html! { <p class="problem" role="alert">{ why }</p> },
     };
 
-    if let Screen::Filling { draft, form } = &*screen {
+    if let Screen::Filling { draft, form, kind } = &*screen {
         let on_done = {
             let screen = screen.clone();
             let wake = (*wake).clone();
@@ -176,7 +198,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             })
         };
         return html! {
-            <Filler storage={store.clone()} draft={(**draft).clone()} form={(**form).clone()}
+            <Filler storage={store.clone()} draft={(**draft).clone()} form={(**form).clone()} kind={*kind}
                 writer={writer} language={(*language).clone()} on_done={on_done} />
         };
     }
@@ -278,6 +300,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                         screen.set(Screen::Filling {
                             draft: Box::new(draft),
                             form: Box::new(form),
+                            kind: FillKind::Draft,
                         });
                     }
                 });
@@ -306,6 +329,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     screen.set(Screen::Filling {
                         draft: Box::new(draft.clone()),
                         form: Box::new(form),
+                        kind: FillKind::Draft,
                     });
                 }
             })
@@ -315,6 +339,47 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 <button type="button" onclick={open}>
                     { format!("Continue: {title} (saved {})", when(draft.updated_at_ms)) }
                 </button>
+            </li>
+        }
+    });
+    let sent = view.sent.iter().map(|item| {
+        let form = view
+            .forms
+            .iter()
+            .find(|f| f.form_id == item.doc.form_id)
+            .cloned();
+        let title = form
+            .as_ref()
+            .map_or_else(|| item.doc.form_id.clone(), |f| f.title.clone());
+        let state = match (item.unsynced, item.status) {
+            (true, _) => "waits to be sent",
+            (false, None | Some(ReviewStatus::Received)) => "sent, not reviewed yet",
+            (false, Some(ReviewStatus::HasIssues)) => "a reviewer asks for corrections",
+            (false, Some(ReviewStatus::Approved)) => "approved",
+            (false, Some(ReviewStatus::Rejected)) => "rejected",
+        };
+        let correct = {
+            let screen = screen.clone();
+            let doc = item.doc.clone();
+            Callback::from(move |_| {
+                if let Some(form) = form.clone() {
+                    screen.set(Screen::Filling {
+                        draft: Box::new(doc.clone()),
+                        form: Box::new(form),
+                        kind: FillKind::Correction,
+                    });
+                }
+            })
+        };
+        html! {
+            <li key={item.doc.id.to_string()} data-testid="submission">
+                <p>{ format!("{title}, {}: {state}", when(item.doc.updated_at_ms)) }</p>
+                if !item.comments.is_empty() {
+                    <ul class="comments" aria-label="Reviewers' comments">
+                        { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
+                    </ul>
+                }
+                <button type="button" onclick={correct}>{ format!("Correct: {title}") }</button>
             </li>
         }
     });
@@ -365,6 +430,12 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 <section class="card" aria-labelledby="drafts-title">
                     <h2 id="drafts-title">{ "Drafts" }</h2>
                     <ul class="actions" data-testid="drafts">{ for drafts }</ul>
+                </section>
+            }
+            if !view.sent.is_empty() {
+                <section class="card" aria-labelledby="sent-title">
+                    <h2 id="sent-title">{ "Submissions" }</h2>
+                    <ul class="actions" data-testid="submissions">{ for sent }</ul>
                 </section>
             }
             <section class="card" aria-labelledby="storage-title">
@@ -443,16 +514,45 @@ async fn fetch_forms(store: &Storage, enrolled: &Enrolled) {
 
 async fn read_overview(store: &Storage) -> Overview {
     let status = store.sync_status().await.unwrap_or_default();
-    let oldest_unsynced_ms = store
-        .documents()
-        .await
-        .unwrap_or_default()
+    let mut documents = store.documents().await.unwrap_or_default();
+    let oldest_unsynced_ms = documents
         .iter()
         .filter(|document| document.is_unsynced())
         .map(|document| document.changed_at_ms)
         .min();
+    documents.sort_by_key(|document| std::cmp::Reverse(document.changed_at_ms));
+    let sent = documents
+        .into_iter()
+        .take(SENT_SHOWN)
+        .filter_map(|document| {
+            // Read only: this writer never writes.
+            let reader = Writer::new(
+                DeviceId::parse("letsema-app-reader").ok()?,
+                SessionId::from_bytes(&[0; 16]).ok()?,
+                None,
+            );
+            let loaded = SubmissionDoc::load(&document.bytes, reader).ok()?;
+            let review = loaded.review();
+            let meta = loaded.meta();
+            Some(Sent {
+                unsynced: document.is_unsynced(),
+                status: review.status,
+                comments: review.comments.into_iter().map(|c| c.text).collect(),
+                doc: Draft {
+                    id: document.id,
+                    form_id: meta.form_id.as_str().to_owned(),
+                    form_version: meta.form_version.as_str().to_owned(),
+                    language: None,
+                    updated_at_ms: document.changed_at_ms,
+                    bytes: document.bytes,
+                    heads: document.heads,
+                },
+            })
+        })
+        .collect();
     Overview {
         oldest_unsynced_ms,
+        sent,
         forms: store.forms().await.unwrap_or_default(),
         drafts: store.drafts().await.unwrap_or_default(),
         unsynced: store.unsynced_count().await.unwrap_or(0),
