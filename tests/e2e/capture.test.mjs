@@ -58,6 +58,7 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await page.getByTestId('enrolment').filter({ hasText: 'mafeteng-teachers' }).waitFor();
   const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
+  assert.equal(await page.getByLabel('Language of the forms').inputValue(), '', "the form's own language by default");
   // The app is ready offline before the network goes.
   await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
 

@@ -416,9 +416,9 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 <h2 id="forms-title">{ "Forms" }</h2>
                 <label for="language">{ "Language of the forms" }</label>
                 <select id="language" onchange={on_language}>
-                    <option value="">{ "Form's default" }</option>
-                    <option value="en">{ "English" }</option>
-                    <option value="st">{ "Sesotho" }</option>
+                    <option value="" selected={language.is_none()}>{ "Form's default" }</option>
+                    <option value="en" selected={language.as_deref() == Some("en")}>{ "English" }</option>
+                    <option value="st" selected={language.as_deref() == Some("st")}>{ "Sesotho" }</option>
                 </select>
                 if view.forms.is_empty() {
                     <p>{ "No forms yet: connect to the internet once to download them." }</p>
