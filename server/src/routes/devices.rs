@@ -69,7 +69,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::body::json())
         .then(move |staff: Staff, body: NewEnrolmentBody| {
             let state = s.clone();
-            async move { respond(create_enrolment(state, staff, body).await) }
+            async move { super::respond(create_enrolment(state, staff, body).await) }
         });
     let s = state.clone();
     let list_enrolments = warp::path("enrolments")
@@ -78,7 +78,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(move |staff: Staff| {
             let state = s.clone();
-            async move { respond(list_enrolments(state, staff).await) }
+            async move { super::respond(list_enrolments(state, staff).await) }
         });
     let s = state.clone();
     let enrol = warp::path!("devices" / "enrol")
@@ -91,7 +91,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
                 let state = s.clone();
                 async move {
                     match state.limits.public(remote.map(|a| a.ip())) {
-                        Ok(()) => respond(enrol(state, body).await),
+                        Ok(()) => super::respond(enrol(state, body).await),
                         Err(error) => error.into_response(),
                     }
                 }
@@ -104,7 +104,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(move |staff: Staff| {
             let state = s.clone();
-            async move { respond(list_devices(state, staff).await) }
+            async move { super::respond(list_devices(state, staff).await) }
         });
     let s = state.clone();
     let revoke = warp::path!("devices" / String / "revoke")
@@ -112,7 +112,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(move |id: String, staff: Staff| {
             let state = s.clone();
-            async move { respond(revoke(state, staff, id).await) }
+            async move { super::respond(revoke(state, staff, id).await) }
         });
     let whoami = warp::path("device")
         .and(warp::path::end())
@@ -133,11 +133,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-fn respond(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(ApiError::into_response)
-}
-
-async fn blocking<T: Send + 'static>(
+/// Runs blocking device-store work; its errors become the API's.
+pub(super) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -156,6 +153,11 @@ fn device_error(error: DeviceError) -> ApiError {
         DeviceError::NoSuchDevice => {
             ApiError::new(StatusCode::NOT_FOUND, "no_such_device", error.to_string())
         }
+        DeviceError::NoSuchPublicLink => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "no_such_public_link",
+            error.to_string(),
+        ),
         other => {
             tracing::error!(error = %other, "device store failed");
             ApiError::internal()
@@ -217,17 +219,7 @@ async fn create_enrolment(
             "forms: name 1 to 50 published forms; label: at most 200 characters".to_owned(),
         ));
     }
-    let store = state.store.clone();
-    let published: Vec<String> = tokio::task::spawn_blocking(move || store.published_forms())
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "listing forms failed");
-            ApiError::internal()
-        })?
-        .into_iter()
-        .map(|f| f.form_id)
-        .collect();
+    let published = published_form_ids(&state).await?;
     if let Some(unknown) = body.forms.iter().find(|f| !published.contains(f)) {
         return Err(invalid(format!(
             "form {unknown:?} is not published: publish it first, or check the id"
@@ -246,14 +238,7 @@ async fn create_enrolment(
     let digest = token_digest(&code);
     let store = state.store.clone();
     let enrolment = blocking(move || store.create_enrolment(&new, &digest)).await?;
-    let link = format!("{}/enrol#{code}", state.public_url.trim_end_matches('/'));
-    let qr_svg = qrcode::QrCode::new(link.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(240, 240)
-                .build()
-        })
-        .map_err(|_| ApiError::internal())?;
+    let (link, qr_svg) = link_and_qr(&state, "enrol", &code)?;
     let body = CreatedEnrolment {
         enrolment,
         link,
@@ -317,6 +302,37 @@ async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, A
     let actor = format!("user:{}", staff.user.id);
     blocking(move || store.revoke_device(&id, &actor)).await?;
     Ok(warp::reply::json(&serde_json::json!({ "revoked": true })).into_response())
+}
+
+/// The ids of the published forms.
+pub(super) async fn published_form_ids(state: &AppState) -> Result<Vec<String>, ApiError> {
+    let store = state.store.clone();
+    let published = tokio::task::spawn_blocking(move || store.published_forms())
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "listing forms failed");
+            ApiError::internal()
+        })?;
+    Ok(published.into_iter().map(|f| f.form_id).collect())
+}
+
+/// A link the app opens at `/{path}#{secret}` on the server's public address, and the same
+/// link as an SVG QR code for a phone's camera.
+pub(super) fn link_and_qr(
+    state: &AppState,
+    path: &str,
+    secret: &str,
+) -> Result<(String, String), ApiError> {
+    let link = format!("{}/{path}#{secret}", state.public_url.trim_end_matches('/'));
+    let qr_svg = qrcode::QrCode::new(link.as_bytes())
+        .map(|code| {
+            code.render::<qrcode::render::svg::Color<'_>>()
+                .min_dimensions(240, 240)
+                .build()
+        })
+        .map_err(|_| ApiError::internal())?;
+    Ok((link, qr_svg))
 }
 
 fn valid_name(name: &str) -> bool {

@@ -39,7 +39,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .then(
             move |staff: Staff, query: PublishQuery, body: bytes::Bytes| {
                 let state = s.clone();
-                async move { respond(publish(state, staff, query, body).await) }
+                async move { super::respond(publish(state, staff, query, body).await) }
             },
         );
     let s = state.clone();
@@ -49,7 +49,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(move |_staff: Staff| {
             let state = s.clone();
-            async move { respond(list(state).await) }
+            async move { super::respond(list(state).await) }
         });
     let s = state.clone();
     let for_device = warp::path!("device" / "forms")
@@ -57,13 +57,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(device(state))
         .then(move |device: DeviceInfo| {
             let state = s.clone();
-            async move { respond(device_forms(state, device).await) }
+            async move { super::respond(device_forms(state, device).await) }
         });
     publish.or(list).unify().or(for_device).unify().boxed()
-}
-
-fn respond(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(ApiError::into_response)
 }
 
 async fn blocking<T: Send + 'static>(

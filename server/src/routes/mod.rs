@@ -81,6 +81,11 @@ pub fn peer_addr()
         })
 }
 
+/// A handler's answer: its response, or its error as JSON.
+pub(crate) fn respond(result: Result<Response, crate::error::ApiError>) -> Response {
+    result.unwrap_or_else(crate::error::ApiError::into_response)
+}
+
 /// The content security policy: scripts only from this origin, plus the WebAssembly
 /// compilation the app needs, and nothing looser.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \

@@ -19,9 +19,10 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 use super::AppState;
+use super::devices::{blocking, link_and_qr, published_form_ids};
 use crate::auth::{Staff, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
-use crate::store::{DeviceError, PublicLink, Role};
+use crate::store::{PublicLink, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
 /// How long a public link stays open by default.
@@ -62,7 +63,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::body::json())
         .then(move |staff: Staff, body: NewPublicLinkBody| {
             let state = s.clone();
-            async move { respond(create(state, staff, body).await) }
+            async move { super::respond(create(state, staff, body).await) }
         });
     let s = state.clone();
     let list = warp::path("public-links")
@@ -71,7 +72,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(move |staff: Staff| {
             let state = s.clone();
-            async move { respond(list(state, staff).await) }
+            async move { super::respond(list(state, staff).await) }
         });
     let s = state.clone();
     let revoke = warp::path!("public-links" / String / "revoke")
@@ -79,32 +80,9 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state))
         .then(move |id: String, staff: Staff| {
             let state = s.clone();
-            async move { respond(revoke(state, staff, id).await) }
+            async move { super::respond(revoke(state, staff, id).await) }
         });
     create.or(list).unify().or(revoke).unify().boxed()
-}
-
-fn respond(result: Result<Response, ApiError>) -> Response {
-    result.unwrap_or_else(ApiError::into_response)
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|error| match error {
-            DeviceError::NoSuchPublicLink => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "no_such_public_link",
-                error.to_string(),
-            ),
-            other => {
-                tracing::error!(error = %other, "public link store failed");
-                ApiError::internal()
-            }
-        })
 }
 
 async fn create(
@@ -128,15 +106,7 @@ async fn create(
     if body.label.chars().count() > 200 {
         return Err(invalid("label: at most 200 characters".to_owned()));
     }
-    let store = state.store.clone();
-    let published = tokio::task::spawn_blocking(move || store.published_forms())
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "listing forms failed");
-            ApiError::internal()
-        })?;
-    if !published.iter().any(|f| f.form_id == body.form) {
+    if !published_form_ids(&state).await?.contains(&body.form) {
         return Err(invalid(format!(
             "form {:?} is not published: publish it first, or check the id",
             body.form
@@ -151,14 +121,7 @@ async fn create(
         store.create_public_link(&body.form, &body.label, expires_at, creator, &digest)
     })
     .await?;
-    let link = format!("{}/survey#{code}", state.public_url.trim_end_matches('/'));
-    let qr_svg = qrcode::QrCode::new(link.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color<'_>>()
-                .min_dimensions(240, 240)
-                .build()
-        })
-        .map_err(|_| ApiError::internal())?;
+    let (link, qr_svg) = link_and_qr(&state, "survey", &code)?;
     let body = CreatedPublicLink {
         public_link,
         link,
