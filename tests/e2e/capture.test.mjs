@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { ADMIN, startServer } from './server.mjs';
+import { adminSession, createEnrolment, startServer } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
 
 let server;
@@ -22,18 +22,6 @@ after(async () => {
   server?.cleanup();
 });
 
-async function signIn() {
-  const response = await fetch(new URL('/api/session', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  assert.equal(response.status, 200);
-  const cookie = response.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await response.json();
-  return { cookie, csrf };
-}
-
 async function storedDocuments(session) {
   const metrics = await fetch(new URL('/metrics', server.url), { headers: { cookie: session.cookie } });
   assert.equal(metrics.status, 200);
@@ -42,14 +30,8 @@ async function storedDocuments(session) {
 }
 
 test('a submission filled in offline survives a reload and is sent when the network returns', async () => {
-  const session = await signIn();
-  const created = await fetch(new URL('/api/enrolments', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf },
-    body: JSON.stringify({ association: 'mafeteng-teachers', forms: ['diaspora_registration'], uses: 1 }),
-  });
-  assert.equal(created.status, 201);
-  const { link } = await created.json();
+  const session = await adminSession(server);
+  const { link } = await createEnrolment(server, 'mafeteng-teachers');
   assert.equal(await storedDocuments(session), 0);
 
   const context = browser.context;

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ADMIN, startServer } from './server.mjs';
+import { adminSession, createEnrolment, postAsAdmin, startServer } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
 
 let server;
@@ -19,23 +19,9 @@ after(async () => {
   server?.cleanup();
 });
 
-/** Signs in as the admin and creates an enrolment link for `association`. */
+/** An enrolment link for `association`, made by the admin. */
 async function enrolmentLink(association) {
-  const signIn = await fetch(new URL('/api/session', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  assert.equal(signIn.status, 200);
-  const cookie = signIn.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await signIn.json();
-  const created = await fetch(new URL('/api/enrolments', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ association, forms: ['diaspora_registration'], uses: 1 }),
-  });
-  assert.equal(created.status, 201);
-  const body = await created.json();
+  const body = await createEnrolment(server, association);
   assert.match(body.qr_svg, /<svg/);
   return body.link;
 }
@@ -78,17 +64,9 @@ test('a used-up link says so, in words a volunteer can act on', async () => {
 });
 
 test('a public survey link opens the survey on an anonymous browser', async () => {
-  const signIn = await fetch(new URL('/api/session', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  const cookie = signIn.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await signIn.json();
-  const created = await fetch(new URL('/api/public-links', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ form: 'diaspora_registration', label: 'Diaspora day' }),
+  const session = await adminSession(server);
+  const created = await postAsAdmin(server, session, '/api/public-links', {
+    form: 'diaspora_registration', label: 'Diaspora day',
   });
   assert.equal(created.status, 201);
   const { link, public_link: publicLink } = await created.json();

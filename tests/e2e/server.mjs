@@ -59,3 +59,35 @@ export async function startServer({ demo = false } = {}) {
     cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
   };
 }
+
+/** Signs in as the admin of a demo server; returns the cookie pair and the CSRF token. */
+export async function adminSession(server) {
+  const response = await fetch(new URL('/api/session', server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+  });
+  if (response.status !== 200) throw new Error(`signing in failed: ${response.status}`);
+  const cookie = response.headers.get('set-cookie').split(';')[0];
+  const { csrf_token: csrf } = await response.json();
+  return { cookie, csrf };
+}
+
+/** POSTs `body` as JSON to `path` as the admin; returns the response. */
+export async function postAsAdmin(server, session, path, body) {
+  return fetch(new URL(path, server.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Creates, as the admin, an enrolment for `association` with one use; returns its answer. */
+export async function createEnrolment(server, association) {
+  const session = await adminSession(server);
+  const created = await postAsAdmin(server, session, '/api/enrolments', {
+    association, forms: ['diaspora_registration'], uses: 1,
+  });
+  if (created.status !== 201) throw new Error(`creating an enrolment failed: ${created.status}`);
+  return created.json();
+}

@@ -3,28 +3,14 @@
 // taken from the navigation's start to the moment its "New: …" form button is on screen and
 // enabled (the app has started, opened its storage and listed its forms). Run by `./dev perf`;
 // prints each run and the median. Not part of `./dev test`: it is a measurement.
-import assert from 'node:assert/strict';
-import { ADMIN, startServer } from '../server.mjs';
+import { createEnrolment, startServer } from '../server.mjs';
 import { launchBrowser } from '../browser.mjs';
 
 const RUNS = Number(process.env.LETSEMA_PERF_RUNS ?? 7);
 const server = await startServer({ demo: true });
 const browser = await launchBrowser();
 try {
-  const signIn = await fetch(new URL('/api/session', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
-  });
-  const cookie = signIn.headers.get('set-cookie').split(';')[0];
-  const { csrf_token: csrf } = await signIn.json();
-  const created = await fetch(new URL('/api/enrolments', server.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
-    body: JSON.stringify({ association: 'perf', forms: ['diaspora_registration'], uses: 1 }),
-  });
-  assert.equal(created.status, 201);
-  const { link } = await created.json();
+  const { link } = await createEnrolment(server, 'perf');
 
   const page = await browser.context.newPage();
   await page.goto(link);
