@@ -207,11 +207,5 @@ async fn fetch_health() -> ServerState {
 
 /// Today's date where the browser is: the form engine never reads the clock itself.
 fn today() -> NaiveDate {
-    let now = js_sys::Date::new_0();
-    NaiveDate::from_ymd_opt(
-        i32::try_from(now.get_full_year()).unwrap_or(1970),
-        now.get_month() + 1,
-        now.get_date(),
-    )
-    .unwrap_or_default()
+    crate::capture::now_local().date_naive()
 }

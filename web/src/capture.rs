@@ -19,12 +19,8 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::form_view::{AnswerEvent, FormView, RepeatChange, RepeatEvent};
+pub use crate::storage::now_ms;
 use crate::storage::{Draft, Storage};
-
-/// Milliseconds since the Unix epoch, from the browser's clock.
-pub fn now_ms() -> i64 {
-    js_sys::Date::now() as i64
-}
 
 /// Now, in the browser's time zone (the form engine never reads the clock itself).
 pub fn now_local() -> DateTime<FixedOffset> {

@@ -78,7 +78,7 @@ pub use backup::{
     BACKUP_FORMAT, BACKUP_VERSION, ImportFailure, ImportKind, ImportReport, MAX_BACKUP_BYTES,
 };
 pub use client_store::IdbClientStore;
-pub use db::{FORMAT_VERSION, SCHEMA_VERSION};
+pub use db::{FORMAT_VERSION, SCHEMA_VERSION, now_ms};
 pub use safety::{PROBE_DATABASE, estimate, indexed_db_available, persist, persisted};
 
 /// The name of the app's database.

@@ -515,23 +515,23 @@ async fn fetch_forms(store: &Storage, enrolled: &Enrolled) {
 async fn read_overview(store: &Storage) -> Overview {
     let status = store.sync_status().await.unwrap_or_default();
     let mut documents = store.documents().await.unwrap_or_default();
-    let oldest_unsynced_ms = documents
+    let unsynced: Vec<i64> = documents
         .iter()
         .filter(|document| document.is_unsynced())
         .map(|document| document.changed_at_ms)
-        .min();
+        .collect();
+    let oldest_unsynced_ms = unsynced.iter().copied().min();
+    // Read only: this writer never writes.
+    let reader = DeviceId::parse("letsema-app-reader")
+        .ok()
+        .zip(SessionId::from_bytes(&[0; 16]).ok())
+        .map(|(device, session)| Writer::new(device, session, None));
     documents.sort_by_key(|document| std::cmp::Reverse(document.changed_at_ms));
     let sent = documents
         .into_iter()
         .take(SENT_SHOWN)
         .filter_map(|document| {
-            // Read only: this writer never writes.
-            let reader = Writer::new(
-                DeviceId::parse("letsema-app-reader").ok()?,
-                SessionId::from_bytes(&[0; 16]).ok()?,
-                None,
-            );
-            let loaded = SubmissionDoc::load(&document.bytes, reader).ok()?;
+            let loaded = SubmissionDoc::load(&document.bytes, reader.clone()?).ok()?;
             let review = loaded.review();
             let meta = loaded.meta();
             Some(Sent {
@@ -555,7 +555,7 @@ async fn read_overview(store: &Storage) -> Overview {
         sent,
         forms: store.forms().await.unwrap_or_default(),
         drafts: store.drafts().await.unwrap_or_default(),
-        unsynced: store.unsynced_count().await.unwrap_or(0),
+        unsynced: u32::try_from(unsynced.len()).unwrap_or(u32::MAX),
         last_success_ms: status.last_success_ms,
         last_error: status.last_error,
         persisted: crate::storage::persisted().await,

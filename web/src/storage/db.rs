@@ -371,7 +371,7 @@ async fn open_error(name: &str, error: OpenDbError) -> StorageError {
 }
 
 /// The time now, in milliseconds since the Unix epoch.
-pub(super) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     // Dates fit a double exactly.
     #[allow(clippy::cast_possible_truncation)]
     let now = js_sys::Date::now() as i64;
