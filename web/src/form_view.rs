@@ -93,7 +93,7 @@ impl AnswerEvent {
 }
 
 /// Whether a repeat instance was added or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RepeatChange {
     /// A new, empty instance at the end.
     Added,

@@ -5,7 +5,10 @@
 //! network off.
 
 mod app;
+pub mod bridge;
 pub mod capture;
+pub mod docs_api;
+pub mod documents;
 mod enrol;
 pub mod form_view;
 mod offline;

@@ -38,7 +38,7 @@ impl DurableStore for crate::storage::IdbClientStore {
 }
 
 /// How a round ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SyncOutcome {
     /// Everything went through.
     Done {

@@ -11,19 +11,21 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use letsema_doc::ReviewStatus;
 use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
-use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::wire::DocId;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use crate::bridge;
 use crate::capture::{
     FillKind, Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft,
 };
-use crate::storage::{Draft, IdbClientStore, Storage, estimate, persist};
-use crate::sync::{SyncOutcome, SyncSchedule, sync_round};
-use letsema_doc::{DeviceId, ReviewStatus, SessionId, SubmissionDoc, Writer};
+use crate::docs_api::{DocumentsOverview, SyncRequest};
+use crate::storage::{Draft, Storage, estimate, persist};
+use crate::sync::{SyncOutcome, SyncSchedule};
 
 /// The properties of [`Workspace`].
 #[derive(Debug, Properties, PartialEq)]
@@ -37,23 +39,10 @@ pub struct WorkspaceProps {
 enum Screen {
     List,
     Filling {
-        draft: Box<Draft>,
+        id: DocId,
         form: Box<DeviceForm>,
         kind: FillKind,
     },
-}
-
-/// A finalised submission on this device, for the list.
-#[derive(Debug, Clone, PartialEq)]
-struct Sent {
-    /// The submission in a draft's shape, to open it for a correction.
-    doc: Draft,
-    /// Whether some of it waits to be sent.
-    unsynced: bool,
-    /// The reviewers' verdict, if any.
-    status: Option<ReviewStatus>,
-    /// The reviewers' comments.
-    comments: Vec<String>,
 }
 
 /// How many of the latest submissions the list shows.
@@ -64,15 +53,10 @@ const SENT_SHOWN: usize = 50;
 struct Overview {
     forms: Vec<DeviceForm>,
     drafts: Vec<Draft>,
-    unsynced: u32,
     last_success_ms: Option<i64>,
     last_error: Option<String>,
     persisted: Option<bool>,
     usage: Option<(u64, u64)>,
-    /// When the oldest change not yet sent was made.
-    oldest_unsynced_ms: Option<i64>,
-    /// The latest finalised submissions.
-    sent: Vec<Sent>,
 }
 
 /// Unsent work older than this gets a warning.
@@ -85,11 +69,17 @@ const LOW_SPACE_BYTES: u64 = 50 * 1000 * 1000;
 pub fn workspace(props: &WorkspaceProps) -> Html {
     let storage = use_state(|| None::<Result<Storage, String>>);
     let overview = use_state(Overview::default);
+    // What waits to be sent and the latest submissions: from the documents' module, so
+    // `None` until it has answered once (`Err` when it cannot be loaded).
+    let documents = use_state(|| None::<Result<DocumentsOverview, String>>);
+    let start_problem = use_state(|| None::<String>);
     let screen = use_state(|| Screen::List);
     let language = use_state(|| None::<String>);
     let syncing = use_state(|| false);
     let session = use_memo((), |()| random_bytes::<16>());
     let wake = use_memo((), |()| Rc::new(Cell::new(true)));
+    // The documents' module: loading it starts once the first screen is drawn.
+    use_effect_with((), |()| bridge::preload());
 
     // Open the storage once.
     {
@@ -110,10 +100,14 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
 
     let refresh = {
         let overview = overview.clone();
+        let documents = documents.clone();
         move |store: Storage| {
             let overview = overview.clone();
+            let documents = documents.clone();
             wasm_bindgen_futures::spawn_local(async move {
+                // The screens' part first, the documents' when their module has answered.
                 overview.set(read_overview(&store).await);
+                documents.set(Some(bridge::overview(SENT_SHOWN).await));
             });
         }
     };
@@ -146,7 +140,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                         let due = waited_ms >= schedule.next_delay().as_millis() as u64;
                         if wake.replace(false) || due {
                             syncing.set(true);
-                            let outcome = round(&store, &enrolled, &session).await;
+                            let outcome = round(&enrolled, &session).await;
                             schedule.record(&outcome);
                             syncing.set(false);
                             refresh(store.clone());
@@ -178,12 +172,9 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         }
         Some(Ok(store)) => store.clone(),
     };
-    let writer = match page_writer(&props.enrolled, &session) {
-        Ok(writer) => writer,
-        Err(why) => return html! { <p class="problem" role="alert">{ why }</p> },
-    };
+    let writer = page_writer(&props.enrolled, &session);
 
-    if let Screen::Filling { draft, form, kind } = &*screen {
+    if let Screen::Filling { id, form, kind } = &*screen {
         let on_done = {
             let screen = screen.clone();
             let wake = (*wake).clone();
@@ -198,7 +189,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             })
         };
         return html! {
-            <Filler storage={store.clone()} draft={(**draft).clone()} form={(**form).clone()} kind={*kind}
+            <Filler id={*id} form={(**form).clone()} kind={*kind}
                 writer={writer} language={(*language).clone()} on_done={on_done} />
         };
     }
@@ -217,13 +208,11 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     };
     let backup_message = use_state(|| None::<String>);
     let export = {
-        let store = store.clone();
         let backup_message = backup_message.clone();
         Callback::from(move |_| {
-            let store = store.clone();
             let backup_message = backup_message.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let message = match store.export_backup().await {
+                let message = match bridge::export_backup().await {
                     Ok(bytes) => match download(&bytes, &backup_name()) {
                         Ok(()) => "The backup file was saved (see your downloads).".to_owned(),
                         Err(why) => why,
@@ -253,7 +242,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 let message = match read {
                     Ok(buffer) => {
                         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                        match store.import_backup(&bytes).await {
+                        match bridge::import_backup(&bytes).await {
                             Ok(report) => format!(
                                 "Restored: {} submission(s) added, {} merged, {} draft(s) \
                                  added, {} merged, {} already here; {} could not be read.",
@@ -264,7 +253,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                                 report.unchanged,
                                 report.failed.len()
                             ),
-                            Err(error) => error.to_string(),
+                            Err(error) => error,
                         }
                     }
                     Err(_) => "The file could not be read: choose it again.".to_owned(),
@@ -278,30 +267,29 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     let view = &*overview;
     let forms = view.forms.iter().map(|form| {
         let start = {
-            let store = store.clone();
             let form = form.clone();
             let enrolled = props.enrolled.clone();
             let writer = writer.clone();
             let screen = screen.clone();
             let language = (*language).clone();
+            let start_problem = start_problem.clone();
             Callback::from(move |_| {
-                let (store, form, enrolled, writer, screen, language) = (
-                    store.clone(),
+                let (form, enrolled, writer, screen, language, start_problem) = (
                     form.clone(),
                     enrolled.clone(),
                     writer.clone(),
                     screen.clone(),
                     language.clone(),
+                    start_problem.clone(),
                 );
                 wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(draft) =
-                        start_draft(&store, &form, &enrolled, writer, language.as_deref()).await
-                    {
-                        screen.set(Screen::Filling {
-                            draft: Box::new(draft),
+                    match start_draft(&form, &enrolled, writer, language.as_deref()).await {
+                        Ok(id) => screen.set(Screen::Filling {
+                            id,
                             form: Box::new(form),
                             kind: FillKind::Draft,
-                        });
+                        }),
+                        Err(why) => start_problem.set(Some(why)),
                     }
                 });
             })
@@ -327,7 +315,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             Callback::from(move |_| {
                 if let Some(form) = form.clone() {
                     screen.set(Screen::Filling {
-                        draft: Box::new(draft.clone()),
+                        id: draft.id,
                         form: Box::new(form),
                         kind: FillKind::Draft,
                     });
@@ -342,15 +330,27 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             </li>
         }
     });
-    let sent = view.sent.iter().map(|item| {
+    let (unsynced, oldest_unsynced_ms, sent_items) = match &*documents {
+        Some(Ok(documents)) => (
+            Some(documents.unsynced),
+            documents.oldest_unsynced_ms,
+            documents.sent.as_slice(),
+        ),
+        _ => (None, None, &[][..]),
+    };
+    let documents_problem = match &*documents {
+        Some(Err(why)) => Some(why.clone()),
+        _ => None,
+    };
+    let sent = sent_items.iter().map(|item| {
         let form = view
             .forms
             .iter()
-            .find(|f| f.form_id == item.doc.form_id)
+            .find(|f| f.form_id == item.form_id)
             .cloned();
         let title = form
             .as_ref()
-            .map_or_else(|| item.doc.form_id.clone(), |f| f.title.clone());
+            .map_or_else(|| item.form_id.clone(), |f| f.title.clone());
         let state = match (item.unsynced, item.status) {
             (true, _) => "waits to be sent",
             (false, None | Some(ReviewStatus::Received)) => "sent, not reviewed yet",
@@ -360,11 +360,11 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         };
         let correct = {
             let screen = screen.clone();
-            let doc = item.doc.clone();
+            let id = item.id;
             Callback::from(move |_| {
                 if let Some(form) = form.clone() {
                     screen.set(Screen::Filling {
-                        draft: Box::new(doc.clone()),
+                        id,
                         form: Box::new(form),
                         kind: FillKind::Correction,
                     });
@@ -372,8 +372,8 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             })
         };
         html! {
-            <li key={item.doc.id.to_string()} data-testid="submission">
-                <p>{ format!("{title}, {}: {state}", when(item.doc.updated_at_ms)) }</p>
+            <li key={item.id.to_string()} data-testid="submission">
+                <p>{ format!("{title}, {}: {state}", when(item.changed_at_ms)) }</p>
                 if !item.comments.is_empty() {
                     <ul class="comments" aria-label="Reviewers' comments">
                         { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
@@ -388,16 +388,20 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             <section class="card" aria-labelledby="sync-title">
                 <h2 id="sync-title">{ "Sending" }</h2>
                 <p data-testid="sync-status" aria-live="polite">
-                    { if *syncing {
-                        "Sending…".to_owned()
-                    } else if view.unsynced == 0 {
-                        "Everything is sent.".to_owned()
-                    } else if view.unsynced == 1 {
-                        "1 submission waits to be sent.".to_owned()
-                    } else {
-                        format!("{} submissions wait to be sent.", view.unsynced)
+                    { match (*syncing, unsynced) {
+                        (true, _) => "Sending…".to_owned(),
+                        (false, None) => "Looking at what waits to be sent…".to_owned(),
+                        (false, Some(0)) => "Everything is sent.".to_owned(),
+                        (false, Some(1)) => "1 submission waits to be sent.".to_owned(),
+                        (false, Some(waiting)) => format!("{waiting} submissions wait to be sent."),
                     } }
                 </p>
+                if let Some(why) = documents_problem {
+                    <p class="problem" role="alert" data-testid="documents-problem">{ why }</p>
+                }
+                if let Some(why) = &*start_problem {
+                    <p class="problem" role="alert">{ why.clone() }</p>
+                }
                 if let Some(at) = view.last_success_ms {
                     <p data-testid="last-sync">{ format!("Last sent: {}", when(at)) }</p>
                 }
@@ -405,7 +409,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     <p class="problem" data-testid="sync-error">{ format!("Last attempt: {error}") }</p>
                 }
                 <button type="button" onclick={sync_now}>{ "Sync now" }</button>
-                if let Some(oldest) = view.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
+                if let Some(oldest) = oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
                     <p class="warning" role="alert" data-testid="stale-warning">{ format!(
                         "Some work has waited to be sent since {}. Connect to the internet \
                          soon, or save a backup file below, so that nothing is lost if this \
@@ -432,7 +436,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     <ul class="actions" data-testid="drafts">{ for drafts }</ul>
                 </section>
             }
-            if !view.sent.is_empty() {
+            if !sent_items.is_empty() {
                 <section class="card" aria-labelledby="sent-title">
                     <h2 id="sent-title">{ "Submissions" }</h2>
                     <ul class="actions" data-testid="submissions">{ for sent }</ul>
@@ -469,32 +473,13 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     }
 }
 
-/// One sync round as this device, its outcome recorded in storage.
-async fn round(store: &Storage, enrolled: &Enrolled, session: &[u8; 16]) -> SyncOutcome {
-    let outcome = match (
-        page_writer(enrolled, session),
-        IdbClientStore::open(store).await,
-    ) {
-        (Ok(writer), Ok(client_store)) => {
-            let mut client = Client::new(ClientConfig::new(writer), client_store);
-            sync_round(&mut client, &enrolled.credential).await
-        }
-        (Err(why), _) => SyncOutcome::Failed(why),
-        (_, Err(error)) => SyncOutcome::Failed(error.to_string()),
-    };
-    let recorded = match &outcome {
-        SyncOutcome::Done { .. } => store.record_sync_success(now_ms()).await,
-        SyncOutcome::Unreachable => {
-            store
-                .record_sync_error(now_ms(), "the server could not be reached (offline?)")
-                .await
-        }
-        SyncOutcome::Revoked(why) | SyncOutcome::Failed(why) => {
-            store.record_sync_error(now_ms(), why).await
-        }
-    };
-    let _ = recorded;
-    outcome
+/// One sync round as this device (in the documents' module, which records its outcome).
+async fn round(enrolled: &Enrolled, session: &[u8; 16]) -> SyncOutcome {
+    bridge::sync(&SyncRequest {
+        credential: enrolled.credential.clone(),
+        writer: page_writer(enrolled, session),
+    })
+    .await
 }
 
 /// Downloads the device's forms and keeps them; offline, the kept ones stay.
@@ -512,50 +497,13 @@ async fn fetch_forms(store: &Storage, enrolled: &Enrolled) {
     }
 }
 
+/// What the list screen shows from this module's own reads (the documents' module adds
+/// what waits to be sent).
 async fn read_overview(store: &Storage) -> Overview {
     let status = store.sync_status().await.unwrap_or_default();
-    let mut documents = store.documents().await.unwrap_or_default();
-    let unsynced: Vec<i64> = documents
-        .iter()
-        .filter(|document| document.is_unsynced())
-        .map(|document| document.changed_at_ms)
-        .collect();
-    let oldest_unsynced_ms = unsynced.iter().copied().min();
-    // Read only: this writer never writes.
-    let reader = DeviceId::parse("letsema-app-reader")
-        .ok()
-        .zip(SessionId::from_bytes(&[0; 16]).ok())
-        .map(|(device, session)| Writer::new(device, session, None));
-    documents.sort_by_key(|document| std::cmp::Reverse(document.changed_at_ms));
-    let sent = documents
-        .into_iter()
-        .take(SENT_SHOWN)
-        .filter_map(|document| {
-            let loaded = SubmissionDoc::load(&document.bytes, reader.clone()?).ok()?;
-            let review = loaded.review();
-            let meta = loaded.meta();
-            Some(Sent {
-                unsynced: document.is_unsynced(),
-                status: review.status,
-                comments: review.comments.into_iter().map(|c| c.text).collect(),
-                doc: Draft {
-                    id: document.id,
-                    form_id: meta.form_id.as_str().to_owned(),
-                    form_version: meta.form_version.as_str().to_owned(),
-                    language: None,
-                    updated_at_ms: document.changed_at_ms,
-                    bytes: document.bytes,
-                    heads: document.heads,
-                },
-            })
-        })
-        .collect();
     Overview {
-        oldest_unsynced_ms,
-        sent,
         forms: store.forms().await.unwrap_or_default(),
         drafts: store.drafts().await.unwrap_or_default(),
-        unsynced: u32::try_from(unsynced.len()).unwrap_or(u32::MAX),
         last_success_ms: status.last_success_ms,
         last_error: status.last_error,
         persisted: crate::storage::persisted().await,

@@ -86,7 +86,7 @@ struct BackupDraft {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// Finalised submissions this device did not have.
     pub documents_added: usize,
@@ -104,7 +104,7 @@ pub struct ImportReport {
 }
 
 /// Whether an item of a backup is a finalised submission or a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportKind {
     /// A finalised submission.
     Document,
@@ -113,7 +113,7 @@ pub enum ImportKind {
 }
 
 /// An item of a backup that could not be imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportFailure {
     /// Which kind of item.
     pub kind: ImportKind,

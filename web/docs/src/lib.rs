@@ -1,0 +1,118 @@
+//! The Letsema web app's second WebAssembly module: the submission documents.
+//!
+//! The first module (`letsema-web`) draws the screens and never opens an automerge
+//! document; `app.js` loads this one after the first screen, and the first module calls
+//! these exports through its `bridge`. Each export is a thin wrapper over
+//! `letsema_web::documents`; requests and answers are the JSON of `letsema_web::docs_api`,
+//! errors are text written for people.
+//!
+//! The exports live here and not in `letsema-web`: an export is always kept by the linker,
+//! so in the shared library it would pull automerge into the first module too.
+
+use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest, TaggedAnswers};
+use letsema_web::documents::{self, OpenSubmission};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+fn read<T: DeserializeOwned>(json: &str) -> Result<T, JsValue> {
+    serde_json::from_str(json).map_err(|error| {
+        JsValue::from_str(&format!(
+            "The app's two parts disagree ({error}): reload the page to get one version."
+        ))
+    })
+}
+
+fn write(value: &impl Serialize) -> Result<String, JsValue> {
+    serde_json::to_string(value).map_err(|error| JsValue::from_str(&error.to_string()))
+}
+
+/// Starts a new submission as a draft (a `StartRequest`); its id.
+#[wasm_bindgen]
+pub async fn start_draft(request: String) -> Result<String, JsValue> {
+    let request: StartRequest = read(&request)?;
+    let id = documents::start_draft(&request)
+        .await
+        .map_err(|why| JsValue::from_str(&why))?;
+    write(&id)
+}
+
+/// A draft, or a submission being corrected, open for filling in.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Submission(OpenSubmission);
+
+#[wasm_bindgen]
+impl Submission {
+    /// Opens what an `OpenRequest` names.
+    pub async fn open(request: String) -> Result<Submission, JsValue> {
+        let request: OpenRequest = read(&request)?;
+        OpenSubmission::open(&request)
+            .await
+            .map(Submission)
+            .map_err(|why| JsValue::from_str(&why))
+    }
+
+    /// Its answers so far, as JSON (`TaggedAnswers`).
+    pub fn answers(&self) -> Result<String, JsValue> {
+        write(&TaggedAnswers::from(&self.0.answers()))
+    }
+
+    /// Writes an `Edit` now; the promise resolves when it is saved.
+    pub fn edit(&mut self, edit: String) -> Result<js_sys::Promise, JsValue> {
+        let edit: Edit = read(&edit)?;
+        let save = self.0.edit(&edit).map_err(|why| JsValue::from_str(&why))?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            save.await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|why| JsValue::from_str(&why))
+        }))
+    }
+
+    /// Saves the last answers and finalises it.
+    pub fn finalise(&self) -> js_sys::Promise {
+        let finalise = self.0.finalise();
+        wasm_bindgen_futures::future_to_promise(async move {
+            finalise
+                .await
+                .map(|()| JsValue::UNDEFINED)
+                .map_err(|why| JsValue::from_str(&why))
+        })
+    }
+}
+
+/// Runs one sync round (a `SyncRequest`); its `SyncOutcome`.
+#[wasm_bindgen]
+pub async fn sync(request: String) -> Result<String, JsValue> {
+    let request: SyncRequest = read(&request)?;
+    write(&documents::sync(&request).await)
+}
+
+/// What waits to be sent and the latest submissions (`shown` of them, as JSON); a
+/// `DocumentsOverview`.
+#[wasm_bindgen]
+pub async fn overview(shown: String) -> Result<String, JsValue> {
+    let shown: usize = read(&shown)?;
+    let overview = documents::overview(shown)
+        .await
+        .map_err(|why| JsValue::from_str(&why))?;
+    write(&overview)
+}
+
+/// A backup file of every draft and every unsynced submission.
+#[wasm_bindgen]
+pub async fn export_backup() -> Result<js_sys::Uint8Array, JsValue> {
+    documents::export_backup()
+        .await
+        .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()))
+        .map_err(|why| JsValue::from_str(&why))
+}
+
+/// Brings a backup file back; an `ImportReport`.
+#[wasm_bindgen]
+pub async fn import_backup(bytes: Vec<u8>) -> Result<String, JsValue> {
+    let report = documents::import_backup(&bytes)
+        .await
+        .map_err(|why| JsValue::from_str(&why))?;
+    write(&report)
+}

@@ -1,0 +1,360 @@
+//! The submission documents' half of the app: everything that opens an automerge document.
+//!
+//! The app is two WebAssembly modules (see `ARCHITECTURE.md`, "The web app's two
+//! modules"). The first draws every screen and runs the form engine; it never opens a
+//! submission document, so automerge is not part of what a phone downloads and compiles
+//! before the first screen. This module is what the second one does: `web/docs` exports
+//! these functions to JavaScript, and the first module calls them through
+//! [`bridge`](crate::bridge) with the messages of [`docs_api`](crate::docs_api).
+//!
+//! Everything here reads and writes the same IndexedDB database as the first module,
+//! through its own connection ([`storage`]); writes merge with what is stored, so the two
+//! modules (and two tabs) never overwrite each other.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use letsema_doc::{
+    AnswerPath, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId,
+    SubmissionDoc, SubmissionId, Timestamp, Writer,
+};
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::wire::DocId;
+
+use crate::capture::{FillKind, random_bytes};
+use crate::docs_api::{
+    DocumentsOverview, Edit, OpenRequest, RepeatEdit, SentItem, StartRequest, SyncRequest,
+    WriterRequest,
+};
+use crate::form_view::RepeatChange;
+use crate::storage::{IdbClientStore, ImportReport, Storage, StorageError, now_ms};
+use crate::sync::{SyncOutcome, sync_round};
+
+thread_local! {
+    static STORAGE: RefCell<Option<Storage>> = const { RefCell::new(None) };
+}
+
+/// This module's connection to the app's database, opened on first use.
+///
+/// # Errors
+///
+/// Why the database cannot be opened, in words a person can act on.
+pub async fn storage() -> Result<Storage, String> {
+    if let Some(storage) = STORAGE.with_borrow(Clone::clone) {
+        return Ok(storage);
+    }
+    let opened = Storage::open_default()
+        .await
+        .map_err(|error| error.to_string())?;
+    STORAGE.with_borrow_mut(|slot| *slot = Some(opened.clone()));
+    Ok(opened)
+}
+
+/// Closes this module's connection; the next call opens a new one. For what deletes or
+/// replaces the database under it (the tests do).
+pub fn close_storage() {
+    if let Some(storage) = STORAGE.with_borrow_mut(Option::take) {
+        storage.close();
+    }
+}
+
+/// Drops the cached connection when the browser closed it (a newer app took over), so the
+/// next call opens a new one.
+fn forget_closed<T>(result: Result<T, StorageError>) -> Result<T, String> {
+    if matches!(result, Err(StorageError::Closed)) {
+        STORAGE.with_borrow_mut(|slot| *slot = None);
+    }
+    result.map_err(|error| error.to_string())
+}
+
+/// The writer a request names.
+///
+/// # Errors
+///
+/// When the device id or the session is not one (the enrolment is damaged: enrol again).
+pub fn writer(request: &WriterRequest) -> Result<Writer, String> {
+    let device = DeviceId::parse(&request.device)
+        .map_err(|e| format!("this device's enrolment is damaged ({e}): enrol it again"))?;
+    let session = SessionId::from_bytes(&request.session).map_err(|e| e.to_string())?;
+    Ok(Writer::new(device, session, None))
+}
+
+/// Starts a new submission and saves it as a draft; its id.
+///
+/// # Errors
+///
+/// What went wrong, in words a person can act on.
+pub async fn start_draft(request: &StartRequest) -> Result<DocId, String> {
+    let new = NewSubmission {
+        submission_id: SubmissionId::from_random_bytes(random_bytes::<16>()),
+        form_id: FormId::parse(&request.form_id).map_err(|e| e.to_string())?,
+        form_version: FormVersion::parse(&request.form_version).map_err(|e| e.to_string())?,
+        association: Some(AssociationId::parse(&request.association).map_err(|e| e.to_string())?),
+    };
+    let mut doc = SubmissionDoc::create(new, writer(&request.writer)?, Timestamp(now_ms()))
+        .map_err(|e| e.to_string())?;
+    let storage = storage().await?;
+    let draft = forget_closed(
+        storage
+            .put_draft(&mut doc, request.language.as_deref())
+            .await,
+    )?;
+    Ok(draft.id)
+}
+
+/// A draft, or a finalised submission being corrected, open for filling in.
+#[derive(Debug)]
+pub struct OpenSubmission {
+    storage: Storage,
+    doc: SubmissionDoc,
+    kind: FillKind,
+    language: Option<String>,
+}
+
+impl OpenSubmission {
+    /// Opens the draft (or, for a correction, the submission) `request` names.
+    ///
+    /// # Errors
+    ///
+    /// When it is gone (finalised or deleted in another tab) or does not load.
+    pub async fn open(request: &OpenRequest) -> Result<OpenSubmission, String> {
+        let storage = storage().await?;
+        let writer = writer(&request.writer)?;
+        let doc = match request.kind {
+            FillKind::Draft => forget_closed(storage.draft(request.id).await)?
+                .ok_or_else(|| StorageError::DraftNotFound {
+                    id: request.id.to_string(),
+                })
+                .and_then(|draft| draft.open(writer)),
+            FillKind::Correction => forget_closed(storage.document(request.id).await)?
+                .ok_or_else(|| StorageError::Document {
+                    id: request.id.to_string(),
+                    reason: "it is no longer on this device".to_owned(),
+                })
+                .and_then(|document| document.open(writer)),
+        }
+        .map_err(|error| error.to_string())?;
+        Ok(OpenSubmission {
+            storage,
+            doc,
+            kind: request.kind,
+            language: request.language.clone(),
+        })
+    }
+
+    /// Its answers so far.
+    pub fn answers(&self) -> letsema_doc::Answers {
+        self.doc.answers()
+    }
+
+    /// Writes one edit into the document at once; the returned future saves it (merged
+    /// with what is stored, never overwriting).
+    ///
+    /// # Errors
+    ///
+    /// When the document refuses the edit (a repeat instance removed on another device,
+    /// say); nothing was written.
+    pub fn edit(
+        &mut self,
+        edit: &Edit,
+    ) -> Result<impl Future<Output = Result<(), String>> + 'static, String> {
+        apply(&mut self.doc, edit)?;
+        Ok(self.save())
+    }
+
+    /// Saves the document where its kind belongs.
+    fn save(&self) -> impl Future<Output = Result<(), String>> + 'static {
+        let mut copy = self.doc.clone();
+        let (storage, kind, language) = (self.storage.clone(), self.kind, self.language.clone());
+        async move {
+            let saved = match kind {
+                FillKind::Draft => storage
+                    .put_draft(&mut copy, language.as_deref())
+                    .await
+                    .map(|_| ()),
+                FillKind::Correction => storage.put_document(&mut copy).await.map(|_| ()),
+            };
+            forget_closed(saved).map_err(|error| format!("This answer could not be saved: {error}"))
+        }
+    }
+
+    /// Saves the last answers, then moves a draft to the submissions to send (a correction
+    /// is already among them).
+    pub fn finalise(&self) -> impl Future<Output = Result<(), String>> + 'static {
+        let save = self.save();
+        let (storage, kind) = (self.storage.clone(), self.kind);
+        let id = DocId::from(&self.doc.meta().submission_id);
+        async move {
+            save.await?;
+            if kind == FillKind::Draft {
+                forget_closed(storage.finalise(id).await)
+                    .map_err(|error| format!("The submission could not be finalised: {error}"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Writes `edit` into `doc`.
+///
+/// # Errors
+///
+/// When the document refuses it (a repeat instance removed on another device, say).
+pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
+    let at = Timestamp(now_ms());
+    match edit {
+        Edit::Answer {
+            repeats,
+            instance,
+            field,
+            value,
+        } => {
+            let path = locate(doc, repeats, instance, field)?;
+            doc.set_answer_at(&path, value, at)
+                .map_err(|e| e.to_string())
+        }
+        Edit::Repeat(RepeatEdit {
+            repeats,
+            instance,
+            repeat,
+            change,
+        }) => {
+            let (own, outer) = instance
+                .split_last()
+                .ok_or_else(|| "a repeat edit without an instance".to_owned())?;
+            let path = locate(doc, repeats, outer, repeat)?;
+            match change {
+                RepeatChange::Added => doc
+                    .add_repeat_instance(&path, &letsema_doc::Answers::new(), at)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                RepeatChange::Removed => {
+                    let instances = doc.repeat_instances(&path);
+                    let instance = instances
+                        .get(*own)
+                        .ok_or_else(|| "that repeat instance is gone".to_owned())?;
+                    doc.remove_repeat_instance(&path, &instance.id, at)
+                        .map_err(|e| e.to_string())
+                }
+            }
+        }
+    }
+}
+
+/// The path of `field` inside the repeat instances named by `repeats` and `instance`.
+fn locate(
+    doc: &SubmissionDoc,
+    repeats: &[String],
+    instance: &[usize],
+    field: &str,
+) -> Result<AnswerPath, String> {
+    let Some((first, _)) = repeats.split_first() else {
+        return Ok(AnswerPath::field(field));
+    };
+    let mut path = AnswerPath::field(first.clone());
+    for (depth, index) in instance.iter().enumerate().take(repeats.len()) {
+        let instances = doc.repeat_instances(&path);
+        let id = instances
+            .get(*index)
+            .map(|i| i.id.clone())
+            .ok_or_else(|| format!("instance {} of {} is gone", index + 1, repeats[depth]))?;
+        let next = repeats.get(depth + 1).map_or(field, String::as_str);
+        path = path.child(&id, next);
+    }
+    Ok(path)
+}
+
+/// One sync round as this device, its outcome recorded in storage.
+pub async fn sync(request: &SyncRequest) -> SyncOutcome {
+    let store = match storage().await {
+        Ok(store) => store,
+        Err(why) => return SyncOutcome::Failed(why),
+    };
+    let outcome = match (
+        writer(&request.writer),
+        forget_closed(IdbClientStore::open(&store).await),
+    ) {
+        (Ok(writer), Ok(client_store)) => {
+            let mut client = Client::new(ClientConfig::new(writer), client_store);
+            sync_round(&mut client, &request.credential).await
+        }
+        (Err(why), _) | (_, Err(why)) => SyncOutcome::Failed(why),
+    };
+    let recorded = match &outcome {
+        SyncOutcome::Done { .. } => store.record_sync_success(now_ms()).await,
+        SyncOutcome::Unreachable => {
+            store
+                .record_sync_error(now_ms(), "the server could not be reached (offline?)")
+                .await
+        }
+        SyncOutcome::Revoked(why) | SyncOutcome::Failed(why) => {
+            store.record_sync_error(now_ms(), why).await
+        }
+    };
+    let _ = forget_closed(recorded);
+    outcome
+}
+
+/// What waits to be sent, and the latest `shown` finalised submissions with the
+/// reviewers' verdicts and comments.
+///
+/// # Errors
+///
+/// When the stored submissions cannot be read.
+pub async fn overview(shown: usize) -> Result<DocumentsOverview, String> {
+    let store = storage().await?;
+    let mut documents = forget_closed(store.documents().await)?;
+    let unsynced: Vec<i64> = documents
+        .iter()
+        .filter(|document| document.is_unsynced())
+        .map(|document| document.changed_at_ms)
+        .collect();
+    // Read only: this writer never writes.
+    let reader = DeviceId::parse("letsema-app-reader")
+        .ok()
+        .zip(SessionId::from_bytes(&[0; 16]).ok())
+        .map(|(device, session)| Writer::new(device, session, None));
+    documents.sort_by_key(|document| std::cmp::Reverse(document.changed_at_ms));
+    let sent = documents
+        .into_iter()
+        .take(shown)
+        .filter_map(|document| {
+            let unsynced = document.is_unsynced();
+            let loaded = document.open(reader.clone()?).ok()?;
+            let review = loaded.review();
+            Some(SentItem {
+                id: document.id,
+                form_id: loaded.meta().form_id.as_str().to_owned(),
+                changed_at_ms: document.changed_at_ms,
+                unsynced,
+                status: review.status,
+                comments: review.comments.into_iter().map(|c| c.text).collect(),
+            })
+        })
+        .collect();
+    Ok(DocumentsOverview {
+        unsynced: u32::try_from(unsynced.len()).unwrap_or(u32::MAX),
+        oldest_unsynced_ms: unsynced.iter().copied().min(),
+        sent,
+    })
+}
+
+/// A backup file of every draft and every unsynced submission.
+///
+/// # Errors
+///
+/// Why it could not be made.
+pub async fn export_backup() -> Result<Vec<u8>, String> {
+    let store = storage().await?;
+    forget_closed(store.export_backup().await)
+}
+
+/// Brings a backup file's drafts and submissions back, merged with what is stored.
+///
+/// # Errors
+///
+/// Why the file cannot be read (too large, not a backup).
+pub async fn import_backup(bytes: &[u8]) -> Result<ImportReport, String> {
+    let store = storage().await?;
+    forget_closed(store.import_backup(bytes).await)
+}
