@@ -4,6 +4,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Where the server listens, checked when the command line is read so that a typo is
 /// reported before anything starts.
@@ -101,6 +102,41 @@ pub struct ServeConfig {
     pub metrics_token: Option<String>,
     /// Serve HTTPS with these files; plain HTTP when `None`.
     pub tls: Option<TlsFiles>,
+    /// How long slow or silent clients may hold a connection.
+    pub timeouts: ConnectionTimeouts,
+}
+
+/// How long a client may keep a connection without making progress, so that slow or silent
+/// clients cannot tie up connections (and file descriptors) for ever. The defaults are the
+/// constants in [`crate::serve`]; tests shorten them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionTimeouts {
+    /// For the TLS handshake ([`crate::serve::TLS_HANDSHAKE_TIMEOUT`]).
+    pub tls_handshake: Duration,
+    /// For a connection's first bytes and each HTTP/1 request's headers
+    /// ([`crate::serve::HEADER_READ_TIMEOUT`]).
+    pub header_read: Duration,
+    /// Quiet time on an HTTP/2 connection before the server pings the client
+    /// ([`crate::serve::HTTP2_KEEP_ALIVE_INTERVAL`]).
+    pub http2_keep_alive_interval: Duration,
+    /// How long the server waits for the answer to that ping
+    /// ([`crate::serve::HTTP2_KEEP_ALIVE_TIMEOUT`]).
+    pub http2_keep_alive_timeout: Duration,
+}
+
+impl Default for ConnectionTimeouts {
+    fn default() -> Self {
+        use crate::serve::{
+            HEADER_READ_TIMEOUT, HTTP2_KEEP_ALIVE_INTERVAL, HTTP2_KEEP_ALIVE_TIMEOUT,
+            TLS_HANDSHAKE_TIMEOUT,
+        };
+        ConnectionTimeouts {
+            tls_handshake: TLS_HANDSHAKE_TIMEOUT,
+            header_read: HEADER_READ_TIMEOUT,
+            http2_keep_alive_interval: HTTP2_KEEP_ALIVE_INTERVAL,
+            http2_keep_alive_timeout: HTTP2_KEEP_ALIVE_TIMEOUT,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -12,5 +12,5 @@ pub mod routes;
 pub mod serve;
 pub mod store;
 
-pub use config::{ListenAddr, ServeConfig};
+pub use config::{ConnectionTimeouts, ListenAddr, ServeConfig};
 pub use serve::{ServeError, Server};

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use letsema_server::config::TlsFiles;
-use letsema_server::{ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal};
+use letsema_server::{
+    ConnectionTimeouts, ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal,
+};
 use tracing_subscriber::EnvFilter;
 
 /// Letsema: offline-first surveys for diaspora mapping.
@@ -309,6 +311,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 public_url,
                 metrics_token,
                 tls,
+                timeouts: ConnectionTimeouts::default(),
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;

@@ -3,7 +3,9 @@
 //! The server runs its own accept loop rather than `warp::serve`: warp 0.4 has no TLS and
 //! accepts only its own listener types. Plain HTTP and HTTPS share that one loop, which
 //! records each client's address for the routes ([`PeerAddr`]), serves HTTP/1.1 and HTTP/2
-//! on each connection, and drains requests in flight on shutdown.
+//! on each connection, closes the connections of clients too slow to speak (the timeouts
+//! below, [`ConnectionTimeouts`] in the configuration), and drains requests in flight on
+//! shutdown.
 
 pub mod tls;
 
@@ -11,15 +13,17 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_rustls::TlsAcceptor;
@@ -27,15 +31,29 @@ use tokio_rustls::rustls::ServerConfig;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use crate::config::ServeConfig;
+use crate::config::{ConnectionTimeouts, ServeConfig};
 use crate::routes::{AppState, PeerAddr, routes};
-use crate::store::{DataDirLock, FormCache, Store, StoreError};
+use crate::store::{DataDirLock, FormCache, SharedStore, SqliteStore, StoreError};
 
 pub use tls::TlsError;
 
 /// How long a client may take over the TLS handshake before its connection is closed (a
 /// client that never finishes one must not hold a connection for ever).
 pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a connection's first bytes (those that tell HTTP/1
+/// from HTTP/2), and then each HTTP/1 request's headers, counted from when the server starts
+/// waiting for them. A client that sends them slowly (slowloris) or not at all is
+/// disconnected; so is an HTTP/1 keep-alive connection idle for this long. A phone on a poor
+/// network sends a few hundred bytes of headers in far less.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long an HTTP/2 connection may be quiet before the server pings the client.
+pub const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// How long the server waits for the answer to that ping before closing the connection (its
+/// client went away without closing it, or does not speak HTTP/2 at all).
+pub const HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Why the server could not start. Each message is one line that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +84,8 @@ pub struct Server {
     state: AppState,
     local_addr: SocketAddr,
     tls: Option<Arc<ServerConfig>>,
+    timeouts: ConnectionTimeouts,
+    database_path: PathBuf,
 }
 
 impl Server {
@@ -82,9 +102,12 @@ impl Server {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServeError::Listen { addr, source })?;
-        Store::prepare_dir(&config.data_dir)?;
+        SqliteStore::prepare_dir(&config.data_dir)?;
         let lock = DataDirLock::acquire(&config.data_dir)?;
-        let store = Store::open(&config.data_dir)?;
+        // The one place that chooses the backend: everything after sees only the trait.
+        let store = SqliteStore::open(&config.data_dir)?;
+        let database_path = store.path().to_owned();
+        let store: SharedStore = Arc::new(store);
         if config.demo {
             publish_reference_form(&store)?;
         }
@@ -112,6 +135,8 @@ impl Server {
             state,
             local_addr,
             tls,
+            timeouts: config.timeouts,
+            database_path,
         })
     }
 
@@ -132,7 +157,7 @@ impl Server {
 
     /// The database file in use.
     pub fn database_path(&self) -> PathBuf {
-        self.state.store.path().to_owned()
+        self.database_path.clone()
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.
@@ -149,7 +174,14 @@ impl Server {
             }
         });
         let acceptor = self.tls.map(TlsAcceptor::from);
-        serve_connections(self.listener, acceptor, routes(self.state), shutdown).await;
+        serve_connections(
+            self.listener,
+            acceptor,
+            self.timeouts,
+            routes(self.state),
+            shutdown,
+        )
+        .await;
         validator.abort();
         forgetter.abort();
     }
@@ -162,16 +194,18 @@ fn scheme(tls: bool) -> &'static str {
 /// Accepts connections until `shutdown` completes, each in a task of its own: the TLS
 /// handshake first when `tls` is set (a failed or slow one closes only that connection,
 /// logged at debug level), then HTTP/1.1 or HTTP/2 with the client's [`PeerAddr`] in every
-/// request. On shutdown: stops accepting, closes the listener, tells every connection to
-/// finish (an idle one closes, one with a request in flight answers it first) and waits
-/// for them.
+/// request, within `timeouts`. On shutdown: stops accepting, closes the listener, tells
+/// every connection to finish (an idle one closes, one with a request in flight answers it
+/// first) and waits for them.
 async fn serve_connections(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
+    timeouts: ConnectionTimeouts,
     filter: BoxedFilter<(Response,)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let service = TowerToHyperService::new(warp::service(filter));
+    let http = http_builder(&timeouts);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -191,12 +225,16 @@ async fn serve_connections(
         let watcher = graceful.watcher();
         let service = service.clone();
         let tls = tls.clone();
+        let http = http.clone();
         tokio::spawn(async move {
+            let first_bytes = timeouts.header_read;
             let Some(acceptor) = tls else {
-                return serve_connection(stream, peer, service, watcher).await;
+                return serve_connection(http, stream, first_bytes, peer, service, watcher).await;
             };
-            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => serve_connection(stream, peer, service, watcher).await,
+            match tokio::time::timeout(timeouts.tls_handshake, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => {
+                    serve_connection(http, stream, first_bytes, peer, service, watcher).await;
+                }
                 // Plain HTTP on the HTTPS port, a scanner, a client that distrusts the
                 // certificate: that client's problem, not the server's.
                 Ok(Err(error)) => tracing::debug!(%error, "TLS handshake failed"),
@@ -212,10 +250,33 @@ async fn serve_connections(
     graceful.shutdown().await;
 }
 
+/// The HTTP/1.1 and HTTP/2 settings of every connection: hyper's timeouts need its timer,
+/// without which none of them runs.
+fn http_builder(timeouts: &ConnectionTimeouts) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(timeouts.http2_keep_alive_interval)
+        .keep_alive_timeout(timeouts.http2_keep_alive_timeout);
+    builder
+}
+
 /// Serves HTTP/1.1 or HTTP/2 (whichever the client speaks) on one connection until it
-/// closes, or until shutdown lets it finish what it is doing.
-async fn serve_connection<I, S>(io: I, peer: SocketAddr, service: S, watcher: Watcher)
-where
+/// closes, or until shutdown lets it finish what it is doing. The client's first bytes must
+/// arrive within `first_bytes` (see [`FirstBytesDeadline`]).
+async fn serve_connection<I, S>(
+    http: auto::Builder<TokioExecutor>,
+    io: I,
+    first_bytes: Duration,
+    peer: SocketAddr,
+    service: S,
+    watcher: Watcher,
+) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     S: hyper::service::Service<hyper::Request<Incoming>, Response = Response, Error = Infallible>
         + Send
@@ -226,11 +287,103 @@ where
         request.extensions_mut().insert(PeerAddr(peer));
         service.call(request)
     });
-    let builder = auto::Builder::new(TokioExecutor::new());
-    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    let io = FirstBytesDeadline::new(io, first_bytes);
+    let connection = http.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(error) = watcher.watch(connection).await {
         // A client that went away mid-request, or spoke something other than HTTP.
         tracing::debug!(%error, "connection closed with an error");
+    }
+}
+
+/// How many bytes hyper-util reads to tell HTTP/1 from HTTP/2: the HTTP/2 preface's length.
+const PROTOCOL_SNIFF_BYTES: usize = 24;
+
+/// A connection whose first bytes must arrive before a deadline. hyper-util reads up to
+/// [`PROTOCOL_SNIFF_BYTES`] to tell HTTP/1 from HTTP/2 before either protocol, and so
+/// hyper's header timeout, starts, and would wait for ever on a client that sends nothing
+/// or a piece of the HTTP/2 preface. Reads fail with `TimedOut` once the deadline has
+/// passed, until that many bytes have arrived or the server has written (answered a short
+/// HTTP/1 request); then the protocols' own timeouts take over.
+#[derive(Debug)]
+struct FirstBytesDeadline<I> {
+    io: I,
+    /// `None` once enough bytes arrived, the server wrote, or the client closed its side.
+    deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    awaited: usize,
+}
+
+impl<I> FirstBytesDeadline<I> {
+    fn new(io: I, within: Duration) -> Self {
+        FirstBytesDeadline {
+            io,
+            deadline: Some(Box::pin(tokio::time::sleep(within))),
+            awaited: PROTOCOL_SNIFF_BYTES,
+        }
+    }
+}
+
+impl<I: AsyncRead + Unpin> AsyncRead for FirstBytesDeadline<I> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.io).poll_read(cx, buf);
+        match &polled {
+            Poll::Ready(Ok(())) => {
+                let read = buf.filled().len() - before;
+                this.awaited = this.awaited.saturating_sub(read);
+                if this.awaited == 0 || read == 0 {
+                    this.deadline = None;
+                }
+            }
+            Poll::Pending => {
+                if let Some(deadline) = &mut this.deadline
+                    && deadline.as_mut().poll(cx).is_ready()
+                {
+                    return Poll::Ready(Err(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        "the client sent too little in time",
+                    )));
+                }
+            }
+            Poll::Ready(Err(_)) => {}
+        }
+        polled
+    }
+}
+
+impl<I: AsyncWrite + Unpin> AsyncWrite for FirstBytesDeadline<I> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.deadline = None;
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        self.deadline = None;
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
     }
 }
 
@@ -251,7 +404,7 @@ async fn accept_failed(error: std::io::Error) {
 
 /// Validates what syncs committed, whenever woken (and every minute, in case a wake-up was
 /// missed), until aborted. Each pass runs on the blocking pool.
-pub async fn run_validator(store: Store, wake: Arc<Notify>) {
+pub async fn run_validator(store: SharedStore, wake: Arc<Notify>) {
     let mut cache = FormCache::default();
     loop {
         loop {
@@ -289,7 +442,7 @@ pub const REFERENCE_FORM: (&str, &[u8]) = (
     include_bytes!("../../examples/forms/diaspora_registration.xlsx"),
 );
 
-fn publish_reference_form(store: &Store) -> Result<(), crate::store::PublishError> {
+fn publish_reference_form(store: &SharedStore) -> Result<(), crate::store::PublishError> {
     let (name, bytes) = REFERENCE_FORM;
     let published = store.publish_form(name, bytes, "letsema serve --demo")?;
     if published.newly_published {

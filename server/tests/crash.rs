@@ -11,7 +11,6 @@ use std::time::Duration;
 use common::process::{add_admin, start_server};
 use letsema_doc::{DeviceId, SessionId, SubmissionDoc, Timestamp, Writer};
 use letsema_protocol::sync::DocId;
-use letsema_server::store::Store;
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::store::{Scope, ServerStore};
@@ -119,7 +118,7 @@ async fn enrol(http: &reqwest::Client, url: &str, n: usize) -> Vec<(String, Stri
 
 /// Every acknowledged submission is stored and loads.
 fn check_acknowledged_are_there(data: &Path, phones: &[Phone]) {
-    let store = Store::open(data).expect("the database opens after a crash");
+    let store = letsema_server::store::open(data).expect("the database opens after a crash");
     let sync = store.sync_store().expect("sync store");
     let (index, _) = sync.heads_index(&Scope::All).expect("index");
     for phone in phones {

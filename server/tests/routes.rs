@@ -2,7 +2,6 @@
 
 use letsema_protocol::{ApiErrorBody, DatabaseState, Health, HealthStatus};
 use letsema_server::routes::{AppState, routes};
-use letsema_server::store::Store;
 use warp::http::StatusCode;
 
 struct Fixture {
@@ -12,7 +11,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("data")).expect("store opens");
+    let store = letsema_server::store::open(&dir.path().join("data")).expect("store opens");
     let web_dir = dir.path().join("web");
     std::fs::create_dir_all(web_dir.join("pkg")).expect("web dir");
     std::fs::write(

@@ -195,7 +195,7 @@ async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
     // The server is restored: the last five submissions are gone from it, and its epoch
     // is new.
     letsema_server::commands::backup::restore(&data, &backup, &mut out).expect("restore");
-    f.state.store = letsema_server::store::Store::open(&data).expect("reopened");
+    f.state.store = letsema_server::store::open(&data).expect("reopened");
     assert_eq!(server_doc_count(&f), 5);
 
     sync(&f, &phone, &mut client).await;

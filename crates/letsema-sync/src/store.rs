@@ -263,6 +263,57 @@ pub trait ServerStore {
     }
 }
 
+/// A boxed store is a store, so that a server may hand the sync its storage as a trait
+/// object (`Box<dyn ServerStore<Error = E>>`) chosen at run time.
+impl<S: ServerStore + ?Sized> ServerStore for Box<S> {
+    type Error = S::Error;
+
+    fn epoch(&self) -> u64 {
+        (**self).epoch()
+    }
+
+    fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, Self::Error> {
+        (**self).load(doc)
+    }
+
+    fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, Self::Error> {
+        (**self).commit(batch)
+    }
+
+    fn log_page(
+        &self,
+        after: u64,
+        scope: &Scope,
+        exclude: &DeviceId,
+        max_bytes: usize,
+        max_docs: usize,
+    ) -> Result<LogPage, Self::Error> {
+        (**self).log_page(after, scope, exclude, max_bytes, max_docs)
+    }
+
+    fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), Self::Error> {
+        (**self).heads_index(scope)
+    }
+
+    fn last_seq(&self) -> u64 {
+        (**self).last_seq()
+    }
+
+    fn cached(&self, doc: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        (**self).cached(doc, heads)
+    }
+
+    fn remember(
+        &self,
+        doc: DocId,
+        heads: &[ChangeHash],
+        loaded: SubmissionDoc,
+        saved_bytes: usize,
+    ) {
+        (**self).remember(doc, heads, loaded, saved_bytes);
+    }
+}
+
 /// Why the in-memory store refused a commit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MemoryStoreError {

@@ -4,6 +4,9 @@
 //! The backup is SQLite's `VACUUM INTO`: one read transaction, so the copy is consistent
 //! even while devices sync, and compact. A restore keeps the database it replaces beside
 //! it (`letsema.sqlite3.before-restore-TIME`): nothing is lost by restoring the wrong file.
+//!
+//! Both work on SQLite's files, so unlike the rest of the server they use the concrete
+//! [`SqliteStore`] rather than the `Backend` trait: another backend brings its own tools.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,7 +14,7 @@ use std::time::Instant;
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::store::{DATABASE_FILE, DataDirLock, Store};
+use crate::store::{DATABASE_FILE, DataDirLock, SqliteStore, SyncAccess};
 
 /// `letsema backup DEST --data-dir DIR`.
 pub fn backup(data_dir: &Path, dest: &Path, out: &mut dyn Write) -> Result<(), String> {
@@ -104,7 +107,7 @@ pub fn restore(data_dir: &Path, src: &Path, out: &mut dyn Write) -> Result<(), S
     // Bring an older backup's schema up to date, now rather than at the next start, and
     // give it a new sync epoch: devices must not trust pull cursors from the lost history,
     // so they repair and send back what the backup lacks.
-    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(data_dir).map_err(|e| e.to_string())?;
     store.renew_sync_epoch().map_err(|e| e.to_string())?;
     writeln!(
         out,

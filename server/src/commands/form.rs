@@ -181,7 +181,7 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let store = crate::store::Store::open(data_dir).map_err(|e| e.to_string())?;
+    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
     let published = store
         .publish_form(name, &bytes, "letsema form publish")
         .map_err(|e| e.to_string())?;
@@ -207,7 +207,7 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
 
 /// `letsema form list --data-dir DIR`.
 pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let store = crate::store::Store::open(data_dir).map_err(|e| e.to_string())?;
+    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
     let forms = store.published_forms().map_err(|e| e.to_string())?;
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     if forms.is_empty() {

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use crate::auth::{check_password_strength, hash_password};
-use crate::store::{NewUser, Role, Store};
+use crate::store::{NewUser, Role};
 
 /// What `letsema user add` was asked to do.
 #[derive(Debug, Clone)]
@@ -21,7 +21,7 @@ pub fn add(request: &AddUser, data_dir: &Path, out: &mut dyn Write) -> Result<()
     let password = read_password()?;
     check_password_strength(&password).map_err(|why| format!("{why}; choose a longer one"))?;
     let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
-    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
     let user = store
         .add_user(
             &NewUser {
@@ -47,7 +47,7 @@ pub fn add(request: &AddUser, data_dir: &Path, out: &mut dyn Write) -> Result<()
 
 /// `letsema user list`.
 pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
     let users = store.list_users().map_err(|e| e.to_string())?;
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     if users.is_empty() {

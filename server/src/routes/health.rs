@@ -1,6 +1,6 @@
 //! `GET /api/health`: is the server up, which version, and is its database usable.
 
-use letsema_protocol::{DatabaseState, Health, HealthStatus};
+use letsema_protocol::{DatabaseHealth, DatabaseState, Health, HealthStatus};
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -27,7 +27,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 }
 
 async fn health(state: AppState) -> Response {
-    let database = state.store.health().await;
+    let store = state.store.clone();
+    let database = tokio::task::spawn_blocking(move || store.health())
+        .await
+        .unwrap_or_else(|join| DatabaseHealth::unavailable(format!("health check failed: {join}")));
     let ok = database.state == DatabaseState::Ok;
     let body = Health {
         status: if ok {

@@ -26,12 +26,13 @@ use warp::reply::{Reply, Response};
 use crate::auth::AuthConfig;
 use crate::error::recover;
 use crate::limits::RateLimits;
-use crate::store::Store;
+use crate::store::SharedStore;
 
 /// What every handler may use.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
+    /// The storage, seen only through its trait (`crate::store::Backend`).
+    pub store: SharedStore,
     pub web_dir: PathBuf,
     pub auth: AuthConfig,
     /// The address people open, for links and QR codes (`--public-url`).
@@ -48,7 +49,7 @@ pub struct AppState {
 
 impl AppState {
     /// A state with default session settings and a validator wake-up of its own.
-    pub fn new(store: Store, web_dir: PathBuf, public_url: impl Into<String>) -> Self {
+    pub fn new(store: SharedStore, web_dir: PathBuf, public_url: impl Into<String>) -> Self {
         AppState {
             store,
             web_dir,

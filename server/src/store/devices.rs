@@ -1,9 +1,10 @@
-//! Enrolments and devices, in SQL. Blocking, like the rest of the store.
+//! Enrolments, devices and public links: their types, and [`DeviceStore`] in SQL.
+//! Blocking, like the rest of the store.
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::Store;
+use super::{DatabaseError, DeviceStore, SqliteStore};
 
 /// An enrolment to create.
 #[derive(Debug, Clone)]
@@ -43,16 +44,43 @@ pub enum DeviceError {
     #[error("no such public link: check the id in the list of public links")]
     NoSuchPublicLink,
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
     #[error("a stored list of forms cannot be read: {0}")]
     Corrupt(String),
 }
 
-impl Store {
-    /// Creates an enrolment whose link carries a secret with this digest.
-    pub fn create_enrolment(
+/// The label of every device a public link made.
+pub const PUBLIC_DEVICE_LABEL: &str = "survey taker";
+
+/// How many browsers one public link may bring in, in all (joins are also rate-limited per
+/// address).
+pub const PUBLIC_LINK_USES: u32 = 1_000_000;
+
+/// A public link, as admins see it (never with its secret, which is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicLink {
+    pub id: i64,
+    /// The form survey takers fill in.
+    pub form: String,
+    /// The scope its submissions land in: `public-<id>`.
+    pub association: String,
+    pub label: String,
+    pub expires_at: i64,
+    /// How many browsers have opened it.
+    pub joined: u32,
+    pub revoked: bool,
+}
+
+impl From<rusqlite::Error> for DeviceError {
+    fn from(error: rusqlite::Error) -> Self {
+        DeviceError::Database(Box::new(error))
+    }
+}
+
+impl DeviceStore for SqliteStore {
+    fn create_enrolment(
         &self,
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
@@ -98,8 +126,7 @@ impl Store {
         })
     }
 
-    /// Enrolments of one association, or of all when `association` is `None`.
-    pub fn enrolments(&self, association: Option<&str>) -> Result<Vec<Enrolment>, DeviceError> {
+    fn enrolments(&self, association: Option<&str>) -> Result<Vec<Enrolment>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT id, association, forms, label, expires_at, uses_left, revoked_at IS NOT NULL
@@ -136,9 +163,7 @@ impl Store {
             .collect()
     }
 
-    /// Exchanges an enrolment secret for a new device, in one transaction: the enrolment
-    /// must be unexpired, unrevoked and have uses left.
-    pub fn enrol_device(
+    fn enrol_device(
         &self,
         code_sha256: &[u8; 32],
         device_id: &str,
@@ -215,9 +240,7 @@ impl Store {
         })
     }
 
-    /// The device a credential belongs to, revoked or not (the caller refuses a revoked
-    /// one with its own message). Its last-seen time is kept to the minute.
-    pub fn device_by_credential(
+    fn device_by_credential(
         &self,
         credential_sha256: &[u8; 32],
         now: i64,
@@ -246,8 +269,7 @@ impl Store {
         Ok(Some(device))
     }
 
-    /// Devices of one association, or of all.
-    pub fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError> {
+    fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
@@ -261,8 +283,7 @@ impl Store {
         rows.into_iter().collect()
     }
 
-    /// One device by id.
-    pub fn device(&self, id: &str) -> Result<Option<DeviceInfo>, DeviceError> {
+    fn device(&self, id: &str) -> Result<Option<DeviceInfo>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let device = conn
             .query_row(
@@ -277,8 +298,7 @@ impl Store {
         device.transpose()
     }
 
-    /// Revokes a device: its next request is refused.
-    pub fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         let changed = tx.execute(
@@ -300,34 +320,8 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
-}
 
-/// The label of every device a public link made.
-pub const PUBLIC_DEVICE_LABEL: &str = "survey taker";
-
-/// How many browsers one public link may bring in, in all (joins are also rate-limited per
-/// address).
-pub const PUBLIC_LINK_USES: u32 = 1_000_000;
-
-/// A public link, as admins see it (never with its secret, which is shown once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PublicLink {
-    pub id: i64,
-    /// The form survey takers fill in.
-    pub form: String,
-    /// The scope its submissions land in: `public-<id>`.
-    pub association: String,
-    pub label: String,
-    pub expires_at: i64,
-    /// How many browsers have opened it.
-    pub joined: u32,
-    pub revoked: bool,
-}
-
-impl Store {
-    /// Creates a public link to `form` whose secret has this digest; its submissions land in
-    /// the association `public-<id>`.
-    pub fn create_public_link(
+    fn create_public_link(
         &self,
         form: &str,
         label: &str,
@@ -377,8 +371,7 @@ impl Store {
         })
     }
 
-    /// Every public link, newest first.
-    pub fn public_links(&self) -> Result<Vec<PublicLink>, DeviceError> {
+    fn public_links(&self) -> Result<Vec<PublicLink>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT id, forms, association, label, expires_at, uses_left,
@@ -415,9 +408,7 @@ impl Store {
             .collect()
     }
 
-    /// Revokes a public link and every browser it brought in: the link opens nothing more and
-    /// those browsers' next sync is refused. Their submissions already synced stay.
-    pub fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         let exists: bool = tx

@@ -1,5 +1,6 @@
 //! Publishing forms: an XLSForm goes in, the form engine checks it, and the definition and
-//! its source are stored under an immutable (form id, version).
+//! its source are stored under an immutable (form id, version). The types, and
+//! [`FormStore`] in SQL.
 
 use std::sync::Arc;
 
@@ -10,7 +11,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::Store;
+use super::{DatabaseError, FormStore, SqliteStore};
 
 /// The largest XLSForm accepted for publishing.
 pub const MAX_FORM_SOURCE_BYTES: usize = 20 * 1024 * 1024;
@@ -39,7 +40,7 @@ pub enum PublishError {
     )]
     VersionTaken { form_id: String, version: String },
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
 }
@@ -66,10 +67,14 @@ pub struct FormSummary {
     pub published_by: String,
 }
 
-impl Store {
-    /// Imports, checks and publishes an XLSForm. Publishing the same bytes again is a no-op;
-    /// publishing different content under a published version is refused.
-    pub fn publish_form(
+impl From<rusqlite::Error> for PublishError {
+    fn from(error: rusqlite::Error) -> Self {
+        PublishError::Database(Box::new(error))
+    }
+}
+
+impl FormStore for SqliteStore {
+    fn publish_form(
         &self,
         source_name: &str,
         source: &[u8],
@@ -163,8 +168,7 @@ impl Store {
         })
     }
 
-    /// Every published version, newest first within each form.
-    pub fn published_forms(&self) -> Result<Vec<FormSummary>, PublishError> {
+    fn published_forms(&self) -> Result<Vec<FormSummary>, PublishError> {
         let conn = self.conn.lock().map_err(|_| PublishError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT form_id, version, title, published_at, published_by FROM form_versions
@@ -182,8 +186,7 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The definition of one published version, ready to run.
-    pub fn form_definition(
+    fn form_definition(
         &self,
         form_id: &str,
         version: &str,
@@ -229,9 +232,9 @@ mod tests {
 | | demo | Demo | 1 |
 ";
 
-    fn store() -> (tempfile::TempDir, Store) {
+    fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("store");
+        let store = SqliteStore::open(dir.path()).expect("store");
         (dir, store)
     }
 

@@ -1,15 +1,22 @@
-//! The embedded database: one SQLite file in the data directory, in WAL mode, with its
+//! Storage: the interface handlers use ([`Backend`], in `backend.rs`) and its embedded
+//! default, [`SqliteStore`]: one SQLite file in the data directory, in WAL mode, with its
 //! schema migrated at start-up.
 //!
-//! SQLite calls block, so every call runs on tokio's blocking pool; the connection sits
-//! behind a mutex because SQLite serialises writers anyway.
+//! Each area's module holds its types and errors (which name no database) and SQLite's
+//! implementation of its trait. SQLite calls block, so every call runs on tokio's blocking
+//! pool; the connection sits behind a mutex because SQLite serialises writers anyway.
 
+mod backend;
 mod devices;
 mod forms;
 mod people;
 mod sync;
 mod validate;
 
+pub use backend::{
+    Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore, SyncAccess,
+    SyncSession, ValidationStore,
+};
 pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,
     PublicLink,
@@ -117,16 +124,22 @@ impl DataDirLock {
     }
 }
 
-/// A handle to the embedded database, cheap to clone.
+/// Opens the default backend, the embedded SQLite database in `data_dir` (created and
+/// migrated as [`SqliteStore::open`] does).
+pub fn open(data_dir: &Path) -> Result<SharedStore, StoreError> {
+    Ok(Arc::new(SqliteStore::open(data_dir)?))
+}
+
+/// The embedded SQLite database, the default [`Backend`]; a handle cheap to clone.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
     /// Loaded submission documents, bounded in memory (see `letsema_sync::cache`).
     pub(crate) docs: Arc<letsema_sync::cache::DocCache>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (and on first start creates) the database in `data_dir`, and migrates its
     /// schema to the latest version.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
@@ -151,7 +164,7 @@ impl Store {
                 path: path.clone(),
                 source,
             })?;
-        Ok(Store {
+        Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             path,
             docs: Arc::new(letsema_sync::cache::DocCache::default()),
@@ -172,18 +185,7 @@ impl Store {
         &self.path
     }
 
-    /// Checks that the database answers, and reports its state.
-    pub async fn health(&self) -> DatabaseHealth {
-        let store = self.clone();
-        let result = tokio::task::spawn_blocking(move || store.health_blocking()).await;
-        match result {
-            Ok(Ok(health)) => health,
-            Ok(Err(err)) => DatabaseHealth::unavailable(err.to_string()),
-            Err(join) => DatabaseHealth::unavailable(format!("health check failed: {join}")),
-        }
-    }
-
-    fn health_blocking(&self) -> Result<DatabaseHealth, rusqlite::Error> {
+    fn try_health(&self) -> Result<DatabaseHealth, rusqlite::Error> {
         let conn = self
             .conn
             .lock()
@@ -207,6 +209,13 @@ impl Store {
     }
 }
 
+impl Backend for SqliteStore {
+    fn health(&self) -> DatabaseHealth {
+        self.try_health()
+            .unwrap_or_else(|err| DatabaseHealth::unavailable(err.to_string()))
+    }
+}
+
 /// Creates and removes a file, so that a read-only folder is refused at start-up with a
 /// clear message rather than at the first write.
 fn probe_writable(dir: &Path) -> Result<(), StoreError> {
@@ -223,11 +232,11 @@ fn probe_writable(dir: &Path) -> Result<(), StoreError> {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_new_data_dir_gets_a_migrated_database_in_wal_mode() {
+    #[test]
+    fn a_new_data_dir_gets_a_migrated_database_in_wal_mode() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join("nested/data")).expect("opens");
-        let health = store.health().await;
+        let store = SqliteStore::open(&dir.path().join("nested/data")).expect("opens");
+        let health = store.health();
         assert_eq!(health.state, DatabaseState::Ok);
         assert_eq!(
             health.schema_version.map(|v| v as usize),
@@ -237,11 +246,11 @@ mod tests {
         assert!(health.created_at.is_some());
     }
 
-    #[tokio::test]
-    async fn reopening_keeps_the_database() {
+    #[test]
+    fn reopening_keeps_the_database() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let first = Store::open(dir.path()).expect("opens").health().await;
-        let second = Store::open(dir.path()).expect("reopens").health().await;
+        let first = SqliteStore::open(dir.path()).expect("opens").health();
+        let second = SqliteStore::open(dir.path()).expect("reopens").health();
         assert_eq!(first.created_at, second.created_at);
     }
 
@@ -250,7 +259,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").expect("write");
-        let err = Store::open(&file.join("data")).expect_err("cannot create");
+        let err = SqliteStore::open(&file.join("data")).expect_err("cannot create");
         assert!(matches!(err, StoreError::CreateDir { .. }), "{err}");
         assert!(err.to_string().contains("--data-dir"), "{err}");
     }

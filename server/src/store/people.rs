@@ -1,4 +1,5 @@
-//! Staff accounts, sessions, failed logins and the audit log, in SQL.
+//! Staff accounts, sessions, failed logins and the audit log: their types, and
+//! [`PeopleStore`] in SQL.
 //!
 //! Every function here blocks: handlers call them on tokio's blocking pool. Password
 //! hashing happens outside (in `crate::auth`), never while the database is held.
@@ -9,7 +10,7 @@ use std::str::FromStr;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::Store;
+use super::{DatabaseError, PeopleStore, SqliteStore};
 
 /// What a staff member may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,7 +98,7 @@ pub enum PeopleError {
     #[error("an account for {0} exists already")]
     EmailTaken(String),
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
 }
@@ -105,9 +106,14 @@ pub enum PeopleError {
 /// Failed logins further back than this are forgotten.
 pub const LOGIN_FAILURE_WINDOW_SECS: i64 = 15 * 60;
 
-impl Store {
-    /// Creates a staff account.
-    pub fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
+impl From<rusqlite::Error> for PeopleError {
+    fn from(error: rusqlite::Error) -> Self {
+        PeopleError::Database(Box::new(error))
+    }
+}
+
+impl PeopleStore for SqliteStore {
+    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
         validate_email(&new.email)?;
         for association in &new.associations {
             validate_association(association)?;
@@ -168,8 +174,7 @@ impl Store {
         })
     }
 
-    /// Every staff account.
-    pub fn list_users(&self) -> Result<Vec<StaffUser>, PeopleError> {
+    fn list_users(&self) -> Result<Vec<StaffUser>, PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let mut statement = conn.prepare(
             "SELECT id, email, display_name, role FROM users
@@ -193,8 +198,7 @@ impl Store {
             .collect()
     }
 
-    /// The account and password hash for an e-mail address, if it exists and is enabled.
-    pub fn credentials(&self, email: &str) -> Result<Option<(StaffUser, String)>, PeopleError> {
+    fn credentials(&self, email: &str) -> Result<Option<(StaffUser, String)>, PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let row: Option<(i64, String, String, String, String)> = conn
             .query_row(
@@ -227,8 +231,7 @@ impl Store {
         .transpose()
     }
 
-    /// Recent failed logins for an address (within [`LOGIN_FAILURE_WINDOW_SECS`]).
-    pub fn recent_login_failures(&self, email: &str, now: i64) -> Result<u32, PeopleError> {
+    fn recent_login_failures(&self, email: &str, now: i64) -> Result<u32, PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let failures: Option<u32> = conn
             .query_row(
@@ -241,8 +244,7 @@ impl Store {
         Ok(failures.unwrap_or(0))
     }
 
-    /// Counts a failed login (a new window starts after a quiet period).
-    pub fn record_login_failure(&self, email: &str, now: i64) -> Result<(), PeopleError> {
+    fn record_login_failure(&self, email: &str, now: i64) -> Result<(), PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         conn.execute(
             "INSERT INTO login_failures (email, failures, last_failure_at) VALUES (?1, 1, ?2)
@@ -254,8 +256,7 @@ impl Store {
         Ok(())
     }
 
-    /// Opens a session after a successful login.
-    pub fn open_session(
+    fn open_session(
         &self,
         user: &StaffUser,
         token_sha256: &[u8; 32],
@@ -278,9 +279,7 @@ impl Store {
         Ok(())
     }
 
-    /// The session of a token, if it exists and was used within `idle_timeout_secs`; its
-    /// idle clock restarts. An idle session is deleted.
-    pub fn session(
+    fn session(
         &self,
         token_sha256: &[u8; 32],
         now: i64,
@@ -331,8 +330,7 @@ impl Store {
         }))
     }
 
-    /// Ends one session.
-    pub fn close_session(&self, token_sha256: &[u8; 32]) -> Result<(), PeopleError> {
+    fn close_session(&self, token_sha256: &[u8; 32]) -> Result<(), PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         conn.execute(
             "DELETE FROM sessions WHERE token_sha256 = ?1",
@@ -341,8 +339,7 @@ impl Store {
         Ok(())
     }
 
-    /// Ends every session of a user ("log out everywhere"); returns how many there were.
-    pub fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError> {
+    fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError> {
         let mut conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let tx = conn.transaction()?;
         let closed = tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user.id])?;

@@ -14,13 +14,13 @@ use letsema_sync::store::{
 use letsema_sync::summary::HeadsIndex;
 use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
-use super::Store;
+use super::{DatabaseError, SqliteStore, SyncAccess, SyncSession};
 
-/// Why the SQLite sync store failed.
+/// Why the sync store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SyncStoreError {
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] DatabaseError),
     #[error("document {0} changed while this request was processed; nothing was written: retry")]
     Conflict(DocId),
     #[error("a stored value is damaged: {0}")]
@@ -35,39 +35,45 @@ pub enum SyncStoreError {
 /// that changed meanwhile.
 #[derive(Debug)]
 pub struct SqliteSyncStore<'a> {
-    store: &'a Store,
+    store: &'a SqliteStore,
     epoch: u64,
 }
 
-impl Store {
-    /// The sync view for one request. Blocking: call it on the blocking pool.
-    pub fn sync_store(&self) -> Result<SqliteSyncStore<'_>, SyncStoreError> {
+impl From<rusqlite::Error> for SyncStoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        SyncStoreError::Database(Box::new(error))
+    }
+}
+
+impl SyncAccess for SqliteStore {
+    /// A [`SqliteSyncStore`], reading the epoch first.
+    fn sync_store(&self) -> Result<SyncSession<'_>, SyncStoreError> {
         let epoch: i64 = self.lock_conn()?.query_row(
             "SELECT sync_epoch FROM instance WHERE id = 1",
             [],
             |row| row.get(0),
         )?;
-        Ok(SqliteSyncStore {
+        Ok(Box::new(SqliteSyncStore {
             store: self,
             epoch: epoch.unsigned_abs(),
-        })
+        }))
     }
 
-    fn lock_conn(&self) -> Result<MutexGuard<'_, Connection>, SyncStoreError> {
-        self.conn
-            .lock()
-            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))
-    }
-
-    /// Gives the database a new sync epoch (after a restore), so that every device repairs
-    /// instead of trusting its cursor.
-    pub fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
+    fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
         let conn = self.lock_conn()?;
         conn.execute(
             "UPDATE instance SET sync_epoch = abs(random()) WHERE id = 1",
             [],
         )?;
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    fn lock_conn(&self) -> Result<MutexGuard<'_, Connection>, SyncStoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))
     }
 }
 

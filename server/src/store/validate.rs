@@ -15,7 +15,7 @@ use letsema_form::runtime::{Answers, CompiledForm, Environment, FormState};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::Store;
+use super::{DatabaseError, FormStore, SqliteStore, ValidationStore};
 
 /// How many documents one validation pass handles before letting others use the database.
 pub const VALIDATION_BATCH: usize = 200;
@@ -24,7 +24,7 @@ pub const VALIDATION_BATCH: usize = 200;
 #[derive(Debug, thiserror::Error)]
 pub enum ValidateError {
     #[error("the database failed: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
 }
@@ -52,9 +52,14 @@ struct Pending {
     last_seq: i64,
 }
 
-impl Store {
-    /// How many documents wait for validation.
-    pub fn validation_queue(&self) -> Result<u64, ValidateError> {
+impl From<rusqlite::Error> for ValidateError {
+    fn from(error: rusqlite::Error) -> Self {
+        ValidateError::Database(Box::new(error))
+    }
+}
+
+impl ValidationStore for SqliteStore {
+    fn validation_queue(&self) -> Result<u64, ValidateError> {
         let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
         let count: i64 = conn.query_row(
             "SELECT COUNT(*) FROM documents d LEFT JOIN submissions s ON s.doc_id = d.doc_id
@@ -65,16 +70,13 @@ impl Store {
         Ok(count.unsigned_abs())
     }
 
-    /// How many submission documents are stored.
-    pub fn document_count(&self) -> Result<u64, ValidateError> {
+    fn document_count(&self) -> Result<u64, ValidateError> {
         let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
         let count: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
         Ok(count.unsigned_abs())
     }
 
-    /// Validates up to [`VALIDATION_BATCH`] waiting documents; returns how many it did.
-    /// Blocking.
-    pub fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError> {
+    fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError> {
         let pending: Vec<Pending> = {
             let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
             let mut statement = conn.prepare_cached(
@@ -144,6 +146,44 @@ impl Store {
         Ok(count)
     }
 
+    fn submission_verdict(
+        &self,
+        doc_id: &[u8; 16],
+    ) -> Result<Option<SubmissionVerdict>, ValidateError> {
+        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
+        let row = conn
+            .query_row(
+                "SELECT form_id, form_version, complete, issues, review_status, instance_name
+                 FROM submissions WHERE doc_id = ?1",
+                params![&doc_id[..]],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, bool>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                        row.get::<_, Option<String>>(5)?,
+                    ))
+                },
+            )
+            .optional()?;
+        Ok(row.map(
+            |(form_id, form_version, complete, issues, review_status, instance_name)| {
+                SubmissionVerdict {
+                    form_id,
+                    form_version,
+                    complete,
+                    issues: serde_json::from_str(&issues).unwrap_or_default(),
+                    review_status,
+                    instance_name,
+                }
+            },
+        ))
+    }
+}
+
+impl SqliteStore {
     fn project(&self, pending: &Pending, cache: &mut FormCache) -> Projection {
         let reader = match (
             letsema_doc::DeviceId::parse("letsema-validator"),
@@ -232,45 +272,6 @@ pub struct SubmissionVerdict {
     pub issues: Vec<String>,
     pub review_status: String,
     pub instance_name: Option<String>,
-}
-
-impl Store {
-    /// The projection of one submission, if it was validated.
-    pub fn submission_verdict(
-        &self,
-        doc_id: &[u8; 16],
-    ) -> Result<Option<SubmissionVerdict>, ValidateError> {
-        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let row = conn
-            .query_row(
-                "SELECT form_id, form_version, complete, issues, review_status, instance_name
-                 FROM submissions WHERE doc_id = ?1",
-                params![&doc_id[..]],
-                |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, bool>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                        row.get::<_, Option<String>>(5)?,
-                    ))
-                },
-            )
-            .optional()?;
-        Ok(row.map(
-            |(form_id, form_version, complete, issues, review_status, instance_name)| {
-                SubmissionVerdict {
-                    form_id,
-                    form_version,
-                    complete,
-                    issues: serde_json::from_str(&issues).unwrap_or_default(),
-                    review_status,
-                    instance_name,
-                }
-            },
-        ))
-    }
 }
 
 struct Projection {

@@ -6,7 +6,7 @@ pub mod process;
 
 use letsema_server::auth::hash_password;
 use letsema_server::routes::{AppState, routes};
-use letsema_server::store::{NewUser, Role, Store};
+use letsema_server::store::{NewUser, Role};
 use warp::http::StatusCode;
 use warp::test::request;
 
@@ -27,7 +27,7 @@ pub struct Fixture {
 
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("data")).expect("store opens");
+    let store = letsema_server::store::open(&dir.path().join("data")).expect("store opens");
     let hash = hash_password(PASSWORD).expect("hash");
     for (email, role, associations) in STAFF {
         store

@@ -1,0 +1,202 @@
+//! The storage interface: everything handlers, the validator and the commands ask of the
+//! database, as object-safe traits, one per area, gathered in [`Backend`].
+//!
+//! Handlers hold a [`SharedStore`] (`Arc<dyn Backend>`) and never a concrete database, so
+//! that another backend (PostgreSQL, say) can be added beside the embedded SQLite one
+//! ([`SqliteStore`](super::SqliteStore)) without touching them. Nothing here names
+//! rusqlite: a failure of the database itself travels as a [`DatabaseError`] in the
+//! `Database` variant of each area's error, with the same message whatever the backend.
+//!
+//! Every method blocks: callers run them on tokio's blocking pool (`spawn_blocking`).
+//! What each method promises is written here; how SQLite keeps the promise is written in
+//! the module that implements it.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use letsema_form::model::Form;
+use letsema_protocol::DatabaseHealth;
+use letsema_sync::store::ServerStore;
+
+use super::{
+    DeviceError, DeviceInfo, Enrolment, FormCache, FormSummary, NewEnrolment, NewUser, PeopleError,
+    PublicLink, PublishError, Published, SessionInfo, StaffUser, SubmissionVerdict, SyncStoreError,
+    ValidateError,
+};
+
+/// The storage every handler uses, cheap to clone.
+pub type SharedStore = Arc<dyn Backend>;
+
+/// A failure of the database itself (a query, a connection, a full disk), whatever the
+/// backend. Its message is the backend's own.
+pub type DatabaseError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The sync protocol's view of the database for one request (see
+/// [`SyncAccess::sync_store`]).
+pub type SyncSession<'a> = Box<dyn ServerStore<Error = SyncStoreError> + 'a>;
+
+/// A complete storage backend: every area, and its own health.
+pub trait Backend:
+    PeopleStore + DeviceStore + FormStore + ValidationStore + SyncAccess + Debug + Send + Sync
+{
+    /// Checks that the database answers, and reports its state; a failure is reported as
+    /// an unavailable database, not returned.
+    fn health(&self) -> DatabaseHealth;
+}
+
+/// Staff accounts, sessions, failed logins and the audit log. Password hashing happens
+/// outside (in `crate::auth`), never while the database is held.
+pub trait PeopleStore {
+    /// Creates a staff account (its e-mail address, associations and role checked first),
+    /// and records it in the audit log.
+    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError>;
+
+    /// Every enabled staff account, by e-mail address.
+    fn list_users(&self) -> Result<Vec<StaffUser>, PeopleError>;
+
+    /// The account and password hash for an e-mail address, if it exists and is enabled.
+    fn credentials(&self, email: &str) -> Result<Option<(StaffUser, String)>, PeopleError>;
+
+    /// Recent failed logins for an address (within `LOGIN_FAILURE_WINDOW_SECS` of `now`).
+    fn recent_login_failures(&self, email: &str, now: i64) -> Result<u32, PeopleError>;
+
+    /// Counts a failed login (a new window starts after a quiet period).
+    fn record_login_failure(&self, email: &str, now: i64) -> Result<(), PeopleError>;
+
+    /// Opens a session after a successful login, forgetting the address's failed logins.
+    fn open_session(
+        &self,
+        user: &StaffUser,
+        token_sha256: &[u8; 32],
+        csrf_token: &str,
+        now: i64,
+    ) -> Result<(), PeopleError>;
+
+    /// The session of a token, if it exists and was used within `idle_timeout_secs`; its
+    /// idle clock restarts. An idle session is deleted.
+    fn session(
+        &self,
+        token_sha256: &[u8; 32],
+        now: i64,
+        idle_timeout_secs: i64,
+    ) -> Result<Option<SessionInfo>, PeopleError>;
+
+    /// Ends one session.
+    fn close_session(&self, token_sha256: &[u8; 32]) -> Result<(), PeopleError>;
+
+    /// Ends every session of a user ("log out everywhere"); returns how many there were.
+    fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError>;
+}
+
+/// Enrolments, enrolled devices and public links (enrolments of anonymous browsers).
+pub trait DeviceStore {
+    /// Creates an enrolment whose link carries a secret with this digest.
+    fn create_enrolment(
+        &self,
+        new: &NewEnrolment,
+        code_sha256: &[u8; 32],
+    ) -> Result<Enrolment, DeviceError>;
+
+    /// Enrolments (not public links) of one association, or of all when `association` is
+    /// `None`, newest first.
+    fn enrolments(&self, association: Option<&str>) -> Result<Vec<Enrolment>, DeviceError>;
+
+    /// Exchanges an enrolment secret for a new device, atomically: the enrolment must be
+    /// unexpired, unrevoked and have uses left, and loses one.
+    fn enrol_device(
+        &self,
+        code_sha256: &[u8; 32],
+        device_id: &str,
+        credential_sha256: &[u8; 32],
+        label: &str,
+        now: i64,
+    ) -> Result<DeviceInfo, DeviceError>;
+
+    /// The device a credential belongs to, revoked or not (the caller refuses a revoked
+    /// one with its own message). Its last-seen time is kept to the minute.
+    fn device_by_credential(
+        &self,
+        credential_sha256: &[u8; 32],
+        now: i64,
+    ) -> Result<Option<DeviceInfo>, DeviceError>;
+
+    /// Devices of one association, or of all.
+    fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError>;
+
+    /// One device by id.
+    fn device(&self, id: &str) -> Result<Option<DeviceInfo>, DeviceError>;
+
+    /// Revokes a device: its next request is refused.
+    fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError>;
+
+    /// Creates a public link to `form` whose secret has this digest; its submissions land
+    /// in the association `public-<id>`.
+    fn create_public_link(
+        &self,
+        form: &str,
+        label: &str,
+        expires_at: i64,
+        created_by: i64,
+        code_sha256: &[u8; 32],
+    ) -> Result<PublicLink, DeviceError>;
+
+    /// Every public link, newest first.
+    fn public_links(&self) -> Result<Vec<PublicLink>, DeviceError>;
+
+    /// Revokes a public link and every browser it brought in: the link opens nothing more
+    /// and those browsers' next sync is refused. Their submissions already synced stay.
+    fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError>;
+}
+
+/// Published forms, immutable per (form id, version).
+pub trait FormStore {
+    /// Imports, checks and publishes an XLSForm. Publishing the same bytes again is a
+    /// no-op; publishing different content under a published version is refused.
+    fn publish_form(
+        &self,
+        source_name: &str,
+        source: &[u8],
+        published_by: &str,
+    ) -> Result<Published, PublishError>;
+
+    /// Every published version, newest first within each form.
+    fn published_forms(&self) -> Result<Vec<FormSummary>, PublishError>;
+
+    /// The definition of one published version, ready to run.
+    fn form_definition(
+        &self,
+        form_id: &str,
+        version: &str,
+    ) -> Result<Option<Arc<Form>>, PublishError>;
+}
+
+/// The validation queue and the `submissions` projection the validator writes.
+pub trait ValidationStore {
+    /// How many documents wait for validation.
+    fn validation_queue(&self) -> Result<u64, ValidateError>;
+
+    /// How many submission documents are stored.
+    fn document_count(&self) -> Result<u64, ValidateError>;
+
+    /// Validates up to [`VALIDATION_BATCH`](super::VALIDATION_BATCH) waiting documents with
+    /// the form engine, without holding the database while it runs; returns how many it
+    /// did.
+    fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError>;
+
+    /// The projection of one submission, if it was validated.
+    fn submission_verdict(
+        &self,
+        doc_id: &[u8; 16],
+    ) -> Result<Option<SubmissionVerdict>, ValidateError>;
+}
+
+/// The sync protocol's storage.
+pub trait SyncAccess {
+    /// The sync view for one request, which keeps the transactional contract of
+    /// `letsema_sync::store` (a commit is atomic and durable before it returns).
+    fn sync_store(&self) -> Result<SyncSession<'_>, SyncStoreError>;
+
+    /// Gives the database a new sync epoch (after a restore), so that every device repairs
+    /// instead of trusting its cursor.
+    fn renew_sync_epoch(&self) -> Result<(), SyncStoreError>;
+}
