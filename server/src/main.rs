@@ -82,6 +82,26 @@ enum Command {
         #[arg(long)]
         admin: Option<String>,
     },
+    /// Review a submission as a staff member: set its status and add a comment, which the
+    /// phone that made it receives on its next sync. Without --status and --comment: show
+    /// its answers; without a submission: list those the account may review. The password is read from the terminal, or the first line of
+    /// standard input.
+    Review {
+        /// The server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        /// The staff account (a reviewer, a coordinator or an admin).
+        #[arg(long)]
+        email: String,
+        /// The submission's id (a UUID).
+        submission: Option<String>,
+        /// The verdict: received, has_issues, approved or rejected.
+        #[arg(long, value_parser = parse_review_status)]
+        status: Option<letsema_doc::ReviewStatus>,
+        /// A comment for the volunteer.
+        #[arg(long)]
+        comment: Option<String>,
+    },
     /// Copy the database consistently, while the server runs.
     Backup {
         /// The backup file to create (it must not exist).
@@ -214,7 +234,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 (Some(link), _) => commands::load::Enrolment::Link(link),
                 (None, Some(email)) => commands::load::Enrolment::Admin {
                     email,
-                    password: commands::user::read_password()?,
+                    password: commands::user::read_sign_in_password()?,
                 },
                 (None, None) => {
                     return Err(
@@ -231,6 +251,24 @@ fn run(cli: Cli) -> Result<bool, String> {
                 enrolment,
             };
             commands::load::run(&options, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Review {
+            url,
+            email,
+            submission,
+            status,
+            comment,
+        } => {
+            let options = commands::review::ReviewOptions {
+                url,
+                email,
+                password: commands::user::read_sign_in_password()?,
+                submission,
+                status,
+                comment,
+            };
+            commands::review::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)
         }
         Command::Backup { dest, data_dir } => {
@@ -329,4 +367,11 @@ fn run(cli: Cli) -> Result<bool, String> {
             })
         }
     }
+}
+
+/// A review status by its name, for `--status`.
+fn parse_review_status(name: &str) -> Result<letsema_doc::ReviewStatus, String> {
+    letsema_doc::ReviewStatus::from_name(name).ok_or_else(|| {
+        format!("{name:?} is not a review status: use received, has_issues, approved or rejected")
+    })
 }

@@ -415,3 +415,53 @@ fn letsema_load_runs_the_diaspora_workload_against_a_running_server() {
         "{report}"
     );
 }
+
+/// Runs `letsema review ARGS` with a password on standard input, expecting a refusal
+/// before anything is sent; returns standard error.
+#[track_caller]
+fn review_refused(args: &[&str]) -> String {
+    let mut child = letsema()
+        .arg("review")
+        .args([
+            "--url",
+            "http://127.0.0.1:9",
+            "--email",
+            "reviewer@example.org",
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("letsema runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        let _ = stdin.write_all(b"a reviewer password\n");
+    }
+    let output = child.wait_with_output().expect("letsema ends");
+    assert!(!output.status.success(), "expected a failure for {args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn review_refuses_unclear_requests_before_signing_in() {
+    let without_id = review_refused(&["--status", "approved"]);
+    assert!(
+        without_id.contains("give the submission's id"),
+        "{without_id}"
+    );
+    let bad_status = review_refused(&["--status", "fine"]);
+    assert!(
+        bad_status.contains("is not a review status"),
+        "{bad_status}"
+    );
+    let bad_id = review_refused(&["not-a-uuid", "--status", "approved"]);
+    assert!(bad_id.contains("not-a-uuid"), "{bad_id}");
+    let empty = review_refused(&["123e4567-e89b-42d3-a456-426614174000", "--comment", "  "]);
+    assert!(empty.contains("the comment is empty"), "{empty}");
+    // Port 9 (discard) is closed on loopback: a valid request fails only at the network.
+    let unreachable = review_refused(&["123e4567-e89b-42d3-a456-426614174000"]);
+    assert!(unreachable.contains("cannot reach"), "{unreachable}");
+}

@@ -11,6 +11,8 @@ use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 
+use super::remote::{SyncAs, Traffic, sign_in, sync_to_end};
+
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
@@ -33,15 +35,6 @@ pub enum Enrolment {
     Link(String),
     /// An admin account that creates one (association `load-test`).
     Admin { email: String, password: String },
-}
-
-/// One phase's totals over every phone.
-#[derive(Debug, Clone, Copy, Default)]
-struct Phase {
-    requests: u64,
-    bytes_up: u64,
-    bytes_down: u64,
-    documents: u64,
 }
 
 struct Phone {
@@ -135,12 +128,12 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         let mut tasks = Vec::new();
         for phone in phones.drain(..) {
             let http = http.clone();
-            let url = format!("{base}/api/sync");
-            tasks.push(tokio::spawn(
-                async move { sync_phone(&http, &url, phone).await },
-            ));
+            let base = base.clone();
+            tasks.push(tokio::spawn(async move {
+                sync_phone(&http, &base, phone).await
+            }));
         }
-        let mut total = Phase::default();
+        let mut total = Traffic::default();
         for task in tasks {
             let (phone, phase) = task
                 .await
@@ -170,50 +163,12 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
 /// Runs one phone's sync to the end.
 async fn sync_phone(
     http: &reqwest::Client,
-    url: &str,
+    base: &str,
     mut phone: Phone,
-) -> Result<(Phone, Phase), String> {
-    let mut phase = Phase::default();
-    phone.client.start_sync();
-    while let Some(frame) = phone.client.next_request().map_err(|e| e.to_string())? {
-        phase.requests += 1;
-        phase.bytes_up += frame.len() as u64;
-        let response = http
-            .post(url)
-            .header("authorization", format!("Bearer {}", phone.credential))
-            .header("content-type", crate::routes::sync::SYNC_MEDIA_TYPE)
-            .body(frame)
-            .send()
-            .await
-            .map_err(|e| format!("the sync request failed: {e}"))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("reading the sync response failed: {e}"))?;
-        if !status.is_success() {
-            return Err(format!(
-                "the server answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            ));
-        }
-        phase.bytes_down += body.len() as u64;
-        let progress = phone
-            .client
-            .handle_response(&body)
-            .map_err(|e| format!("the sync response was not understood: {e}"))?;
-        phase.documents += progress.acknowledged.len() as u64;
-        if !progress.rejected.is_empty() {
-            return Err(format!(
-                "the server refused documents: {:?}",
-                progress.rejected
-            ));
-        }
-        if phase.requests > 10_000 {
-            return Err("the sync does not end: stopped after 10,000 requests".to_owned());
-        }
-    }
-    Ok((phone, phase))
+) -> Result<(Phone, Traffic), String> {
+    let who = SyncAs::Device(phone.credential.clone());
+    let traffic = sync_to_end(http, base, &who, &mut phone.client).await?;
+    Ok((phone, traffic))
 }
 
 fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
@@ -274,38 +229,12 @@ async fn create_enrolment(
     password: &str,
     devices: usize,
 ) -> Result<String, String> {
-    let response = http
-        .post(format!("{base}/api/session"))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "email": email, "password": password }).to_string())
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {base}: {e}"))?;
-    if !response.status().is_success() {
-        return Err(format!(
-            "signing in as {email} failed: {}",
-            response.status()
-        ));
-    }
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(str::to_owned)
-        .ok_or("the sign-in answer set no cookie")?;
-    let session: serde_json::Value =
-        serde_json::from_str(&response.text().await.map_err(|e| e.to_string())?)
-            .map_err(|e| e.to_string())?;
-    let csrf = session["csrf_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let session = sign_in(http, base, email, password).await?;
     let response = http
         .post(format!("{base}/api/enrolments"))
         .header("content-type", "application/json")
-        .header("cookie", cookie)
-        .header("x-csrf-token", csrf)
+        .header("cookie", session.cookie)
+        .header("x-csrf-token", session.csrf)
         .body(
             serde_json::json!({
                 "association": "load-test",

@@ -3,4 +3,6 @@
 pub mod backup;
 pub mod form;
 pub mod load;
+pub mod remote;
+pub mod review;
 pub mod user;

@@ -85,11 +85,31 @@ pub fn read_password() -> Result<String, String> {
         }
         Ok(first)
     } else {
-        let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
-        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        password_from_stdin()
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn password_from_stdin() -> Result<String, String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// An existing account's password, to sign in: asked once on a terminal, else the first
+/// line of standard input.
+///
+/// # Errors
+///
+/// When it cannot be read.
+pub fn read_sign_in_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))
+    } else {
+        password_from_stdin()
     }
 }

@@ -1,0 +1,150 @@
+//! Talking to a running server over HTTP as a client would, for `letsema load` and
+//! `letsema review`: signing staff in, and running the sync protocol to the end.
+
+use letsema_sync::client::Client;
+use letsema_sync::client_store::ClientStore;
+
+/// A signed-in staff member: the session cookie, the CSRF token state-changing requests
+/// carry, and the account's id.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    /// `letsema_session=...`, as the `Cookie` header sends it back.
+    pub cookie: String,
+    /// The `x-csrf-token` value.
+    pub csrf: String,
+    /// The account's id (its changes carry the actor device `staff-<id>`).
+    pub user_id: i64,
+}
+
+/// Signs in at `base` (e.g. `http://127.0.0.1:8080`).
+///
+/// # Errors
+///
+/// When the server cannot be reached or refuses the address and password.
+pub async fn sign_in(
+    http: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<StaffSession, String> {
+    let response = http
+        .post(format!("{base}/api/session"))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "email": email, "password": password }).to_string())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    let status = response.status();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("signing in as {email} failed ({status}): {text}"));
+    }
+    let cookie = cookie.ok_or("the sign-in answer set no cookie")?;
+    let session: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the sign-in answer is not JSON ({e}): {text}"))?;
+    let csrf = session["csrf_token"]
+        .as_str()
+        .ok_or_else(|| format!("the sign-in answer has no CSRF token: {text}"))?
+        .to_owned();
+    let user_id = session["user"]["id"]
+        .as_i64()
+        .ok_or_else(|| format!("the sign-in answer has no user id: {text}"))?;
+    Ok(StaffSession {
+        cookie,
+        csrf,
+        user_id,
+    })
+}
+
+/// Who is syncing.
+#[derive(Debug, Clone)]
+pub enum SyncAs {
+    /// An enrolled phone, with its credential, at `/api/sync`.
+    Device(String),
+    /// A staff member, at `/api/staff/sync`.
+    Staff(StaffSession),
+}
+
+/// What a sync sent and received.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Traffic {
+    /// Requests made.
+    pub requests: u64,
+    /// Request bodies, in bytes.
+    pub bytes_up: u64,
+    /// Response bodies, in bytes.
+    pub bytes_down: u64,
+    /// Documents the server acknowledged.
+    pub documents: u64,
+}
+
+/// The most requests one sync may take before it is given up.
+const MAX_REQUESTS: u64 = 10_000;
+
+/// Runs one sync of `client` with the server at `base` to the end.
+///
+/// # Errors
+///
+/// When a request fails, the server refuses one or a document, or the sync does not end.
+pub async fn sync_to_end<S: ClientStore>(
+    http: &reqwest::Client,
+    base: &str,
+    who: &SyncAs,
+    client: &mut Client<S>,
+) -> Result<Traffic, String> {
+    let mut traffic = Traffic::default();
+    client.start_sync();
+    while let Some(frame) = client.next_request().map_err(|e| e.to_string())? {
+        traffic.requests += 1;
+        traffic.bytes_up += frame.len() as u64;
+        let request = match who {
+            SyncAs::Device(credential) => http
+                .post(format!("{base}/api/sync"))
+                .header("authorization", format!("Bearer {credential}")),
+            SyncAs::Staff(session) => http
+                .post(format!("{base}/api/staff/sync"))
+                .header("cookie", &session.cookie)
+                .header("x-csrf-token", &session.csrf),
+        };
+        let response = request
+            .header("content-type", crate::routes::sync::SYNC_MEDIA_TYPE)
+            .body(frame)
+            .send()
+            .await
+            .map_err(|e| format!("the sync request failed: {e}"))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("reading the sync response failed: {e}"))?;
+        if !status.is_success() {
+            return Err(format!(
+                "the server answered {status}: {}",
+                String::from_utf8_lossy(&body)
+            ));
+        }
+        traffic.bytes_down += body.len() as u64;
+        let progress = client
+            .handle_response(&body)
+            .map_err(|e| format!("the sync response was not understood: {e}"))?;
+        traffic.documents += progress.acknowledged.len() as u64;
+        if !progress.rejected.is_empty() {
+            return Err(format!(
+                "the server refused documents: {:?}",
+                progress.rejected
+            ));
+        }
+        if traffic.requests > MAX_REQUESTS {
+            return Err(format!(
+                "the sync does not end: stopped after {MAX_REQUESTS} requests"
+            ));
+        }
+    }
+    Ok(traffic)
+}
