@@ -165,6 +165,7 @@ impl Server {
         let validator = tokio::spawn(run_validator(
             self.state.store.clone(),
             self.state.validator.clone(),
+            self.state.sync_activity.clone(),
         ));
         let limits = self.state.limits.clone();
         let forgetter = tokio::spawn(async move {
@@ -402,12 +403,25 @@ async fn accept_failed(error: std::io::Error) {
     tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
+/// How long no sync must run before a validation pass starts.
+pub const VALIDATION_GAP: Duration = Duration::from_millis(100);
+/// The longest a validation pass waits for such a gap: under continuous syncs, one batch
+/// of `VALIDATION_BATCH` submissions is validated this often.
+pub const VALIDATION_MAX_WAIT: Duration = Duration::from_secs(2);
+
 /// Validates what syncs committed, whenever woken (and every minute, in case a wake-up was
-/// missed), until aborted. Each pass runs on the blocking pool.
-pub async fn run_validator(store: SharedStore, wake: Arc<Notify>) {
+/// missed), until aborted. Each pass runs on the blocking pool, in a gap between syncs
+/// ([`VALIDATION_GAP`], waiting at most [`VALIDATION_MAX_WAIT`]): a pass holds the database,
+/// and syncs come first. What waits is the `letsema_validation_queue` of `/metrics`.
+pub async fn run_validator(
+    store: SharedStore,
+    wake: Arc<Notify>,
+    activity: Arc<crate::routes::sync::SyncActivity>,
+) {
     let mut cache = FormCache::default();
     loop {
         loop {
+            activity.gap(VALIDATION_GAP, VALIDATION_MAX_WAIT).await;
             let pass_store = store.clone();
             let pass = tokio::task::spawn_blocking(move || {
                 let result = pass_store.validate_pending(&mut cache);

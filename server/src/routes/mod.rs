@@ -39,6 +39,8 @@ pub struct AppState {
     pub public_url: String,
     /// Wakes the validator after a sync committed something.
     pub validator: Arc<Notify>,
+    /// Syncs being handled: the validator waits for a gap between them.
+    pub sync_activity: Arc<sync::SyncActivity>,
     /// Counters for `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
     /// The bearer token a metrics scraper may use (`--metrics-token`); none: admins only.
@@ -56,6 +58,7 @@ impl AppState {
             auth: AuthConfig::default(),
             public_url: public_url.into(),
             validator: Arc::new(Notify::new()),
+            sync_activity: Arc::default(),
             metrics: Arc::default(),
             metrics_token: None,
             limits: RateLimits::default(),
