@@ -98,9 +98,28 @@ pub async fn sync_to_end<S: ClientStore>(
     who: &SyncAs,
     client: &mut Client<S>,
 ) -> Result<Traffic, String> {
-    let mut traffic = Traffic::default();
     client.start_sync();
-    while let Some(frame) = client.next_request().map_err(|e| e.to_string())? {
+    let first = client.next_request().map_err(|e| e.to_string())?;
+    sync_from(http, base, who, client, first).await
+}
+
+/// Runs a sync whose first request the client already made (`client.start_sync()` then
+/// `client.next_request()`), to the end: `letsema load` prepares every phone's first
+/// request before it starts the clock, as phones would on their own processors.
+///
+/// # Errors
+///
+/// As [`sync_to_end`].
+pub async fn sync_from<S: ClientStore>(
+    http: &reqwest::Client,
+    base: &str,
+    who: &SyncAs,
+    client: &mut Client<S>,
+    first: Option<Vec<u8>>,
+) -> Result<Traffic, String> {
+    let mut traffic = Traffic::default();
+    let mut next = first;
+    while let Some(frame) = next.take() {
         traffic.requests += 1;
         traffic.bytes_up += frame.len() as u64;
         let request = match who {
@@ -145,6 +164,7 @@ pub async fn sync_to_end<S: ClientStore>(
                 "the sync does not end: stopped after {MAX_REQUESTS} requests"
             ));
         }
+        next = client.next_request().map_err(|e| e.to_string())?;
     }
     Ok(traffic)
 }
