@@ -40,7 +40,17 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await page.getByTestId('enrolment').filter({ hasText: 'mafeteng-teachers' }).waitFor();
   const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
-  assert.equal(await page.getByLabel('Language of the forms').inputValue(), '', "the form's own language by default");
+  // One language switch for the app's words and the forms' labels: English by default (the
+  // browser speaks English); Sesotho is kept across a reload; then back to English.
+  assert.equal(await page.getByLabel('Language', { exact: true }).inputValue(), 'en');
+  await page.getByLabel('Language', { exact: true }).selectOption('st');
+  await page.getByRole('button', { name: 'E ncha: Diaspora member registration' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Liforomo' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'st');
+  await page.getByLabel('Puo', { exact: true }).selectOption('en');
+  await start.waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
   // The app is ready offline before the network goes.
   await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
 

@@ -1,16 +1,25 @@
-//! The app's one page for now: the product's name, the form engine at work, the server's
-//! state and whether the app is ready to work offline.
+//! The app's one page for now: the product's name, the language switch, the form engine
+//! at work, the server's state and whether the app is ready to work offline.
+//!
+//! The language chosen here is the app's words' ([`AppWords`], passed down as a code) and
+//! the forms' labels' (Workspace → Filler → FormView); it is kept in the browser's storage.
 
 use chrono::NaiveDate;
 use gloo_events::EventListener;
+use gloo_storage::{LocalStorage, Storage};
 use letsema_form::{age_in_years, engine_info};
 use letsema_protocol::Health;
-use web_sys::HtmlInputElement;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use crate::enrol::{EnrolmentState, code_in_address, enrol, stored};
 use crate::offline::{OfflineReadiness, browser_online, register_service_worker};
+use crate::words::{AppWords, LANGUAGES, starting_language};
 use crate::workspace::Workspace;
+
+/// Where the chosen language is kept (a code of [`LANGUAGES`]). The `v1` is the layout's
+/// version.
+const LANGUAGE_KEY: &str = "letsema.language.v1";
 
 /// What the app knows of the server.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +36,12 @@ pub fn app() -> Html {
     let online = use_state(browser_online);
     let server = use_state(|| ServerState::Checking);
     let born = use_state(|| None::<NaiveDate>);
+    let language = use_state(|| {
+        let chosen = LocalStorage::get::<String>(LANGUAGE_KEY).ok();
+        let browser = web_sys::window().and_then(|window| window.navigator().language());
+        starting_language(chosen.as_deref(), browser.as_deref())
+    });
+    let words = AppWords::for_language(Some(*language));
     let enrolment = use_state(|| match (code_in_address(), stored()) {
         (Some(_), _) => EnrolmentState::Enrolling,
         (None, Some(enrolled)) => EnrolmentState::Enrolled(enrolled),
@@ -44,6 +59,16 @@ pub fn app() -> Html {
         });
     }
 
+    // The whole page's language, for screen readers (and the browser's own hyphenation and
+    // spelling); the form view marks its own part too.
+    use_effect_with(*language, |code| {
+        if let Some(root) = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.document_element())
+        {
+            let _ = root.set_attribute("lang", code);
+        }
+    });
     {
         let readiness = readiness.clone();
         use_effect_with((), move |()| {
@@ -84,6 +109,19 @@ pub fn app() -> Html {
         })
     };
 
+    let on_language = {
+        let language = language.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let chosen = select.value();
+            if let Some((code, _)) = LANGUAGES.iter().find(|(code, _)| *code == chosen) {
+                // Not kept (private browsing, say): the choice lasts until the page closes.
+                let _ = LocalStorage::set(LANGUAGE_KEY, code);
+                language.set(code);
+            }
+        })
+    };
+
     let engine = engine_info();
     let age = born.and_then(|born| age_in_years(born, today()));
 
@@ -91,40 +129,47 @@ pub fn app() -> Html {
         <>
             <header class="banner">
                 <h1>{ "Letsema" }</h1>
-                <p class="tagline">{ "Offline-first surveys for diaspora mapping" }</p>
+                <p class="tagline">{ words.tagline }</p>
+                <label for="language">{ words.language }</label>
+                <select id="language" onchange={on_language}>
+                    { for LANGUAGES.iter().map(|(code, name)| html! {
+                        <option value={*code} lang={*code} selected={*code == *language}>
+                            { *name }
+                        </option>
+                    }) }
+                </select>
             </header>
             <main>
                 <section class="card" aria-labelledby="status-title">
-                    <h2 id="status-title">{ "Status" }</h2>
+                    <h2 id="status-title">{ words.status_title }</h2>
                     <dl class="status">
-                        <dt>{ "Network" }</dt>
-                        <dd data-testid="network">{ if *online { "online" } else { "offline" } }</dd>
-                        <dt>{ "Offline use" }</dt>
-                        <dd data-testid="offline-readiness">{ describe_readiness(&readiness) }</dd>
-                        <dt>{ "Form engine" }</dt>
+                        <dt>{ words.network }</dt>
+                        <dd data-testid="network">{ if *online { words.online } else { words.offline } }</dd>
+                        <dt>{ words.offline_use }</dt>
+                        <dd data-testid="offline-readiness">{ describe_readiness(&readiness, words) }</dd>
+                        <dt>{ words.form_engine }</dt>
                         <dd data-testid="engine">{ format!("{} ({})", engine.version, engine.arch) }</dd>
-                        <dt>{ "Server" }</dt>
-                        <dd data-testid="server">{ describe_server(&server, &engine) }</dd>
+                        <dt>{ words.server }</dt>
+                        <dd data-testid="server">{ describe_server(&server, &engine, words) }</dd>
                     </dl>
                 </section>
                 <section class="card" aria-labelledby="phone-title">
-                    <h2 id="phone-title">{ "This phone" }</h2>
-                    <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment) }</p>
+                    <h2 id="phone-title">{ words.phone_title }</h2>
+                    <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment, words) }</p>
                 </section>
                 if let EnrolmentState::Enrolled(enrolled) = &*enrolment {
-                    <Workspace enrolled={enrolled.clone()} />
+                    <Workspace enrolled={enrolled.clone()} language={*language} />
                 } else {
                 <section class="card" aria-labelledby="age-title">
-                    <h2 id="age-title">{ "Try the form engine" }</h2>
-                    <p>{ "The registration form computes a member's age from the date of birth, here in your browser:" }</p>
-                    <label for="birth-date">{ "Date of birth" }</label>
+                    <h2 id="age-title">{ words.try_title }</h2>
+                    <p>{ words.try_intro }</p>
+                    <label for="birth-date">{ words.date_of_birth }</label>
                     <input id="birth-date" type="date" oninput={on_birth_date} />
                     <p data-testid="age" aria-live="polite">
                         { match (*born, age) {
-                            (None, _) => "Enter a date of birth.".to_owned(),
-                            (Some(_), None) => "That date is in the future.".to_owned(),
-                            (Some(_), Some(1)) => "Age: 1 year".to_owned(),
-                            (Some(_), Some(years)) => format!("Age: {years} years"),
+                            (None, _) => words.enter_birth_date.to_owned(),
+                            (Some(_), None) => words.birth_date_in_future.to_owned(),
+                            (Some(_), Some(years)) => (words.age)(years),
                         } }
                     </p>
                 </section>
@@ -134,60 +179,47 @@ pub fn app() -> Html {
     }
 }
 
-fn describe_enrolment(enrolment: &EnrolmentState) -> String {
+fn describe_enrolment(enrolment: &EnrolmentState, words: &AppWords) -> String {
     match enrolment {
-        EnrolmentState::NotEnrolled => "Not enrolled yet: open the link, or scan the QR code, \
-             that your coordinator gave you."
-            .to_owned(),
-        EnrolmentState::Enrolling => "Enrolling this device…".to_owned(),
+        EnrolmentState::NotEnrolled => words.not_enrolled.to_owned(),
+        EnrolmentState::Enrolling => words.enrolling.to_owned(),
         EnrolmentState::Enrolled(enrolled) if enrolled.device.public => {
-            "Ready for the survey: your answers stay on this device until they are sent, \
-             even if the connection drops."
-                .to_owned()
+            words.survey_ready.to_owned()
         }
-        EnrolmentState::Enrolled(enrolled) => format!(
-            "Enrolled for the association {} ({} form{}).",
-            enrolled.device.association,
-            enrolled.device.forms.len(),
-            if enrolled.device.forms.len() == 1 {
-                ""
-            } else {
-                "s"
-            }
-        ),
-        EnrolmentState::Failed(why) => format!("Enrolment failed: {why}"),
+        EnrolmentState::Enrolled(enrolled) => {
+            (words.enrolled)(&enrolled.device.association, enrolled.device.forms.len())
+        }
+        EnrolmentState::Failed(why) => (words.enrolment_failed)(&why.describe(words)),
     }
 }
 
-fn describe_readiness(readiness: &OfflineReadiness) -> String {
+fn describe_readiness(readiness: &OfflineReadiness, words: &AppWords) -> String {
     match readiness {
-        OfflineReadiness::Preparing => "preparing…".to_owned(),
-        OfflineReadiness::Ready => "ready: the app opens without a network".to_owned(),
-        OfflineReadiness::Unsupported => {
-            "not available in this browser: keep this page open while offline".to_owned()
-        }
-        OfflineReadiness::Failed(why) => format!("not available: {why}"),
+        OfflineReadiness::Preparing => words.offline_preparing.to_owned(),
+        OfflineReadiness::Ready => words.offline_ready.to_owned(),
+        OfflineReadiness::Unsupported => words.offline_unsupported.to_owned(),
+        OfflineReadiness::Failed(why) => (words.offline_failed)(why),
     }
 }
 
-fn describe_server(server: &ServerState, engine: &letsema_form::EngineInfo) -> String {
+fn describe_server(
+    server: &ServerState,
+    engine: &letsema_form::EngineInfo,
+    words: &AppWords,
+) -> String {
     match server {
-        ServerState::Checking => "checking…".to_owned(),
-        ServerState::Reachable(health) if health.form_engine.version != engine.version => {
-            format!(
-                "version {}, but its form engine is {} and this app's is {}: reload to update",
-                health.version, health.form_engine.version, engine.version
-            )
-        }
-        ServerState::Reachable(health) => format!(
-            "version {}, {}",
-            health.version,
-            match health.status {
-                letsema_protocol::HealthStatus::Ok => "working",
-                letsema_protocol::HealthStatus::Degraded => "its database is not answering",
-            }
+        ServerState::Checking => words.server_checking.to_owned(),
+        ServerState::Reachable(health) if health.form_engine.version != engine.version => (words
+            .server_other_engine)(
+            &health.version,
+            &health.form_engine.version,
+            &engine.version,
         ),
-        ServerState::Unreachable(_) => "not reachable: working offline".to_owned(),
+        ServerState::Reachable(health) => match health.status {
+            letsema_protocol::HealthStatus::Ok => (words.server_working)(&health.version),
+            letsema_protocol::HealthStatus::Degraded => (words.server_degraded)(&health.version),
+        },
+        ServerState::Unreachable(_) => words.server_unreachable.to_owned(),
     }
 }
 

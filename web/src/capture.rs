@@ -19,6 +19,7 @@ use crate::bridge::OpenedSubmission;
 use crate::docs_api::{Edit, OpenRequest, StartRequest, WriterRequest};
 use crate::form_view::{AnswerEvent, FormView, RepeatEvent};
 pub use crate::storage::now_ms;
+use crate::words::AppWords;
 
 /// Now, in the browser's time zone (the form engine never reads the clock itself).
 pub fn now_local() -> DateTime<FixedOffset> {
@@ -112,7 +113,8 @@ pub struct FillerProps {
     pub form: DeviceForm,
     /// This page's writer.
     pub writer: WriterRequest,
-    /// The language of labels.
+    /// The language of labels and of the app's words, by code or name (`en`, `st`); `None`:
+    /// the form's default labels and English words.
     #[prop_or_default]
     pub language: Option<String>,
     /// Done.
@@ -122,11 +124,30 @@ pub struct FillerProps {
 /// A draft opened for filling in: its document, its compiled form, its answers so far.
 type Opened = (Rc<OpenedSubmission>, Arc<CompiledForm>, Answers);
 
+/// Why a draft could not be opened. Kept as a reason, so that it is said in the language
+/// chosen when it is shown.
+#[derive(Debug, Clone, PartialEq)]
+enum OpenProblem {
+    /// The form does not compile here: the engine's reasons (in English).
+    Unusable(String),
+    /// The documents' module could not open it, in its own words (in English).
+    NotOpened(String),
+}
+
+impl OpenProblem {
+    fn describe(&self, words: &AppWords) -> String {
+        match self {
+            OpenProblem::Unusable(reasons) => (words.form_unusable)(reasons),
+            OpenProblem::NotOpened(why) => why.clone(),
+        }
+    }
+}
+
 /// Opens the draft or submission `props` names, and compiles its form.
-async fn open(props: &FillerProps) -> Result<Opened, String> {
+async fn open(props: &FillerProps) -> Result<Opened, OpenProblem> {
     let compiled = CompiledForm::new(&props.form.definition).map_err(|errors| {
         let reasons: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("this form cannot be filled in here: {}", reasons.join("; "))
+        OpenProblem::Unusable(reasons.join("; "))
     })?;
     let (opened, answers) = OpenedSubmission::open(&OpenRequest {
         id: props.id,
@@ -134,7 +155,8 @@ async fn open(props: &FillerProps) -> Result<Opened, String> {
         language: props.language.clone(),
         writer: props.writer.clone(),
     })
-    .await?;
+    .await
+    .map_err(OpenProblem::NotOpened)?;
     Ok((
         Rc::new(opened),
         Arc::new(compiled),
@@ -145,7 +167,8 @@ async fn open(props: &FillerProps) -> Result<Opened, String> {
 /// Fills in one draft.
 #[function_component(Filler)]
 pub fn filler(props: &FillerProps) -> Html {
-    let opened = use_state(|| None::<Result<Opened, String>>);
+    let words = AppWords::for_language(props.language.as_deref());
+    let opened = use_state(|| None::<Result<Opened, OpenProblem>>);
     {
         let opened = opened.clone();
         let props = props.clone();
@@ -165,13 +188,13 @@ pub fn filler(props: &FillerProps) -> Html {
         Some(Ok(opened)) => opened.clone(),
         Some(Err(why)) => {
             return html! {
-                <section class="filler" aria-label="Fill in the form">
-                    <button type="button" class="secondary" onclick={back}>{ "Back to the list" }</button>
-                    <p class="problem" role="alert">{ why.clone() }</p>
+                <section class="filler" aria-label={words.fill_in}>
+                    <button type="button" class="secondary" onclick={back}>{ words.back }</button>
+                    <p class="problem" role="alert">{ why.describe(words) }</p>
                 </section>
             };
         }
-        None => return html! { <p class="loading">{ "Opening the form…" }</p> },
+        None => return html! { <p class="loading">{ words.opening_form }</p> },
     };
     let write = {
         let doc = doc.clone();
@@ -223,8 +246,8 @@ pub fn filler(props: &FillerProps) -> Html {
         environment
     };
     html! {
-        <section class="filler" aria-label="Fill in the form">
-            <button type="button" class="secondary" onclick={back}>{ "Back to the list (the draft is kept)" }</button>
+        <section class="filler" aria-label={words.fill_in}>
+            <button type="button" class="secondary" onclick={back}>{ words.back_keeping_draft }</button>
             if let Some(problem) = &*problem {
                 <p class="problem" role="alert">{ problem.clone() }</p>
             }

@@ -5,6 +5,8 @@
 use gloo_storage::{LocalStorage, Storage};
 use letsema_protocol::{ApiErrorBody, EnrolRequest, Enrolled};
 
+use crate::words::AppWords;
+
 /// Where the enrolment is kept. The `v1` is the layout's version: a later app migrates it.
 const STORAGE_KEY: &str = "letsema.device.v1";
 
@@ -17,8 +19,39 @@ pub enum EnrolmentState {
     Enrolling,
     /// Enrolled: the device and its credential.
     Enrolled(Enrolled),
-    /// The link did not work; the message says why and what to do.
-    Failed(String),
+    /// The link did not work: why.
+    Failed(EnrolFailure),
+}
+
+/// Why a link did not enrol this phone. Kept as a reason rather than a sentence, so that
+/// it is said in the language chosen when it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolFailure {
+    /// The server could not be reached.
+    Unreachable,
+    /// The server refused, in its own words (its messages are in English).
+    Refused(String),
+    /// The server refused without a readable reason: its HTTP status.
+    Status(u16),
+    /// The browser would not keep the enrolment: its reason.
+    NotKept(String),
+    /// The server's answer made no sense: why.
+    NotUnderstood(String),
+    /// The request could not be made: the browser's reason.
+    Request(String),
+}
+
+impl EnrolFailure {
+    /// What went wrong and what to do, in `words`' language.
+    pub fn describe(&self, words: &AppWords) -> String {
+        match self {
+            EnrolFailure::Unreachable => words.enrol_unreachable.to_owned(),
+            EnrolFailure::Refused(message) | EnrolFailure::Request(message) => message.clone(),
+            EnrolFailure::Status(status) => (words.enrol_server_answered)(*status),
+            EnrolFailure::NotKept(why) => (words.enrol_not_kept)(why),
+            EnrolFailure::NotUnderstood(why) => (words.enrol_not_understood)(why),
+        }
+    }
 }
 
 /// The enrolment kept on this phone, if any.
@@ -54,35 +87,23 @@ pub async fn enrol(code: String) -> EnrolmentState {
     };
     let sent = match gloo_net::http::Request::post("/api/devices/enrol").json(&request) {
         Ok(request) => request.send().await,
-        Err(err) => return EnrolmentState::Failed(err.to_string()),
+        Err(err) => return EnrolmentState::Failed(EnrolFailure::Request(err.to_string())),
     };
-    let response = match sent {
-        Ok(response) => response,
-        Err(_) => {
-            return EnrolmentState::Failed(
-                "The server cannot be reached. Connect to the internet and open the link again."
-                    .to_owned(),
-            );
-        }
+    let Ok(response) = sent else {
+        return EnrolmentState::Failed(EnrolFailure::Unreachable);
     };
     if !response.ok() {
-        let message = response
-            .json::<ApiErrorBody>()
-            .await
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| format!("The server answered {}.", response.status()));
-        return EnrolmentState::Failed(message);
+        let failure = match response.json::<ApiErrorBody>().await {
+            Ok(body) => EnrolFailure::Refused(body.error.message),
+            Err(_) => EnrolFailure::Status(response.status()),
+        };
+        return EnrolmentState::Failed(failure);
     }
     match response.json::<Enrolled>().await {
         Ok(enrolled) => match LocalStorage::set(STORAGE_KEY, &enrolled) {
             Ok(()) => EnrolmentState::Enrolled(enrolled),
-            Err(err) => EnrolmentState::Failed(format!(
-                "This browser would not keep the enrolment ({err}). Private browsing cannot keep \
-                 data: open the link in a normal window."
-            )),
+            Err(err) => EnrolmentState::Failed(EnrolFailure::NotKept(err.to_string())),
         },
-        Err(err) => {
-            EnrolmentState::Failed(format!("The server's answer was not understood: {err}"))
-        }
+        Err(err) => EnrolmentState::Failed(EnrolFailure::NotUnderstood(err.to_string())),
     }
 }

@@ -16,7 +16,6 @@ use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
 use letsema_sync::wire::DocId;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 use crate::bridge;
@@ -24,14 +23,44 @@ use crate::capture::{
     FillKind, Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft,
 };
 use crate::docs_api::{DocumentsOverview, SyncRequest};
-use crate::storage::{Draft, Storage, estimate, persist};
+use crate::storage::{Draft, ImportReport, Storage, estimate, persist};
 use crate::sync::{SyncOutcome, SyncSchedule};
+use crate::words::AppWords;
 
 /// The properties of [`Workspace`].
 #[derive(Debug, Properties, PartialEq)]
 pub struct WorkspaceProps {
     /// The device's enrolment.
     pub enrolled: Enrolled,
+    /// The language chosen for the app's words and the forms' labels, by code (`en`, `st`).
+    #[prop_or("en")]
+    pub language: &'static str,
+}
+
+/// What the last backup or restore came to. Kept as an outcome rather than a sentence, so
+/// that it is said in the language chosen when it is shown.
+#[derive(Debug, Clone, PartialEq)]
+enum BackupMessage {
+    Saved,
+    NotSaved,
+    NotMade(String),
+    Restored(ImportReport),
+    /// The documents' module's own words (in English).
+    RestoreFailed(String),
+    Unreadable,
+}
+
+impl BackupMessage {
+    fn describe(&self, words: &AppWords) -> String {
+        match self {
+            BackupMessage::Saved => words.backup_saved.to_owned(),
+            BackupMessage::NotSaved => words.backup_not_saved.to_owned(),
+            BackupMessage::NotMade(why) => (words.backup_not_made)(why),
+            BackupMessage::Restored(report) => (words.restored)(report),
+            BackupMessage::RestoreFailed(why) => why.clone(),
+            BackupMessage::Unreadable => words.file_unreadable.to_owned(),
+        }
+    }
 }
 
 /// What the workspace shows.
@@ -74,7 +103,8 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     let documents = use_state(|| None::<Result<DocumentsOverview, String>>);
     let start_problem = use_state(|| None::<String>);
     let screen = use_state(|| Screen::List);
-    let language = use_state(|| None::<String>);
+    let words = AppWords::for_language(Some(props.language));
+    let language = Some(props.language.to_owned());
     let syncing = use_state(|| false);
     let session = use_memo((), |()| random_bytes::<16>());
     let wake = use_memo((), |()| Rc::new(Cell::new(true)));
@@ -159,14 +189,13 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     }
 
     let store = match &*storage {
-        None => return html! { <p class="loading">{ "Opening this device's storage…" }</p> },
+        None => return html! { <p class="loading">{ words.opening_storage }</p> },
         Some(Err(why)) => {
             return html! {
                 <section class="card problem" role="alert" data-testid="storage-refused">
-                    <h2>{ "This browser cannot keep your work" }</h2>
+                    <h2>{ words.storage_refused_title }</h2>
                     <p>{ why.clone() }</p>
-                    <p>{ "Private browsing windows forget everything when closed. Open this \
-                          app in a normal window." }</p>
+                    <p>{ words.storage_refused_advice }</p>
                 </section>
             };
         }
@@ -190,23 +219,15 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         };
         return html! {
             <Filler id={*id} form={(**form).clone()} kind={*kind}
-                writer={writer} language={(*language).clone()} on_done={on_done} />
+                writer={writer} language={language} on_done={on_done} />
         };
     }
 
-    let on_language = {
-        let language = language.clone();
-        Callback::from(move |event: Event| {
-            let select: HtmlSelectElement = event.target_unchecked_into();
-            let value = select.value();
-            language.set((!value.is_empty()).then_some(value));
-        })
-    };
     let sync_now = {
         let wake = (*wake).clone();
         Callback::from(move |_| wake.set(true))
     };
-    let backup_message = use_state(|| None::<String>);
+    let backup_message = use_state(|| None::<BackupMessage>);
     let export = {
         let backup_message = backup_message.clone();
         Callback::from(move |_| {
@@ -214,10 +235,10 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let message = match bridge::export_backup().await {
                     Ok(bytes) => match download(&bytes, &backup_name()) {
-                        Ok(()) => "The backup file was saved (see your downloads).".to_owned(),
-                        Err(why) => why,
+                        Ok(()) => BackupMessage::Saved,
+                        Err(()) => BackupMessage::NotSaved,
                     },
-                    Err(error) => format!("The backup could not be made: {error}"),
+                    Err(error) => BackupMessage::NotMade(error),
                 };
                 backup_message.set(Some(message));
             });
@@ -243,20 +264,11 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     Ok(buffer) => {
                         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
                         match bridge::import_backup(&bytes).await {
-                            Ok(report) => format!(
-                                "Restored: {} submission(s) added, {} merged, {} draft(s) \
-                                 added, {} merged, {} already here; {} could not be read.",
-                                report.documents_added,
-                                report.documents_merged,
-                                report.drafts_added,
-                                report.drafts_merged,
-                                report.unchanged,
-                                report.failed.len()
-                            ),
-                            Err(error) => error,
+                            Ok(report) => BackupMessage::Restored(report),
+                            Err(error) => BackupMessage::RestoreFailed(error),
                         }
                     }
-                    Err(_) => "The file could not be read: choose it again.".to_owned(),
+                    Err(_) => BackupMessage::Unreadable,
                 };
                 backup_message.set(Some(message));
                 wake.set(true);
@@ -271,7 +283,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             let enrolled = props.enrolled.clone();
             let writer = writer.clone();
             let screen = screen.clone();
-            let language = (*language).clone();
+            let language = language.clone();
             let start_problem = start_problem.clone();
             Callback::from(move |_| {
                 let (form, enrolled, writer, screen, language, start_problem) = (
@@ -296,7 +308,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         };
         html! {
             <li key={form.form_id.clone()}>
-                <button type="button" onclick={start}>{ format!("New: {}", form.title) }</button>
+                <button type="button" onclick={start}>{ (words.new_submission)(&form.title) }</button>
             </li>
         }
     });
@@ -325,7 +337,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         html! {
             <li key={draft.id.to_string()}>
                 <button type="button" onclick={open}>
-                    { format!("Continue: {title} (saved {})", when(draft.updated_at_ms)) }
+                    { (words.continue_draft)(&title, &when(draft.updated_at_ms)) }
                 </button>
             </li>
         }
@@ -352,11 +364,11 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             .as_ref()
             .map_or_else(|| item.form_id.clone(), |f| f.title.clone());
         let state = match (item.unsynced, item.status) {
-            (true, _) => "waits to be sent",
-            (false, None | Some(ReviewStatus::Received)) => "sent, not reviewed yet",
-            (false, Some(ReviewStatus::HasIssues)) => "a reviewer asks for corrections",
-            (false, Some(ReviewStatus::Approved)) => "approved",
-            (false, Some(ReviewStatus::Rejected)) => "rejected",
+            (true, _) => words.state_waiting,
+            (false, None | Some(ReviewStatus::Received)) => words.state_received,
+            (false, Some(ReviewStatus::HasIssues)) => words.state_has_issues,
+            (false, Some(ReviewStatus::Approved)) => words.state_approved,
+            (false, Some(ReviewStatus::Rejected)) => words.state_rejected,
         };
         let correct = {
             let screen = screen.clone();
@@ -375,25 +387,24 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             <li key={item.id.to_string()} data-testid="submission">
                 <p>{ format!("{title}, {}: {state}", when(item.changed_at_ms)) }</p>
                 if !item.comments.is_empty() {
-                    <ul class="comments" aria-label="Reviewers' comments">
+                    <ul class="comments" aria-label={words.reviewers_comments}>
                         { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
                     </ul>
                 }
-                <button type="button" onclick={correct}>{ format!("Correct: {title}") }</button>
+                <button type="button" onclick={correct}>{ (words.correct)(&title) }</button>
             </li>
         }
     });
     html! {
         <div class="workspace">
             <section class="card" aria-labelledby="sync-title">
-                <h2 id="sync-title">{ "Sending" }</h2>
+                <h2 id="sync-title">{ words.sending_title }</h2>
                 <p data-testid="sync-status" aria-live="polite">
                     { match (*syncing, unsynced) {
-                        (true, _) => "Sending…".to_owned(),
-                        (false, None) => "Looking at what waits to be sent…".to_owned(),
-                        (false, Some(0)) => "Everything is sent.".to_owned(),
-                        (false, Some(1)) => "1 submission waits to be sent.".to_owned(),
-                        (false, Some(waiting)) => format!("{waiting} submissions wait to be sent."),
+                        (true, _) => words.sending.to_owned(),
+                        (false, None) => words.looking_at_waiting.to_owned(),
+                        (false, Some(0)) => words.all_sent.to_owned(),
+                        (false, Some(waiting)) => (words.waiting)(waiting),
                     } }
                 </p>
                 if let Some(why) = documents_problem {
@@ -403,70 +414,60 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                     <p class="problem" role="alert">{ why.clone() }</p>
                 }
                 if let Some(at) = view.last_success_ms {
-                    <p data-testid="last-sync">{ format!("Last sent: {}", when(at)) }</p>
+                    <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
                 }
                 if let Some(error) = &view.last_error {
-                    <p class="problem" data-testid="sync-error">{ format!("Last attempt: {error}") }</p>
+                    <p class="problem" data-testid="sync-error">{ (words.last_attempt)(error) }</p>
                 }
-                <button type="button" onclick={sync_now}>{ "Sync now" }</button>
+                <button type="button" onclick={sync_now}>{ words.sync_now }</button>
                 if let Some(oldest) = oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
-                    <p class="warning" role="alert" data-testid="stale-warning">{ format!(
-                        "Some work has waited to be sent since {}. Connect to the internet \
-                         soon, or save a backup file below, so that nothing is lost if this \
-                         device is lost or its browser data cleared.", when(oldest)) }</p>
+                    <p class="warning" role="alert" data-testid="stale-warning">{
+                        (words.stale_warning)(&when(oldest))
+                    }</p>
                 }
             </section>
             <section class="card" aria-labelledby="forms-title">
-                <h2 id="forms-title">{ "Forms" }</h2>
-                <label for="language">{ "Language of the forms" }</label>
-                <select id="language" onchange={on_language}>
-                    <option value="" selected={language.is_none()}>{ "Form's default" }</option>
-                    <option value="en" selected={language.as_deref() == Some("en")}>{ "English" }</option>
-                    <option value="st" selected={language.as_deref() == Some("st")}>{ "Sesotho" }</option>
-                </select>
+                <h2 id="forms-title">{ words.forms_title }</h2>
                 if view.forms.is_empty() {
-                    <p>{ "No forms yet: connect to the internet once to download them." }</p>
+                    <p>{ words.no_forms }</p>
                 } else {
                     <ul class="actions">{ for forms }</ul>
                 }
             </section>
             if !view.drafts.is_empty() {
                 <section class="card" aria-labelledby="drafts-title">
-                    <h2 id="drafts-title">{ "Drafts" }</h2>
+                    <h2 id="drafts-title">{ words.drafts_title }</h2>
                     <ul class="actions" data-testid="drafts">{ for drafts }</ul>
                 </section>
             }
             if !sent_items.is_empty() {
                 <section class="card" aria-labelledby="sent-title">
-                    <h2 id="sent-title">{ "Submissions" }</h2>
+                    <h2 id="sent-title">{ words.submissions_title }</h2>
                     <ul class="actions" data-testid="submissions">{ for sent }</ul>
                 </section>
             }
             <section class="card" aria-labelledby="storage-title">
-                <h2 id="storage-title">{ "This device's storage" }</h2>
+                <h2 id="storage-title">{ words.storage_title }</h2>
                 <p data-testid="persisted">{ match view.persisted {
-                    Some(true) => "Kept: the browser will not clear this app's data on its own.",
-                    Some(false) => "Not guaranteed: the browser may clear this app's data when space runs low. Send your work often.",
-                    None => "This browser does not say whether it keeps this app's data.",
+                    Some(true) => words.persisted_yes,
+                    Some(false) => words.persisted_no,
+                    None => words.persisted_unknown,
                 } }</p>
                 if let Some((used, quota)) = view.usage {
-                    <p>{ format!("Using {:.1} MB of {:.0} MB available.", used as f64 / 1e6, quota as f64 / 1e6) }</p>
+                    <p>{ (words.usage)(used, quota) }</p>
                     if quota.saturating_sub(used) < LOW_SPACE_BYTES {
                         <p class="warning" role="alert" data-testid="space-warning">{
-                            "Space is running low on this device: send your work, then free \
-                             some space (photos, other apps) before registering more members."
+                            words.space_warning
                         }</p>
                     }
                 }
-                <h3>{ "Backup" }</h3>
-                <p>{ "A backup file holds every draft and every submission not yet sent. Keep it \
-                      until the work is sent; open it here (or on a new device) to bring the \
-                      work back." }</p>
-                <button type="button" onclick={export}>{ "Save a backup file" }</button>
-                <label for="restore">{ "Restore from a backup file" }</label>
+                <h3>{ words.backup_title }</h3>
+                <p>{ words.backup_intro }</p>
+                <button type="button" onclick={export}>{ words.save_backup }</button>
+                <label for="restore">{ words.restore_backup }</label>
                 <input id="restore" type="file" accept=".json,application/json" onchange={import} />
                 if let Some(message) = &*backup_message {
-                    <p data-testid="backup-message" role="status">{ message.clone() }</p>
+                    <p data-testid="backup-message" role="status">{ message.describe(words) }</p>
                 }
             </section>
         </div>
@@ -523,18 +524,17 @@ fn backup_name() -> String {
     format!("letsema-backup-{}.json", iso.get(..10).unwrap_or("today"))
 }
 
-/// Offers `bytes` to the person as a file download named `name`.
-fn download(bytes: &[u8], name: &str) -> Result<(), String> {
-    let failed = |_| "This browser would not save the file.".to_owned();
+/// Offers `bytes` to the person as a file download named `name`; `Err` when the browser
+/// would not.
+fn download(bytes: &[u8], name: &str) -> Result<(), ()> {
+    let failed = |_| ();
     let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     let blob =
         web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &options).map_err(failed)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| "This browser would not save the file.".to_owned())?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or(())?;
     let anchor: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(failed)?
