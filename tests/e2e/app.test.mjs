@@ -1,26 +1,14 @@
 // End to end: the real server, the built app, headless Chromium.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer } from './server.mjs';
-import { artifacts, launchBrowser } from './browser.mjs';
+import { artifacts } from './browser.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const fixture = useServerAndBrowser();
 
 test('the health endpoint reports the version and a working database', async () => {
-  const response = await fetch(new URL('/api/health', server.url));
+  const response = await fetch(new URL('/api/health', fixture.server.url));
   assert.equal(response.status, 200);
   const health = await response.json();
   assert.equal(health.status, 'ok');
@@ -30,7 +18,7 @@ test('the health endpoint reports the version and a working database', async () 
 });
 
 test('the app is sent compressed with brotli, with a strict content security policy', async () => {
-  const response = await fetch(new URL('/pkg/letsema_web_bg.wasm', server.url), {
+  const response = await fetch(new URL('/pkg/letsema_web_bg.wasm', fixture.server.url), {
     headers: { 'accept-encoding': 'br' },
   });
   assert.equal(response.status, 200);
@@ -43,12 +31,12 @@ test('the app is sent compressed with brotli, with a strict content security pol
 });
 
 test('the app renders, and a reload with the network off still renders it', async () => {
-  const { context } = browser;
+  const { context } = fixture.browser;
   const page = context.pages()[0] ?? await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
 
-  await page.goto(server.url);
+  await page.goto(fixture.server.url);
   // Rendered by the WebAssembly app, not present in the HTML: proves the module ran.
   await page.getByRole('heading', { name: 'Letsema' }).waitFor();
   await assertEngineRendered(page);
@@ -62,7 +50,7 @@ test('the app renders, and a reload with the network off still renders it', asyn
 
   // The network off, and the server gone too: nothing can answer but the service worker.
   await context.setOffline(true);
-  assert.equal(await server.stop(), 0, 'the server stops cleanly on SIGTERM');
+  assert.equal(await fixture.server.stop(), 0, 'the server stops cleanly on SIGTERM');
   await page.reload();
   await page.getByRole('heading', { name: 'Letsema' }).waitFor();
   await assertEngineRendered(page);

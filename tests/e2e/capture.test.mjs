@@ -1,40 +1,29 @@
 // End to end: an enrolled phone fills in the reference form with the network off, finds the
 // draft after a reload, finalises it, and the submission reaches the server when the network
 // returns, without the form open.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import { adminSession, createEnrolment, startServer } from './server.mjs';
-import { artifacts, launchBrowser } from './browser.mjs';
+import { adminSession, createEnrolment } from './server.mjs';
+import { artifacts } from './browser.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const fixture = useServerAndBrowser({ demo: true });
 
 async function storedDocuments(session) {
-  const metrics = await fetch(new URL('/metrics', server.url), { headers: { cookie: session.cookie } });
+  const metrics = await fetch(new URL('/metrics', fixture.server.url), { headers: { cookie: session.cookie } });
   assert.equal(metrics.status, 200);
   const line = (await metrics.text()).split('\n').find((l) => l.startsWith('letsema_documents'));
   return Number(line?.split(' ').pop() ?? 0);
 }
 
 test('a submission filled in offline survives a reload and is sent when the network returns', async () => {
-  const session = await adminSession(server);
-  const { link } = await createEnrolment(server, 'mafeteng-teachers');
+  const session = await adminSession(fixture.server);
+  const { link } = await createEnrolment(fixture.server, 'mafeteng-teachers');
   assert.equal(await storedDocuments(session), 0);
 
-  const context = browser.context;
+  const context = fixture.browser.context;
   const page = await context.newPage();
   await page.goto(link);
   await page.getByTestId('enrolment').filter({ hasText: 'mafeteng-teachers' }).waitFor();
@@ -99,10 +88,10 @@ test('a submission filled in offline survives a reload and is sent when the netw
 });
 
 test('two tabs edit the same draft offline and both edits are kept', async () => {
-  const context = browser.context;
+  const context = fixture.browser.context;
   // The device enrolled by the first test; its forms are kept.
   const first = await context.newPage();
-  await first.goto(server.url);
+  await first.goto(fixture.server.url);
   const start = first.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
   await context.setOffline(true);
@@ -113,7 +102,7 @@ test('two tabs edit the same draft offline and both edits are kept', async () =>
 
   // Both tabs open the draft, each as its own writer (session).
   const second = await context.newPage();
-  await second.goto(server.url);
+  await second.goto(fixture.server.url);
   for (const page of [first, second]) {
     await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).first().click();
     // The registration questions are on the page after consent.

@@ -1,34 +1,23 @@
 // End to end: a coordinator's enrolment link, opened on a phone, enrols it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { adminSession, createEnrolment, postAsAdmin, startServer } from './server.mjs';
-import { artifacts, launchBrowser } from './browser.mjs';
+import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
+import { artifacts } from './browser.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const fixture = useServerAndBrowser({ demo: true });
 
 /** An enrolment link for `association`, made by the admin. */
 async function enrolmentLink(association) {
-  const body = await createEnrolment(server, association);
+  const body = await createEnrolment(fixture.server, association);
   assert.match(body.qr_svg, /<svg/);
   return body.link;
 }
 
 test('opening an enrolment link enrols the phone for its association', async () => {
   const link = await enrolmentLink('maseru-nurses');
-  const page = browser.context.pages()[0] ?? await browser.context.newPage();
+  const page = fixture.browser.context.pages()[0] ?? await fixture.browser.context.newPage();
   await page.goto(link);
   await page.getByTestId('enrolment').filter({ hasText: 'Enrolled for the association maseru-nurses (1 form).' }).waitFor();
   // The secret is gone from the address bar.
@@ -38,7 +27,7 @@ test('opening an enrolment link enrols the phone for its association', async () 
 
   // The credential works; the link is used up.
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
-  const me = await fetch(new URL('/api/device', server.url), {
+  const me = await fetch(new URL('/api/device', fixture.server.url), {
     headers: { authorization: `Bearer ${stored.credential}` },
   });
   assert.equal(me.status, 200);
@@ -51,7 +40,7 @@ test('opening an enrolment link enrols the phone for its association', async () 
 
 test('a used-up link says so, in words a volunteer can act on', async () => {
   const link = await enrolmentLink('leribe-midwives');
-  const context = browser.context;
+  const context = fixture.browser.context;
   const first = await context.newPage();
   await first.goto(link);
   await first.getByTestId('enrolment').filter({ hasText: 'leribe-midwives' }).waitFor();
@@ -64,15 +53,15 @@ test('a used-up link says so, in words a volunteer can act on', async () => {
 });
 
 test('a public survey link opens the survey on an anonymous browser', async () => {
-  const session = await adminSession(server);
-  const created = await postAsAdmin(server, session, '/api/public-links', {
+  const session = await adminSession(fixture.server);
+  const created = await postAsAdmin(fixture.server, session, '/api/public-links', {
     form: 'diaspora_registration', label: 'Diaspora day',
   });
   assert.equal(created.status, 201);
   const { link, public_link: publicLink } = await created.json();
   assert.match(link, /\/survey#/);
 
-  const page = await browser.context.newPage();
+  const page = await fixture.browser.context.newPage();
   await page.goto(link);
   await page.getByTestId('enrolment').filter({ hasText: 'Ready for the survey' }).waitFor();
   assert.equal(new URL(page.url()).hash, '', 'the secret left the address bar');

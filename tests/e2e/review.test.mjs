@@ -1,39 +1,28 @@
 // End to end: a reviewer's verdict and comment (given with `letsema review`, through the
 // staff sync) reach the phone; the volunteer corrects the submission offline, and the
 // correction reaches the server when the network returns.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ADMIN, createEnrolment, startServer } from './server.mjs';
-import { artifacts, launchBrowser } from './browser.mjs';
+import { ADMIN, createEnrolment } from './server.mjs';
+import { artifacts } from './browser.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer({ demo: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  server?.cleanup();
-});
+const fixture = useServerAndBrowser({ demo: true });
 
 /** Runs `letsema review` as the demo admin; its standard output. */
 function review(args) {
   const run = spawnSync(process.env.LETSEMA_BIN,
-    ['review', '--url', server.url, '--email', ADMIN.email, ...args],
+    ['review', '--url', fixture.server.url, '--email', ADMIN.email, ...args],
     { input: ADMIN.password + '\n', encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 0, `letsema review ${args.join(' ')} failed: ${run.stderr}`);
   return run.stdout;
 }
 
 test("a reviewer's comment reaches the phone, which corrects the submission and sends it again", async () => {
-  const { link } = await createEnrolment(server, 'maseru-nurses');
-  const context = browser.context;
+  const { link } = await createEnrolment(fixture.server, 'maseru-nurses');
+  const context = fixture.browser.context;
   const page = await context.newPage();
   await page.goto(link);
   const start = page.getByRole('button', { name: 'New: Diaspora member registration' });

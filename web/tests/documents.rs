@@ -23,6 +23,18 @@ async fn fresh_database() {
         .expect("the test database can be deleted");
 }
 
+/// A new draft in a fresh database, open as session 1.
+async fn new_draft() -> (letsema_sync::wire::DocId, OpenSubmission) {
+    fresh_database().await;
+    let id = documents::start_draft(&start(1))
+        .await
+        .expect("a draft starts");
+    let draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
+        .await
+        .expect("the new draft opens");
+    (id, draft)
+}
+
 fn writer(session: u8) -> WriterRequest {
     WriterRequest {
         device: "phone-a".to_owned(),
@@ -92,14 +104,7 @@ fn children(answers: &Answers) -> Vec<String> {
 
 #[wasm_bindgen_test]
 async fn a_draft_keeps_every_answer_as_entered_and_finalising_queues_it_for_sending() {
-    fresh_database().await;
-    let id = documents::start_draft(&start(1))
-        .await
-        .expect("a draft starts");
-
-    let mut draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
-        .await
-        .expect("the new draft opens");
+    let (id, mut draft) = new_draft().await;
     for edit in [
         answer("given_name", "Palesa"),
         repeat(RepeatChange::Added, 0),
@@ -152,13 +157,7 @@ async fn a_draft_keeps_every_answer_as_entered_and_finalising_queues_it_for_send
 
 #[wasm_bindgen_test]
 async fn a_refused_edit_writes_nothing_and_says_why() {
-    fresh_database().await;
-    let id = documents::start_draft(&start(1))
-        .await
-        .expect("a draft starts");
-    let mut draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
-        .await
-        .expect("the draft opens");
+    let (_, mut draft) = new_draft().await;
     let refused = draft
         .edit(&child_name(3, "Nobody"))
         .err()
@@ -169,13 +168,7 @@ async fn a_refused_edit_writes_nothing_and_says_why() {
 
 #[wasm_bindgen_test]
 async fn a_finalised_submission_is_corrected_in_place_and_waits_to_be_sent_again() {
-    fresh_database().await;
-    let id = documents::start_draft(&start(1))
-        .await
-        .expect("a draft starts");
-    let mut draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
-        .await
-        .expect("the draft opens");
+    let (id, mut draft) = new_draft().await;
     draft
         .edit(&answer("given_name", "Palesa"))
         .expect("written")
