@@ -482,8 +482,7 @@ impl AppWords {
                         space (photos, other apps) before registering more members.",
         backup_title: "Backup",
         backup_intro: "A backup file holds every draft and every submission not yet sent. Keep \
-                       it until the work is sent; open it here (or on a new device) to bring \
-                       the work back.",
+                       it until the work is sent; open it here to bring the work back.",
         save_backup: "Save a backup file",
         restore_backup: "Restore from a backup file",
         backup_saved: "The backup file was saved (see your downloads).",
@@ -635,7 +634,7 @@ impl AppWords {
         backup_title: "Kopi ea polokelo",
         backup_intro: "Faele ea kopi e boloka moralo o mong le o mong le foromo e 'ngoe le e \
                        'ngoe e tlatsitsoeng e so kang e romeloa. E boloke ho fihlela mosebetsi o \
-                       romeloa; e bule mona (kapa sesebelisoeng se secha) ho khutlisa mosebetsi.",
+                       romeloa; e bule mona ho khutlisa mosebetsi.",
         save_backup: "Boloka faele ea kopi",
         restore_backup: "Khutlisa ho tsoa faeleng ea kopi",
         backup_saved: "Faele ea kopi e bolokiloe (sheba lifaele tse jarollotsoeng).",
