@@ -402,3 +402,139 @@ async fn a_reviewer_limited_to_two_associations_syncs_theirs_and_nothing_else() 
         "assoc-c's submission must not reach a reviewer of A and B"
     );
 }
+
+#[tokio::test]
+async fn a_replacement_phone_becomes_the_lost_device_and_sends_its_restored_work() {
+    let f = fixture();
+    let lost = f.enrol("assoc-a").await;
+    let lost_writer = writer(&lost, 1);
+    let mut old_phone = Client::new(
+        ClientConfig::new(lost_writer.clone()),
+        MemoryClientStore::new(),
+    );
+    let mut generator = letsema_workload::Generator::new(11);
+    let mut submission = |at: i64| {
+        generator
+            .submission_in(&lost_writer, Some(&lost.association), Timestamp(at))
+            .expect("a submission")
+    };
+    let mut sent = submission(1_750_000_000_000);
+    old_phone.save_document(&mut sent).expect("saved");
+    sync(&f, &lost, &mut old_phone).await;
+    // Captured offline, never sent: only the backup file has it when the phone is lost.
+    let mut unsent = submission(1_750_000_060_000);
+    let unsent_id = old_phone.save_document(&mut unsent).expect("saved");
+    assert_eq!(server_doc_count(&f), 1);
+
+    // The coordinator makes a replacement link for the lost phone; it must be for the
+    // device's own association, and for one phone.
+    let coord = f.staff("coord-a@example.org").await;
+    let replacement = |association: &str, uses: u32| {
+        serde_json::json!({
+            "association": association,
+            "forms": ["diaspora_registration"],
+            "uses": uses,
+            "replaces": lost.id,
+        })
+    };
+    let (status, refused) = f
+        .send(
+            "POST",
+            "/api/enrolments",
+            Some(&coord),
+            Some(replacement("assoc-a", 2)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let other = f.staff("coord-b@example.org").await;
+    let (status, refused) = f
+        .send(
+            "POST",
+            "/api/enrolments",
+            Some(&other),
+            Some(replacement("assoc-b", 1)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no device")),
+        "{refused}"
+    );
+    let (status, created) = f
+        .send(
+            "POST",
+            "/api/enrolments",
+            Some(&coord),
+            Some(replacement("assoc-a", 1)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["enrolment"]["replaces"], lost.id.as_str());
+    let code = created["link"]
+        .as_str()
+        .and_then(|link| link.rsplit('#').next())
+        .expect("a code")
+        .to_owned();
+
+    // The new phone becomes the lost device; the lost phone's credential stops working.
+    let (status, enrolled) = f
+        .send(
+            "POST",
+            "/api/devices/enrol",
+            None,
+            Some(serde_json::json!({ "code": code, "label": "Lineo's new phone" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+    assert_eq!(enrolled["device"]["id"], lost.id.as_str());
+    assert_eq!(enrolled["replaced"], true);
+    let (status, _) = f
+        .send_as_device("GET", "/api/device", &lost.credential)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the lost phone is shut out"
+    );
+    let replacement_phone = common::EnrolledDevice {
+        id: lost.id.clone(),
+        credential: enrolled["credential"]
+            .as_str()
+            .expect("a credential")
+            .to_owned(),
+        association: lost.association.clone(),
+    };
+    let (status, me) = f
+        .send_as_device("GET", "/api/device", &replacement_phone.credential)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["label"], "Lineo's new phone");
+
+    // It restores the backup (the unsent submission, written by the lost phone's session)
+    // and syncs: the server takes it, and the phone gets back what was sent before.
+    let mut new_phone = Client::new(
+        ClientConfig::new(writer(&replacement_phone, 9)),
+        MemoryClientStore::new(),
+    );
+    let mut restored = old_phone
+        .open_document(unsent_id)
+        .expect("the store works")
+        .expect("the unsent submission");
+    new_phone.save_document(&mut restored).expect("restored");
+    // A replacement's first sync is a repair: the pull leaves out the device's own
+    // submissions (it counts them as held), the summaries bring them back.
+    new_phone.start_repair();
+    sync(&f, &replacement_phone, &mut new_phone).await;
+    assert_eq!(
+        server_doc_count(&f),
+        2,
+        "the restored submission reached the server"
+    );
+    assert_eq!(
+        new_phone.store().doc_ids().len(),
+        2,
+        "and what was sent came back"
+    );
+}

@@ -114,6 +114,10 @@ impl Edit {
 pub struct SyncRequest {
     /// The device's credential.
     pub credential: String,
+    /// This phone replaced a lost one (it is that device): before its first sync, fetch
+    /// the device's submissions back with a repair.
+    #[serde(default)]
+    pub replaced: bool,
     /// Who writes (what the server sends is merged as this writer).
     pub writer: WriterRequest,
 }

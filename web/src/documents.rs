@@ -19,6 +19,7 @@ use letsema_doc::{
     SubmissionDoc, SubmissionId, Timestamp, Writer,
 };
 use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::ClientStore;
 use letsema_sync::wire::DocId;
 
 use crate::capture::{FillKind, random_bytes};
@@ -275,7 +276,15 @@ pub async fn sync(request: &SyncRequest) -> SyncOutcome {
         forget_closed(IdbClientStore::open(&store).await),
     ) {
         (Ok(writer), Ok(client_store)) => {
+            let never_synced = client_store
+                .state()
+                .is_ok_and(|state| state.cursor.is_none());
             let mut client = Client::new(ClientConfig::new(writer), client_store);
+            if request.replaced && never_synced {
+                // The device's own submissions are not in the pull (the server counts them
+                // as this device's, so as held): compare summaries and fetch them.
+                client.start_repair();
+            }
             sync_round(&mut client, &request.credential).await
         }
         (Err(why), _) | (_, Err(why)) => SyncOutcome::Failed(why),

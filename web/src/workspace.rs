@@ -478,6 +478,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
 async fn round(enrolled: &Enrolled, session: &[u8; 16]) -> SyncOutcome {
     bridge::sync(&SyncRequest {
         credential: enrolled.credential.clone(),
+        replaced: enrolled.replaced,
         writer: page_writer(enrolled, session),
     })
     .await

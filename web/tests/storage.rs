@@ -283,6 +283,7 @@ fn enrolled(device: &str) -> Enrolled {
             public: false,
         },
         credential: "secret-credential".to_owned(),
+        replaced: false,
     }
 }
 

@@ -155,6 +155,10 @@ pub struct Enrolled {
     pub device: DeviceInfo,
     /// Sent as `Authorization: Bearer ...` on every request of the device.
     pub credential: String,
+    /// This phone took the place of an earlier one (a replacement enrolment): it is that
+    /// device, so its first sync fetches the device's submissions back (a repair).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replaced: bool,
 }
 
 #[cfg(test)]

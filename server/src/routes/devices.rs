@@ -2,7 +2,8 @@
 //! link and QR code a phone opens to become a device of that association; devices are
 //! listed and revocable.
 //!
-//! - `POST /api/enrolments` (staff) → the link, once, and its QR code (SVG)
+//! - `POST /api/enrolments` (staff) → the link, once, and its QR code (SVG); with
+//!   `replaces`, the phone that opens it becomes that (lost or wiped) device
 //! - `GET /api/enrolments` (staff)
 //! - `POST /api/devices/enrol` (anyone holding a valid link) → a device credential
 //! - `GET /api/devices` (staff), `POST /api/devices/{id}/revoke` (staff)
@@ -40,6 +41,10 @@ struct NewEnrolmentBody {
     expires_in_hours: u32,
     #[serde(default)]
     label: String,
+    /// The id of a device (lost, or wiped) that the phone enrolled with this link
+    /// replaces: it becomes that device. One use only.
+    #[serde(default)]
+    replaces: Option<String>,
 }
 
 fn default_uses() -> u32 {
@@ -225,6 +230,28 @@ async fn create_enrolment(
             "form {unknown:?} is not published: publish it first, or check the id"
         )));
     }
+    if let Some(replaced) = &body.replaces {
+        if body.uses != 1 {
+            return Err(invalid(
+                "uses: a replacement enrolment enrols exactly one phone (uses 1)".to_owned(),
+            ));
+        }
+        let store = state.store.clone();
+        let lookup = replaced.clone();
+        let device = blocking(move || store.device(&lookup)).await?;
+        match device {
+            Some(device) if device.association == body.association && !device.public => {}
+            // Another association's device (or a survey taker's browser) is not even
+            // confirmed to exist.
+            _ => {
+                return Err(invalid(format!(
+                    "replaces: there is no device {replaced:?} of the association {} to \
+                     replace; check the id in the device list",
+                    body.association
+                )));
+            }
+        }
+    }
 
     let code = random_token()?;
     let new = NewEnrolment {
@@ -234,6 +261,7 @@ async fn create_enrolment(
         expires_at: unix_now() + i64::from(body.expires_in_hours) * 3600,
         uses: body.uses,
         created_by: staff.user.id,
+        replaces: body.replaces,
     };
     let digest = token_digest(&code);
     let store = state.store.clone();
@@ -263,6 +291,7 @@ async fn enrol(state: AppState, body: EnrolRequest) -> Result<Response, ApiError
     let code_digest = token_digest(&body.code);
     let credential_digest = token_digest(&credential);
     let store = state.store.clone();
+    let new_id = device_id.clone();
     let device = blocking(move || {
         store.enrol_device(
             &code_digest,
@@ -273,7 +302,12 @@ async fn enrol(state: AppState, body: EnrolRequest) -> Result<Response, ApiError
         )
     })
     .await?;
-    let body = Enrolled { device, credential };
+    let replaced = device.id != new_id;
+    let body = Enrolled {
+        device,
+        credential,
+        replaced,
+    };
     Ok(warp::reply::with_status(warp::reply::json(&body), StatusCode::CREATED).into_response())
 }
 

@@ -15,6 +15,8 @@ pub struct NewEnrolment {
     pub expires_at: i64,
     pub uses: u32,
     pub created_by: i64,
+    /// The device the enrolled phone replaces (it becomes that device), if any.
+    pub replaces: Option<String>,
 }
 
 /// An enrolment, as staff see it (never with its secret, which is shown once).
@@ -27,6 +29,9 @@ pub struct Enrolment {
     pub expires_at: i64,
     pub uses_left: u32,
     pub revoked: bool,
+    /// The device a phone enrolled with it replaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 pub use letsema_protocol::DeviceInfo;
@@ -91,8 +96,8 @@ impl DeviceStore for SqliteStore {
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO enrolments (code_sha256, association, forms, label, expires_at,
-                 uses_left, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 uses_left, created_by, created_at, replaces)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 &code_sha256[..],
                 new.association,
@@ -101,7 +106,8 @@ impl DeviceStore for SqliteStore {
                 new.expires_at,
                 new.uses,
                 new.created_by,
-                now_rfc3339()
+                now_rfc3339(),
+                new.replaces
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -109,10 +115,16 @@ impl DeviceStore for SqliteStore {
             &tx,
             &format!("user:{}", new.created_by),
             "enrolment.create",
-            &format!(
-                "enrolment {id} association {} uses {}",
-                new.association, new.uses
-            ),
+            &match &new.replaces {
+                Some(device) => format!(
+                    "enrolment {id} association {} replaces {device}",
+                    new.association
+                ),
+                None => format!(
+                    "enrolment {id} association {} uses {}",
+                    new.association, new.uses
+                ),
+            },
         )?;
         tx.commit()?;
         Ok(Enrolment {
@@ -123,17 +135,20 @@ impl DeviceStore for SqliteStore {
             expires_at: new.expires_at,
             uses_left: new.uses,
             revoked: false,
+            replaces: new.replaces.clone(),
         })
     }
 
     fn enrolments(&self, association: Option<&str>) -> Result<Vec<Enrolment>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let mut statement = conn.prepare(
-            "SELECT id, association, forms, label, expires_at, uses_left, revoked_at IS NOT NULL
+            "SELECT id, association, forms, label, expires_at, uses_left, revoked_at IS NOT NULL,
+                    replaces
              FROM enrolments WHERE public = 0 AND (?1 IS NULL OR association = ?1)
              ORDER BY id DESC",
         )?;
-        let rows: Vec<(i64, String, String, String, i64, u32, bool)> = statement
+        type Row = (i64, String, String, String, i64, u32, bool, Option<String>);
+        let rows: Vec<Row> = statement
             .query_map(params![association], |row| {
                 Ok((
                     row.get(0)?,
@@ -143,12 +158,13 @@ impl DeviceStore for SqliteStore {
                     row.get(4)?,
                     row.get(5)?,
                     row.get(6)?,
+                    row.get(7)?,
                 ))
             })?
             .collect::<Result<_, _>>()?;
         rows.into_iter()
             .map(
-                |(id, association, forms, label, expires_at, uses_left, revoked)| {
+                |(id, association, forms, label, expires_at, uses_left, revoked, replaces)| {
                     Ok(Enrolment {
                         id,
                         association,
@@ -157,6 +173,7 @@ impl DeviceStore for SqliteStore {
                         expires_at,
                         uses_left,
                         revoked,
+                        replaces,
                     })
                 },
             )
@@ -173,9 +190,10 @@ impl DeviceStore for SqliteStore {
     ) -> Result<DeviceInfo, DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
-        let enrolment: Option<(i64, String, String, String, bool)> = tx
+        type Row = (i64, String, String, String, bool, Option<String>);
+        let enrolment: Option<Row> = tx
             .query_row(
-                "SELECT id, association, forms, label, public FROM enrolments
+                "SELECT id, association, forms, label, public, replaces FROM enrolments
                  WHERE code_sha256 = ?1 AND revoked_at IS NULL AND expires_at > ?2
                    AND uses_left > 0",
                 params![&code_sha256[..], now],
@@ -186,11 +204,13 @@ impl DeviceStore for SqliteStore {
                         row.get(2)?,
                         row.get(3)?,
                         row.get(4)?,
+                        row.get(5)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((enrolment_id, association, forms, enrolment_label, public)) = enrolment else {
+        let Some((enrolment_id, association, forms, enrolment_label, public, replaces)) = enrolment
+        else {
             return Err(DeviceError::EnrolmentInvalid);
         };
         tx.execute(
@@ -205,6 +225,48 @@ impl DeviceStore for SqliteStore {
         } else {
             label.trim().to_owned()
         };
+        if let Some(replaced) = replaces {
+            // The phone becomes the replaced device: its id, a new credential (the old one
+            // stops working), the enrolment's forms; revoked or not before, it works now.
+            let created_at: Option<String> = tx
+                .query_row(
+                    "UPDATE devices SET credential_sha256 = ?1, forms = ?2, label = ?3,
+                         enrolment_id = ?4, last_seen_at = ?5, revoked_at = NULL
+                     WHERE id = ?6 AND association = ?7
+                     RETURNING created_at",
+                    params![
+                        &credential_sha256[..],
+                        forms,
+                        label,
+                        enrolment_id,
+                        now,
+                        replaced,
+                        association
+                    ],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let Some(created_at) = created_at else {
+                return Err(DeviceError::EnrolmentInvalid);
+            };
+            super::people::audit(
+                &tx,
+                &format!("device:{replaced}"),
+                "device.replace",
+                &format!("enrolment {enrolment_id}"),
+            )?;
+            tx.commit()?;
+            return Ok(DeviceInfo {
+                id: replaced,
+                association,
+                forms: parse_forms(&forms)?,
+                label,
+                created_at,
+                last_seen_at: Some(now),
+                revoked: false,
+                public,
+            });
+        }
         let created_at = now_rfc3339();
         tx.execute(
             "INSERT INTO devices (id, credential_sha256, association, forms, label,

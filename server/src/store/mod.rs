@@ -46,6 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0005_sync.sql")),
     M::up(include_str!("../../migrations/0006_submissions.sql")),
     M::up(include_str!("../../migrations/0007_public_links.sql")),
+    M::up(include_str!("../../migrations/0008_replacements.sql")),
 ];
 
 /// Why the database could not be opened.
