@@ -104,6 +104,10 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// How long slow or silent clients may hold a connection.
     pub timeouts: ConnectionTimeouts,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: behind them, the client's
+    /// address (for the per-address limits) is the last one they did not add themselves.
+    /// Empty: the header is ignored, as any client may send it.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// How long a client may keep a connection without making progress, so that slow or silent

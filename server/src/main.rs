@@ -52,6 +52,16 @@ enum Command {
         /// as certbot's privkey.pem).
         #[arg(long, value_name = "FILE")]
         tls_key: Option<PathBuf>,
+        /// The address of a reverse proxy in front of the server (repeat for several, or
+        /// separate with commas): requests from it are counted against the client address
+        /// it puts in X-Forwarded-For, so that per-address limits apply per client.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "IP",
+            value_delimiter = ',',
+            env = "LETSEMA_TRUSTED_PROXIES"
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -338,6 +348,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             metrics_token,
             tls_cert,
             tls_key,
+            trusted_proxies,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
@@ -350,6 +361,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 metrics_token,
                 tls,
                 timeouts: ConnectionTimeouts::default(),
+                trusted_proxies,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;

@@ -11,7 +11,7 @@ pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -85,6 +85,7 @@ pub struct Server {
     local_addr: SocketAddr,
     tls: Option<Arc<ServerConfig>>,
     timeouts: ConnectionTimeouts,
+    trusted_proxies: Arc<[IpAddr]>,
     database_path: PathBuf,
 }
 
@@ -136,6 +137,7 @@ impl Server {
             local_addr,
             tls,
             timeouts: config.timeouts,
+            trusted_proxies: config.trusted_proxies.into(),
             database_path,
         })
     }
@@ -179,6 +181,7 @@ impl Server {
             self.listener,
             acceptor,
             self.timeouts,
+            self.trusted_proxies,
             routes(self.state),
             shutdown,
         )
@@ -202,6 +205,7 @@ async fn serve_connections(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     timeouts: ConnectionTimeouts,
+    trusted_proxies: Arc<[IpAddr]>,
     filter: BoxedFilter<(Response,)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
@@ -227,14 +231,18 @@ async fn serve_connections(
         let service = service.clone();
         let tls = tls.clone();
         let http = http.clone();
+        let client = ClientAddress {
+            peer,
+            trusted_proxies: trusted_proxies.clone(),
+        };
         tokio::spawn(async move {
             let first_bytes = timeouts.header_read;
             let Some(acceptor) = tls else {
-                return serve_connection(http, stream, first_bytes, peer, service, watcher).await;
+                return serve_connection(http, stream, first_bytes, client, service, watcher).await;
             };
             match tokio::time::timeout(timeouts.tls_handshake, acceptor.accept(stream)).await {
                 Ok(Ok(stream)) => {
-                    serve_connection(http, stream, first_bytes, peer, service, watcher).await;
+                    serve_connection(http, stream, first_bytes, client, service, watcher).await;
                 }
                 // Plain HTTP on the HTTPS port, a scanner, a client that distrusts the
                 // certificate: that client's problem, not the server's.
@@ -274,7 +282,7 @@ async fn serve_connection<I, S>(
     http: auto::Builder<TokioExecutor>,
     io: I,
     first_bytes: Duration,
-    peer: SocketAddr,
+    client: ClientAddress,
     service: S,
     watcher: Watcher,
 ) where
@@ -285,7 +293,8 @@ async fn serve_connection<I, S>(
     S::Future: Send + 'static,
 {
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(PeerAddr(peer));
+        let address = client.of(request.headers());
+        request.extensions_mut().insert(PeerAddr(address));
         service.call(request)
     });
     let io = FirstBytesDeadline::new(io, first_bytes);
@@ -294,6 +303,53 @@ async fn serve_connection<I, S>(
         // A client that went away mid-request, or spoke something other than HTTP.
         tracing::debug!(%error, "connection closed with an error");
     }
+}
+
+/// Who sent a request on a connection: the connection's peer, or, when the peer is a
+/// trusted reverse proxy, the client it names in `X-Forwarded-For`.
+#[derive(Debug, Clone)]
+struct ClientAddress {
+    peer: SocketAddr,
+    trusted_proxies: Arc<[IpAddr]>,
+}
+
+impl ClientAddress {
+    fn of(&self, headers: &warp::http::HeaderMap) -> SocketAddr {
+        client_address(self.peer, headers, &self.trusted_proxies)
+    }
+}
+
+/// The address a request counts against: `peer`, unless `peer` is one of
+/// `trusted_proxies`; then the right-most address of `X-Forwarded-For` (every such header,
+/// in order) that is not itself a trusted proxy, with port 0. Addresses to its left were
+/// written by the client and are not believed; an unreadable entry stops the walk there,
+/// and the last trusted hop is used.
+pub fn client_address(
+    peer: SocketAddr,
+    headers: &warp::http::HeaderMap,
+    trusted_proxies: &[IpAddr],
+) -> SocketAddr {
+    if !trusted_proxies.contains(&peer.ip()) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else {
+            break;
+        };
+        client = SocketAddr::new(ip, 0);
+        if !trusted_proxies.contains(&ip) {
+            break;
+        }
+    }
+    client
 }
 
 /// How many bytes hyper-util reads to tell HTTP/1 from HTTP/2: the HTTP/2 preface's length.
@@ -502,5 +558,61 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
             std::future::pending::<()>().await;
         }
         tracing::info!("received Ctrl+C, stopping");
+    }
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::*;
+    use warp::http::{HeaderMap, HeaderValue};
+
+    fn forwarded(values: &[&str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(
+                "x-forwarded-for",
+                HeaderValue::from_str(value).expect("a header value"),
+            );
+        }
+        headers
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    const PROXY: &str = "10.0.0.2";
+
+    #[test]
+    fn without_trusted_proxies_the_header_is_ignored() {
+        let peer: SocketAddr = "203.0.113.7:5000".parse().expect("an address");
+        let headers = forwarded(&["198.51.100.1"]);
+        assert_eq!(client_address(peer, &headers, &[]), peer);
+        // A proxy that is not the peer does not make the header believed.
+        assert_eq!(client_address(peer, &headers, &[ip(PROXY)]), peer);
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_client_is_the_last_address_it_did_not_add() {
+        let peer = SocketAddr::new(ip(PROXY), 443);
+        let trusted = [ip(PROXY), ip("10.0.0.3")];
+        let client = |values: &[&str]| client_address(peer, &forwarded(values), &trusted);
+        assert_eq!(client(&["198.51.100.1"]).ip(), ip("198.51.100.1"));
+        // What the client wrote itself (the left part) is not believed.
+        assert_eq!(client(&["1.2.3.4, 198.51.100.1"]).ip(), ip("198.51.100.1"));
+        // Through two trusted proxies, and over two header lines.
+        assert_eq!(
+            client(&["1.2.3.4, 198.51.100.1", "10.0.0.3"]).ip(),
+            ip("198.51.100.1")
+        );
+        assert_eq!(client(&["2001:db8::5"]).ip(), ip("2001:db8::5"));
+        // No header, or garbage: the proxy itself.
+        assert_eq!(client(&[]), peer);
+        assert_eq!(client(&["not an address"]), peer);
+        assert_eq!(
+            client(&["198.51.100.1, garbage"]),
+            peer,
+            "an unreadable last hop is not skipped over"
+        );
     }
 }

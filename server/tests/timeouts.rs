@@ -40,6 +40,7 @@ async fn start(dir: &Path, tls: Option<TlsFiles>) -> Running {
             http2_keep_alive_interval: TIMEOUT,
             http2_keep_alive_timeout: TIMEOUT,
         },
+        trusted_proxies: Vec::new(),
     };
     let server = Server::bind(config).await.expect("the server starts");
     let addr = server.local_addr();
