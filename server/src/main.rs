@@ -91,6 +91,10 @@ enum Command {
         /// terminal, or the first line of standard input.
         #[arg(long)]
         admin: Option<String>,
+        /// For an https:// server whose certificate the system does not trust (a
+        /// self-signed one): a PEM file of the certificates to trust.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
     },
     /// Review a submission as a staff member: set its status and add a comment, which the
     /// phone that made it receives on its next sync. Without --status and --comment: show
@@ -111,6 +115,10 @@ enum Command {
         /// A comment for the volunteer.
         #[arg(long)]
         comment: Option<String>,
+        /// For an https:// server whose certificate the system does not trust (a
+        /// self-signed one): a PEM file of the certificates to trust.
+        #[arg(long, value_name = "FILE")]
+        ca_cert: Option<PathBuf>,
     },
     /// Copy the database consistently, while the server runs.
     Backup {
@@ -239,6 +247,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             seed,
             enrolment,
             admin,
+            ca_cert,
         } => {
             let enrolment = match (enrolment, admin) {
                 (Some(link), _) => commands::load::Enrolment::Link(link),
@@ -259,6 +268,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 devices,
                 seed,
                 enrolment,
+                ca_cert,
             };
             commands::load::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)
@@ -269,6 +279,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             submission,
             status,
             comment,
+            ca_cert,
         } => {
             let options = commands::review::ReviewOptions {
                 url,
@@ -277,6 +288,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 submission,
                 status,
                 comment,
+                ca_cert,
             };
             commands::review::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)

@@ -442,3 +442,93 @@ async fn sigterm_lets_a_request_in_flight_finish_and_closes_idle_connections() {
     );
     drop((h1, h2));
 }
+
+/// Runs `letsema ARGS` with the admin's password on standard input; its exit status and
+/// output.
+fn run_with_password(args: &[&str]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = letsema()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("letsema runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{PASSWORD}");
+    }
+    child.wait_with_output().expect("letsema ends")
+}
+
+#[tokio::test]
+async fn load_and_review_speak_https_trusting_the_certificate_they_are_given() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    add_admin(&dir.path().join("data"), "admin@example.org", PASSWORD);
+    let server = TlsServer::start(dir.path(), true);
+    let url = server.url("");
+    let cert = dir.path().join("cert.pem");
+    let cert = cert.to_str().expect("a UTF-8 path");
+
+    // Without the certificate, the self-signed server is not trusted.
+    let refused = run_with_password(&["review", "--url", &url, "--email", "admin@example.org"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("cannot reach"), "{stderr}");
+    assert!(stderr.contains("--ca-cert"), "it says what to do: {stderr}");
+
+    let load = run_with_password(&[
+        "load",
+        "--url",
+        &url,
+        "--submissions",
+        "20",
+        "--devices",
+        "2",
+        "--admin",
+        "admin@example.org",
+        "--ca-cert",
+        cert,
+    ]);
+    let stdout = String::from_utf8_lossy(&load.stdout);
+    assert!(
+        load.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+    assert!(stdout.contains("20 documents acknowledged"), "{stdout}");
+
+    let review = run_with_password(&[
+        "review",
+        "--url",
+        &url,
+        "--email",
+        "admin@example.org",
+        "--ca-cert",
+        cert,
+    ]);
+    let stdout = String::from_utf8_lossy(&review.stdout);
+    assert!(
+        review.status.success(),
+        "{}",
+        String::from_utf8_lossy(&review.stderr)
+    );
+    assert!(
+        stdout.starts_with("20 submission(s) you may review"),
+        "{stdout}"
+    );
+
+    let garbage = dir.path().join("not-a-certificate.pem");
+    std::fs::write(&garbage, "hello").expect("written");
+    let bad = run_with_password(&[
+        "review",
+        "--url",
+        &url,
+        "--email",
+        "admin@example.org",
+        "--ca-cert",
+        garbage.to_str().expect("a UTF-8 path"),
+    ]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("holds no certificate"), "{stderr}");
+}

@@ -7,13 +7,13 @@
 //! real phones would on their own processors; the line says how long that took.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 
-use super::remote::{SyncAs, Traffic, sign_in, sync_from};
+use super::remote::{SyncAs, Traffic, describe, http_client, sign_in, sync_from};
 
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct LoadOptions {
     pub seed: u64,
     /// How phones enrol: an enrolment link (or its code) with enough uses.
     pub enrolment: Enrolment,
+    /// A PEM file of certificates to trust besides the system's (for `https://`).
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// Where the phones' enrolment comes from.
@@ -55,10 +57,7 @@ pub fn run(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
 }
 
 async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+    let http = http_client(options.ca_cert.as_deref())?;
     let base = options.url.trim_end_matches('/').to_owned();
     let code = match &options.enrolment {
         Enrolment::Link(link) => link.rsplit('#').next().unwrap_or(link).to_owned(),
@@ -221,7 +220,7 @@ async fn enrol(
         .body(body.to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
     let status = response.status();
     let text = response.text().await.map_err(|e| e.to_string())?;
     if !status.is_success() {

@@ -1,8 +1,80 @@
 //! Talking to a running server over HTTP as a client would, for `letsema load` and
 //! `letsema review`: signing staff in, and running the sync protocol to the end.
 
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
 use letsema_sync::client::Client;
 use letsema_sync::client_store::ClientStore;
+use tokio_rustls::rustls::ClientConfig;
+use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::pki_types::CertificateDer;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+
+/// An HTTP client for a server at `http://` or `https://`: HTTPS certificates are checked
+/// against the system's trusted roots and, when given, the certificates in the PEM file
+/// `ca_cert` (a self-signed server's own certificate, or a private CA's).
+///
+/// # Errors
+///
+/// When `ca_cert` cannot be read or holds no certificate, or TLS cannot be set up.
+pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, String> {
+    let extra: Vec<CertificateDer<'static>> = match ca_cert {
+        None => Vec::new(),
+        Some(path) => {
+            let certificates = CertificateDer::pem_file_iter(path)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|e| {
+                    format!(
+                        "cannot read certificates from {}: {e}; give a PEM file (-----BEGIN \
+                         CERTIFICATE-----)",
+                        path.display()
+                    )
+                })?;
+            if certificates.is_empty() {
+                return Err(format!(
+                    "{} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)",
+                    path.display()
+                ));
+            }
+            certificates
+        }
+    };
+    let provider = Arc::new(ring::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+            .map_err(|e| format!("cannot set up certificate checks: {e}"))?;
+    let tls = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .tls_backend_preconfigured(tls)
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+}
+
+/// A request's failure with its causes (reqwest's own text stops at "error sending
+/// request"), and what to do about an untrusted certificate.
+pub fn describe(error: &reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if text.contains("certificate") {
+        text.push_str(
+            " (a server with a self-signed or private certificate: give it with --ca-cert FILE)",
+        );
+    }
+    text
+}
 
 /// A signed-in staff member: the session cookie, the CSRF token state-changing requests
 /// carry, and the account's id.
@@ -33,7 +105,7 @@ pub async fn sign_in(
         .body(serde_json::json!({ "email": email, "password": password }).to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {base}: {e}"))?;
+        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
     let status = response.status();
     let cookie = response
         .headers()
@@ -136,7 +208,7 @@ pub async fn sync_from<S: ClientStore>(
             .body(frame)
             .send()
             .await
-            .map_err(|e| format!("the sync request failed: {e}"))?;
+            .map_err(|e| format!("the sync request failed: {}", describe(&e)))?;
         let status = response.status();
         let body = response
             .bytes()

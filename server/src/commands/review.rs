@@ -13,14 +13,13 @@
 //! a reviewer limited to one association is the quick case.
 
 use std::io::Write;
-use std::time::Duration;
 
 use letsema_doc::{DeviceId, ReviewStatus, SessionId, SubmissionId, Timestamp, UserId, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::wire::DocId;
 
-use super::remote::{SyncAs, sign_in, sync_to_end};
+use super::remote::{SyncAs, http_client, sign_in, sync_to_end};
 
 /// What `letsema review` was asked to do.
 #[derive(Debug, Clone)]
@@ -37,6 +36,8 @@ pub struct ReviewOptions {
     pub status: Option<ReviewStatus>,
     /// A comment to add.
     pub comment: Option<String>,
+    /// A PEM file of certificates to trust besides the system's (for `https://`).
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// The longest comment accepted, in characters (a comment is for a volunteer's phone).
@@ -85,10 +86,7 @@ async fn run_async(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))?;
+    let http = http_client(options.ca_cert.as_deref())?;
     let base = options.url.trim_end_matches('/');
     let session = sign_in(&http, base, &options.email, &options.password).await?;
     let writer = staff_writer(session.user_id)?;
