@@ -209,10 +209,15 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             let wake = (*wake).clone();
             let refresh = refresh.clone();
             let store = store.clone();
+            let documents = documents.clone();
             Callback::from(move |done: FillerDone| {
                 if let FillerDone::Finalised(_) = done {
                     wake.set(true);
                 }
+                // What was read before is out of date (a submission was just finalised or
+                // corrected): say "looking" rather than "everything is sent" until the
+                // refresh has answered.
+                documents.set(None);
                 refresh(store.clone());
                 screen.set(Screen::List);
             })
