@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::process::{add_admin, start_server};
+use common::process::{add_admin, letsema_with_input, start_server};
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
@@ -420,25 +420,15 @@ fn letsema_load_runs_the_diaspora_workload_against_a_running_server() {
 /// before anything is sent; returns standard error.
 #[track_caller]
 fn review_refused(args: &[&str]) -> String {
-    let mut child = letsema()
-        .arg("review")
-        .args([
-            "--url",
-            "http://127.0.0.1:9",
-            "--email",
-            "reviewer@example.org",
-        ])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("letsema runs");
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write;
-        let _ = stdin.write_all(b"a reviewer password\n");
-    }
-    let output = child.wait_with_output().expect("letsema ends");
+    let mut all = vec![
+        "review",
+        "--url",
+        "http://127.0.0.1:9",
+        "--email",
+        "reviewer@example.org",
+    ];
+    all.extend_from_slice(args);
+    let output = letsema_with_input(&all, "a reviewer password\n");
     assert!(!output.status.success(), "expected a failure for {args:?}");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::PASSWORD;
-use common::process::{add_admin, letsema};
+use common::process::{add_admin, letsema, letsema_with_input};
 use http_body_util::{BodyExt, Full};
 use hyper::http::response::Parts;
 use hyper::{Request, StatusCode, Version};
@@ -443,21 +443,9 @@ async fn sigterm_lets_a_request_in_flight_finish_and_closes_idle_connections() {
     drop((h1, h2));
 }
 
-/// Runs `letsema ARGS` with the admin's password on standard input; its exit status and
-/// output.
+/// Runs `letsema ARGS` with the admin's password on standard input.
 fn run_with_password(args: &[&str]) -> std::process::Output {
-    use std::io::Write;
-    let mut child = letsema()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("letsema runs");
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = writeln!(stdin, "{PASSWORD}");
-    }
-    child.wait_with_output().expect("letsema ends")
+    letsema_with_input(args, &format!("{PASSWORD}\n"))
 }
 
 #[tokio::test]

@@ -225,73 +225,63 @@ impl DeviceStore for SqliteStore {
         } else {
             label.trim().to_owned()
         };
-        if let Some(replaced) = replaces {
-            // The phone becomes the replaced device: its id, a new credential (the old one
-            // stops working), the enrolment's forms; revoked or not before, it works now.
-            let created_at: Option<String> = tx
-                .query_row(
-                    "UPDATE devices SET credential_sha256 = ?1, forms = ?2, label = ?3,
-                         enrolment_id = ?4, last_seen_at = ?5, revoked_at = NULL
-                     WHERE id = ?6 AND association = ?7
-                     RETURNING created_at",
+        // A replacement: the phone becomes the replaced device (its id, a new credential
+        // that shuts the old one out, the enrolment's forms; revoked or not before, it works
+        // now). Otherwise a new device.
+        let (id, created_at, action) = match replaces {
+            Some(replaced) => {
+                let created_at: Option<String> = tx
+                    .query_row(
+                        "UPDATE devices SET credential_sha256 = ?1, forms = ?2, label = ?3,
+                             enrolment_id = ?4, last_seen_at = ?5, revoked_at = NULL
+                         WHERE id = ?6 AND association = ?7
+                         RETURNING created_at",
+                        params![
+                            &credential_sha256[..],
+                            forms,
+                            label,
+                            enrolment_id,
+                            now,
+                            replaced,
+                            association
+                        ],
+                        |row| row.get(0),
+                    )
+                    .optional()?;
+                let Some(created_at) = created_at else {
+                    return Err(DeviceError::EnrolmentInvalid);
+                };
+                (replaced, created_at, "device.replace")
+            }
+            None => {
+                let created_at = now_rfc3339();
+                tx.execute(
+                    "INSERT INTO devices (id, credential_sha256, association, forms, label,
+                         enrolment_id, created_at, last_seen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
+                        device_id,
                         &credential_sha256[..],
+                        association,
                         forms,
                         label,
                         enrolment_id,
-                        now,
-                        replaced,
-                        association
+                        created_at,
+                        now
                     ],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            let Some(created_at) = created_at else {
-                return Err(DeviceError::EnrolmentInvalid);
-            };
-            super::people::audit(
-                &tx,
-                &format!("device:{replaced}"),
-                "device.replace",
-                &format!("enrolment {enrolment_id}"),
-            )?;
-            tx.commit()?;
-            return Ok(DeviceInfo {
-                id: replaced,
-                association,
-                forms: parse_forms(&forms)?,
-                label,
-                created_at,
-                last_seen_at: Some(now),
-                revoked: false,
-                public,
-            });
-        }
-        let created_at = now_rfc3339();
-        tx.execute(
-            "INSERT INTO devices (id, credential_sha256, association, forms, label,
-                 enrolment_id, created_at, last_seen_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                device_id,
-                &credential_sha256[..],
-                association,
-                forms,
-                label,
-                enrolment_id,
-                created_at,
-                now
-            ],
-        )?;
+                )?;
+                (device_id.to_owned(), created_at, "device.enrol")
+            }
+        };
         super::people::audit(
             &tx,
-            &format!("device:{device_id}"),
-            "device.enrol",
+            &format!("device:{id}"),
+            action,
             &format!("enrolment {enrolment_id}"),
         )?;
         tx.commit()?;
         Ok(DeviceInfo {
-            id: device_id.to_owned(),
+            id,
             association,
             forms: parse_forms(&forms)?,
             label,

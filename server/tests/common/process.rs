@@ -58,3 +58,19 @@ pub fn start_server(data: &Path, demo: bool) -> (Child, String) {
         .to_owned();
     (child, url)
 }
+
+/// Runs `letsema ARGS` with `input` on standard input; its status and output.
+pub fn letsema_with_input(args: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = letsema()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("letsema runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(input.as_bytes());
+    }
+    child.wait_with_output().expect("letsema ends")
+}
