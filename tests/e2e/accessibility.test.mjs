@@ -1,0 +1,64 @@
+// End to end: the main screens pass axe-core's WCAG 2 A and AA rules (labels, names,
+// contrast, structure) at 360 px, in English and in Sesotho.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createEnrolment } from './server.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
+
+const fixture = useServerAndBrowser({ demo: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The WCAG 2 A/AA violations on the page now, as readable lines. */
+async function violations(page) {
+  // Evaluated through the browser's debugging protocol, which the page's CSP (no inline
+  // scripts) does not apply to.
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
+    }));
+  });
+  return found.map((v) => `${v.id}: ${v.help} (${v.nodes.join('; ')})`);
+}
+
+test('the main screens have no WCAG 2 A or AA violations', async () => {
+  const { link } = await createEnrolment(fixture.server, 'mohales-hoek-nurses');
+  const page = await fixture.browser.context.newPage();
+  await page.goto(link);
+  await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
+  await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  // The check itself can fail: an input without a label is reported.
+  await page.evaluate(() => {
+    const probe = document.createElement('input');
+    probe.id = 'axe-probe';
+    document.querySelector('main')?.append(probe);
+  });
+  assert.ok((await violations(page)).some((line) => line.startsWith('label:')), 'axe reports a missing label');
+  await page.evaluate(() => document.getElementById('axe-probe')?.remove());
+  assert.deepEqual(await violations(page), [], 'the workspace');
+
+  await page.getByRole('button', { name: 'New: Diaspora member registration' }).click();
+  await page.getByRole('radio', { name: 'Yes' }).first().check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('First name(s)').waitFor();
+  assert.deepEqual(await violations(page), [], 'the registration page of the form');
+
+  // The last page, with what still needs an answer.
+  const finalise = page.getByRole('button', { name: 'Finalise' });
+  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+  assert.deepEqual(await violations(page), [], 'the issues page');
+
+  await page.getByLabel('Language').selectOption('st');
+  await page.getByRole('heading', { name: 'Liforomo' }).or(page.getByRole('button', { name: /Khutlela/ })).first().waitFor();
+  assert.deepEqual(await violations(page), [], 'the same page in Sesotho');
+  await page.close();
+});
