@@ -144,10 +144,8 @@ async fn acknowledged_submissions_survive_sigkill_and_phones_finish() {
     let data = dir.path().join("data");
     add_admin(&data, "admin@example.org", PASSWORD);
 
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("client");
+    // The client `letsema load` uses (reqwest with rustls on the ring provider).
+    let http = letsema_server::commands::remote::http_client(None).expect("client");
     let (mut server, url) = start_server(&data, true);
     let mut phones: Vec<Phone> = enrol(&http, &url, 3)
         .await
