@@ -5,7 +5,10 @@
 //! does not write reads as absent. Loading checks the schema, so in a loaded document such
 //! values do not occur.
 
-use automerge::{AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value};
+use automerge::{
+    AutoCommit, ChangeHash, ObjId, ObjType, Prop, ReadDoc, ScalarValue, ScalarValueRef, Value,
+    ValueRef,
+};
 
 use crate::answers::{AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
 use crate::schema::{self, MAX_DEPTH};
@@ -40,6 +43,32 @@ fn to_found(value: Value<'_>, op: ObjId) -> Found {
             ScalarValue::Str(text) => Slot::Str(text.to_string()),
             ScalarValue::Boolean(flag) => Slot::Bool(*flag),
             ScalarValue::Timestamp(millis) => Slot::Timestamp(*millis),
+            _ => Slot::Other,
+        },
+    };
+    Found { slot, op }
+}
+
+/// One entry of a map or a list read in a single pass: the winning value, and whether other
+/// concurrent values exist (read them with [`Reader::get_all`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Entry<K> {
+    pub key: K,
+    pub found: Found,
+    pub conflict: bool,
+}
+
+/// [`to_found`] for the borrowed values of automerge's range iterators.
+fn ref_to_found(value: &ValueRef<'_>, op: ObjId) -> Found {
+    let slot = match value {
+        ValueRef::Object(ObjType::Map) => Slot::Map(op.clone()),
+        ValueRef::Object(ObjType::List) => Slot::List(op.clone()),
+        ValueRef::Object(ObjType::Text) => Slot::Text(op.clone()),
+        ValueRef::Object(ObjType::Table) => Slot::Other,
+        ValueRef::Scalar(scalar) => match scalar {
+            ScalarValueRef::Str(text) => Slot::Str(text.to_string()),
+            ScalarValueRef::Boolean(flag) => Slot::Bool(*flag),
+            ScalarValueRef::Timestamp(millis) => Slot::Timestamp(*millis),
             _ => Slot::Other,
         },
     };
@@ -85,6 +114,37 @@ impl<'a> Reader<'a> {
             .into_iter()
             .map(|(value, op)| to_found(value, op))
             .collect()
+    }
+
+    /// Every key of the map `obj` with its winning value, in one pass (a [`Self::get_all`]
+    /// per key seeks each key again).
+    pub fn map_entries(&self, obj: &ObjId) -> Vec<Entry<String>> {
+        let collect = |item: automerge::iter::MapRangeItem<'_>| Entry {
+            found: ref_to_found(&item.value, item.id()),
+            key: item.key.into_owned(),
+            conflict: item.conflict,
+        };
+        match self.heads {
+            None => self.doc.map_range(obj, ..).map(collect).collect(),
+            Some(heads) => self.doc.map_range_at(obj, .., heads).map(collect).collect(),
+        }
+    }
+
+    /// Every element of the list `obj` with its winning value, in one pass.
+    pub fn list_entries(&self, obj: &ObjId) -> Vec<Entry<usize>> {
+        let collect = |item: automerge::iter::ListRangeItem<'_>| Entry {
+            found: ref_to_found(&item.value, item.id()),
+            key: item.index,
+            conflict: item.conflict,
+        };
+        match self.heads {
+            None => self.doc.list_range(obj, ..).map(collect).collect(),
+            Some(heads) => self
+                .doc
+                .list_range_at(obj, .., heads)
+                .map(collect)
+                .collect(),
+        }
     }
 
     pub fn keys(&self, obj: &ObjId) -> Vec<String> {

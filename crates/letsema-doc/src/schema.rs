@@ -24,7 +24,7 @@ use automerge::{AutoCommit, ObjId, ROOT};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AssociationId, DeviceId, FormId, FormVersion, SubmissionId, Timestamp, UserId};
-use crate::read::{Reader, Slot};
+use crate::read::{Found, Reader, Slot};
 
 pub(crate) const SCHEMA: &str = "schema";
 pub(crate) const SCHEMA_VERSION: &str = "letsema.submission/1";
@@ -196,34 +196,68 @@ fn invalid(path: impl Into<String>, expected: &'static str) -> SchemaError {
 }
 
 /// The single value of a written-once key.
-fn single(r: &Reader<'_>, obj: &ObjId, key: &str, path: &str) -> Result<Option<Slot>, SchemaError> {
-    let mut all = r.get_all(obj, key);
-    match all.len() {
-        0 => Ok(None),
-        1 => Ok(all.pop().map(|found| found.slot)),
-        count => Err(SchemaError::Conflicting {
-            path: path.to_owned(),
-            count,
-        }),
-    }
+/// A map's fields read in one pass (automerge seeks every key looked up on its own), with
+/// every concurrent value of a field read only when there are several.
+struct Fields {
+    obj: ObjId,
+    entries: std::collections::HashMap<String, Found>,
+    conflicted: std::collections::HashSet<String>,
 }
 
-fn single_map(r: &Reader<'_>, obj: &ObjId, key: &str, path: &str) -> Result<ObjId, SchemaError> {
-    match single(r, obj, key, path)? {
-        Some(Slot::Map(id)) => Ok(id),
-        _ => Err(invalid(path, "a map")),
+impl Fields {
+    fn read(r: &Reader<'_>, obj: &ObjId) -> Fields {
+        let mut fields = Fields {
+            obj: obj.clone(),
+            entries: std::collections::HashMap::new(),
+            conflicted: std::collections::HashSet::new(),
+        };
+        for entry in r.map_entries(obj) {
+            if entry.conflict {
+                fields.conflicted.insert(entry.key.clone());
+            }
+            fields.entries.insert(entry.key, entry.found);
+        }
+        fields
+    }
+
+    /// Every value of `key`: none, the one, or all the concurrent ones.
+    fn all(&self, r: &Reader<'_>, key: &str) -> Vec<Found> {
+        if self.conflicted.contains(key) {
+            return r.get_all(&self.obj, key);
+        }
+        self.entries.get(key).cloned().into_iter().collect()
+    }
+
+    /// The one value of `key`; concurrent values are an error.
+    fn single(&self, r: &Reader<'_>, key: &str, path: &str) -> Result<Option<Slot>, SchemaError> {
+        let mut all = self.all(r, key);
+        match all.len() {
+            0 => Ok(None),
+            1 => Ok(all.pop().map(|found| found.slot)),
+            count => Err(SchemaError::Conflicting {
+                path: path.to_owned(),
+                count,
+            }),
+        }
+    }
+
+    fn single_map(&self, r: &Reader<'_>, key: &str, path: &str) -> Result<ObjId, SchemaError> {
+        match self.single(r, key, path)? {
+            Some(Slot::Map(id)) => Ok(id),
+            _ => Err(invalid(path, "a map")),
+        }
     }
 }
 
 fn meta_text<T>(
     r: &Reader<'_>,
-    meta: &ObjId,
+    meta: &Fields,
     key: &str,
     parse: fn(&str) -> Result<T, crate::IdError>,
     required: bool,
 ) -> Result<Option<T>, SchemaError> {
     let path = format!("{META}/{key}");
-    match single(r, meta, key, &path)? {
+    match meta.single(r, key, &path)? {
         Some(Slot::Str(text)) => parse(&text)
             .map(Some)
             .map_err(|_| invalid(path, "a valid identifier")),
@@ -242,7 +276,8 @@ fn required<T>(value: Option<T>, key: &str) -> Result<T, SchemaError> {
 /// promote an unchecked value.
 pub(crate) fn check(doc: &AutoCommit) -> Result<Meta, SchemaError> {
     let r = Reader::now(doc);
-    match single(&r, &ROOT, SCHEMA, SCHEMA)? {
+    let root = Fields::read(&r, &ROOT);
+    match root.single(&r, SCHEMA, SCHEMA)? {
         Some(Slot::Str(marker)) if marker == SCHEMA_VERSION => {}
         Some(Slot::Str(marker)) => {
             return Err(SchemaError::NotASubmission {
@@ -251,19 +286,19 @@ pub(crate) fn check(doc: &AutoCommit) -> Result<Meta, SchemaError> {
         }
         _ => return Err(SchemaError::NotASubmission { found: None }),
     }
-    let meta = check_meta(&r)?;
+    let meta = check_meta(&r, &root)?;
 
-    let answers = single_map(&r, &ROOT, ANSWERS, ANSWERS)?;
+    let answers = root.single_map(&r, ANSWERS, ANSWERS)?;
     check_answers(&r, &answers, ANSWERS, 0)?;
 
-    let review = single_map(&r, &ROOT, REVIEW, REVIEW)?;
-    for found in r.get_all(&review, STATUS) {
+    let review = Fields::read(&r, &root.single_map(&r, REVIEW, REVIEW)?);
+    for found in review.all(&r, STATUS) {
         match found.slot {
             Slot::Str(name) if ReviewStatus::from_name(&name).is_some() => {}
             _ => return Err(invalid("review/status", "a review status")),
         }
     }
-    let comments = match single(&r, &review, COMMENTS, "review/comments")? {
+    let comments = match review.single(&r, COMMENTS, "review/comments")? {
         Some(Slot::List(id)) => id,
         _ => return Err(invalid("review/comments", "a list")),
     };
@@ -281,7 +316,7 @@ pub(crate) fn check(doc: &AutoCommit) -> Result<Meta, SchemaError> {
         }
     }
 
-    for found in r.get_all(&ROOT, WITHDRAWN) {
+    for found in root.all(&r, WITHDRAWN) {
         if !matches!(found.slot, Slot::Bool(_)) {
             return Err(invalid(WITHDRAWN, "true or false"));
         }
@@ -289,9 +324,9 @@ pub(crate) fn check(doc: &AutoCommit) -> Result<Meta, SchemaError> {
     Ok(meta)
 }
 
-fn check_meta(r: &Reader<'_>) -> Result<Meta, SchemaError> {
-    let meta = single_map(r, &ROOT, META, META)?;
-    let created_at = match single(r, &meta, CREATED_AT, "meta/created_at")? {
+fn check_meta(r: &Reader<'_>, root: &Fields) -> Result<Meta, SchemaError> {
+    let meta = Fields::read(r, &root.single_map(r, META, META)?);
+    let created_at = match meta.single(r, CREATED_AT, "meta/created_at")? {
         Some(Slot::Timestamp(millis)) => Timestamp(millis),
         _ => return Err(invalid("meta/created_at", "a timestamp")),
     };
@@ -321,43 +356,61 @@ fn check_answers(r: &Reader<'_>, map: &ObjId, path: &str, depth: usize) -> Resul
             path: path.to_owned(),
         });
     }
-    for name in r.keys(map) {
-        let field_path = format!("{path}/{name}");
-        for found in r.get_all(map, name.as_str()) {
+    // One pass over each map and list (the winning values), and every concurrent value only
+    // where there are several: a seek per key made this most of a new document's cost.
+    for entry in r.map_entries(map) {
+        let name = entry.key;
+        let field_path = || format!("{path}/{name}");
+        let values = if entry.conflict {
+            r.get_all(map, name.as_str())
+        } else {
+            vec![entry.found]
+        };
+        for found in values {
             match found.slot {
                 Slot::Str(_) | Slot::Text(_) => {}
                 Slot::Map(set) => {
-                    for choice in r.keys(&set) {
-                        if r.get_all(&set, choice.as_str())
-                            .iter()
-                            .any(|found| !matches!(found.slot, Slot::Bool(_)))
-                        {
+                    for choice in r.map_entries(&set) {
+                        let not_bool = if choice.conflict {
+                            r.get_all(&set, choice.key.as_str())
+                                .iter()
+                                .any(|found| !matches!(found.slot, Slot::Bool(_)))
+                        } else {
+                            !matches!(choice.found.slot, Slot::Bool(_))
+                        };
+                        if not_bool {
                             return Err(invalid(
-                                format!("{field_path}/{choice}"),
+                                format!("{}/{}", field_path(), choice.key),
                                 "true or false (a select_multiple choice)",
                             ));
                         }
                     }
                 }
                 Slot::List(list) => {
-                    for index in 0..r.length(&list) {
-                        for found in r.get_all(&list, index) {
+                    for element in r.list_entries(&list) {
+                        let index = element.key;
+                        let instances = if element.conflict {
+                            r.get_all(&list, index)
+                        } else {
+                            vec![element.found]
+                        };
+                        for found in instances {
                             let Slot::Map(instance) = found.slot else {
                                 return Err(invalid(
-                                    format!("{field_path}/{index}"),
+                                    format!("{}/{index}", field_path()),
                                     "a map (a repeat instance)",
                                 ));
                             };
                             check_answers(
                                 r,
                                 &instance,
-                                &format!("{field_path}/{index}"),
+                                &format!("{}/{index}", field_path()),
                                 depth + 1,
                             )?;
                         }
                     }
                 }
-                _ => return Err(invalid(field_path, "an answer")),
+                _ => return Err(invalid(field_path(), "an answer")),
             }
         }
     }

@@ -388,6 +388,64 @@ fn repeats_nested_too_deep_are_a_schema_error() {
 }
 
 #[test]
+fn an_ill_typed_value_hidden_behind_a_valid_concurrent_one_is_a_schema_error() {
+    // The check reads each map and list in one pass (winning values only) and every
+    // concurrent value only where there are several: the losing values are still checked,
+    // whichever side wins, for an answer, a select_multiple choice and a repeat instance.
+    type Write = fn(&mut AutoCommit, &automerge::ObjId);
+    let answers = |raw: &AutoCommit| match raw.get(ROOT, "answers").expect("get") {
+        Some((_, id)) => id,
+        None => panic!("answers missing"),
+    };
+    let cases: [(Write, Write); 3] = [
+        (
+            |raw, a| raw.put(a, "age", "34").expect("put"),
+            |raw, a| raw.put(a, "age", 34).expect("put"),
+        ),
+        (
+            |raw, a| {
+                let set = raw.put_object(a, "languages", ObjType::Map).expect("put");
+                raw.put(&set, "en", true).expect("put");
+            },
+            |raw, a| {
+                let set = raw.put_object(a, "languages", ObjType::Map).expect("put");
+                raw.put(&set, "en", "yes").expect("put");
+            },
+        ),
+        (
+            |raw, a| {
+                let list = raw.put_object(a, "jobs", ObjType::List).expect("put");
+                raw.insert_object(&list, 0, ObjType::Map).expect("instance");
+            },
+            |raw, a| {
+                let list = raw.put_object(a, "jobs", ObjType::List).expect("put");
+                raw.insert(&list, 0, "not an instance").expect("insert");
+            },
+        ),
+    ];
+    for (index, (valid, invalid)) in cases.into_iter().enumerate() {
+        for valid_first in [true, false] {
+            let mut raw = AutoCommit::load(&rich_document().save()).expect("valid");
+            let mut other = raw.fork();
+            let a = answers(&raw);
+            let (mine, theirs) = if valid_first {
+                (valid, invalid)
+            } else {
+                (invalid, valid)
+            };
+            mine(&mut raw, &a);
+            theirs(&mut other, &a);
+            raw.merge(&mut other).expect("merge");
+            let result = SubmissionDoc::load(&raw.save(), laptop());
+            assert!(
+                matches!(result, Err(LoadError::Schema(SchemaError::Invalid { .. }))),
+                "case {index}, valid first {valid_first}: {result:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn meta_written_concurrently_is_a_schema_error() {
     let mut raw = AutoCommit::load(&rich_document().save()).expect("valid");
     let mut other = raw.fork();
