@@ -154,11 +154,12 @@ impl ServerStore for SqliteSyncStore<'_> {
         let row: Option<Row> = self
             .store
             .lock_conn()?
-            .query_row(
+            .prepare_cached(
                 "SELECT bytes, heads, creator, association FROM documents WHERE doc_id = ?1",
-                params![&doc.0[..]],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )
+            )?
+            .query_row(params![&doc.0[..]], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
             .optional()?;
         row.map(|(bytes, heads, creator, association)| {
             Ok(StoredDoc {
@@ -175,39 +176,35 @@ impl ServerStore for SqliteSyncStore<'_> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut seqs = Vec::with_capacity(batch.len());
         for item in &batch {
+            // Cached statements: a batch runs these once per document.
             let stored: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT heads FROM documents WHERE doc_id = ?1",
-                    params![&item.doc.0[..]],
-                    |row| row.get(0),
-                )
+                .prepare_cached("SELECT heads FROM documents WHERE doc_id = ?1")?
+                .query_row(params![&item.doc.0[..]], |row| row.get(0))
                 .optional()?;
             let expected = item.base_heads.as_deref().map(heads_to_blob);
             if stored != expected {
                 return Err(SyncStoreError::Conflict(item.doc));
             }
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0)
                  ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes,
                      heads = excluded.heads",
-                params![
-                    &item.doc.0[..],
-                    item.meta.creator.as_str(),
-                    item.meta.association.as_ref().map(|a| a.as_str()),
-                    item.document,
-                    heads_to_blob(&item.heads)
-                ],
-            )?;
-            tx.execute(
+            )?
+            .execute(params![
+                &item.doc.0[..],
+                item.meta.creator.as_str(),
+                item.meta.association.as_ref().map(|a| a.as_str()),
+                item.document,
+                heads_to_blob(&item.heads)
+            ])?;
+            tx.prepare_cached(
                 "INSERT INTO change_log (doc_id, origin, changes) VALUES (?1, ?2, ?3)",
-                params![&item.doc.0[..], item.origin.as_str(), item.changes],
-            )?;
+            )?
+            .execute(params![&item.doc.0[..], item.origin.as_str(), item.changes])?;
             let seq = tx.last_insert_rowid();
-            tx.execute(
-                "UPDATE documents SET last_seq = ?2 WHERE doc_id = ?1",
-                params![&item.doc.0[..], seq],
-            )?;
+            tx.prepare_cached("UPDATE documents SET last_seq = ?2 WHERE doc_id = ?1")?
+                .execute(params![&item.doc.0[..], seq])?;
             let seq = seq.unsigned_abs();
             seqs.push(seq);
         }

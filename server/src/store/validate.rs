@@ -112,7 +112,7 @@ impl ValidationStore for SqliteStore {
         for (p, projection) in rows {
             // A newer push may have landed meanwhile: the row then stays behind and is
             // picked up by the next pass.
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO submissions (doc_id, form_id, form_version, creator, association,
                      created_at, review_status, withdrawn, instance_name, answers, complete,
                      issues, validated_seq, validated_at)
@@ -124,23 +124,23 @@ impl ValidationStore for SqliteStore {
                      complete = excluded.complete, issues = excluded.issues,
                      validated_seq = excluded.validated_seq,
                      validated_at = excluded.validated_at",
-                params![
-                    p.doc_id,
-                    projection.form_id,
-                    projection.form_version,
-                    p.creator,
-                    p.association,
-                    projection.created_at,
-                    projection.review_status,
-                    projection.withdrawn,
-                    projection.verdict.instance_name,
-                    projection.answers,
-                    projection.verdict.complete,
-                    serde_json::to_string(&projection.verdict.issues).unwrap_or_default(),
-                    p.last_seq,
-                    now
-                ],
-            )?;
+            )?
+            .execute(params![
+                p.doc_id,
+                projection.form_id,
+                projection.form_version,
+                p.creator,
+                p.association,
+                projection.created_at,
+                projection.review_status,
+                projection.withdrawn,
+                projection.verdict.instance_name,
+                projection.answers,
+                projection.verdict.complete,
+                serde_json::to_string(&projection.verdict.issues).unwrap_or_default(),
+                p.last_seq,
+                now
+            ])?;
         }
         tx.commit()?;
         Ok(count)
