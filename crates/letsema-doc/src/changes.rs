@@ -96,16 +96,7 @@ impl SubmissionDoc {
         limits: &Limits,
     ) -> Result<Vec<ChangeHash>, LoadError> {
         let copy = apply_to(self.doc.clone(), bytes, limits)?;
-        let meta = schema::check(&copy)?;
-        if meta != self.meta {
-            return Err(schema::SchemaError::Invalid {
-                path: schema::META.to_owned(),
-                expected: "the same meta as this submission",
-            }
-            .into());
-        }
-        self.doc = copy;
-        Ok(self.doc.get_heads())
+        self.accept_applied(copy)
     }
 
     /// Builds a submission from nothing but change chunks, such as the first push of a new
@@ -127,6 +118,88 @@ impl SubmissionDoc {
     }
 }
 
+/// Changes already decoded into automerge's form (by [`crate::expand_compact_built`]), so
+/// that applying them does not parse their chunks again.
+#[derive(Debug, Clone, Default)]
+pub struct BuiltChanges(pub(crate) Vec<Change>);
+
+impl BuiltChanges {
+    /// How many changes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The changes with these hashes, in this order (each at most once; unknown hashes are
+    /// left out).
+    pub fn select(&self, hashes: &[ChangeHash]) -> BuiltChanges {
+        let by_hash: HashMap<ChangeHash, &Change> = self
+            .0
+            .iter()
+            .map(|change| (change.hash(), change))
+            .collect();
+        let mut seen = HashSet::new();
+        BuiltChanges(
+            hashes
+                .iter()
+                .filter(|hash| seen.insert(**hash))
+                .filter_map(|hash| by_hash.get(hash).map(|change| (*change).clone()))
+                .collect(),
+        )
+    }
+}
+
+impl SubmissionDoc {
+    /// [`SubmissionDoc::from_changes`] for changes already decoded: the same checks, without
+    /// parsing chunks again.
+    ///
+    /// # Errors
+    ///
+    /// A [`LoadError`] saying what was wrong.
+    pub fn from_built(
+        changes: BuiltChanges,
+        writer: Writer,
+        limits: &Limits,
+    ) -> Result<SubmissionDoc, LoadError> {
+        let doc = apply_parsed(AutoCommit::new(), changes.0, limits)?;
+        let meta = schema::check(&doc)?;
+        let doc = doc.with_actor(writer.actor_id());
+        Ok(SubmissionDoc { doc, writer, meta })
+    }
+
+    /// [`SubmissionDoc::apply_changes`] for changes already decoded.
+    ///
+    /// # Errors
+    ///
+    /// As [`SubmissionDoc::apply_changes`].
+    pub fn apply_built(
+        &mut self,
+        changes: BuiltChanges,
+        limits: &Limits,
+    ) -> Result<Vec<ChangeHash>, LoadError> {
+        let copy = apply_parsed(self.doc.clone(), changes.0, limits)?;
+        self.accept_applied(copy)
+    }
+
+    /// Keeps `copy` (this document with changes applied) when its meta is unchanged.
+    fn accept_applied(&mut self, copy: AutoCommit) -> Result<Vec<ChangeHash>, LoadError> {
+        let meta = schema::check(&copy)?;
+        if meta != self.meta {
+            return Err(schema::SchemaError::Invalid {
+                path: schema::META.to_owned(),
+                expected: "the same meta as this submission",
+            }
+            .into());
+        }
+        self.doc = copy;
+        Ok(self.doc.get_heads())
+    }
+}
+
 /// Applies `bytes` to `doc` (a copy the caller throws away on error) and checks the result.
 fn apply_to(doc: AutoCommit, bytes: &[u8], limits: &Limits) -> Result<AutoCommit, LoadError> {
     if bytes.len() > limits.max_incremental_bytes {
@@ -142,10 +215,8 @@ fn apply_to(doc: AutoCommit, bytes: &[u8], limits: &Limits) -> Result<AutoCommit
             limit: limits.max_changes,
         });
     }
-    let mut doc = doc;
-    guarded(move || {
+    let changes = guarded(move || {
         let mut changes = Vec::with_capacity(chunks.len());
-        let mut hashes = Vec::with_capacity(chunks.len());
         for chunk in chunks {
             let change = Change::try_from(chunk).map_err(|error| LoadError::Corrupt {
                 reason: error.to_string(),
@@ -155,9 +226,30 @@ fn apply_to(doc: AutoCommit, bytes: &[u8], limits: &Limits) -> Result<AutoCommit
                     reason: "a change chunk's checksum does not match its contents".to_owned(),
                 });
             }
-            hashes.push(change.hash());
             changes.push(change);
         }
+        Ok(changes)
+    })?;
+    apply_parsed(doc, changes, limits)
+}
+
+/// Applies changes already decoded to `doc` (a copy the caller throws away on error) and
+/// checks the result: every dependency present, every change applied, the change count
+/// within `limits`.
+fn apply_parsed(
+    doc: AutoCommit,
+    changes: Vec<Change>,
+    limits: &Limits,
+) -> Result<AutoCommit, LoadError> {
+    if changes.len() > limits.max_changes {
+        return Err(LoadError::TooManyChanges {
+            count: changes.len(),
+            limit: limits.max_changes,
+        });
+    }
+    let mut doc = doc;
+    guarded(move || {
+        let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
         doc.apply_changes(changes)
             .map_err(|error| LoadError::Corrupt {
                 reason: error.to_string(),

@@ -211,6 +211,20 @@ pub fn expand_compact(
     id: &SubmissionId,
     limits: &Limits,
 ) -> Result<Vec<u8>, CompactError> {
+    expand_compact_built(bytes, id, limits).map(|(chunks, _)| chunks)
+}
+
+/// [`expand_compact`], with the rebuilt changes also in automerge's decoded form, so that a
+/// server applying them need not parse the chunks again.
+///
+/// # Errors
+///
+/// As [`expand_compact`].
+pub fn expand_compact_built(
+    bytes: &[u8],
+    id: &SubmissionId,
+    limits: &Limits,
+) -> Result<(Vec<u8>, crate::changes::BuiltChanges), CompactError> {
     if bytes.len() > limits.max_incremental_bytes {
         return Err(CompactError::TooLarge {
             size: bytes.len(),
@@ -235,10 +249,10 @@ pub fn expand_compact(
     }
     let changes = rebuild(&run, id.as_str(), limits.max_incremental_bytes)?;
     let mut out = Vec::new();
-    for change in changes {
+    for change in &changes {
         out.extend_from_slice(change.raw_bytes());
     }
-    Ok(out)
+    Ok((out, crate::changes::BuiltChanges(changes)))
 }
 
 /// Folds every change hash into eight bytes.

@@ -95,7 +95,8 @@ mod write;
 
 pub use answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
 pub use automerge::{ActorId, ChangeHash};
-pub use compact::{CompactError, expand_compact};
+pub use changes::BuiltChanges;
+pub use compact::{CompactError, expand_compact, expand_compact_built};
 pub use conflicts::{Conflict, ConflictValue};
 pub use doc::{ChangeInfo, SubmissionDoc};
 pub use error::{DocError, Limits, LoadError};

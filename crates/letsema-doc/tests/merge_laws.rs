@@ -266,7 +266,31 @@ proptest! {
             Some(compact) => {
                 let id = merged.meta().submission_id.clone();
                 let rebuilt = expand_compact(&compact, &id, &Limits::default());
-                prop_assert_eq!(rebuilt, Ok(raw));
+                prop_assert_eq!(rebuilt, Ok(raw.clone()));
+
+                // Applied as decoded (`BuiltChanges`, no second parse), they give the same
+                // document as the chunks.
+                let (chunks, built) = expand_compact_built(&compact, &id, &Limits::default())
+                    .expect("rebuilds");
+                prop_assert_eq!(&chunks, &raw);
+                let as_chunks = match docs.get_mut(pick) {
+                    Some(replica) => {
+                        let mut copy = SubmissionDoc::load(&replica.save(), laptop()).expect("loads");
+                        copy.apply_changes(&chunks, &Limits::default()).map(|_| copy)
+                    }
+                    None => SubmissionDoc::from_changes(&chunks, laptop(), &Limits::default()),
+                };
+                let as_built = match docs.get_mut(pick) {
+                    Some(replica) => {
+                        let mut copy = SubmissionDoc::load(&replica.save(), laptop()).expect("loads");
+                        copy.apply_built(built, &Limits::default()).map(|_| copy)
+                    }
+                    None => SubmissionDoc::from_built(built, laptop(), &Limits::default()),
+                };
+                match (as_chunks, as_built) {
+                    (Ok(mut a), Ok(mut b)) => prop_assert_eq!(observe(&mut a), observe(&mut b)),
+                    (a, b) => prop_assert_eq!(a.is_ok(), b.is_ok(), "both apply or neither"),
+                }
             }
         }
     }

@@ -19,7 +19,8 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use letsema_doc::{
-    ActorId, ActorInfo, CompactError, DeviceId, Limits, SubmissionId, expand_compact,
+    ActorId, ActorInfo, BuiltChanges, CompactError, DeviceId, Limits, SubmissionId,
+    expand_compact_built,
 };
 use letsema_protocol::sync::{ChangeEncoding, ChangeHash, DocChanges, RejectCode};
 use sha2::{Digest, Sha256};
@@ -327,11 +328,27 @@ pub fn change_chunks<'a>(
     changes: &'a DocChanges,
     limits: &Limits,
 ) -> Result<Cow<'a, [u8]>, (RejectCode, String)> {
+    change_chunks_built(changes, limits).map(|(chunks, _)| chunks)
+}
+
+/// A push's change chunks, and for compact changes the same changes already decoded.
+pub type Rebuilt<'a> = (Cow<'a, [u8]>, Option<BuiltChanges>);
+
+/// [`change_chunks`], and for compact changes also the rebuilt changes in automerge's
+/// decoded form ([`BuiltChanges`]), so that applying them need not parse the chunks again.
+///
+/// # Errors
+///
+/// As [`change_chunks`].
+pub fn change_chunks_built<'a>(
+    changes: &'a DocChanges,
+    limits: &Limits,
+) -> Result<Rebuilt<'a>, (RejectCode, String)> {
     match changes.encoding {
-        ChangeEncoding::Chunks => Ok(Cow::Borrowed(&changes.changes)),
+        ChangeEncoding::Chunks => Ok((Cow::Borrowed(&changes.changes), None)),
         ChangeEncoding::Compact => {
-            expand_compact(&changes.changes, &SubmissionId::from(changes.doc), limits)
-                .map(Cow::Owned)
+            expand_compact_built(&changes.changes, &SubmissionId::from(changes.doc), limits)
+                .map(|(chunks, built)| (Cow::Owned(chunks), Some(built)))
                 .map_err(|error| {
                     let code = match error {
                         CompactError::TooLarge { .. } => RejectCode::TooLarge,

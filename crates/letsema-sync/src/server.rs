@@ -16,14 +16,14 @@
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use letsema_doc::{DeviceId, Limits, LoadError, SessionId, SubmissionDoc, Writer};
+use letsema_doc::{BuiltChanges, DeviceId, Limits, LoadError, SessionId, SubmissionDoc, Writer};
 use letsema_protocol::sync::{
     ChangeEncoding, ChangeHash, Cursor, DecodeError, DocChanges, DocId, ErrorCode, ErrorResponse,
     FetchRequest, FetchResponse, Pull, PullPage, PushResult, RejectCode, Request, Response,
     Summary, SummaryLevel, SummaryRequest, SummaryResponse, SyncRequest, SyncResponse, WireLimits,
 };
 
-use crate::chunks::{ChunkLimits, ParsedChange, change_chunks, parse_changes};
+use crate::chunks::{ChunkLimits, ParsedChange, change_chunks_built, parse_changes};
 use crate::store::{Caller, CommitDoc, DocMeta, ServerStore};
 use crate::summary::{bucket_digests, docs_in_buckets, root_hash};
 
@@ -214,8 +214,10 @@ impl Server {
 
     fn push_one<S: ServerStore>(&self, caller: &Caller, push: &DocChanges, store: &S) -> Outcome {
         let doc = push.doc;
-        let raw = match change_chunks(push, &self.config.doc_limits) {
-            Ok(raw) => raw,
+        // Compact pushes come with their changes already decoded (`built`): applied as they
+        // are, they are not parsed a second time from the chunks rebuilt for the log.
+        let (raw, built) = match change_chunks_built(push, &self.config.doc_limits) {
+            Ok(rebuilt) => rebuilt,
             Err((code, message)) => return self.reject(doc, code, &message),
         };
         let parsed = match parse_changes(&raw, &self.config.chunks) {
@@ -242,7 +244,7 @@ impl Server {
         };
         let limits = &self.config.doc_limits;
         let Some(stored) = stored else {
-            return self.create(caller, doc, &parsed, &raw, pushed);
+            return self.create(caller, doc, &parsed, &raw, built.as_ref(), pushed);
         };
         if !caller.scope.contains(&stored.meta) {
             return self.reject(
@@ -286,7 +288,11 @@ impl Server {
             Err(outcome) => return outcome,
         };
         let bytes = concat(&raw, &take.changes);
-        if let Err(error) = current.apply_changes(&bytes, limits) {
+        let applied = match &built {
+            Some(built) => current.apply_built(built.select(&hashes_of(&take.changes)), limits),
+            None => current.apply_changes(&bytes, limits),
+        };
+        if let Err(error) = applied {
             return self.load_error(doc, &error);
         }
         let heads = sorted_heads(&mut current);
@@ -315,6 +321,7 @@ impl Server {
         doc: DocId,
         parsed: &[ParsedChange],
         raw: &[u8],
+        built: Option<&BuiltChanges>,
         pushed: HashSet<ChangeHash>,
     ) -> Outcome {
         let new = unique(parsed);
@@ -323,11 +330,15 @@ impl Server {
             Err(outcome) => return outcome,
         };
         let bytes = concat(raw, &take.changes);
-        let mut created = match SubmissionDoc::from_changes(
-            &bytes,
-            self.config.reader.clone(),
-            &self.config.doc_limits,
-        ) {
+        let reader = self.config.reader.clone();
+        let limits = &self.config.doc_limits;
+        let created = match built {
+            Some(built) => {
+                SubmissionDoc::from_built(built.select(&hashes_of(&take.changes)), reader, limits)
+            }
+            None => SubmissionDoc::from_changes(&bytes, reader, limits),
+        };
+        let mut created = match created {
             Ok(created) => created,
             Err(error) => return self.load_error(doc, &error),
         };
@@ -706,6 +717,11 @@ fn unique(parsed: &[ParsedChange]) -> Vec<&ParsedChange> {
         .iter()
         .filter(|change| seen.insert(change.hash))
         .collect()
+}
+
+/// The hashes of `changes`, in their order, as the document's type.
+fn hashes_of(changes: &[&ParsedChange]) -> Vec<letsema_doc::ChangeHash> {
+    changes.iter().map(|change| change.hash.into()).collect()
 }
 
 fn concat(raw: &[u8], changes: &[&ParsedChange]) -> Vec<u8> {
