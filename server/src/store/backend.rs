@@ -47,8 +47,8 @@ pub trait Backend:
 /// Staff accounts, sessions, failed logins and the audit log. Password hashing happens
 /// outside (in `crate::auth`), never while the database is held.
 pub trait PeopleStore {
-    /// Creates a staff account (its e-mail address, associations and role checked first),
-    /// and records it in the audit log.
+    /// Creates a staff account (its e-mail address, associations and role checked first,
+    /// with [`NewUser::check`]), and records it in the audit log.
     fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError>;
 
     /// Every enabled staff account, by e-mail address.
@@ -150,8 +150,9 @@ pub trait DeviceStore {
 
 /// Published forms, immutable per (form id, version).
 pub trait FormStore {
-    /// Imports, checks and publishes an XLSForm. Publishing the same bytes again is a
-    /// no-op; publishing different content under a published version is refused.
+    /// Imports and checks an XLSForm ([`super::prepare_form`], the same for every backend)
+    /// and publishes it. Publishing the same bytes again is a no-op; publishing different
+    /// content under a published version is refused.
     fn publish_form(
         &self,
         source_name: &str,

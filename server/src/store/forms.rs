@@ -73,6 +73,83 @@ impl From<rusqlite::Error> for PublishError {
     }
 }
 
+/// A form file turned into what is published, whatever the backend (see [`prepare_form`]).
+#[derive(Debug)]
+pub struct PreparedForm {
+    /// The form, imported and checked.
+    pub form: letsema_form::model::Form,
+    /// Its id.
+    pub form_id: String,
+    /// Its version (never empty).
+    pub version: String,
+    /// The definition devices receive, as JSON.
+    pub definition: String,
+    /// The SHA-256 of the source file, in hex: the same file published twice is one version.
+    pub digest: String,
+    /// The import's warnings, for the publisher.
+    pub warnings: Vec<String>,
+}
+
+/// Imports and checks a form file for publishing: a known format within
+/// [`MAX_FORM_SOURCE_BYTES`], no import errors, a form the runtime can run, a version.
+/// Every [`FormStore::publish_form`] starts here; only storing the version is the backend's.
+///
+/// # Errors
+///
+/// [`PublishError`] with every diagnostic, for the publisher to fix.
+pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, PublishError> {
+    if SourceFormat::from_file_name(source_name).is_none() {
+        return Err(PublishError::UnknownFormat {
+            name: source_name.to_owned(),
+        });
+    }
+    if source.len() > MAX_FORM_SOURCE_BYTES {
+        return Err(PublishError::TooLarge {
+            name: source_name.to_owned(),
+            size: source.len(),
+        });
+    }
+    let import = import_file(source_name, source);
+    let errors: Vec<String> = import.errors().map(ToString::to_string).collect();
+    let warnings: Vec<String> = import.warnings().map(ToString::to_string).collect();
+    let form = match import.form {
+        Some(form) if errors.is_empty() => form,
+        _ => {
+            return Err(PublishError::Invalid {
+                name: source_name.to_owned(),
+                errors,
+            });
+        }
+    };
+    // The runtime has checks of its own (names unique form-wide, references that resolve in
+    // repeats): a form it cannot run must not reach a phone.
+    if let Err(errors) = CompiledForm::new(&form) {
+        return Err(PublishError::Invalid {
+            name: source_name.to_owned(),
+            errors: errors.iter().map(ToString::to_string).collect(),
+        });
+    }
+    let Some(version) = form.version.clone().filter(|v| !v.trim().is_empty()) else {
+        return Err(PublishError::NoVersion {
+            name: source_name.to_owned(),
+        });
+    };
+    let definition = serde_json::to_string(&form).map_err(|e| PublishError::Invalid {
+        name: source_name.to_owned(),
+        errors: vec![format!("the definition cannot be serialised: {e}")],
+    })?;
+    let digest = hex(&Sha256::digest(source));
+    let form_id = form.id.as_str().to_owned();
+    Ok(PreparedForm {
+        form,
+        form_id,
+        version,
+        definition,
+        digest,
+        warnings,
+    })
+}
+
 impl FormStore for SqliteStore {
     fn publish_form(
         &self,
@@ -80,49 +157,14 @@ impl FormStore for SqliteStore {
         source: &[u8],
         published_by: &str,
     ) -> Result<Published, PublishError> {
-        if SourceFormat::from_file_name(source_name).is_none() {
-            return Err(PublishError::UnknownFormat {
-                name: source_name.to_owned(),
-            });
-        }
-        if source.len() > MAX_FORM_SOURCE_BYTES {
-            return Err(PublishError::TooLarge {
-                name: source_name.to_owned(),
-                size: source.len(),
-            });
-        }
-        let import = import_file(source_name, source);
-        let errors: Vec<String> = import.errors().map(ToString::to_string).collect();
-        let warnings: Vec<String> = import.warnings().map(ToString::to_string).collect();
-        let form = match import.form {
-            Some(form) if errors.is_empty() => form,
-            _ => {
-                return Err(PublishError::Invalid {
-                    name: source_name.to_owned(),
-                    errors,
-                });
-            }
-        };
-        // The runtime has checks of its own (names unique form-wide, references that
-        // resolve in repeats): a form it cannot run must not reach a phone.
-        if let Err(errors) = CompiledForm::new(&form) {
-            return Err(PublishError::Invalid {
-                name: source_name.to_owned(),
-                errors: errors.iter().map(ToString::to_string).collect(),
-            });
-        }
-        let Some(version) = form.version.clone().filter(|v| !v.trim().is_empty()) else {
-            return Err(PublishError::NoVersion {
-                name: source_name.to_owned(),
-            });
-        };
-        let definition = serde_json::to_string(&form).map_err(|e| PublishError::Invalid {
-            name: source_name.to_owned(),
-            errors: vec![format!("the definition cannot be serialised: {e}")],
-        })?;
-        let digest = hex(&Sha256::digest(source));
-        let form_id = form.id.as_str().to_owned();
-
+        let PreparedForm {
+            form,
+            form_id,
+            version,
+            definition,
+            digest,
+            warnings,
+        } = prepare_form(source_name, source)?;
         let mut conn = self.conn.lock().map_err(|_| PublishError::Poisoned)?;
         let tx = conn.transaction()?;
         let existing: Option<(String, String)> = tx

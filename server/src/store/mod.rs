@@ -21,7 +21,9 @@ pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,
     PublicLink,
 };
-pub use forms::{FormSummary, MAX_FORM_SOURCE_BYTES, PublishError, Published};
+pub use forms::{
+    FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, prepare_form,
+};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use sync::{SqliteSyncStore, SyncStoreError};
 pub use validate::{FormCache, SubmissionVerdict, VALIDATION_BATCH, ValidateError};

@@ -112,21 +112,32 @@ impl From<rusqlite::Error> for PeopleError {
     }
 }
 
-impl PeopleStore for SqliteStore {
-    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
-        validate_email(&new.email)?;
-        for association in &new.associations {
+impl NewUser {
+    /// The account's own rules, whatever the backend: a valid e-mail address and
+    /// association names, one association for a coordinator, none for an admin. Every
+    /// [`PeopleStore::add_user`] checks these first.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken.
+    pub fn check(&self) -> Result<(), PeopleError> {
+        validate_email(&self.email)?;
+        for association in &self.associations {
             validate_association(association)?;
         }
-        match new.role {
-            Role::Coordinator if new.associations.len() != 1 => {
-                return Err(PeopleError::CoordinatorAssociation);
+        match self.role {
+            Role::Coordinator if self.associations.len() != 1 => {
+                Err(PeopleError::CoordinatorAssociation)
             }
-            Role::Admin if !new.associations.is_empty() => {
-                return Err(PeopleError::AdminAssociation);
-            }
-            _ => {}
+            Role::Admin if !self.associations.is_empty() => Err(PeopleError::AdminAssociation),
+            _ => Ok(()),
         }
+    }
+}
+
+impl PeopleStore for SqliteStore {
+    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
+        new.check()?;
         let mut conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let tx = conn.transaction()?;
         let taken: bool = tx
