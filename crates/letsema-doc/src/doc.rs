@@ -233,16 +233,7 @@ impl SubmissionDoc {
             check_changes(&mut copy, limits)?;
             Ok(copy)
         })?;
-        let meta = schema::check(&copy)?;
-        if meta != self.meta {
-            return Err(schema::SchemaError::Invalid {
-                path: schema::META.to_owned(),
-                expected: "the same meta as this submission",
-            }
-            .into());
-        }
-        self.doc = copy;
-        Ok(())
+        self.accept_applied(copy).map(|_| ())
     }
 
     /// The whole document, compacted.
