@@ -63,11 +63,16 @@ pub fn preload() {
 }
 
 /// Calls `name` on `target` with `args`, and awaits the answer when it is a promise.
-async fn call_on(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
-    let function = Reflect::get(target, &name.into())
+/// The function `name` of `target`.
+fn method(target: &JsValue, name: &str) -> Result<Function, String> {
+    Reflect::get(target, &name.into())
         .ok()
         .and_then(|f| f.dyn_into::<Function>().ok())
-        .ok_or_else(|| format!("{NOT_LOADED}: it has no {name}. Reload the page."))?;
+        .ok_or_else(|| format!("{NOT_LOADED}: it has no {name}. Reload the page."))
+}
+
+async fn call_on(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let function = method(target, name)?;
     let array: js_sys::Array = args.iter().collect();
     let answer = function
         .apply(target, &array)
@@ -143,11 +148,7 @@ impl OpenedSubmission {
     /// When the document refuses the edit: nothing was written.
     pub fn edit(&self, edit: &Edit) -> Result<JsFuture, String> {
         let json = to_json(edit)?;
-        let function = Reflect::get(&self.handle, &"edit".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-            .ok_or_else(|| format!("{NOT_LOADED}: it has no edit. Reload the page."))?;
-        let promise = function
+        let promise = method(&self.handle, "edit")?
             .call1(&self.handle, &json.into())
             .map_err(|error| describe_error(&error))?
             .dyn_into::<Promise>()
@@ -169,10 +170,7 @@ impl Drop for OpenedSubmission {
     /// Frees the document in the second module (edits already started keep their own
     /// copy until they are saved).
     fn drop(&mut self) {
-        if let Some(free) = Reflect::get(&self.handle, &"free".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<Function>().ok())
-        {
+        if let Ok(free) = method(&self.handle, "free") {
             let _ = free.call0(&self.handle);
         }
     }
