@@ -186,7 +186,10 @@ impl SubmissionDoc {
     }
 
     /// Keeps `copy` (this document with changes applied) when its meta is unchanged.
-    pub(crate) fn accept_applied(&mut self, copy: AutoCommit) -> Result<Vec<ChangeHash>, LoadError> {
+    pub(crate) fn accept_applied(
+        &mut self,
+        copy: AutoCommit,
+    ) -> Result<Vec<ChangeHash>, LoadError> {
         let meta = schema::check(&copy)?;
         if meta != self.meta {
             return Err(schema::SchemaError::Invalid {
