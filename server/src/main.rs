@@ -10,6 +10,10 @@ use letsema_server::{
 };
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc rather than the system allocator: see `server/Cargo.toml`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Letsema: offline-first surveys for diaspora mapping.
 #[derive(Debug, Parser)]
 #[command(version, about)]
