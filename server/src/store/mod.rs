@@ -9,6 +9,7 @@
 mod backend;
 mod devices;
 mod forms;
+mod judge;
 mod people;
 mod sync;
 mod validate;
@@ -24,9 +25,10 @@ pub use devices::{
 pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, prepare_form,
 };
+pub use judge::{FormCache, SubmissionVerdict};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use sync::{SqliteSyncStore, SyncStoreError};
-pub use validate::{FormCache, SubmissionVerdict, VALIDATION_BATCH, ValidateError};
+pub use validate::{VALIDATION_BATCH, ValidateError};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

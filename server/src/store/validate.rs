@@ -5,17 +5,14 @@
 //! Violations are flagged for review, never rejected: the data is the volunteer's. The work
 //! happens after the commit, outside the sync's transaction, so a slow form never slows an
 //! acknowledgement; documents not yet validated form a queue that `/metrics` reports.
+//!
+//! This file is SQLite's part: which documents are pending, and writing their projections.
+//! The judging itself is `super::judge`, shared with any other backend.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use chrono::{DateTime, FixedOffset};
-use letsema_doc::{SessionId, SubmissionDoc, Writer};
-use letsema_form::runtime::{Answers, CompiledForm, Environment, FormState};
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
 
-use super::{DatabaseError, FormStore, SqliteStore, ValidationStore};
+use super::judge::{FormCache, Projection, SubmissionVerdict, project};
+use super::{DatabaseError, SqliteStore, ValidationStore};
 
 /// How many documents one validation pass handles before letting others use the database.
 pub const VALIDATION_BATCH: usize = 200;
@@ -27,20 +24,6 @@ pub enum ValidateError {
     Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
-}
-
-/// What the form engine found in one submission.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-struct Verdict {
-    complete: bool,
-    issues: Vec<String>,
-    instance_name: Option<String>,
-}
-
-/// Compiled forms by (id, version), kept across passes: compiling is the expensive part.
-#[derive(Debug, Default)]
-pub struct FormCache {
-    forms: HashMap<(String, String), Option<Arc<CompiledForm>>>,
 }
 
 struct Pending {
@@ -102,7 +85,12 @@ impl ValidationStore for SqliteStore {
         let rows: Vec<(Pending, Projection)> = pending
             .into_iter()
             .map(|p| {
-                let projection = self.project(&p, cache);
+                // The sync that just committed it usually left it loaded in the cache.
+                let loaded = super::sync::doc_id_from_blob(&p.doc_id)
+                    .ok()
+                    .zip(super::sync::heads_from_blob(&p.heads).ok())
+                    .and_then(|(doc, heads)| self.docs.get(doc, &heads));
+                let projection = project(loaded, &p.bytes, cache, self);
                 (p, projection)
             })
             .collect();
@@ -180,167 +168,5 @@ impl ValidationStore for SqliteStore {
                 }
             },
         ))
-    }
-}
-
-impl SqliteStore {
-    fn project(&self, pending: &Pending, cache: &mut FormCache) -> Projection {
-        let reader = match (
-            letsema_doc::DeviceId::parse("letsema-validator"),
-            SessionId::from_bytes(&[0; 16]),
-        ) {
-            (Ok(device), Ok(session)) => Writer::new(device, session, None),
-            _ => return Projection::unreadable("the validator's identity is invalid".to_owned()),
-        };
-        // The sync that just committed it usually left it loaded in the cache.
-        let cached = super::sync::doc_id_from_blob(&pending.doc_id)
-            .ok()
-            .zip(super::sync::heads_from_blob(&pending.heads).ok())
-            .and_then(|(doc, heads)| self.docs.get(doc, &heads));
-        let loaded = match cached {
-            Some(doc) => Ok(doc),
-            None => SubmissionDoc::load(&pending.bytes, reader),
-        };
-        let doc = match loaded {
-            Ok(doc) => doc,
-            Err(e) => {
-                return Projection::unreadable(format!("the stored document cannot be read: {e}"));
-            }
-        };
-        let meta = doc.meta().clone();
-        let review = doc.review();
-        let answers_json = serde_json::to_value(doc.answers()).unwrap_or_default();
-        let form_id = meta.form_id.as_str().to_owned();
-        let form_version = meta.form_version.as_str().to_owned();
-        let created_ms = meta.created_at.0;
-        let verdict = match self.compiled(cache, &form_id, &form_version) {
-            None => Verdict {
-                complete: false,
-                issues: vec![format!(
-                    "form {form_id} version {form_version} is not published on this server: \
-                     publish it to check these answers"
-                )],
-                instance_name: None,
-            },
-            Some(compiled) => judge(compiled, &answers_json, created_ms),
-        };
-        Projection {
-            form_id,
-            form_version,
-            created_at: created_ms,
-            review_status: review
-                .status
-                .and_then(|s| serde_json::to_value(s).ok())
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_else(|| "received".to_owned()),
-            withdrawn: doc.is_withdrawn(),
-            answers: answers_json.to_string(),
-            verdict,
-        }
-    }
-
-    fn compiled(
-        &self,
-        cache: &mut FormCache,
-        form_id: &str,
-        version: &str,
-    ) -> Option<Arc<CompiledForm>> {
-        let key = (form_id.to_owned(), version.to_owned());
-        if let Some(found) = cache.forms.get(&key) {
-            return found.clone();
-        }
-        let compiled = self
-            .form_definition(form_id, version)
-            .ok()
-            .flatten()
-            .and_then(|form| CompiledForm::new(&form).ok())
-            .map(Arc::new);
-        // An unpublished form is not cached: it may be published later.
-        if compiled.is_some() {
-            cache.forms.insert(key, compiled.clone());
-        }
-        compiled
-    }
-}
-
-/// The form engine's verdict on a submission, as the projection holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SubmissionVerdict {
-    pub form_id: String,
-    pub form_version: String,
-    pub complete: bool,
-    pub issues: Vec<String>,
-    pub review_status: String,
-    pub instance_name: Option<String>,
-}
-
-struct Projection {
-    form_id: String,
-    form_version: String,
-    created_at: i64,
-    review_status: String,
-    withdrawn: bool,
-    answers: String,
-    verdict: Verdict,
-}
-
-impl Projection {
-    fn unreadable(issue: String) -> Self {
-        Projection {
-            form_id: String::new(),
-            form_version: String::new(),
-            created_at: 0,
-            review_status: "received".to_owned(),
-            withdrawn: false,
-            answers: "{}".to_owned(),
-            verdict: Verdict {
-                complete: false,
-                issues: vec![issue],
-                instance_name: None,
-            },
-        }
-    }
-}
-
-/// Runs the form engine over stored answers, as of when the submission was created (so that
-/// `today()` means the day it was filled in).
-fn judge(compiled: Arc<CompiledForm>, answers: &serde_json::Value, created_ms: i64) -> Verdict {
-    let answers: Answers = match serde_json::from_value(answers.clone()) {
-        Ok(answers) => answers,
-        Err(e) => {
-            return Verdict {
-                complete: false,
-                issues: vec![format!("the answers do not have the form's shape: {e}")],
-                instance_name: None,
-            };
-        }
-    };
-    let now: DateTime<FixedOffset> = DateTime::from_timestamp_millis(created_ms)
-        .unwrap_or_default()
-        .fixed_offset();
-    match FormState::new(compiled, &answers, Environment::new(now)) {
-        Ok(state) => {
-            let mut issues: Vec<String> = state
-                .missing_required()
-                .into_iter()
-                .map(|i| format!("{}: {}", i.location, i.message))
-                .collect();
-            issues.extend(
-                state
-                    .constraint_violations()
-                    .into_iter()
-                    .map(|i| format!("{}: {}", i.location, i.message)),
-            );
-            Verdict {
-                complete: issues.is_empty(),
-                issues,
-                instance_name: state.instance_name().filter(|n| !n.trim().is_empty()),
-            }
-        }
-        Err(errors) => Verdict {
-            complete: false,
-            issues: errors.iter().map(ToString::to_string).collect(),
-            instance_name: None,
-        },
     }
 }
