@@ -134,6 +134,11 @@ impl BuiltChanges {
         self.0.is_empty()
     }
 
+    /// Each change's hash, in order: automerge computed them while building the changes.
+    pub fn hashes(&self) -> Vec<ChangeHash> {
+        self.0.iter().map(Change::hash).collect()
+    }
+
     /// The changes with these hashes, in this order (each at most once; unknown hashes are
     /// left out).
     pub fn select(&self, hashes: &[ChangeHash]) -> BuiltChanges {

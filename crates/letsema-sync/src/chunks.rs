@@ -150,6 +150,23 @@ impl ChunkError {
 ///
 /// A [`ChunkError`] for the first chunk that fails.
 pub fn parse_changes(bytes: &[u8], limits: &ChunkLimits) -> Result<Vec<ParsedChange>, ChunkError> {
+    parse_changes_hashed(bytes, limits, &[])
+}
+
+/// [`parse_changes`] for chunks this program built itself, whose hashes are already known
+/// (`hashes[i]` of chunk `i`: a compact push, rebuilt by [`change_chunks_built`], where
+/// automerge hashed each change as it encoded it). The same checks, without hashing every
+/// chunk a second time; a chunk whose stored checksum does not start its known hash, or
+/// that has none, is hashed as in [`parse_changes`].
+///
+/// # Errors
+///
+/// As [`parse_changes`].
+pub fn parse_changes_hashed(
+    bytes: &[u8],
+    limits: &ChunkLimits,
+    hashes: &[letsema_doc::ChangeHash],
+) -> Result<Vec<ParsedChange>, ChunkError> {
     let mut changes = Vec::new();
     let mut pos = 0;
     while pos < bytes.len() {
@@ -160,7 +177,7 @@ pub fn parse_changes(bytes: &[u8], limits: &ChunkLimits) -> Result<Vec<ParsedCha
                 limit: limits.max_changes,
             });
         }
-        let change = parse_one(bytes, pos, index, limits)?;
+        let change = parse_one(bytes, pos, index, limits, hashes.get(index).map(|h| h.0))?;
         pos = change.range.end;
         changes.push(change);
     }
@@ -189,6 +206,7 @@ fn parse_one(
     start: usize,
     index: usize,
     limits: &ChunkLimits,
+    known_hash: Option<[u8; 32]>,
 ) -> Result<ParsedChange, ChunkError> {
     let malformed = |reason| ChunkError::Malformed { index, reason };
     let chunk = &bytes[start..];
@@ -233,11 +251,14 @@ fn parse_one(
     let Some(body) = chunk.get(header_len..header_len + length) else {
         return Err(malformed("cut off inside its body"));
     };
-    let hash: [u8; 32] = Sha256::new()
-        .chain_update(&chunk[8..header_len])
-        .chain_update(body)
-        .finalize()
-        .into();
+    let hash: [u8; 32] = match known_hash {
+        Some(known) if known[..4] == chunk[4..8] => known,
+        _ => Sha256::new()
+            .chain_update(&chunk[8..header_len])
+            .chain_update(body)
+            .finalize()
+            .into(),
+    };
     if hash[..4] != chunk[4..8] {
         return Err(ChunkError::BadChecksum { index });
     }

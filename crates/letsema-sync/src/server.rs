@@ -23,7 +23,7 @@ use letsema_protocol::sync::{
     Summary, SummaryLevel, SummaryRequest, SummaryResponse, SyncRequest, SyncResponse, WireLimits,
 };
 
-use crate::chunks::{ChunkLimits, ParsedChange, change_chunks_built, parse_changes};
+use crate::chunks::{ChunkLimits, ParsedChange, change_chunks_built, parse_changes_hashed};
 use crate::store::{Caller, CommitDoc, DocMeta, ServerStore};
 use crate::summary::{bucket_digests, docs_in_buckets, root_hash};
 
@@ -220,7 +220,9 @@ impl Server {
             Ok(rebuilt) => rebuilt,
             Err((code, message)) => return self.reject(doc, code, &message),
         };
-        let parsed = match parse_changes(&raw, &self.config.chunks) {
+        // Rebuilt chunks were hashed as they were built: not again here.
+        let known = built.as_ref().map(BuiltChanges::hashes).unwrap_or_default();
+        let parsed = match parse_changes_hashed(&raw, &self.config.chunks, &known) {
             Ok(parsed) if parsed.is_empty() => {
                 return self.reject(
                     doc,

@@ -382,3 +382,41 @@ fn a_device_creates_submissions_only_in_the_association_it_was_enrolled_for() {
     assert_eq!(code(&response.push[2]), Some(RejectCode::OutOfScope));
     assert_eq!(store.doc_count(), 1);
 }
+
+/// A compact push's chunks are rebuilt by the server, which already knows their hashes: it
+/// does not hash them again, and reads them exactly as it reads chunks sent raw. A hash it
+/// is told that does not match a chunk's checksum is not trusted.
+#[test]
+fn rebuilt_chunks_read_the_same_with_their_known_hashes() {
+    use letsema_sync::chunks::{
+        ChunkLimits, change_chunks_built, parse_changes, parse_changes_hashed,
+    };
+
+    let mut doc = submission(&writer(PHONE, 1), 100, 1, None);
+    doc.set_answer(
+        "first_name",
+        &letsema_doc::AnswerValue::Text("Palesa".into()),
+        t(5),
+    )
+    .expect("an edit");
+    let push = DocChanges {
+        doc: DocId::from(&doc.meta().submission_id),
+        changes: doc.compact_changes_after(&[]).expect("a compact encoding"),
+        encoding: ChangeEncoding::Compact,
+    };
+    let (raw, built) =
+        change_chunks_built(&push, &letsema_doc::Limits::default()).expect("it rebuilds");
+    let built = built.expect("a compact push comes with its built changes");
+    let limits = ChunkLimits::default();
+    let hashed = parse_changes(&raw, &limits).expect("the rebuilt chunks parse");
+    let known = built.hashes();
+    assert!(hashed.len() >= 2, "a created and then edited submission");
+    assert_eq!(hashed.len(), known.len());
+    let trusted = parse_changes_hashed(&raw, &limits, &known).expect("they parse");
+    assert_eq!(trusted, hashed);
+
+    // Told the wrong hashes (here each other's), it hashes the chunks itself.
+    let swapped: Vec<_> = known.iter().rev().copied().collect();
+    let checked = parse_changes_hashed(&raw, &limits, &swapped).expect("they parse");
+    assert_eq!(checked, hashed);
+}
