@@ -81,6 +81,18 @@ enum Outcome {
     Commit(Box<CommitDoc>, PushResult, Box<SubmissionDoc>),
 }
 
+/// An [`Outcome`] once its document, if any, has gone to the batch commit.
+enum Decided {
+    Done(PushResult),
+    Committing {
+        doc: DocId,
+        heads: Vec<ChangeHash>,
+        saved_bytes: usize,
+        result: PushResult,
+        loaded: Box<SubmissionDoc>,
+    },
+}
+
 impl Server {
     /// A server with `config`.
     pub fn new(config: ServerConfig) -> Server {
@@ -173,11 +185,24 @@ impl Server {
             };
             outcomes.push(outcome);
         }
-        let commits: Vec<CommitDoc> = outcomes
-            .iter()
-            .filter_map(|outcome| match outcome {
-                Outcome::Commit(commit, _, _) => Some(CommitDoc::clone(commit)),
-                Outcome::Done(_) => None,
+        // The documents to commit are moved out (their bytes are not copied); what the
+        // results and the cache need of them stays behind.
+        let mut commits: Vec<CommitDoc> = Vec::new();
+        let decided: Vec<Decided> = outcomes
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Done(result) => Decided::Done(result),
+                Outcome::Commit(commit, result, loaded) => {
+                    let decided = Decided::Committing {
+                        doc: commit.doc,
+                        heads: commit.heads.clone(),
+                        saved_bytes: commit.document.len(),
+                        result,
+                        loaded,
+                    };
+                    commits.push(*commit);
+                    decided
+                }
             })
             .collect();
         let failure = if commits.is_empty() {
@@ -187,16 +212,25 @@ impl Server {
                 format!("the server could not store the changes ({error}); nothing was stored: retry later")
             })
         };
-        outcomes
+        decided
             .into_iter()
-            .map(|outcome| match (outcome, &failure) {
-                (Outcome::Done(result), _) => result,
-                (Outcome::Commit(commit, result, loaded), None) => {
-                    store.remember(commit.doc, &commit.heads, *loaded, commit.document.len());
+            .map(|decided| match (decided, &failure) {
+                (Decided::Done(result), _) => result,
+                (
+                    Decided::Committing {
+                        doc,
+                        heads,
+                        saved_bytes,
+                        result,
+                        loaded,
+                    },
+                    None,
+                ) => {
+                    store.remember(doc, &heads, *loaded, saved_bytes);
                     result
                 }
-                (Outcome::Commit(commit, _, _), Some(message)) => PushResult::Rejected {
-                    doc: commit.doc,
+                (Decided::Committing { doc, .. }, Some(message)) => PushResult::Rejected {
+                    doc,
                     code: RejectCode::StoreFailed,
                     message: shorten(message.clone(), self.config.wire.max_message_bytes),
                 },
