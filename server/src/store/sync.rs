@@ -175,7 +175,15 @@ impl ServerStore for SqliteSyncStore<'_> {
         let mut conn = self.store.lock_conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut seqs = Vec::with_capacity(batch.len());
-        for item in &batch {
+        // The change log's sequence numbers are handed out here, under the write lock, so
+        // that each document row is written once, with its `last_seq`. AUTOINCREMENT keeps
+        // the highest number ever used in `sqlite_sequence`: numbers are never reused.
+        let last_seq: i64 = tx
+            .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?
+            .query_row([], |row| row.get(0))
+            .optional()?
+            .unwrap_or(0);
+        for (seq, item) in (last_seq + 1..).zip(&batch) {
             // Cached statements: a batch runs these once per document.
             let stored: Option<Vec<u8>> = tx
                 .prepare_cached("SELECT heads FROM documents WHERE doc_id = ?1")?
@@ -187,26 +195,28 @@ impl ServerStore for SqliteSyncStore<'_> {
             }
             tx.prepare_cached(
                 "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 0)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes,
-                     heads = excluded.heads",
+                     heads = excluded.heads, last_seq = excluded.last_seq",
             )?
             .execute(params![
                 &item.doc.0[..],
                 item.meta.creator.as_str(),
                 item.meta.association.as_ref().map(|a| a.as_str()),
                 item.document,
-                heads_to_blob(&item.heads)
+                heads_to_blob(&item.heads),
+                seq
             ])?;
             tx.prepare_cached(
-                "INSERT INTO change_log (doc_id, origin, changes) VALUES (?1, ?2, ?3)",
+                "INSERT INTO change_log (seq, doc_id, origin, changes) VALUES (?1, ?2, ?3, ?4)",
             )?
-            .execute(params![&item.doc.0[..], item.origin.as_str(), item.changes])?;
-            let seq = tx.last_insert_rowid();
-            tx.prepare_cached("UPDATE documents SET last_seq = ?2 WHERE doc_id = ?1")?
-                .execute(params![&item.doc.0[..], seq])?;
-            let seq = seq.unsigned_abs();
-            seqs.push(seq);
+            .execute(params![
+                seq,
+                &item.doc.0[..],
+                item.origin.as_str(),
+                item.changes
+            ])?;
+            seqs.push(seq.unsigned_abs());
         }
         tx.commit()?;
         Ok(seqs)
@@ -284,4 +294,85 @@ fn last_seq(conn: &Connection) -> Result<u64, SyncStoreError> {
             row.get::<_, i64>(0)
         })?
         .unsigned_abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use letsema_sync::store::{CommitDoc, DocMeta, Scope, ServerStore};
+
+    use super::*;
+
+    fn new_doc(n: u8) -> CommitDoc {
+        CommitDoc {
+            doc: DocId([n; 16]),
+            meta: DocMeta {
+                creator: DeviceId::parse("phone-1").expect("a device id"),
+                association: None,
+            },
+            base_heads: None,
+            document: vec![n; 8],
+            heads: vec![ChangeHash([n; 32])],
+            changes: vec![n; 8],
+            origin: DeviceId::parse("phone-1").expect("a device id"),
+        }
+    }
+
+    fn last_seq_of(store: &SqliteStore, doc: DocId) -> i64 {
+        store
+            .lock_conn()
+            .expect("the connection")
+            .query_row(
+                "SELECT last_seq FROM documents WHERE doc_id = ?1",
+                params![&doc.0[..]],
+                |row| row.get(0),
+            )
+            .expect("the document's row")
+    }
+
+    #[test]
+    fn commits_number_the_change_log_in_order_and_each_document_knows_its_last_entry() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).expect("opens");
+        let mut session = store.sync_store().expect("a sync session");
+        assert_eq!(
+            session
+                .commit(vec![new_doc(1), new_doc(2)])
+                .expect("commits"),
+            [1, 2]
+        );
+        assert_eq!(session.commit(vec![new_doc(3)]).expect("commits"), [3]);
+        let mut edit = new_doc(1);
+        edit.base_heads = Some(vec![ChangeHash([1; 32])]);
+        edit.heads = vec![ChangeHash([9; 32])];
+        assert_eq!(session.commit(vec![edit]).expect("commits"), [4]);
+        // A commit refused as a whole uses no number.
+        assert!(session.commit(vec![new_doc(4), new_doc(2)]).is_err());
+        assert_eq!(session.commit(vec![new_doc(5)]).expect("commits"), [5]);
+        assert_eq!(session.last_seq(), 5);
+        drop(session);
+
+        assert_eq!(last_seq_of(&store, DocId([1; 16])), 4);
+        assert_eq!(last_seq_of(&store, DocId([2; 16])), 2);
+        let session = store.sync_store().expect("a sync session");
+        let nobody = DeviceId::parse("reviewer").expect("a device id");
+        let page = session
+            .log_page(0, &Scope::All, &nobody, 1 << 20, 100)
+            .expect("a page of the log");
+        assert!(!page.more);
+        let seqs: Vec<(u64, DocId)> = page
+            .entries
+            .iter()
+            .map(|entry| (entry.seq, entry.doc))
+            .collect();
+        assert_eq!(
+            seqs,
+            [
+                (1, DocId([1; 16])),
+                (2, DocId([2; 16])),
+                (3, DocId([3; 16])),
+                (4, DocId([1; 16])),
+                (5, DocId([5; 16])),
+            ]
+        );
+    }
 }
