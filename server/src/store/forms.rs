@@ -76,12 +76,12 @@ impl From<rusqlite::Error> for PublishError {
 /// A form file turned into what is published, whatever the backend (see [`prepare_form`]).
 #[derive(Debug)]
 pub struct PreparedForm {
-    /// The form, imported and checked.
-    pub form: letsema_form::model::Form,
-    /// Its id.
+    /// The form's id.
     pub form_id: String,
     /// Its version (never empty).
     pub version: String,
+    /// Its title.
+    pub title: String,
     /// The definition devices receive, as JSON.
     pub definition: String,
     /// The SHA-256 of the source file, in hex: the same file published twice is one version.
@@ -139,11 +139,10 @@ pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, Pu
         errors: vec![format!("the definition cannot be serialised: {e}")],
     })?;
     let digest = hex(&Sha256::digest(source));
-    let form_id = form.id.as_str().to_owned();
     Ok(PreparedForm {
-        form,
-        form_id,
+        form_id: form.id.as_str().to_owned(),
         version,
+        title: form.title,
         definition,
         digest,
         warnings,
@@ -157,28 +156,24 @@ impl FormStore for SqliteStore {
         source: &[u8],
         published_by: &str,
     ) -> Result<Published, PublishError> {
-        let PreparedForm {
-            form,
-            form_id,
-            version,
-            definition,
-            digest,
-            warnings,
-        } = prepare_form(source_name, source)?;
+        let prepared = prepare_form(source_name, source)?;
         let mut conn = self.conn.lock().map_err(|_| PublishError::Poisoned)?;
         let tx = conn.transaction()?;
         let existing: Option<(String, String)> = tx
             .query_row(
                 "SELECT source_sha256, definition FROM form_versions
                  WHERE form_id = ?1 AND version = ?2",
-                params![form_id, version],
+                params![prepared.form_id, prepared.version],
                 |row| Ok((row.get(0)?, row.get(1)?)),
             )
             .optional()?;
         let newly_published = match existing {
-            Some((sha, stored)) if sha == digest || stored == definition => false,
+            Some((sha, stored)) if sha == prepared.digest || stored == prepared.definition => false,
             Some(_) => {
-                return Err(PublishError::VersionTaken { form_id, version });
+                return Err(PublishError::VersionTaken {
+                    form_id: prepared.form_id,
+                    version: prepared.version,
+                });
             }
             None => {
                 tx.execute(
@@ -186,13 +181,13 @@ impl FormStore for SqliteStore {
                          source_name, source, source_sha256, published_at, published_by)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
-                        form_id,
-                        version,
-                        form.title,
-                        definition,
+                        prepared.form_id,
+                        prepared.version,
+                        prepared.title,
+                        prepared.definition,
                         source_name,
                         source,
-                        digest,
+                        prepared.digest,
                         now_rfc3339(),
                         published_by
                     ],
@@ -202,11 +197,11 @@ impl FormStore for SqliteStore {
         };
         tx.commit()?;
         Ok(Published {
-            form_id,
-            version,
-            title: form.title,
+            form_id: prepared.form_id,
+            version: prepared.version,
+            title: prepared.title,
             newly_published,
-            warnings,
+            warnings: prepared.warnings,
         })
     }
 
