@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::{AutoCommit, Change, ChangeHash};
 
-use crate::doc::{SubmissionDoc, guarded};
+use crate::doc::{SubmissionDoc, check_changes, guarded};
 use crate::error::{Limits, LoadError};
 use crate::ids::Writer;
 use crate::schema;
@@ -274,13 +274,7 @@ fn apply_parsed(
                 reason: format!("{} received changes did not apply", absent.len()),
             });
         }
-        let count = doc.get_changes_meta(&[]).len();
-        if count > limits.max_changes {
-            return Err(LoadError::TooManyChanges {
-                count,
-                limit: limits.max_changes,
-            });
-        }
+        check_changes(&mut doc, limits)?;
         Ok(doc)
     })
 }

@@ -106,7 +106,7 @@ fn check_size(size: usize, limit: usize) -> Result<(), LoadError> {
     }
 }
 
-fn check_changes(doc: &mut AutoCommit, limits: &Limits) -> Result<(), LoadError> {
+pub(crate) fn check_changes(doc: &mut AutoCommit, limits: &Limits) -> Result<(), LoadError> {
     let count = doc.get_changes_meta(&[]).len();
     if count > limits.max_changes {
         return Err(LoadError::TooManyChanges {
