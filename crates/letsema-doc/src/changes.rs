@@ -124,35 +124,23 @@ impl SubmissionDoc {
 pub struct BuiltChanges(pub(crate) Vec<Change>);
 
 impl BuiltChanges {
-    /// How many changes.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Each change's hash, in order: automerge computed them while building the changes.
     pub fn hashes(&self) -> Vec<ChangeHash> {
         self.0.iter().map(Change::hash).collect()
     }
 
     /// The changes with these hashes, in this order (each at most once; unknown hashes are
-    /// left out).
-    pub fn select(&self, hashes: &[ChangeHash]) -> BuiltChanges {
-        let by_hash: HashMap<ChangeHash, &Change> = self
+    /// left out). The changes move: none is copied.
+    pub fn select(self, hashes: &[ChangeHash]) -> BuiltChanges {
+        let mut by_hash: HashMap<ChangeHash, Change> = self
             .0
-            .iter()
+            .into_iter()
             .map(|change| (change.hash(), change))
             .collect();
-        let mut seen = HashSet::new();
         BuiltChanges(
             hashes
                 .iter()
-                .filter(|hash| seen.insert(**hash))
-                .filter_map(|hash| by_hash.get(hash).map(|change| (*change).clone()))
+                .filter_map(|hash| by_hash.remove(hash))
                 .collect(),
         )
     }

@@ -280,7 +280,7 @@ impl Server {
         };
         let limits = &self.config.doc_limits;
         let Some(stored) = stored else {
-            return self.create(caller, doc, &parsed, &raw, built.as_ref(), pushed);
+            return self.create(caller, doc, &parsed, &raw, built, pushed);
         };
         if !caller.scope.contains(&stored.meta) {
             return self.reject(
@@ -324,7 +324,7 @@ impl Server {
             Err(outcome) => return outcome,
         };
         let bytes = concat(&raw, &take.changes);
-        let applied = match &built {
+        let applied = match built {
             Some(built) => current.apply_built(built.select(&hashes_of(&take.changes)), limits),
             None => current.apply_changes(&bytes, limits),
         };
@@ -357,7 +357,7 @@ impl Server {
         doc: DocId,
         parsed: &[ParsedChange],
         raw: &[u8],
-        built: Option<&BuiltChanges>,
+        built: Option<BuiltChanges>,
         pushed: HashSet<ChangeHash>,
     ) -> Outcome {
         let new = unique(parsed);
