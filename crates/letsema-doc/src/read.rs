@@ -208,19 +208,18 @@ impl<'a> Reader<'a> {
 
     /// The chosen options of a `select_multiple` set, sorted.
     pub fn choices(&self, set: &ObjId) -> Vec<String> {
-        self.keys(set)
+        self.map_entries(set)
             .into_iter()
-            .filter(|choice| {
-                self.get(set, choice.as_str())
-                    .is_some_and(|found| found.slot == Slot::Bool(true))
-            })
+            .filter(|choice| choice.found.slot == Slot::Bool(true))
+            .map(|choice| choice.key)
             .collect()
     }
 
     /// The instances of a repeat list, with their ids.
     pub fn repeat_instances(&self, list: &ObjId, depth: usize) -> Vec<RepeatInstance> {
-        (0..self.length(list))
-            .filter_map(|index| match self.get(list, index)?.slot {
+        self.list_entries(list)
+            .into_iter()
+            .filter_map(|element| match element.found.slot {
                 Slot::Map(id) => Some(RepeatInstance {
                     id: RepeatInstanceId(id.to_string()),
                     answers: self.answers_in(&id, depth + 1),
@@ -232,8 +231,9 @@ impl<'a> Reader<'a> {
 
     /// The instance maps of a repeat list with their ids, without reading their answers.
     pub fn instance_objs(&self, list: &ObjId) -> Vec<(RepeatInstanceId, ObjId)> {
-        (0..self.length(list))
-            .filter_map(|index| match self.get(list, index)?.slot {
+        self.list_entries(list)
+            .into_iter()
+            .filter_map(|element| match element.found.slot {
                 Slot::Map(id) => Some((RepeatInstanceId(id.to_string()), id)),
                 _ => None,
             })
@@ -242,12 +242,11 @@ impl<'a> Reader<'a> {
 
     /// The answers in a map (the top-level answers or one repeat instance).
     pub fn answers_in(&self, map: &ObjId, depth: usize) -> Answers {
-        self.keys(map)
+        self.map_entries(map)
             .into_iter()
-            .filter_map(|name| {
-                let found = self.get(map, name.as_str())?;
-                let value = self.answer_value(&found.slot, depth)?;
-                Some((name, value))
+            .filter_map(|entry| {
+                let value = self.answer_value(&entry.found.slot, depth)?;
+                Some((entry.key, value))
             })
             .collect()
     }
