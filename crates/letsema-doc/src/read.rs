@@ -116,6 +116,16 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
+    /// Every value of an entry read by [`Self::map_entries`] or [`Self::list_entries`] of
+    /// `obj`: the winning one, or all the concurrent ones where there are several.
+    pub fn entry_values<K: Into<Prop>>(&self, obj: &ObjId, entry: Entry<K>) -> Vec<Found> {
+        if entry.conflict {
+            self.get_all(obj, entry.key)
+        } else {
+            vec![entry.found]
+        }
+    }
+
     /// Every key of the map `obj` with its winning value, in one pass (a [`Self::get_all`]
     /// per key seeks each key again).
     pub fn map_entries(&self, obj: &ObjId) -> Vec<Entry<String>> {

@@ -24,7 +24,7 @@ use automerge::{AutoCommit, ObjId, ROOT};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AssociationId, DeviceId, FormId, FormVersion, SubmissionId, Timestamp, UserId};
-use crate::read::{Found, Reader, Slot};
+use crate::read::{Entry, Found, Reader, Slot};
 
 pub(crate) const SCHEMA: &str = "schema";
 pub(crate) const SCHEMA_VERSION: &str = "letsema.submission/1";
@@ -195,37 +195,31 @@ fn invalid(path: impl Into<String>, expected: &'static str) -> SchemaError {
     }
 }
 
-/// The single value of a written-once key.
 /// A map's fields read in one pass (automerge seeks every key looked up on its own), with
 /// every concurrent value of a field read only when there are several.
 struct Fields {
     obj: ObjId,
-    entries: std::collections::HashMap<String, Found>,
-    conflicted: std::collections::HashSet<String>,
+    entries: std::collections::HashMap<String, Entry<String>>,
 }
 
 impl Fields {
     fn read(r: &Reader<'_>, obj: &ObjId) -> Fields {
-        let mut fields = Fields {
+        Fields {
             obj: obj.clone(),
-            entries: std::collections::HashMap::new(),
-            conflicted: std::collections::HashSet::new(),
-        };
-        for entry in r.map_entries(obj) {
-            if entry.conflict {
-                fields.conflicted.insert(entry.key.clone());
-            }
-            fields.entries.insert(entry.key, entry.found);
+            entries: r
+                .map_entries(obj)
+                .into_iter()
+                .map(|entry| (entry.key.clone(), entry))
+                .collect(),
         }
-        fields
     }
 
     /// Every value of `key`: none, the one, or all the concurrent ones.
     fn all(&self, r: &Reader<'_>, key: &str) -> Vec<Found> {
-        if self.conflicted.contains(key) {
-            return r.get_all(&self.obj, key);
+        match self.entries.get(key) {
+            Some(entry) => r.entry_values(&self.obj, entry.clone()),
+            None => Vec::new(),
         }
-        self.entries.get(key).cloned().into_iter().collect()
     }
 
     /// The one value of `key`; concurrent values are an error.
@@ -359,28 +353,20 @@ fn check_answers(r: &Reader<'_>, map: &ObjId, path: &str, depth: usize) -> Resul
     // One pass over each map and list (the winning values), and every concurrent value only
     // where there are several: a seek per key made this most of a new document's cost.
     for entry in r.map_entries(map) {
-        let name = entry.key;
+        let name = entry.key.clone();
         let field_path = || format!("{path}/{name}");
-        let values = if entry.conflict {
-            r.get_all(map, name.as_str())
-        } else {
-            vec![entry.found]
-        };
-        for found in values {
+        for found in r.entry_values(map, entry) {
             match found.slot {
                 Slot::Str(_) | Slot::Text(_) => {}
                 Slot::Map(set) => {
                     for choice in r.map_entries(&set) {
-                        let not_bool = if choice.conflict {
-                            r.get_all(&set, choice.key.as_str())
-                                .iter()
-                                .any(|found| !matches!(found.slot, Slot::Bool(_)))
-                        } else {
-                            !matches!(choice.found.slot, Slot::Bool(_))
-                        };
-                        if not_bool {
+                        let key = choice.key.clone();
+                        if r.entry_values(&set, choice)
+                            .iter()
+                            .any(|found| !matches!(found.slot, Slot::Bool(_)))
+                        {
                             return Err(invalid(
-                                format!("{}/{}", field_path(), choice.key),
+                                format!("{}/{key}", field_path()),
                                 "true or false (a select_multiple choice)",
                             ));
                         }
@@ -389,12 +375,7 @@ fn check_answers(r: &Reader<'_>, map: &ObjId, path: &str, depth: usize) -> Resul
                 Slot::List(list) => {
                     for element in r.list_entries(&list) {
                         let index = element.key;
-                        let instances = if element.conflict {
-                            r.get_all(&list, index)
-                        } else {
-                            vec![element.found]
-                        };
-                        for found in instances {
+                        for found in r.entry_values(&list, element) {
                             let Slot::Map(instance) = found.slot else {
                                 return Err(invalid(
                                     format!("{}/{index}", field_path()),
