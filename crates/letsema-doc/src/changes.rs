@@ -10,9 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use automerge::{AutoCommit, Change, ChangeHash};
 
-use crate::doc::{SubmissionDoc, check_changes, guarded};
+use crate::doc::{SubmissionDoc, guarded};
 use crate::error::{Limits, LoadError};
 use crate::ids::Writer;
+use crate::order::{Received, check_order};
 use crate::schema;
 
 /// The magic bytes every automerge chunk starts with.
@@ -230,8 +231,10 @@ fn apply_to(doc: AutoCommit, bytes: &[u8], limits: &Limits) -> Result<AutoCommit
 }
 
 /// Applies changes already decoded to `doc` (a copy the caller throws away on error) and
-/// checks the result: every dependency present, every change applied, the change count
-/// within `limits`.
+/// checks them and the result: every change numbered as automerge's saved format needs and
+/// the change count within `limits`, before they are applied ([`check_order`]: otherwise the
+/// document would save into bytes that do not load); then every dependency present and every
+/// change applied.
 fn apply_parsed(
     doc: AutoCommit,
     changes: Vec<Change>,
@@ -245,6 +248,8 @@ fn apply_parsed(
     }
     let mut doc = doc;
     guarded(move || {
+        let received: Vec<Received> = changes.iter().map(Received::of).collect();
+        check_order(&mut doc, &received, limits)?;
         let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
         doc.apply_changes(changes)
             .map_err(|error| LoadError::Corrupt {
@@ -262,9 +267,13 @@ fn apply_parsed(
                 reason: format!("{} received changes did not apply", absent.len()),
             });
         }
-        check_changes(&mut doc, limits)?;
         Ok(doc)
     })
+}
+
+/// Whether `bytes` are nothing but well-framed uncompressed change chunks.
+pub(crate) fn only_change_chunks(bytes: &[u8]) -> bool {
+    !bytes.is_empty() && split_change_chunks(bytes).is_ok()
 }
 
 /// Splits concatenated chunks, refusing anything but uncompressed change chunks.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
 use crate::error::{DocError, Limits, LoadError};
 use crate::ids::{ActorInfo, DeviceId, Timestamp, UserId, Writer};
+use crate::order::{Received, check_order};
 use crate::read::{Reader, Slot};
 use crate::schema::{self, Meta, NewSubmission, Review, ReviewStatus};
 use crate::write;
@@ -218,6 +219,13 @@ impl SubmissionDoc {
     /// [`LoadError::MissingDependencies`] when the bytes build on changes this document lacks.
     pub fn load_incremental(&mut self, bytes: &[u8], limits: &Limits) -> Result<(), LoadError> {
         check_size(bytes.len(), limits.max_incremental_bytes)?;
+        if crate::changes::only_change_chunks(bytes) {
+            // Change chunks are checked before automerge applies them.
+            return self.apply_changes(bytes, limits).map(|_| ());
+        }
+        // A saved document only automerge can read: its changes are checked on the copy
+        // they were applied to.
+        let before = self.doc.get_heads();
         let mut copy = self.doc.clone();
         let copy = guarded(move || {
             copy.load_incremental(bytes)
@@ -230,7 +238,12 @@ impl SubmissionDoc {
                     count: missing.len(),
                 });
             }
-            check_changes(&mut copy, limits)?;
+            let received: Vec<Received> = copy
+                .get_changes_meta(&before)
+                .iter()
+                .map(Received::of_meta)
+                .collect();
+            check_order(&mut copy, &received, limits)?;
             Ok(copy)
         })?;
         self.accept_applied(copy).map(|_| ())
@@ -239,6 +252,58 @@ impl SubmissionDoc {
     /// The whole document, compacted.
     pub fn save(&mut self) -> Vec<u8> {
         self.doc.save()
+    }
+
+    /// [`SubmissionDoc::save`], proven to load back with the same heads.
+    ///
+    /// automerge can take changes whose saved document no longer loads (see
+    /// [`LoadError::OutOfOrder`] for the cause known and refused); whoever keeps a document
+    /// others sent changes to checks this before keeping it, so that nothing unreadable is
+    /// ever stored.
+    ///
+    /// # Errors
+    ///
+    /// [`LoadError::Unsaveable`] when the saved bytes do not load as this document.
+    pub fn save_verified(&mut self) -> Result<Vec<u8>, LoadError> {
+        let saved = self.doc.save();
+        self.verify(&saved)?;
+        Ok(saved)
+    }
+
+    /// Proves that this document's saved form loads back with the same heads, without
+    /// compressing it (for a document kept in another form, such as its change chunks: it
+    /// will be saved one day). About half the cost of [`SubmissionDoc::save_verified`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SubmissionDoc::save_verified`].
+    pub fn verify_saveable(&mut self) -> Result<(), LoadError> {
+        let saved = self.doc.save_nocompress();
+        self.verify(&saved)
+    }
+
+    fn verify(&mut self, saved: &[u8]) -> Result<(), LoadError> {
+        let mut heads = self.doc.get_heads();
+        heads.sort_unstable();
+        let reloaded = guarded(|| {
+            let reloaded =
+                automerge::Automerge::load(saved).map_err(|error| LoadError::Unsaveable {
+                    reason: error.to_string(),
+                })?;
+            let mut reloaded_heads = reloaded.get_heads();
+            reloaded_heads.sort_unstable();
+            Ok(reloaded_heads)
+        });
+        match reloaded {
+            Ok(reloaded) if reloaded == heads => Ok(()),
+            Ok(_) => Err(LoadError::Unsaveable {
+                reason: "it loads with other heads".to_owned(),
+            }),
+            Err(LoadError::Panicked) => Err(LoadError::Unsaveable {
+                reason: "automerge failed while loading it".to_owned(),
+            }),
+            Err(error) => Err(error),
+        }
     }
 
     /// The changes made or received since the last `save` or `save_incremental`, as

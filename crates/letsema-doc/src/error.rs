@@ -73,6 +73,26 @@ pub enum LoadError {
         /// The limit it broke.
         limit: usize,
     },
+    /// A received change is numbered in a way automerge never writes: the document would
+    /// take it, then save into bytes that no longer load. Nothing was kept.
+    #[error(
+        "change {change} was refused: {rule}. automerge never writes such a change (it was forged or damaged), and keeping it would make the submission unreadable; nothing was kept"
+    )]
+    OutOfOrder {
+        /// The change's hash.
+        change: String,
+        /// The rule it breaks.
+        rule: &'static str,
+    },
+    /// The document, with the changes just taken, saves into bytes that do not load back
+    /// as the same document. Whoever took the changes must drop them.
+    #[error(
+        "with these changes the submission would save into bytes that do not load ({reason}); the changes were refused and nothing was kept"
+    )]
+    Unsaveable {
+        /// What went wrong on loading.
+        reason: String,
+    },
     /// The document decoded but is not a well-formed submission.
     #[error(transparent)]
     Schema(#[from] SchemaError),

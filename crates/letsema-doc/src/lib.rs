@@ -79,6 +79,14 @@
 //! changes, and check every value against the schema. They do not stop automerge from
 //! inflating a compressed chunk without a cap: bytes from the network must first pass the
 //! sync layer's chunk checks.
+//!
+//! automerge 0.12 also applies changes numbered in ways it never writes (a first operation
+//! number that does not follow its dependencies, a skipped or concurrent sequence number),
+//! after which the document saves into bytes that do not load. Every path that takes in
+//! changes ([`SubmissionDoc::apply_changes`], [`SubmissionDoc::from_changes`], the compact
+//! encoding's `apply_built`/`from_built`, [`SubmissionDoc::load_incremental`]) refuses them
+//! with [`LoadError::OutOfOrder`] before automerge applies them, and
+//! [`SubmissionDoc::save_verified`] proves that what is kept loads back.
 
 mod answers;
 mod changes;
@@ -89,6 +97,7 @@ mod error;
 mod fields;
 mod history;
 mod ids;
+mod order;
 mod read;
 mod schema;
 mod write;

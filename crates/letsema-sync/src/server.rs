@@ -331,6 +331,11 @@ impl Server {
         if let Err(error) = applied {
             return self.load_error(doc, &error);
         }
+        // What is stored must load: automerge can take changes it then cannot load.
+        let document = match current.save_verified() {
+            Ok(document) => document,
+            Err(error) => return self.load_error(doc, &error),
+        };
         let heads = sorted_heads(&mut current);
         let result = take
             .left_out
@@ -340,7 +345,7 @@ impl Server {
                 doc,
                 meta: stored.meta,
                 base_heads: Some(stored.heads),
-                document: current.save(),
+                document,
                 heads,
                 changes: bytes,
                 origin: caller.device.clone(),
@@ -411,6 +416,11 @@ impl Server {
                 "this device may not create submissions for that association: a new submission \
                  must belong to the association the device was enrolled for",
             );
+        }
+        // Stored as its change chunks, which load; but one day it will be saved, and that
+        // must load too.
+        if let Err(error) = created.verify_saveable() {
+            return self.load_error(doc, &error);
         }
         let heads = sorted_heads(&mut created);
         let result = take
@@ -563,7 +573,10 @@ impl Server {
                 );
             }
             LoadError::Schema(_) => RejectCode::NotASubmission,
-            LoadError::Corrupt { .. } | LoadError::Panicked => RejectCode::ApplyFailed,
+            LoadError::Corrupt { .. }
+            | LoadError::Panicked
+            | LoadError::OutOfOrder { .. }
+            | LoadError::Unsaveable { .. } => RejectCode::ApplyFailed,
         };
         self.reject(doc, code, &error.to_string())
     }

@@ -420,3 +420,162 @@ fn rebuilt_chunks_read_the_same_with_their_known_hashes() {
     let checked = parse_changes_hashed(&raw, &limits, &swapped).expect("they parse");
     assert_eq!(checked, hashed);
 }
+
+/// `chunk` (one change) re-encoded after `edit`, as a forger would: checksum and hash are
+/// the forged change's own, so only its numbering gives it away.
+fn forge(chunk: &[u8], edit: impl FnOnce(&mut automerge::ExpandedChange)) -> Vec<u8> {
+    let change = automerge::Change::from_bytes(chunk.to_vec()).expect("one change chunk");
+    let mut expanded = change.decode();
+    expanded.hash = None;
+    edit(&mut expanded);
+    automerge::Change::from(expanded).raw_bytes().to_vec()
+}
+
+fn sync_once(
+    server: &mut Server,
+    caller: &Caller,
+    push: Vec<DocChanges>,
+    store: &mut MemoryServerStore,
+) -> SyncResponse {
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push,
+        pull: None,
+    });
+    let Response::Sync(response) = server.respond(caller, request, store) else {
+        panic!("a sync response");
+    };
+    response
+}
+
+/// The server's stored copy of `doc` loads, with the heads it claims.
+fn still_loads(store: &MemoryServerStore, doc: DocId) {
+    use letsema_sync::store::ServerStore;
+    let stored = store.load(doc).expect("readable").expect("stored");
+    let mut loaded = SubmissionDoc::load(&stored.bytes, writer("reader", 9)).expect("it loads");
+    let mut heads: Vec<ChangeHash> = loaded.heads().into_iter().map(ChangeHash::from).collect();
+    heads.sort_unstable();
+    assert_eq!(heads, stored.heads);
+}
+
+/// A phone's acknowledged submission, and a change forged from its next genuine edit: the
+/// device's own actor, sequence number and dependencies, but a first operation number of 1
+/// (the forgery of the field report, which automerge 0.12 applies and then cannot load).
+fn acknowledged_and_forged(
+    server: &mut Server,
+    store: &mut MemoryServerStore,
+    forger: &letsema_doc::Writer,
+) -> (SubmissionDoc, DocChanges) {
+    let mut doc = submission(&writer(PHONE, 1), 120, 0, None);
+    let response = sync_once(server, &caller(), vec![changes_of(&mut doc)], store);
+    assert!(matches!(response.push[0], PushResult::Committed { .. }));
+    let acked = doc.heads();
+    let mut edit = doc.fork(forger.clone());
+    edit.set_answer("age", &letsema_doc::AnswerValue::text("77"), t(50))
+        .expect("edit");
+    let genuine = edit.changes_after(&acked);
+    let forged = forge(&genuine, |change| {
+        change.start_op = 1.try_into().expect("1")
+    });
+    let id = DocId::from(&doc.meta().submission_id);
+    (
+        doc,
+        DocChanges {
+            doc: id,
+            changes: forged,
+            encoding: ChangeEncoding::Chunks,
+        },
+    )
+}
+
+#[test]
+fn a_pushed_change_that_would_leave_the_submission_unloadable_is_refused() {
+    quiet_dependency_panics();
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let (_, forged) = acknowledged_and_forged(&mut server, &mut store, &writer(PHONE, 1));
+    let id = forged.doc;
+    let response = sync_once(&mut server, &caller(), vec![forged], &mut store);
+    assert_eq!(
+        code(&response.push[0]),
+        Some(RejectCode::ApplyFailed),
+        "{:?}",
+        response.push[0]
+    );
+    still_loads(&store, id);
+}
+
+#[test]
+fn a_staff_change_that_would_leave_the_submission_unloadable_is_refused() {
+    quiet_dependency_panics();
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let reviewer = Caller {
+        device: device("staff-7"),
+        scope: Scope::All,
+        association: None,
+    };
+    let (_, forged) = acknowledged_and_forged(&mut server, &mut store, &writer("staff-7", 3));
+    let id = forged.doc;
+    let response = sync_once(&mut server, &reviewer, vec![forged], &mut store);
+    assert_eq!(
+        code(&response.push[0]),
+        Some(RejectCode::ApplyFailed),
+        "{:?}",
+        response.push[0]
+    );
+    still_loads(&store, id);
+}
+
+/// A phone never takes a pulled change that would make its own copy unloadable, even when
+/// the server's log holds one (a server from before this check, or a compromised one).
+#[test]
+fn a_pulled_change_that_would_leave_the_phones_copy_unloadable_is_not_taken() {
+    use letsema_sync::store::{CommitDoc, ServerStore};
+    quiet_dependency_panics();
+    let mut phone = Device::phone(PHONE);
+    let mut store = MemoryServerStore::new(1);
+    let mut server = Server::default();
+    let id = phone.create(121, 1, None)[0];
+    sync(&mut phone, &mut server, &mut store);
+    let stored = store.load(id).expect("readable").expect("stored");
+    let mut copy = SubmissionDoc::load(&stored.bytes, writer("staff-7", 3)).expect("loads");
+    let acked = copy.heads();
+    copy.set_answer("age", &letsema_doc::AnswerValue::text("77"), t(60))
+        .expect("edit");
+    let forged = forge(&copy.changes_after(&acked), |change| {
+        change.start_op = 1.try_into().expect("1")
+    });
+    // Written into the log behind the server's checks, as a broken server would have.
+    store
+        .commit(vec![CommitDoc {
+            doc: id,
+            meta: stored.meta.clone(),
+            base_heads: Some(stored.heads.clone()),
+            document: stored.bytes.clone(),
+            heads: stored.heads.clone(),
+            changes: forged,
+            origin: device("staff-7"),
+        }])
+        .expect("committed");
+    let round = sync(&mut phone, &mut server, &mut store);
+    let failed: Vec<&(DocId, String)> = round
+        .progress
+        .iter()
+        .flat_map(|progress| progress.failed.iter())
+        .collect();
+    assert!(
+        failed
+            .iter()
+            .any(|(doc, message)| *doc == id && message.contains("refused")),
+        "the phone reports the change it could not take: {failed:?}"
+    );
+    let mut mine = phone
+        .client
+        .open_document(id)
+        .expect("the phone's copy still opens")
+        .expect("stored");
+    assert_eq!(mine.heads(), acked);
+    let reloaded = SubmissionDoc::load(&mine.save(), writer(PHONE, 2)).expect("and loads");
+    assert_eq!(reloaded.answer("age"), mine.answer("age"));
+}
