@@ -144,25 +144,108 @@ async fn signing_out_everywhere_ends_every_session_of_that_person_only() {
     }
 }
 
-#[tokio::test]
-async fn repeated_failures_are_refused_for_a_while_even_with_the_right_password() {
-    let f = fixture();
-    for _ in 0..10 {
-        f.state
-            .store
-            .record_login_failure("coord-a@example.org", letsema_server::auth::unix_now())
-            .expect("recorded");
-    }
-    let response = request()
+/// Tries to sign in from a network address; returns the response.
+async fn sign_in_from(
+    f: &Fixture,
+    address: &str,
+    email: &str,
+    password: &str,
+) -> warp::http::Response<bytes::Bytes> {
+    request()
         .method("POST")
         .path("/api/session")
-        .json(&serde_json::json!({ "email": "coord-a@example.org", "password": PASSWORD }))
+        .remote_addr(address.parse().expect("a socket address"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
         .reply(&routes(f.state.clone()))
-        .await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(response.headers()["retry-after"], "900");
-    // Another address is not affected.
-    assert!(sign_in(&f, "admin@example.org", PASSWORD).await.is_ok());
+        .await
+}
+
+fn error_code(response: &warp::http::Response<bytes::Bytes>) -> String {
+    let body: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Ten failures from one network; the waits between them pass at once (paused time).
+async fn fail_ten_times(f: &Fixture, address: &str, email: &str) {
+    for attempt in 1..=10 {
+        let response = sign_in_from(f, address, email, "a wrong guess").await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_network_that_keeps_failing_is_refused_but_the_owner_elsewhere_signs_in() {
+    let f = fixture();
+    let attacker = "203.0.113.7:40000";
+    fail_ten_times(&f, attacker, "admin@example.org").await;
+
+    // The attacker is refused now, even with the right password.
+    let refused = sign_in_from(&f, attacker, "admin@example.org", PASSWORD).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error_code(&refused), "too_many_failed_sign_ins");
+    let wait: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=900).contains(&wait), "{wait}");
+    let again_on_another_port =
+        sign_in_from(&f, "203.0.113.7:40001", "ADMIN@example.org", PASSWORD).await;
+    assert_eq!(
+        again_on_another_port.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // The owner, from their own network, is not locked out of their account.
+    let owner = sign_in_from(&f, "198.51.100.20:50000", "admin@example.org", PASSWORD).await;
+    assert_eq!(owner.status(), StatusCode::OK);
+    // Nor is anyone else from the attacker's network locked out of other accounts.
+    let colleague = sign_in_from(&f, attacker, "coord-a@example.org", PASSWORD).await;
+    assert_eq!(colleague.status(), StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_ipv6_network_is_counted_as_its_64_prefix() {
+    let f = fixture();
+    fail_ten_times(&f, "[2001:db8:7:7::1]:40000", "admin@example.org").await;
+    let same_network = sign_in_from(
+        &f,
+        "[2001:db8:7:7:ffff::2]:40000",
+        "admin@example.org",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(same_network.status(), StatusCode::TOO_MANY_REQUESTS);
+    let next_network =
+        sign_in_from(&f, "[2001:db8:7:8::1]:40000", "admin@example.org", PASSWORD).await;
+    assert_eq!(next_network.status(), StatusCode::OK);
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_from_everywhere_still_slow_down_each_further_failure() {
+    let f = fixture();
+    for (i, address) in ["192.0.2.1:1", "192.0.2.2:1", "192.0.2.3:1", "192.0.2.4:1"]
+        .into_iter()
+        .enumerate()
+    {
+        let before = tokio::time::Instant::now();
+        let response = sign_in_from(&f, address, "admin@example.org", "a wrong guess").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        // 0.1 s doubling with the account's failures from every network so far.
+        let expected = std::time::Duration::from_millis(100 << i);
+        assert!(
+            before.elapsed() >= expected,
+            "attempt {i}: {:?}",
+            before.elapsed()
+        );
+    }
 }
 
 #[tokio::test]

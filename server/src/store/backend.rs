@@ -57,13 +57,16 @@ pub trait PeopleStore {
     /// The account and password hash for an e-mail address, if it exists and is enabled.
     fn credentials(&self, email: &str) -> Result<Option<(StaffUser, String)>, PeopleError>;
 
-    /// Recent failed logins for an address (within `LOGIN_FAILURE_WINDOW_SECS` of `now`).
+    /// Recent failed logins to an e-mail address from any network (within
+    /// `LOGIN_FAILURE_WINDOW_SECS` of `now`): what slows sign-in down. The lock-out counts
+    /// per account and network, in `routes::session::SignInFailures`.
     fn recent_login_failures(&self, email: &str, now: i64) -> Result<u32, PeopleError>;
 
     /// Counts a failed login (a new window starts after a quiet period).
     fn record_login_failure(&self, email: &str, now: i64) -> Result<(), PeopleError>;
 
-    /// Opens a session after a successful login, forgetting the address's failed logins.
+    /// Opens a session after a successful login, forgetting the e-mail address's failed
+    /// logins.
     fn open_session(
         &self,
         user: &StaffUser,
