@@ -1,5 +1,6 @@
 //! The access matrix: every route, asked by every kind of caller. Each cell is either
-//! allowed, or refused with 401/403 and a body that is an error and nothing else.
+//! allowed, or refused with 401/403 and a body that is an error and nothing else; and no
+//! cell may be cached (`Cache-Control: no-store`).
 
 mod common;
 
@@ -82,7 +83,7 @@ impl Callers {
     }
 }
 
-/// Sends one request as `who`; returns the status and the body.
+/// Sends one request as `who`; returns the status, the body and its `Cache-Control`.
 async fn ask(
     f: &Fixture,
     callers: &Callers,
@@ -90,7 +91,7 @@ async fn ask(
     method: &str,
     path: &str,
     body: Option<Vec<u8>>,
-) -> (StatusCode, String) {
+) -> (StatusCode, String, String) {
     let mut state = f.state.clone();
     let session = |email: &'static str| async move { Some(f.staff(email).await) };
     let browser: Option<Browser> = match who {
@@ -123,9 +124,16 @@ async fn ask(
         request = request.body(body);
     }
     let response = request.reply(&routes(state)).await;
+    let cache_control = response
+        .headers()
+        .get("cache-control")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("(none)")
+        .to_owned();
     (
         response.status(),
         String::from_utf8_lossy(response.body()).into_owned(),
+        cache_control,
     )
 }
 
@@ -356,7 +364,16 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
         for who in EVERYONE {
             cell += 1;
             let path = (row.path)(&callers, cell);
-            let (status, body) = ask(&f, &callers, who, row.method, &path, (row.body)(cell)).await;
+            let (status, body, cache_control) =
+                ask(&f, &callers, who, row.method, &path, (row.body)(cell)).await;
+            // No answer may be kept by a cache: they carry enrolment codes, CSRF tokens,
+            // people's e-mail addresses and submissions, or say who may see them.
+            if cache_control != "no-store" {
+                failures.push(format!(
+                    "{} {path} as {who:?}: Cache-Control {cache_control}, not no-store",
+                    row.method
+                ));
+            }
             let got = match status {
                 StatusCode::UNAUTHORIZED => Unauthorized,
                 StatusCode::FORBIDDEN if !body.contains("enrolment_invalid") => Forbidden,

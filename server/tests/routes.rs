@@ -100,6 +100,8 @@ async fn the_app_is_served_with_brotli_when_accepted_and_revalidated_by_etag() {
     assert_eq!(plain.body().as_ref(), b"\0asm-raw");
     assert_eq!(plain.headers()["content-type"], "application/wasm");
     assert!(plain.headers().get("content-encoding").is_none());
+    // The app's files keep their own caching: revalidated by ETag, not `no-store`.
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
 
     let brotli = warp::test::request()
         .path("/pkg/app_bg.wasm")
@@ -154,4 +156,50 @@ async fn paths_cannot_leave_the_web_folder() {
         assert!(!body.contains("SQLite"), "{path} leaked the database");
         assert_ne!(response.status(), StatusCode::OK, "{path}");
     }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn symbolic_links_in_the_web_folder_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let f = fixture();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    std::fs::write(elsewhere.path().join("key.pem"), "THE PRIVATE KEY").expect("w");
+    let web = &f.state.web_dir;
+    // A link to a file outside, to a folder outside, and a compressed copy that is a link.
+    symlink(elsewhere.path().join("key.pem"), web.join("key.txt")).expect("link");
+    symlink(elsewhere.path(), web.join("outside")).expect("link");
+    symlink(
+        elsewhere.path().join("key.pem"),
+        web.join("pkg/app_bg.wasm.gz"),
+    )
+    .expect("link");
+    // Even a link that stays inside is refused: no link is followed at all.
+    symlink(web.join("index.html"), web.join("inside.html")).expect("link");
+    let filter = routes(f.state.clone());
+    for path in ["/key.txt", "/outside/key.pem", "/inside.html"] {
+        let response = warp::test::request().path(path).reply(&filter).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body = String::from_utf8_lossy(response.body());
+        assert!(!body.contains("PRIVATE KEY"), "{path} leaked: {body}");
+    }
+    let gzip_only = warp::test::request()
+        .path("/pkg/app_bg.wasm")
+        .header("accept-encoding", "gzip")
+        .reply(&filter)
+        .await;
+    assert_eq!(gzip_only.status(), StatusCode::OK);
+    assert_eq!(gzip_only.body().as_ref(), b"\0asm-raw");
+    assert!(gzip_only.headers().get("content-encoding").is_none());
+
+    // The web folder itself may be a link: the operator chose it.
+    let linked_dir = elsewhere.path().join("current");
+    symlink(web, &linked_dir).expect("link");
+    let mut state = f.state.clone();
+    state.web_dir = linked_dir;
+    let index = warp::test::request()
+        .path("/index.html")
+        .reply(&routes(state))
+        .await;
+    assert_eq!(index.status(), StatusCode::OK);
 }

@@ -1,5 +1,6 @@
 //! The HTTP routes, one module per area, assembled here with the headers every response
-//! carries and the single error handler.
+//! carries (`Cache-Control: no-store` unless a route set its own) and the single error
+//! handler.
 
 mod devices;
 mod forms;
@@ -20,7 +21,7 @@ use tokio::sync::Notify;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::header::{HeaderMap, HeaderName, HeaderValue};
+use warp::http::header::{CACHE_CONTROL, HeaderMap, HeaderName, HeaderValue};
 use warp::reply::{Reply, Response};
 
 use crate::auth::AuthConfig;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Request rates per device and per address.
     pub limits: RateLimits,
+    /// Failed sign-ins per account and network, for the lock-out.
+    pub(crate) sign_in_failures: Arc<session::SignInFailures>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
             metrics: Arc::default(),
             metrics_token: None,
             limits: RateLimits::default(),
+            sign_in_failures: Arc::default(),
         }
     }
 }
@@ -121,8 +125,16 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .unify()
         .recover(recover)
         .unify()
-        .map(move |response: Response| {
+        .map(move |mut response: Response| {
             counters.count_response(response.status());
+            // Unless a route chose its own caching (the web app's files revalidate with
+            // their ETag), nothing is stored: API answers carry enrolment codes, CSRF
+            // tokens, people's e-mail addresses and submissions, which no browser or
+            // shared cache may keep.
+            response
+                .headers_mut()
+                .entry(CACHE_CONTROL)
+                .or_insert(HeaderValue::from_static("no-store"));
             response
         })
         .with(warp::reply::with::headers(security_headers()))

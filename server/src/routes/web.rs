@@ -5,8 +5,11 @@
 //! the build left a brotli (`.br`) or gzip (`.gz`) copy beside a file, and the browser
 //! accepts that encoding, the compressed copy is sent: bytes are money on prepaid data.
 //! Any path without a file extension that names no file gets `index.html`, so the app's
-//! own addresses (an enrolment link, say) load the app.
+//! own addresses (an enrolment link, say) load the app. Symbolic links inside the folder are
+//! never followed: a file reached through one is "not found" (see [`open_in`]).
 
+use std::fs::{File, Metadata};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -47,43 +50,59 @@ async fn serve_file(
     accept_encoding: Option<String>,
     if_none_match: Option<String>,
 ) -> Result<Response, ApiError> {
+    let web_dir = web_dir.to_owned();
+    let path = path.to_owned();
+    // Every step is a blocking file system call: one trip to the blocking pool for all.
+    tokio::task::spawn_blocking(move || {
+        serve_file_blocking(&web_dir, &path, accept_encoding, if_none_match)
+    })
+    .await
+    .map_err(|_| ApiError::internal())?
+}
+
+fn serve_file_blocking(
+    web_dir: &Path,
+    path: &str,
+    accept_encoding: Option<String>,
+    if_none_match: Option<String>,
+) -> Result<Response, ApiError> {
     let relative = if path.is_empty() { "index.html" } else { path };
     if !is_safe_relative_path(relative) {
         return Err(not_found());
     }
     let mut relative = relative.to_owned();
-    let mut file = web_dir.join(&relative);
-    if !is_file(&file).await {
+    let mut opened = open_in(web_dir, &relative);
+    if opened.is_none() {
         let last = relative.rsplit('/').next().unwrap_or_default();
         if last.contains('.') {
             return Err(not_found());
         }
         relative = "index.html".to_owned();
-        file = web_dir.join(&relative);
-        if !is_file(&file).await {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "web_app_missing",
-                "The web app has not been built. Build it with `./dev run`, or point \
-                 --web-dir at a built copy.",
-            ));
-        }
+        opened = open_in(web_dir, &relative);
     }
+    let Some(mut opened) = opened else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "web_app_missing",
+            "The web app has not been built. Build it with `./dev run`, or point \
+             --web-dir at a built copy.",
+        ));
+    };
 
     let accept = accept_encoding.as_deref().unwrap_or_default();
-    let mut chosen = (file.clone(), None);
-    for (encoding, suffix) in [("br", "br"), ("gzip", "gz")] {
-        let compressed = PathBuf::from(format!("{}.{suffix}", file.display()));
-        if accepts(accept, encoding) && is_file(&compressed).await {
-            chosen = (compressed, Some(encoding));
+    let mut encoding = None;
+    for (name, suffix) in [("br", "br"), ("gzip", "gz")] {
+        if !accepts(accept, name) {
+            continue;
+        }
+        if let Some(compressed) = open_in(web_dir, &format!("{relative}.{suffix}")) {
+            opened = compressed;
+            encoding = Some(name);
             break;
         }
     }
-    let (path_to_send, encoding) = chosen;
+    let (mut file, metadata) = opened;
 
-    let metadata = tokio::fs::metadata(&path_to_send)
-        .await
-        .map_err(|_| not_found())?;
     let modified = metadata
         .modified()
         .ok()
@@ -106,9 +125,8 @@ async fn serve_file(
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
     } else {
-        let bytes = tokio::fs::read(&path_to_send)
-            .await
-            .map_err(|_| not_found())?;
+        let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes).map_err(|_| not_found())?;
         let length = bytes.len();
         let mut response = Response::new(bytes.into());
         let headers = response.headers_mut();
@@ -138,8 +156,47 @@ fn not_found() -> ApiError {
     )
 }
 
-async fn is_file(path: &Path) -> bool {
-    tokio::fs::metadata(path).await.is_ok_and(|m| m.is_file())
+/// Opens the regular file at `relative` (a path [`is_safe_relative_path`] accepted) inside
+/// `web_dir`, if it is reached without any symbolic link; `None` otherwise.
+///
+/// The rule is "no symbolic link at all below the web folder", not "no link that leads
+/// out of it": the build makes none, and a rule with no exceptions needs no reasoning about
+/// relative targets, links to links or links changed later, any of which could hand out the
+/// database or a key. The folder given as `--web-dir` may itself be a link (a deployment's
+/// `current`, say): the operator chose it.
+///
+/// Each segment is checked with `symlink_metadata`, then the file is opened and its
+/// identity (device and inode) compared with what the check saw, so that a segment swapped
+/// for a link between the two is caught rather than followed. Size, date and content all
+/// come from that one open file. (A hard link cannot be told from a file; making one needs
+/// write access to the web folder, which serves anything anyway.)
+fn open_in(web_dir: &Path, relative: &str) -> Option<(File, Metadata)> {
+    let mut path = web_dir.to_path_buf();
+    let mut checked = None;
+    for segment in relative.split('/') {
+        path.push(segment);
+        let metadata = std::fs::symlink_metadata(&path).ok()?;
+        if metadata.file_type().is_symlink() {
+            return None;
+        }
+        checked = Some(metadata);
+    }
+    let checked = checked.filter(Metadata::is_file)?;
+    let file = File::open(&path).ok()?;
+    let opened = file.metadata().ok()?;
+    (opened.is_file() && same_file(&checked, &opened)).then_some((file, opened))
+}
+
+#[cfg(unix)]
+fn same_file(a: &Metadata, b: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+/// Without inode numbers (on other systems), the segment check alone guards.
+#[cfg(not(unix))]
+fn same_file(_: &Metadata, _: &Metadata) -> bool {
+    true
 }
 
 /// Only plain names: letters, digits, `-`, `_`, `.` and `/`, no empty, hidden, `.` or `..`
