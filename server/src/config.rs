@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -104,6 +105,8 @@ pub struct ServeConfig {
     pub tls: Option<TlsFiles>,
     /// How long slow or silent clients may hold a connection.
     pub timeouts: ConnectionTimeouts,
+    /// How many connections may be open at once, in all and from one address.
+    pub limits: ConnectionLimits,
     /// Reverse proxies whose `X-Forwarded-For` is believed: behind them, the client's
     /// address (for the per-address limits) is the last one they did not add themselves.
     /// Empty: the header is ignored, as any client may send it.
@@ -139,6 +142,36 @@ impl Default for ConnectionTimeouts {
             header_read: HEADER_READ_TIMEOUT,
             http2_keep_alive_interval: HTTP2_KEEP_ALIVE_INTERVAL,
             http2_keep_alive_timeout: HTTP2_KEEP_ALIVE_TIMEOUT,
+        }
+    }
+}
+
+/// How many connections may be open at once, so that no client can hold every file
+/// descriptor of the process (each connection is one) and starve the others. Checked in the
+/// accept loop ([`crate::serve`]) before any TLS or HTTP work.
+///
+/// A connection is counted against its TCP peer's address: an IPv4 address, or an IPv6
+/// address's /64 prefix (what one subscriber usually gets). `X-Forwarded-For` is never
+/// believed here: behind a reverse proxy every connection comes from the proxy, so the
+/// per-address limit cannot see the clients, and connections from a `--trusted-proxy` are
+/// counted only in the total (the proxy should limit its clients' connections itself).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections open at once, all clients together. Past it the server stops accepting,
+    /// and new connections wait in the kernel's queue until one closes, while the open ones
+    /// are served as usual. `None`: derived from the open-files limit at start-up
+    /// ([`crate::serve::default_max_connections`]).
+    pub total: Option<NonZeroUsize>,
+    /// Connections open at once from one address ([`crate::serve::MAX_CONNECTIONS_PER_ADDRESS`]
+    /// by default). One more is closed as soon as it is accepted.
+    pub per_address: NonZeroUsize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            total: None,
+            per_address: crate::serve::MAX_CONNECTIONS_PER_ADDRESS,
         }
     }
 }

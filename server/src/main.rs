@@ -1,10 +1,11 @@
 //! The `letsema` command.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use letsema_server::config::TlsFiles;
+use letsema_server::config::{ConnectionLimits, TlsFiles};
 use letsema_server::{
     ConnectionTimeouts, ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal,
 };
@@ -66,6 +67,22 @@ enum Command {
             env = "LETSEMA_TRUSTED_PROXIES"
         )]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// The most connections open at once, all clients together; past it, new
+        /// connections wait until one closes. Default: the open-files limit (raised to its
+        /// hard limit at start) less an eighth, at least 64, kept for the database and the
+        /// web app's files; at most 10000.
+        #[arg(long, value_name = "N", value_parser = parse_connection_count)]
+        max_connections: Option<NonZeroUsize>,
+        /// The most connections open at once from one address (an IPv6 /64 counts as one);
+        /// one more is closed at once. Counted by the connection's own address: connections
+        /// from a --trusted-proxy count only towards --max-connections.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value_t = letsema_server::serve::MAX_CONNECTIONS_PER_ADDRESS,
+            value_parser = parse_connection_count
+        )]
+        max_connections_per_address: NonZeroUsize,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -365,6 +382,8 @@ fn run(cli: Cli) -> Result<bool, String> {
             tls_cert,
             tls_key,
             trusted_proxies,
+            max_connections,
+            max_connections_per_address,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
@@ -377,6 +396,10 @@ fn run(cli: Cli) -> Result<bool, String> {
                 metrics_token,
                 tls,
                 timeouts: ConnectionTimeouts::default(),
+                limits: ConnectionLimits {
+                    total: max_connections,
+                    per_address: max_connections_per_address,
+                },
                 trusted_proxies,
             };
             let runtime = tokio::runtime::Runtime::new()
@@ -395,6 +418,13 @@ fn run(cli: Cli) -> Result<bool, String> {
             })
         }
     }
+}
+
+/// A number of connections for `--max-connections` and `--max-connections-per-address`.
+fn parse_connection_count(text: &str) -> Result<NonZeroUsize, String> {
+    text.parse::<NonZeroUsize>().map_err(|_| {
+        format!("{text:?} is not a number of connections: give a whole number of at least 1")
+    })
 }
 
 /// A review status by its name, for `--status`.

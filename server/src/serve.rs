@@ -4,19 +4,23 @@
 //! accepts only its own listener types. Plain HTTP and HTTPS share that one loop, which
 //! records each client's address for the routes ([`PeerAddr`]), serves HTTP/1.1 and HTTP/2
 //! on each connection, closes the connections of clients too slow to speak (the timeouts
-//! below, [`ConnectionTimeouts`] in the configuration), and drains requests in flight on
-//! shutdown.
+//! below, [`ConnectionTimeouts`] in the configuration), bounds how many connections are open
+//! at once, in all and per address ([`ConnectionLimits`], with the open-files limit raised
+//! at start-up to make room for them), adds `Strict-Transport-Security` to every HTTPS
+//! response, and drains requests in flight on shutdown.
 
 pub mod tls;
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -25,13 +29,15 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use warp::filters::BoxedFilter;
+use warp::http::HeaderValue;
+use warp::http::header::STRICT_TRANSPORT_SECURITY;
 use warp::reply::Response;
 
-use crate::config::{ConnectionTimeouts, ServeConfig};
+use crate::config::{ConnectionLimits, ConnectionTimeouts, ServeConfig};
 use crate::routes::{AppState, PeerAddr, routes};
 use crate::store::{DataDirLock, FormCache, SharedStore, SqliteStore, StoreError};
 
@@ -54,6 +60,113 @@ pub const HTTP2_KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(60);
 /// How long the server waits for the answer to that ping before closing the connection (its
 /// client went away without closing it, or does not speak HTTP/2 at all).
 pub const HTTP2_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Connections open at once from one address, by default: a browser opens up to six
+/// HTTP/1.1 connections to a server (one with HTTP/2), so this leaves room for about ten
+/// browsers behind one shared address (an office, a carrier's NAT), while an attacker with
+/// one address holds only a small share of the total.
+pub const MAX_CONNECTIONS_PER_ADDRESS: NonZeroUsize = NonZeroUsize::new(64).expect("not zero");
+
+/// The most connections open at once by default, however high the open-files limit. An idle
+/// connection was measured at about 7 KiB (plain) and 13 KiB (TLS, after the handshake), and
+/// takes more with buffers in use or HTTP/2's state: this keeps what idle connections can
+/// take of a small machine's memory to a few hundred megabytes at worst, for far more
+/// connections than an association's phones and staff open.
+pub const MAX_CONNECTIONS_CEILING: usize = 10_000;
+
+/// The fewest connections the default allows, even under a tiny open-files limit.
+pub const MAX_CONNECTIONS_FLOOR: usize = 16;
+
+/// File descriptors kept for everything but connections, at least: the database (its file,
+/// WAL, shared memory and temporary files), the data directory's lock, the listener, the
+/// runtime's own descriptors, standard streams and logs, and the web app's files, each open
+/// while it is being sent.
+pub const OPEN_FILES_RESERVE: usize = 64;
+
+/// The default for [`ConnectionLimits::total`]: the open-files limit less a reserve of an
+/// eighth of it (at least [`OPEN_FILES_RESERVE`]) for everything but connections, between
+/// [`MAX_CONNECTIONS_FLOOR`] and [`MAX_CONNECTIONS_CEILING`]. With the total held below the
+/// open-files limit, accepting never fails for want of a descriptor, and the database can
+/// always open its files.
+pub fn default_max_connections(open_files: u64) -> NonZeroUsize {
+    let open_files = usize::try_from(open_files).unwrap_or(usize::MAX);
+    let reserve = (open_files / 8).max(OPEN_FILES_RESERVE);
+    let total = open_files
+        .saturating_sub(reserve)
+        .clamp(MAX_CONNECTIONS_FLOOR, MAX_CONNECTIONS_CEILING);
+    NonZeroUsize::new(total).unwrap_or(NonZeroUsize::MIN)
+}
+
+/// Raises the process's open-files soft limit (`RLIMIT_NOFILE`) to its hard limit, as far as
+/// the system allows, and returns the soft limit then in force; `None` where there is no
+/// such limit (not Unix) or it cannot be read. Each connection holds a file descriptor, and
+/// the usual soft limit (1,024) would cap the server at fewer connections than its hard
+/// limit allows.
+pub fn raise_open_files_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        match rlimit::increase_nofile_limit(u64::MAX) {
+            Ok(limit) => Some(limit),
+            Err(error) => {
+                let soft = rlimit::getrlimit(rlimit::Resource::NOFILE)
+                    .ok()
+                    .map(|(soft, _)| soft);
+                tracing::warn!(
+                    %error,
+                    open_files = soft,
+                    "cannot raise the open-files limit to its hard limit; keeping it (raise it \
+                     with `ulimit -n` or systemd's LimitNOFILE= for more connections)"
+                );
+                soft
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The connection limits in force: [`ConnectionLimits`] with the total decided.
+#[derive(Debug, Clone, Copy)]
+struct ResolvedLimits {
+    total: usize,
+    per_address: usize,
+}
+
+impl ResolvedLimits {
+    /// Raises the open-files limit, decides the total and logs both.
+    fn at_start_up(limits: ConnectionLimits) -> Self {
+        let open_files = raise_open_files_limit();
+        let fitting = open_files.map(default_max_connections);
+        let total = match (limits.total, fitting) {
+            (Some(total), Some(fitting)) if total > fitting => {
+                tracing::warn!(
+                    max_connections = total,
+                    open_files,
+                    "--max-connections is more than the open-files limit leaves room for \
+                     ({fitting}): accepting may fail with \"too many open files\"; raise the \
+                     hard limit (`ulimit -Hn`, systemd's LimitNOFILE=) or lower --max-connections"
+                );
+                total
+            }
+            (Some(total), _) => total,
+            (None, Some(fitting)) => fitting,
+            // No open-files limit to go by.
+            (None, None) => NonZeroUsize::new(MAX_CONNECTIONS_CEILING).unwrap_or(NonZeroUsize::MIN),
+        };
+        // Semaphore::new panics above its maximum, which no machine holds connections for.
+        let total = total.get().min(Semaphore::MAX_PERMITS);
+        let per_address = limits.per_address.get();
+        tracing::info!(
+            open_files,
+            max_connections = total,
+            max_connections_per_address = per_address,
+            "connection limits"
+        );
+        ResolvedLimits { total, per_address }
+    }
+}
 
 /// Why the server could not start. Each message is one line that says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +198,7 @@ pub struct Server {
     local_addr: SocketAddr,
     tls: Option<Arc<ServerConfig>>,
     timeouts: ConnectionTimeouts,
+    limits: ResolvedLimits,
     trusted_proxies: Arc<[IpAddr]>,
     database_path: PathBuf,
 }
@@ -130,6 +244,8 @@ impl Server {
         state.metrics_token = config.metrics_token.filter(|t| !t.is_empty());
         // Browsers must never send a session cookie of an HTTPS server over plain HTTP.
         state.auth.secure_cookies = tls.is_some();
+        // Last, once nothing can fail: a refused start logs nothing but its one error line.
+        let limits = ResolvedLimits::at_start_up(config.limits);
         Ok(Server {
             _lock: lock,
             listener,
@@ -137,6 +253,7 @@ impl Server {
             local_addr,
             tls,
             timeouts: config.timeouts,
+            limits,
             trusted_proxies: config.trusted_proxies.into(),
             database_path,
         })
@@ -181,6 +298,7 @@ impl Server {
             self.listener,
             acceptor,
             self.timeouts,
+            self.limits,
             self.trusted_proxies,
             routes(self.state),
             shutdown,
@@ -198,13 +316,18 @@ fn scheme(tls: bool) -> &'static str {
 /// Accepts connections until `shutdown` completes, each in a task of its own: the TLS
 /// handshake first when `tls` is set (a failed or slow one closes only that connection,
 /// logged at debug level), then HTTP/1.1 or HTTP/2 with the client's [`PeerAddr`] in every
-/// request, within `timeouts`. On shutdown: stops accepting, closes the listener, tells
-/// every connection to finish (an idle one closes, one with a request in flight answers it
-/// first) and waits for them.
+/// request, within `timeouts`. At most `limits.total` connections are open at once: at that
+/// limit the loop stops accepting (new connections wait in the kernel's queue) and serves
+/// the open ones. A connection from an address that already has `limits.per_address` open
+/// is closed as soon as it is accepted, before any TLS or HTTP work; trusted proxies count
+/// only in the total. On shutdown: stops accepting, closes the listener, tells every
+/// connection to finish (an idle one closes, one with a request in flight answers it first)
+/// and waits for them.
 async fn serve_connections(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     timeouts: ConnectionTimeouts,
+    limits: ResolvedLimits,
     trusted_proxies: Arc<[IpAddr]>,
     filter: BoxedFilter<(Response,)>,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -212,8 +335,25 @@ async fn serve_connections(
     let service = TowerToHyperService::new(warp::service(filter));
     let http = http_builder(&timeouts);
     let graceful = GracefulShutdown::new();
+    let total = Arc::new(Semaphore::new(limits.total));
+    let per_address = ConnectionsPerAddress::new(limits.per_address);
+    let mut full = FullWarning::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
+        // A place first, then the connection: at the limit, the loop waits here rather than
+        // taking a file descriptor it has no room for.
+        let place = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            place = total.clone().acquire_owned() => match place {
+                Ok(place) => place,
+                // Never closed; were it, there would be nothing left to accept with.
+                Err(_) => break,
+            },
+        };
+        if total.available_permits() == 0 {
+            full.warn(limits.total);
+        }
         let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => break,
@@ -224,6 +364,20 @@ async fn serve_connections(
                     continue;
                 }
             },
+        };
+        let slot = if trusted_proxies.contains(&peer.ip()) {
+            None
+        } else {
+            match per_address.enter(peer.ip()) {
+                Some(slot) => Some(slot),
+                None => {
+                    // Closed at once, which costs the server nothing more. The address is not
+                    // logged: the server logs no client's address.
+                    drop(stream);
+                    tracing::debug!("closed a connection: too many open from its address");
+                    continue;
+                }
+            }
         };
         // Taken before the handshake, so that shutdown also waits for connections still
         // shaking hands (bounded by the handshake timeout).
@@ -236,13 +390,18 @@ async fn serve_connections(
             trusted_proxies: trusted_proxies.clone(),
         };
         tokio::spawn(async move {
+            // Given back when the task ends, however it ends (a panic included).
+            let _counted = (place, slot);
             let first_bytes = timeouts.header_read;
             let Some(acceptor) = tls else {
-                return serve_connection(http, stream, first_bytes, client, service, watcher).await;
+                return serve_connection(http, stream, first_bytes, client, None, service, watcher)
+                    .await;
             };
             match tokio::time::timeout(timeouts.tls_handshake, acceptor.accept(stream)).await {
                 Ok(Ok(stream)) => {
-                    serve_connection(http, stream, first_bytes, client, service, watcher).await;
+                    let hsts = Some(HeaderValue::from_static(HSTS));
+                    serve_connection(http, stream, first_bytes, client, hsts, service, watcher)
+                        .await;
                 }
                 // Plain HTTP on the HTTPS port, a scanner, a client that distrusts the
                 // certificate: that client's problem, not the server's.
@@ -257,6 +416,111 @@ async fn serve_connections(
         "stopped accepting; letting requests in flight finish"
     );
     graceful.shutdown().await;
+}
+
+/// The `Strict-Transport-Security` header of every HTTPS response: a browser that has seen
+/// it speaks only HTTPS to this host for a year, so that a network attacker cannot turn a
+/// later visit (a typed address, an old `http://` link) into plain HTTP and read a session
+/// cookie or a password. Without `includeSubDomains` (and so without `preload`): the server
+/// knows nothing of the other hosts under its domain, and an association's other sites on
+/// plain HTTP would stop loading; that choice belongs to whoever runs the domain, at its
+/// reverse proxy. Plain HTTP never sends it (browsers ignore it there anyway).
+const HSTS: &str = "max-age=31536000";
+
+/// How often, at most, the server warns that every connection place is taken.
+const FULL_WARNING_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Warns, at most once every [`FULL_WARNING_INTERVAL`], that every connection place is
+/// taken: under an attack from many addresses this would otherwise fill the log.
+#[derive(Debug, Default)]
+struct FullWarning {
+    last: Option<Instant>,
+}
+
+impl FullWarning {
+    fn warn(&mut self, total: usize) {
+        if self
+            .last
+            .is_some_and(|last| last.elapsed() < FULL_WARNING_INTERVAL)
+        {
+            return;
+        }
+        self.last = Some(Instant::now());
+        tracing::warn!(
+            max_connections = total,
+            "every connection place is taken: new connections wait until one closes (raise \
+             --max-connections if the machine has room for more)"
+        );
+    }
+}
+
+/// How many connections each address has open, bounded by `limit`. Keyed by
+/// [`address_key`]; an address with none open has no entry, so the table holds at most one
+/// entry per open connection.
+#[derive(Debug, Clone)]
+struct ConnectionsPerAddress {
+    limit: usize,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl ConnectionsPerAddress {
+    fn new(limit: usize) -> Self {
+        ConnectionsPerAddress {
+            limit,
+            open: Arc::default(),
+        }
+    }
+
+    /// Counts one more connection from `ip`, or `None` when its address has `limit` open.
+    fn enter(&self, ip: IpAddr) -> Option<AddressSlot> {
+        let key = address_key(ip);
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(key).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            key,
+            open: self.open.clone(),
+        })
+    }
+
+    #[cfg(test)]
+    fn open(&self, ip: IpAddr) -> usize {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.get(&address_key(ip)).copied().unwrap_or(0)
+    }
+}
+
+/// One connection counted against its address; uncounted when dropped.
+#[derive(Debug)]
+struct AddressSlot {
+    key: IpAddr,
+    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// What a connection is counted against: an IPv4 address as it is (also when it reaches an
+/// IPv6 socket as `::ffff:a.b.c.d`), an IPv6 address by its /64 prefix, since one
+/// subscriber is usually given a whole /64 and could otherwise open connections from as
+/// many addresses as it likes.
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+    }
 }
 
 /// The HTTP/1.1 and HTTP/2 settings of every connection: hyper's timeouts need its timer,
@@ -277,12 +541,14 @@ fn http_builder(timeouts: &ConnectionTimeouts) -> auto::Builder<TokioExecutor> {
 
 /// Serves HTTP/1.1 or HTTP/2 (whichever the client speaks) on one connection until it
 /// closes, or until shutdown lets it finish what it is doing. The client's first bytes must
-/// arrive within `first_bytes` (see [`FirstBytesDeadline`]).
+/// arrive within `first_bytes` (see [`FirstBytesDeadline`]). Every response gets `hsts` as
+/// its `Strict-Transport-Security` header when given (on HTTPS connections: see [`HSTS`]).
 async fn serve_connection<I, S>(
     http: auto::Builder<TokioExecutor>,
     io: I,
     first_bytes: Duration,
     client: ClientAddress,
+    hsts: Option<HeaderValue>,
     service: S,
     watcher: Watcher,
 ) where
@@ -295,7 +561,17 @@ async fn serve_connection<I, S>(
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         let address = client.of(request.headers());
         request.extensions_mut().insert(PeerAddr(address));
-        service.call(request)
+        let response = service.call(request);
+        let hsts = hsts.clone();
+        async move {
+            let mut response = response.await?;
+            if let Some(hsts) = hsts {
+                response
+                    .headers_mut()
+                    .insert(STRICT_TRANSPORT_SECURITY, hsts);
+            }
+            Ok::<_, Infallible>(response)
+        }
     });
     let io = FirstBytesDeadline::new(io, first_bytes);
     let connection = http.serve_connection_with_upgrades(TokioIo::new(io), service);
@@ -614,5 +890,79 @@ mod client_address_tests {
             peer,
             "an unreadable last hop is not skipped over"
         );
+    }
+}
+
+#[cfg(test)]
+mod connection_limit_tests {
+    use super::*;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    #[test]
+    fn an_address_gets_its_limit_and_a_place_back_when_a_connection_ends() {
+        let table = ConnectionsPerAddress::new(2);
+        let first = table.enter(ip("192.0.2.1")).expect("first");
+        let second = table.enter(ip("192.0.2.1")).expect("second");
+        assert!(table.enter(ip("192.0.2.1")).is_none(), "a third is refused");
+        assert!(table.enter(ip("192.0.2.2")).is_some(), "others are not");
+        drop(first);
+        assert_eq!(table.open(ip("192.0.2.1")), 1);
+        let third = table.enter(ip("192.0.2.1")).expect("a place again");
+        drop((second, third));
+        assert_eq!(table.open(ip("192.0.2.1")), 0);
+        let open = table.open.lock().expect("not poisoned");
+        assert!(
+            open.is_empty(),
+            "no entry is kept for closed ones: {open:?}"
+        );
+    }
+
+    #[test]
+    fn a_place_is_given_back_when_its_task_panics() {
+        let table = ConnectionsPerAddress::new(1);
+        let slot = table.enter(ip("192.0.2.1")).expect("first");
+        let panicked = std::thread::spawn(move || {
+            let _slot = slot;
+            panic!("a connection's task panics");
+        })
+        .join();
+        assert!(panicked.is_err());
+        assert!(table.enter(ip("192.0.2.1")).is_some(), "the place is free");
+    }
+
+    #[test]
+    fn ipv6_counts_by_64_prefix_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(
+            address_key(ip("2001:db8:1:2:aaaa::1")),
+            address_key(ip("2001:db8:1:2:bbbb::2"))
+        );
+        assert_ne!(
+            address_key(ip("2001:db8:1:2::1")),
+            address_key(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(address_key(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        assert_ne!(
+            address_key(ip("::ffff:192.0.2.1")),
+            address_key(ip("::ffff:192.0.2.2")),
+            "IPv4 clients of a dual-stack socket are not one /64"
+        );
+        let table = ConnectionsPerAddress::new(1);
+        let _held = table.enter(ip("2001:db8::1")).expect("first");
+        assert!(table.enter(ip("2001:db8::2")).is_none(), "same /64");
+    }
+
+    #[test]
+    fn the_default_total_leaves_a_reserve_of_open_files() {
+        let total = |open_files: u64| default_max_connections(open_files).get();
+        assert_eq!(total(1024), 896, "the usual soft limit less an eighth");
+        assert_eq!(total(4096), 3584);
+        assert_eq!(total(256), 192, "at least 64 kept");
+        assert_eq!(total(20), MAX_CONNECTIONS_FLOOR);
+        assert_eq!(total(0), MAX_CONNECTIONS_FLOOR);
+        assert_eq!(total(1 << 20), MAX_CONNECTIONS_CEILING);
+        assert_eq!(total(u64::MAX), MAX_CONNECTIONS_CEILING);
     }
 }

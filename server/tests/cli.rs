@@ -455,3 +455,33 @@ fn review_refuses_unclear_requests_before_signing_in() {
     let unreachable = review_refused(&["123e4567-e89b-42d3-a456-426614174000"]);
     assert!(unreachable.contains("cannot reach"), "{unreachable}");
 }
+
+#[test]
+fn connection_limits_must_be_whole_numbers_of_at_least_one_and_are_documented() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    for flag in ["--max-connections", "--max-connections-per-address"] {
+        for bad in ["0", "many", "1.5"] {
+            let output = letsema()
+                .args(["serve", "--listen", "127.0.0.1:0", flag, bad, "--data-dir"])
+                .arg(&data)
+                .stdin(Stdio::null())
+                .output()
+                .expect("letsema runs");
+            assert!(!output.status.success(), "{flag} {bad} is refused");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains("at least 1"), "{flag} {bad}: {stderr}");
+        }
+    }
+    assert!(!data.exists(), "refused before anything was created");
+    let help = letsema()
+        .args(["serve", "--help"])
+        .output()
+        .expect("letsema runs");
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--max-connections <N>"), "{help}");
+    assert!(
+        help.contains("--max-connections-per-address <N>") && help.contains("[default: 64]"),
+        "{help}"
+    );
+}

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use letsema_server::config::TlsFiles;
+use letsema_server::config::{ConnectionLimits, TlsFiles};
 use letsema_server::{ConnectionTimeouts, ListenAddr, ServeConfig, Server};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -40,6 +40,7 @@ async fn start(dir: &Path, tls: Option<TlsFiles>) -> Running {
             http2_keep_alive_interval: TIMEOUT,
             http2_keep_alive_timeout: TIMEOUT,
         },
+        limits: ConnectionLimits::default(),
         trusted_proxies: Vec::new(),
     };
     let server = Server::bind(config).await.expect("the server starts");
@@ -107,6 +108,12 @@ async fn slow_and_silent_clients_are_disconnected_and_prompt_ones_served() {
 
     let answer = String::from_utf8_lossy(&prompt.1);
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(
+        !answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security"),
+        "plain HTTP sends no HSTS: {answer}"
+    );
     assert!(prompt.0 < TIMEOUT, "answered at once: {:?}", prompt.0);
 
     for (what, (after, read)) in [

@@ -2,8 +2,8 @@
 //! here, spoken to by a client that trusts only that certificate, over HTTP/2 and HTTP/1.1
 //! as ALPN chooses. Plain HTTP or garbage on the HTTPS port costs only that connection;
 //! sign-in sets a `Secure` cookie and enrolment links start with `https://`; the limit per
-//! address sees the client's address; SIGTERM lets a request in flight finish and stops the
-//! server even with idle connections open.
+//! address sees the client's address; every response carries HSTS; SIGTERM lets a request
+//! in flight finish and stops the server even with idle connections open.
 
 mod common;
 
@@ -205,6 +205,20 @@ fn post_json(
         .expect("a request")
 }
 
+/// Every HTTPS response tells browsers to keep to HTTPS for a year, for this host only.
+#[track_caller]
+fn assert_hsts(parts: &Parts) {
+    assert_eq!(
+        parts
+            .headers
+            .get("strict-transport-security")
+            .map(|v| v.as_bytes()),
+        Some(b"max-age=31536000".as_slice()),
+        "{:?}",
+        parts.headers
+    );
+}
+
 fn assert_health(parts: &Parts, body: &[u8]) {
     assert_eq!(parts.status, StatusCode::OK);
     let health: serde_json::Value = serde_json::from_slice(body).expect("JSON");
@@ -251,9 +265,15 @@ async fn health_answers_over_https_with_http2_and_http1_and_survives_plain_http(
         "the security headers are there: {:?}",
         parts.headers
     );
+    assert_hsts(&parts);
     let (parts, body) = server.send(H1_ONLY, get(&server, "/api/health")).await;
     assert_eq!(parts.version, Version::HTTP_11);
     assert_health(&parts, &body);
+    assert_hsts(&parts);
+    // Errors too.
+    let (parts, _) = h2.send(get(&server, "/api/no-such-route")).await;
+    assert_eq!(parts.status, StatusCode::NOT_FOUND);
+    assert_hsts(&parts);
 
     // Plain HTTP on the HTTPS port: refused at the handshake, no HTTP answer.
     let answer = plain_exchange(
