@@ -54,6 +54,16 @@ pub enum CompactError {
         /// The limit broken.
         limit: usize,
     },
+    /// The changes hold more operations than the limits allow.
+    #[error(
+        "the compact changes hold {count} operations, more than the limit of {limit}; send fewer changes per document"
+    )]
+    TooManyOps {
+        /// How many.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The bytes do not follow the format.
     #[error("the compact changes are malformed ({reason}); send raw change chunks instead")]
     Malformed {
@@ -200,8 +210,8 @@ impl SubmissionDoc {
 /// [`SubmissionDoc::apply_changes`], which still checks them as it would any other chunks.
 ///
 /// The input is bounded by `limits.max_incremental_bytes` before decoding, the number of
-/// changes by `limits.max_changes`, the output by `limits.max_incremental_bytes` as it
-/// grows; a panic inside automerge becomes [`CompactError::Panicked`] (natively).
+/// changes by `limits.max_changes` and of operations by `limits.max_ops` before anything is
+/// rebuilt, the output by `limits.max_incremental_bytes` as it grows; a panic inside automerge becomes [`CompactError::Panicked`] (natively).
 ///
 /// # Errors
 ///
@@ -246,6 +256,16 @@ pub fn expand_compact_built(
             run.changes.len(),
             limits.max_changes
         )));
+    }
+    let ops = run
+        .changes
+        .iter()
+        .fold(0usize, |sum, change| sum.saturating_add(change.ops.len()));
+    if ops > limits.max_ops {
+        return Err(CompactError::TooManyOps {
+            count: ops,
+            limit: limits.max_ops,
+        });
     }
     let changes = rebuild(&run, id.as_str(), limits.max_incremental_bytes)?;
     let mut out = Vec::new();

@@ -17,6 +17,10 @@ pub struct Limits {
     /// The most changes a document may hold after loading. History and conflict listing
     /// walk every change, so this bounds their cost too.
     pub max_changes: usize,
+    /// The most operations received changes may hold when they are rebuilt from the compact
+    /// encoding ([`crate::expand_compact`]): automerge's memory grows with them (about
+    /// 400 bytes each while applying).
+    pub max_ops: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +29,7 @@ impl Default for Limits {
             max_document_bytes: 4 * 1024 * 1024,
             max_incremental_bytes: 1024 * 1024,
             max_changes: 20_000,
+            max_ops: 100_000,
         }
     }
 }

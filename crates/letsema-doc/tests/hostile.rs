@@ -580,6 +580,14 @@ fn compact_changes_are_bounded_before_and_while_they_are_rebuilt() {
         expand_compact(&compact, &id, &between),
         Err(CompactError::TooLarge { .. })
     ));
+    let few_ops = Limits {
+        max_ops: 3,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        expand_compact(&compact, &id, &few_ops),
+        Err(CompactError::TooManyOps { count, limit: 3 }) if count > 3
+    ));
     let few = Limits {
         max_changes: 1,
         ..Limits::default()

@@ -43,6 +43,17 @@ pub struct ChunkLimits {
     pub max_change_bytes: usize,
     /// The most dependencies one change may list.
     pub max_deps: usize,
+    /// The most operations one change may hold, and the most values any of its columns may
+    /// decode to: automerge expands run-length-encoded columns as it reads them, so a
+    /// kilobyte can declare millions of operations (hundreds of megabytes in automerge).
+    pub max_ops: u64,
+    /// The most operations all of one document's changes in one message may hold.
+    pub max_doc_ops: u64,
+    /// The most bytes one change's string columns may expand to (a run of one string
+    /// repeated for every operation is copied for each).
+    pub max_expanded_bytes: u64,
+    /// The most other actors one change may name.
+    pub max_actors: u64,
 }
 
 impl Default for ChunkLimits {
@@ -53,6 +64,11 @@ impl Default for ChunkLimits {
             max_changes: 5_000,
             max_change_bytes: 256 * 1024,
             max_deps: 64,
+            // A 1,000-question form filled in at once is about 1,000 operations.
+            max_ops: 20_000,
+            max_doc_ops: 100_000,
+            max_expanded_bytes: 2 * 1024 * 1024,
+            max_actors: 256,
         }
     }
 }
@@ -68,6 +84,9 @@ pub struct ParsedChange {
     pub actor: Vec<u8>,
     /// The actor's sequence number for this change.
     pub seq: u64,
+    /// At most how many operations automerge will read from it (the most values any of
+    /// its columns decodes to).
+    pub ops: u64,
     /// Where the chunk is in the input.
     pub range: Range<usize>,
 }
@@ -118,6 +137,21 @@ pub enum ChunkError {
         /// The limit.
         limit: usize,
     },
+    /// A change whose columns decode to more operations or bytes than allowed, or a
+    /// document whose changes in one message hold too many operations.
+    #[error(
+        "chunk {index} declares {size} {what}, more than the limit of {limit}; such a change is not a submission edit"
+    )]
+    TooManyOps {
+        /// The chunk's position.
+        index: usize,
+        /// What is counted.
+        what: &'static str,
+        /// How many it declares.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A chunk larger than allowed, or listing too many dependencies.
     #[error(
         "chunk {index} is too large ({size}, limit {limit}); such a change is not a submission edit"
@@ -139,7 +173,9 @@ impl ChunkError {
             ChunkError::NotAChange { .. } => RejectCode::NotAChange,
             ChunkError::Malformed { .. } => RejectCode::Malformed,
             ChunkError::BadChecksum { .. } => RejectCode::BadChecksum,
-            ChunkError::TooManyChanges { .. } | ChunkError::TooLarge { .. } => RejectCode::TooLarge,
+            ChunkError::TooManyChanges { .. }
+            | ChunkError::TooLarge { .. }
+            | ChunkError::TooManyOps { .. } => RejectCode::TooLarge,
         }
     }
 }
@@ -169,6 +205,7 @@ pub fn parse_changes_hashed(
 ) -> Result<Vec<ParsedChange>, ChunkError> {
     let mut changes = Vec::new();
     let mut pos = 0;
+    let mut ops: u64 = 0;
     while pos < bytes.len() {
         let index = changes.len();
         if index >= limits.max_changes {
@@ -178,6 +215,15 @@ pub fn parse_changes_hashed(
             });
         }
         let change = parse_one(bytes, pos, index, limits, hashes.get(index).map(|h| h.0))?;
+        ops = ops.saturating_add(change.ops);
+        if ops > limits.max_doc_ops {
+            return Err(ChunkError::TooManyOps {
+                index,
+                what: "operations in this document's changes so far",
+                size: ops,
+                limit: limits.max_doc_ops,
+            });
+        }
         pos = change.range.end;
         changes.push(change);
     }
@@ -285,13 +331,194 @@ fn parse_one(
     let actor_len = usize::try_from(actor_len).map_err(|_| malformed("an absurd actor length"))?;
     let actor = reader.take(actor_len).map_err(malformed)?.to_vec();
     let seq = reader.uleb().map_err(malformed)?;
+    let ops = operations(&mut reader, index, limits)?;
     Ok(ParsedChange {
         hash: ChangeHash(hash),
         deps,
         actor,
         seq,
+        ops,
         range: start..start + header_len + length,
     })
+}
+
+/// The column types of automerge's change format (the low three bits of a column's
+/// specification); bit 3 marks a deflated column.
+mod column {
+    pub const GROUP: u64 = 0;
+    pub const ACTOR: u64 = 1;
+    pub const INTEGER: u64 = 2;
+    pub const DELTA: u64 = 3;
+    pub const BOOLEAN: u64 = 4;
+    pub const STRING: u64 = 5;
+    pub const VALUE_METADATA: u64 = 6;
+    pub const DEFLATE: u64 = 0b1000;
+    /// More columns than the format has ever defined (about a dozen).
+    pub const MAX_COLUMNS: u64 = 64;
+}
+
+/// Reads the rest of a change after its sequence number (first operation, time, message,
+/// other actors, the column layout) and returns how many operations automerge would read:
+/// the most values any column decodes to. Every column is walked without expanding it, so
+/// that a change that declares more operations, operations' predecessors or string bytes
+/// than `limits` allow is refused before automerge allocates for them; a deflated column
+/// (which automerge refuses in a change anyway) is refused here.
+fn operations(
+    reader: &mut Reader<'_>,
+    index: usize,
+    limits: &ChunkLimits,
+) -> Result<u64, ChunkError> {
+    let malformed = |reason| ChunkError::Malformed { index, reason };
+    let too_many = |what, size, limit| ChunkError::TooManyOps {
+        index,
+        what,
+        size,
+        limit,
+    };
+    let _start_op = reader.uleb().map_err(malformed)?;
+    let _time = reader.leb_signed().map_err(malformed)?;
+    let message = reader.uleb().map_err(malformed)?;
+    reader
+        .take(usize::try_from(message).map_err(|_| malformed("an absurd message length"))?)
+        .map_err(malformed)?;
+    let actors = reader.uleb().map_err(malformed)?;
+    if actors > limits.max_actors {
+        return Err(too_many("other actors", actors, limits.max_actors));
+    }
+    for _ in 0..actors {
+        let len = reader.uleb().map_err(malformed)?;
+        reader
+            .take(usize::try_from(len).map_err(|_| malformed("an absurd actor length"))?)
+            .map_err(malformed)?;
+    }
+    let count = reader.uleb().map_err(malformed)?;
+    if count > column::MAX_COLUMNS {
+        return Err(malformed("more columns than automerge's format defines"));
+    }
+    let mut layout = Vec::new();
+    let mut total: usize = 0;
+    for _ in 0..count {
+        let spec = reader.uleb().map_err(malformed)?;
+        let len = usize::try_from(reader.uleb().map_err(malformed)?)
+            .map_err(|_| malformed("an absurd column length"))?;
+        total = total
+            .checked_add(len)
+            .ok_or(malformed("an absurd column length"))?;
+        layout.push((spec, len));
+    }
+    let mut data = reader.take(total).map_err(malformed)?;
+    let mut ops: u64 = 0;
+    let mut expanded: u64 = 0;
+    for (spec, len) in layout {
+        let (bytes, rest) = data.split_at(len);
+        data = rest;
+        if spec & column::DEFLATE != 0 {
+            return Err(malformed(
+                "a column is compressed, which a change may not be",
+            ));
+        }
+        let decoded = match spec & 0b111 {
+            column::GROUP | column::ACTOR | column::INTEGER | column::VALUE_METADATA => {
+                let decoded = run_lengths(bytes, Value::Unsigned).map_err(malformed)?;
+                if spec & 0b111 == column::GROUP && decoded.sum > limits.max_ops {
+                    return Err(too_many(
+                        "operation predecessors",
+                        decoded.sum,
+                        limits.max_ops,
+                    ));
+                }
+                decoded
+            }
+            column::DELTA => run_lengths(bytes, Value::Signed).map_err(malformed)?,
+            column::BOOLEAN => booleans(bytes).map_err(malformed)?,
+            column::STRING => run_lengths(bytes, Value::String).map_err(malformed)?,
+            // Raw values: bytes, read by length from the value metadata column.
+            _ => Decoded::default(),
+        };
+        if decoded.count > limits.max_ops {
+            return Err(too_many("operations", decoded.count, limits.max_ops));
+        }
+        ops = ops.max(decoded.count);
+        expanded = expanded.saturating_add(decoded.expanded);
+        if expanded > limits.max_expanded_bytes {
+            return Err(too_many(
+                "bytes of strings once expanded",
+                expanded,
+                limits.max_expanded_bytes,
+            ));
+        }
+    }
+    Ok(ops)
+}
+
+/// What a column decodes to, counted without decoding it.
+#[derive(Debug, Default, Clone, Copy)]
+struct Decoded {
+    /// How many values (nulls included).
+    count: u64,
+    /// The sum of the values (for the group column: predecessors).
+    sum: u64,
+    /// The bytes of strings once every run is expanded.
+    expanded: u64,
+}
+
+/// The kind of value a run-length-encoded column holds.
+#[derive(Debug, Clone, Copy)]
+enum Value {
+    Unsigned,
+    Signed,
+    String,
+}
+
+/// Walks automerge's run-length encoding: a signed count `n`, then one value repeated `n`
+/// times (`n > 0`), `-n` literal values (`n < 0`), or an unsigned count of nulls (`n = 0`).
+fn run_lengths(bytes: &[u8], kind: Value) -> Result<Decoded, &'static str> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let mut decoded = Decoded::default();
+    while reader.pos < bytes.len() {
+        let count = reader.leb_signed()?;
+        let (times, values) = match count {
+            0 => (reader.leb_unsigned()?, 0),
+            n if n > 0 => (n.unsigned_abs(), 1),
+            n => (1, n.unsigned_abs()),
+        };
+        decoded.count = decoded
+            .count
+            .saturating_add(times.saturating_mul(values.max(1)));
+        if values == 0 {
+            continue;
+        }
+        // Never more values than bytes: a literal run's count is checked as it is read.
+        for _ in 0..values {
+            let (value, length) = match kind {
+                Value::Unsigned => (reader.leb_unsigned()?, 0),
+                Value::Signed => {
+                    reader.leb_signed()?;
+                    (0, 0)
+                }
+                Value::String => {
+                    let length = reader.leb_unsigned()?;
+                    reader.take(usize::try_from(length).map_err(|_| "an absurd string length")?)?;
+                    (0, length)
+                }
+            };
+            decoded.sum = decoded.sum.saturating_add(value.saturating_mul(times));
+            decoded.expanded = decoded
+                .expanded
+                .saturating_add(length.saturating_mul(times));
+        }
+    }
+    Ok(decoded)
+}
+
+/// Walks automerge's boolean encoding: unsigned run lengths, alternately false and true.
+fn booleans(bytes: &[u8]) -> Result<Decoded, &'static str> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let mut decoded = Decoded::default();
+    while reader.pos < bytes.len() {
+        decoded.count = decoded.count.saturating_add(reader.leb_unsigned()?);
+    }
+    Ok(decoded)
 }
 
 struct Reader<'a> {
@@ -304,6 +531,41 @@ impl<'a> Reader<'a> {
         let (value, len) = uleb(&self.bytes[self.pos..])?;
         self.pos += len;
         Ok(value)
+    }
+
+    /// An unsigned LEB128 number as automerge's columns hold it (not required to be
+    /// minimal: the columns' values are automerge's to judge).
+    fn leb_unsigned(&mut self) -> Result<u64, &'static str> {
+        let mut value: u64 = 0;
+        for (i, &byte) in self.bytes[self.pos..].iter().enumerate().take(10) {
+            let bits = u64::from(byte & 0x7f);
+            if i == 9 && bits > 1 {
+                return Err("a number overflows 64 bits");
+            }
+            value |= bits << (7 * i);
+            if byte & 0x80 == 0 {
+                self.pos += i + 1;
+                return Ok(value);
+            }
+        }
+        Err("a number is cut off or too long")
+    }
+
+    /// A signed LEB128 number.
+    fn leb_signed(&mut self) -> Result<i64, &'static str> {
+        let mut value: i64 = 0;
+        for (i, &byte) in self.bytes[self.pos..].iter().enumerate().take(10) {
+            let shift = 7 * i as u32;
+            value |= i64::from(byte & 0x7f).checked_shl(shift).unwrap_or(0);
+            if byte & 0x80 == 0 {
+                if shift + 7 < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << (shift + 7);
+                }
+                self.pos += i + 1;
+                return Ok(value);
+            }
+        }
+        Err("a number is cut off or too long")
     }
 
     fn take(&mut self, len: usize) -> Result<&'a [u8], &'static str> {
@@ -372,7 +634,9 @@ pub fn change_chunks_built<'a>(
                 .map(|(chunks, built)| (Cow::Owned(chunks), Some(built)))
                 .map_err(|error| {
                     let code = match error {
-                        CompactError::TooLarge { .. } => RejectCode::TooLarge,
+                        CompactError::TooLarge { .. } | CompactError::TooManyOps { .. } => {
+                            RejectCode::TooLarge
+                        }
                         _ => RejectCode::CompactRefused,
                     };
                     (code, error.to_string())

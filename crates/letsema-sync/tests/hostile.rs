@@ -579,3 +579,151 @@ fn a_pulled_change_that_would_leave_the_phones_copy_unloadable_is_not_taken() {
     let reloaded = SubmissionDoc::load(&mine.save(), writer(PHONE, 2)).expect("and loads");
     assert_eq!(reloaded.answer("age"), mine.answer("age"));
 }
+
+fn uleb(mut value: u64, out: &mut Vec<u8>) {
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+fn sleb(value: i64, out: &mut Vec<u8>) {
+    let mut value = value;
+    loop {
+        let byte = (value & 0x7f) as u8;
+        value >>= 7;
+        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
+        out.push(if done { byte } else { byte | 0x80 });
+        if done {
+            return;
+        }
+    }
+}
+
+/// A change chunk by the phone's first actor, as a forger writes one by hand: no
+/// dependencies, sequence number 1, first operation 1, and these columns (specification,
+/// data). Its checksum is right.
+fn hand_made_change(columns: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let actor = writer(PHONE, 1).actor_id();
+    let mut body = Vec::new();
+    uleb(0, &mut body); // dependencies
+    uleb(actor.to_bytes().len() as u64, &mut body);
+    body.extend_from_slice(actor.to_bytes());
+    uleb(1, &mut body); // sequence number
+    uleb(1, &mut body); // first operation
+    sleb(0, &mut body); // time
+    uleb(0, &mut body); // message
+    uleb(0, &mut body); // other actors
+    uleb(columns.len() as u64, &mut body);
+    for (spec, data) in columns {
+        uleb(*spec, &mut body);
+        uleb(data.len() as u64, &mut body);
+    }
+    for (_, data) in columns {
+        body.extend_from_slice(data);
+    }
+    let mut checked = vec![1];
+    uleb(body.len() as u64, &mut checked);
+    checked.extend_from_slice(&body);
+    let digest = Sha256::digest(&checked);
+    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
+    chunk.extend_from_slice(&digest[..4]);
+    chunk.extend_from_slice(&checked);
+    chunk
+}
+
+/// A run-length-encoded column: `count` copies of the unsigned `value`.
+fn run(count: i64, value: u64) -> Vec<u8> {
+    let mut data = Vec::new();
+    sleb(count, &mut data);
+    uleb(value, &mut data);
+    data
+}
+
+const ACTION: u64 = (4 << 4) | 2;
+const KEY_STRING: u64 = (1 << 4) | 5;
+/// The predecessor counts: column 7, type 0 (group).
+const PRED_GROUP: u64 = 7 << 4;
+
+#[test]
+fn the_operations_a_change_declares_are_counted_as_automerge_reads_them() {
+    use letsema_sync::chunks::{ChunkLimits, parse_changes};
+    let mut doc = submission(&writer(PHONE, 1), 130, 0, None);
+    let bytes = doc.changes_after(&[]);
+    let parsed = parse_changes(&bytes, &ChunkLimits::default()).expect("genuine changes");
+    for change in &parsed {
+        let automerge =
+            automerge::Change::from_bytes(bytes[change.range.clone()].to_vec()).expect("a change");
+        assert_eq!(change.ops, automerge.len() as u64);
+    }
+    assert!(parsed.iter().map(|c| c.ops).sum::<u64>() > 10);
+}
+
+/// A kilobyte can declare millions of operations in one run; automerge would expand them
+/// all (hundreds of megabytes) before refusing the change. Such chunks are refused unread.
+#[test]
+fn a_change_that_declares_millions_of_operations_is_refused_before_automerge_reads_it() {
+    let millions = hand_made_change(&[(ACTION, run(10_000_000, 1))]);
+    assert!(millions.len() < 100, "{} bytes", millions.len());
+    let doc = DocId([9; 16]);
+    check(
+        DocChanges {
+            doc,
+            changes: millions,
+            encoding: ChangeEncoding::Chunks,
+        },
+        RejectCode::TooLarge,
+    );
+    // A string repeated for every operation is copied for each.
+    let long_key = {
+        let mut data = Vec::new();
+        sleb(15_000, &mut data);
+        uleb(1_000, &mut data);
+        data.extend(std::iter::repeat_n(b'k', 1_000));
+        data
+    };
+    check(
+        DocChanges {
+            doc,
+            changes: hand_made_change(&[(KEY_STRING, long_key), (ACTION, run(15_000, 1))]),
+            encoding: ChangeEncoding::Chunks,
+        },
+        RejectCode::TooLarge,
+    );
+    // Each operation's predecessors come from one count.
+    check(
+        DocChanges {
+            doc,
+            changes: hand_made_change(&[(ACTION, run(1, 1)), (PRED_GROUP, run(1, 1 << 40))]),
+            encoding: ChangeEncoding::Chunks,
+        },
+        RejectCode::TooLarge,
+    );
+    // Many changes, each within bounds, add up.
+    let mut many = Vec::new();
+    for _ in 0..6 {
+        many.extend(hand_made_change(&[(ACTION, run(19_000, 1))]));
+    }
+    check(
+        DocChanges {
+            doc,
+            changes: many,
+            encoding: ChangeEncoding::Chunks,
+        },
+        RejectCode::TooLarge,
+    );
+    // A deflated column (automerge refuses them in changes, after parsing the rest).
+    check(
+        DocChanges {
+            doc,
+            changes: hand_made_change(&[(ACTION | 0b1000, run(1, 1))]),
+            encoding: ChangeEncoding::Chunks,
+        },
+        RejectCode::Malformed,
+    );
+}
