@@ -41,6 +41,42 @@ pub struct ServerConfig {
     /// The identity documents are opened with. The server never writes through it, so a
     /// fixed session is fine.
     pub reader: Writer,
+    /// Bounds on the automerge work of one request.
+    pub budget: RequestBudget,
+}
+
+/// Bounds on the automerge work one request may cause, whatever its size on the wire: each
+/// pushed document rebuilt or applied, and each document loaded for a fetch, costs the
+/// server CPU and memory roughly in proportion to its operations. A phone's request (at most
+/// 2,000 documents and 512 KiB of changes, about 100,000 operations) fits with room to
+/// spare; past the budget, the rest of a request's documents are refused (`TooLarge`) or,
+/// in a fetch, deferred, without automerge seeing them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBudget {
+    /// The most documents one request may hand to automerge.
+    pub max_docs: usize,
+    /// The most operations the changes one request hands to automerge may hold (a
+    /// submission's first push is about 100; automerge takes about 400 bytes and a
+    /// microsecond for each while applying).
+    pub max_ops: u64,
+}
+
+impl Default for RequestBudget {
+    fn default() -> Self {
+        RequestBudget {
+            max_docs: 2_500,
+            max_ops: 250_000,
+        }
+    }
+}
+
+/// The automerge work one request caused, for a caller's budget over time.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Work {
+    /// Documents handed to automerge (rebuilt, applied or loaded).
+    pub docs: usize,
+    /// Operations in the changes handed to automerge.
+    pub ops: u64,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +91,7 @@ impl Default for ServerConfig {
                 SessionId::from_bytes(&[0; 16]).expect("16 bytes make a session id"),
                 None,
             ),
+            budget: RequestBudget::default(),
         }
     }
 }
@@ -113,15 +150,27 @@ impl Server {
         request: &[u8],
         store: &mut S,
     ) -> Vec<u8> {
+        self.handle_metered(caller, request, store).0
+    }
+
+    /// [`Server::handle`], also saying how much automerge work the request caused (within
+    /// [`ServerConfig::budget`]), so that the caller can be held to a budget over time.
+    pub fn handle_metered<S: ServerStore>(
+        &mut self,
+        caller: &Caller,
+        request: &[u8],
+        store: &mut S,
+    ) -> (Vec<u8>, Work) {
+        let mut work = Work::default();
         let response = match Request::decode(request, &self.config.wire) {
-            Ok(request) => self.respond(caller, request, store),
+            Ok(request) => self.respond_metered(caller, request, store, &mut work),
             Err(error) => Response::Error(ErrorResponse {
                 request_id: None,
                 code: error_code(&error),
                 message: shorten(error.to_string(), self.config.wire.max_message_bytes),
             }),
         };
-        response.encode()
+        (response.encode(), work)
     }
 
     /// Handles a decoded request (for tests and other transports).
@@ -131,10 +180,20 @@ impl Server {
         request: Request,
         store: &mut S,
     ) -> Response {
+        self.respond_metered(caller, request, store, &mut Work::default())
+    }
+
+    fn respond_metered<S: ServerStore>(
+        &mut self,
+        caller: &Caller,
+        request: Request,
+        store: &mut S,
+        work: &mut Work,
+    ) -> Response {
         match request {
-            Request::Sync(sync) => Response::Sync(self.sync(caller, sync, store)),
+            Request::Sync(sync) => Response::Sync(self.sync(caller, sync, store, work)),
             Request::Summary(summary) => self.summary(caller, summary, store),
-            Request::Fetch(fetch) => self.fetch(caller, fetch, store),
+            Request::Fetch(fetch) => self.fetch(caller, fetch, store, work),
         }
     }
 
@@ -143,8 +202,9 @@ impl Server {
         caller: &Caller,
         request: SyncRequest,
         store: &mut S,
+        work: &mut Work,
     ) -> SyncResponse {
-        let push = self.push(caller, &request.push, store);
+        let push = self.push(caller, &request.push, store, work);
         let (pull, repair_needed) = match request.pull {
             Some(pull) => self.pull(caller, pull, store),
             None => (None, false),
@@ -162,13 +222,14 @@ impl Server {
         caller: &Caller,
         docs: &[DocChanges],
         store: &mut S,
+        work: &mut Work,
     ) -> Vec<PushResult> {
         let mut seen = HashSet::new();
         let mut outcomes = Vec::with_capacity(docs.len());
         for push in docs {
             let outcome = if seen.insert(push.doc) {
                 let store: &S = store;
-                catch_unwind(AssertUnwindSafe(|| self.push_one(caller, push, store)))
+                catch_unwind(AssertUnwindSafe(|| self.push_one(caller, push, store, work)))
                     .unwrap_or_else(|_| {
                         self.reject(
                             push.doc,
@@ -246,12 +307,52 @@ impl Server {
         })
     }
 
-    fn push_one<S: ServerStore>(&self, caller: &Caller, push: &DocChanges, store: &S) -> Outcome {
+    fn push_one<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        push: &DocChanges,
+        store: &S,
+        work: &mut Work,
+    ) -> Outcome {
         let doc = push.doc;
+        // What can be refused without automerge is refused first: a document out of the
+        // caller's scope, then anything past the request's budget.
+        let stored = match store.load(doc) {
+            Ok(stored) => stored,
+            Err(error) => {
+                return self.reject(
+                    doc,
+                    RejectCode::StoreFailed,
+                    &format!("the server could not read this document ({error}); retry later"),
+                );
+            }
+        };
+        if let Some(stored) = &stored
+            && !caller.scope.contains(&stored.meta)
+        {
+            return self.reject(
+                doc,
+                RejectCode::OutOfScope,
+                "this device may not change this submission",
+            );
+        }
+        let budget = &self.config.budget;
+        if work.docs >= budget.max_docs {
+            return self.over_budget(doc);
+        }
+        work.docs += 1;
+        let remaining_ops = budget.max_ops.saturating_sub(work.ops);
+        let mut limits = self.config.doc_limits.clone();
+        limits.max_ops = limits
+            .max_ops
+            .min(usize::try_from(remaining_ops).unwrap_or(usize::MAX));
         // Compact pushes come with their changes already decoded (`built`): applied as they
         // are, they are not parsed a second time from the chunks rebuilt for the log.
-        let (raw, built) = match change_chunks_built(push, &self.config.doc_limits) {
+        let (raw, built) = match change_chunks_built(push, &limits) {
             Ok(rebuilt) => rebuilt,
+            Err((RejectCode::TooLarge, _)) if limits.max_ops < self.config.doc_limits.max_ops => {
+                return self.over_budget(doc);
+            }
             Err((code, message)) => return self.reject(doc, code, &message),
         };
         // Rebuilt chunks were hashed as they were built: not again here.
@@ -267,28 +368,18 @@ impl Server {
             Ok(parsed) => parsed,
             Err(error) => return self.reject(doc, error.code(), &error.to_string()),
         };
+        let ops = parsed
+            .iter()
+            .fold(0u64, |sum, change| sum.saturating_add(change.ops));
+        if ops > remaining_ops {
+            return self.over_budget(doc);
+        }
+        work.ops += ops;
         let pushed: HashSet<ChangeHash> = parsed.iter().map(|change| change.hash).collect();
-        let stored = match store.load(doc) {
-            Ok(stored) => stored,
-            Err(error) => {
-                return self.reject(
-                    doc,
-                    RejectCode::StoreFailed,
-                    &format!("the server could not read this document ({error}); retry later"),
-                );
-            }
-        };
         let limits = &self.config.doc_limits;
         let Some(stored) = stored else {
             return self.create(caller, doc, &parsed, &raw, built, pushed);
         };
-        if !caller.scope.contains(&stored.meta) {
-            return self.reject(
-                doc,
-                RejectCode::OutOfScope,
-                "this device may not change this submission",
-            );
-        }
         let loaded = match store.cached(doc, &stored.heads) {
             Some(cached) => Ok(cached),
             None => {
@@ -562,6 +653,19 @@ impl Server {
         Ok(Take { changes, left_out })
     }
 
+    /// A document refused because the request has used its automerge budget.
+    fn over_budget(&self, doc: DocId) -> Outcome {
+        let budget = &self.config.budget;
+        self.reject(
+            doc,
+            RejectCode::TooLarge,
+            &format!(
+                "this request carries more work than the server does for one request (at most {} documents and {} operations); send this document in a later request",
+                budget.max_docs, budget.max_ops
+            ),
+        )
+    }
+
     fn load_error(&self, doc: DocId, error: &LoadError) -> Outcome {
         let code = match error {
             LoadError::TooLarge { .. } | LoadError::TooManyChanges { .. } => RejectCode::TooLarge,
@@ -672,7 +776,13 @@ impl Server {
         })
     }
 
-    fn fetch<S: ServerStore>(&self, caller: &Caller, request: FetchRequest, store: &S) -> Response {
+    fn fetch<S: ServerStore>(
+        &self,
+        caller: &Caller,
+        request: FetchRequest,
+        store: &S,
+        work: &mut Work,
+    ) -> Response {
         let max_bytes = self.page_bytes(request.max_bytes);
         let mut response = FetchResponse {
             request_id: request.request_id,
@@ -694,6 +804,12 @@ impl Server {
                 response.unknown.push(wanted.doc);
                 continue;
             };
+            // Loading is automerge's work: within the request's budget, the rest deferred.
+            if work.docs >= self.config.budget.max_docs {
+                response.deferred.push(wanted.doc);
+                continue;
+            }
+            work.docs += 1;
             let Ok(mut doc) = SubmissionDoc::load_with_limits(
                 &stored.bytes,
                 self.config.reader.clone(),

@@ -727,3 +727,109 @@ fn a_change_that_declares_millions_of_operations_is_refused_before_automerge_rea
         RejectCode::Malformed,
     );
 }
+
+/// One request's automerge work is bounded whatever its size on the wire: past the budget,
+/// documents are refused without automerge seeing them, and the work done is reported.
+#[test]
+fn a_request_hands_automerge_no_more_documents_or_operations_than_its_budget() {
+    use letsema_sync::server::RequestBudget;
+    let mut server = Server::new(ServerConfig {
+        budget: RequestBudget {
+            max_docs: 3,
+            max_ops: 1_000_000,
+        },
+        ..ServerConfig::default()
+    });
+    let mut store = MemoryServerStore::new(1);
+    let push: Vec<DocChanges> = (0..5).map(|n| good(200 + n)).collect();
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push,
+        pull: None,
+    });
+    let (response, work) = server.handle_metered(&caller(), &request.encode(), &mut store);
+    let Ok(Response::Sync(response)) = Response::decode(&response, &WireLimits::default()) else {
+        panic!("a sync response");
+    };
+    let committed = response
+        .push
+        .iter()
+        .filter(|result| matches!(result, PushResult::Committed { .. }))
+        .count();
+    assert_eq!(committed, 3);
+    for result in &response.push[3..] {
+        assert_eq!(code(result), Some(RejectCode::TooLarge), "{result:?}");
+        let PushResult::Rejected { message, .. } = result else {
+            unreachable!()
+        };
+        assert!(message.contains("later request"), "{message}");
+    }
+    assert_eq!(work.docs, 3);
+    assert!(work.ops > 0);
+
+    // The operations budget: the first document fits, the second would not.
+    let one = work.ops / 3;
+    let mut server = Server::new(ServerConfig {
+        budget: RequestBudget {
+            max_docs: 100,
+            max_ops: one + one / 2,
+        },
+        ..ServerConfig::default()
+    });
+    let mut store = MemoryServerStore::new(1);
+    let response = sync_once(
+        &mut server,
+        &caller(),
+        vec![good(210), good(211)],
+        &mut store,
+    );
+    assert!(matches!(response.push[0], PushResult::Committed { .. }));
+    assert_eq!(code(&response.push[1]), Some(RejectCode::TooLarge));
+}
+
+/// Submissions out of the caller's scope are refused before automerge does any work on
+/// them, so a frame full of them costs little: the hostile frame of the field report, 10,000
+/// entries under another device's ids.
+#[test]
+fn pushes_to_submissions_out_of_scope_cost_no_automerge_work() {
+    let mut server = Server::default();
+    let mut store = MemoryServerStore::new(1);
+    let other = Caller {
+        device: device("phone-other"),
+        scope: Scope::Device(device("phone-other")),
+        association: None,
+    };
+    let theirs: Vec<DocChanges> = (0..20)
+        .map(|n| {
+            let mut doc = submission(&writer("phone-other", 1), 220, n, None);
+            changes_of(&mut doc)
+        })
+        .collect();
+    sync_once(&mut server, &other, theirs.clone(), &mut store);
+    // Each of their ids, with a valid change of the caller's own.
+    let mine = good(221).changes;
+    let hostile: Vec<DocChanges> = theirs
+        .iter()
+        .map(|theirs| DocChanges {
+            doc: theirs.doc,
+            changes: mine.clone(),
+            encoding: ChangeEncoding::Chunks,
+        })
+        .collect();
+    let request = Request::Sync(SyncRequest {
+        request_id: 2,
+        push: hostile,
+        pull: None,
+    });
+    let (response, work) = server.handle_metered(&caller(), &request.encode(), &mut store);
+    let Ok(Response::Sync(response)) = Response::decode(&response, &WireLimits::default()) else {
+        panic!("a sync response");
+    };
+    assert!(
+        response
+            .push
+            .iter()
+            .all(|result| code(result) == Some(RejectCode::OutOfScope))
+    );
+    assert_eq!(work, letsema_sync::server::Work::default());
+}
