@@ -1,11 +1,15 @@
 //! Request rates: how often one phone may sync, and one network address may try enrolment
-//! codes or sign-ins, before being told to wait (429 with `Retry-After`).
+//! codes or sign-ins, before being told to wait (429 with `Retry-After`); and how much
+//! automerge work one phone's or staff member's syncs may cause over time ([`WorkBudgets`]).
 //!
-//! Keyed token buckets (`governor`), in memory: a restart forgets them, which is harmless.
+//! Keyed token buckets (`governor`, and for the work budget a bucket of our own that can go
+//! into debt), in memory: a restart forgets them, which is harmless.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -20,6 +24,7 @@ use crate::error::ApiError;
 pub struct RateLimits {
     sync: Arc<DefaultKeyedRateLimiter<String>>,
     public: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    work: Arc<WorkBudgets>,
 }
 
 /// How fast callers may go.
@@ -33,6 +38,11 @@ pub struct RateSettings {
     pub public_per_minute: u32,
     /// Enrolment and sign-in attempts from one address at once.
     pub public_burst: u32,
+    /// Units of automerge work ([`work_units`]) one device's syncs may cause per minute,
+    /// sustained.
+    pub work_per_minute: u64,
+    /// Units of automerge work one device may spend at once after a quiet period.
+    pub work_burst: u64,
 }
 
 impl Default for RateSettings {
@@ -45,6 +55,12 @@ impl Default for RateSettings {
             sync_burst: 60,
             public_per_minute: 30,
             public_burst: 30,
+            // A day's registrations from one phone (a few hundred, about 100 operations
+            // each) fit in the burst many times over; a phone's first sync of 10,000 takes a
+            // minute longer. A device that pushes hostile work in a loop costs the server
+            // about a second of CPU a minute.
+            work_per_minute: 1_000_000,
+            work_burst: 2_000_000,
         }
     }
 }
@@ -72,7 +88,16 @@ impl RateLimits {
                 settings.public_per_minute,
                 settings.public_burst,
             ))),
+            work: Arc::new(WorkBudgets::new(
+                settings.work_per_minute,
+                settings.work_burst,
+            )),
         }
+    }
+
+    /// The work budgets of sync callers.
+    pub fn work(&self) -> &WorkBudgets {
+        &self.work
     }
 
     /// Admits one sync request of `device`, or says how long to wait.
@@ -92,6 +117,7 @@ impl RateLimits {
     pub fn shrink(&self) {
         self.sync.retain_recent();
         self.public.retain_recent();
+        self.work.shrink();
     }
 }
 
@@ -118,4 +144,133 @@ pub fn retry_after(mut response: Response, seconds: u64) -> Response {
         response.headers_mut().insert(RETRY_AFTER, value);
     }
     response
+}
+
+/// What a sync's automerge work costs against a budget: its operations, plus a fixed
+/// share per document (loading, checking and storing one costs about as much as applying a
+/// hundred operations).
+pub fn work_units(docs: usize, ops: u64) -> u64 {
+    ops.saturating_add(u64::try_from(docs).unwrap_or(u64::MAX).saturating_mul(100))
+}
+
+/// A budget of automerge work per sync caller (a device, or a staff member's browser), over
+/// time: a request is admitted while the caller's bucket is not in debt, and charged after
+/// it ran with what it really cost (nobody knows the cost of a push before it is decoded).
+/// One request can take a bucket into debt, by at most one request's budget
+/// (`letsema_sync::server::RequestBudget`); the caller then waits until the debt is paid
+/// back at the sustained rate. This bounds what one caller can make the server do, which a
+/// request rate alone does not: 20 requests a second of maximal work would be seconds of
+/// CPU each second.
+#[derive(Debug)]
+pub struct WorkBudgets {
+    per_second: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    /// Units left; negative in debt.
+    level: f64,
+    at: Instant,
+}
+
+impl WorkBudgets {
+    /// Budgets refilling at `per_minute` units a minute, up to `burst`.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn new(per_minute: u64, burst: u64) -> Self {
+        WorkBudgets {
+            per_second: (per_minute.max(1) as f64) / 60.0,
+            burst: burst.max(1) as f64,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn level(&self, bucket: Option<&Bucket>, now: Instant) -> f64 {
+        match bucket {
+            Some(bucket) => (bucket.level
+                + now.duration_since(bucket.at).as_secs_f64() * self.per_second)
+                .min(self.burst),
+            None => self.burst,
+        }
+    }
+
+    /// Admits a request of `caller`, or says how long to wait (429 with `Retry-After`).
+    pub fn admit(&self, caller: &str) -> Result<(), ApiError> {
+        let now = Instant::now();
+        let buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let level = self.level(buckets.get(caller), now);
+        if level >= 0.0 {
+            return Ok(());
+        }
+        let wait = (-level / self.per_second).ceil().max(1.0) as u64;
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_much_work",
+            format!(
+                "This device has sent more than the server processes for one device in a                  while. Nothing was lost: wait {wait} s and sync again."
+            ),
+        )
+        .with_retry_after(wait))
+    }
+
+    /// Charges `units` of work done for `caller`.
+    pub fn charge(&self, caller: &str, units: u64) {
+        if units == 0 {
+            return;
+        }
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let level = self.level(buckets.get(caller), now) - units as f64;
+        buckets.insert(caller.to_owned(), Bucket { level, at: now });
+    }
+
+    /// Forgets callers whose buckets are full again.
+    pub fn shrink(&self) {
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let full: Vec<String> = buckets
+            .iter()
+            .filter(|(_, bucket)| self.level(Some(bucket), now) >= self.burst)
+            .map(|(caller, _)| caller.clone())
+            .collect();
+        for caller in full {
+            buckets.remove(&caller);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_caller_in_debt_waits_until_it_is_paid_back() {
+        let budgets = WorkBudgets::new(600, 1_000);
+        assert!(budgets.admit("phone").is_ok());
+        budgets.charge("phone", 900);
+        assert!(budgets.admit("phone").is_ok(), "100 units left");
+        budgets.charge("phone", 700);
+        let refused = budgets.admit("phone").expect_err("600 units in debt");
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.code, "too_much_work");
+        // 600 units at 10 a second: a minute.
+        assert_eq!(refused.retry_after, Some(60));
+        assert!(budgets.admit("another phone").is_ok());
+    }
+
+    #[test]
+    fn full_buckets_are_forgotten() {
+        let budgets = WorkBudgets::new(6_000_000, 10);
+        budgets.charge("phone", 5);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        budgets.shrink();
+        assert!(
+            budgets
+                .buckets
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+        );
+    }
 }

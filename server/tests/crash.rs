@@ -34,6 +34,7 @@ async fn sync_until_done_or_dead(http: &reqwest::Client, url: &str, phone: &mut 
         let sent = http
             .post(format!("{url}/api/sync"))
             .header("authorization", format!("Bearer {}", phone.credential))
+            .header("content-type", "application/x-letsema-sync")
             .body(frame)
             .send()
             .await;

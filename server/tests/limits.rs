@@ -14,6 +14,8 @@ const SLOW: RateSettings = RateSettings {
     sync_burst: 5,
     public_per_minute: 1,
     public_burst: 5,
+    work_per_minute: 1_000_000,
+    work_burst: 2_000_000,
 };
 
 #[tokio::test]
@@ -65,6 +67,61 @@ async fn one_phone_syncing_in_a_loop_is_told_to_wait() {
     );
     assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
     // Another phone still syncs.
+    let other = f.enrol("assoc-a").await;
+    let (status, _) = f.post_sync(&other.credential, b"frame".to_vec()).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// A phone's syncs are held to a budget of automerge work over time, not only to a request
+/// rate: once a push has spent it, the phone is told to wait (429, `Retry-After`) until it
+/// is paid back, while other phones sync on. Nothing it pushed was lost.
+#[tokio::test]
+async fn one_phone_pushing_much_work_is_told_to_wait_for_its_budget() {
+    use letsema_doc::{DeviceId, SessionId, Timestamp, Writer};
+    use letsema_sync::client::{Client, ClientConfig};
+    use letsema_sync::client_store::MemoryClientStore;
+
+    let mut f = fixture();
+    f.state.limits = RateLimits::new(RateSettings {
+        work_per_minute: 1,
+        work_burst: 500,
+        ..RateSettings::default()
+    });
+    let phone = f.enrol("assoc-a").await;
+    let me = Writer::new(
+        DeviceId::parse(&phone.id).expect("a device id"),
+        SessionId::from_bytes(&[1; 16]).expect("16 bytes"),
+        None,
+    );
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut generator = letsema_workload::Generator::new(3);
+    for i in 0..10 {
+        let mut doc = generator
+            .submission_in(
+                &me,
+                Some(&phone.association),
+                Timestamp(1_750_000_000_000 + i * 60_000),
+            )
+            .expect("a submission");
+        client.save_document(&mut doc).expect("saved");
+    }
+    client.start_sync();
+    let frame = client.next_request().expect("store").expect("a push");
+    let (status, body) = f.post_sync(&phone.credential, frame).await;
+    assert_eq!(status, StatusCode::OK);
+    let progress = client.handle_response(&body).expect("a response");
+    assert_eq!(
+        progress.acknowledged.len(),
+        10,
+        "the push was within one request's budget"
+    );
+
+    let (status, body) = f.post_sync(&phone.credential, b"frame".to_vec()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains("too_much_work"), "{body}");
+    assert!(body.contains("Nothing was lost"), "{body}");
+
     let other = f.enrol("assoc-a").await;
     let (status, _) = f.post_sync(&other.credential, b"frame".to_vec()).await;
     assert_eq!(status, StatusCode::OK);

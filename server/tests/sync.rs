@@ -162,6 +162,60 @@ async fn garbage_is_answered_with_an_error_frame_and_a_revoked_phone_with_401() 
 }
 
 #[tokio::test]
+async fn sync_frames_must_say_they_are_sync_frames() {
+    let f = fixture();
+    let phone = f.enrol("assoc-a").await;
+    let frame = b"LSY\x01\x00\xff\xff\xff\xff".to_vec();
+    let post = |content_type: Option<&'static str>| {
+        let mut request = warp::test::request()
+            .method("POST")
+            .path("/api/sync")
+            .header("authorization", format!("Bearer {}", phone.credential));
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let frame = frame.clone();
+        let state = f.state.clone();
+        async move {
+            request
+                .body(frame)
+                .reply(&letsema_server::routes::routes(state))
+                .await
+        }
+    };
+    for refused in [
+        None,
+        Some("application/x-www-form-urlencoded"),
+        Some("text/plain"),
+        Some("application/json"),
+    ] {
+        let response = post(refused).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{refused:?}"
+        );
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(body.contains("unsupported_media_type"), "{body}");
+        assert!(body.contains("application/x-letsema-sync"), "{body}");
+    }
+    for accepted in [
+        "application/x-letsema-sync",
+        "Application/X-Letsema-Sync; version=1",
+    ] {
+        assert_eq!(post(Some(accepted)).await.status(), StatusCode::OK);
+    }
+    // Who is asking is checked first.
+    let response = warp::test::request()
+        .method("POST")
+        .path("/api/sync")
+        .body(frame.clone())
+        .reply(&letsema_server::routes::routes(f.state.clone()))
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
     let mut f = fixture();
     let phone = f.enrol("assoc-a").await;
@@ -330,6 +384,7 @@ async fn staff_sync(f: &Fixture, staff: &common::Browser, desk: &mut Client<Memo
         let response = warp::test::request()
             .method("POST")
             .path("/api/staff/sync")
+            .header("content-type", "application/x-letsema-sync")
             .header("cookie", &staff.cookie)
             .header("x-csrf-token", &staff.csrf)
             .body(frame)

@@ -50,6 +50,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Failed sign-ins per account and network, for the lock-out.
     pub(crate) sign_in_failures: Arc<session::SignInFailures>,
+    /// Places for syncs doing automerge work at once: one per core (see `routes/sync.rs`).
+    pub sync_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -66,6 +68,9 @@ impl AppState {
             metrics_token: None,
             limits: RateLimits::default(),
             sign_in_failures: Arc::default(),
+            sync_permits: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            )),
         }
     }
 }

@@ -24,6 +24,7 @@ use warp::reply::Response;
 use super::AppState;
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
+use crate::limits::work_units;
 use crate::store::{DeviceInfo, Role};
 
 /// The media type of sync frames.
@@ -36,35 +37,58 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::path::end())
         .and(warp::post())
         .and(device(state.clone()))
+        .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::body::bytes())
-        .then(move |device: DeviceInfo, body: bytes::Bytes| {
-            let state = s.clone();
-            async move {
-                match device_caller(&device) {
-                    Ok(caller) => sync(state, caller, body).await,
-                    Err(error) => Err(error),
+        .then(
+            move |device: DeviceInfo, media: Option<String>, body: bytes::Bytes| {
+                let state = s.clone();
+                async move {
+                    match (sync_media_type(media.as_deref()), device_caller(&device)) {
+                        (Ok(()), Ok(caller)) => sync(state, caller, body).await,
+                        (Err(error), _) | (_, Err(error)) => Err(error),
+                    }
+                    .unwrap_or_else(ApiError::into_response)
                 }
-                .unwrap_or_else(ApiError::into_response)
-            }
-        });
+            },
+        );
     let s = state.clone();
     let staff_sync = warp::path!("staff" / "sync")
         .and(warp::post())
         .and(staff(state))
+        .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::body::bytes())
-        .then(move |staff: Staff, body: bytes::Bytes| {
-            let state = s.clone();
-            async move {
-                match staff_caller(&staff) {
-                    Ok(caller) => sync(state, caller, body).await,
-                    Err(error) => Err(error),
+        .then(
+            move |staff: Staff, media: Option<String>, body: bytes::Bytes| {
+                let state = s.clone();
+                async move {
+                    match (sync_media_type(media.as_deref()), staff_caller(&staff)) {
+                        (Ok(()), Ok(caller)) => sync(state, caller, body).await,
+                        (Err(error), _) | (_, Err(error)) => Err(error),
+                    }
+                    .unwrap_or_else(ApiError::into_response)
                 }
-                .unwrap_or_else(ApiError::into_response)
-            }
-        });
+            },
+        );
     phones.or(staff_sync).unify().boxed()
+}
+
+/// Sync frames travel as [`SYNC_MEDIA_TYPE`] (parameters after `;` are ignored); anything
+/// else is refused before the body is read as a frame, so that a form or a page posted
+/// here by mistake, or by a page on another site, is answered plainly.
+fn sync_media_type(content_type: Option<&str>) -> Result<(), ApiError> {
+    let essence = content_type
+        .and_then(|value| value.split(';').next())
+        .map(str::trim);
+    match essence {
+        Some(essence) if essence.eq_ignore_ascii_case(SYNC_MEDIA_TYPE) => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!("Send sync frames with Content-Type: {SYNC_MEDIA_TYPE}."),
+        )),
+    }
 }
 
 /// A phone syncs the submissions it created, which belong to its association (a public
@@ -132,13 +156,26 @@ async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Res
     let _in_flight = state.sync_activity.begin();
     let caller_name = caller.device.as_str().to_owned();
     state.limits.sync(&caller_name)?;
+    state.limits.work().admit(&caller_name)?;
+    // At most one sync at a time per core does automerge work: what applying untrusted
+    // changes can take in memory is one request's budget per core, however many arrive.
+    let _permit = state
+        .sync_permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal())?;
     let store = state.store.clone();
     let bytes_in = body.len();
     let started = std::time::Instant::now();
-    let response = tokio::task::spawn_blocking(move || {
+    let (response, work) = tokio::task::spawn_blocking(move || {
         let mut sync_store = store.sync_store()?;
         let mut server = Server::new(ServerConfig::default());
-        Ok::<_, crate::store::SyncStoreError>(server.handle(&caller, &body, &mut sync_store))
+        Ok::<_, crate::store::SyncStoreError>(server.handle_metered(
+            &caller,
+            &body,
+            &mut sync_store,
+        ))
     })
     .await
     .map_err(|_| ApiError::internal())?
@@ -158,6 +195,10 @@ async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Res
         ms = started.elapsed().as_millis() as u64,
         "sync"
     );
+    state
+        .limits
+        .work()
+        .charge(&caller_name, work_units(work.docs, work.ops));
     state.validator.notify_one();
     state.metrics.count_sync(bytes_in, response.len());
     let mut reply = Response::new(response.into());
