@@ -25,6 +25,10 @@ pub enum SyncStoreError {
     Conflict(DocId),
     #[error("a stored value is damaged: {0}")]
     Corrupt(String),
+    /// SQLite could not write: the disk (or the database's size limit) is full. Nothing of
+    /// the transaction was written.
+    #[error("the server's disk is full")]
+    DiskFull,
 }
 
 /// The sync view of the database for one request.
@@ -41,6 +45,13 @@ pub struct SqliteSyncStore<'a> {
 
 impl From<rusqlite::Error> for SyncStoreError {
     fn from(error: rusqlite::Error) -> Self {
+        if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            // The operator must hear of it: phones only see that nothing was stored.
+            tracing::error!(
+                "the disk holding the database is full: syncs store nothing (phones keep                  their changes and retry) until space is freed"
+            );
+            return SyncStoreError::DiskFull;
+        }
         SyncStoreError::Database(Box::new(error))
     }
 }
