@@ -25,6 +25,7 @@ pub struct RateLimits {
     sync: Arc<DefaultKeyedRateLimiter<String>>,
     public: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     work: Arc<WorkBudgets>,
+    in_flight: Arc<InFlight>,
 }
 
 /// How fast callers may go.
@@ -92,7 +93,13 @@ impl RateLimits {
                 settings.work_per_minute,
                 settings.work_burst,
             )),
+            in_flight: Arc::new(InFlight::new(SYNCS_IN_FLIGHT_PER_CALLER)),
         }
+    }
+
+    /// The syncs each caller has in flight.
+    pub fn in_flight(&self) -> &InFlight {
+        &self.in_flight
     }
 
     /// The work budgets of sync callers.
@@ -144,6 +151,66 @@ pub fn retry_after(mut response: Response, seconds: u64) -> Response {
         response.headers_mut().insert(RETRY_AFTER, value);
     }
     response
+}
+
+/// Syncs one caller may have in flight at once. A phone syncs one request at a time; two
+/// leave room for a retry whose first attempt the server has not yet noticed is gone.
+pub const SYNCS_IN_FLIGHT_PER_CALLER: usize = 2;
+
+/// The syncs each caller has in flight, bounded, so that no caller holds more than its share
+/// of the server's places and body memory however many connections it opens.
+#[derive(Debug)]
+pub struct InFlight {
+    limit: usize,
+    callers: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+/// A sync counted against its caller until dropped.
+#[derive(Debug)]
+pub struct InFlightSlot {
+    caller: String,
+    callers: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl InFlight {
+    /// At most `limit` per caller.
+    pub fn new(limit: usize) -> Self {
+        InFlight {
+            limit,
+            callers: Arc::default(),
+        }
+    }
+
+    /// Counts one more sync of `caller`, or refuses it (429) when it has `limit` in flight.
+    pub fn enter(&self, caller: &str) -> Result<InFlightSlot, ApiError> {
+        let mut callers = self.callers.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = callers.entry(caller.to_owned()).or_insert(0);
+        if *count >= self.limit {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "sync_in_progress",
+                "This device is already syncing. Nothing was lost: wait for that sync to end.",
+            )
+            .with_retry_after(1));
+        }
+        *count += 1;
+        Ok(InFlightSlot {
+            caller: caller.to_owned(),
+            callers: self.callers.clone(),
+        })
+    }
+}
+
+impl Drop for InFlightSlot {
+    fn drop(&mut self) {
+        let mut callers = self.callers.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = callers.get_mut(&self.caller) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                callers.remove(&self.caller);
+            }
+        }
+    }
 }
 
 /// What a sync's automerge work costs against a budget: its operations, plus a fixed
@@ -257,6 +324,18 @@ mod tests {
         // 600 units at 10 a second: a minute.
         assert_eq!(refused.retry_after, Some(60));
         assert!(budgets.admit("another phone").is_ok());
+    }
+
+    #[test]
+    fn a_caller_has_at_most_its_share_of_syncs_in_flight() {
+        let in_flight = InFlight::new(2);
+        let first = in_flight.enter("phone").expect("first");
+        let _second = in_flight.enter("phone").expect("second");
+        let refused = in_flight.enter("phone").expect_err("a third");
+        assert_eq!(refused.code, "sync_in_progress");
+        assert!(in_flight.enter("another phone").is_ok());
+        drop(first);
+        assert!(in_flight.enter("phone").is_ok(), "a place again");
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct AppState {
     pub(crate) sign_in_failures: Arc<session::SignInFailures>,
     /// Places for syncs doing automerge work at once: one per core (see `routes/sync.rs`).
     pub sync_permits: Arc<tokio::sync::Semaphore>,
+    /// Sync bodies in memory at once, in KiB ([`sync::SYNC_BODY_BUDGET_BYTES`]).
+    pub sync_body_budget: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -70,6 +72,9 @@ impl AppState {
             sign_in_failures: Arc::default(),
             sync_permits: Arc::new(tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(1, usize::from),
+            )),
+            sync_body_budget: Arc::new(tokio::sync::Semaphore::new(
+                sync::SYNC_BODY_BUDGET_BYTES / 1024,
             )),
         }
     }

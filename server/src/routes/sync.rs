@@ -39,13 +39,14 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(device(state.clone()))
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
-        .and(warp::body::bytes())
+        .and(warp::header::<u64>("content-length"))
+        .and(warp::body::stream())
         .then(
-            move |device: DeviceInfo, media: Option<String>, body: bytes::Bytes| {
+            move |device: DeviceInfo, media: Option<String>, length: u64, body| {
                 let state = s.clone();
                 async move {
                     match (sync_media_type(media.as_deref()), device_caller(&device)) {
-                        (Ok(()), Ok(caller)) => sync(state, caller, body).await,
+                        (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
                         (Err(error), _) | (_, Err(error)) => Err(error),
                     }
                     .unwrap_or_else(ApiError::into_response)
@@ -58,13 +59,14 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state))
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
-        .and(warp::body::bytes())
+        .and(warp::header::<u64>("content-length"))
+        .and(warp::body::stream())
         .then(
-            move |staff: Staff, media: Option<String>, body: bytes::Bytes| {
+            move |staff: Staff, media: Option<String>, length: u64, body| {
                 let state = s.clone();
                 async move {
                     match (sync_media_type(media.as_deref()), staff_caller(&staff)) {
-                        (Ok(()), Ok(caller)) => sync(state, caller, body).await,
+                        (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
                         (Err(error), _) | (_, Err(error)) => Err(error),
                     }
                     .unwrap_or_else(ApiError::into_response)
@@ -72,6 +74,65 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             },
         );
     phones.or(staff_sync).unify().boxed()
+}
+
+/// Sync bodies held in memory at once across the server, at most: what requests waiting for
+/// a place (`AppState::sync_permits`) can hold, whatever their number. A phone's request is
+/// about 100 KiB on the wire; the largest frame allowed, 8 MiB.
+pub const SYNC_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long a sync body may take to arrive: 30 s, and one more second per 4 KiB (a phone on
+/// a 2G connection sends its 100 KiB in about 20 s). A body slower than that holds memory
+/// for others: 408, and the phone sends it again later.
+fn body_deadline(length: u64) -> Duration {
+    Duration::from_secs(30 + length / 4096)
+}
+
+/// Reads a sync body of the declared `length` within [`body_deadline`].
+async fn read_body<S, B>(body: S, length: u64) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: warp::Buf,
+{
+    let expected = usize::try_from(length).map_err(|_| ApiError::internal())?;
+    let read = async move {
+        let mut body = std::pin::pin!(body);
+        let mut bytes = Vec::with_capacity(expected);
+        while let Some(chunk) = futures_util::StreamExt::next(&mut body).await {
+            let mut chunk = chunk.map_err(|_| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    "The sync request's body could not be read (the connection broke?). \
+                     Nothing was lost: sync again.",
+                )
+            })?;
+            while chunk.has_remaining() {
+                let part = chunk.chunk();
+                if bytes.len() + part.len() > expected {
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        "bad_body",
+                        "The sync request's body is longer than its Content-Length.",
+                    ));
+                }
+                bytes.extend_from_slice(part);
+                let taken = part.len();
+                chunk.advance(taken);
+            }
+        }
+        Ok(bytes)
+    };
+    tokio::time::timeout(body_deadline(length), read)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_too_slow",
+                "The sync request's body arrived too slowly. Nothing was lost: sync again \
+                 when the connection is better.",
+            ))
+        })
 }
 
 /// Sync frames travel as [`SYNC_MEDIA_TYPE`] (parameters after `;` are ignored); anything
@@ -152,11 +213,33 @@ fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
     })
 }
 
-async fn sync(state: AppState, caller: Caller, body: bytes::Bytes) -> Result<Response, ApiError> {
+/// One sync request: admitted by the caller's request rate, work budget and syncs in
+/// flight, then its body read within the server's budget of body memory, then handled with
+/// one of the places for syncs (one per core).
+async fn sync<S, B>(
+    state: AppState,
+    caller: Caller,
+    length: u64,
+    body: S,
+) -> Result<Response, ApiError>
+where
+    S: futures_util::Stream<Item = Result<B, warp::Error>>,
+    B: warp::Buf,
+{
     let _in_flight = state.sync_activity.begin();
     let caller_name = caller.device.as_str().to_owned();
     state.limits.sync(&caller_name)?;
     state.limits.work().admit(&caller_name)?;
+    let _caller_slot = state.limits.in_flight().enter(&caller_name)?;
+    // The body is held in memory only within the server's budget for bodies.
+    let kib = u32::try_from(length.div_ceil(1024)).map_err(|_| ApiError::internal())?;
+    let _body_memory = state
+        .sync_body_budget
+        .clone()
+        .acquire_many_owned(kib.max(1))
+        .await
+        .map_err(|_| ApiError::internal())?;
+    let body = read_body(body, length).await?;
     // At most one sync at a time per core does automerge work: what applying untrusted
     // changes can take in memory is one request's budget per core, however many arrive.
     let _permit = state
