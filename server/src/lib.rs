@@ -11,6 +11,7 @@ pub mod limits;
 pub mod routes;
 pub mod serve;
 pub mod store;
+pub mod workers;
 
 pub use config::{ConnectionTimeouts, ListenAddr, ServeConfig};
 pub use serve::{ServeError, Server};

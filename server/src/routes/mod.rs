@@ -50,8 +50,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Failed sign-ins per account and network, for the lock-out.
     pub(crate) sign_in_failures: Arc<session::SignInFailures>,
-    /// Places for syncs doing automerge work at once: one per core (see `routes/sync.rs`).
-    pub sync_permits: Arc<tokio::sync::Semaphore>,
+    /// The threads sync work runs on, one per core (see `workers.rs`).
+    pub sync_workers: Arc<crate::workers::Workers>,
     /// Sync bodies in memory at once, in KiB ([`sync::SYNC_BODY_BUDGET_BYTES`]).
     pub sync_body_budget: Arc<tokio::sync::Semaphore>,
 }
@@ -70,9 +70,7 @@ impl AppState {
             metrics_token: None,
             limits: RateLimits::default(),
             sign_in_failures: Arc::default(),
-            sync_permits: Arc::new(tokio::sync::Semaphore::new(
-                std::thread::available_parallelism().map_or(1, usize::from),
-            )),
+            sync_workers: Arc::new(crate::workers::Workers::per_core("letsema-sync")),
             sync_body_budget: Arc::new(tokio::sync::Semaphore::new(
                 sync::SYNC_BODY_BUDGET_BYTES / 1024,
             )),

@@ -77,7 +77,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 }
 
 /// Sync bodies held in memory at once across the server, at most: what requests waiting for
-/// a place (`AppState::sync_permits`) can hold, whatever their number. A phone's request is
+/// a sync worker (`AppState::sync_workers`) can hold, whatever their number. A phone's request is
 /// about 100 KiB on the wire; the largest frame allowed, 8 MiB.
 pub const SYNC_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
@@ -215,7 +215,7 @@ fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
 
 /// One sync request: admitted by the caller's request rate, work budget and syncs in
 /// flight, then its body read within the server's budget of body memory, then handled with
-/// one of the places for syncs (one per core).
+/// one of the sync worker threads (one per core).
 async fn sync<S, B>(
     state: AppState,
     caller: Caller,
@@ -242,26 +242,22 @@ where
     let body = read_body(body, length).await?;
     // At most one sync at a time per core does automerge work: what applying untrusted
     // changes can take in memory is one request's budget per core, however many arrive.
-    let _permit = state
-        .sync_permits
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::internal())?;
     let store = state.store.clone();
     let bytes_in = body.len();
     let started = std::time::Instant::now();
-    let (response, work) = tokio::task::spawn_blocking(move || {
-        let mut sync_store = store.sync_store()?;
-        let mut server = Server::new(ServerConfig::default());
-        Ok::<_, crate::store::SyncStoreError>(server.handle_metered(
-            &caller,
-            &body,
-            &mut sync_store,
-        ))
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
+    let (response, work) = state
+        .sync_workers
+        .run(move || {
+            let mut sync_store = store.sync_store()?;
+            let mut server = Server::new(ServerConfig::default());
+            Ok::<_, crate::store::SyncStoreError>(server.handle_metered(
+                &caller,
+                &body,
+                &mut sync_store,
+            ))
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
     .map_err(|e| {
         tracing::error!(error = %e, "sync store unavailable");
         ApiError::new(
