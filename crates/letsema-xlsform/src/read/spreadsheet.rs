@@ -8,14 +8,18 @@ use super::{Row, Sheet, Workbook};
 use crate::SourceFormat;
 
 pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
-    let sheets = match format {
+    // calamine panics on some damaged workbooks (fuzzing found an .xls header whose sector
+    // chain runs past the end of the file): such a file is one that cannot be read, not a
+    // reason for the server to fail. Nothing calamine built survives the panic.
+    let read = std::panic::catch_unwind(|| match format {
         SourceFormat::Xls => Xls::new(Cursor::new(bytes))
             .map(|mut book| book.worksheets())
             .map_err(|error| error.to_string()),
         _ => Xlsx::new(Cursor::new(bytes))
             .map(|mut book| book.worksheets())
             .map_err(|error| error.to_string()),
-    };
+    });
+    let sheets = read.unwrap_or_else(|_| Err("it is damaged".to_owned()));
     let sheets = sheets.map_err(|error| {
         format!(
             "the file could not be read as {}: {error}. Save it again from your spreadsheet \
