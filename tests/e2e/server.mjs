@@ -12,14 +12,15 @@ export const ADMIN = { email: 'admin@example.org', password: 'an e2e admin passw
 
 /**
  * Starts a server; resolves once it prints its address. With `demo`, the reference form is
- * published and an admin account (ADMIN) exists.
+ * published and an admin account (ADMIN) exists. `webDir` serves another copy of the web
+ * app than LETSEMA_WEB_DIR (a test that deploys a new version changes its copy).
  */
-export async function startServer({ demo = false } = {}) {
-  if (!bin || !webDir) {
+export async function startServer({ demo = false, webDir: appDir = webDir } = {}) {
+  if (!bin || !appDir) {
     throw new Error('set LETSEMA_BIN and LETSEMA_WEB_DIR (./dev test does)');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'letsema-e2e-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', webDir];
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', appDir];
   if (demo) {
     const added = spawnSync(bin, ['user', 'add', ADMIN.email, '--role', 'admin', '--data-dir', dataDir], {
       input: ADMIN.password + '\n',

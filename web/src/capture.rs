@@ -179,7 +179,8 @@ pub fn filler(props: &FillerProps) -> Html {
             });
         });
     }
-    let problem = use_state(|| None::<String>);
+    // `_eq`: a successful save clears it, which must not redraw the form when it is clear.
+    let problem = use_state_eq(|| None::<String>);
     let back = {
         let on_done = props.on_done.clone();
         Callback::from(move |_| on_done.emit(FillerDone::Back))
@@ -203,8 +204,11 @@ pub fn filler(props: &FillerProps) -> Html {
             Ok(saved) => {
                 let problem = problem.clone();
                 wasm_bindgen_futures::spawn_local(async move {
-                    if let Err(error) = saved.await {
-                        problem.set(Some(crate::bridge::describe_error(&error)));
+                    match saved.await {
+                        Err(error) => problem.set(Some(crate::bridge::describe_error(&error))),
+                        // A save holds every answer so far, those whose saves failed
+                        // included: the warning that they were not saved is over.
+                        Ok(_) => problem.set(None),
                     }
                 });
             }

@@ -10,8 +10,14 @@
 //! Everything here reads and writes the same IndexedDB database as the first module,
 //! through its own connection ([`storage`]); writes merge with what is stored, so the two
 //! modules (and two tabs) never overwrite each other.
+//!
+//! When the browser refuses a write, nothing typed is lost: a connection closed under the
+//! page is replaced by a new one, and answers the browser would not store (the device is
+//! full) are kept in memory and written by the next save that succeeds (`keep_unsaved`).
+//! Tests: `tests/documents.rs`, `tests/faults.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use letsema_doc::{
@@ -33,20 +39,36 @@ use crate::sync::{SyncOutcome, sync_round};
 
 thread_local! {
     static STORAGE: RefCell<Option<Storage>> = const { RefCell::new(None) };
+    /// Answers the browser refused to store (the device is full, the connection was lost),
+    /// by submission: see [`keep_unsaved`].
+    static UNSAVED: RefCell<BTreeMap<DocId, Unsaved>> = const { RefCell::new(BTreeMap::new()) };
+    /// Whether [`retry_unsaved`]'s loop runs.
+    static RETRYING: Cell<bool> = const { Cell::new(false) };
+    /// Asks the person to stay while answers are unsaved (see [`keep_unsaved`]).
+    static STAY: RefCell<Option<gloo_events::EventListener>> = const { RefCell::new(None) };
 }
 
-/// This module's connection to the app's database, opened on first use.
+/// This module's connection to the app's database, opened on first use, and opened again
+/// when the browser closed it under the page.
 ///
 /// # Errors
 ///
 /// Why the database cannot be opened, in words a person can act on.
 pub async fn storage() -> Result<Storage, String> {
-    if let Some(storage) = STORAGE.with_borrow(Clone::clone) {
+    connection().await.map_err(|error| error.to_string())
+}
+
+/// [`storage`], with the error as it is.
+async fn connection() -> Result<Storage, StorageError> {
+    // A connection closed under the page (the browser closed it, or another tab upgraded or
+    // deleted the database) fails every call with `Closed`: open a new one rather than
+    // leave the page stuck until a reload, which would lose what is only in memory.
+    if let Some(storage) = STORAGE.with_borrow(Clone::clone)
+        && !storage.is_closed()
+    {
         return Ok(storage);
     }
-    let opened = Storage::open_default()
-        .await
-        .map_err(|error| error.to_string())?;
+    let opened = Storage::open_default().await?;
     STORAGE.with_borrow_mut(|slot| *slot = Some(opened.clone()));
     Ok(opened)
 }
@@ -106,10 +128,147 @@ pub async fn start_draft(request: &StartRequest) -> Result<DocId, String> {
 /// A draft, or a finalised submission being corrected, open for filling in.
 #[derive(Debug)]
 pub struct OpenSubmission {
-    storage: Storage,
     doc: SubmissionDoc,
     kind: FillKind,
     language: Option<String>,
+}
+
+/// A submission whose latest answers the browser refused to store.
+#[derive(Debug, Clone)]
+struct Unsaved {
+    doc: SubmissionDoc,
+    kind: FillKind,
+    language: Option<String>,
+}
+
+/// Writes `doc` where `kind` belongs, merged with what is stored (`doc` takes the stored
+/// changes in). A connection closed under the page is replaced by a new one, once.
+async fn write(
+    doc: &mut SubmissionDoc,
+    kind: FillKind,
+    language: Option<&str>,
+) -> Result<(), StorageError> {
+    let mut reopened = false;
+    loop {
+        let storage = connection().await?;
+        let saved = match kind {
+            FillKind::Draft => storage.put_draft(doc, language).await.map(|_| ()),
+            FillKind::Correction => storage.put_document(doc).await.map(|_| ()),
+        };
+        match saved {
+            // Closed between the check in `connection` and the write: once more, on a new
+            // connection.
+            Err(StorageError::Closed) if !reopened => {
+                reopened = true;
+                STORAGE.with_borrow_mut(|slot| *slot = None);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Keeps `doc`, whose save the browser refused, until a save succeeds.
+///
+/// Why: an answer is written into the open document at once and saved after; when the save
+/// fails (the device is full, the connection was lost), the answer exists only in this
+/// page's memory. Kept only in the open submission, it was lost when the person went back to
+/// the list (or the save was never tried again when they typed nothing more). Kept here, it
+/// is written by the next save that succeeds (the next answer, Finalise, or
+/// [`retry_unsaved`] every few seconds), and a draft opened again in this page shows it.
+/// While anything waits, leaving the page asks the person to confirm.
+fn keep_unsaved(id: DocId, mut doc: SubmissionDoc, kind: FillKind, language: Option<String>) {
+    UNSAVED.with_borrow_mut(|unsaved| {
+        if let Some(earlier) = unsaved.get_mut(&id) {
+            let _ = doc.merge(&mut earlier.doc);
+        }
+        unsaved.insert(
+            id,
+            Unsaved {
+                doc,
+                kind,
+                language,
+            },
+        );
+    });
+    STAY.with_borrow_mut(|stay| {
+        if stay.is_none() {
+            *stay = web_sys::window().map(|window| {
+                gloo_events::EventListener::new_with_options(
+                    &window,
+                    "beforeunload",
+                    gloo_events::EventListenerOptions::enable_prevent_default(),
+                    |event| {
+                        event.prevent_default();
+                        let _ = js_sys::Reflect::set(event, &"returnValue".into(), &"".into());
+                    },
+                )
+            });
+        }
+    });
+    retry_unsaved();
+}
+
+/// Forgets what [`keep_unsaved`] kept of `id` once `saved` (what was just stored) holds it.
+fn settle(id: DocId, saved: &mut SubmissionDoc) {
+    UNSAVED.with_borrow_mut(|unsaved| {
+        let covered = unsaved
+            .get_mut(&id)
+            .is_some_and(|kept| saved.has_changes(&kept.doc.heads()));
+        if covered {
+            unsaved.remove(&id);
+        }
+        if unsaved.is_empty() {
+            STAY.with_borrow_mut(|stay| *stay = None);
+        }
+    });
+}
+
+/// How many submissions hold answers not yet stored (kept in memory, see
+/// [`keep_unsaved`]).
+pub fn unsaved_count() -> usize {
+    UNSAVED.with_borrow(BTreeMap::len)
+}
+
+/// Tries to store what [`keep_unsaved`] kept, after 1 s, then waiting twice as long each
+/// time up to 10 s, until nothing waits.
+fn retry_unsaved() {
+    if RETRYING.replace(true) {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async {
+        let mut delay_ms = 1_000;
+        loop {
+            sleep_ms(delay_ms).await;
+            let ids: Vec<DocId> = UNSAVED.with_borrow(|unsaved| unsaved.keys().copied().collect());
+            if ids.is_empty() {
+                break;
+            }
+            for id in ids {
+                // What is kept now: a save since the list was read may have stored it.
+                let Some(kept) = UNSAVED.with_borrow(|unsaved| unsaved.get(&id).cloned()) else {
+                    continue;
+                };
+                let mut doc = kept.doc;
+                if write(&mut doc, kept.kind, kept.language.as_deref())
+                    .await
+                    .is_ok()
+                {
+                    settle(id, &mut doc);
+                }
+            }
+            delay_ms = (delay_ms * 2).min(10_000);
+        }
+        RETRYING.set(false);
+    });
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 impl OpenSubmission {
@@ -121,7 +280,7 @@ impl OpenSubmission {
     pub async fn open(request: &OpenRequest) -> Result<OpenSubmission, String> {
         let storage = storage().await?;
         let writer = writer(&request.writer)?;
-        let doc = match request.kind {
+        let mut doc = match request.kind {
             FillKind::Draft => forget_closed(storage.draft(request.id).await)?
                 .ok_or_else(|| StorageError::DraftNotFound {
                     id: request.id.to_string(),
@@ -135,8 +294,13 @@ impl OpenSubmission {
                 .and_then(|document| document.open(writer)),
         }
         .map_err(|error| error.to_string())?;
+        // Answers of it that this page could not store yet (see `keep_unsaved`): shown
+        // again, and saved with the next answer.
+        if let Some(mut kept) = UNSAVED.with_borrow(|unsaved| unsaved.get(&request.id).cloned()) {
+            doc.merge(&mut kept.doc)
+                .map_err(|error| error.to_string())?;
+        }
         Ok(OpenSubmission {
-            storage,
             doc,
             kind: request.kind,
             language: request.language.clone(),
@@ -163,19 +327,27 @@ impl OpenSubmission {
         Ok(self.save())
     }
 
-    /// Saves the document where its kind belongs.
+    /// Saves the document where its kind belongs. When the browser refuses, the answers
+    /// are kept in memory and saved later ([`keep_unsaved`]), and the error says so.
     fn save(&self) -> impl Future<Output = Result<(), String>> + 'static {
         let mut copy = self.doc.clone();
-        let (storage, kind, language) = (self.storage.clone(), self.kind, self.language.clone());
+        let (kind, language) = (self.kind, self.language.clone());
+        let id = DocId::from(&self.doc.meta().submission_id);
         async move {
-            let saved = match kind {
-                FillKind::Draft => storage
-                    .put_draft(&mut copy, language.as_deref())
-                    .await
-                    .map(|_| ()),
-                FillKind::Correction => storage.put_document(&mut copy).await.map(|_| ()),
-            };
-            forget_closed(saved).map_err(|error| format!("This answer could not be saved: {error}"))
+            match write(&mut copy, kind, language.as_deref()).await {
+                Ok(()) => {
+                    settle(id, &mut copy);
+                    Ok(())
+                }
+                Err(error) => {
+                    keep_unsaved(id, copy, kind, language);
+                    Err(format!(
+                        "The latest answers could not be saved yet: {error} Letsema keeps them while \
+                         this page is open and saves them as soon as the device allows: do not \
+                         close Letsema until then."
+                    ))
+                }
+            }
         }
     }
 
@@ -183,15 +355,26 @@ impl OpenSubmission {
     /// is already among them).
     pub fn finalise(&self) -> impl Future<Output = Result<(), String>> + 'static {
         let save = self.save();
-        let (storage, kind) = (self.storage.clone(), self.kind);
+        let kind = self.kind;
         let id = DocId::from(&self.doc.meta().submission_id);
         async move {
-            save.await?;
-            if kind == FillKind::Draft {
-                forget_closed(storage.finalise(id).await)
-                    .map_err(|error| format!("The submission could not be finalised: {error}"))?;
+            if kind == FillKind::Correction {
+                return save.await;
             }
-            Ok(())
+            // The form view counts a Finalise press as done: to try again, the person opens
+            // the draft again from the list (nothing is lost, see `keep_unsaved`).
+            let not_finalised = |why: String| {
+                format!(
+                    "The submission was not finalised: it is still a draft. Go back to the list \
+                     and open it again to finalise it once this is solved. {why}"
+                )
+            };
+            save.await.map_err(not_finalised)?;
+            let finalised = match connection().await {
+                Ok(storage) => storage.finalise(id).await,
+                Err(error) => Err(error),
+            };
+            forget_closed(finalised).map(|_| ()).map_err(not_finalised)
         }
     }
 }

@@ -46,7 +46,9 @@
 //! step, moves the data in the format step, and deletes the old stores only in a schema step
 //! of a version after that. When a newer app opens the database in another tab, this tab's
 //! connection closes instead of blocking the upgrade, and its calls fail with
-//! [`StorageError::Closed`] (reload the page).
+//! [`StorageError::Closed`]; the app then opens a new connection
+//! ([`Storage::reopened`]), which fails with [`StorageError::NewerFormat`] (reload the page)
+//! when the other tab's app is newer.
 //!
 //! # Durability
 //!

@@ -102,6 +102,14 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     // `None` until it has answered once (`Err` when it cannot be loaded).
     let documents = use_state(|| None::<Result<DocumentsOverview, String>>);
     let start_problem = use_state(|| None::<String>);
+    // The connection the lists read through, replaced when the browser closes it under the
+    // page (see `refresh`).
+    let connection = use_mut_ref(|| None::<Storage>);
+    // Why a connection closed under the page could not be opened again.
+    let storage_problem = use_state_eq(|| None::<String>);
+    // Why the last sync round of this page failed. The round records it in storage too,
+    // which cannot work when storage is what failed (the device is full).
+    let round_failure = use_state_eq(|| None::<String>);
     let screen = use_state(|| Screen::List);
     let words = AppWords::for_language(Some(props.language));
     let language = Some(props.language.to_owned());
@@ -131,12 +139,28 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     let refresh = {
         let overview = overview.clone();
         let documents = documents.clone();
+        let connection = connection.clone();
+        let storage_problem = storage_problem.clone();
         move |store: Storage| {
             let overview = overview.clone();
             let documents = documents.clone();
+            let connection = connection.clone();
+            let storage_problem = storage_problem.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                // The screens' part first, the documents' when their module has answered.
-                overview.set(read_overview(&store).await);
+                // The latest connection, or a new one when the browser closed it under the
+                // page: read through a closed one, every list came back empty (no forms to
+                // start, no drafts) until the page was reloaded.
+                let latest = connection.borrow().clone().unwrap_or(store);
+                match latest.reopened().await {
+                    Ok(live) => {
+                        *connection.borrow_mut() = Some(live.clone());
+                        storage_problem.set(None);
+                        // The screens' part first, the documents' when their module has
+                        // answered.
+                        overview.set(read_overview(&live).await);
+                    }
+                    Err(error) => storage_problem.set(Some(error.to_string())),
+                }
                 documents.set(Some(bridge::overview(SENT_SHOWN).await));
             });
         }
@@ -147,6 +171,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         let storage = storage.clone();
         let enrolled = props.enrolled.clone();
         let syncing = syncing.clone();
+        let round_failure = round_failure.clone();
         let wake = (*wake).clone();
         let session = *session;
         let refresh = refresh.clone();
@@ -171,6 +196,12 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                         if wake.replace(false) || due {
                             syncing.set(true);
                             let outcome = round(&enrolled, &session).await;
+                            round_failure.set(match &outcome {
+                                SyncOutcome::Failed(why) | SyncOutcome::Revoked(why) => {
+                                    Some(why.clone())
+                                }
+                                SyncOutcome::Done { .. } | SyncOutcome::Unreachable => None,
+                            });
                             schedule.record(&outcome);
                             syncing.set(false);
                             refresh(store.clone());
@@ -418,10 +449,13 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 if let Some(why) = &*start_problem {
                     <p class="problem" role="alert">{ why.clone() }</p>
                 }
+                if let Some(why) = &*storage_problem {
+                    <p class="problem" role="alert" data-testid="storage-problem">{ why.clone() }</p>
+                }
                 if let Some(at) = view.last_success_ms {
                     <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
                 }
-                if let Some(error) = &view.last_error {
+                if let Some(error) = (*round_failure).as_ref().or(view.last_error.as_ref()) {
                     <p class="problem" data-testid="sync-error">{ (words.last_attempt)(error) }</p>
                 }
                 <button type="button" onclick={sync_now}>{ words.sync_now }</button>

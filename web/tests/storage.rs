@@ -155,6 +155,40 @@ export function restore_commit() {
   Object.defineProperty(IDBTransaction.prototype, "commit", savedCommit);
 }
 
+// The device is full: "commit" aborts read-write transactions as they commit, with a
+// QuotaExceededError as the transaction's error (Chromium's way); "put" makes every put
+// throw one (other browsers' way).
+let full = null;
+let realCommit = null;
+let realPut = null;
+export function fill_storage(mode) {
+  if (!realCommit) {
+    realCommit = IDBTransaction.prototype.commit;
+    realPut = IDBObjectStore.prototype.put;
+    IDBTransaction.prototype.commit = function () {
+      if (full === "commit" && this.mode !== "readonly") {
+        Object.defineProperty(this, "error", {
+          value: new DOMException("The quota has been exceeded.", "QuotaExceededError"),
+          configurable: true,
+        });
+        this.abort();
+        return;
+      }
+      return realCommit.apply(this, arguments);
+    };
+    IDBObjectStore.prototype.put = function () {
+      if (full === "put") {
+        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      }
+      return realPut.apply(this, arguments);
+    };
+  }
+  full = mode;
+}
+export function free_storage() {
+  full = null;
+}
+
 let savedIndexedDb = null;
 export function hide_indexed_db() {
   savedIndexedDb = Object.getOwnPropertyDescriptor(globalThis, "indexedDB");
@@ -189,6 +223,8 @@ extern "C" {
     fn restore_commit();
     fn hide_indexed_db();
     fn restore_indexed_db();
+    fn fill_storage(mode: &str);
+    fn free_storage();
 }
 
 async fn wait(promise: Promise) -> JsValue {
@@ -750,6 +786,141 @@ async fn local_saves_are_written_at_once_and_never_overwrite_another_writer() {
         Some(AnswerValue::text("+266 5000 0000"))
     );
     storage.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_full_device_is_a_quota_error_that_writes_nothing_and_loses_nothing() {
+    let storage = fresh("test-quota").await;
+    let phone = writer("phone-1", 1);
+    let mut doc = new_doc(20, &phone);
+    answer(&mut doc, "name", "Thabo");
+    let id = id_of(&doc);
+    storage.put_draft(&mut doc, None).await.expect("saved");
+    let mut sent = new_doc(21, &phone);
+    answer(&mut sent, "name", "Nthabiseng");
+    storage.put_document(&mut sent).await.expect("saved");
+
+    for mode in ["commit", "put"] {
+        fill_storage(mode);
+        answer(&mut doc, "city", mode);
+        let error = storage
+            .put_draft(&mut doc, None)
+            .await
+            .expect_err("the device is full");
+        free_storage();
+        assert!(
+            matches!(error, StorageError::QuotaExceeded { .. }),
+            "{mode}: {error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains("storage is full"), "{message}");
+        assert!(
+            message.contains("Nothing saved before was lost"),
+            "{message}"
+        );
+        let stored = storage
+            .draft(id)
+            .await
+            .expect("read")
+            .expect("still there")
+            .open(phone.clone())
+            .expect("opens");
+        assert_eq!(text(&stored, "name"), Some(AnswerValue::text("Thabo")));
+        assert_eq!(text(&stored, "city"), None, "{mode}: nothing half-written");
+
+        // Finalising is one transaction: refused, it leaves the draft a draft.
+        fill_storage(mode);
+        let error = storage.finalise(id).await.expect_err("the device is full");
+        free_storage();
+        assert!(
+            matches!(error, StorageError::QuotaExceeded { .. }),
+            "{mode}: {error:?}"
+        );
+        assert!(storage.draft(id).await.expect("read").is_some(), "{mode}");
+        assert_eq!(storage.document(id).await.expect("read"), None, "{mode}");
+    }
+
+    // The sync client's store: what the sync brought stays in its journal when the flush is
+    // refused, and the next flush writes it (the sync loop stops at the refused flush, so
+    // nothing it did not store is acknowledged to the server).
+    let mut store = IdbClientStore::open(&storage).await.expect("opened");
+    let sent_id = id_of(&sent);
+    let mut pulled = store
+        .load(sent_id)
+        .expect("load")
+        .map(|stored| SubmissionDoc::load(&stored.bytes, writer("staff-1", 9)).expect("opens"))
+        .expect("there");
+    answer(&mut pulled, "city", "Quthing");
+    let heads = {
+        let mut heads: Vec<ChangeHash> = pulled.heads().into_iter().map(ChangeHash::from).collect();
+        heads.sort_unstable();
+        heads
+    };
+    store
+        .put(sent_id, pulled.save(), heads.clone())
+        .expect("put");
+    store.set_acked(sent_id, heads).expect("acked");
+    let state = SyncState {
+        cursor: Some(Cursor { epoch: 3, seq: 8 }),
+        next_request_id: 2,
+    };
+    store.set_state(state).expect("state");
+    fill_storage("commit");
+    let error = store.flush().await.expect_err("the device is full");
+    free_storage();
+    assert!(
+        matches!(error, StorageError::QuotaExceeded { .. }),
+        "{error:?}"
+    );
+    assert!(store.has_pending(), "the journal is kept");
+    assert_eq!(
+        storage.sync_state().await,
+        Ok(SyncState::default()),
+        "no cursor moved"
+    );
+    let on_disk = storage
+        .document(sent_id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(
+        on_disk.acked.is_empty() && on_disk.is_unsynced(),
+        "nothing acknowledged"
+    );
+    store.flush().await.expect("flushed once there is space");
+    assert!(!store.has_pending());
+    assert_eq!(storage.sync_state().await, Ok(state));
+    let on_disk = storage
+        .document(sent_id)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(!on_disk.is_unsynced());
+    let merged = on_disk.open(phone).expect("opens");
+    assert_eq!(text(&merged, "city"), Some(AnswerValue::text("Quthing")));
+    assert_eq!(text(&merged, "name"), Some(AnswerValue::text("Nthabiseng")));
+    drop(store);
+    storage.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_connection_is_seen_and_opened_again() {
+    let storage = fresh("test-reopen").await;
+    let mut doc = new_doc(22, &writer("phone-1", 1));
+    storage.put_draft(&mut doc, None).await.expect("saved");
+    assert!(!storage.is_closed());
+    let same = storage.reopened().await.expect("open");
+    assert!(!same.is_closed());
+    storage.clone().close();
+    assert!(
+        storage.is_closed() && same.is_closed(),
+        "clones share the connection"
+    );
+    assert_eq!(storage.drafts().await.err(), Some(StorageError::Closed));
+    let reopened = storage.reopened().await.expect("a new connection");
+    assert!(!reopened.is_closed());
+    assert_eq!(reopened.drafts().await.expect("read").len(), 1);
+    reopened.close();
 }
 
 /// Runs sync rounds until the client has nothing more to send, flushing after every answer.

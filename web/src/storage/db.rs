@@ -90,6 +90,33 @@ impl Storage {
         self.db.close();
     }
 
+    /// Whether this connection is closed: by [`Storage::close`], by a newer app in another
+    /// tab (see [`close_on_version_change`]) or by the browser itself (its storage was
+    /// cleared, a disk error). Every call on a closed connection fails with
+    /// [`StorageError::Closed`]; open a new one with [`Storage::open`] (what
+    /// [`Storage::reopened`] does).
+    pub fn is_closed(&self) -> bool {
+        // IndexedDB has no "closed" flag to read: starting a transaction on a closed
+        // connection throws `InvalidStateError`. The unused read-only transaction ends by
+        // itself.
+        matches!(self.read(&[META]), Err(StorageError::Closed))
+    }
+
+    /// This connection, or a new one to the same database when it was closed under the page
+    /// ([`Storage::is_closed`]), so that work typed after the close is still saved.
+    ///
+    /// # Errors
+    ///
+    /// As [`Storage::open`]: [`StorageError::NewerFormat`] when a newer app took the
+    /// database over (reload the page to get it).
+    pub async fn reopened(&self) -> Result<Storage, StorageError> {
+        if self.is_closed() {
+            Storage::open(&self.name).await
+        } else {
+            Ok(self.clone())
+        }
+    }
+
     /// Deletes the database `name` and everything in it. Close every connection to it first,
     /// or the deletion waits for them.
     ///
