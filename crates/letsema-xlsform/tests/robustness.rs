@@ -181,3 +181,64 @@ fn fuzz_xls_header_whose_sector_chain_runs_past_the_end() {
     assert!(imported.form.is_none());
     assert!(imported.errors().next().is_some());
 }
+
+/// Found by the `xlsform_import` fuzz target: an `.xls` whose defined name (a `Lbl` record)
+/// declares a formula longer than the record makes calamine panic (`calamine-0.38.0/src/
+/// xls.rs:850`, in `parse_lbl`: "range start index 18446744073709486111 out of range for
+/// slice of length 20") instead of the import refusing the file. The file is 41,984 bytes,
+/// all zero but for these runs.
+#[test]
+fn fuzz_xls_defined_name_longer_than_its_record() {
+    let runs: &[(usize, &[u8])] = &[
+        (0x0000, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        (0x001e, b"\x09\x00\x06"),
+        (0x0030, b"\x01"),
+        (
+            0x0204,
+            b"\x51\x00\x00\x00\x03\x00\x00\x00\x04\x00\x00\x00\x05\x00\x00\x00\x06\x00\x00\x00\x07",
+        ),
+        (0x0344, b"\xfe\xff\xff\xff"),
+        (0x03fc, b"\xff\xff\xff\xff"),
+        (
+            0x0480,
+            b"\x57\x00\x6f\x00\x72\x00\x6b\x00\x62\x00\x6f\x00\x6f\x00\x6b",
+        ),
+        (0x04f4, b"\x02"),
+        (0x04f9, b"\x98"),
+        (0x0762, b"\x72"),
+        (0x07f0, b"\x1e"),
+        (0x0812, b"\x1e"),
+        (0x0834, b"\x1e"),
+        (0x089a, b"\x1e"),
+        (0x08bc, b"\x1e"),
+        (0x08de, b"\x1e"),
+        (0x0900, b"\x1e"),
+        (0x0922, b"\x1e"),
+        (0x0944, b"\x1e"),
+        (0x09aa, b"\x1e"),
+        (0x09cc, b"\x1e"),
+        (0x09ee, b"\x1e"),
+        (0x0a10, b"\x1e"),
+        (0x0a32, b"\x1e"),
+        (0x0a54, b"\x1e"),
+        (0x0a96, b"\x21"),
+        (0x0abb, b"\x22"),
+        (0x0ae1, b"\x27"),
+        (0x0b0c, b"\x37"),
+        (0x0b47, b"\x2e"),
+        (0x0b79, b"\x3f"),
+        (0x0bbc, b"\x36"),
+        (0x0bf6, b"\x1a"),
+        (0x0fd4, b"\x14"),
+        (0x10ac, b"\x14"),
+        (0x10c2, b"\x18\x00\x14"),
+        (0x10cb, b"\xff"),
+    ];
+    let mut xls = vec![0u8; 41_984];
+    for &(at, bytes) in runs {
+        xls[at..at + bytes.len()].copy_from_slice(bytes);
+    }
+    let imported = import(&xls, SourceFormat::Xls);
+    assert!(imported.form.is_none());
+    assert!(imported.errors().next().is_some());
+}
