@@ -6,6 +6,7 @@
 //! into debt), in memory: a restart forgets them, which is harmless.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -157,59 +158,94 @@ pub fn retry_after(mut response: Response, seconds: u64) -> Response {
 /// leave room for a retry whose first attempt the server has not yet noticed is gone.
 pub const SYNCS_IN_FLIGHT_PER_CALLER: usize = 2;
 
-/// The syncs each caller has in flight, bounded, so that no caller holds more than its share
-/// of the server's places and body memory however many connections it opens.
-#[derive(Debug)]
-pub struct InFlight {
+/// How many of something each key holds at once (connections per network address, syncs
+/// per caller), at most `limit`; a [`Slot`] gives its place back when dropped, however its
+/// holder ends (a panic included). A key holding none has no entry, so the table holds at
+/// most one entry per slot held.
+#[derive(Debug, Clone)]
+pub struct Slots<K: Eq + Hash> {
     limit: usize,
-    callers: Arc<Mutex<HashMap<String, usize>>>,
+    held: Arc<Mutex<HashMap<K, usize>>>,
 }
 
-/// A sync counted against its caller until dropped.
+/// One place held in [`Slots`].
 #[derive(Debug)]
-pub struct InFlightSlot {
-    caller: String,
-    callers: Arc<Mutex<HashMap<String, usize>>>,
+pub struct Slot<K: Eq + Hash> {
+    key: K,
+    held: Arc<Mutex<HashMap<K, usize>>>,
 }
+
+impl<K: Eq + Hash + Clone> Slots<K> {
+    /// At most `limit` per key.
+    pub fn new(limit: usize) -> Self {
+        Slots {
+            limit,
+            held: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// One more place for `key`, or `None` when it holds `limit`.
+    pub fn enter(&self, key: K) -> Option<Slot<K>> {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = held.entry(key.clone()).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(Slot {
+            key,
+            held: self.held.clone(),
+        })
+    }
+
+    /// How many places `key` holds.
+    pub fn held(&self, key: &K) -> usize {
+        let held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        held.get(key).copied().unwrap_or(0)
+    }
+
+    /// How many keys hold a place.
+    pub fn keys(&self) -> usize {
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+impl<K: Eq + Hash> Drop for Slot<K> {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.key) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// The syncs each caller has in flight, bounded, so that no caller holds more than its share
+/// of the server's workers and body memory however many connections it opens.
+#[derive(Debug)]
+pub struct InFlight(Slots<String>);
 
 impl InFlight {
     /// At most `limit` per caller.
     pub fn new(limit: usize) -> Self {
-        InFlight {
-            limit,
-            callers: Arc::default(),
-        }
+        InFlight(Slots::new(limit))
     }
 
     /// Counts one more sync of `caller`, or refuses it (429) when it has `limit` in flight.
-    pub fn enter(&self, caller: &str) -> Result<InFlightSlot, ApiError> {
-        let mut callers = self.callers.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = callers.entry(caller.to_owned()).or_insert(0);
-        if *count >= self.limit {
-            return Err(ApiError::new(
+    pub fn enter(&self, caller: &str) -> Result<Slot<String>, ApiError> {
+        self.0.enter(caller.to_owned()).ok_or_else(|| {
+            ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "sync_in_progress",
                 "This device is already syncing. Nothing was lost: wait for that sync to end.",
             )
-            .with_retry_after(1));
-        }
-        *count += 1;
-        Ok(InFlightSlot {
-            caller: caller.to_owned(),
-            callers: self.callers.clone(),
+            .with_retry_after(1)
         })
-    }
-}
-
-impl Drop for InFlightSlot {
-    fn drop(&mut self) {
-        let mut callers = self.callers.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = callers.get_mut(&self.caller) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                callers.remove(&self.caller);
-            }
-        }
     }
 }
 

@@ -11,14 +11,13 @@
 
 pub mod tls;
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -38,6 +37,7 @@ use warp::http::header::STRICT_TRANSPORT_SECURITY;
 use warp::reply::Response;
 
 use crate::config::{ConnectionLimits, ConnectionTimeouts, ServeConfig};
+use crate::limits::{Slot, Slots};
 use crate::routes::{AppState, PeerAddr, routes};
 use crate::store::{DataDirLock, FormCache, SharedStore, SqliteStore, StoreError};
 
@@ -454,61 +454,24 @@ impl FullWarning {
     }
 }
 
-/// How many connections each address has open, bounded by `limit`. Keyed by
-/// [`address_key`]; an address with none open has no entry, so the table holds at most one
-/// entry per open connection.
+/// How many connections each address has open, bounded by `limit`, keyed by
+/// [`address_key`].
 #[derive(Debug, Clone)]
-struct ConnectionsPerAddress {
-    limit: usize,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
-}
+struct ConnectionsPerAddress(Slots<IpAddr>);
 
 impl ConnectionsPerAddress {
     fn new(limit: usize) -> Self {
-        ConnectionsPerAddress {
-            limit,
-            open: Arc::default(),
-        }
+        ConnectionsPerAddress(Slots::new(limit))
     }
 
     /// Counts one more connection from `ip`, or `None` when its address has `limit` open.
-    fn enter(&self, ip: IpAddr) -> Option<AddressSlot> {
-        let key = address_key(ip);
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = open.entry(key).or_insert(0);
-        if *count >= self.limit {
-            return None;
-        }
-        *count += 1;
-        Some(AddressSlot {
-            key,
-            open: self.open.clone(),
-        })
+    fn enter(&self, ip: IpAddr) -> Option<Slot<IpAddr>> {
+        self.0.enter(address_key(ip))
     }
 
     #[cfg(test)]
     fn open(&self, ip: IpAddr) -> usize {
-        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        open.get(&address_key(ip)).copied().unwrap_or(0)
-    }
-}
-
-/// One connection counted against its address; uncounted when dropped.
-#[derive(Debug)]
-struct AddressSlot {
-    key: IpAddr,
-    open: Arc<Mutex<HashMap<IpAddr, usize>>>,
-}
-
-impl Drop for AddressSlot {
-    fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.key) {
-            *count = count.saturating_sub(1);
-            if *count == 0 {
-                open.remove(&self.key);
-            }
-        }
+        self.0.held(&address_key(ip))
     }
 }
 
@@ -913,11 +876,7 @@ mod connection_limit_tests {
         let third = table.enter(ip("192.0.2.1")).expect("a place again");
         drop((second, third));
         assert_eq!(table.open(ip("192.0.2.1")), 0);
-        let open = table.open.lock().expect("not poisoned");
-        assert!(
-            open.is_empty(),
-            "no entry is kept for closed ones: {open:?}"
-        );
+        assert_eq!(table.0.keys(), 0, "no entry is kept for closed ones");
     }
 
     #[test]

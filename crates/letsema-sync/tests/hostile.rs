@@ -488,14 +488,15 @@ fn acknowledged_and_forged(
     )
 }
 
-#[test]
-fn a_pushed_change_that_would_leave_the_submission_unloadable_is_refused() {
+/// `caller` pushes a change forged from its own next edit of an acknowledged submission:
+/// it is refused (`ApplyFailed`) and the stored submission still loads.
+fn forged_push_is_refused(caller: &Caller, forger: &letsema_doc::Writer) {
     quiet_dependency_panics();
     let mut server = Server::default();
     let mut store = MemoryServerStore::new(1);
-    let (_, forged) = acknowledged_and_forged(&mut server, &mut store, &writer(PHONE, 1));
+    let (_, forged) = acknowledged_and_forged(&mut server, &mut store, forger);
     let id = forged.doc;
-    let response = sync_once(&mut server, &caller(), vec![forged], &mut store);
+    let response = sync_once(&mut server, caller, vec![forged], &mut store);
     assert_eq!(
         code(&response.push[0]),
         Some(RejectCode::ApplyFailed),
@@ -506,25 +507,18 @@ fn a_pushed_change_that_would_leave_the_submission_unloadable_is_refused() {
 }
 
 #[test]
+fn a_pushed_change_that_would_leave_the_submission_unloadable_is_refused() {
+    forged_push_is_refused(&caller(), &writer(PHONE, 1));
+}
+
+#[test]
 fn a_staff_change_that_would_leave_the_submission_unloadable_is_refused() {
-    quiet_dependency_panics();
-    let mut server = Server::default();
-    let mut store = MemoryServerStore::new(1);
     let reviewer = Caller {
         device: device("staff-7"),
         scope: Scope::All,
         association: None,
     };
-    let (_, forged) = acknowledged_and_forged(&mut server, &mut store, &writer("staff-7", 3));
-    let id = forged.doc;
-    let response = sync_once(&mut server, &reviewer, vec![forged], &mut store);
-    assert_eq!(
-        code(&response.push[0]),
-        Some(RejectCode::ApplyFailed),
-        "{:?}",
-        response.push[0]
-    );
-    still_loads(&store, id);
+    forged_push_is_refused(&reviewer, &writer("staff-7", 3));
 }
 
 /// A phone never takes a pulled change that would make its own copy unloadable, even when
