@@ -527,6 +527,20 @@ fn regex() {
     );
 }
 
+/// Found by the `expr` fuzz target: a huge bounded repetition compiled for 0.4 s on every
+/// evaluation. Patterns are bounded in compiled size; a form's patterns stay far below.
+#[test]
+fn fuzz_regex_with_a_huge_bounded_repetition_is_refused_quickly() {
+    let c = answers();
+    let expr = parse("regex('x', '^[a-z]{6,789880}')").expect("parses");
+    let error = evaluate(&expr, &c).expect_err("refused as too large");
+    assert!(
+        error.to_string().contains("not a valid regular expression"),
+        "{error}"
+    );
+    check(&c, "regex('abcdefghij', '^[a-z]{6,200}$')", true);
+}
+
 #[test]
 fn conditionals() {
     let c = answers();
