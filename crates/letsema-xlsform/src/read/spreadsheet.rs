@@ -7,7 +7,23 @@ use calamine::{Data, Range, Reader, Xls, Xlsx};
 use super::{Row, Sheet, Workbook};
 use crate::SourceFormat;
 
+/// The most cells one sheet of an `.xls` may span (from its first to its last row and
+/// column). calamine turns every sheet into a dense grid of that size as it opens the file:
+/// the fuzzer found a 43 KB file whose few cells, far apart, made it allocate 2.2 GB (and
+/// the format allows 65,536 × 65,536). A form's sheets span a few hundred thousand cells
+/// at most; 4 million take 128 MB.
+const MAX_XLS_CELLS: u64 = 4_000_000;
+
 pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
+    if format == SourceFormat::Xls {
+        xls_within_bounds(bytes).map_err(|reason| {
+            format!(
+                "the file could not be read as {}: {reason}. Save it again from your \
+                 spreadsheet program as an Excel workbook (.xlsx)",
+                format.describe()
+            )
+        })?;
+    }
     // calamine panics on some damaged workbooks (fuzzing found an .xls header whose sector
     // chain runs past the end of the file): such a file is one that cannot be read, not a
     // reason for the server to fail. Nothing calamine built survives the panic.
@@ -88,6 +104,96 @@ fn number_text(x: f64) -> String {
     } else {
         x.to_string()
     }
+}
+
+/// Checks, before calamine reads an `.xls`, that none of its sheets spans more than
+/// [`MAX_XLS_CELLS`]: the workbook stream's records are walked as calamine walks them
+/// (a record's `CONTINUE` records joined to it), and the row and column of every record
+/// calamine makes a cell of are bounded per sheet.
+fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
+    use std::io::Read;
+
+    let damaged = |what: &str| format!("it is damaged ({what})");
+    let mut container =
+        cfb::CompoundFile::open(Cursor::new(bytes)).map_err(|_| damaged("not a compound file"))?;
+    let name = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|name| container.is_stream(name))
+        .ok_or_else(|| damaged("no workbook stream"))?;
+    let mut stream = Vec::new();
+    container
+        .open_stream(name)
+        .and_then(|mut workbook| {
+            workbook
+                .by_ref()
+                .take(bytes.len() as u64)
+                .read_to_end(&mut stream)
+        })
+        .map_err(|_| damaged("an unreadable workbook stream"))?;
+    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    let mut pos = 0;
+    while let Some((typ, data, next)) = record(&stream, pos) {
+        pos = next;
+        let u16_at = |at: usize| {
+            data.get(at..at + 2)
+                .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+        };
+        let cell = match typ {
+            // A new substream (a sheet): its own extent.
+            0x0809 => {
+                extent = None;
+                None
+            }
+            // Number, Label, RString, BoolErr, String (after a formula), Rk, LabelSst and
+            // Formula: a row and a column first.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                u16_at(0).zip(u16_at(2)).map(|(row, col)| (row, col, col))
+            }
+            // MulRk: a row, the first column, ..., the last column.
+            0x00BD => u16_at(0)
+                .zip(u16_at(2))
+                .zip(data.len().checked_sub(2).and_then(u16_at))
+                .map(|((row, first), last)| (row, first.min(last), first.max(last))),
+            _ => None,
+        };
+        if let Some((row, first_col, last_col)) = cell {
+            let (top, bottom, left, right) = extent.unwrap_or((row, row, first_col, last_col));
+            let grown = (
+                top.min(row),
+                bottom.max(row),
+                left.min(first_col),
+                right.max(last_col),
+            );
+            let cells = u64::from(grown.1 - grown.0 + 1) * u64::from(grown.3 - grown.2 + 1);
+            if cells > MAX_XLS_CELLS {
+                return Err(format!(
+                    "a sheet spans {cells} cells, more than the {MAX_XLS_CELLS} a form may use"
+                ));
+            }
+            extent = Some(grown);
+        }
+    }
+    Ok(())
+}
+
+/// The record at `pos` of a BIFF stream, with the `CONTINUE` records after it joined to
+/// its data (as calamine reads it): its type, its data and where the next record starts.
+fn record(stream: &[u8], pos: usize) -> Option<(u16, Vec<u8>, usize)> {
+    let header = |at: usize| {
+        let h = stream.get(at..at + 4)?;
+        Some((
+            u16::from_le_bytes([h[0], h[1]]),
+            usize::from(u16::from_le_bytes([h[2], h[3]])),
+        ))
+    };
+    let (typ, len) = header(pos)?;
+    let mut data = stream.get(pos + 4..pos + 4 + len)?.to_vec();
+    let mut next = pos + 4 + len;
+    while let Some((0x003C, len)) = header(next) {
+        data.extend_from_slice(stream.get(next + 4..next + 4 + len)?);
+        next += 4 + len;
+    }
+    Some((typ, data, next))
 }
 
 #[cfg(test)]
