@@ -257,3 +257,21 @@ fn fuzz_xls_whose_cells_lie_far_apart_is_refused_before_calamine_reads_it() {
     let error = imported.errors().next().expect("an error").to_string();
     assert!(error.contains("cells, more than"), "{error}");
 }
+
+/// The same dense grid in an `.xlsx`: two cells at A1 and XFD1048576 would make calamine
+/// allocate 550 GB, which aborts the process. Refused before calamine builds the grid.
+#[test]
+fn an_xlsx_whose_cells_lie_far_apart_is_refused_before_calamine_builds_its_grid() {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let survey = workbook.add_worksheet();
+    survey.set_name("survey").expect("a sheet name");
+    survey.write_string(0, 0, "type").expect("a cell");
+    survey
+        .write_string(1_048_575, 16_383, "far")
+        .expect("a cell");
+    let bytes = workbook.save_to_buffer().expect("an xlsx");
+    let imported = import(&bytes, SourceFormat::Xlsx);
+    assert!(imported.form.is_none());
+    let error = imported.errors().next().expect("an error").to_string();
+    assert!(error.contains("cells, more than"), "{error}");
+}

@@ -7,12 +7,56 @@ use calamine::{Data, Range, Reader, Xls, Xlsx};
 use super::{Row, Sheet, Workbook};
 use crate::SourceFormat;
 
-/// The most cells one sheet of an `.xls` may span (from its first to its last row and
-/// column). calamine turns every sheet into a dense grid of that size as it opens the file:
-/// the fuzzer found a 43 KB file whose few cells, far apart, made it allocate 2.2 GB (and
-/// the format allows 65,536 × 65,536). A form's sheets span a few hundred thousand cells
-/// at most; 4 million take 128 MB.
-const MAX_XLS_CELLS: u64 = 4_000_000;
+/// The most cells one sheet may span (from its first to its last row and column). calamine
+/// turns every sheet into a dense grid of that size: the fuzzer found a 43 KB `.xls` whose
+/// few cells, far apart, made it allocate 2.2 GB, and an `.xlsx` may name cells up to
+/// XFD1048576 (550 GB: the allocation would abort the process). A form's sheets span a few
+/// hundred thousand cells at most; 4 million take 128 MB.
+const MAX_CELLS: u64 = 4_000_000;
+
+/// The rows and columns a sheet's cells span so far.
+#[derive(Debug, Default)]
+struct Extent(Option<(u32, u32, u32, u32)>);
+
+impl Extent {
+    /// Takes in cells at `row` from `first_col` to `last_col`; refuses a sheet spanning
+    /// more than [`MAX_CELLS`].
+    fn add(&mut self, row: u32, first_col: u32, last_col: u32) -> Result<(), String> {
+        let (top, bottom, left, right) = self.0.unwrap_or((row, row, first_col, last_col));
+        let grown = (
+            top.min(row),
+            bottom.max(row),
+            left.min(first_col),
+            right.max(last_col),
+        );
+        let cells = (u64::from(grown.1 - grown.0) + 1) * (u64::from(grown.3 - grown.2) + 1);
+        if cells > MAX_CELLS {
+            return Err(format!(
+                "a sheet spans {cells} cells, more than the {MAX_CELLS} a form may use"
+            ));
+        }
+        self.0 = Some(grown);
+        Ok(())
+    }
+}
+
+/// Checks, before calamine builds its grids, that no sheet of an `.xlsx` spans more than
+/// [`MAX_CELLS`], reading each sheet's cells as they stream by; then reads the sheets.
+fn xlsx_sheets(bytes: &[u8]) -> Result<Vec<(String, Range<Data>)>, String> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|error| error.to_string())?;
+    for name in book.sheet_names() {
+        // Not a worksheet (a chart sheet): calamine's `worksheets` leaves it out too.
+        let Ok(mut cells) = book.worksheet_cells_reader(&name) else {
+            continue;
+        };
+        let mut extent = Extent::default();
+        while let Some(cell) = cells.next_cell().map_err(|error| error.to_string())? {
+            let (row, col) = cell.get_position();
+            extent.add(row, col, col)?;
+        }
+    }
+    Ok(book.worksheets())
+}
 
 pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
     if format == SourceFormat::Xls {
@@ -31,9 +75,7 @@ pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, Strin
         SourceFormat::Xls => Xls::new(Cursor::new(bytes))
             .map(|mut book| book.worksheets())
             .map_err(|error| error.to_string()),
-        _ => Xlsx::new(Cursor::new(bytes))
-            .map(|mut book| book.worksheets())
-            .map_err(|error| error.to_string()),
+        _ => xlsx_sheets(bytes),
     });
     let sheets = read.unwrap_or_else(|_| Err("it is damaged".to_owned()));
     let sheets = sheets.map_err(|error| {
@@ -107,7 +149,7 @@ fn number_text(x: f64) -> String {
 }
 
 /// Checks, before calamine reads an `.xls`, that none of its sheets spans more than
-/// [`MAX_XLS_CELLS`]: the workbook stream's records are walked as calamine walks them
+/// [`MAX_CELLS`]: the workbook stream's records are walked as calamine walks them
 /// (a record's `CONTINUE` records joined to it), and the row and column of every record
 /// calamine makes a cell of are bounded per sheet.
 fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
@@ -130,7 +172,7 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
                 .read_to_end(&mut stream)
         })
         .map_err(|_| damaged("an unreadable workbook stream"))?;
-    let mut extent: Option<(u32, u32, u32, u32)> = None;
+    let mut extent = Extent::default();
     let mut pos = 0;
     while let Some((typ, data, next)) = record(&stream, pos) {
         pos = next;
@@ -141,11 +183,11 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
         let cell = match typ {
             // A new substream (a sheet): its own extent.
             0x0809 => {
-                extent = None;
+                extent = Extent::default();
                 None
             }
-            // Number, Label, RString, BoolErr, String (after a formula), Rk, LabelSst and
-            // Formula: a row and a column first.
+            // Number, Label, RString, BoolErr, Rk, LabelSst and Formula (whose String record
+            // fills the formula's own cell): a row and a column first.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
                 u16_at(0).zip(u16_at(2)).map(|(row, col)| (row, col, col))
             }
@@ -157,20 +199,7 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
             _ => None,
         };
         if let Some((row, first_col, last_col)) = cell {
-            let (top, bottom, left, right) = extent.unwrap_or((row, row, first_col, last_col));
-            let grown = (
-                top.min(row),
-                bottom.max(row),
-                left.min(first_col),
-                right.max(last_col),
-            );
-            let cells = u64::from(grown.1 - grown.0 + 1) * u64::from(grown.3 - grown.2 + 1);
-            if cells > MAX_XLS_CELLS {
-                return Err(format!(
-                    "a sheet spans {cells} cells, more than the {MAX_XLS_CELLS} a form may use"
-                ));
-            }
-            extent = Some(grown);
+            extent.add(row, first_col, last_col)?;
         }
     }
     Ok(())
