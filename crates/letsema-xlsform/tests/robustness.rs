@@ -275,3 +275,17 @@ fn an_xlsx_whose_cells_lie_far_apart_is_refused_before_calamine_builds_its_grid(
     let error = imported.errors().next().expect("an error").to_string();
     assert!(error.contains("cells, more than"), "{error}");
 }
+
+/// Found by the `xlsform_import` fuzz target's run after the fix above: a 23 KB `.xls`
+/// whose Dimensions record declares a vast sheet made calamine reserve 155 GB for its cells
+/// before reading any (`calamine-0.38.0/src/xls.rs:667`), which aborts the process.
+#[test]
+fn fuzz_xls_that_declares_a_vast_sheet_is_refused_before_calamine_reads_it() {
+    let imported = import(
+        include_bytes!("fuzz/xls-huge-dimensions.xls"),
+        SourceFormat::Xls,
+    );
+    assert!(imported.form.is_none());
+    let error = imported.errors().next().expect("an error").to_string();
+    assert!(error.contains("cells, more than"), "{error}");
+}

@@ -186,6 +186,16 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
                 extent = Extent::default();
                 None
             }
+            // Dimensions: calamine reserves room for that many cells before reading any.
+            0x0200 => {
+                let declared = declared_cells(&data);
+                if declared > MAX_CELLS {
+                    return Err(format!(
+                        "a sheet declares {declared} cells, more than the {MAX_CELLS} a form may use"
+                    ));
+                }
+                None
+            }
             // Number, Label, RString, BoolErr, Rk, LabelSst and Formula (whose String record
             // fills the formula's own cell): a row and a column first.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
@@ -203,6 +213,31 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// How many cells a Dimensions record makes calamine reserve room for, computed as it does
+/// (`parse_dimensions` in calamine 0.38's `xls.rs`, with its wrapping arithmetic).
+fn declared_cells(data: &[u8]) -> u64 {
+    let u16_at = |at: usize| u32::from(u16::from_le_bytes([data[at], data[at + 1]]));
+    let u32_at =
+        |at: usize| u32::from_le_bytes([data[at], data[at + 1], data[at + 2], data[at + 3]]);
+    let (first_row, last_row, mut first_col, last_col) = match data.len() {
+        10 => (u16_at(0), u16_at(2), u16_at(4), u16_at(6)),
+        14 | 16 => (u32_at(0), u32_at(4), u16_at(8), u16_at(10)),
+        // calamine refuses the record: it reserves nothing.
+        _ => return 0,
+    };
+    if 0xFF < first_col || last_col < first_col {
+        first_col = 0;
+    }
+    let (end_row, end_col) = if 1 <= last_row && 1 <= last_col {
+        (last_row - 1, last_col - 1)
+    } else {
+        (first_row, first_col)
+    };
+    let rows = u64::from(end_row.wrapping_sub(first_row).wrapping_add(1));
+    let cols = u64::from(end_col.wrapping_sub(first_col).wrapping_add(1));
+    rows.saturating_mul(cols)
 }
 
 /// The record at `pos` of a BIFF stream, with the `CONTINUE` records after it joined to
