@@ -5,6 +5,7 @@
 //! - [`server::Server`]: the server's request handler over a [`store::ServerStore`].
 //! - [`chunks`]: automerge change chunks checked by hand before automerge sees them.
 //! - [`summary`]: the repair summary (root, buckets, documents).
+//! - [`retry`]: when a request a busy server turned away is sent again.
 //!
 //! The wire types and the frame codec live in [`letsema_protocol::sync`]. Nothing here does
 //! I/O, reads a clock or draws random numbers: the caller carries bytes, and gives the
@@ -49,6 +50,7 @@ pub mod cache;
 pub mod chunks;
 pub mod client;
 pub mod client_store;
+pub mod retry;
 pub mod server;
 pub mod store;
 pub mod summary;
