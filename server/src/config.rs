@@ -111,6 +111,9 @@ pub struct ServeConfig {
     /// address (for the per-address limits) is the last one they did not add themselves.
     /// Empty: the header is ignored, as any client may send it.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sync requests admitted at once, at most ([`crate::workers::QueueLimits`]); `None`:
+    /// [`crate::workers::QueueLimits::PER_THREAD`] per sync worker (one per core).
+    pub sync_queue: Option<std::num::NonZeroUsize>,
 }
 
 /// How long a client may keep a connection without making progress, so that slow or silent

@@ -83,6 +83,11 @@ enum Command {
             value_parser = parse_connection_count
         )]
         max_connections_per_address: NonZeroUsize,
+        /// The most sync requests admitted at once (reading their bodies, waiting for a
+        /// sync worker, or being worked on); one more is answered 503 with Retry-After and
+        /// the device sends it again later. Default: 512 per core.
+        #[arg(long, value_name = "N", value_parser = parse_queue_size)]
+        sync_queue: Option<NonZeroUsize>,
     },
     /// Tools for form authors.
     #[command(subcommand)]
@@ -384,6 +389,7 @@ fn run(cli: Cli) -> Result<bool, String> {
             trusted_proxies,
             max_connections,
             max_connections_per_address,
+            sync_queue,
         } => {
             let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
             let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
@@ -401,6 +407,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                     per_address: max_connections_per_address,
                 },
                 trusted_proxies,
+                sync_queue,
             };
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
@@ -424,6 +431,13 @@ fn run(cli: Cli) -> Result<bool, String> {
 fn parse_connection_count(text: &str) -> Result<NonZeroUsize, String> {
     text.parse::<NonZeroUsize>().map_err(|_| {
         format!("{text:?} is not a number of connections: give a whole number of at least 1")
+    })
+}
+
+/// A number of requests for `--sync-queue`.
+fn parse_queue_size(text: &str) -> Result<NonZeroUsize, String> {
+    text.parse::<NonZeroUsize>().map_err(|_| {
+        format!("{text:?} is not a number of requests: give a whole number of at least 1")
     })
 }
 

@@ -7,10 +7,19 @@
 //! two ran at a time. A pool of as many threads as cores bounds both the work done at once
 //! and the heaps it is done on; requests wait in the pool's queue (their bodies within the
 //! sync route's budget of body memory).
+//!
+//! In front of the pool stands a bounded queue: [`Workers::admit`] lets a request in while
+//! fewer than the queue's capacity are admitted (reading their bodies, waiting, or being
+//! worked on) and the wait it would face is short; otherwise it is turned away at once with
+//! an estimate of when to come back ([`Full::retry_after`], the route's `503` with
+//! `Retry-After`). A turned-away request has cost the server nothing but its headers, and
+//! however many phones reconnect at once, the server holds at most the queue's requests.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -20,6 +29,86 @@ type Job = Box<dyn FnOnce() + Send>;
 pub struct Workers {
     queue: Mutex<Sender<Job>>,
     threads: usize,
+    admission: Admission,
+    /// How long one job takes, for the wait estimate.
+    timing: Arc<JobTiming>,
+}
+
+/// How long a job takes: a moving average (each new job counts for an eighth), in
+/// microseconds. Updated without a lock; two jobs ending at once may lose one sample,
+/// which an estimate can afford.
+#[derive(Debug, Default)]
+struct JobTiming(AtomicU64);
+
+impl JobTiming {
+    fn record(&self, took: Duration) {
+        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let old = self.0.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            old - old / 8 + sample / 8
+        };
+        self.0.store(new.max(1), Ordering::Relaxed);
+    }
+
+    fn average_micros(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// How many requests the queue in front of the pool holds, and how long a wait it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    /// Requests admitted at once, at most: reading their bodies, waiting for a thread or
+    /// being worked on.
+    pub capacity: usize,
+    /// The longest wait a newly admitted request may expect (the requests ahead of it times
+    /// a job's average time, shared by the threads); past it, requests are turned away
+    /// even below the capacity.
+    pub max_wait: Duration,
+}
+
+impl QueueLimits {
+    /// Requests admitted per worker thread by default. A phone's request waiting in the
+    /// queue holds its body (a few KiB for a day's registrations, and all of them within
+    /// the sync route's body budget) and a task's few KiB; a thousand cost a few megabytes.
+    pub const PER_THREAD: usize = 512;
+
+    /// The default for `threads` threads: [`Self::PER_THREAD`] each, and at most 15 s of
+    /// expected wait (well within a client's patience, and beyond it a retry later costs
+    /// less than a connection held).
+    pub fn for_threads(threads: usize) -> QueueLimits {
+        QueueLimits {
+            capacity: threads.max(1).saturating_mul(Self::PER_THREAD),
+            max_wait: Duration::from_secs(15),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Admission {
+    limits: QueueLimits,
+    admitted: Arc<AtomicUsize>,
+}
+
+/// A request let into the queue; its place is given back when this is dropped.
+#[derive(Debug)]
+pub struct Admitted(Arc<AtomicUsize>);
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The queue is full: come back after `retry_after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the sync queue is full: try again in {} s", retry_after.as_secs())]
+pub struct Full {
+    /// About when the requests now queued will have been worked through (at least a
+    /// second, at most a minute).
+    pub retry_after: Duration,
 }
 
 /// The work panicked; the worker thread lives on.
@@ -34,6 +123,15 @@ impl Workers {
     ///
     /// When the operating system refuses to start a thread, at start-up.
     pub fn new(name: &str, threads: usize) -> Workers {
+        Workers::with_queue(name, threads, QueueLimits::for_threads(threads))
+    }
+
+    /// A pool of `threads` threads with this queue in front.
+    ///
+    /// # Panics
+    ///
+    /// As [`Workers::new`].
+    pub fn with_queue(name: &str, threads: usize, limits: QueueLimits) -> Workers {
         let threads = threads.max(1);
         let (queue, jobs) = channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
@@ -47,20 +145,67 @@ impl Workers {
         Workers {
             queue: Mutex::new(queue),
             threads,
+            admission: Admission {
+                limits,
+                admitted: Arc::default(),
+            },
+            timing: Arc::default(),
         }
     }
 
-    /// One thread per core.
+    /// One thread per core, and the default queue ([`QueueLimits::for_threads`]).
     pub fn per_core(name: &str) -> Workers {
-        Workers::new(
-            name,
-            std::thread::available_parallelism().map_or(1, usize::from),
-        )
+        Workers::new(name, cores())
     }
 
     /// How many threads the pool has.
     pub fn threads(&self) -> usize {
         self.threads
+    }
+
+    /// The queue's limits.
+    pub fn queue_limits(&self) -> QueueLimits {
+        self.admission.limits
+    }
+
+    /// Requests admitted now (reading, waiting or being worked on).
+    pub fn admitted(&self) -> usize {
+        self.admission.admitted.load(Ordering::SeqCst)
+    }
+
+    /// How long a request admitted now would wait, as far as the pool can tell: the
+    /// requests ahead of it times a job's average time, shared by the threads.
+    pub fn expected_wait(&self) -> Duration {
+        self.wait_behind(self.admitted())
+    }
+
+    fn wait_behind(&self, ahead: usize) -> Duration {
+        let job = self.timing.average_micros();
+        let ahead = u64::try_from(ahead).unwrap_or(u64::MAX);
+        let threads = u64::try_from(self.threads).unwrap_or(1).max(1);
+        Duration::from_micros(ahead.saturating_mul(job) / threads)
+    }
+
+    /// Lets one more request into the queue, or turns it away when the queue holds its
+    /// capacity or the wait would exceed its limit.
+    ///
+    /// # Errors
+    ///
+    /// [`Full`], with about when to come back.
+    pub fn admit(&self) -> Result<Admitted, Full> {
+        let Admission { limits, admitted } = &self.admission;
+        let before = admitted.fetch_add(1, Ordering::SeqCst);
+        let place = Admitted(admitted.clone());
+        let wait = self.wait_behind(before);
+        if before >= limits.capacity || wait > limits.max_wait {
+            drop(place);
+            // Round up to whole seconds (the header's unit), at least one, at most a minute.
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            return Err(Full {
+                retry_after: Duration::from_secs(seconds.clamp(1, 60)),
+            });
+        }
+        Ok(place)
     }
 
     /// Runs `work` on one of the pool's threads when one is free, and returns its result.
@@ -74,8 +219,11 @@ impl Workers {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Panicked> {
         let (done, result) = tokio::sync::oneshot::channel();
+        let timing = Arc::clone(&self.timing);
         let job: Job = Box::new(move || {
+            let started = Instant::now();
             let _ = done.send(catch_unwind(AssertUnwindSafe(work)));
+            timing.record(started.elapsed());
         });
         self.queue
             .lock()
@@ -87,6 +235,11 @@ impl Workers {
             _ => Err(Panicked),
         }
     }
+}
+
+/// The machine's cores (1 when unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 fn work(jobs: &Mutex<Receiver<Job>>) {
@@ -149,5 +302,69 @@ mod tests {
             Err(Panicked)
         );
         assert_eq!(workers.run(|| 7).await, Ok(7));
+    }
+
+    #[test]
+    fn the_queue_admits_up_to_its_capacity_and_a_place_given_back_admits_one_more() {
+        let workers = Workers::with_queue(
+            "test-queue",
+            1,
+            QueueLimits {
+                capacity: 3,
+                max_wait: Duration::from_secs(60),
+            },
+        );
+        let held: Vec<Admitted> = (0..3).map(|_| workers.admit().expect("room")).collect();
+        assert_eq!(workers.admitted(), 3);
+        let full = workers.admit().expect_err("the queue is full");
+        assert_eq!(
+            full.retry_after,
+            Duration::from_secs(1),
+            "at least a second"
+        );
+        assert_eq!(workers.admitted(), 3, "a refusal holds no place");
+        drop(held);
+        assert_eq!(workers.admitted(), 0);
+        let _again = workers.admit().expect("room again");
+    }
+
+    #[test]
+    fn a_long_expected_wait_turns_requests_away_and_says_when_to_come_back() {
+        let workers = Workers::with_queue(
+            "test-wait",
+            2,
+            QueueLimits {
+                capacity: 1000,
+                max_wait: Duration::from_secs(2),
+            },
+        );
+        workers.timing.record(Duration::from_millis(500));
+        // Five admitted: a sixth would wait 5 x 0.5 s / 2 threads = 1.25 s.
+        let held: Vec<Admitted> = (0..5).map(|_| workers.admit().expect("room")).collect();
+        assert_eq!(workers.expected_wait(), Duration::from_millis(1250));
+        let more: Vec<Admitted> = (0..4).map(|_| workers.admit().expect("room")).collect();
+        // Nine ahead: 2.25 s, past the limit; come back in 3 s (rounded up).
+        assert_eq!(
+            workers.admit().expect_err("too long a wait").retry_after,
+            Duration::from_secs(3)
+        );
+        drop((held, more));
+        assert!(workers.admit().is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_average_job_time_follows_the_work_done() {
+        let workers = Workers::new("test-timing", 1);
+        for _ in 0..3 {
+            workers
+                .run(|| std::thread::sleep(Duration::from_millis(20)))
+                .await
+                .expect("no panic");
+        }
+        let average = Duration::from_micros(workers.timing.average_micros());
+        assert!(
+            average >= Duration::from_millis(20) && average < Duration::from_secs(1),
+            "{average:?}"
+        );
     }
 }

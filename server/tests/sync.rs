@@ -593,3 +593,74 @@ async fn a_replacement_phone_becomes_the_lost_device_and_sends_its_restored_work
         "and what was sent came back"
     );
 }
+
+#[tokio::test]
+async fn a_full_sync_queue_turns_a_phone_away_with_retry_after_and_the_same_frame_later_lands() {
+    let mut f = fixture();
+    f.state.sync_workers = std::sync::Arc::new(letsema_server::workers::Workers::with_queue(
+        "test-sync",
+        1,
+        letsema_server::workers::QueueLimits {
+            capacity: 1,
+            max_wait: std::time::Duration::from_secs(60),
+        },
+    ));
+    let phone = f.enrol("assoc-a").await;
+    let me = writer(&phone, 1);
+    let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
+    let mut doc = letsema_workload::Generator::new(5)
+        .submission_in(&me, Some(&phone.association), Timestamp(1_750_000_000_000))
+        .expect("a submission");
+    client.save_document(&mut doc).expect("saved on the phone");
+    client.start_sync();
+    let frame = client.next_request().expect("store").expect("a request");
+
+    // Another request holds the queue's one place.
+    let busy = f.state.sync_workers.admit().expect("an empty queue admits");
+    let post = |frame: Vec<u8>| {
+        let state = f.state.clone();
+        let credential = phone.credential.clone();
+        async move {
+            warp::test::request()
+                .method("POST")
+                .path("/api/sync")
+                .header("authorization", format!("Bearer {credential}"))
+                .header("content-type", "application/x-letsema-sync")
+                .body(frame)
+                .reply(&letsema_server::routes::routes(state))
+                .await
+        }
+    };
+    let refused = post(frame.clone()).await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: letsema_protocol::ApiErrorBody =
+        serde_json::from_slice(refused.body()).expect("an error body");
+    assert_eq!(body.error.code, "server_busy");
+    assert_eq!(server_doc_count(&f), 0, "nothing was stored");
+    assert_eq!(
+        f.state.sync_workers.admitted(),
+        1,
+        "the refusal holds no place"
+    );
+
+    // The place is free again: the very same frame goes through, once.
+    drop(busy);
+    let accepted = post(frame).await;
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let progress = client
+        .handle_response(accepted.body())
+        .expect("a valid response");
+    assert_eq!(progress.acknowledged.len(), 1);
+    assert_eq!(server_doc_count(&f), 1);
+    assert_eq!(
+        f.state.sync_workers.admitted(),
+        0,
+        "the place is given back"
+    );
+}

@@ -42,6 +42,7 @@ async fn start(dir: &Path, tls: Option<TlsFiles>) -> Running {
         },
         limits: ConnectionLimits::default(),
         trusted_proxies: Vec::new(),
+        sync_queue: None,
     };
     let server = Server::bind(config).await.expect("the server starts");
     let addr = server.local_addr();

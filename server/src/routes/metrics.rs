@@ -26,6 +26,8 @@ pub struct Metrics {
     pub sync_requests: AtomicU64,
     pub sync_bytes_in: AtomicU64,
     pub sync_bytes_out: AtomicU64,
+    /// Sync requests turned away because the queue in front of the workers was full.
+    pub sync_busy: AtomicU64,
 }
 
 impl Metrics {
@@ -38,6 +40,11 @@ impl Metrics {
             _ => &self.requests_5xx,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one sync request turned away with `503 server_busy`.
+    pub fn count_sync_busy(&self) {
+        self.sync_busy.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts one sync exchange.
@@ -135,6 +142,40 @@ async fn metrics(
             ),
         ],
     );
+    counter(
+        "letsema_sync_busy_total",
+        "Sync requests turned away (503, Retry-After) because the sync queue was full.",
+        "counter",
+        &[("", m.sync_busy.load(Ordering::Relaxed))],
+    );
+    let workers = &state.sync_workers;
+    counter(
+        "letsema_sync_queue",
+        "Sync requests admitted now: reading their bodies, waiting for a worker, or being \
+         worked on.",
+        "gauge",
+        &[("", workers.admitted() as u64)],
+    );
+    counter(
+        "letsema_sync_queue_capacity",
+        "Sync requests the queue admits at once.",
+        "gauge",
+        &[("", workers.queue_limits().capacity as u64)],
+    );
+    if let Some(memory) = ProcessMemory::read() {
+        counter(
+            "letsema_process_resident_bytes",
+            "The server's resident memory now (Linux: VmRSS).",
+            "gauge",
+            &[("", memory.resident)],
+        );
+        counter(
+            "letsema_process_peak_resident_bytes",
+            "The most resident memory the server has held since it started (Linux: VmHWM).",
+            "gauge",
+            &[("", memory.peak_resident)],
+        );
+    }
     if let Some(documents) = documents {
         counter(
             "letsema_documents",
@@ -154,6 +195,58 @@ async fn metrics(
     Ok(warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response())
 }
 
+/// The process's memory, from `/proc/self/status` (Linux).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessMemory {
+    /// Resident now, in bytes.
+    pub resident: u64,
+    /// The most resident since the start, in bytes.
+    pub peak_resident: u64,
+}
+
+impl ProcessMemory {
+    /// This process's; `None` where `/proc` is not there.
+    pub fn read() -> Option<ProcessMemory> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        ProcessMemory::parse(&status)
+    }
+
+    /// From the text of a `/proc/PID/status` file.
+    pub fn parse(status: &str) -> Option<ProcessMemory> {
+        let kib = |field: &str| {
+            status.lines().find_map(|line| {
+                let value = line.strip_prefix(field)?.strip_prefix(':')?;
+                let number = value.trim().strip_suffix("kB")?.trim();
+                number.parse::<u64>().ok().map(|kib| kib * 1024)
+            })
+        };
+        Some(ProcessMemory {
+            resident: kib("VmRSS")?,
+            peak_resident: kib("VmHWM")?,
+        })
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_read_from_proc_status_in_bytes() {
+        let status = "Name:\tletsema\nVmPeak:\t  900 kB\nVmHWM:\t   2048 kB\nVmRSS:\t   1024 kB\n";
+        assert_eq!(
+            ProcessMemory::parse(status),
+            Some(ProcessMemory {
+                resident: 1024 * 1024,
+                peak_resident: 2048 * 1024
+            })
+        );
+        assert_eq!(ProcessMemory::parse("Name:\tletsema\n"), None);
+        #[cfg(target_os = "linux")]
+        assert!(ProcessMemory::read().is_some_and(|m| m.peak_resident >= m.resident));
+    }
 }

@@ -214,8 +214,9 @@ fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
 }
 
 /// One sync request: admitted by the caller's request rate, work budget and syncs in
-/// flight, then its body read within the server's budget of body memory, then handled with
-/// one of the sync worker threads (one per core).
+/// flight, and by the queue in front of the sync workers (`503 server_busy` with
+/// `Retry-After` when it is full), then its body read within the server's budget of body
+/// memory, then handled with one of the sync worker threads (one per core).
 async fn sync<S, B>(
     state: AppState,
     caller: Caller,
@@ -231,6 +232,21 @@ where
     state.limits.sync(&caller_name)?;
     state.limits.work().admit(&caller_name)?;
     let _caller_slot = state.limits.in_flight().enter(&caller_name)?;
+    // A place in the queue before the body is read: when it is full, the request costs
+    // nothing more.
+    let _queued = state.sync_workers.admit().map_err(|full| {
+        state.metrics.count_sync_busy();
+        let seconds = full.retry_after.as_secs();
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "server_busy",
+            format!(
+                "The server is busy with other devices' syncs. Nothing was lost: sync again \
+                 in {seconds} s."
+            ),
+        )
+        .with_retry_after(seconds)
+    })?;
     // The body is held in memory only within the server's budget for bodies.
     let kib = u32::try_from(length.div_ceil(1024)).map_err(|_| ApiError::internal())?;
     let _body_memory = state
