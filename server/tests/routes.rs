@@ -67,9 +67,9 @@ async fn unknown_api_routes_answer_json_errors() {
 }
 
 #[tokio::test]
-async fn every_response_carries_the_security_headers() {
+async fn the_apps_files_carry_the_pages_security_policy_and_the_api_a_short_one() {
     let f = fixture();
-    for path in ["/api/health", "/", "/api/missing", "/missing.js"] {
+    for path in ["/", "/missing.js", "/pkg/app_bg.wasm"] {
         let response = warp::test::request()
             .path(path)
             .reply(&routes(f.state.clone()))
@@ -85,6 +85,26 @@ async fn every_response_carries_the_security_headers() {
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+    }
+    for path in ["/api/health", "/api/missing", "/metrics"] {
+        let response = warp::test::request()
+            .path(path)
+            .reply(&routes(f.state.clone()))
+            .await;
+        let headers = response.headers();
+        assert_eq!(
+            headers["content-security-policy"], "default-src 'none'; frame-ancestors 'none'",
+            "{path}: data, never a page"
+        );
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
+        assert!(headers.get("permissions-policy").is_none(), "{path}");
+        let header_bytes: usize = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len() + 4)
+            .sum();
+        assert!(header_bytes < 200, "{path}: {header_bytes} B of headers");
     }
 }
 
