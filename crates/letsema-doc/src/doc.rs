@@ -282,20 +282,28 @@ impl SubmissionDoc {
         self.verify(&saved)
     }
 
+    /// Loads `saved` back and checks it has this document's heads; then keeps the loaded
+    /// copy in place of this one. A document built by applying changes holds several times
+    /// the memory of the same document loaded from its saved form (automerge keeps what
+    /// applying needed), and the server caches the documents it commits: the loaded copy,
+    /// which the check made anyway, is the one worth keeping.
     fn verify(&mut self, saved: &[u8]) -> Result<(), LoadError> {
         let mut heads = self.doc.get_heads();
         heads.sort_unstable();
+        let actor = self.writer.actor_id();
         let reloaded = guarded(|| {
-            let reloaded =
-                automerge::Automerge::load(saved).map_err(|error| LoadError::Unsaveable {
-                    reason: error.to_string(),
-                })?;
+            let mut reloaded = AutoCommit::load(saved).map_err(|error| LoadError::Unsaveable {
+                reason: error.to_string(),
+            })?;
             let mut reloaded_heads = reloaded.get_heads();
             reloaded_heads.sort_unstable();
-            Ok(reloaded_heads)
+            Ok((reloaded.with_actor(actor), reloaded_heads))
         });
         match reloaded {
-            Ok(reloaded) if reloaded == heads => Ok(()),
+            Ok((reloaded, reloaded_heads)) if reloaded_heads == heads => {
+                self.doc = reloaded;
+                Ok(())
+            }
             Ok(_) => Err(LoadError::Unsaveable {
                 reason: "it loads with other heads".to_owned(),
             }),

@@ -220,6 +220,34 @@ fn save_and_load_round_trip() {
 }
 
 #[test]
+fn a_verified_document_goes_on_as_before_writing_as_its_own_writer() {
+    let mut doc = created();
+    doc.set_answer("age", &text("34"), t(1)).expect("age");
+    let heads = doc.heads();
+    let saved = doc.save_verified().expect("it loads back");
+    // The document kept is the copy the check loaded: the same document, the same writer.
+    assert_eq!(doc.heads(), heads);
+    assert_eq!(doc.writer(), &phone());
+    doc.set_answer("age", &text("35"), t(2))
+        .expect("a later edit");
+    let delta = doc.save_incremental();
+    assert!(!delta.is_empty(), "the edit is new since the verified save");
+    let mut elsewhere = SubmissionDoc::load(&saved, laptop()).expect("load");
+    elsewhere
+        .load_incremental(&delta, &Limits::default())
+        .expect("the edit applies on the saved form");
+    assert_eq!(elsewhere.answers(), doc.answers());
+    assert_eq!(elsewhere.heads(), doc.heads());
+    let history = doc.history();
+    let ages: Vec<_> = history
+        .iter()
+        .filter(|c| format!("{:?}", c.field).contains("\"age\""))
+        .collect();
+    assert_eq!(ages.len(), 2, "{history:?}");
+    assert_eq!(ages[0].actor, ages[1].actor, "one writer wrote both edits");
+}
+
+#[test]
 fn incremental_saves_carry_only_new_changes() {
     let mut doc = created();
     let mut server = SubmissionDoc::load(&doc.save(), writer("server", 9, None)).expect("load");
