@@ -127,6 +127,28 @@ pub fn raise_open_files_limit() -> Option<u64> {
     }
 }
 
+/// Threads for blocking work outside the sync workers (database lookups that authenticate
+/// a request, the web app's files, validation), at most.
+///
+/// tokio's default is 512, and a thousand phones reconnecting at once each start a lookup
+/// of their credential: the pool grew to hundreds of threads that all waited for the same
+/// database connection, each with its own allocator heap, and took the server to 900 MB.
+/// Work past this many waits in the pool's queue instead, costing a few hundred bytes each.
+pub const MAX_BLOCKING_THREADS: usize = 16;
+
+/// The server's async runtime: tokio's multi-threaded one, one thread per core, with at
+/// most [`MAX_BLOCKING_THREADS`] threads for blocking work.
+///
+/// # Errors
+///
+/// When the operating system refuses the runtime's threads or I/O driver.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(MAX_BLOCKING_THREADS)
+        .build()
+}
+
 /// The connection limits in force: [`ConnectionLimits`] with the total decided.
 #[derive(Debug, Clone, Copy)]
 struct ResolvedLimits {

@@ -34,26 +34,57 @@ pub struct Workers {
     timing: Arc<JobTiming>,
 }
 
-/// How long a job takes: a moving average (each new job counts for an eighth), in
-/// microseconds. Updated without a lock; two jobs ending at once may lose one sample,
-/// which an estimate can afford.
-#[derive(Debug, Default)]
-struct JobTiming(AtomicU64);
+/// How fast the pool works through jobs: a moving average of the time between two jobs'
+/// ends (each new interval counts for an eighth), in microseconds, across all threads. It
+/// measures what the pool achieves, waits for the database and contention included, so
+/// the requests ahead of a new one times this interval is its expected wait. Updated
+/// without a lock; two jobs ending at once may lose one sample, which an estimate can
+/// afford.
+#[derive(Debug)]
+struct JobTiming {
+    interval_micros: AtomicU64,
+    /// When the last job ended, in microseconds since `epoch`.
+    last_end: AtomicU64,
+    epoch: Instant,
+}
+
+impl Default for JobTiming {
+    fn default() -> Self {
+        JobTiming {
+            interval_micros: AtomicU64::new(0),
+            last_end: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+}
 
 impl JobTiming {
+    /// A job ended after running for `took`.
     fn record(&self, took: Duration) {
-        let sample = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
-        let old = self.0.load(Ordering::Relaxed);
+        let now = u64::try_from(self.epoch.elapsed().as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let took = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        let last = self.last_end.swap(now, Ordering::Relaxed);
+        // After an idle spell, the gap since the last job says nothing of the pool's pace:
+        // a job's own time is then the interval.
+        let sample = if last == 0 {
+            took
+        } else {
+            now.saturating_sub(last).min(took)
+        }
+        .max(1);
+        let old = self.interval_micros.load(Ordering::Relaxed);
         let new = if old == 0 {
             sample
         } else {
             old - old / 8 + sample / 8
         };
-        self.0.store(new.max(1), Ordering::Relaxed);
+        self.interval_micros.store(new.max(1), Ordering::Relaxed);
     }
 
-    fn average_micros(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+    fn interval_micros(&self) -> u64 {
+        self.interval_micros.load(Ordering::Relaxed)
     }
 }
 
@@ -64,8 +95,8 @@ pub struct QueueLimits {
     /// being worked on.
     pub capacity: usize,
     /// The longest wait a newly admitted request may expect (the requests ahead of it times
-    /// a job's average time, shared by the threads); past it, requests are turned away
-    /// even below the capacity.
+    /// the pool's interval between jobs); past it, requests are turned away even below the
+    /// capacity.
     pub max_wait: Duration,
 }
 
@@ -75,13 +106,14 @@ impl QueueLimits {
     /// the sync route's body budget) and a task's few KiB; a thousand cost a few megabytes.
     pub const PER_THREAD: usize = 512;
 
-    /// The default for `threads` threads: [`Self::PER_THREAD`] each, and at most 15 s of
-    /// expected wait (well within a client's patience, and beyond it a retry later costs
-    /// less than a connection held).
+    /// The default for `threads` threads: [`Self::PER_THREAD`] each, and at most 30 s of
+    /// expected wait (within a client's patience: phones wait as long as it takes, and
+    /// `letsema load` two minutes; beyond it a retry later costs less than a connection
+    /// held).
     pub fn for_threads(threads: usize) -> QueueLimits {
         QueueLimits {
             capacity: threads.max(1).saturating_mul(Self::PER_THREAD),
-            max_wait: Duration::from_secs(15),
+            max_wait: Duration::from_secs(30),
         }
     }
 }
@@ -102,12 +134,12 @@ impl Drop for Admitted {
     }
 }
 
-/// The queue is full: come back after `retry_after`.
+/// The queue is full: come back after `retry_after`, when there should be room again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("the sync queue is full: try again in {} s", retry_after.as_secs())]
 pub struct Full {
-    /// About when the requests now queued will have been worked through (at least a
-    /// second, at most a minute).
+    /// About when enough of the requests now queued will have been worked through for one
+    /// more to be admitted (at least a second, at most a minute).
     pub retry_after: Duration,
 }
 
@@ -174,16 +206,15 @@ impl Workers {
     }
 
     /// How long a request admitted now would wait, as far as the pool can tell: the
-    /// requests ahead of it times a job's average time, shared by the threads.
+    /// requests ahead of it times the pool's average interval between two jobs' ends.
     pub fn expected_wait(&self) -> Duration {
         self.wait_behind(self.admitted())
     }
 
     fn wait_behind(&self, ahead: usize) -> Duration {
-        let job = self.timing.average_micros();
+        let interval = self.timing.interval_micros();
         let ahead = u64::try_from(ahead).unwrap_or(u64::MAX);
-        let threads = u64::try_from(self.threads).unwrap_or(1).max(1);
-        Duration::from_micros(ahead.saturating_mul(job) / threads)
+        Duration::from_micros(ahead.saturating_mul(interval))
     }
 
     /// Lets one more request into the queue, or turns it away when the queue holds its
@@ -197,15 +228,21 @@ impl Workers {
         let before = admitted.fetch_add(1, Ordering::SeqCst);
         let place = Admitted(admitted.clone());
         let wait = self.wait_behind(before);
-        if before >= limits.capacity || wait > limits.max_wait {
-            drop(place);
-            // Round up to whole seconds (the header's unit), at least one, at most a minute.
-            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err(Full {
-                retry_after: Duration::from_secs(seconds.clamp(1, 60)),
-            });
+        if before < limits.capacity && wait <= limits.max_wait {
+            return Ok(place);
         }
-        Ok(place)
+        drop(place);
+        // Come back when there would be room: when enough of the requests ahead have been
+        // worked through for the queue to be below its capacity and its wait within the
+        // limit, not when the whole queue is gone (which would leave the workers idle).
+        let over_capacity = self.wait_behind((before + 1).saturating_sub(limits.capacity));
+        let over_wait = wait.saturating_sub(limits.max_wait);
+        let until_room = over_capacity.max(over_wait);
+        // In whole seconds (the header's unit), rounded up, at least one, at most a minute.
+        let seconds = until_room.as_secs() + u64::from(until_room.subsec_nanos() > 0);
+        Err(Full {
+            retry_after: Duration::from_secs(seconds.clamp(1, 60)),
+        })
     }
 
     /// Runs `work` on one of the pool's threads when one is free, and returns its result.
@@ -338,22 +375,31 @@ mod tests {
                 max_wait: Duration::from_secs(2),
             },
         );
-        workers.timing.record(Duration::from_millis(500));
-        // Five admitted: a sixth would wait 5 x 0.5 s / 2 threads = 1.25 s.
+        workers.timing.record(Duration::from_millis(250));
+        // Five admitted, a job ending every 0.25 s: a sixth would wait 1.25 s.
         let held: Vec<Admitted> = (0..5).map(|_| workers.admit().expect("room")).collect();
         assert_eq!(workers.expected_wait(), Duration::from_millis(1250));
         let more: Vec<Admitted> = (0..4).map(|_| workers.admit().expect("room")).collect();
-        // Nine ahead: 2.25 s, past the limit; come back in 3 s (rounded up).
+        // Nine ahead: 2.25 s, past the 2 s limit by 0.25 s; come back in a second.
         assert_eq!(
             workers.admit().expect_err("too long a wait").retry_after,
-            Duration::from_secs(3)
+            Duration::from_secs(1)
+        );
+        // A slower pool, a job ending every second: 9 s ahead, 7 s too long.
+        workers
+            .timing
+            .interval_micros
+            .store(1_000_000, Ordering::Relaxed);
+        assert_eq!(
+            workers.admit().expect_err("too long a wait").retry_after,
+            Duration::from_secs(7)
         );
         drop((held, more));
         assert!(workers.admit().is_ok());
     }
 
     #[tokio::test]
-    async fn the_average_job_time_follows_the_work_done() {
+    async fn the_interval_between_jobs_follows_the_pace_of_the_work() {
         let workers = Workers::new("test-timing", 1);
         for _ in 0..3 {
             workers
@@ -361,10 +407,15 @@ mod tests {
                 .await
                 .expect("no panic");
         }
-        let average = Duration::from_micros(workers.timing.average_micros());
+        let interval = Duration::from_micros(workers.timing.interval_micros());
         assert!(
-            average >= Duration::from_millis(20) && average < Duration::from_secs(1),
-            "{average:?}"
+            interval >= Duration::from_millis(15) && interval < Duration::from_millis(500),
+            "{interval:?}"
         );
+        // An idle spell does not make the pool look slow.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        workers.run(|| ()).await.expect("no panic");
+        let after = Duration::from_micros(workers.timing.interval_micros());
+        assert!(after <= interval, "{after:?} after {interval:?}");
     }
 }
