@@ -121,6 +121,18 @@ enum Command {
         /// self-signed one): a PEM file of the certificates to trust.
         #[arg(long, value_name = "FILE")]
         ca_cert: Option<PathBuf>,
+        /// Against a server on this machine's loopback, phones come from loopback addresses
+        /// 127.0.0.2 onwards, this many each, as phones on distinct networks would, so that
+        /// the server's per-address limits see what they would in the field.
+        #[arg(long, value_name = "N", default_value_t = commands::load::PHONES_PER_ADDRESS)]
+        phones_per_address: usize,
+        /// The server's process id on this machine: its peak resident memory is reported
+        /// for each phase (from /proc).
+        #[arg(long, value_name = "PID")]
+        server_pid: Option<u32>,
+        /// Also write the figures as JSON to this file (- for standard output).
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Review a submission as a staff member: set its status and add a comment, which the
     /// phone that made it receives on its next sync. Without --status and --comment: show
@@ -274,6 +286,9 @@ fn run(cli: Cli) -> Result<bool, String> {
             enrolment,
             admin,
             ca_cert,
+            phones_per_address,
+            server_pid,
+            json,
         } => {
             let enrolment = match (enrolment, admin) {
                 (Some(link), _) => commands::load::Enrolment::Link(link),
@@ -295,6 +310,9 @@ fn run(cli: Cli) -> Result<bool, String> {
                 seed,
                 enrolment,
                 ca_cert,
+                phones_per_address,
+                server_pid,
+                json,
             };
             commands::load::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)
@@ -409,7 +427,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 trusted_proxies,
                 sync_queue,
             };
-            let runtime = tokio::runtime::Runtime::new()
+            let runtime = letsema_server::serve::runtime()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
             runtime.block_on(async {
                 let server = Server::bind(config).await.map_err(|e| e.to_string())?;

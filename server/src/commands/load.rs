@@ -1,19 +1,41 @@
 //! `letsema load --url URL --submissions N [--devices D] [--seed S]`: the diaspora-500
 //! workload against any running server, over real HTTP, as volunteers' phones would: each
-//! simulated phone enrols itself, captures its share of submissions, syncs, syncs again
-//! with nothing new, edits one field in 10% of them and syncs. One line per phase: bytes
-//! each way, requests and time, so anyone can measure a deployment. Every phone makes its
-//! first request of a phase (encoding what it pushes) before the phase's clock starts, as
-//! real phones would on their own processors; the line says how long that took.
+//! simulated phone enrols itself, captures its share of submissions, and then, all phones at
+//! once, syncs, syncs again with nothing new, edits one field in 10% of them and syncs. It
+//! can play a field day: a thousand phones and more reconnecting in the same second.
+//!
+//! For each phase it reports bytes each way, requests, documents acknowledged and their
+//! rate; the latency of single requests and the time until each phone is done (p50, p90,
+//! p99, max); the requests the server turned away and that were sent again (503, 429, 408,
+//! honouring `Retry-After` with jitter, as phones do), and the phones whose sync failed; and,
+//! given the server's process id on this machine (`--server-pid`), the server's peak
+//! resident memory during the phase. `--json FILE` writes the same figures as JSON.
+//!
+//! Every phone makes its first request of a phase (encoding what it pushes) before the
+//! phase's clock starts, as real phones would on their own processors; the line says how
+//! long that took.
+//!
+//! Real phones come from many networks. Against a server on this machine's loopback, the
+//! phones are spread over loopback source addresses (127.0.0.2, 127.0.0.3, ...; Linux routes
+//! all of 127.0.0.0/8 to itself), a few phones each, so that the server's per-address limits
+//! (connections, enrolment attempts) see what they would see in the field: nothing is
+//! weakened for the test. Against another server all phones share this machine's address;
+//! enrolment then honours the per-address rate limit (it waits and retries).
 
 use std::io::Write;
-use std::time::Instant;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
+use letsema_sync::retry::RetryPolicy;
 
-use super::remote::{SyncAs, Traffic, describe, http_client, sign_in, sync_from};
+use super::remote::{
+    Jitter, SyncAs, Traffic, describe, http_client_from, send_with_retries, sign_in, sync_from,
+};
+use crate::routes::metrics::ProcessMemory;
 
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]
@@ -29,47 +51,124 @@ pub struct LoadOptions {
     /// How phones enrol: an enrolment link (or its code) with enough uses.
     pub enrolment: Enrolment,
     /// A PEM file of certificates to trust besides the system's (for `https://`).
-    pub ca_cert: Option<std::path::PathBuf>,
+    pub ca_cert: Option<PathBuf>,
+    /// Phones per loopback source address against a server on this machine's loopback
+    /// (see the module's documentation); ignored for other servers.
+    pub phones_per_address: usize,
+    /// The server's process id on this machine, for its memory.
+    pub server_pid: Option<u32>,
+    /// Where to write the report as JSON (`-`: standard output, after the text).
+    pub json: Option<PathBuf>,
 }
+
+/// Phones per loopback source address by default: well within the server's default limits
+/// per address (64 connections, 30 enrolment attempts at once).
+pub const PHONES_PER_ADDRESS: usize = 16;
+
+/// The most uses one enrolment may have (the server's limit): more phones take more
+/// enrolments.
+const USES_PER_ENROLMENT: usize = 500;
 
 /// Where the phones' enrolment comes from.
 #[derive(Debug, Clone)]
 pub enum Enrolment {
     /// An existing link or code.
     Link(String),
-    /// An admin account that creates one (association `load-test`).
+    /// An admin account that creates them (association `load-test`), one per 500 phones.
     Admin { email: String, password: String },
 }
 
 struct Phone {
     credential: String,
     client: Client<MemoryClientStore>,
+    http: reqwest::Client,
+    jitter: Jitter,
+}
+
+/// The retries of a load test's phone: as a phone's, with more patience (a phone would
+/// leave the rest to its next round; the test wants the round to end).
+fn retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 30,
+        ..RetryPolicy::default()
+    }
 }
 
 /// Runs the load; prints its report to `out`.
+///
+/// # Errors
+///
+/// When the server cannot be reached or set up for the test, or when phones' syncs failed
+/// (after the report, which counts them).
 pub fn run(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
     if options.devices == 0 || options.submissions == 0 {
         return Err("give at least one device and one submission".to_owned());
+    }
+    if options.phones_per_address == 0 {
+        return Err("give at least one phone per address".to_owned());
     }
     let runtime = tokio::runtime::Runtime::new()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(run_async(options, out))
 }
 
+/// The loopback source addresses the phones use against a server on the loopback; `None`
+/// for another server.
+fn source_addresses(base: &str, devices: usize, per_address: usize) -> Option<Vec<IpAddr>> {
+    let url = reqwest::Url::parse(base).ok()?;
+    let host = url.host_str()?;
+    let loopback = host == "localhost" || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return None;
+    }
+    let count = devices.div_ceil(per_address);
+    Some(
+        (0..count)
+            .map(|n| {
+                // 127.0.0.2 onwards, through 127.x.y.z: room for millions.
+                let n = u32::try_from(n).unwrap_or(u32::MAX - 2).saturating_add(2);
+                IpAddr::V4(Ipv4Addr::from(0x7f00_0000 | (n & 0x00ff_ffff)))
+            })
+            .collect(),
+    )
+}
+
 async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
-    let http = http_client(options.ca_cert.as_deref())?;
     let base = options.url.trim_end_matches('/').to_owned();
-    let code = match &options.enrolment {
-        Enrolment::Link(link) => link.rsplit('#').next().unwrap_or(link).to_owned(),
+    let addresses = source_addresses(&base, options.devices, options.phones_per_address);
+    let clients: Vec<reqwest::Client> = match &addresses {
+        Some(addresses) => addresses
+            .iter()
+            .map(|address| http_client_from(options.ca_cert.as_deref(), Some(*address)))
+            .collect::<Result<_, _>>()?,
+        None => vec![http_client_from(options.ca_cert.as_deref(), None)?],
+    };
+    let client_of = |index: usize| {
+        let n = (index / options.phones_per_address) % clients.len();
+        clients[n].clone()
+    };
+    let admin_http = clients[0].clone();
+    let codes = match &options.enrolment {
+        Enrolment::Link(link) => vec![link.rsplit('#').next().unwrap_or(link).to_owned()],
         Enrolment::Admin { email, password } => {
-            create_enrolment(&http, &base, email, password, options.devices).await?
+            create_enrolments(&admin_http, &base, email, password, options.devices).await?
         }
     };
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     writeln!(
         out,
-        "letsema load: {} submissions from {} phones against {base} (seed {})",
-        options.submissions, options.devices, options.seed
+        "letsema load: {} submissions from {} phones against {base} (seed {}){}",
+        options.submissions,
+        options.devices,
+        options.seed,
+        match &addresses {
+            Some(a) => format!(
+                ", from {} loopback addresses ({} phones each)",
+                a.len(),
+                options.phones_per_address
+            ),
+            None => String::new(),
+        }
     )
     .map_err(write_err)?;
 
@@ -77,7 +176,10 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
     let started = Instant::now();
     let mut phones = Vec::with_capacity(options.devices);
     for index in 0..options.devices {
-        let enrolled = enrol(&http, &base, &code, index).await?;
+        let http = client_of(index);
+        let code = &codes[(index / USES_PER_ENROLMENT).min(codes.len() - 1)];
+        let mut jitter = Jitter::new(options.seed ^ (index as u64).rotate_left(32));
+        let enrolled = enrol(&http, &base, code, index, &mut jitter).await?;
         let credential = enrolled.credential;
         let association = AssociationId::parse(&enrolled.device.association)
             .map_err(|e| format!("the server gave a bad association: {e}"))?;
@@ -104,7 +206,12 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         for mut doc in docs {
             client.save_document(&mut doc).map_err(|e| e.to_string())?;
         }
-        phones.push(Phone { credential, client });
+        phones.push(Phone {
+            credential,
+            client,
+            http,
+            jitter,
+        });
     }
     writeln!(
         out,
@@ -119,6 +226,8 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         ("no-op sync", None),
         ("edit 10% + sync", Some(0.10)),
     ];
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
     for (name, edit_share) in phases {
         if let Some(share) = edit_share {
             for (index, phone) in phones.iter_mut().enumerate() {
@@ -134,52 +243,290 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             firsts.push(phone.client.next_request().map_err(|e| e.to_string())?);
         }
         let prepared_ms = preparing.elapsed().as_secs_f64() * 1000.0;
+        let memory = MemoryWatch::start(options.server_pid);
         let started = Instant::now();
         let mut tasks = Vec::new();
         for (phone, first) in phones.drain(..).zip(firsts) {
-            let http = http.clone();
             let base = base.clone();
             tasks.push(tokio::spawn(async move {
-                sync_phone(&http, &base, phone, first).await
+                sync_phone(&base, phone, first, started).await
             }));
         }
-        let mut total = Traffic::default();
+        let mut phase = PhaseReport {
+            name,
+            ..PhaseReport::default()
+        };
         for task in tasks {
-            let (phone, phase) = task
+            let (phone, result) = task
                 .await
-                .map_err(|e| format!("a phone's task failed: {e}"))??;
-            total.requests += phase.requests;
-            total.bytes_up += phase.bytes_up;
-            total.bytes_down += phase.bytes_down;
-            total.documents += phase.documents;
+                .map_err(|e| format!("a phone's task failed: {e}"))?;
+            match result {
+                Ok(run) => {
+                    phase.add(&run.traffic);
+                    phase.request_ms.extend(run.traffic.latencies_ms.iter());
+                    phase.phone_ms.push(run.done_ms);
+                }
+                Err(error) => {
+                    phase.errors += 1;
+                    failures.push(format!("{name}: {error}"));
+                }
+            }
             phones.push(phone);
         }
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let per_second = if ms > 0.0 {
-            total.documents as f64 * 1000.0 / ms
-        } else {
-            0.0
-        };
-        writeln!(
-            out,
-            "{name:<19} {:>6} requests {:>10} B up {:>10} B down {:>8.0} ms  {:>6} documents acknowledged ({per_second:.0}/s; first requests made beforehand in {prepared_ms:.0} ms)",
-            total.requests, total.bytes_up, total.bytes_down, ms, total.documents
-        )
-        .map_err(write_err)?;
+        phase.ms = started.elapsed().as_secs_f64() * 1000.0;
+        phase.server_peak_rss = memory.finish().await;
+        phase.prepared_ms = prepared_ms;
+        writeln!(out, "{}", phase.line()).map_err(write_err)?;
+        reports.push(phase);
     }
-    Ok(())
+    if let Some(path) = &options.json {
+        let json = serde_json::json!({
+            "url": base,
+            "submissions": options.submissions,
+            "devices": options.devices,
+            "seed": options.seed,
+            "source_addresses": addresses.as_ref().map_or(1, Vec::len),
+            "phases": reports.iter().map(PhaseReport::json).collect::<Vec<_>>(),
+        });
+        let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+        if path.as_os_str() == "-" {
+            writeln!(out, "{text}").map_err(write_err)?;
+        } else {
+            std::fs::write(path, text + "\n")
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        let shown: Vec<&str> = failures.iter().take(5).map(String::as_str).collect();
+        Err(format!(
+            "{} phone syncs failed; the first: {}",
+            failures.len(),
+            shown.join("; ")
+        ))
+    }
 }
 
-/// Runs one phone's sync, whose first request is made, to the end.
+/// One phone's sync in a phase.
+struct PhoneRun {
+    traffic: Traffic,
+    /// From the phase's start until the phone was done.
+    done_ms: f64,
+}
+
+/// Runs one phone's sync, whose first request is made, to the end; gives the phone back
+/// whatever happened.
 async fn sync_phone(
-    http: &reqwest::Client,
     base: &str,
     mut phone: Phone,
     first: Option<Vec<u8>>,
-) -> Result<(Phone, Traffic), String> {
+    phase_started: Instant,
+) -> (Phone, Result<PhoneRun, String>) {
     let who = SyncAs::Device(phone.credential.clone());
-    let traffic = sync_from(http, base, &who, &mut phone.client, first).await?;
-    Ok((phone, traffic))
+    let result = sync_from(
+        &phone.http,
+        base,
+        &who,
+        &mut phone.client,
+        first,
+        &retry_policy(),
+        &mut phone.jitter,
+    )
+    .await
+    .map(|traffic| PhoneRun {
+        traffic,
+        done_ms: phase_started.elapsed().as_secs_f64() * 1000.0,
+    });
+    (phone, result)
+}
+
+/// The figures of one phase.
+#[derive(Debug, Default)]
+struct PhaseReport {
+    name: &'static str,
+    requests: u64,
+    bytes_up: u64,
+    bytes_down: u64,
+    documents: u64,
+    retries: u64,
+    errors: u64,
+    ms: f64,
+    prepared_ms: f64,
+    request_ms: Vec<f64>,
+    phone_ms: Vec<f64>,
+    server_peak_rss: Option<u64>,
+}
+
+impl PhaseReport {
+    fn add(&mut self, traffic: &Traffic) {
+        self.requests += traffic.requests;
+        self.bytes_up += traffic.bytes_up;
+        self.bytes_down += traffic.bytes_down;
+        self.documents += traffic.documents;
+        self.retries += traffic.retries;
+    }
+
+    fn per_second(&self) -> f64 {
+        if self.ms > 0.0 {
+            self.documents as f64 * 1000.0 / self.ms
+        } else {
+            0.0
+        }
+    }
+
+    fn line(&self) -> String {
+        let memory = self
+            .server_peak_rss
+            .map(|bytes| format!("; server peak RSS {:.0} MB", bytes as f64 / 1e6))
+            .unwrap_or_default();
+        format!(
+            "{:<19} {:>6} requests {:>10} B up {:>10} B down {:>8.0} ms  {:>6} documents \
+             acknowledged ({:.0}/s; first requests made beforehand in {:.0} ms)\n    \
+             request ms {}; phone done ms {}; {} retried, {} failed{memory}",
+            self.name,
+            self.requests,
+            self.bytes_up,
+            self.bytes_down,
+            self.ms,
+            self.documents,
+            self.per_second(),
+            self.prepared_ms,
+            Percentiles::of(&self.request_ms),
+            Percentiles::of(&self.phone_ms),
+            self.retries,
+            self.errors,
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "phase": self.name,
+            "requests": self.requests,
+            "bytes_up": self.bytes_up,
+            "bytes_down": self.bytes_down,
+            "documents": self.documents,
+            "ms": self.ms,
+            "per_second": self.per_second(),
+            "retries": self.retries,
+            "errors": self.errors,
+            "prepared_ms": self.prepared_ms,
+            "request_ms": Percentiles::of(&self.request_ms).json(),
+            "phone_done_ms": Percentiles::of(&self.phone_ms).json(),
+            "server_peak_rss_bytes": self.server_peak_rss,
+        })
+    }
+}
+
+/// p50, p90, p99 and the maximum of some durations in milliseconds (nearest rank).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Percentiles {
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    max: f64,
+}
+
+impl Percentiles {
+    fn of(values: &[f64]) -> Percentiles {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let rank = |p: f64| -> f64 {
+            if sorted.is_empty() {
+                return 0.0;
+            }
+            // Nearest rank: the smallest value with at least p of them at or below it.
+            let n = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+            sorted[n - 1]
+        };
+        Percentiles {
+            p50: rank(0.50),
+            p90: rank(0.90),
+            p99: rank(0.99),
+            max: rank(1.0),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({ "p50": self.p50, "p90": self.p90, "p99": self.p99, "max": self.max })
+    }
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:.0} p90 {:.0} p99 {:.0} max {:.0}",
+            self.p50, self.p90, self.p99, self.max
+        )
+    }
+}
+
+/// The server's peak resident memory over a phase, from `/proc/PID/status`: its high-water
+/// mark (`VmHWM`) reset at the start where the kernel lets us (`/proc/PID/clear_refs`), and
+/// otherwise the most resident memory (`VmRSS`) seen every 10 ms.
+struct MemoryWatch {
+    sampler: Option<tokio::task::JoinHandle<u64>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pid: Option<u32>,
+    reset: bool,
+}
+
+impl MemoryWatch {
+    fn start(pid: Option<u32>) -> MemoryWatch {
+        let Some(pid) = pid else {
+            return MemoryWatch {
+                sampler: None,
+                stop: None,
+                pid: None,
+                reset: false,
+            };
+        };
+        let reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
+        let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+        let sampler = tokio::spawn(async move {
+            let mut most = 0;
+            loop {
+                if let Some(memory) = read_memory(pid) {
+                    most = most.max(memory.resident);
+                }
+                tokio::select! {
+                    _ = &mut stopped => return most,
+                    () = tokio::time::sleep(Duration::from_millis(10)) => {}
+                }
+            }
+        });
+        MemoryWatch {
+            sampler: Some(sampler),
+            stop: Some(stop),
+            pid: Some(pid),
+            reset,
+        }
+    }
+
+    async fn finish(mut self) -> Option<u64> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let sampled = match self.sampler.take() {
+            Some(sampler) => sampler.await.ok(),
+            None => None,
+        };
+        let high_water = self
+            .pid
+            .filter(|_| self.reset)
+            .and_then(read_memory)
+            .map(|memory| memory.peak_resident);
+        match (high_water, sampled) {
+            (Some(high), Some(sampled)) => Some(high.max(sampled)),
+            (high, sampled) => high.or(sampled),
+        }
+    }
+}
+
+fn read_memory(pid: u32) -> Option<ProcessMemory> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    ProcessMemory::parse(&status)
 }
 
 fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
@@ -212,15 +559,21 @@ async fn enrol(
     base: &str,
     code: &str,
     index: usize,
+    jitter: &mut Jitter,
 ) -> Result<letsema_protocol::Enrolled, String> {
     let body = serde_json::json!({ "code": code, "label": format!("load test phone {index}") });
-    let response = http
-        .post(format!("{base}/api/devices/enrol"))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
+    // The per-address rate limit on enrolment answers 429 with Retry-After: wait as told.
+    let policy = RetryPolicy {
+        max_attempts: 100,
+        ..RetryPolicy::default()
+    };
+    let (response, _, _) = send_with_retries(&policy, jitter, || {
+        http.post(format!("{base}/api/devices/enrol"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    })
+    .await
+    .map_err(|e| format!("cannot reach {base}: {e}"))?;
     let status = response.status();
     let text = response.text().await.map_err(|e| e.to_string())?;
     if !status.is_success() {
@@ -233,43 +586,96 @@ async fn enrol(
     Ok(enrolled)
 }
 
-async fn create_enrolment(
+/// Creates enrolments for `devices` phones, at most [`USES_PER_ENROLMENT`] each.
+async fn create_enrolments(
     http: &reqwest::Client,
     base: &str,
     email: &str,
     password: &str,
     devices: usize,
-) -> Result<String, String> {
+) -> Result<Vec<String>, String> {
     let session = sign_in(http, base, email, password).await?;
-    let response = http
-        .post(format!("{base}/api/enrolments"))
-        .header("content-type", "application/json")
-        .header("cookie", session.cookie)
-        .header("x-csrf-token", session.csrf)
-        .body(
-            serde_json::json!({
-                "association": "load-test",
-                "forms": ["diaspora_registration"],
-                "uses": devices,
-                "expires_in_hours": 1,
-                "label": "letsema load"
-            })
-            .to_string(),
-        )
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!(
-            "creating the enrolment failed ({status}): {text}; is the reference form published (serve --demo)?"
-        ));
+    let mut codes = Vec::new();
+    let mut left = devices;
+    while left > 0 {
+        let uses = left.min(USES_PER_ENROLMENT);
+        left -= uses;
+        let response = http
+            .post(format!("{base}/api/enrolments"))
+            .header("content-type", "application/json")
+            .header("cookie", &session.cookie)
+            .header("x-csrf-token", &session.csrf)
+            .body(
+                serde_json::json!({
+                    "association": "load-test",
+                    "forms": ["diaspora_registration"],
+                    "uses": uses,
+                    "expires_in_hours": 1,
+                    "label": format!("letsema load ({} of {})", codes.len() + 1,
+                        devices.div_ceil(USES_PER_ENROLMENT))
+                })
+                .to_string(),
+            )
+            .send()
+            .await
+            .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "creating an enrolment failed ({status}): {text}; is the reference form published (serve --demo)?"
+            ));
+        }
+        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let code = json["link"]
+            .as_str()
+            .and_then(|link| link.rsplit('#').next())
+            .map(str::to_owned)
+            .ok_or_else(|| format!("the enrolment answer has no link: {text}"))?;
+        codes.push(code);
     }
-    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    json["link"]
-        .as_str()
-        .and_then(|link| link.rsplit('#').next())
-        .map(str::to_owned)
-        .ok_or_else(|| format!("the enrolment answer has no link: {text}"))
+    Ok(codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        let p = Percentiles::of(&values);
+        assert_eq!((p.p50, p.p90, p.p99, p.max), (50.0, 90.0, 99.0, 100.0));
+        let one = Percentiles::of(&[7.0]);
+        assert_eq!((one.p50, one.p99, one.max), (7.0, 7.0, 7.0));
+        let none = Percentiles::of(&[]);
+        assert_eq!(none.max, 0.0);
+    }
+
+    #[test]
+    fn phones_on_the_loopback_are_spread_over_loopback_addresses() {
+        let spread = source_addresses("http://127.0.0.1:8080", 1000, 16).expect("loopback");
+        assert_eq!(spread.len(), 63);
+        assert_eq!(spread[0], IpAddr::from([127, 0, 0, 2]));
+        assert_eq!(spread[62], IpAddr::from([127, 0, 0, 64]));
+        assert!(spread.iter().all(IpAddr::is_loopback));
+        let many = source_addresses("http://localhost:8080", 16 * 300, 16).expect("loopback");
+        assert_eq!(many[299], IpAddr::from([127, 0, 1, 45]));
+        assert_eq!(
+            source_addresses("https://letsema.example.org", 1000, 16),
+            None
+        );
+        assert_eq!(source_addresses("http://192.0.2.1:8080", 1000, 16), None);
+    }
+
+    #[test]
+    fn jitter_draws_are_in_the_unit_interval_and_reproducible() {
+        let mut a = Jitter::new(3);
+        let mut b = Jitter::new(3);
+        for _ in 0..1000 {
+            let x = a.draw();
+            assert!((0.0..1.0).contains(&x));
+            assert_eq!(x, b.draw());
+        }
+    }
 }

@@ -1,12 +1,16 @@
 //! Talking to a running server over HTTP as a client would, for `letsema load` and
 //! `letsema review`: signing staff in, and running the sync protocol to the end.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use letsema_sync::client::Client;
 use letsema_sync::client_store::ClientStore;
+use letsema_sync::retry::{RetryPolicy, is_retryable, parse_retry_after};
+use rand_core::{Rng, SeedableRng};
+use rand_pcg::Pcg64;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::CertificateDer;
@@ -20,6 +24,19 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 ///
 /// When `ca_cert` cannot be read or holds no certificate, or TLS cannot be set up.
 pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, String> {
+    http_client_from(ca_cert, None)
+}
+
+/// As [`http_client`], its connections made from the local address `local` when given
+/// (`letsema load` spreads phones over loopback addresses).
+///
+/// # Errors
+///
+/// As [`http_client`].
+pub fn http_client_from(
+    ca_cert: Option<&Path>,
+    local: Option<IpAddr>,
+) -> Result<reqwest::Client, String> {
     let extra: Vec<CertificateDer<'static>> = match ca_cert {
         None => Vec::new(),
         Some(path) => {
@@ -53,6 +70,7 @@ pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, String> {
         .with_no_client_auth();
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
+        .local_address(local)
         .tls_backend_preconfigured(tls)
         .build()
         .map_err(|e| format!("cannot make an HTTP client: {e}"))
@@ -144,7 +162,7 @@ pub enum SyncAs {
 }
 
 /// What a sync sent and received.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Traffic {
     /// Requests made.
     pub requests: u64,
@@ -154,12 +172,84 @@ pub struct Traffic {
     pub bytes_down: u64,
     /// Documents the server acknowledged.
     pub documents: u64,
+    /// Requests sent again after the server turned them away (503, 429, 408) or the
+    /// connection failed.
+    pub retries: u64,
+    /// How long each answered request took, in milliseconds (its last attempt).
+    pub latencies_ms: Vec<f64>,
+}
+
+/// Random draws for the jitter of retries ([`RetryPolicy::delay`]), from a seed so that a
+/// load test can be repeated.
+#[derive(Debug, Clone)]
+pub struct Jitter(Pcg64);
+
+impl Jitter {
+    /// Draws from `seed`.
+    pub fn new(seed: u64) -> Jitter {
+        Jitter(Pcg64::seed_from_u64(seed))
+    }
+
+    /// Draws from the operating system's randomness (a seed of 0 if there is none).
+    pub fn from_entropy() -> Jitter {
+        let mut seed = [0; 8];
+        let _ = getrandom::fill(&mut seed);
+        Jitter::new(u64::from_le_bytes(seed))
+    }
+
+    /// A number in `[0, 1)`.
+    pub fn draw(&mut self) -> f64 {
+        (self.0.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Sends the request `make` builds until it is answered with something other than a
+/// retryable refusal (503, 429, 408: see [`letsema_sync::retry`]) or a failed connection,
+/// waiting as `policy` says between attempts (the server's `Retry-After`, with jitter).
+/// Returns the last answer, which may still be a refusal once the policy gives up, the
+/// number of retries, and how long the last attempt took until its answer's headers.
+///
+/// # Errors
+///
+/// When the last attempt could not reach the server.
+pub async fn send_with_retries(
+    policy: &RetryPolicy,
+    jitter: &mut Jitter,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<(reqwest::Response, u64, Duration), String> {
+    let mut retries = 0;
+    loop {
+        let started = Instant::now();
+        let sent = make().send().await;
+        let took = started.elapsed();
+        let (retry_after, outcome) = match sent {
+            Ok(response) if is_retryable(response.status().as_u16()) => {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(parse_retry_after);
+                (retry_after, Ok(response))
+            }
+            Ok(response) => return Ok((response, retries, took)),
+            Err(error) => (None, Err(describe(&error))),
+        };
+        let attempt = u32::try_from(retries + 1).unwrap_or(u32::MAX);
+        match policy.delay(attempt, retry_after, jitter.draw()) {
+            Some(wait) => {
+                tokio::time::sleep(wait).await;
+                retries += 1;
+            }
+            None => return outcome.map(|response| (response, retries, took)),
+        }
+    }
 }
 
 /// The most requests one sync may take before it is given up.
 const MAX_REQUESTS: u64 = 10_000;
 
-/// Runs one sync of `client` with the server at `base` to the end.
+/// Runs one sync of `client` with the server at `base` to the end, sending turned-away
+/// requests again as a phone would ([`RetryPolicy::default`]).
 ///
 /// # Errors
 ///
@@ -172,12 +262,25 @@ pub async fn sync_to_end<S: ClientStore>(
 ) -> Result<Traffic, String> {
     client.start_sync();
     let first = client.next_request().map_err(|e| e.to_string())?;
-    sync_from(http, base, who, client, first).await
+    let mut jitter = Jitter::from_entropy();
+    sync_from(
+        http,
+        base,
+        who,
+        client,
+        first,
+        &RetryPolicy::default(),
+        &mut jitter,
+    )
+    .await
 }
 
 /// Runs a sync whose first request the client already made (`client.start_sync()` then
 /// `client.next_request()`), to the end: `letsema load` prepares every phone's first
-/// request before it starts the clock, as phones would on their own processors.
+/// request before it starts the clock, as phones would on their own processors. A request
+/// the server turns away (503, 429, 408) or that cannot reach it is sent again, the same
+/// bytes, as `policy` says: the server stored nothing of it, or, had it, the protocol makes
+/// the repeat harmless.
 ///
 /// # Errors
 ///
@@ -188,27 +291,32 @@ pub async fn sync_from<S: ClientStore>(
     who: &SyncAs,
     client: &mut Client<S>,
     first: Option<Vec<u8>>,
+    policy: &RetryPolicy,
+    jitter: &mut Jitter,
 ) -> Result<Traffic, String> {
     let mut traffic = Traffic::default();
     let mut next = first;
     while let Some(frame) = next.take() {
         traffic.requests += 1;
         traffic.bytes_up += frame.len() as u64;
-        let request = match who {
-            SyncAs::Device(credential) => http
-                .post(format!("{base}/api/sync"))
-                .header("authorization", format!("Bearer {credential}")),
-            SyncAs::Staff(session) => http
-                .post(format!("{base}/api/staff/sync"))
-                .header("cookie", &session.cookie)
-                .header("x-csrf-token", &session.csrf),
-        };
-        let response = request
-            .header("content-type", crate::routes::sync::SYNC_MEDIA_TYPE)
-            .body(frame)
-            .send()
-            .await
-            .map_err(|e| format!("the sync request failed: {}", describe(&e)))?;
+        let frame = bytes::Bytes::from(frame);
+        let (response, retries, took) = send_with_retries(policy, jitter, || {
+            let request = match who {
+                SyncAs::Device(credential) => http
+                    .post(format!("{base}/api/sync"))
+                    .header("authorization", format!("Bearer {credential}")),
+                SyncAs::Staff(session) => http
+                    .post(format!("{base}/api/staff/sync"))
+                    .header("cookie", &session.cookie)
+                    .header("x-csrf-token", &session.csrf),
+            };
+            request
+                .header("content-type", crate::routes::sync::SYNC_MEDIA_TYPE)
+                .body(frame.clone())
+        })
+        .await
+        .map_err(|e| format!("the sync request failed: {e}"))?;
+        traffic.retries += retries;
         let status = response.status();
         let body = response
             .bytes()
@@ -220,6 +328,7 @@ pub async fn sync_from<S: ClientStore>(
                 String::from_utf8_lossy(&body)
             ));
         }
+        traffic.latencies_ms.push(took.as_secs_f64() * 1000.0);
         traffic.bytes_down += body.len() as u64;
         let progress = client
             .handle_response(&body)
