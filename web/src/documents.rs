@@ -479,6 +479,15 @@ pub async fn sync(request: &SyncRequest) -> SyncOutcome {
                 .record_sync_error(now_ms(), "the server could not be reached (offline?)")
                 .await
         }
+        SyncOutcome::Busy(_) => {
+            store
+                .record_sync_error(
+                    now_ms(),
+                    "the server was busy and took nothing; everything waits on this device for \
+                     the next try",
+                )
+                .await
+        }
         SyncOutcome::Revoked(why) | SyncOutcome::Failed(why) => {
             store.record_sync_error(now_ms(), why).await
         }

@@ -288,6 +288,9 @@ pub struct AppWords {
     pub last_sent: fn(&str) -> String,
     /// Why the last round failed (in the sync's words).
     pub last_attempt: fn(&str) -> String,
+    /// The server turned the last round away (busy): in about how many minutes the app
+    /// tries again.
+    pub server_busy: fn(u64) -> String,
     /// The button that starts a sync round.
     pub sync_now: &'static str,
     /// Unsent work is old: since when.
@@ -443,6 +446,15 @@ impl AppWords {
         },
         last_sent: |when| format!("Last sent: {when}"),
         last_attempt: |why| format!("Last attempt: {why}"),
+        server_busy: |minutes| match minutes {
+            1 => "The server cannot take your submissions just now. They are safe on this \
+                  phone; the app will try again in about a minute."
+                .to_owned(),
+            _ => format!(
+                "The server cannot take your submissions just now. They are safe on this \
+                 phone; the app will try again in about {minutes} minutes."
+            ),
+        },
         sync_now: "Sync now",
         stale_warning: |since| {
             format!(
@@ -592,6 +604,15 @@ impl AppWords {
         },
         last_sent: |when| format!("E rometsoe la ho qetela: {when}"),
         last_attempt: |why| format!("Teko ea ho qetela: {why}"),
+        server_busy: |minutes| match minutes {
+            1 => "Seva e ke ke ea amohela liforomo tsa hao hona joale. Li bolokehile fonong \
+                  ena; app e tla leka hape ka mor'a motsotso o le mong."
+                .to_owned(),
+            _ => format!(
+                "Seva e ke ke ea amohela liforomo tsa hao hona joale. Li bolokehile fonong \
+                 ena; app e tla leka hape ka mor'a metsotso e ka bang {minutes}."
+            ),
+        },
         sync_now: "Romela hona joale",
         stale_warning: |since| {
             format!(
@@ -727,7 +748,7 @@ mod tests {
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
             enrolment_failed("expired"), enrol_server_answered(502), enrol_not_kept("quota"),
             enrol_not_understood("eof"), age(30), waiting(2), last_sent("today"),
-            last_attempt("HTTP 500"), stale_warning("Monday"), new_submission("Registration"),
+            last_attempt("HTTP 500"), server_busy(3), stale_warning("Monday"), new_submission("Registration"),
             continue_draft("Registration", "today"), correct("Registration"),
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
             form_unusable("cycle"),
@@ -799,6 +820,8 @@ mod tests {
         );
         assert_eq!((english.age)(1), "Age: 1 year");
         assert_eq!((english.age)(34), "Age: 34 years");
+        assert!((english.server_busy)(1).ends_with("in about a minute."));
+        assert!((english.server_busy)(4).ends_with("in about 4 minutes."));
 
         let sesotho = &AppWords::SESOTHO;
         assert_eq!(
@@ -814,6 +837,8 @@ mod tests {
             "E ngolisitsoe bakeng sa mokhatlo oa maseru-nurses (foromo e le 1)."
         );
         assert_eq!((sesotho.age)(34), "Lilemo: 34");
+        assert!((sesotho.server_busy)(1).ends_with("motsotso o le mong."));
+        assert!((sesotho.server_busy)(4).ends_with("metsotso e ka bang 4."));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use gloo_events::EventListener;
 use letsema_doc::ReviewStatus;
@@ -24,7 +25,7 @@ use crate::capture::{
 };
 use crate::docs_api::{DocumentsOverview, SyncRequest};
 use crate::storage::{Draft, ImportReport, Storage, estimate, persist};
-use crate::sync::{SyncOutcome, SyncSchedule};
+use crate::sync::{SyncOutcome, SyncSchedule, about_minutes};
 use crate::words::AppWords;
 
 /// The properties of [`Workspace`].
@@ -110,6 +111,9 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     // Why the last sync round of this page failed. The round records it in storage too,
     // which cannot work when storage is what failed (the device is full).
     let round_failure = use_state_eq(|| None::<String>);
+    // When the server turned the last round of this page away (busy): how long until the
+    // next round on the schedule.
+    let busy = use_state_eq(|| None::<Duration>);
     let screen = use_state(|| Screen::List);
     let words = AppWords::for_language(Some(props.language));
     let language = Some(props.language.to_owned());
@@ -172,6 +176,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         let enrolled = props.enrolled.clone();
         let syncing = syncing.clone();
         let round_failure = round_failure.clone();
+        let busy = busy.clone();
         let wake = (*wake).clone();
         let session = *session;
         let refresh = refresh.clone();
@@ -200,9 +205,15 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                                 SyncOutcome::Failed(why) | SyncOutcome::Revoked(why) => {
                                     Some(why.clone())
                                 }
-                                SyncOutcome::Done { .. } | SyncOutcome::Unreachable => None,
+                                SyncOutcome::Done { .. }
+                                | SyncOutcome::Unreachable
+                                | SyncOutcome::Busy(_) => None,
                             });
-                            schedule.record(&outcome);
+                            schedule.record(&outcome, js_sys::Math::random());
+                            busy.set(
+                                matches!(outcome, SyncOutcome::Busy(_))
+                                    .then(|| schedule.next_delay()),
+                            );
                             syncing.set(false);
                             refresh(store.clone());
                             waited_ms = 0;
@@ -455,7 +466,11 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 if let Some(at) = view.last_success_ms {
                     <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
                 }
-                if let Some(error) = (*round_failure).as_ref().or(view.last_error.as_ref()) {
+                if let Some(wait) = *busy {
+                    <p class="warning" data-testid="sync-busy">{
+                        (words.server_busy)(about_minutes(wait))
+                    }</p>
+                } else if let Some(error) = (*round_failure).as_ref().or(view.last_error.as_ref()) {
                     <p class="problem" data-testid="sync-error">{ (words.last_attempt)(error) }</p>
                 }
                 <button type="button" onclick={sync_now}>{ words.sync_now }</button>
