@@ -331,6 +331,12 @@ impl SyncActivity {
         self.in_flight.load(Ordering::SeqCst)
     }
 
+    /// Syncs begun since the start: unchanged between two moments, with none in flight,
+    /// means no sync ran in between.
+    pub fn begun(&self) -> u64 {
+        self.begun.load(Ordering::SeqCst)
+    }
+
     /// Waits for a gap: no sync handled for `gap`. Returns after `at_most` even without
     /// one, so that work waiting for a gap is never put off for ever.
     pub async fn gap(&self, gap: Duration, at_most: Duration) {
