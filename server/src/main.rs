@@ -133,6 +133,13 @@ enum Command {
         /// Also write the figures as JSON to this file (- for standard output).
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// Only the first sync: to fill a server with data, or time that phase alone.
+        #[arg(long)]
+        first_sync_only: bool,
+        /// Then wait until the server has validated every submission, and report how fast
+        /// its validation queue drained (reads /metrics as --admin).
+        #[arg(long, requires = "admin")]
+        drain: bool,
     },
     /// Review a submission as a staff member: set its status and add a comment, which the
     /// phone that made it receives on its next sync. Without --status and --comment: show
@@ -289,6 +296,8 @@ fn run(cli: Cli) -> Result<bool, String> {
             phones_per_address,
             server_pid,
             json,
+            first_sync_only,
+            drain,
         } => {
             let enrolment = match (enrolment, admin) {
                 (Some(link), _) => commands::load::Enrolment::Link(link),
@@ -313,6 +322,8 @@ fn run(cli: Cli) -> Result<bool, String> {
                 phones_per_address,
                 server_pid,
                 json,
+                first_sync_only,
+                drain,
             };
             commands::load::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)

@@ -33,7 +33,8 @@ use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::retry::RetryPolicy;
 
 use super::remote::{
-    Jitter, SyncAs, Traffic, describe, http_client_from, send_with_retries, sign_in, sync_from,
+    Jitter, StaffSession, SyncAs, Traffic, describe, http_client_from, send_with_retries, sign_in,
+    sync_from,
 };
 use crate::routes::metrics::ProcessMemory;
 
@@ -59,6 +60,11 @@ pub struct LoadOptions {
     pub server_pid: Option<u32>,
     /// Where to write the report as JSON (`-`: standard output, after the text).
     pub json: Option<PathBuf>,
+    /// Only the first sync (to fill a server with data, or time that phase alone).
+    pub first_sync_only: bool,
+    /// After the phases, wait until the server has validated every submission and report
+    /// how fast its queue drained (reads `/metrics`: needs [`Enrolment::Admin`]).
+    pub drain: bool,
 }
 
 /// Phones per loopback source address by default: well within the server's default limits
@@ -148,12 +154,20 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         clients[n].clone()
     };
     let admin_http = clients[0].clone();
-    let codes = match &options.enrolment {
-        Enrolment::Link(link) => vec![link.rsplit('#').next().unwrap_or(link).to_owned()],
+    let (codes, session) = match &options.enrolment {
+        Enrolment::Link(link) => (
+            vec![link.rsplit('#').next().unwrap_or(link).to_owned()],
+            None,
+        ),
         Enrolment::Admin { email, password } => {
-            create_enrolments(&admin_http, &base, email, password, options.devices).await?
+            let session = sign_in(&admin_http, &base, email, password).await?;
+            let codes = create_enrolments(&admin_http, &base, &session, options.devices).await?;
+            (codes, Some(session))
         }
     };
+    if options.drain && session.is_none() {
+        return Err("--drain reads the server's /metrics: give --admin EMAIL".to_owned());
+    }
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     writeln!(
         out,
@@ -221,14 +235,19 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
     )
     .map_err(write_err)?;
 
-    let phases: [(&str, Option<f64>); 3] = [
+    let all_phases: [(&str, Option<f64>); 3] = [
         ("first sync", None),
         ("no-op sync", None),
         ("edit 10% + sync", Some(0.10)),
     ];
+    let phases = if options.first_sync_only {
+        &all_phases[..1]
+    } else {
+        &all_phases[..]
+    };
     let mut reports = Vec::new();
     let mut failures = Vec::new();
-    for (name, edit_share) in phases {
+    for &(name, edit_share) in phases {
         if let Some(share) = edit_share {
             for (index, phone) in phones.iter_mut().enumerate() {
                 edit(phone, share, options.seed.wrapping_add(1000 + index as u64))?;
@@ -279,6 +298,14 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         writeln!(out, "{}", phase.line()).map_err(write_err)?;
         reports.push(phase);
     }
+    let drained = match (&session, options.drain) {
+        (Some(session), true) => {
+            let drained = drain(&admin_http, &base, session).await?;
+            writeln!(out, "{}", drained.line()).map_err(write_err)?;
+            Some(drained)
+        }
+        _ => None,
+    };
     if let Some(path) = &options.json {
         let json = serde_json::json!({
             "url": base,
@@ -287,6 +314,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             "seed": options.seed,
             "source_addresses": addresses.as_ref().map_or(1, Vec::len),
             "phases": reports.iter().map(PhaseReport::json).collect::<Vec<_>>(),
+            "validation": drained.as_ref().map(Drained::json),
         });
         let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
         if path.as_os_str() == "-" {
@@ -586,15 +614,93 @@ async fn enrol(
     Ok(enrolled)
 }
 
+/// How the server's validation queue drained.
+#[derive(Debug, Clone, Copy)]
+struct Drained {
+    /// Submissions waiting when the phases ended.
+    pending: u64,
+    /// Until none waited.
+    ms: f64,
+}
+
+impl Drained {
+    fn per_second(&self) -> f64 {
+        if self.ms > 0.0 {
+            self.pending as f64 * 1000.0 / self.ms
+        } else {
+            0.0
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "validation          {:>6} waiting when the syncs ended, all validated in {:.0} ms ({:.0}/s)",
+            self.pending,
+            self.ms,
+            self.per_second()
+        )
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "pending": self.pending,
+            "ms": self.ms,
+            "per_second": self.per_second(),
+        })
+    }
+}
+
+/// The longest `--drain` waits for the validation queue to empty.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Polls the server's `/metrics` every 50 ms until its validation queue is empty.
+async fn drain(
+    http: &reqwest::Client,
+    base: &str,
+    session: &StaffSession,
+) -> Result<Drained, String> {
+    let started = Instant::now();
+    let mut pending = None;
+    loop {
+        let response = http
+            .get(format!("{base}/metrics"))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .map_err(|e| format!("cannot read {base}/metrics: {}", describe(&e)))?;
+        let status = response.status();
+        let text = response.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("reading /metrics failed ({status}): {text}"));
+        }
+        let queue = text
+            .lines()
+            .find_map(|line| line.strip_prefix("letsema_validation_queue "))
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .ok_or("the server's /metrics has no letsema_validation_queue")?;
+        let first = *pending.get_or_insert(queue);
+        if queue == 0 {
+            return Ok(Drained {
+                pending: first,
+                ms: started.elapsed().as_secs_f64() * 1000.0,
+            });
+        }
+        if started.elapsed() > DRAIN_TIMEOUT {
+            return Err(format!(
+                "the validation queue still holds {queue} after an hour"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Creates enrolments for `devices` phones, at most [`USES_PER_ENROLMENT`] each.
 async fn create_enrolments(
     http: &reqwest::Client,
     base: &str,
-    email: &str,
-    password: &str,
+    session: &StaffSession,
     devices: usize,
 ) -> Result<Vec<String>, String> {
-    let session = sign_in(http, base, email, password).await?;
     let mut codes = Vec::new();
     let mut left = devices;
     while left > 0 {
