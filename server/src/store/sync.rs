@@ -3,6 +3,19 @@
 //!
 //! A commit is one `BEGIN IMMEDIATE ... COMMIT` in WAL mode with `synchronous=full`: when
 //! it returns, the batch survives a power cut, and only then does the server acknowledge.
+//! The same transaction puts each committed document in the `validation_queue` (see
+//! `validate.rs`) with its new `last_seq`.
+//!
+//! A document is stored once: `documents.bytes` holds the saved document, or is empty when
+//! the document is exactly the change chunks of its change log entry at `last_seq` (its
+//! first push, until another commit changes it), which [`ServerStore::load`] then reads.
+//!
+//! Every query here looks rows up through a key or an index, never by reading a whole
+//! table (the test `every_sync_query_uses_a_key_or_an_index` asks SQLite for each plan),
+//! except the heads of the scope `All`, which are the whole table. A scoped pull finds its
+//! log entries through the scope's documents (`documents_by_creator` or `_by_association`,
+//! then `change_log_by_doc` after the cursor); the scope `All` reads the log from the
+//! cursor on.
 
 use std::sync::MutexGuard;
 
@@ -123,6 +136,54 @@ fn meta(creator: String, association: Option<String>) -> Result<DocMeta, SyncSto
     })
 }
 
+/// A document's bytes (its own, or its one log entry's when they are empty), heads and
+/// owners.
+const LOAD_SQL: &str = "SELECT CASE WHEN length(d.bytes) = 0 THEN l.changes ELSE d.bytes END,
+         d.heads, d.creator, d.association
+     FROM documents d LEFT JOIN change_log l ON length(d.bytes) = 0 AND l.seq = d.last_seq
+     WHERE d.doc_id = ?1";
+
+/// The highest sequence number ever handed out (AUTOINCREMENT's record of it).
+const NEXT_SEQ_SQL: &str = "SELECT seq FROM sqlite_sequence WHERE name = 'change_log'";
+
+/// A document's stored heads, for the optimistic check.
+const STORED_HEADS_SQL: &str = "SELECT heads FROM documents WHERE doc_id = ?1";
+
+const UPSERT_DOCUMENT_SQL: &str =
+    "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+     ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes,
+         heads = excluded.heads, last_seq = excluded.last_seq";
+
+const APPEND_LOG_SQL: &str =
+    "INSERT INTO change_log (seq, doc_id, origin, changes) VALUES (?1, ?2, ?3, ?4)";
+
+/// Puts a document in the validation queue at a sequence number, or moves it there.
+const ENQUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq) VALUES (?1, ?2)
+     ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq";
+
+const LAST_SEQ_SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM change_log";
+
+/// The log entries of a scope after a sequence number (the first parameter), skipping an
+/// origin (the second), and the scope's parameters.
+fn log_page_sql(scope: &Scope) -> (String, Vec<String>) {
+    let (condition, values) = scope_filter(scope);
+    let sql = format!(
+        "SELECT l.seq, l.doc_id, l.changes FROM change_log l
+         JOIN documents d ON d.doc_id = l.doc_id
+         WHERE l.seq > ? AND l.origin != ? AND {condition}
+         ORDER BY l.seq"
+    );
+    (sql, values)
+}
+
+/// The ids and heads of a scope's documents, and the scope's parameters.
+fn heads_index_sql(scope: &Scope) -> (String, Vec<String>) {
+    let (condition, values) = scope_filter(scope);
+    let sql = format!("SELECT d.doc_id, d.heads FROM documents d WHERE {condition}");
+    (sql, values)
+}
+
 /// The SQL condition and parameters that select a scope's documents (alias `d`).
 fn scope_filter(scope: &Scope) -> (String, Vec<String>) {
     match scope {
@@ -165,9 +226,7 @@ impl ServerStore for SqliteSyncStore<'_> {
         let row: Option<Row> = self
             .store
             .lock_conn()?
-            .prepare_cached(
-                "SELECT bytes, heads, creator, association FROM documents WHERE doc_id = ?1",
-            )?
+            .prepare_cached(LOAD_SQL)?
             .query_row(params![&doc.0[..]], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })
@@ -190,43 +249,45 @@ impl ServerStore for SqliteSyncStore<'_> {
         // that each document row is written once, with its `last_seq`. AUTOINCREMENT keeps
         // the highest number ever used in `sqlite_sequence`: numbers are never reused.
         let last_seq: i64 = tx
-            .prepare_cached("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?
+            .prepare_cached(NEXT_SEQ_SQL)?
             .query_row([], |row| row.get(0))
             .optional()?
             .unwrap_or(0);
         for (seq, item) in (last_seq + 1..).zip(&batch) {
             // Cached statements: a batch runs these once per document.
             let stored: Option<Vec<u8>> = tx
-                .prepare_cached("SELECT heads FROM documents WHERE doc_id = ?1")?
+                .prepare_cached(STORED_HEADS_SQL)?
                 .query_row(params![&item.doc.0[..]], |row| row.get(0))
                 .optional()?;
             let expected = item.base_heads.as_deref().map(heads_to_blob);
             if stored != expected {
                 return Err(SyncStoreError::Conflict(item.doc));
             }
-            tx.prepare_cached(
-                "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes,
-                     heads = excluded.heads, last_seq = excluded.last_seq",
-            )?
-            .execute(params![
+            // A new document's bytes are its change chunks, which the log entry holds: they
+            // are stored there only, and `load` reads them back through `last_seq`.
+            let document: &[u8] = if item.document == item.changes {
+                &[]
+            } else {
+                &item.document
+            };
+            tx.prepare_cached(UPSERT_DOCUMENT_SQL)?.execute(params![
                 &item.doc.0[..],
                 item.meta.creator.as_str(),
                 item.meta.association.as_ref().map(|a| a.as_str()),
-                item.document,
+                document,
                 heads_to_blob(&item.heads),
                 seq
             ])?;
-            tx.prepare_cached(
-                "INSERT INTO change_log (seq, doc_id, origin, changes) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
+            tx.prepare_cached(APPEND_LOG_SQL)?.execute(params![
                 seq,
                 &item.doc.0[..],
                 item.origin.as_str(),
                 item.changes
             ])?;
+            // Pending validation at this sequence number, whether it was validated before
+            // or is still waiting at an older one.
+            tx.prepare_cached(ENQUEUE_SQL)?
+                .execute(params![&item.doc.0[..], seq])?;
             seqs.push(seq.unsigned_abs());
         }
         tx.commit()?;
@@ -241,13 +302,7 @@ impl ServerStore for SqliteSyncStore<'_> {
         max_bytes: usize,
         max_docs: usize,
     ) -> Result<LogPage, SyncStoreError> {
-        let (condition, values) = scope_filter(scope);
-        let sql = format!(
-            "SELECT l.seq, l.doc_id, l.changes FROM change_log l
-             JOIN documents d ON d.doc_id = l.doc_id
-             WHERE l.seq > ? AND l.origin != ? AND {condition}
-             ORDER BY l.seq"
-        );
+        let (sql, values) = log_page_sql(scope);
         let conn = self.store.lock_conn()?;
         let mut statement = conn.prepare_cached(&sql)?;
         let after_param = i64::try_from(after).unwrap_or(i64::MAX);
@@ -274,8 +329,7 @@ impl ServerStore for SqliteSyncStore<'_> {
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
-        let (condition, values) = scope_filter(scope);
-        let sql = format!("SELECT d.doc_id, d.heads FROM documents d WHERE {condition}");
+        let (sql, values) = heads_index_sql(scope);
         let conn = self.store.lock_conn()?;
         let mut statement = conn.prepare_cached(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
@@ -301,9 +355,8 @@ impl ServerStore for SqliteSyncStore<'_> {
 
 fn last_seq(conn: &Connection) -> Result<u64, SyncStoreError> {
     Ok(conn
-        .query_row("SELECT COALESCE(MAX(seq), 0) FROM change_log", [], |row| {
-            row.get::<_, i64>(0)
-        })?
+        .prepare_cached(LAST_SEQ_SQL)?
+        .query_row([], |row| row.get::<_, i64>(0))?
         .unsigned_abs())
 }
 
@@ -338,6 +391,103 @@ mod tests {
                 |row| row.get(0),
             )
             .expect("the document's row")
+    }
+
+    #[test]
+    fn a_new_document_is_stored_once_and_an_edited_one_as_saved() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).expect("opens");
+        let mut session = store.sync_store().expect("a sync session");
+        // A first push: the document is its change chunks, the log entry's content.
+        session.commit(vec![new_doc(1)]).expect("commits");
+        let stored_bytes = |store: &SqliteStore| -> Vec<u8> {
+            store
+                .lock_conn()
+                .expect("the connection")
+                .query_row(
+                    "SELECT bytes FROM documents WHERE doc_id = ?1",
+                    params![&[1u8; 16][..]],
+                    |row| row.get(0),
+                )
+                .expect("the document's row")
+        };
+        assert_eq!(stored_bytes(&store), Vec::<u8>::new());
+        let loaded = session
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(loaded.bytes, vec![1; 8]);
+        assert_eq!(loaded.heads, [ChangeHash([1; 32])]);
+
+        // A later commit stores the saved document, which differs from the new changes.
+        let mut edit = new_doc(1);
+        edit.base_heads = Some(vec![ChangeHash([1; 32])]);
+        edit.heads = vec![ChangeHash([2; 32])];
+        edit.document = vec![7; 12];
+        edit.changes = vec![2; 4];
+        session.commit(vec![edit]).expect("commits");
+        assert_eq!(stored_bytes(&store), vec![7; 12]);
+        let loaded = session
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(loaded.bytes, vec![7; 12]);
+        assert_eq!(loaded.heads, [ChangeHash([2; 32])]);
+        assert!(session.load(DocId([3; 16])).expect("loads").is_none());
+    }
+
+    #[test]
+    fn every_sync_query_uses_a_key_or_an_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).expect("opens");
+        let conn = store.lock_conn().expect("the connection");
+        let device = Scope::Device(DeviceId::parse("phone-1").expect("a device id"));
+        let associations = Scope::Associations(
+            ["basotho_uk", "basotho_sa"]
+                .into_iter()
+                .map(|a| AssociationId::parse(a).expect("an association"))
+                .collect(),
+        );
+        let mut queries: Vec<String> = [
+            LOAD_SQL,
+            NEXT_SEQ_SQL,
+            STORED_HEADS_SQL,
+            UPSERT_DOCUMENT_SQL,
+            APPEND_LOG_SQL,
+            ENQUEUE_SQL,
+            LAST_SEQ_SQL,
+        ]
+        .map(str::to_owned)
+        .into();
+        for scope in [&device, &associations] {
+            queries.push(log_page_sql(scope).0);
+            queries.push(heads_index_sql(scope).0);
+        }
+        // Everything after the cursor is the caller's: the log is read from the cursor on.
+        queries.push(log_page_sql(&Scope::All).0);
+        for sql in &queries {
+            let plan = crate::store::query_plan(&conn, sql);
+            // `sqlite_sequence` holds one row per AUTOINCREMENT table.
+            let scans: Vec<&String> = plan
+                .iter()
+                .filter(|step| step.starts_with("SCAN ") && *step != "SCAN sqlite_sequence")
+                .collect();
+            assert!(scans.is_empty(), "{sql}\n{plan:#?}");
+        }
+        // Each document's row and its one log entry, by their keys.
+        let load = crate::store::query_plan(&conn, LOAD_SQL);
+        assert!(
+            load[0].starts_with("SEARCH d USING INDEX sqlite_autoindex_documents_1 (doc_id=?)")
+                && load[1].starts_with("SEARCH l USING INTEGER PRIMARY KEY (rowid=?)"),
+            "{load:#?}"
+        );
+        // A phone's log and heads are found through its documents.
+        let (device_log, _) = log_page_sql(&device);
+        assert!(
+            crate::store::query_plan(&conn, &device_log)
+                .iter()
+                .any(|step| step.contains("documents_by_creator")),
+        );
     }
 
     #[test]
