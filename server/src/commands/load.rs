@@ -396,11 +396,7 @@ impl PhaseReport {
     }
 
     fn per_second(&self) -> f64 {
-        if self.ms > 0.0 {
-            self.documents as f64 * 1000.0 / self.ms
-        } else {
-            0.0
-        }
+        per_second(self.documents, self.ms)
     }
 
     fn line(&self) -> String {
@@ -443,6 +439,15 @@ impl PhaseReport {
             "phone_done_ms": Percentiles::of(&self.phone_ms).json(),
             "server_peak_rss_bytes": self.server_peak_rss,
         })
+    }
+}
+
+/// `count` things in `ms` milliseconds, per second (0 for no time at all).
+fn per_second(count: u64, ms: f64) -> f64 {
+    if ms > 0.0 {
+        count as f64 * 1000.0 / ms
+    } else {
+        0.0
     }
 }
 
@@ -625,11 +630,7 @@ struct Drained {
 
 impl Drained {
     fn per_second(&self) -> f64 {
-        if self.ms > 0.0 {
-            self.pending as f64 * 1000.0 / self.ms
-        } else {
-            0.0
-        }
+        per_second(self.pending, self.ms)
     }
 
     fn line(&self) -> String {
