@@ -32,48 +32,37 @@ pub const SYNC_MEDIA_TYPE: &str = letsema_protocol::sync::MEDIA_TYPE;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
-    let s = state.clone();
+    // Who is asking, checked first, decides what the sync may touch: a phone its own
+    // submissions, a staff member what their role lets them see.
     let phones = warp::path("sync")
         .and(warp::path::end())
         .and(warp::post())
         .and(device(state.clone()))
-        .and(warp::header::optional::<String>("content-type"))
-        .and(warp::body::content_length_limit(max_frame))
-        .and(warp::header::<u64>("content-length"))
-        .and(warp::body::stream())
-        .then(
-            move |device: DeviceInfo, media: Option<String>, length: u64, body| {
-                let state = s.clone();
-                async move {
-                    match (sync_media_type(media.as_deref()), device_caller(&device)) {
-                        (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
-                        (Err(error), _) | (_, Err(error)) => Err(error),
-                    }
-                    .unwrap_or_else(ApiError::into_response)
-                }
-            },
-        );
-    let s = state.clone();
+        .map(|device: DeviceInfo| device_caller(&device));
     let staff_sync = warp::path!("staff" / "sync")
         .and(warp::post())
-        .and(staff(state))
+        .and(staff(state.clone()))
+        .map(|staff: Staff| staff_caller(&staff));
+    phones
+        .or(staff_sync)
+        .unify()
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::header::<u64>("content-length"))
         .and(warp::body::stream())
         .then(
-            move |staff: Staff, media: Option<String>, length: u64, body| {
-                let state = s.clone();
+            move |caller: Result<Caller, ApiError>, media: Option<String>, length: u64, body| {
+                let state = state.clone();
                 async move {
-                    match (sync_media_type(media.as_deref()), staff_caller(&staff)) {
+                    match (sync_media_type(media.as_deref()), caller) {
                         (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
                         (Err(error), _) | (_, Err(error)) => Err(error),
                     }
                     .unwrap_or_else(ApiError::into_response)
                 }
             },
-        );
-    phones.or(staff_sync).unify().boxed()
+        )
+        .boxed()
 }
 
 /// Sync bodies held in memory at once across the server, at most: what requests waiting for
