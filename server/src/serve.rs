@@ -255,27 +255,21 @@ impl Server {
             );
         }
         let scheme = scheme(tls.is_some());
-        let mut state = AppState::new(
+        let threads = crate::workers::cores();
+        let mut queue = crate::workers::QueueLimits::for_threads(threads);
+        if let Some(capacity) = config.sync_queue {
+            queue.capacity = capacity.get();
+        }
+        let mut state = AppState::with_sync_workers(
             store,
             config.web_dir,
             config
                 .public_url
                 .clone()
                 .unwrap_or_else(|| format!("{scheme}://{local_addr}")),
+            crate::workers::Workers::with_queue("letsema-sync", threads, queue),
         );
         state.metrics_token = config.metrics_token.filter(|t| !t.is_empty());
-        if let Some(capacity) = config.sync_queue {
-            let threads = crate::workers::cores();
-            let queue = crate::workers::QueueLimits {
-                capacity: capacity.get(),
-                ..crate::workers::QueueLimits::for_threads(threads)
-            };
-            state.sync_workers = Arc::new(crate::workers::Workers::with_queue(
-                "letsema-sync",
-                threads,
-                queue,
-            ));
-        }
         // Browsers must never send a session cookie of an HTTPS server over plain HTTP.
         state.auth.secure_cookies = tls.is_some();
         // Last, once nothing can fail: a refused start logs nothing but its one error line.

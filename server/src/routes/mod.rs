@@ -58,8 +58,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A state with default session settings and a validator wake-up of its own.
+    /// A state with default session settings, a validator wake-up of its own, and the
+    /// default sync workers (one per core, [`crate::workers::QueueLimits::for_threads`]).
     pub fn new(store: SharedStore, web_dir: PathBuf, public_url: impl Into<String>) -> Self {
+        let workers = crate::workers::Workers::per_core("letsema-sync");
+        AppState::with_sync_workers(store, web_dir, public_url, workers)
+    }
+
+    /// As [`AppState::new`], with these sync workers (`letsema serve --sync-queue`).
+    pub fn with_sync_workers(
+        store: SharedStore,
+        web_dir: PathBuf,
+        public_url: impl Into<String>,
+        sync_workers: crate::workers::Workers,
+    ) -> Self {
         AppState {
             store,
             web_dir,
@@ -71,7 +83,7 @@ impl AppState {
             metrics_token: None,
             limits: RateLimits::default(),
             sign_in_failures: Arc::default(),
-            sync_workers: Arc::new(crate::workers::Workers::per_core("letsema-sync")),
+            sync_workers: Arc::new(sync_workers),
             sync_body_budget: Arc::new(tokio::sync::Semaphore::new(
                 sync::SYNC_BODY_BUDGET_BYTES / 1024,
             )),
