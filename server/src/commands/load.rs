@@ -498,29 +498,31 @@ impl std::fmt::Display for Percentiles {
 /// The server's peak resident memory over a phase, from `/proc/PID/status`: its high-water
 /// mark (`VmHWM`) reset at the start where the kernel lets us (`/proc/PID/clear_refs`), and
 /// otherwise the most resident memory (`VmRSS`) seen every 10 ms.
-struct MemoryWatch {
-    sampler: Option<tokio::task::JoinHandle<u64>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    pid: Option<u32>,
-    reset: bool,
+enum MemoryWatch {
+    /// No process to watch.
+    Off,
+    /// Its high-water mark was reset: read it at the end.
+    HighWater(u32),
+    /// Its resident memory is sampled until told to stop.
+    Sampling {
+        stop: tokio::sync::oneshot::Sender<()>,
+        most: tokio::task::JoinHandle<u64>,
+    },
 }
 
 impl MemoryWatch {
     fn start(pid: Option<u32>) -> MemoryWatch {
         let Some(pid) = pid else {
-            return MemoryWatch {
-                sampler: None,
-                stop: None,
-                pid: None,
-                reset: false,
-            };
+            return MemoryWatch::Off;
         };
-        let reset = std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok();
+        if std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok() {
+            return MemoryWatch::HighWater(pid);
+        }
         let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
-        let sampler = tokio::spawn(async move {
+        let most = tokio::spawn(async move {
             let mut most = 0;
             loop {
-                if let Some(memory) = read_memory(pid) {
+                if let Some(memory) = ProcessMemory::of_process(pid) {
                     most = most.max(memory.resident);
                 }
                 tokio::select! {
@@ -529,37 +531,21 @@ impl MemoryWatch {
                 }
             }
         });
-        MemoryWatch {
-            sampler: Some(sampler),
-            stop: Some(stop),
-            pid: Some(pid),
-            reset,
-        }
+        MemoryWatch::Sampling { stop, most }
     }
 
-    async fn finish(mut self) -> Option<u64> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let sampled = match self.sampler.take() {
-            Some(sampler) => sampler.await.ok(),
-            None => None,
-        };
-        let high_water = self
-            .pid
-            .filter(|_| self.reset)
-            .and_then(read_memory)
-            .map(|memory| memory.peak_resident);
-        match (high_water, sampled) {
-            (Some(high), Some(sampled)) => Some(high.max(sampled)),
-            (high, sampled) => high.or(sampled),
+    async fn finish(self) -> Option<u64> {
+        match self {
+            MemoryWatch::Off => None,
+            MemoryWatch::HighWater(pid) => {
+                ProcessMemory::of_process(pid).map(|memory| memory.peak_resident)
+            }
+            MemoryWatch::Sampling { stop, most } => {
+                let _ = stop.send(());
+                most.await.ok()
+            }
         }
     }
-}
-
-fn read_memory(pid: u32) -> Option<ProcessMemory> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    ProcessMemory::parse(&status)
 }
 
 fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {

@@ -207,8 +207,17 @@ pub struct ProcessMemory {
 impl ProcessMemory {
     /// This process's; `None` where `/proc` is not there.
     pub fn read() -> Option<ProcessMemory> {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        ProcessMemory::parse(&status)
+        ProcessMemory::from_status_file("/proc/self/status")
+    }
+
+    /// The process `pid`'s on this machine (`letsema load --server-pid`); `None` where
+    /// `/proc` is not there or the process is gone.
+    pub fn of_process(pid: u32) -> Option<ProcessMemory> {
+        ProcessMemory::from_status_file(&format!("/proc/{pid}/status"))
+    }
+
+    fn from_status_file(path: &str) -> Option<ProcessMemory> {
+        ProcessMemory::parse(&std::fs::read_to_string(path).ok()?)
     }
 
     /// From the text of a `/proc/PID/status` file.
