@@ -51,68 +51,35 @@ async fn sync_until_done_or_dead(http: &reqwest::Client, url: &str, phone: &mut 
 }
 
 async fn enrol(http: &reqwest::Client, url: &str, n: usize) -> Vec<(String, String)> {
-    let signed_in = http
-        .post(format!("{url}/api/session"))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({"email": "admin@example.org", "password": PASSWORD}).to_string())
-        .send()
+    use letsema_server::commands::remote::{
+        Jitter, NewEnrolment, create_enrolment, enrol_device, sign_in,
+    };
+    let session = sign_in(http, url, "admin@example.org", PASSWORD)
         .await
         .expect("sign in");
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .expect("ascii")
-        .split(';')
-        .next()
-        .expect("cookie")
-        .to_owned();
-    let session: serde_json::Value =
-        serde_json::from_str(&signed_in.text().await.expect("body")).expect("json");
-    let created: serde_json::Value = serde_json::from_str(
-        &http
-            .post(format!("{url}/api/enrolments"))
-            .header("content-type", "application/json")
-            .header("cookie", cookie)
-            .header("x-csrf-token", session["csrf_token"].as_str().expect("csrf"))
-            .body(
-                serde_json::json!({"association": "crash", "forms": ["diaspora_registration"], "uses": n})
-                    .to_string(),
-            )
-            .send()
-            .await
-            .expect("enrolment")
-            .text()
-            .await
-            .expect("body"),
-    )
-    .expect("json");
-    let code = created["link"]
-        .as_str()
-        .expect("link")
-        .rsplit('#')
-        .next()
-        .expect("code");
+    let enrolment = NewEnrolment {
+        association: "crash",
+        forms: &["diaspora_registration"],
+        uses: n,
+        expires_in_hours: None,
+        label: None,
+    };
+    let code = create_enrolment(http, url, &session, &enrolment)
+        .await
+        .expect("enrolment");
     let mut phones = Vec::new();
     for _ in 0..n {
-        let enrolled: serde_json::Value = serde_json::from_str(
-            &http
-                .post(format!("{url}/api/devices/enrol"))
-                .header("content-type", "application/json")
-                .body(serde_json::json!({ "code": code }).to_string())
-                .send()
-                .await
-                .expect("enrol")
-                .text()
-                .await
-                .expect("body"),
+        let enrolled = enrol_device(
+            http,
+            url,
+            &code,
+            None,
+            &letsema_sync::retry::RetryPolicy::default(),
+            &mut Jitter::new(0),
         )
-        .expect("json");
-        phones.push((
-            enrolled["device"]["id"].as_str().expect("id").to_owned(),
-            enrolled["credential"]
-                .as_str()
-                .expect("credential")
-                .to_owned(),
-        ));
+        .await
+        .expect("enrol");
+        phones.push((enrolled.device.id, enrolled.credential));
     }
     phones
 }

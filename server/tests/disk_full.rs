@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -54,11 +54,7 @@ impl Server {
             .stderr(Stdio::piped())
             .spawn()
             .expect("unshare (util-linux) runs");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("the address line");
-        if !line.starts_with("Letsema is serving") {
+        let url = common::process::served_address(&mut child).unwrap_or_else(|line| {
             let mut err = String::new();
             let _ =
                 std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err);
@@ -66,13 +62,7 @@ impl Server {
                 "the server did not start on its own tmpfs ({line}{err}): this test needs root or \
                  unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
             );
-        }
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .expect("an address")
-            .trim_end_matches('/')
-            .to_owned();
+        });
         Server {
             url,
             mount: mount.to_owned(),
@@ -135,41 +125,32 @@ struct Phone {
 }
 
 async fn enrol(http: &reqwest::Client, url: &str) -> Phone {
-    let session =
-        letsema_server::commands::remote::sign_in(http, url, "admin@example.org", PASSWORD)
-            .await
-            .expect("signed in");
-    let created: serde_json::Value = http
-        .post(format!("{url}/api/enrolments"))
-        .header("content-type", "application/json")
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .body(
-            serde_json::json!({"association": "disk", "forms": ["diaspora_registration"], "uses": 1})
-                .to_string(),
-        )
-        .send()
+    use letsema_server::commands::remote::{
+        Jitter, NewEnrolment, create_enrolment, enrol_device, sign_in,
+    };
+    let session = sign_in(http, url, "admin@example.org", PASSWORD)
         .await
-        .expect("an enrolment")
-        .bytes()
+        .expect("signed in");
+    let enrolment = NewEnrolment {
+        association: "disk",
+        forms: &["diaspora_registration"],
+        uses: 1,
+        expires_in_hours: None,
+        label: None,
+    };
+    let code = create_enrolment(http, url, &session, &enrolment)
         .await
-        .map(|body| serde_json::from_slice(&body).expect("JSON"))
-        .expect("a body");
-    let code = created["link"]
-        .as_str()
-        .and_then(|link| link.rsplit('#').next())
-        .expect("a code");
-    let enrolled: letsema_protocol::Enrolled = http
-        .post(format!("{url}/api/devices/enrol"))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "code": code }).to_string())
-        .send()
-        .await
-        .expect("enrolled")
-        .bytes()
-        .await
-        .map(|body| serde_json::from_slice(&body).expect("JSON"))
-        .expect("a body");
+        .expect("an enrolment");
+    let enrolled = enrol_device(
+        http,
+        url,
+        &code,
+        None,
+        &letsema_sync::retry::RetryPolicy::default(),
+        &mut Jitter::new(0),
+    )
+    .await
+    .expect("enrolled");
     let writer = Writer::new(
         DeviceId::parse(&enrolled.device.id).expect("a device id"),
         SessionId::from_bytes(&[4; 16]).expect("16 bytes"),

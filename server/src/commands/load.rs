@@ -33,8 +33,8 @@ use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::retry::RetryPolicy;
 
 use super::remote::{
-    Jitter, StaffSession, SyncAs, Traffic, describe, http_client_from, send_with_retries, sign_in,
-    sync_from,
+    Jitter, NewEnrolment, StaffSession, SyncAs, Traffic, create_enrolment, describe, enrol_device,
+    http_client_from, sign_in, sync_from,
 };
 use crate::routes::metrics::ProcessMemory;
 
@@ -193,7 +193,15 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         let http = client_of(index);
         let code = &codes[(index / USES_PER_ENROLMENT).min(codes.len() - 1)];
         let mut jitter = Jitter::new(options.seed ^ (index as u64).rotate_left(32));
-        let enrolled = enrol(&http, &base, code, index, &mut jitter).await?;
+        // The per-address rate limit on enrolment answers 429 with Retry-After: wait as told.
+        let policy = RetryPolicy {
+            max_attempts: 100,
+            ..RetryPolicy::default()
+        };
+        let label = format!("load test phone {index}");
+        let enrolled = enrol_device(&http, &base, code, Some(&label), &policy, &mut jitter)
+            .await
+            .map_err(|e| format!("phone {index}: {e}; the enrolment needs one use per phone"))?;
         let credential = enrolled.credential;
         let association = AssociationId::parse(&enrolled.device.association)
             .map_err(|e| format!("the server gave a bad association: {e}"))?;
@@ -573,38 +581,6 @@ fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
     Ok(())
 }
 
-async fn enrol(
-    http: &reqwest::Client,
-    base: &str,
-    code: &str,
-    index: usize,
-    jitter: &mut Jitter,
-) -> Result<letsema_protocol::Enrolled, String> {
-    let body = serde_json::json!({ "code": code, "label": format!("load test phone {index}") });
-    // The per-address rate limit on enrolment answers 429 with Retry-After: wait as told.
-    let policy = RetryPolicy {
-        max_attempts: 100,
-        ..RetryPolicy::default()
-    };
-    let (response, _, _) = send_with_retries(&policy, jitter, || {
-        http.post(format!("{base}/api/devices/enrol"))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-    })
-    .await
-    .map_err(|e| format!("cannot reach {base}: {e}"))?;
-    let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
-    if !status.is_success() {
-        return Err(format!(
-            "enrolling phone {index} failed ({status}): {text}; the enrolment needs one use per phone"
-        ));
-    }
-    let enrolled: letsema_protocol::Enrolled = serde_json::from_str(&text)
-        .map_err(|e| format!("the enrolment answer is not a device ({e}): {text}"))?;
-    Ok(enrolled)
-}
-
 /// How the server's validation queue drained.
 #[derive(Debug, Clone, Copy)]
 struct Drained {
@@ -688,43 +664,22 @@ async fn create_enrolments(
     session: &StaffSession,
     devices: usize,
 ) -> Result<Vec<String>, String> {
-    let mut codes = Vec::new();
+    let count = devices.div_ceil(USES_PER_ENROLMENT);
+    let mut codes = Vec::with_capacity(count);
     let mut left = devices;
     while left > 0 {
         let uses = left.min(USES_PER_ENROLMENT);
         left -= uses;
-        let response = http
-            .post(format!("{base}/api/enrolments"))
-            .header("content-type", "application/json")
-            .header("cookie", &session.cookie)
-            .header("x-csrf-token", &session.csrf)
-            .body(
-                serde_json::json!({
-                    "association": "load-test",
-                    "forms": ["diaspora_registration"],
-                    "uses": uses,
-                    "expires_in_hours": 1,
-                    "label": format!("letsema load ({} of {})", codes.len() + 1,
-                        devices.div_ceil(USES_PER_ENROLMENT))
-                })
-                .to_string(),
-            )
-            .send()
+        let enrolment = NewEnrolment {
+            association: "load-test",
+            forms: &["diaspora_registration"],
+            uses,
+            expires_in_hours: Some(1),
+            label: Some(format!("letsema load ({} of {count})", codes.len() + 1)),
+        };
+        let code = create_enrolment(http, base, session, &enrolment)
             .await
-            .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
-        let status = response.status();
-        let text = response.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!(
-                "creating an enrolment failed ({status}): {text}; is the reference form published (serve --demo)?"
-            ));
-        }
-        let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        let code = json["link"]
-            .as_str()
-            .and_then(|link| link.rsplit('#').next())
-            .map(str::to_owned)
-            .ok_or_else(|| format!("the enrolment answer has no link: {text}"))?;
+            .map_err(|e| format!("{e}; is the reference form published (serve --demo)?"))?;
         codes.push(code);
     }
     Ok(codes)

@@ -152,6 +152,101 @@ pub async fn sign_in(
     })
 }
 
+/// An enrolment to create (`POST /api/enrolments`, as an admin or coordinator).
+#[derive(Debug, Clone)]
+pub struct NewEnrolment<'a> {
+    /// The association the enrolled phones belong to.
+    pub association: &'a str,
+    /// The form ids they receive.
+    pub forms: &'a [&'a str],
+    /// How many phones may enrol with it.
+    pub uses: usize,
+    /// How long it stays valid; the server's default when `None`.
+    pub expires_in_hours: Option<u32>,
+    /// What staff see it as.
+    pub label: Option<String>,
+}
+
+/// Creates an enrolment and returns its code (the part of the link after `#`).
+///
+/// # Errors
+///
+/// When the server cannot be reached or refuses the enrolment.
+pub async fn create_enrolment(
+    http: &reqwest::Client,
+    base: &str,
+    session: &StaffSession,
+    enrolment: &NewEnrolment<'_>,
+) -> Result<String, String> {
+    let mut body = serde_json::json!({
+        "association": enrolment.association,
+        "forms": enrolment.forms,
+        "uses": enrolment.uses,
+    });
+    if let Some(hours) = enrolment.expires_in_hours {
+        body["expires_in_hours"] = hours.into();
+    }
+    if let Some(label) = &enrolment.label {
+        body["label"] = label.as_str().into();
+    }
+    let response = http
+        .post(format!("{base}/api/enrolments"))
+        .header("content-type", "application/json")
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("creating an enrolment failed ({status}): {text}"));
+    }
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the enrolment answer is not JSON ({e}): {text}"))?;
+    json["link"]
+        .as_str()
+        .and_then(|link| link.rsplit('#').next())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("the enrolment answer has no link: {text}"))
+}
+
+/// Enrols a phone with an enrolment `code` (`POST /api/devices/enrol`), as the phone's
+/// browser would, sending it again after a 429 as `policy` says (the per-address rate
+/// limit on enrolment attempts).
+///
+/// # Errors
+///
+/// When the server cannot be reached or refuses the code.
+pub async fn enrol_device(
+    http: &reqwest::Client,
+    base: &str,
+    code: &str,
+    label: Option<&str>,
+    policy: &RetryPolicy,
+    jitter: &mut Jitter,
+) -> Result<letsema_protocol::Enrolled, String> {
+    let mut body = serde_json::json!({ "code": code });
+    if let Some(label) = label {
+        body["label"] = label.into();
+    }
+    let (response, _, _) = send_with_retries(policy, jitter, || {
+        http.post(format!("{base}/api/devices/enrol"))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    })
+    .await
+    .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    let status = response.status();
+    let text = response.text().await.map_err(|e| e.to_string())?;
+    if !status.is_success() {
+        return Err(format!("enrolling failed ({status}): {text}"));
+    }
+    serde_json::from_str(&text)
+        .map_err(|e| format!("the enrolment answer is not a device ({e}): {text}"))
+}
+
 /// Who is syncing.
 #[derive(Debug, Clone)]
 pub enum SyncAs {

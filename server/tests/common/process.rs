@@ -45,18 +45,26 @@ pub fn start_server(data: &Path, demo: bool) -> (Child, String) {
         .stderr(Stdio::null())
         .spawn()
         .expect("letsema starts");
+    let url = served_address(&mut child).unwrap_or_else(|line| panic!("{line}"));
+    (child, url)
+}
+
+/// The address a starting `letsema serve` prints on its standard output's first line,
+/// without the final `/`; that line itself when it is not the address.
+pub fn served_address(child: &mut Child) -> Result<String, String> {
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout"))
         .read_line(&mut line)
         .expect("the address line");
-    assert!(line.starts_with("Letsema is serving"), "{line}");
-    let url = line
+    if !line.starts_with("Letsema is serving") {
+        return Err(line);
+    }
+    Ok(line
         .split_whitespace()
         .find(|word| word.starts_with("http://"))
         .expect("an address")
         .trim_end_matches('/')
-        .to_owned();
-    (child, url)
+        .to_owned())
 }
 
 /// Runs `letsema ARGS` with `input` on standard input; its status and output.
