@@ -165,15 +165,16 @@ async fn enrol(http: &reqwest::Client, url: &str) -> Phone {
 }
 
 /// Captures `count` registrations on the phone.
-fn capture(phone: &mut Phone, generator: &mut letsema_workload::Generator, count: i64) {
-    for i in 0..count {
-        let mut doc = generator
-            .submission_in(
-                &phone.writer,
-                Some(&phone.association),
-                Timestamp(1_750_000_000_000 + i * 60_000),
-            )
-            .expect("a submission");
+fn capture(phone: &mut Phone, generator: &mut letsema_workload::Generator, count: usize) {
+    let docs = generator
+        .submissions_in(
+            count,
+            &phone.writer,
+            Some(&phone.association),
+            Timestamp(1_750_000_000_000),
+        )
+        .expect("submissions");
+    for mut doc in docs {
         phone.client.save_document(&mut doc).expect("saved");
     }
 }

@@ -94,15 +94,15 @@ async fn one_phone_pushing_much_work_is_told_to_wait_for_its_budget() {
         None,
     );
     let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());
-    let mut generator = letsema_workload::Generator::new(3);
-    for i in 0..10 {
-        let mut doc = generator
-            .submission_in(
-                &me,
-                Some(&phone.association),
-                Timestamp(1_750_000_000_000 + i * 60_000),
-            )
-            .expect("a submission");
+    let docs = letsema_workload::Generator::new(3)
+        .submissions_in(
+            10,
+            &me,
+            Some(&phone.association),
+            Timestamp(1_750_000_000_000),
+        )
+        .expect("submissions");
+    for mut doc in docs {
         client.save_document(&mut doc).expect("saved");
     }
     client.start_sync();
