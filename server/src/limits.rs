@@ -311,7 +311,8 @@ impl WorkBudgets {
             StatusCode::TOO_MANY_REQUESTS,
             "too_much_work",
             format!(
-                "This device has sent more than the server processes for one device in a                  while. Nothing was lost: wait {wait} s and sync again."
+                "This device has sent more than the server processes for one device in a \
+                 while. Nothing was lost: wait {wait} s and sync again."
             ),
         )
         .with_retry_after(wait))

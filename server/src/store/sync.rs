@@ -61,7 +61,8 @@ impl From<rusqlite::Error> for SyncStoreError {
         if error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
             // The operator must hear of it: phones only see that nothing was stored.
             tracing::error!(
-                "the disk holding the database is full: syncs store nothing (phones keep                  their changes and retry) until space is freed"
+                "the disk holding the database is full: syncs store nothing (phones keep \
+                 their changes and retry) until space is freed"
             );
             return SyncStoreError::DiskFull;
         }
