@@ -133,17 +133,20 @@ fn check(
     result: Result<(), governor::NotUntil<governor::clock::QuantaInstant>>,
 ) -> Result<(), ApiError> {
     result.map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let wait = retry_after_seconds(not_until.wait_time_from(DefaultClock::default().now()));
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",
-            format!(
-                "Too many requests: wait {} s and try again.",
-                wait.as_secs().max(1)
-            ),
+            format!("Too many requests: wait {wait} s and try again."),
         )
-        .with_retry_after(wait.as_secs().max(1))
+        .with_retry_after(wait)
     })
+}
+
+/// A wait as `Retry-After` gives it: whole seconds, rounded up (a client that comes back
+/// on time must not be early), at least one.
+pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
 }
 
 /// Adds `Retry-After` to a 429 reply.
@@ -373,6 +376,15 @@ mod tests {
         assert!(in_flight.enter("another phone").is_ok());
         drop(first);
         assert!(in_flight.enter("phone").is_ok(), "a place again");
+    }
+
+    #[test]
+    fn retry_after_is_rounded_up_to_whole_seconds() {
+        use std::time::Duration;
+        assert_eq!(retry_after_seconds(Duration::ZERO), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(50)), 1);
+        assert_eq!(retry_after_seconds(Duration::from_millis(1900)), 2);
+        assert_eq!(retry_after_seconds(Duration::from_secs(3)), 3);
     }
 
     #[test]

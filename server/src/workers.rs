@@ -239,9 +239,9 @@ impl Workers {
         let over_wait = wait.saturating_sub(limits.max_wait);
         let until_room = over_capacity.max(over_wait);
         // In whole seconds (the header's unit), rounded up, at least one, at most a minute.
-        let seconds = until_room.as_secs() + u64::from(until_room.subsec_nanos() > 0);
+        let seconds = crate::limits::retry_after_seconds(until_room).min(60);
         Err(Full {
-            retry_after: Duration::from_secs(seconds.clamp(1, 60)),
+            retry_after: Duration::from_secs(seconds),
         })
     }
 
