@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Range, Reader, Xls, Xlsx};
+use calamine::{Cell, Data, DataRef, Range, Reader, Xls, Xlsx, XlsxError};
 
 use super::{Row, Sheet, Workbook};
 use crate::SourceFormat;
@@ -40,22 +40,34 @@ impl Extent {
     }
 }
 
-/// Checks, before calamine builds its grids, that no sheet of an `.xlsx` spans more than
-/// [`MAX_CELLS`], reading each sheet's cells as they stream by; then reads the sheets.
+/// Reads an `.xlsx`'s worksheets as calamine's `worksheets` does (non-empty cells, a chart
+/// sheet as an empty one), in one pass over each sheet's cells, refusing a sheet that spans
+/// more than [`MAX_CELLS`] before its grid is built.
 fn xlsx_sheets(bytes: &[u8]) -> Result<Vec<(String, Range<Data>)>, String> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|error| error.to_string())?;
+    let mut sheets = Vec::new();
     for name in book.sheet_names() {
-        // Not a worksheet (a chart sheet): calamine's `worksheets` leaves it out too.
-        let Ok(mut cells) = book.worksheet_cells_reader(&name) else {
-            continue;
+        let mut reader = match book.worksheet_cells_reader(&name) {
+            Ok(reader) => reader,
+            Err(XlsxError::NotAWorksheet(_)) => {
+                sheets.push((name, Range::default()));
+                continue;
+            }
+            // calamine's `worksheets` leaves out a sheet it cannot open.
+            Err(_) => continue,
         };
         let mut extent = Extent::default();
-        while let Some(cell) = cells.next_cell().map_err(|error| error.to_string())? {
+        let mut cells = Vec::new();
+        while let Some(cell) = reader.next_cell().map_err(|error| error.to_string())? {
             let (row, col) = cell.get_position();
             extent.add(row, col, col)?;
+            if !matches!(cell.get_value(), DataRef::Empty) {
+                cells.push(Cell::new((row, col), Data::from(cell.get_value().clone())));
+            }
         }
+        sheets.push((name, Range::from_sparse(cells)));
     }
-    Ok(book.worksheets())
+    Ok(sheets)
 }
 
 pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
