@@ -5,191 +5,44 @@
 //! byte, no sooner than the server asked; when the server keeps turning it away the round
 //! ends `Busy`, and everything waits on the device, to be sent once by a later round.
 //!
-//! `POST /api/sync` is answered in the page (a JavaScript hook into `fetch`, below): first
-//! by the scripted refusals, then by the sync server itself (`letsema_sync::server`). Every
-//! request body and the time it was sent are recorded.
+//! `POST /api/sync` is answered in the page (a JavaScript hook into `fetch`, in `common`):
+//! first by the scripted refusals, then by the sync server itself (`letsema_sync::server`).
+//! Every request body and the time it was sent are recorded.
 //!
 //! The module works on the app's own database (`letsema`): every test deletes it first.
 #![cfg(target_arch = "wasm32")]
+
+mod common;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use js_sys::Uint8Array;
-use letsema_doc::{AnswerValue, DeviceId};
+use common::{
+    ServerSide, SyncHandler, answer, assert_one_acknowledged, new_draft, refuse_all, refuse_next,
+    sent_at, sent_body, sent_count, serve_sync_in_page, stop_refusing, sync_request, unroute_sync,
+};
 use letsema_sync::retry::RetryPolicy;
-use letsema_sync::server::Server;
-use letsema_sync::store::{Caller, MemoryServerStore, Scope};
-use letsema_web::capture::FillKind;
-use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest, WriterRequest};
-use letsema_web::documents::{self, OpenSubmission};
+use letsema_web::documents;
 use letsema_web::storage::{DATABASE_NAME, Storage};
 use letsema_web::sync::SyncOutcome;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-// POST /api/sync: each request's body and time recorded; answered by the next scripted
-// refusal (or the standing one), else by `handler` (the sync server, in this page).
-let realFetch = null;
-let script = [];
-let standing = null;
-let sent = [];
-export function route_sync(handler) {
-  script = [];
-  standing = null;
-  sent = [];
-  realFetch = globalThis.fetch;
-  globalThis.fetch = async function (input, init) {
-    const request = new Request(input, init);
-    if (new URL(request.url).pathname !== "/api/sync") {
-      return realFetch.call(globalThis, input, init);
-    }
-    const body = new Uint8Array(await request.arrayBuffer());
-    sent.push({ at: performance.now(), body });
-    const refusal = script.length > 0 ? script.shift() : standing;
-    if (refusal) {
-      const headers = {};
-      if (refusal.retryAfter !== "") headers["retry-after"] = refusal.retryAfter;
-      if (refusal.code === "") {
-        headers["content-type"] = "text/html";
-        return new Response("<h1>Service Unavailable</h1>", { status: refusal.status, headers });
-      }
-      headers["content-type"] = "application/json";
-      const error = { error: { code: refusal.code, message: "Try again later." } };
-      return new Response(JSON.stringify(error), { status: refusal.status, headers });
-    }
-    return new Response(handler(body), {
-      status: 200,
-      headers: { "content-type": "application/x-letsema-sync" },
-    });
-  };
-}
-export function unroute_sync() {
-  globalThis.fetch = realFetch;
-}
-// The next request is answered `status` with the JSON error `code` ("": an HTML page, as a
-// proxy answers) and `Retry-After: retry_after` ("": none).
-export function refuse_next(status, code, retry_after) {
-  script.push({ status, code, retryAfter: retry_after });
-}
-// Every request is answered so until `stop_refusing`.
-export function refuse_all(status, code, retry_after) {
-  standing = { status, code, retryAfter: retry_after };
-}
-export function stop_refusing() {
-  script = [];
-  standing = null;
-}
-export function sent_count() {
-  return sent.length;
-}
-export function sent_body(i) {
-  return sent[i].body;
-}
-export function sent_at(i) {
-  return sent[i].at;
-}
-"#)]
-extern "C" {
-    fn route_sync(handler: &Closure<dyn FnMut(Uint8Array) -> Uint8Array>);
-    fn unroute_sync();
-    fn refuse_next(status: u16, code: &str, retry_after: &str);
-    fn refuse_all(status: u16, code: &str, retry_after: &str);
-    fn stop_refusing();
-    fn sent_count() -> u32;
-    fn sent_body(i: u32) -> Uint8Array;
-    fn sent_at(i: u32) -> f64;
-}
-
-fn writer() -> WriterRequest {
-    WriterRequest {
-        device: "phone-a".to_owned(),
-        session: [1; 16],
-    }
-}
-
-fn sync_request() -> SyncRequest {
-    SyncRequest {
-        credential: "a-credential".to_owned(),
-        replaced: false,
-        writer: writer(),
-    }
-}
-
-/// The sync server, in the page, and how many frames reached it.
-struct ServerSide {
-    server: Server,
-    store: MemoryServerStore,
-    handled: usize,
-}
-
 /// A fresh database holding one finalised submission waiting to be sent, and the sync
 /// server answering in the page (behind the scripted refusals).
-async fn one_submission_waiting() -> (
-    Rc<RefCell<ServerSide>>,
-    Closure<dyn FnMut(Uint8Array) -> Uint8Array>,
-) {
-    documents::close_storage();
-    Storage::delete_database(DATABASE_NAME)
-        .await
-        .expect("the test database can be deleted");
-    let id = documents::start_draft(&StartRequest {
-        form_id: "household".to_owned(),
-        form_version: "1".to_owned(),
-        association: "lesotho-diaspora-jhb".to_owned(),
-        language: Some("st".to_owned()),
-        writer: writer(),
-    })
-    .await
-    .expect("a draft starts");
-    let mut draft = OpenSubmission::open(&OpenRequest {
-        id,
-        kind: FillKind::Draft,
-        language: Some("st".to_owned()),
-        writer: writer(),
-    })
-    .await
-    .expect("the draft opens");
+async fn one_submission_waiting() -> (Rc<RefCell<ServerSide>>, SyncHandler) {
+    let (_, mut draft) = new_draft().await;
     draft
-        .edit(&Edit::Answer {
-            repeats: Vec::new(),
-            instance: Vec::new(),
-            field: "given_name".to_owned(),
-            value: AnswerValue::Text("Palesa".to_owned()),
-        })
+        .edit(&answer("given_name", "Palesa"))
         .expect("the edit is written")
         .await
         .expect("saved");
     draft.finalise().await.expect("finalised");
     drop(draft);
     assert_eq!(unsynced().await, 1, "one submission waits to be sent");
-
-    let phone_id = DeviceId::parse("phone-a").expect("valid");
-    let phone = Caller {
-        device: phone_id.clone(),
-        scope: Scope::Device(phone_id),
-        association: None,
-    };
-    let server = Rc::new(RefCell::new(ServerSide {
-        server: Server::default(),
-        store: MemoryServerStore::new(0x5eed),
-        handled: 0,
-    }));
-    let handler = {
-        let server = server.clone();
-        Closure::<dyn FnMut(Uint8Array) -> Uint8Array>::new(move |body: Uint8Array| {
-            let side = &mut *server.borrow_mut();
-            side.handled += 1;
-            let answer = side.server.handle(&phone, &body.to_vec(), &mut side.store);
-            Uint8Array::from(answer.as_slice())
-        })
-    };
-    route_sync(&handler);
-    (server, handler)
+    serve_sync_in_page()
 }
 
 async fn unsynced() -> u32 {
@@ -285,16 +138,7 @@ async fn a_round_given_only_busy_answers_ends_busy_and_everything_waits_to_be_se
     // The server has room again: the next round sends it, once.
     stop_refusing();
     let outcome = documents::sync(&sync_request()).await;
-    assert!(
-        matches!(
-            outcome,
-            SyncOutcome::Done {
-                acknowledged: 1,
-                ..
-            }
-        ),
-        "{outcome:?}"
-    );
+    assert_one_acknowledged(&outcome);
     assert_eq!(unsynced().await, 0);
     assert_eq!(
         sent_body(bodies.len() as u32).to_vec(),
@@ -314,16 +158,7 @@ async fn rate_limits_and_slow_uploads_are_retried_and_a_proxys_503_is_not() {
     refuse_next(408, "body_too_slow", "0");
     refuse_next(429, "sync_in_progress", "0");
     let outcome = documents::sync(&sync_request()).await;
-    assert!(
-        matches!(
-            outcome,
-            SyncOutcome::Done {
-                acknowledged: 1,
-                ..
-            }
-        ),
-        "{outcome:?}"
-    );
+    assert_one_acknowledged(&outcome);
     let bodies = sent_bodies();
     assert!(bodies.len() >= 4, "{bodies:?}");
     assert!(bodies[1..4].iter().all(|body| *body == bodies[0]));

@@ -6,60 +6,17 @@
 //! The module works on the app's own database (`letsema`): every test deletes it first.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{answer, new_draft, open_request};
 use letsema_doc::{AnswerValue, Answers};
 use letsema_web::capture::FillKind;
-use letsema_web::docs_api::{Edit, OpenRequest, RepeatEdit, StartRequest, WriterRequest};
+use letsema_web::docs_api::{Edit, RepeatEdit};
 use letsema_web::documents::{self, OpenSubmission};
 use letsema_web::form_view::RepeatChange;
-use letsema_web::storage::{DATABASE_NAME, Storage};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-async fn fresh_database() {
-    documents::close_storage();
-    Storage::delete_database(DATABASE_NAME)
-        .await
-        .expect("the test database can be deleted");
-}
-
-/// A new draft in a fresh database, open as session 1.
-async fn new_draft() -> (letsema_sync::wire::DocId, OpenSubmission) {
-    fresh_database().await;
-    let id = documents::start_draft(&start(1))
-        .await
-        .expect("a draft starts");
-    let draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
-        .await
-        .expect("the new draft opens");
-    (id, draft)
-}
-
-fn writer(session: u8) -> WriterRequest {
-    WriterRequest {
-        device: "phone-a".to_owned(),
-        session: [session; 16],
-    }
-}
-
-fn start(session: u8) -> StartRequest {
-    StartRequest {
-        form_id: "household".to_owned(),
-        form_version: "1".to_owned(),
-        association: "lesotho-diaspora-jhb".to_owned(),
-        language: Some("st".to_owned()),
-        writer: writer(session),
-    }
-}
-
-fn answer(field: &str, value: &str) -> Edit {
-    Edit::Answer {
-        repeats: Vec::new(),
-        instance: Vec::new(),
-        field: field.to_owned(),
-        value: AnswerValue::Text(value.to_owned()),
-    }
-}
 
 fn repeat(change: RepeatChange, own: usize) -> Edit {
     Edit::Repeat(RepeatEdit {
@@ -76,15 +33,6 @@ fn child_name(instance: usize, name: &str) -> Edit {
         instance: vec![instance],
         field: "child_name".to_owned(),
         value: AnswerValue::Text(name.to_owned()),
-    }
-}
-
-fn open_request(id: letsema_sync::wire::DocId, kind: FillKind, session: u8) -> OpenRequest {
-    OpenRequest {
-        id,
-        kind,
-        language: Some("st".to_owned()),
-        writer: writer(session),
     }
 }
 

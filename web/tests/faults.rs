@@ -6,26 +6,31 @@
 //! was lost, that the person was told, and that the server was told nothing the device did
 //! not store.
 //!
-//! The faults are made by JavaScript hooks into the browser's own IndexedDB API (below), so
-//! the code under test meets them exactly as it meets the browser's. The service worker
-//! update is an end-to-end test (`tests/e2e/faults.test.mjs`), and so is Chromium's real
-//! quota.
+//! The faults are made by JavaScript hooks into the browser's own IndexedDB API (below and in
+//! `common`), so the code under test meets them exactly as it meets the browser's. The
+//! service worker update is an end-to-end test (`tests/e2e/faults.test.mjs`), and so is
+//! Chromium's real quota.
 //!
 //! The module works on the app's own database (`letsema`): every test deletes it first.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
-use js_sys::{Promise, Uint8Array};
+use std::cell::RefCell;
+
+use common::{
+    ServerSide, answer, assert_one_acknowledged, fill_storage, free_storage, fresh_database,
+    new_draft, open_newer_version, open_request, serve_sync_in_page, start, sync_request,
+    unroute_sync,
+};
+use js_sys::Promise;
 use letsema_doc::{AnswerValue, Answers, DeviceId, SessionId, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
-use letsema_sync::server::Server;
-use letsema_sync::store::{Caller, MemoryServerStore, Scope};
-use letsema_sync::wire::{Cursor, DocId, Request, WireLimits};
+use letsema_sync::store::{Caller, Scope};
+use letsema_sync::wire::DocId;
 use letsema_web::capture::FillKind;
-use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest, WriterRequest};
+use letsema_web::docs_api::Edit;
 use letsema_web::documents::{self, OpenSubmission};
 use letsema_web::storage::{DATABASE_NAME, SCHEMA_VERSION, Storage, StorageError};
 use letsema_web::sync::SyncOutcome;
@@ -35,41 +40,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+// The full device (`fill_storage`), another tab's newer app (`open_newer_version`) and the
+// sync route are hooks shared with the other tests (`common`); these are this file's own.
 #[wasm_bindgen(inline_js = r#"
-// The device is full. "commit": a read-write transaction aborts when it commits, with a
-// QuotaExceededError as its error (what Chromium does when the disk or the origin's quota
-// is full); "put": every put throws a QuotaExceededError at once (what some browsers do).
-let full = null;
-let realCommit = null;
-let realPut = null;
-export function fill_storage(mode) {
-  if (!realCommit) {
-    realCommit = IDBTransaction.prototype.commit;
-    realPut = IDBObjectStore.prototype.put;
-    IDBTransaction.prototype.commit = function () {
-      if (full === "commit" && this.mode !== "readonly") {
-        Object.defineProperty(this, "error", {
-          value: new DOMException("The quota has been exceeded.", "QuotaExceededError"),
-          configurable: true,
-        });
-        this.abort();
-        return;
-      }
-      return realCommit.apply(this, arguments);
-    };
-    IDBObjectStore.prototype.put = function () {
-      if (full === "put") {
-        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
-      }
-      return realPut.apply(this, arguments);
-    };
-  }
-  full = mode;
-}
-export function free_storage() {
-  full = null;
-}
-
 // Every connection opened from now on, so that a test can close them as the browser does.
 const connections = [];
 let realOpen = null;
@@ -88,51 +61,13 @@ export function close_connections() {
   return closed.length;
 }
 
-// Another tab opens the database at a newer version: this page's connections get
-// `versionchange` and must close, or the other tab waits.
-export function open_newer_version(name, version) {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name, version);
-    const timer = setTimeout(
-      () => reject(new Error("blocked: this page's connection did not close")), 5000);
-    req.onsuccess = () => { clearTimeout(timer); req.result.close(); resolve(); };
-    req.onerror = () => { clearTimeout(timer); reject(req.error); };
-  });
-}
-
-// POST /api/sync answered by `handler` (the sync server, in this page), the rest by the
-// network.
-let realFetch = null;
-export function route_sync(handler) {
-  realFetch = globalThis.fetch;
-  globalThis.fetch = async function (input, init) {
-    const request = new Request(input, init);
-    if (new URL(request.url).pathname !== "/api/sync") {
-      return realFetch.call(globalThis, input, init);
-    }
-    const body = new Uint8Array(await request.arrayBuffer());
-    return new Response(handler(body), {
-      status: 200,
-      headers: { "content-type": "application/x-letsema-sync" },
-    });
-  };
-}
-export function unroute_sync() {
-  globalThis.fetch = realFetch;
-}
-
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 "#)]
 extern "C" {
-    fn fill_storage(mode: &str);
-    fn free_storage();
     fn track_connections();
     fn close_connections() -> u32;
-    fn open_newer_version(name: &str, version: u32) -> Promise;
-    fn route_sync(handler: &Closure<dyn FnMut(Uint8Array) -> Uint8Array>);
-    fn unroute_sync();
     fn sleep(ms: u32) -> Promise;
 }
 
@@ -140,68 +75,22 @@ async fn pause(ms: u32) {
     let _ = JsFuture::from(sleep(ms)).await;
 }
 
-async fn fresh_database() {
-    free_storage();
-    documents::close_storage();
-    Storage::delete_database(DATABASE_NAME)
-        .await
-        .expect("the test database can be deleted");
-}
-
-fn writer(session: u8) -> WriterRequest {
-    WriterRequest {
-        device: "phone-a".to_owned(),
-        session: [session; 16],
-    }
-}
-
-fn start(session: u8) -> StartRequest {
-    StartRequest {
-        form_id: "household".to_owned(),
-        form_version: "1".to_owned(),
-        association: "lesotho-diaspora-jhb".to_owned(),
-        language: Some("st".to_owned()),
-        writer: writer(session),
-    }
-}
-
-fn open_request(id: DocId, kind: FillKind, session: u8) -> OpenRequest {
-    OpenRequest {
-        id,
-        kind,
-        language: Some("st".to_owned()),
-        writer: writer(session),
-    }
-}
-
-fn answer(field: &str, value: &str) -> Edit {
-    Edit::Answer {
-        repeats: Vec::new(),
-        instance: Vec::new(),
-        field: field.to_owned(),
-        value: AnswerValue::Text(value.to_owned()),
-    }
-}
-
 fn text(value: &str) -> Option<AnswerValue> {
     Some(AnswerValue::Text(value.to_owned()))
-}
-
-/// A new draft in a fresh database, open as session 1.
-async fn new_draft() -> (DocId, OpenSubmission) {
-    fresh_database().await;
-    let id = documents::start_draft(&start(1))
-        .await
-        .expect("a draft starts");
-    let draft = OpenSubmission::open(&open_request(id, FillKind::Draft, 1))
-        .await
-        .expect("the new draft opens");
-    (id, draft)
 }
 
 /// Writes `edit` and waits for its save.
 async fn edit(draft: &mut OpenSubmission, edit: &Edit) -> Result<(), String> {
     draft.edit(edit).expect("the edit is written").await
+}
+
+/// A new draft in a fresh database, open as session 1, its `given_name` (Palesa) saved.
+async fn answered_draft() -> (DocId, OpenSubmission) {
+    let (id, mut draft) = new_draft().await;
+    edit(&mut draft, &answer("given_name", "Palesa"))
+        .await
+        .expect("saved");
+    (id, draft)
 }
 
 /// The stored draft's answers, read through a connection of the test's own (what a reload
@@ -295,10 +184,7 @@ async fn answers_typed_while_the_device_is_full_are_kept_and_saved_by_the_next_s
 
 #[wasm_bindgen_test]
 async fn a_draft_left_while_the_device_is_full_keeps_its_answers_and_saves_them_by_itself() {
-    let (id, mut draft) = new_draft().await;
-    edit(&mut draft, &answer("given_name", "Palesa"))
-        .await
-        .expect("saved");
+    let (id, mut draft) = answered_draft().await;
 
     fill_storage("commit");
     edit(&mut draft, &answer("surname", "Mokoena"))
@@ -371,51 +257,11 @@ fn reviewer_sync(client: &mut Client<MemoryClientStore>, server: &RefCell<Server
     }
 }
 
-/// The sync server, in the page, and what the phone asked it.
-struct ServerSide {
-    server: Server,
-    store: MemoryServerStore,
-    /// The pull cursor of every sync request the phone sent (`None`: from the start).
-    pulls: Vec<Option<Cursor>>,
-}
-
 #[wasm_bindgen_test]
 async fn a_sync_whose_pulled_changes_cannot_be_stored_acknowledges_nothing_and_loses_nothing() {
     fresh_database().await;
-    let phone_id = DeviceId::parse("phone-a").expect("valid");
-    let phone = Caller {
-        device: phone_id.clone(),
-        scope: Scope::Device(phone_id),
-        association: None,
-    };
-    let server = Rc::new(RefCell::new(ServerSide {
-        server: Server::default(),
-        store: MemoryServerStore::new(0x5eed),
-        pulls: Vec::new(),
-    }));
-    let handler = {
-        let server = server.clone();
-        Closure::<dyn FnMut(Uint8Array) -> Uint8Array>::new(move |body: Uint8Array| {
-            let body = body.to_vec();
-            let side = &mut *server.borrow_mut();
-            if let Ok(Request::Sync(request)) = Request::decode(&body, &WireLimits::default())
-                && let Some(pull) = request.pull
-            {
-                side.pulls.push(pull.cursor);
-            }
-            Uint8Array::from(
-                side.server
-                    .handle(&phone, &body, &mut side.store)
-                    .as_slice(),
-            )
-        })
-    };
-    route_sync(&handler);
-    let request = SyncRequest {
-        credential: "a-credential".to_owned(),
-        replaced: false,
-        writer: writer(1),
-    };
+    let (server, handler) = serve_sync_in_page();
+    let request = sync_request();
 
     // The phone sends one submission.
     let id = documents::start_draft(&start(1)).await.expect("starts");
@@ -428,16 +274,7 @@ async fn a_sync_whose_pulled_changes_cannot_be_stored_acknowledges_nothing_and_l
     draft.finalise().await.expect("finalised");
     drop(draft);
     let outcome = documents::sync(&request).await;
-    assert!(
-        matches!(
-            outcome,
-            SyncOutcome::Done {
-                acknowledged: 1,
-                ..
-            }
-        ),
-        "{outcome:?}"
-    );
+    assert_one_acknowledged(&outcome);
 
     // A reviewer answers a question of it on the server.
     let mut reviewer = Client::new(
@@ -510,10 +347,7 @@ async fn a_sync_whose_pulled_changes_cannot_be_stored_acknowledges_nothing_and_l
 async fn a_connection_closed_by_the_browser_is_opened_again_and_no_answer_is_lost() {
     fresh_database().await;
     track_connections();
-    let (id, mut draft) = new_draft().await;
-    edit(&mut draft, &answer("given_name", "Palesa"))
-        .await
-        .expect("saved");
+    let (id, mut draft) = answered_draft().await;
 
     // The browser closes every connection of the page (storage cleared under it, a disk
     // error): the documents' module must not stay stuck on a dead one.
@@ -557,10 +391,7 @@ async fn a_connection_closed_by_the_browser_is_opened_again_and_no_answer_is_los
 
 #[wasm_bindgen_test]
 async fn a_newer_app_in_another_tab_is_told_plainly_and_the_answers_stay_in_memory() {
-    let (id, mut draft) = new_draft().await;
-    edit(&mut draft, &answer("given_name", "Palesa"))
-        .await
-        .expect("saved");
+    let (id, mut draft) = answered_draft().await;
 
     // A newer app opens the database in another tab: this page's connection closes, and
     // this (older) app can no longer write into it.

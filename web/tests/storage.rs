@@ -5,6 +5,9 @@
 //! Every test uses its own database, deleted first, so tests never see each other's data.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
+use common::{fill_storage, free_storage, open_newer_version};
 use js_sys::{Array, Promise, Uint8Array};
 use letsema_doc::{
     AnswerValue, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
@@ -27,7 +30,9 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 wasm_bindgen_test_configure!(run_in_browser);
 
 // Raw IndexedDB, written the way an earlier app (format 1) left it, and hooks into the
-// browser's API: independent of the code under test.
+// browser's API: independent of the code under test. The full device (`fill_storage`) and
+// another tab's newer app (`open_newer_version`) are hooks shared with the other tests
+// (`common`).
 #[wasm_bindgen(inline_js = r#"
 const STORES = ["documents", "drafts", "forms", "state", "meta"];
 
@@ -120,16 +125,6 @@ export async function raw_document(name, key) {
   return record;
 }
 
-export function open_newer_version(name, version) {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(name, version);
-    const timer = setTimeout(
-      () => reject(new Error("blocked: the older connection did not close")), 5000);
-    req.onsuccess = () => { clearTimeout(timer); req.result.close(); resolve(); };
-    req.onerror = () => { clearTimeout(timer); reject(req.error); };
-  });
-}
-
 let originalTransaction = null;
 let seen = [];
 export function spy_transactions() {
@@ -153,40 +148,6 @@ export function hide_commit() {
 }
 export function restore_commit() {
   Object.defineProperty(IDBTransaction.prototype, "commit", savedCommit);
-}
-
-// The device is full: "commit" aborts read-write transactions as they commit, with a
-// QuotaExceededError as the transaction's error (Chromium's way); "put" makes every put
-// throw one (other browsers' way).
-let full = null;
-let realCommit = null;
-let realPut = null;
-export function fill_storage(mode) {
-  if (!realCommit) {
-    realCommit = IDBTransaction.prototype.commit;
-    realPut = IDBObjectStore.prototype.put;
-    IDBTransaction.prototype.commit = function () {
-      if (full === "commit" && this.mode !== "readonly") {
-        Object.defineProperty(this, "error", {
-          value: new DOMException("The quota has been exceeded.", "QuotaExceededError"),
-          configurable: true,
-        });
-        this.abort();
-        return;
-      }
-      return realCommit.apply(this, arguments);
-    };
-    IDBObjectStore.prototype.put = function () {
-      if (full === "put") {
-        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
-      }
-      return realPut.apply(this, arguments);
-    };
-  }
-  full = mode;
-}
-export function free_storage() {
-  full = null;
 }
 
 let savedIndexedDb = null;
@@ -215,7 +176,6 @@ extern "C" {
     fn create_database_at_version(name: &str, version: u32) -> Promise;
     fn set_format_version(name: &str, version: JsValue) -> Promise;
     fn put_unreadable_draft(name: &str, key: &str) -> Promise;
-    fn open_newer_version(name: &str, version: u32) -> Promise;
     fn raw_document(name: &str, key: &str) -> Promise;
     fn spy_transactions();
     fn unspy_transactions() -> String;
@@ -223,8 +183,6 @@ extern "C" {
     fn restore_commit();
     fn hide_indexed_db();
     fn restore_indexed_db();
-    fn fill_storage(mode: &str);
-    fn free_storage();
 }
 
 async fn wait(promise: Promise) -> JsValue {
@@ -276,10 +234,15 @@ fn key(id: DocId) -> String {
     id.0.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn hex_heads(doc: &mut SubmissionDoc) -> Array {
+/// `doc`'s heads, sorted (as the stores keep them).
+fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
     let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
     heads.sort_unstable();
     heads
+}
+
+fn hex_heads(doc: &mut SubmissionDoc) -> Array {
+    sorted_heads(doc)
         .iter()
         .map(|hash| {
             JsValue::from_str(
@@ -681,11 +644,7 @@ async fn the_client_store_serves_the_trait_from_memory_and_flushes_in_one_go() {
     let mut doc = new_doc(8, &phone);
     answer(&mut doc, "name", "Karabo");
     let id = id_of(&doc);
-    let heads: Vec<ChangeHash> = {
-        let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
-        heads.sort_unstable();
-        heads
-    };
+    let heads = sorted_heads(&mut doc);
     store.put(id, doc.save(), heads.clone()).expect("put");
     assert_eq!(store.unacked(), Ok(vec![id]));
     store.set_acked(id, heads.clone()).expect("acked");
@@ -757,11 +716,7 @@ async fn local_saves_are_written_at_once_and_never_overwrite_another_writer() {
         .map(|stored| SubmissionDoc::load(&stored.bytes, phone.clone()).expect("opens"))
         .expect("there");
     answer(&mut ours, "city", "Leribe");
-    let heads = {
-        let mut heads: Vec<ChangeHash> = ours.heads().into_iter().map(ChangeHash::from).collect();
-        heads.sort_unstable();
-        heads
-    };
+    let heads = sorted_heads(&mut ours);
     store.put(id, ours.save(), heads).expect("put");
     store.flush().await.expect("flushed");
 
@@ -851,11 +806,7 @@ async fn a_full_device_is_a_quota_error_that_writes_nothing_and_loses_nothing() 
         .map(|stored| SubmissionDoc::load(&stored.bytes, writer("staff-1", 9)).expect("opens"))
         .expect("there");
     answer(&mut pulled, "city", "Quthing");
-    let heads = {
-        let mut heads: Vec<ChangeHash> = pulled.heads().into_iter().map(ChangeHash::from).collect();
-        heads.sort_unstable();
-        heads
-    };
+    let heads = sorted_heads(&mut pulled);
     store
         .put(sent_id, pulled.save(), heads.clone())
         .expect("put");
