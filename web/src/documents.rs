@@ -68,6 +68,21 @@ async fn connection() -> Result<Storage, StorageError> {
     {
         return Ok(storage);
     }
+    open_connection().await
+}
+
+/// The cached connection as it is, without [`connection`]'s check (a transaction of its
+/// own), or a new one when there is none: for [`write`], which opens a new one itself when
+/// this one turns out to be closed.
+async fn cached_connection() -> Result<Storage, StorageError> {
+    match STORAGE.with_borrow(Clone::clone) {
+        Some(storage) => Ok(storage),
+        None => open_connection().await,
+    }
+}
+
+/// A new connection to the app's database, cached for the next calls.
+async fn open_connection() -> Result<Storage, StorageError> {
     let opened = Storage::open_default().await?;
     STORAGE.with_borrow_mut(|slot| *slot = Some(opened.clone()));
     Ok(opened)
@@ -150,14 +165,15 @@ async fn write(
 ) -> Result<(), StorageError> {
     let mut reopened = false;
     loop {
-        let storage = connection().await?;
+        // Not checked first (that would cost every save a transaction more): on a closed
+        // connection the write cannot start, so it fails with `Closed` having done nothing.
+        let storage = cached_connection().await?;
         let saved = match kind {
             FillKind::Draft => storage.put_draft(doc, language).await.map(|_| ()),
             FillKind::Correction => storage.put_document(doc).await.map(|_| ()),
         };
         match saved {
-            // Closed between the check in `connection` and the write: once more, on a new
-            // connection.
+            // The connection was closed under the page: once more, on a new connection.
             Err(StorageError::Closed) if !reopened => {
                 reopened = true;
                 STORAGE.with_borrow_mut(|slot| *slot = None);
