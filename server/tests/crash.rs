@@ -51,37 +51,11 @@ async fn sync_until_done_or_dead(http: &reqwest::Client, url: &str, phone: &mut 
 }
 
 async fn enrol(http: &reqwest::Client, url: &str, n: usize) -> Vec<(String, String)> {
-    use letsema_server::commands::remote::{
-        Jitter, NewEnrolment, create_enrolment, enrol_device, sign_in,
-    };
-    let session = sign_in(http, url, "admin@example.org", PASSWORD)
+    common::process::enrol_phones(http, url, ("admin@example.org", PASSWORD), "crash", n)
         .await
-        .expect("sign in");
-    let enrolment = NewEnrolment {
-        association: "crash",
-        forms: &["diaspora_registration"],
-        uses: n,
-        expires_in_hours: None,
-        label: None,
-    };
-    let code = create_enrolment(http, url, &session, &enrolment)
-        .await
-        .expect("enrolment");
-    let mut phones = Vec::new();
-    for _ in 0..n {
-        let enrolled = enrol_device(
-            http,
-            url,
-            &code,
-            None,
-            &letsema_sync::retry::RetryPolicy::default(),
-            &mut Jitter::new(0),
-        )
-        .await
-        .expect("enrol");
-        phones.push((enrolled.device.id, enrolled.credential));
-    }
-    phones
+        .into_iter()
+        .map(|enrolled| (enrolled.device.id, enrolled.credential))
+        .collect()
 }
 
 /// Every acknowledged submission is stored and loads.

@@ -125,32 +125,11 @@ struct Phone {
 }
 
 async fn enrol(http: &reqwest::Client, url: &str) -> Phone {
-    use letsema_server::commands::remote::{
-        Jitter, NewEnrolment, create_enrolment, enrol_device, sign_in,
-    };
-    let session = sign_in(http, url, "admin@example.org", PASSWORD)
-        .await
-        .expect("signed in");
-    let enrolment = NewEnrolment {
-        association: "disk",
-        forms: &["diaspora_registration"],
-        uses: 1,
-        expires_in_hours: None,
-        label: None,
-    };
-    let code = create_enrolment(http, url, &session, &enrolment)
-        .await
-        .expect("an enrolment");
-    let enrolled = enrol_device(
-        http,
-        url,
-        &code,
-        None,
-        &letsema_sync::retry::RetryPolicy::default(),
-        &mut Jitter::new(0),
-    )
-    .await
-    .expect("enrolled");
+    let enrolled =
+        common::process::enrol_phones(http, url, ("admin@example.org", PASSWORD), "disk", 1)
+            .await
+            .pop()
+            .expect("a phone");
     let writer = Writer::new(
         DeviceId::parse(&enrolled.device.id).expect("a device id"),
         SessionId::from_bytes(&[4; 16]).expect("16 bytes"),

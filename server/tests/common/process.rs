@@ -82,3 +82,39 @@ pub fn letsema_with_input(args: &[&str], input: &str) -> std::process::Output {
     }
     child.wait_with_output().expect("letsema ends")
 }
+
+/// Enrols `phones` phones in `association` over HTTP at `url`, as the admin `email` would
+/// create the enrolment and each phone's browser would open it.
+pub async fn enrol_phones(
+    http: &reqwest::Client,
+    url: &str,
+    (email, password): (&str, &str),
+    association: &str,
+    phones: usize,
+) -> Vec<letsema_protocol::Enrolled> {
+    use letsema_server::commands::remote::{
+        Jitter, NewEnrolment, create_enrolment, enrol_device, sign_in,
+    };
+    let session = sign_in(http, url, email, password)
+        .await
+        .expect("signed in");
+    let enrolment = NewEnrolment {
+        association,
+        forms: &["diaspora_registration"],
+        uses: phones,
+        expires_in_hours: None,
+        label: None,
+    };
+    let code = create_enrolment(http, url, &session, &enrolment)
+        .await
+        .expect("an enrolment");
+    let mut enrolled = Vec::with_capacity(phones);
+    for _ in 0..phones {
+        let policy = letsema_sync::retry::RetryPolicy::default();
+        let phone = enrol_device(http, url, &code, None, &policy, &mut Jitter::new(0))
+            .await
+            .expect("enrolled");
+        enrolled.push(phone);
+    }
+    enrolled
+}
