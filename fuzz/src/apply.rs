@@ -35,6 +35,7 @@
 use std::sync::OnceLock;
 
 use letsema_doc::{AnswerValue, DeviceId, SessionId, SubmissionDoc, Writer};
+use letsema_forge::fix_checksums;
 use letsema_protocol::sync::{
     ChangeEncoding, ChangeHash, DocChanges, DocId, Request, Response, SyncRequest, WireLimits,
 };
@@ -43,7 +44,6 @@ use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::server::Server;
 use letsema_sync::store::{Caller, MemoryServerStore, Scope, ServerStore, StoredDoc};
 use letsema_workload::{DIASPORA_START, Generator, volunteer_phone};
-use sha2::{Digest, Sha256};
 
 /// The most documents one request of the structured mode carries.
 pub const MAX_DOCS: usize = 8;
@@ -347,40 +347,6 @@ fn mutate(bytes: &mut Vec<u8>, op: u8, position: usize, value: u8) {
             bytes.remove(position % len);
         }
         _ => bytes[position % len] = value,
-    }
-}
-
-/// The magic bytes that start every automerge chunk.
-const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
-
-/// Recomputes the checksum (the first four bytes of the SHA-256 of type, length and body)
-/// of each whole chunk in `bytes`, from the start, until one does not parse.
-pub fn fix_checksums(bytes: &mut [u8]) {
-    let mut start = 0;
-    while bytes.len() >= start + 9 && bytes[start..start + 4] == MAGIC {
-        let mut at = start + 9;
-        let mut length = 0usize;
-        let mut shift = 0;
-        loop {
-            let Some(&byte) = bytes.get(at) else {
-                return;
-            };
-            at += 1;
-            if shift > 56 {
-                return;
-            }
-            length |= usize::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        let Some(end) = at.checked_add(length).filter(|&end| end <= bytes.len()) else {
-            return;
-        };
-        let digest = Sha256::digest(&bytes[start + 8..end]);
-        bytes[start + 4..start + 8].copy_from_slice(&digest[..4]);
-        start = end;
     }
 }
 

@@ -27,10 +27,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
+use letsema_forge::column::{ACTION, INSERT, KEY_STRING, PRED_GROUP, VALUE_META};
+use letsema_forge::{self as forge, Change};
 use letsema_protocol::sync::{ChangeEncoding, DocChanges, DocId, Request, SyncRequest};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
-use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpSocket;
 
@@ -311,38 +312,6 @@ async fn post_sync(
 
 // --- hand-made changes -----------------------------------------------------------------
 
-fn uleb(mut value: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn sleb(value: i64, out: &mut Vec<u8>) {
-    let mut value = value;
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
-        out.push(if done { byte } else { byte | 0x80 });
-        if done {
-            return;
-        }
-    }
-}
-
-fn run_of(count: i64, value: u64) -> Vec<u8> {
-    let mut data = Vec::new();
-    sleb(count, &mut data);
-    uleb(value, &mut data);
-    data
-}
-
 /// A change chunk written by hand: `ops` times "set the root's key `key` to null", by
 /// `actor`, numbered as automerge numbers changes. Returns the chunk and its hash.
 fn change(
@@ -353,47 +322,19 @@ fn change(
     ops: i64,
     key: &[u8],
 ) -> (Vec<u8>, [u8; 32]) {
-    let mut body = Vec::new();
-    uleb(deps.len() as u64, &mut body);
-    for dep in deps {
-        body.extend_from_slice(dep);
-    }
-    uleb(actor.len() as u64, &mut body);
-    body.extend_from_slice(actor);
-    uleb(seq, &mut body);
-    uleb(start_op, &mut body);
-    sleb(0, &mut body);
-    uleb(0, &mut body);
-    uleb(0, &mut body);
-    let mut keys = Vec::new();
-    sleb(ops, &mut keys);
-    uleb(key.len() as u64, &mut keys);
-    keys.extend_from_slice(key);
-    let mut insert = Vec::new();
-    uleb(u64::try_from(ops).expect("positive"), &mut insert);
-    let columns: [(u64, Vec<u8>); 5] = [
-        ((1 << 4) | 5, keys),
-        ((3 << 4) | 4, insert),
-        ((4 << 4) | 2, run_of(ops, 1)),
-        ((5 << 4) | 6, run_of(ops, 0)),
-        (7 << 4, run_of(ops, 0)),
-    ];
-    uleb(columns.len() as u64, &mut body);
-    for (spec, data) in &columns {
-        uleb(*spec, &mut body);
-        uleb(data.len() as u64, &mut body);
-    }
-    for (_, data) in &columns {
-        body.extend_from_slice(data);
-    }
-    let mut hashed = vec![1];
-    uleb(body.len() as u64, &mut hashed);
-    hashed.extend_from_slice(&body);
-    let hash: [u8; 32] = Sha256::digest(&hashed).into();
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
-    chunk.extend_from_slice(&hash[..4]);
-    chunk.extend_from_slice(&hashed);
-    (chunk, hash)
+    let header = Change {
+        deps,
+        actor,
+        seq,
+        start_op,
+    };
+    header.encode(&[
+        (KEY_STRING, forge::string_run(ops, key)),
+        (INSERT, forge::falses(u64::try_from(ops).expect("positive"))),
+        (ACTION, forge::run(ops, 1)),
+        (VALUE_META, forge::run(ops, 0)),
+        (PRED_GROUP, forge::run(ops, 0)),
+    ])
 }
 
 /// The heaviest document a push may carry: five changes of 20,000 operations each.

@@ -5,17 +5,23 @@ mod common;
 
 use common::*;
 use letsema_doc::SubmissionDoc;
+use letsema_forge::column::{ACTION, DEFLATE, KEY_STRING, PRED_GROUP};
+use letsema_forge::{COMPRESSED_CHANGE, Change, chunk, chunk_body, fix_checksum, run, string_run};
 use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, MemoryServerStore, Scope};
 use letsema_sync::wire::*;
-use sha2::{Digest, Sha256};
 
 const PHONE: &str = "phone-lerato";
 
 fn caller() -> Caller {
+    phone(PHONE)
+}
+
+/// The phone `name`, which may push only the submissions it created.
+fn phone(name: &str) -> Caller {
     Caller {
-        device: device(PHONE),
-        scope: Scope::Device(device(PHONE)),
+        device: device(name),
+        scope: Scope::Device(device(name)),
         association: None,
     }
 }
@@ -74,27 +80,9 @@ fn check(bad: DocChanges, expected: RejectCode) {
     assert_eq!(code(&result), Some(expected), "{result:?}");
 }
 
-fn fix_checksum(chunk: &mut [u8], header_len: usize) {
-    let digest = Sha256::digest(&chunk[8..]);
-    let _ = header_len;
-    chunk[4..8].copy_from_slice(&digest[..4]);
-}
-
-/// Where the first chunk of `bytes` ends, and its header length.
-fn first_chunk(bytes: &[u8]) -> (usize, usize) {
-    let mut pos = 9;
-    let mut len = 0usize;
-    let mut shift = 0;
-    loop {
-        let byte = bytes[pos];
-        len |= usize::from(byte & 0x7f) << shift;
-        pos += 1;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            break;
-        }
-    }
-    (pos + len, pos)
+/// Where the first chunk of `bytes` ends.
+fn first_chunk_end(bytes: &[u8]) -> usize {
+    chunk_body(bytes, 0).expect("a chunk").end
 }
 
 #[test]
@@ -114,24 +102,11 @@ fn a_saved_document_is_refused() {
 #[test]
 fn a_compressed_change_is_refused_even_a_deflate_bomb() {
     let body = miniz_oxide::deflate::compress_to_vec(&vec![0; 8 * 1024 * 1024], 10);
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83, 0, 0, 0, 0, 2];
-    let mut len = body.len();
-    loop {
-        let byte = (len & 0x7f) as u8;
-        len >>= 7;
-        if len == 0 {
-            chunk.push(byte);
-            break;
-        }
-        chunk.push(byte | 0x80);
-    }
-    chunk.extend_from_slice(&body);
-    let end = chunk.len();
-    fix_checksum(&mut chunk[..end], 0);
+    let (bomb, _) = chunk(COMPRESSED_CHANGE, &body);
     check(
         DocChanges {
             doc: DocId([3; 16]),
-            changes: chunk,
+            changes: bomb,
             encoding: ChangeEncoding::Chunks,
         },
         RejectCode::NotAChange,
@@ -141,7 +116,7 @@ fn a_compressed_change_is_refused_even_a_deflate_bomb() {
 #[test]
 fn a_wrong_checksum_is_refused() {
     let mut bad = good(3);
-    let (end, _) = first_chunk(&bad.changes);
+    let end = first_chunk_end(&bad.changes);
     bad.changes[end - 1] ^= 0x01;
     check(bad, RejectCode::BadChecksum);
 }
@@ -225,7 +200,7 @@ fn absurd_lengths_and_counts_are_refused() {
 fn changes_whose_dependencies_are_missing_ask_for_them() {
     let mut doc = submission(&writer(PHONE, 1), 105, 0, None);
     let all = doc.changes_after(&[]);
-    let (end, _) = first_chunk(&all);
+    let end = first_chunk_end(&all);
     check(
         DocChanges {
             doc: DocId::from(&doc.meta().submission_id),
@@ -264,11 +239,7 @@ fn a_device_cannot_change_another_devices_submission() {
     let mut server = Server::default();
     let mut store = MemoryServerStore::new(1);
     let mut theirs = submission(&writer("phone-other", 1), 106, 0, None);
-    let other = Caller {
-        device: device("phone-other"),
-        scope: Scope::Device(device("phone-other")),
-        association: None,
-    };
+    let other = phone("phone-other");
     let push = |changes: DocChanges| {
         Request::Sync(SyncRequest {
             request_id: 1,
@@ -327,16 +298,16 @@ fn mutated_changes_with_a_recomputed_checksum_never_bring_the_server_down() {
     quiet_dependency_panics();
     let mut server = Server::default();
     let original = good(8);
-    let (end, header) = first_chunk(&original.changes);
+    let body = chunk_body(&original.changes, 0).expect("a chunk");
     let mut rng = Rng(0x5eed_5ca1);
     let mut rejected = 0;
     for _ in 0..300 {
         let mut bytes = original.changes.clone();
         for _ in 0..1 + rng.below(3) {
-            let at = header + rng.below(end - header);
+            let at = body.start + rng.below(body.len());
             bytes[at] = rng.next() as u8;
         }
-        fix_checksum(&mut bytes[..end], header);
+        fix_checksum(&mut bytes[..body.end]);
         let result = push_between(
             &mut server,
             DocChanges {
@@ -574,75 +545,19 @@ fn a_pulled_change_that_would_leave_the_phones_copy_unloadable_is_not_taken() {
     assert_eq!(reloaded.answer("age"), mine.answer("age"));
 }
 
-fn uleb(mut value: u64, out: &mut Vec<u8>) {
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        if value == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn sleb(value: i64, out: &mut Vec<u8>) {
-    let mut value = value;
-    loop {
-        let byte = (value & 0x7f) as u8;
-        value >>= 7;
-        let done = (value == 0 && byte & 0x40 == 0) || (value == -1 && byte & 0x40 != 0);
-        out.push(if done { byte } else { byte | 0x80 });
-        if done {
-            return;
-        }
-    }
-}
-
 /// A change chunk by the phone's first actor, as a forger writes one by hand: no
 /// dependencies, sequence number 1, first operation 1, and these columns (specification,
 /// data). Its checksum is right.
 fn hand_made_change(columns: &[(u64, Vec<u8>)]) -> Vec<u8> {
     let actor = writer(PHONE, 1).actor_id();
-    let mut body = Vec::new();
-    uleb(0, &mut body); // dependencies
-    uleb(actor.to_bytes().len() as u64, &mut body);
-    body.extend_from_slice(actor.to_bytes());
-    uleb(1, &mut body); // sequence number
-    uleb(1, &mut body); // first operation
-    sleb(0, &mut body); // time
-    uleb(0, &mut body); // message
-    uleb(0, &mut body); // other actors
-    uleb(columns.len() as u64, &mut body);
-    for (spec, data) in columns {
-        uleb(*spec, &mut body);
-        uleb(data.len() as u64, &mut body);
-    }
-    for (_, data) in columns {
-        body.extend_from_slice(data);
-    }
-    let mut checked = vec![1];
-    uleb(body.len() as u64, &mut checked);
-    checked.extend_from_slice(&body);
-    let digest = Sha256::digest(&checked);
-    let mut chunk = vec![0x85, 0x6f, 0x4a, 0x83];
-    chunk.extend_from_slice(&digest[..4]);
-    chunk.extend_from_slice(&checked);
-    chunk
+    let change = Change {
+        deps: &[],
+        actor: actor.to_bytes(),
+        seq: 1,
+        start_op: 1,
+    };
+    change.encode(columns).0
 }
-
-/// A run-length-encoded column: `count` copies of the unsigned `value`.
-fn run(count: i64, value: u64) -> Vec<u8> {
-    let mut data = Vec::new();
-    sleb(count, &mut data);
-    uleb(value, &mut data);
-    data
-}
-
-const ACTION: u64 = (4 << 4) | 2;
-const KEY_STRING: u64 = (1 << 4) | 5;
-/// The predecessor counts: column 7, type 0 (group).
-const PRED_GROUP: u64 = 7 << 4;
 
 #[test]
 fn the_operations_a_change_declares_are_counted_as_automerge_reads_them() {
@@ -674,13 +589,7 @@ fn a_change_that_declares_millions_of_operations_is_refused_before_automerge_rea
         RejectCode::TooLarge,
     );
     // A string repeated for every operation is copied for each.
-    let long_key = {
-        let mut data = Vec::new();
-        sleb(15_000, &mut data);
-        uleb(1_000, &mut data);
-        data.extend(std::iter::repeat_n(b'k', 1_000));
-        data
-    };
+    let long_key = string_run(15_000, &[b'k'; 1_000]);
     check(
         DocChanges {
             doc,
@@ -715,7 +624,7 @@ fn a_change_that_declares_millions_of_operations_is_refused_before_automerge_rea
     check(
         DocChanges {
             doc,
-            changes: hand_made_change(&[(ACTION | 0b1000, run(1, 1))]),
+            changes: hand_made_change(&[(ACTION | DEFLATE, run(1, 1))]),
             encoding: ChangeEncoding::Chunks,
         },
         RejectCode::Malformed,
@@ -788,11 +697,7 @@ fn a_request_hands_automerge_no_more_documents_or_operations_than_its_budget() {
 fn pushes_to_submissions_out_of_scope_cost_no_automerge_work() {
     let mut server = Server::default();
     let mut store = MemoryServerStore::new(1);
-    let other = Caller {
-        device: device("phone-other"),
-        scope: Scope::Device(device("phone-other")),
-        association: None,
-    };
+    let other = phone("phone-other");
     let theirs: Vec<DocChanges> = (0..20)
         .map(|n| {
             let mut doc = submission(&writer("phone-other", 1), 220, n, None);
