@@ -21,165 +21,45 @@
 //!
 //! Loopback only; the server stops at the end. Linux only (`/proc`).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "../tests/common/process.rs"]
+#[allow(dead_code)] // The tests' helpers; the bench uses a few.
+mod process;
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Instant;
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
 use letsema_forge::column::{ACTION, INSERT, KEY_STRING, PRED_GROUP, VALUE_META};
 use letsema_forge::{self as forge, Change};
 use letsema_protocol::sync::{ChangeEncoding, DocChanges, DocId, Request, SyncRequest};
+use letsema_server::commands::remote;
+use letsema_server::routes::metrics::ProcessMemory;
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpSocket;
+use letsema_sync::retry::RetryPolicy;
 
 const ATTACKERS: usize = 64;
 const ROUNDS: usize = 3;
 const HONEST_SUBMISSIONS: usize = 500;
+const EMAIL: &str = "hostile@example.org";
 const PASSWORD: &str = "a hostile-bench password";
 
 fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let bin = env!("CARGO_BIN_EXE_letsema");
-    let data = dir.path().to_str().expect("a UTF-8 path").to_owned();
-    let mut add = Command::new(bin)
-        .args([
-            "user",
-            "add",
-            "hostile@example.org",
-            "--role",
-            "admin",
-            "--data-dir",
-            &data,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("letsema user add");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .expect("the password");
-    assert!(add.wait().expect("user add").success());
-    let no_web = format!("{data}/no-web");
-    let mut server = Command::new(bin)
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--data-dir",
-            &data,
-        ])
-        .args(["--web-dir", &no_web])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("letsema serve");
-    let url = server_url(&mut server);
-    let addr: SocketAddr = url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("an address");
+    process::add_admin(dir.path(), EMAIL, PASSWORD);
+    let (mut server, url) = process::start_server(dir.path(), true);
     let pid = server.id();
     println!("letsema serve (release) at {url}, pid {pid}");
 
     let runtime = tokio::runtime::Runtime::new().expect("a runtime");
-    runtime.block_on(run(addr, pid));
+    runtime.block_on(run(&url, pid));
     let _ = server.kill();
     let _ = server.wait();
 }
 
-fn server_url(server: &mut Child) -> String {
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(at) = line.find("http://127.0.0.1:") {
-            let url: String = line[at..]
-                .chars()
-                .take_while(|c| !c.is_whitespace())
-                .collect();
-            // Keep draining stdout so that the server never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return url.trim_end_matches('/').to_owned();
-        }
-    }
-    panic!("the server printed no address");
-}
-
-/// A minimal HTTP/1.1 exchange from a chosen loopback address (the server limits
-/// enrolments per address): status and body.
-async fn http(
-    from: IpAddr,
-    to: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> (u16, String, Vec<u8>) {
-    let socket = TcpSocket::new_v4().expect("a socket");
-    socket.bind(SocketAddr::new(from, 0)).expect("bind");
-    let mut stream = socket.connect(to).await.expect("connect");
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {to}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    stream.write_all(body).await.expect("write");
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.expect("read");
-    let end = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete response");
-    let head = String::from_utf8_lossy(&response[..end]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status");
-    let mut body = response[end + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    (status, head, body)
-}
-
-fn dechunk(mut bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = bytes
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("a chunk size");
-        let size = usize::from_str_radix(
-            std::str::from_utf8(&bytes[..line_end]).expect("hex").trim(),
-            16,
-        )
-        .expect("a chunk size");
-        if size == 0 {
-            return out;
-        }
-        let start = line_end + 2;
-        out.extend_from_slice(&bytes[start..start + size]);
-        bytes = &bytes[start + size + 2..];
-    }
-}
-
+/// The loopback address attacker `index` sends from: 25 to an address, under the server's
+/// limit of 30 enrolments a minute from one address.
 fn loopback(index: usize) -> IpAddr {
-    // 25 enrolments per address, under the limit of 30 a minute.
     IpAddr::V4(Ipv4Addr::new(
         127,
         0,
@@ -188,92 +68,51 @@ fn loopback(index: usize) -> IpAddr {
     ))
 }
 
+/// An HTTP client whose connections come from `from`.
+fn client_from(from: IpAddr) -> reqwest::Client {
+    remote::http_client_from(None, Some(from)).expect("an HTTP client")
+}
+
 struct Enrolled {
     credential: String,
     writer: Writer,
     association: AssociationId,
+    /// A client sending from the device's own loopback address.
+    http: reqwest::Client,
 }
 
-async fn enrol_all(addr: SocketAddr, count: usize) -> Vec<Enrolled> {
-    let local = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    let credentials =
-        serde_json::json!({ "email": "hostile@example.org", "password": PASSWORD }).to_string();
-    let (status, head, body) = http(
-        local,
-        addr,
-        "POST",
-        "/api/session",
-        &[("content-type", "application/json")],
-        credentials.as_bytes(),
-    )
-    .await;
-    assert_eq!(status, 200, "sign-in: {}", String::from_utf8_lossy(&body));
-    let cookie = head
-        .lines()
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.eq_ignore_ascii_case("set-cookie")
-                .then_some(value.trim())
-        })
-        .and_then(|value| value.split(';').next())
-        .expect("a session cookie")
-        .to_owned();
-    let session: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-    let csrf = session["csrf_token"]
-        .as_str()
-        .expect("a CSRF token")
-        .to_owned();
-    let enrolment = serde_json::json!({
-        "association": "hostile-bench",
-        "forms": ["diaspora_registration"],
-        "uses": count,
-        "expires_in_hours": 1,
-        "label": "hostile bench"
-    })
-    .to_string();
-    let (status, _, body) = http(
-        local,
-        addr,
-        "POST",
-        "/api/enrolments",
-        &[
-            ("content-type", "application/json"),
-            ("cookie", &cookie),
-            ("x-csrf-token", &csrf),
-        ],
-        enrolment.as_bytes(),
-    )
-    .await;
-    assert!(
-        status < 300,
-        "enrolment: {status} {}",
-        String::from_utf8_lossy(&body)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-    let code = json["link"]
-        .as_str()
-        .and_then(|link| link.rsplit('#').next())
-        .expect("a link")
-        .to_owned();
+async fn enrol_all(url: &str, count: usize) -> Vec<Enrolled> {
+    let admin = client_from(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let session = remote::sign_in(&admin, url, EMAIL, PASSWORD)
+        .await
+        .expect("signed in");
+    let enrolment = remote::NewEnrolment {
+        association: "hostile-bench",
+        forms: &["diaspora_registration"],
+        uses: count,
+        expires_in_hours: Some(1),
+        label: Some("hostile bench".to_owned()),
+    };
+    let code = remote::create_enrolment(&admin, url, &session, &enrolment)
+        .await
+        .expect("an enrolment");
+    let clients: Vec<reqwest::Client> = (0..count.div_ceil(25))
+        .map(|slot| client_from(loopback(slot * 25)))
+        .collect();
     let mut enrolled = Vec::with_capacity(count);
     for index in 0..count {
-        let body =
-            serde_json::json!({ "code": code, "label": format!("device {index}") }).to_string();
-        let (status, _, body) = http(
-            loopback(index),
-            addr,
-            "POST",
-            "/api/devices/enrol",
-            &[("content-type", "application/json")],
-            body.as_bytes(),
+        let http = clients[index / 25].clone();
+        let label = format!("device {index}");
+        let device = remote::enrol_device(
+            &http,
+            url,
+            &code,
+            Some(&label),
+            &RetryPolicy::default(),
+            &mut remote::Jitter::new(index as u64),
         )
-        .await;
-        assert!(
-            status < 300,
-            "enrol: {status} {}",
-            String::from_utf8_lossy(&body)
-        );
-        let device: letsema_protocol::Enrolled = serde_json::from_slice(&body).expect("enrolled");
+        .await
+        .expect("enrolled");
         let writer = Writer::new(
             DeviceId::parse(&device.device.id).expect("a device id"),
             SessionId::from_bytes(&[7; 16]).expect("16 bytes"),
@@ -283,31 +122,29 @@ async fn enrol_all(addr: SocketAddr, count: usize) -> Vec<Enrolled> {
             credential: device.credential,
             writer,
             association: AssociationId::parse(&device.device.association).expect("an association"),
+            http,
         });
     }
     enrolled
 }
 
+/// One sync request: its status and body.
 async fn post_sync(
-    addr: SocketAddr,
-    from: IpAddr,
+    http: &reqwest::Client,
+    url: &str,
     credential: &str,
     frame: &[u8],
 ) -> (u16, Vec<u8>) {
-    let bearer = format!("Bearer {credential}");
-    let (status, _, body) = http(
-        from,
-        addr,
-        "POST",
-        "/api/sync",
-        &[
-            ("authorization", &bearer),
-            ("content-type", letsema_protocol::sync::MEDIA_TYPE),
-        ],
-        frame,
-    )
-    .await;
-    (status, body)
+    let response = http
+        .post(format!("{url}/api/sync"))
+        .header("authorization", format!("Bearer {credential}"))
+        .header("content-type", letsema_protocol::sync::MEDIA_TYPE)
+        .body(frame.to_vec())
+        .send()
+        .await
+        .expect("the server answers");
+    let status = response.status().as_u16();
+    (status, response.bytes().await.expect("a body").to_vec())
 }
 
 // --- hand-made changes -----------------------------------------------------------------
@@ -376,13 +213,9 @@ fn hostile_frame(actor: &[u8], round: usize) -> Vec<u8> {
 
 // --- measurements ----------------------------------------------------------------------
 
-fn proc_status(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("a field")
+/// The server's memory now, from `/proc`.
+fn memory(pid: u32) -> ProcessMemory {
+    ProcessMemory::of_process(pid).expect("/proc/PID/status")
 }
 
 fn cpu_ms(pid: u32) -> u64 {
@@ -394,14 +227,14 @@ fn cpu_ms(pid: u32) -> u64 {
     ticks * 10
 }
 
-async fn run(addr: SocketAddr, pid: u32) {
-    let devices = enrol_all(addr, ATTACKERS + 2).await;
+async fn run(url: &str, pid: u32) {
+    let devices = enrol_all(url, ATTACKERS + 2).await;
     let (honest, devices) = devices.split_first().expect("devices");
     let (victim, attackers) = devices.split_first().expect("devices");
     println!(
         "{} attackers and 2 honest phones enrolled; server resident memory {} MB",
         attackers.len(),
-        proc_status(pid, "VmRSS:") / 1024
+        memory(pid).resident / (1024 * 1024)
     );
 
     // 1. Memory under 64 concurrent hostile pushes while an honest phone syncs.
@@ -424,32 +257,29 @@ async fn run(addr: SocketAddr, pid: u32) {
     let cpu_before = cpu_ms(pid);
     let started = Instant::now();
     let mut attacks = Vec::new();
-    for (index, attacker) in attackers.iter().enumerate() {
+    for attacker in attackers {
         let actor = attacker.writer.actor_id().to_bytes().to_vec();
         let credential = attacker.credential.clone();
+        let (http, url) = (attacker.http.clone(), url.to_owned());
         attacks.push(tokio::spawn(async move {
             let mut statuses = Vec::new();
             for round in 0..ROUNDS {
                 let frame = hostile_frame(&actor, round);
-                let (status, _) = post_sync(addr, loopback(index), &credential, &frame).await;
+                let (status, _) = post_sync(&http, &url, &credential, &frame).await;
                 statuses.push(status);
             }
             statuses
         }));
     }
     let honest_credential = honest.credential.clone();
+    let (honest_http, honest_url) = (client_from(IpAddr::V4(Ipv4Addr::LOCALHOST)), url.to_owned());
     let honest_sync = tokio::spawn(async move {
         let started = Instant::now();
         phone.start_sync();
         let mut requests = 0;
         while let Some(frame) = phone.next_request().expect("store") {
-            let (status, body) = post_sync(
-                addr,
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                &honest_credential,
-                &frame,
-            )
-            .await;
+            let (status, body) =
+                post_sync(&honest_http, &honest_url, &honest_credential, &frame).await;
             assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
             phone.handle_response(&body).expect("a response");
             requests += 1;
@@ -479,8 +309,8 @@ async fn run(addr: SocketAddr, pid: u32) {
     );
     println!(
         "server peak resident memory (VmHWM): {} MB; now {} MB",
-        proc_status(pid, "VmHWM:") / 1024,
-        proc_status(pid, "VmRSS:") / 1024
+        memory(pid).peak_resident / (1024 * 1024),
+        memory(pid).resident / (1024 * 1024)
     );
 
     // 2. CPU per hostile request of many entries.
@@ -505,13 +335,7 @@ async fn run(addr: SocketAddr, pid: u32) {
         }
         client.start_sync();
         while let Some(frame) = client.next_request().expect("store") {
-            let (status, body) = post_sync(
-                addr,
-                IpAddr::V4(Ipv4Addr::LOCALHOST),
-                &victim.credential,
-                &frame,
-            )
-            .await;
+            let (status, body) = post_sync(&victim.http, url, &victim.credential, &frame).await;
             assert_eq!(status, 200);
             client.handle_response(&body).expect("a response");
         }
@@ -564,10 +388,10 @@ async fn run(addr: SocketAddr, pid: u32) {
         let sender = &attackers[1 + index];
         let before = cpu_ms(pid);
         let started = Instant::now();
-        let (status, _) = post_sync(addr, loopback(1 + index), &sender.credential, &frame).await;
+        let (status, _) = post_sync(&sender.http, url, &sender.credential, &frame).await;
         let elapsed = started.elapsed();
         let cpu = cpu_ms(pid) - before;
-        let (again, _) = post_sync(addr, loopback(1 + index), &sender.credential, &frame).await;
+        let (again, _) = post_sync(&sender.http, url, &sender.credential, &frame).await;
         println!(
             "{what}: {} KB frame, answered {status} in {:.0} ms, server CPU {cpu} ms; the same again at once: {again}",
             frame.len() / 1024,
