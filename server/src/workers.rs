@@ -259,8 +259,11 @@ impl Workers {
         let timing = Arc::clone(&self.timing);
         let job: Job = Box::new(move || {
             let started = Instant::now();
-            let _ = done.send(catch_unwind(AssertUnwindSafe(work)));
+            let result = catch_unwind(AssertUnwindSafe(work));
+            // Timed before the answer leaves, so a caller that reads the pace after its job
+            // sees its own job counted.
             timing.record(started.elapsed());
+            let _ = done.send(result);
         });
         self.queue
             .lock()
