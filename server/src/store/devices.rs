@@ -297,8 +297,9 @@ impl DeviceStore for SqliteStore {
         credential_sha256: &[u8; 32],
         now: i64,
     ) -> Result<Option<DeviceInfo>, DeviceError> {
-        let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
-        let device = conn
+        // Every sync asks this first: it reads without waiting behind a write.
+        let device = self
+            .reader()
             .query_row(
                 "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
                         d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
@@ -313,6 +314,7 @@ impl DeviceStore for SqliteStore {
         };
         let device = device?;
         if !device.revoked && device.last_seen_at.is_none_or(|seen| now - seen >= 60) {
+            let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
             conn.execute(
                 "UPDATE devices SET last_seen_at = ?2 WHERE id = ?1",
                 params![device.id, now],

@@ -4,7 +4,10 @@
 //!
 //! Each area's module holds its types and errors (which name no database) and SQLite's
 //! implementation of its trait. SQLite calls block, so every call runs on tokio's blocking
-//! pool; the connection sits behind a mutex because SQLite serialises writers anyway.
+//! pool. Writes go through one connection behind a mutex, because SQLite serialises
+//! writers anyway; reads that must not wait behind a write (a phone's credential and pull,
+//! the metrics) go through a few read-only connections ([`Readers`]), which WAL mode lets
+//! read while the writer commits or checkpoints.
 
 mod backend;
 mod devices;
@@ -31,7 +34,8 @@ pub use sync::{SqliteSyncStore, SyncStoreError};
 pub use validate::{VALIDATION_BATCH, ValidateError};
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use letsema_protocol::{DatabaseHealth, DatabaseState};
 use rusqlite::{Connection, OptionalExtension};
@@ -145,7 +149,10 @@ pub fn open(data_dir: &Path) -> Result<SharedStore, StoreError> {
 /// The embedded SQLite database, the default [`Backend`]; a handle cheap to clone.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
+    /// The connection every write goes through (and reads that belong with a write).
     conn: Arc<Mutex<Connection>>,
+    /// Read-only connections for reads that must not wait behind a write.
+    readers: Arc<Readers>,
     path: PathBuf,
     /// Loaded submission documents, bounded in memory (see `letsema_sync::cache`).
     pub(crate) docs: Arc<letsema_sync::cache::DocCache>,
@@ -180,8 +187,10 @@ impl SqliteStore {
                 path: path.clone(),
                 source,
             })?;
+        let readers = Readers::open(&path, reader_count()).map_err(open_err)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(readers),
             path,
             docs: Arc::new(letsema_sync::cache::DocCache::default()),
         })
@@ -199,6 +208,11 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A read-only connection: one that is free, or else the next in turn.
+    pub(crate) fn reader(&self) -> MutexGuard<'_, Connection> {
+        self.readers.get()
     }
 
     fn try_health(&self) -> Result<DatabaseHealth, rusqlite::Error> {
@@ -229,6 +243,59 @@ impl Backend for SqliteStore {
     fn health(&self) -> DatabaseHealth {
         self.try_health()
             .unwrap_or_else(|err| DatabaseHealth::unavailable(err.to_string()))
+    }
+}
+
+/// How many read-only connections a store opens: one per core, at least 2 and at most 8.
+/// A read holds one only for its queries (milliseconds), so a few serve many requests.
+fn reader_count() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8))
+}
+
+/// A few read-only connections to the database.
+///
+/// In WAL mode a reader sees every transaction committed before its own began, and goes on
+/// while the writer commits or checkpoints. Several queries that must agree with each
+/// other (a log page and the last sequence number) run in one read transaction.
+#[derive(Debug)]
+struct Readers {
+    conns: Vec<Mutex<Connection>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    /// Opens `count` connections to the database at `path`, which the writer has already
+    /// created and migrated.
+    fn open(path: &Path, count: usize) -> Result<Readers, rusqlite::Error> {
+        let conns = (0..count.max(1))
+            .map(|_| {
+                let conn = Connection::open(path)?;
+                // Refuses any write: a read path that tried one would be a bug.
+                conn.pragma_update(None, "query_only", true)?;
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                Ok(Mutex::new(conn))
+            })
+            .collect::<Result<_, rusqlite::Error>>()?;
+        Ok(Readers {
+            conns,
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// A free connection, or else the next in turn once it is free. A reader panicking
+    /// mid-query leaves nothing half-written, so a poisoned lock is taken as it is.
+    fn get(&self) -> MutexGuard<'_, Connection> {
+        for conn in &self.conns {
+            match conn.try_lock() {
+                Ok(guard) => return guard,
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        self.conns[turn]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

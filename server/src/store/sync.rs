@@ -73,11 +73,11 @@ impl From<rusqlite::Error> for SyncStoreError {
 impl SyncAccess for SqliteStore {
     /// A [`SqliteSyncStore`], reading the epoch first.
     fn sync_store(&self) -> Result<SyncSession<'_>, SyncStoreError> {
-        let epoch: i64 = self.lock_conn()?.query_row(
-            "SELECT sync_epoch FROM instance WHERE id = 1",
-            [],
-            |row| row.get(0),
-        )?;
+        let epoch: i64 =
+            self.reader()
+                .query_row("SELECT sync_epoch FROM instance WHERE id = 1", [], |row| {
+                    row.get(0)
+                })?;
         Ok(Box::new(SqliteSyncStore {
             store: self,
             epoch: epoch.unsigned_abs(),
@@ -226,7 +226,7 @@ impl ServerStore for SqliteSyncStore<'_> {
         type Row = (Vec<u8>, Vec<u8>, String, Option<String>);
         let row: Option<Row> = self
             .store
-            .lock_conn()?
+            .reader()
             .prepare_cached(LOAD_SQL)?
             .query_row(params![&doc.0[..]], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
@@ -304,8 +304,10 @@ impl ServerStore for SqliteSyncStore<'_> {
         max_docs: usize,
     ) -> Result<LogPage, SyncStoreError> {
         let (sql, values) = log_page_sql(scope);
-        let conn = self.store.lock_conn()?;
-        let mut statement = conn.prepare_cached(&sql)?;
+        let mut conn = self.store.reader();
+        // One read transaction: the entries and the last sequence number agree.
+        let tx = conn.transaction()?;
+        let mut statement = tx.prepare_cached(&sql)?;
         let after_param = i64::try_from(after).unwrap_or(i64::MAX);
         let exclude_param = exclude.as_str();
         let mut parameters: Vec<&dyn ToSql> = vec![&after_param, &exclude_param];
@@ -324,33 +326,32 @@ impl ServerStore for SqliteSyncStore<'_> {
             }
         }
         // Everything after the last entry is out of scope or the caller's own: the cursor
-        // may move past it (read under the same lock, so nothing slipped in between).
-        page.scanned(last_seq(&conn)?);
+        // may move past it (read in the same transaction, so nothing slipped in between).
+        page.scanned(last_seq(&tx)?);
         Ok(page.finish())
     }
 
     fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
         let (sql, values) = heads_index_sql(scope);
-        let conn = self.store.lock_conn()?;
-        let mut statement = conn.prepare_cached(&sql)?;
+        let mut conn = self.store.reader();
+        let tx = conn.transaction()?;
+        let mut statement = tx.prepare_cached(&sql)?;
         let mut rows = statement.query(rusqlite::params_from_iter(values.iter()))?;
         let mut index = HeadsIndex::new();
         while let Some(row) = rows.next()? {
             let doc = doc_id_from_blob(&row.get::<_, Vec<u8>>(0)?)?;
             index.insert(doc, heads_from_blob(&row.get::<_, Vec<u8>>(1)?)?);
         }
-        // Read under the same lock: the index and the sequence number come from one state.
-        Ok((index, last_seq(&conn)?))
+        // Read in the same transaction: the index and the sequence number come from one
+        // state.
+        Ok((index, last_seq(&tx)?))
     }
 
     fn last_seq(&self) -> u64 {
-        self.store
-            .lock_conn()
-            .and_then(|conn| last_seq(&conn))
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "reading the last sequence number failed");
-                0
-            })
+        last_seq(&self.store.reader()).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading the last sequence number failed");
+            0
+        })
     }
 }
 
@@ -536,5 +537,43 @@ mod tests {
                 (5, DocId([5; 16])),
             ]
         );
+    }
+
+    #[test]
+    fn a_pull_reads_while_a_write_is_under_way_and_sees_only_what_was_committed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(dir.path()).expect("opens");
+        let mut session = store.sync_store().expect("a sync session");
+        session.commit(vec![new_doc(1)]).expect("commits");
+        drop(session);
+
+        // A writer in the middle of a long transaction (the validator's batch, a checkpoint)
+        // holds the write connection; a log entry is written but not committed.
+        let mut writer = store.lock_conn().expect("the write connection");
+        let tx = writer
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("a write transaction");
+        tx.execute(
+            APPEND_LOG_SQL,
+            params![2, &[1u8; 16][..], "phone-2", &[2u8; 8][..]],
+        )
+        .expect("an uncommitted entry");
+
+        let (sent, answer) = std::sync::mpsc::channel();
+        let reading = store.clone();
+        std::thread::spawn(move || {
+            let session = reading.sync_store().expect("a sync session");
+            let nobody = DeviceId::parse("reviewer").expect("a device id");
+            let page = session
+                .log_page(0, &Scope::All, &nobody, 1 << 20, 100)
+                .map(|page| (page.entries.len(), page.last_seq));
+            let _ = sent.send((page.map_err(|e| e.to_string()), session.last_seq()));
+        });
+        let (page, last_seq) = answer
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the pull answers while the write transaction is open");
+        assert_eq!(page, Ok((1, 1)), "one committed entry, the cursor at it");
+        assert_eq!(last_seq, 1);
+        tx.rollback().expect("rolls back");
     }
 }

@@ -149,16 +149,17 @@ impl SqliteStore {
 
 impl ValidationStore for SqliteStore {
     fn validation_queue(&self) -> Result<u64, ValidateError> {
-        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let count: i64 = conn
+        let count: i64 = self
+            .reader()
             .prepare_cached(QUEUE_LENGTH_SQL)?
             .query_row([], |row| row.get(0))?;
         Ok(count.unsigned_abs())
     }
 
     fn document_count(&self) -> Result<u64, ValidateError> {
-        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let count: i64 = conn.query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
+        let count: i64 = self
+            .reader()
+            .query_row("SELECT COUNT(*) FROM documents", [], |row| row.get(0))?;
         Ok(count.unsigned_abs())
     }
 
