@@ -62,6 +62,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0008_replacements.sql")),
     M::up(include_str!("../../migrations/0009_validation_queue.sql")),
     M::up(include_str!("../../migrations/0010_compact_storage.sql")),
+    M::up(include_str!(
+        "../../migrations/0011_documents_by_scope_and_seq.sql"
+    )),
 ];
 
 /// Why the database could not be opened.
