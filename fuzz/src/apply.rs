@@ -66,7 +66,7 @@ pub struct Template {
 }
 
 impl Template {
-    fn of(doc: &mut SubmissionDoc, after: &[letsema_doc::ChangeHash]) -> Template {
+    fn of(doc: &mut SubmissionDoc, after: &[ChangeHash]) -> Template {
         Template {
             doc: DocId::from(&doc.meta().submission_id),
             chunks: doc.changes_after(after),
@@ -369,7 +369,7 @@ pub fn check_store(store: &MemoryServerStore, committed: DocId) {
             Ok(doc) => doc,
             Err(error) => panic!("the stored submission {id} no longer loads: {error}"),
         };
-        let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+        let mut heads = doc.heads();
         heads.sort_unstable();
         assert_eq!(
             heads, stored.heads,

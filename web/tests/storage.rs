@@ -236,7 +236,7 @@ fn key(id: DocId) -> String {
 
 /// `doc`'s heads, sorted (as the stores keep them).
 fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-    let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = doc.heads();
     heads.sort_unstable();
     heads
 }

@@ -6,11 +6,13 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ScalarValue};
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, ScalarValue};
+use letsema_ids::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use crate::answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
 use crate::error::{DocError, Limits, LoadError};
+use crate::hashes::{self, from_automerge, from_automerge_all};
 use crate::ids::{ActorInfo, DeviceId, Timestamp, UserId, Writer};
 use crate::order::{Received, check_order};
 use crate::read::{Reader, Slot};
@@ -57,8 +59,10 @@ impl fmt::Debug for SubmissionDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeInfo {
     /// The change's hash.
+    #[serde(with = "hashes::hex")]
     pub hash: ChangeHash,
     /// The changes it builds on.
+    #[serde(with = "hashes::hex_vec")]
     pub deps: Vec<ChangeHash>,
     /// The automerge actor that made it.
     pub actor: ActorId,
@@ -322,7 +326,7 @@ impl SubmissionDoc {
 
     /// The document's current heads.
     pub fn heads(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_heads()
+        from_automerge_all(self.doc.get_heads())
     }
 
     /// Takes every change of `other` that this document lacks. Returns the new heads.
@@ -343,7 +347,7 @@ impl SubmissionDoc {
                 id: self.meta.submission_id.clone(),
             });
         }
-        Ok(self.doc.merge(&mut other.doc)?)
+        Ok(from_automerge_all(self.doc.merge(&mut other.doc)?))
     }
 
     /// A copy of this document for another writer (another tab, a test's second device).
@@ -391,8 +395,8 @@ impl SubmissionDoc {
             .into_iter()
             .map(|meta| {
                 ChangeInfo::new(
-                    meta.hash,
-                    meta.deps,
+                    from_automerge(meta.hash),
+                    from_automerge_all(meta.deps),
                     meta.actor.into_owned(),
                     meta.message.as_deref(),
                     meta.timestamp,

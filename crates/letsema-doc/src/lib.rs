@@ -95,6 +95,7 @@ mod conflicts;
 mod doc;
 mod error;
 mod fields;
+mod hashes;
 mod history;
 mod ids;
 mod order;
@@ -103,7 +104,7 @@ mod schema;
 mod write;
 
 pub use answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
-pub use automerge::{ActorId, ChangeHash};
+pub use automerge::ActorId;
 pub use changes::BuiltChanges;
 pub use compact::{CompactError, expand_compact, expand_compact_built};
 pub use conflicts::{Conflict, ConflictValue};
@@ -115,4 +116,6 @@ pub use ids::{
     ActorInfo, AssociationId, DeviceId, FormId, FormVersion, IdError, MAX_DEVICE_ID_LEN, SessionId,
     SubmissionId, Timestamp, UserId, Writer,
 };
+/// A change's hash and a submission's id as bytes: the same types as the sync wire's.
+pub use letsema_ids::{ChangeHash, DocId};
 pub use schema::{Comment, MAX_DEPTH, Meta, NewSubmission, Review, ReviewStatus, SchemaError};

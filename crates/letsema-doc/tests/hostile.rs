@@ -234,7 +234,12 @@ trait SaveAfter {
 
 impl SaveAfter for SubmissionDoc {
     fn save_after_base(&mut self, base: &mut SubmissionDoc) -> Vec<u8> {
-        let heads = base.heads();
+        // The document's hashes as automerge's own type: the same 32 bytes.
+        let heads: Vec<automerge::ChangeHash> = base
+            .heads()
+            .iter()
+            .map(|hash| automerge::ChangeHash(hash.0))
+            .collect();
         let mut raw = AutoCommit::load(&self.save()).expect("valid");
         raw.save_after(&heads)
     }
@@ -474,6 +479,7 @@ fn an_incremental_load_that_changes_the_meta_is_refused() {
     let result = doc.load_incremental(&delta, &Limits::default());
     assert!(matches!(result, Err(LoadError::Schema(_))), "{result:?}");
     assert_eq!(doc.meta().form_version.as_str(), "2025061001");
+    let heads: Vec<ChangeHash> = heads.iter().map(|hash| ChangeHash(hash.0)).collect();
     assert_eq!(doc.heads(), heads);
 }
 

@@ -424,7 +424,7 @@ fn still_loads(store: &MemoryServerStore, doc: DocId) {
     use letsema_sync::store::ServerStore;
     let stored = store.load(doc).expect("readable").expect("stored");
     let mut loaded = SubmissionDoc::load(&stored.bytes, writer("reader", 9)).expect("it loads");
-    let mut heads: Vec<ChangeHash> = loaded.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = loaded.heads();
     heads.sort_unstable();
     assert_eq!(heads, stored.heads);
 }

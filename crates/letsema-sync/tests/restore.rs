@@ -95,9 +95,7 @@ fn a_document_edited_on_two_devices_comes_back_after_a_restore_from_both() {
     );
 }
 
-fn sorted(heads: Vec<ChangeHash>) -> Vec<letsema_sync::wire::ChangeHash> {
-    let mut heads: Vec<letsema_sync::wire::ChangeHash> =
-        heads.into_iter().map(Into::into).collect();
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads.sort_unstable();
     heads
 }

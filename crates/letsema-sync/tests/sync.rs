@@ -559,7 +559,7 @@ fn the_server_keeps_loaded_documents_in_its_cache_and_works_without_them() {
     let mut loaded = SubmissionDoc::load(&held.bytes, writer("reader", 2)).expect("loads");
     assert_eq!(loaded.answer("age"), Some(AnswerValue::text("53")));
     held.heads.sort_unstable();
-    let mut heads: Vec<_> = loaded.heads().into_iter().map(Into::into).collect();
+    let mut heads = loaded.heads();
     heads.sort_unstable();
     assert_eq!(held.heads, heads);
 }

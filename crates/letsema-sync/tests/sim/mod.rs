@@ -504,7 +504,7 @@ impl World {
             .or_default()
             .entry(device)
             .or_default()
-            .extend(heads.into_iter().map(ChangeHash::from));
+            .extend(heads);
     }
 
     /// One realistic field edit of a document the device holds.
@@ -543,7 +543,7 @@ impl World {
     ) {
         let heads = doc.heads();
         assert_eq!(heads.len(), 1, "a local change is the only head");
-        let change = ChangeHash::from(heads[0]);
+        let change = heads[0];
         self.writes.entry(id).or_default().push(Write {
             field,
             value,
@@ -751,9 +751,8 @@ impl World {
                     self.devices[device].name
                 )
             });
-            let as_doc: Vec<letsema_doc::ChangeHash> = hashes.iter().map(|&h| h.into()).collect();
             assert!(
-                stored.has_changes(&as_doc),
+                stored.has_changes(&hashes),
                 "the server acknowledged changes of {doc} it does not hold"
             );
             let acked = self.acked.entry(*doc).or_default();
@@ -858,7 +857,7 @@ impl World {
                 None => hashes,
                 Some(mut stored) => hashes
                     .into_iter()
-                    .filter(|hash| !stored.has_changes(&[(*hash).into()]))
+                    .filter(|hash| !stored.has_changes(&[*hash]))
                     .collect(),
             };
             self.stats.lost_by_restore += missing.len();
@@ -1002,7 +1001,7 @@ impl World {
             }
             let missing = |hashes: &mut dyn Iterator<Item = &ChangeHash>,
                            server: &mut SubmissionDoc| {
-                let hashes: Vec<letsema_doc::ChangeHash> = hashes.map(|&h| h.into()).collect();
+                let hashes: Vec<ChangeHash> = hashes.copied().collect();
                 server.missing_changes(&hashes)
             };
             if let Some(acked) = self.acked.get(&id) {
@@ -1033,7 +1032,7 @@ impl World {
     }
 }
 
-fn sorted(heads: Vec<letsema_doc::ChangeHash>) -> Vec<letsema_doc::ChangeHash> {
+fn sorted(heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     let mut heads = heads;
     heads.sort_unstable();
     heads
