@@ -21,8 +21,9 @@
 //!   space-separated string, as ODK stores it).
 //! - A repeat is an array of objects, one per instance, each keyed like the top level.
 //! - **`[]` reads as an empty `select_multiple`** ([`Answer::Multiple`]`(vec![])`): JSON has
-//!   one empty array for that and for a repeat without instances. The form engine takes it
-//!   for a repeat as no instances ([`Answer::is_empty_array`]).
+//!   one empty array for that and for a repeat without instances. The form engine takes `[]`
+//!   of either variant for either kind of field ([`Answer::is_empty_array`]), so a tree that
+//!   crossed as JSON judges exactly as before.
 //!
 //! Fields keep the order they were inserted in (JSON objects keep theirs). The submission
 //! document gives them back in name order, with each `select_multiple` sorted and without
