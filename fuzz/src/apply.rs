@@ -34,7 +34,7 @@
 
 use std::sync::OnceLock;
 
-use letsema_doc::{AnswerValue, DeviceId, SessionId, SubmissionDoc, Writer};
+use letsema_doc::{Answer, DeviceId, SessionId, SubmissionDoc, Writer};
 use letsema_forge::fix_checksums;
 use letsema_protocol::sync::{
     ChangeEncoding, ChangeHash, DocChanges, DocId, Request, Response, SyncRequest, WireLimits,
@@ -140,7 +140,7 @@ fn build() -> Fixture {
         .submissions(12, &writer, DIASPORA_START)
         .expect("the workload's submissions")
         .into_iter()
-        .filter(|doc| doc.answer("consent") == Some(AnswerValue::text("yes")))
+        .filter(|doc| doc.answer("consent") == Some(Answer::value("yes")))
         .take(3)
         .collect();
     assert_eq!(

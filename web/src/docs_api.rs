@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use letsema_doc::{AnswerValue, Answers, ReviewStatus};
+use letsema_doc::{Answer, Answers, ReviewStatus};
 use letsema_sync::wire::DocId;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +62,7 @@ pub enum Edit {
         /// The field's name.
         field: String,
         /// The answer.
-        value: AnswerValue,
+        value: Answer,
     },
     /// A repeat instance added or removed.
     Repeat(RepeatEdit),
@@ -86,9 +86,8 @@ impl Edit {
     /// (those change through [`RepeatEvent`]s).
     pub fn answer(event: &AnswerEvent) -> Option<Edit> {
         let value = match &event.answer {
-            letsema_form::runtime::Answer::Value(text) => AnswerValue::Text(text.clone()),
-            letsema_form::runtime::Answer::Multiple(values) => AnswerValue::List(values.clone()),
-            letsema_form::runtime::Answer::Repeat(_) => return None,
+            Answer::Repeat(_) => return None,
+            answer => answer.clone(),
         };
         Some(Edit::Answer {
             repeats: event.repeats.clone(),
@@ -159,24 +158,29 @@ pub struct TaggedAnswers(pub BTreeMap<String, TaggedValue>);
 /// One answer, tagged with its kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TaggedValue {
-    /// [`AnswerValue::Text`].
+    /// [`Answer::Value`].
     Text(String),
-    /// [`AnswerValue::List`].
+    /// [`Answer::Multiple`].
     List(Vec<String>),
-    /// [`AnswerValue::Repeat`].
+    /// [`Answer::Repeat`].
     Repeat(Vec<TaggedAnswers>),
 }
 
 impl From<&Answers> for TaggedAnswers {
     fn from(answers: &Answers) -> Self {
-        let tag = |value: &AnswerValue| match value {
-            AnswerValue::Text(text) => TaggedValue::Text(text.clone()),
-            AnswerValue::List(values) => TaggedValue::List(values.clone()),
-            AnswerValue::Repeat(instances) => {
+        let tag = |value: &Answer| match value {
+            Answer::Value(text) => TaggedValue::Text(text.clone()),
+            Answer::Multiple(values) => TaggedValue::List(values.clone()),
+            Answer::Repeat(instances) => {
                 TaggedValue::Repeat(instances.iter().map(TaggedAnswers::from).collect())
             }
         };
-        TaggedAnswers(answers.iter().map(|(k, v)| (k.clone(), tag(v))).collect())
+        TaggedAnswers(
+            answers
+                .iter()
+                .map(|(k, v)| (k.to_owned(), tag(v)))
+                .collect(),
+        )
     }
 }
 
@@ -187,10 +191,10 @@ impl From<TaggedAnswers> for Answers {
             .into_iter()
             .map(|(name, value)| {
                 let value = match value {
-                    TaggedValue::Text(text) => AnswerValue::Text(text),
-                    TaggedValue::List(values) => AnswerValue::List(values),
+                    TaggedValue::Text(text) => Answer::Value(text),
+                    TaggedValue::List(values) => Answer::Multiple(values),
                     TaggedValue::Repeat(instances) => {
-                        AnswerValue::Repeat(instances.into_iter().map(Answers::from).collect())
+                        Answer::Repeat(instances.into_iter().map(Answers::from).collect())
                     }
                 };
                 (name, value)

@@ -200,7 +200,7 @@ fn mutated_incremental_changes_never_panic_and_leave_the_document_unchanged() {
         .expect("city");
     writer_doc.save_incremental();
     writer_doc
-        .set_answer("citizenships", &AnswerValue::list(["ls", "za"]), t(2))
+        .set_answer("citizenships", &Answer::multiple(["ls", "za"]), t(2))
         .expect("set");
     let mut full = writer_doc.save_after_base(&mut base);
     let (start, end) = chunk_body(&full);

@@ -11,7 +11,7 @@ pub mod oracle;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use letsema_doc::{
-    AnswerValue, DeviceId, FieldPath, FieldValue, Limits, ReviewStatus, SessionId, SubmissionDoc,
+    Answer, DeviceId, FieldPath, FieldValue, Limits, ReviewStatus, SessionId, SubmissionDoc,
     Timestamp, UserId, Writer,
 };
 use letsema_sync::chunks::{ChunkLimits, change_chunks, parse_changes};
@@ -564,7 +564,7 @@ impl World {
         let at = self.now();
         let mut theirs = self.devices[volunteer].open(id);
         let mut ours = self.devices[staff].open(id);
-        if theirs.answer("consent") != Some(AnswerValue::text("yes")) {
+        if theirs.answer("consent") != Some(Answer::value("yes")) {
             return;
         }
         let step = self.step;
@@ -572,7 +572,7 @@ impl World {
             (volunteer, &mut theirs, "phone"),
             (staff, &mut ours, "staff"),
         ] {
-            let value = AnswerValue::text(format!("{field} by {who} at {step}"));
+            let value = Answer::value(format!("{field} by {who} at {step}"));
             doc.set_answer(field, &value, at).expect("set an answer");
             self.devices[device].save(doc);
             self.record_write(
