@@ -2,10 +2,14 @@
 //! [`bridge`](crate::bridge)) asks the second (the submission documents, see
 //! [`documents`](crate::documents)) and what it answers. They cross as JSON text: the two
 //! modules have separate memories, and JSON is what both already read.
+//!
+//! A submission's answers cross as [`letsema_answers::Answers`] in their own JSON, the
+//! tree both modules hold. An empty repeat crosses as `[]` and comes back as an empty
+//! `select_multiple`, which the form engine takes for a repeat without instances: nothing is
+//! lost.
 
-use std::collections::BTreeMap;
-
-use letsema_doc::{Answer, Answers, ReviewStatus};
+use letsema_answers::Answer;
+use letsema_doc::ReviewStatus;
 use letsema_sync::wire::DocId;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +57,9 @@ pub struct OpenRequest {
 /// One edit the form view reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Edit {
-    /// An answer: a value, or the values of a `select_multiple`.
+    /// An answer: a value, or the values of a `select_multiple`. A repeat's instances are
+    /// not an answer edit (they change one at a time, through [`Edit::Repeat`]): the
+    /// documents' module refuses one.
     Answer {
         /// The repeats the field sits in, outermost first (empty: not in a repeat).
         repeats: Vec<String>,
@@ -147,58 +153,4 @@ pub struct SentItem {
     pub status: Option<ReviewStatus>,
     /// The reviewers' comments.
     pub comments: Vec<String>,
-}
-
-/// A submission's answers as they cross: [`Answers`] with every value tagged. (The
-/// document's own JSON is untagged, so an empty repeat would come back as an empty
-/// `select_multiple`.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaggedAnswers(pub BTreeMap<String, TaggedValue>);
-
-/// One answer, tagged with its kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TaggedValue {
-    /// [`Answer::Value`].
-    Text(String),
-    /// [`Answer::Multiple`].
-    List(Vec<String>),
-    /// [`Answer::Repeat`].
-    Repeat(Vec<TaggedAnswers>),
-}
-
-impl From<&Answers> for TaggedAnswers {
-    fn from(answers: &Answers) -> Self {
-        let tag = |value: &Answer| match value {
-            Answer::Value(text) => TaggedValue::Text(text.clone()),
-            Answer::Multiple(values) => TaggedValue::List(values.clone()),
-            Answer::Repeat(instances) => {
-                TaggedValue::Repeat(instances.iter().map(TaggedAnswers::from).collect())
-            }
-        };
-        TaggedAnswers(
-            answers
-                .iter()
-                .map(|(k, v)| (k.to_owned(), tag(v)))
-                .collect(),
-        )
-    }
-}
-
-impl From<TaggedAnswers> for Answers {
-    fn from(tagged: TaggedAnswers) -> Self {
-        tagged
-            .0
-            .into_iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    TaggedValue::Text(text) => Answer::Value(text),
-                    TaggedValue::List(values) => Answer::Multiple(values),
-                    TaggedValue::Repeat(instances) => {
-                        Answer::Repeat(instances.into_iter().map(Answers::from).collect())
-                    }
-                };
-                (name, value)
-            })
-            .collect()
-    }
 }
