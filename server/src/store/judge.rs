@@ -198,6 +198,9 @@ fn judge(compiled: Arc<CompiledForm>, answers: &Answers, created_ms: i64) -> Ver
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use letsema_doc::{DeviceId, Timestamp};
 
