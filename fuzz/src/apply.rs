@@ -34,7 +34,7 @@
 
 use std::sync::OnceLock;
 
-use letsema_doc::{AnswerValue, DeviceId, SessionId, SubmissionDoc, Writer};
+use letsema_doc::{Answer, DeviceId, SessionId, SubmissionDoc, Writer};
 use letsema_forge::fix_checksums;
 use letsema_protocol::sync::{
     ChangeEncoding, ChangeHash, DocChanges, DocId, Request, Response, SyncRequest, WireLimits,
@@ -66,7 +66,7 @@ pub struct Template {
 }
 
 impl Template {
-    fn of(doc: &mut SubmissionDoc, after: &[letsema_doc::ChangeHash]) -> Template {
+    fn of(doc: &mut SubmissionDoc, after: &[ChangeHash]) -> Template {
         Template {
             doc: DocId::from(&doc.meta().submission_id),
             chunks: doc.changes_after(after),
@@ -140,7 +140,7 @@ fn build() -> Fixture {
         .submissions(12, &writer, DIASPORA_START)
         .expect("the workload's submissions")
         .into_iter()
-        .filter(|doc| doc.answer("consent") == Some(AnswerValue::text("yes")))
+        .filter(|doc| doc.answer("consent") == Some(Answer::value("yes")))
         .take(3)
         .collect();
     assert_eq!(
@@ -369,7 +369,7 @@ pub fn check_store(store: &MemoryServerStore, committed: DocId) {
             Ok(doc) => doc,
             Err(error) => panic!("the stored submission {id} no longer loads: {error}"),
         };
-        let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+        let mut heads = doc.heads();
         heads.sort_unstable();
         assert_eq!(
             heads, stored.heads,

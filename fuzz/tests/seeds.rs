@@ -122,7 +122,7 @@ fn sync_frames() -> Vec<(String, Vec<u8>)> {
     let mut generator = letsema_workload::Generator::new(3);
     let edited = docs
         .iter_mut()
-        .find(|doc| doc.answer("consent") == Some(letsema_doc::AnswerValue::text("yes")))
+        .find(|doc| doc.answer("consent") == Some(letsema_doc::Answer::value("yes")))
         .expect("a consenting member");
     generator
         .edit_one_field(edited, letsema_doc::Timestamp(DIASPORA_START.0 + 3_600_000))

@@ -273,7 +273,7 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
     flawed
         .set_answer(
             "email",
-            &letsema_doc::AnswerValue::text("not-an-address"),
+            &letsema_doc::Answer::value("not-an-address"),
             Timestamp(1_750_000_070_000),
         )
         .expect("an answer");
@@ -312,7 +312,7 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
         .expect("held");
     doc.set_answer(
         "email",
-        &letsema_doc::AnswerValue::text("lineo@example.org"),
+        &letsema_doc::Answer::value("lineo@example.org"),
         Timestamp(1_750_000_090_000),
     )
     .expect("an answer");

@@ -15,9 +15,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::docs_api::{
-    DocumentsOverview, Edit, OpenRequest, StartRequest, SyncRequest, TaggedAnswers,
-};
+use crate::docs_api::{DocumentsOverview, Edit, OpenRequest, StartRequest, SyncRequest};
 use crate::storage::ImportReport;
 use crate::sync::SyncOutcome;
 
@@ -122,14 +120,15 @@ pub struct OpenedSubmission {
 }
 
 impl OpenedSubmission {
-    /// Opens what `request` names; the handle and the answers so far.
+    /// Opens what `request` names; the handle and the answers so far (an empty repeat comes
+    /// back as `[]`, an empty `select_multiple`: see [`docs_api`](crate::docs_api)).
     ///
     /// # Errors
     ///
     /// When it is gone or does not load.
     pub async fn open(
         request: &OpenRequest,
-    ) -> Result<(OpenedSubmission, letsema_doc::Answers), String> {
+    ) -> Result<(OpenedSubmission, letsema_answers::Answers), String> {
         let json = to_json(request)?;
         let module = module().await?;
         let class = Reflect::get(&module, &"Submission".into())
@@ -137,8 +136,8 @@ impl OpenedSubmission {
         let handle = call_on(&class, "open", &[json.into()]).await?;
         let opened = OpenedSubmission { handle };
         let answers = call_on(&opened.handle, "answers", &[]).await?;
-        let answers: TaggedAnswers = from_json(&answers)?;
-        Ok((opened, answers.into()))
+        let answers = from_json(&answers)?;
+        Ok((opened, answers))
     }
 
     /// Writes `edit` into the document now; the future resolves when it is saved.

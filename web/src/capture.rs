@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
 use letsema_form::runtime::{Answers, CompiledForm, Environment};
-use letsema_protocol::answers::to_form_answers;
 use letsema_protocol::{DeviceForm, Enrolled};
 use letsema_sync::wire::DocId;
 use serde::{Deserialize, Serialize};
@@ -157,11 +156,7 @@ async fn open(props: &FillerProps) -> Result<Opened, OpenProblem> {
     })
     .await
     .map_err(OpenProblem::NotOpened)?;
-    Ok((
-        Rc::new(opened),
-        Arc::new(compiled),
-        to_form_answers(&answers),
-    ))
+    Ok((Rc::new(opened), Arc::new(compiled), answers))
 }
 
 /// Fills in one draft.

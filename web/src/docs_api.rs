@@ -2,10 +2,14 @@
 //! [`bridge`](crate::bridge)) asks the second (the submission documents, see
 //! [`documents`](crate::documents)) and what it answers. They cross as JSON text: the two
 //! modules have separate memories, and JSON is what both already read.
+//!
+//! A submission's answers cross as [`letsema_answers::Answers`] in their own JSON, the
+//! tree both modules hold. An empty repeat crosses as `[]` and comes back as an empty
+//! `select_multiple`, which the form engine takes for a repeat without instances: nothing is
+//! lost.
 
-use std::collections::BTreeMap;
-
-use letsema_doc::{AnswerValue, Answers, ReviewStatus};
+use letsema_answers::Answer;
+use letsema_doc::ReviewStatus;
 use letsema_sync::wire::DocId;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +57,9 @@ pub struct OpenRequest {
 /// One edit the form view reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Edit {
-    /// An answer: a value, or the values of a `select_multiple`.
+    /// An answer: a value, or the values of a `select_multiple`. A repeat's instances are
+    /// not an answer edit (they change one at a time, through [`Edit::Repeat`]): the
+    /// documents' module refuses one.
     Answer {
         /// The repeats the field sits in, outermost first (empty: not in a repeat).
         repeats: Vec<String>,
@@ -62,7 +68,7 @@ pub enum Edit {
         /// The field's name.
         field: String,
         /// The answer.
-        value: AnswerValue,
+        value: Answer,
     },
     /// A repeat instance added or removed.
     Repeat(RepeatEdit),
@@ -86,9 +92,8 @@ impl Edit {
     /// (those change through [`RepeatEvent`]s).
     pub fn answer(event: &AnswerEvent) -> Option<Edit> {
         let value = match &event.answer {
-            letsema_form::runtime::Answer::Value(text) => AnswerValue::Text(text.clone()),
-            letsema_form::runtime::Answer::Multiple(values) => AnswerValue::List(values.clone()),
-            letsema_form::runtime::Answer::Repeat(_) => return None,
+            Answer::Repeat(_) => return None,
+            answer => answer.clone(),
         };
         Some(Edit::Answer {
             repeats: event.repeats.clone(),
@@ -148,53 +153,4 @@ pub struct SentItem {
     pub status: Option<ReviewStatus>,
     /// The reviewers' comments.
     pub comments: Vec<String>,
-}
-
-/// A submission's answers as they cross: [`Answers`] with every value tagged. (The
-/// document's own JSON is untagged, so an empty repeat would come back as an empty
-/// `select_multiple`.)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaggedAnswers(pub BTreeMap<String, TaggedValue>);
-
-/// One answer, tagged with its kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TaggedValue {
-    /// [`AnswerValue::Text`].
-    Text(String),
-    /// [`AnswerValue::List`].
-    List(Vec<String>),
-    /// [`AnswerValue::Repeat`].
-    Repeat(Vec<TaggedAnswers>),
-}
-
-impl From<&Answers> for TaggedAnswers {
-    fn from(answers: &Answers) -> Self {
-        let tag = |value: &AnswerValue| match value {
-            AnswerValue::Text(text) => TaggedValue::Text(text.clone()),
-            AnswerValue::List(values) => TaggedValue::List(values.clone()),
-            AnswerValue::Repeat(instances) => {
-                TaggedValue::Repeat(instances.iter().map(TaggedAnswers::from).collect())
-            }
-        };
-        TaggedAnswers(answers.iter().map(|(k, v)| (k.clone(), tag(v))).collect())
-    }
-}
-
-impl From<TaggedAnswers> for Answers {
-    fn from(tagged: TaggedAnswers) -> Self {
-        tagged
-            .0
-            .into_iter()
-            .map(|(name, value)| {
-                let value = match value {
-                    TaggedValue::Text(text) => AnswerValue::Text(text),
-                    TaggedValue::List(values) => AnswerValue::List(values),
-                    TaggedValue::Repeat(instances) => {
-                        AnswerValue::Repeat(instances.into_iter().map(Answers::from).collect())
-                    }
-                };
-                (name, value)
-            })
-            .collect()
-    }
 }

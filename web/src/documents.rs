@@ -20,6 +20,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::future::Future;
 
+use letsema_answers::{Answer, Answers};
 use letsema_doc::{
     AnswerPath, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId,
     SubmissionDoc, SubmissionId, Timestamp, Writer,
@@ -324,7 +325,7 @@ impl OpenSubmission {
     }
 
     /// Its answers so far.
-    pub fn answers(&self) -> letsema_doc::Answers {
+    pub fn answers(&self) -> Answers {
         self.doc.answers()
     }
 
@@ -409,6 +410,13 @@ pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
             field,
             value,
         } => {
+            if let Answer::Repeat(_) = value {
+                return Err(format!(
+                    "The app's two parts disagree: `{field}` was given repeat instances as an \
+                     answer, but instances are added and removed one at a time. Nothing was \
+                     written; reload the page to get one version."
+                ));
+            }
             let path = locate(doc, repeats, instance, field)?;
             doc.set_answer_at(&path, value, at)
                 .map_err(|e| e.to_string())
@@ -425,7 +433,7 @@ pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
             let path = locate(doc, repeats, outer, repeat)?;
             match change {
                 RepeatChange::Added => doc
-                    .add_repeat_instance(&path, &letsema_doc::Answers::new(), at)
+                    .add_repeat_instance(&path, &Answers::new(), at)
                     .map(|_| ())
                     .map_err(|e| e.to_string()),
                 RepeatChange::Removed => {

@@ -8,13 +8,21 @@
 
 mod common;
 
+use std::sync::Arc;
+
+use chrono::DateTime;
 use common::{answer, new_draft, open_request};
-use letsema_doc::{AnswerValue, Answers};
+use letsema_answers::{Answer, Answers};
+use letsema_form::runtime::{CompiledForm, Environment, FormState};
 use letsema_web::capture::FillKind;
 use letsema_web::docs_api::{Edit, RepeatEdit};
 use letsema_web::documents::{self, OpenSubmission};
 use letsema_web::form_view::RepeatChange;
+use letsema_workload::reference_form;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+/// When the engine runs in these tests.
+const NOW: &str = "2026-06-15T09:30:00+02:00";
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -32,19 +40,19 @@ fn child_name(instance: usize, name: &str) -> Edit {
         repeats: vec!["children".to_owned()],
         instance: vec![instance],
         field: "child_name".to_owned(),
-        value: AnswerValue::Text(name.to_owned()),
+        value: Answer::Value(name.to_owned()),
     }
 }
 
 /// The names of the children in `answers`, in order.
 fn children(answers: &Answers) -> Vec<String> {
-    let Some(AnswerValue::Repeat(instances)) = answers.get("children") else {
+    let Some(Answer::Repeat(instances)) = answers.get("children") else {
         return Vec::new();
     };
     instances
         .iter()
         .filter_map(|instance| match instance.get("child_name") {
-            Some(AnswerValue::Text(name)) => Some(name.clone()),
+            Some(Answer::Value(name)) => Some(name.clone()),
             _ => None,
         })
         .collect()
@@ -76,7 +84,7 @@ async fn a_draft_keeps_every_answer_as_entered_and_finalising_queues_it_for_send
     let answers = reopened.answers();
     assert_eq!(
         answers.get("given_name"),
-        Some(&AnswerValue::Text("Palesa".to_owned()))
+        Some(&Answer::Value("Palesa".to_owned()))
     );
     assert_eq!(children(&answers), ["Lerato"]);
 
@@ -139,27 +147,60 @@ async fn a_finalised_submission_is_corrected_in_place_and_waits_to_be_sent_again
         .expect("it opens again");
     assert_eq!(
         again.answers().get("given_name"),
-        Some(&AnswerValue::Text("Palesa M.".to_owned()))
+        Some(&Answer::Value("Palesa M.".to_owned()))
     );
     let overview = documents::overview(10).await.expect("the overview reads");
     assert_eq!(overview.unsynced, 1);
     assert_eq!(overview.sent.len(), 1, "corrected in place, not copied");
 }
 
+/// Answers cross between the modules as `letsema_answers::Answers` JSON. An empty repeat
+/// comes back as `[]`, an empty select_multiple, and the form engine reads the tree as it
+/// was: nothing is lost on the way.
 #[wasm_bindgen_test]
-fn answers_cross_between_the_modules_with_an_empty_repeat_still_a_repeat() {
-    use letsema_web::docs_api::TaggedAnswers;
-    let mut answers = Answers::new();
-    answers.insert("children".to_owned(), AnswerValue::Repeat(Vec::new()));
-    answers.insert("languages".to_owned(), AnswerValue::List(Vec::new()));
-    answers.insert(
-        "household".to_owned(),
-        AnswerValue::Repeat(vec![Answers::from([(
-            "size".to_owned(),
-            AnswerValue::Text("4".to_owned()),
-        )])]),
+fn answers_cross_between_the_modules_as_json_and_the_engine_reads_them_as_they_were() {
+    let form = Arc::new(CompiledForm::new(&reference_form()).expect("the reference form compiles"));
+    let env = || Environment::new(DateTime::parse_from_rfc3339(NOW).expect("a valid time"));
+    let no_instances = Answers::new()
+        .with("qualifications", Answer::Repeat(Vec::new()))
+        .with("languages", Answer::Multiple(Vec::new()))
+        .with("citizenships", ["za", "ls"]);
+    let one_instance = no_instances.clone().with(
+        "qualifications",
+        vec![Answers::new().with("degree", "BSc").with("year", "2010")],
     );
-    let json = serde_json::to_string(&TaggedAnswers::from(&answers)).expect("it serialises");
-    let back: TaggedAnswers = serde_json::from_str(&json).expect("it reads back");
-    assert_eq!(Answers::from(back), answers);
+    for answers in [no_instances, one_instance] {
+        let json = serde_json::to_string(&answers).expect("it serialises");
+        let back: Answers = serde_json::from_str(&json).expect("it reads back");
+        let before = FormState::new(Arc::clone(&form), &answers, env()).expect("it fits");
+        let after = FormState::new(Arc::clone(&form), &back, env()).expect("it still fits");
+        assert_eq!(after.snapshot(), before.snapshot(), "{json}");
+        if answers.get("qualifications") == Some(&Answer::Repeat(Vec::new())) {
+            assert_eq!(
+                back.get("qualifications"),
+                Some(&Answer::Multiple(Vec::new()))
+            );
+        } else {
+            assert_eq!(back, answers);
+        }
+    }
+}
+
+/// A repeat's instances change one at a time (`Edit::Repeat`): an answer edit carrying them
+/// is refused, and nothing is written.
+#[wasm_bindgen_test]
+async fn an_answer_edit_with_repeat_instances_is_refused() {
+    let (_, mut draft) = new_draft().await;
+    let before = draft.answers();
+    let refused = draft.edit(&Edit::Answer {
+        repeats: Vec::new(),
+        instance: Vec::new(),
+        field: "children".to_owned(),
+        value: Answer::Repeat(vec![Answers::new().with("child_name", "Thabo")]),
+    });
+    let Err(message) = refused else {
+        panic!("an answer edit with repeat instances was accepted");
+    };
+    assert!(message.contains("one at a time"), "{message}");
+    assert_eq!(draft.answers(), before);
 }

@@ -24,7 +24,7 @@ use common::{
     unroute_sync,
 };
 use js_sys::Promise;
-use letsema_doc::{AnswerValue, Answers, DeviceId, SessionId, Writer};
+use letsema_doc::{Answer, Answers, DeviceId, SessionId, Writer};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::store::{Caller, Scope};
@@ -75,8 +75,8 @@ async fn pause(ms: u32) {
     let _ = JsFuture::from(sleep(ms)).await;
 }
 
-fn text(value: &str) -> Option<AnswerValue> {
-    Some(AnswerValue::Text(value.to_owned()))
+fn text(value: &str) -> Option<Answer> {
+    Some(Answer::Value(value.to_owned()))
 }
 
 /// Writes `edit` and waits for its save.
@@ -290,7 +290,7 @@ async fn a_sync_whose_pulled_changes_cannot_be_stored_acknowledges_nothing_and_l
     reviewed
         .set_answer(
             "city",
-            &AnswerValue::text("Mafeteng"),
+            &Answer::value("Mafeteng"),
             letsema_doc::Timestamp(1_750_000_000_000),
         )
         .expect("answered");

@@ -10,8 +10,8 @@ mod common;
 use common::{fill_storage, free_storage, open_newer_version};
 use js_sys::{Array, Promise, Uint8Array};
 use letsema_doc::{
-    AnswerValue, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
-    SubmissionId, Timestamp, Writer,
+    Answer, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc, SubmissionId,
+    Timestamp, Writer,
 };
 use letsema_protocol::{DeviceForm, DeviceInfo, Enrolled};
 use letsema_sync::client::{Client, ClientConfig};
@@ -218,15 +218,11 @@ fn id_of(doc: &SubmissionDoc) -> DocId {
 }
 
 fn answer(doc: &mut SubmissionDoc, name: &str, value: &str) {
-    doc.set_answer(
-        name,
-        &AnswerValue::text(value),
-        Timestamp(1_750_000_100_000),
-    )
-    .expect("answer written");
+    doc.set_answer(name, &Answer::value(value), Timestamp(1_750_000_100_000))
+        .expect("answer written");
 }
 
-fn text(doc: &SubmissionDoc, name: &str) -> Option<AnswerValue> {
+fn text(doc: &SubmissionDoc, name: &str) -> Option<Answer> {
     doc.answer(name)
 }
 
@@ -236,7 +232,7 @@ fn key(id: DocId) -> String {
 
 /// `doc`'s heads, sorted (as the stores keep them).
 fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-    let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = doc.heads();
     heads.sort_unstable();
     heads
 }
@@ -335,7 +331,7 @@ async fn documents_drafts_and_forms_round_trip_and_survive_a_reopen() {
     let drafts = storage.drafts().await.expect("drafts");
     assert_eq!(drafts, vec![saved.clone()]);
     let reopened = drafts[0].open(phone.clone()).expect("the draft opens");
-    assert_eq!(text(&reopened, "name"), Some(AnswerValue::text("Mpho")));
+    assert_eq!(text(&reopened, "name"), Some(Answer::value("Mpho")));
     assert_eq!(storage.draft(id_of(&draft)).await, Ok(Some(saved)));
     assert_eq!(
         storage.document(id_of(&doc)).await,
@@ -343,7 +339,7 @@ async fn documents_drafts_and_forms_round_trip_and_survive_a_reopen() {
     );
     assert_eq!(storage.documents().await, Ok(vec![stored.clone()]));
     let opened = stored.open(phone.clone()).expect("the document opens");
-    assert_eq!(text(&opened, "name"), Some(AnswerValue::text("Lineo")));
+    assert_eq!(text(&opened, "name"), Some(Answer::value("Lineo")));
     assert_eq!(storage.unsynced_count().await, Ok(1));
     assert_eq!(storage.form("clinic").await, Ok(Some(form("clinic"))));
     assert_eq!(storage.form("none").await, Ok(None));
@@ -391,10 +387,10 @@ async fn writing_a_draft_or_document_merges_what_is_stored_instead_of_overwritin
         .expect("there")
         .open(tab_one.clone())
         .expect("opens");
-    assert_eq!(text(&merged, "city"), Some(AnswerValue::text("Maseru")));
-    assert_eq!(text(&merged, "name"), Some(AnswerValue::text("Palesa")));
+    assert_eq!(text(&merged, "city"), Some(Answer::value("Maseru")));
+    assert_eq!(text(&merged, "name"), Some(Answer::value("Palesa")));
     // The caller's document took the stored changes in.
-    assert_eq!(text(&first, "city"), Some(AnswerValue::text("Maseru")));
+    assert_eq!(text(&first, "city"), Some(Answer::value("Maseru")));
     storage.close();
 }
 
@@ -475,7 +471,7 @@ async fn an_existing_v1_database_opens_with_all_its_data() {
     assert_eq!(document.changed_at_ms, 1_750_000_000_000);
     assert!(document.is_unsynced());
     let opened = document.open(phone.clone()).expect("opens");
-    assert_eq!(text(&opened, "name"), Some(AnswerValue::text("Refiloe")));
+    assert_eq!(text(&opened, "name"), Some(Answer::value("Refiloe")));
     let kept = storage
         .draft(id_of(&draft))
         .await
@@ -484,7 +480,7 @@ async fn an_existing_v1_database_opens_with_all_its_data() {
     assert_eq!(kept.language.as_deref(), Some("Sesotho (st)"));
     assert_eq!(
         text(&kept.open(phone).expect("opens"), "name"),
-        Some(AnswerValue::text("Nthabiseng"))
+        Some(Answer::value("Nthabiseng"))
     );
     assert_eq!(storage.unsynced_count().await, Ok(1));
     assert_eq!(storage.forms().await, Ok(vec![form("household")]));
@@ -729,16 +725,16 @@ async fn local_saves_are_written_at_once_and_never_overwrite_another_writer() {
         .expect("opens");
     assert_eq!(
         text(&merged, "phone"),
-        Some(AnswerValue::text("+266 5000 0000"))
+        Some(Answer::value("+266 5000 0000"))
     );
-    assert_eq!(text(&merged, "city"), Some(AnswerValue::text("Leribe")));
-    assert_eq!(text(&merged, "name"), Some(AnswerValue::text("Dineo")));
+    assert_eq!(text(&merged, "city"), Some(Answer::value("Leribe")));
+    assert_eq!(text(&merged, "name"), Some(Answer::value("Dineo")));
     // And the store holds the merged copy too.
     let in_memory = store.load(id).expect("load").expect("there");
     let in_memory = SubmissionDoc::load(&in_memory.bytes, phone).expect("opens");
     assert_eq!(
         text(&in_memory, "phone"),
-        Some(AnswerValue::text("+266 5000 0000"))
+        Some(Answer::value("+266 5000 0000"))
     );
     storage.close();
 }
@@ -780,7 +776,7 @@ async fn a_full_device_is_a_quota_error_that_writes_nothing_and_loses_nothing() 
             .expect("still there")
             .open(phone.clone())
             .expect("opens");
-        assert_eq!(text(&stored, "name"), Some(AnswerValue::text("Thabo")));
+        assert_eq!(text(&stored, "name"), Some(Answer::value("Thabo")));
         assert_eq!(text(&stored, "city"), None, "{mode}: nothing half-written");
 
         // Finalising is one transaction: refused, it leaves the draft a draft.
@@ -848,8 +844,8 @@ async fn a_full_device_is_a_quota_error_that_writes_nothing_and_loses_nothing() 
         .expect("there");
     assert!(!on_disk.is_unsynced());
     let merged = on_disk.open(phone).expect("opens");
-    assert_eq!(text(&merged, "city"), Some(AnswerValue::text("Quthing")));
-    assert_eq!(text(&merged, "name"), Some(AnswerValue::text("Nthabiseng")));
+    assert_eq!(text(&merged, "city"), Some(Answer::value("Quthing")));
+    assert_eq!(text(&merged, "name"), Some(Answer::value("Nthabiseng")));
     drop(store);
     storage.close();
 }
@@ -1006,11 +1002,8 @@ async fn a_real_sync_round_leaves_nothing_unsynced_even_after_a_reopen() {
         .open_document(id_of(&first))
         .expect("opens")
         .expect("there");
-    assert_eq!(
-        text(&first_now, "city"),
-        Some(AnswerValue::text("Mafeteng"))
-    );
-    assert_eq!(text(&first_now, "name"), Some(AnswerValue::text("Mpho")));
+    assert_eq!(text(&first_now, "city"), Some(Answer::value("Mafeteng")));
+    assert_eq!(text(&first_now, "name"), Some(Answer::value("Mpho")));
     // Another round has nothing to push: one pull, and done.
     let requests = sync(
         &mut client,
@@ -1091,7 +1084,7 @@ async fn export_wipe_import_restores_drafts_and_unsynced_documents() {
     assert!(restored.acked.is_empty());
     assert_eq!(
         text(&restored.open(phone.clone()).expect("opens"), "name"),
-        Some(AnswerValue::text("Tsepo"))
+        Some(Answer::value("Tsepo"))
     );
     let restored_draft = storage
         .draft(id_of(&draft))
@@ -1101,7 +1094,7 @@ async fn export_wipe_import_restores_drafts_and_unsynced_documents() {
     assert_eq!(restored_draft.language.as_deref(), Some("English (en)"));
     assert_eq!(
         text(&restored_draft.open(phone).expect("opens"), "name"),
-        Some(AnswerValue::text("Puleng"))
+        Some(Answer::value("Puleng"))
     );
 
     // Importing the same file again changes nothing.
@@ -1166,15 +1159,12 @@ async fn importing_merges_concurrent_edits_so_both_survive() {
         .expect("there")
         .open(phone.clone())
         .expect("opens");
-    assert_eq!(
-        text(&merged, "city"),
-        Some(AnswerValue::text("Qacha's Nek"))
-    );
+    assert_eq!(text(&merged, "city"), Some(Answer::value("Qacha's Nek")));
     assert_eq!(
         text(&merged, "phone"),
-        Some(AnswerValue::text("+266 6000 0000"))
+        Some(Answer::value("+266 6000 0000"))
     );
-    assert_eq!(text(&merged, "name"), Some(AnswerValue::text("Mohau")));
+    assert_eq!(text(&merged, "name"), Some(Answer::value("Mohau")));
     let merged_draft = here
         .draft(id_of(&draft))
         .await
@@ -1184,9 +1174,9 @@ async fn importing_merges_concurrent_edits_so_both_survive() {
         .expect("opens");
     assert_eq!(
         text(&merged_draft, "comments"),
-        Some(AnswerValue::text("met at church"))
+        Some(Answer::value("met at church"))
     );
-    assert_eq!(text(&merged_draft, "name"), Some(AnswerValue::text("Ausi")));
+    assert_eq!(text(&merged_draft, "name"), Some(Answer::value("Ausi")));
 
     // A draft finalised since the backup: the backup's draft goes into the submission.
     here.finalise(id_of(&draft)).await.expect("finalised");
@@ -1202,7 +1192,7 @@ async fn importing_merges_concurrent_edits_so_both_survive() {
         .expect("opens");
     assert_eq!(
         text(&finalised, "comments"),
-        Some(AnswerValue::text("met at church"))
+        Some(Answer::value("met at church"))
     );
     here.close();
     there.close();

@@ -8,10 +8,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{AutoCommit, Change, ChangeHash};
+use automerge::{AutoCommit, Change};
+use letsema_ids::ChangeHash;
 
 use crate::doc::{SubmissionDoc, guarded};
 use crate::error::{Limits, LoadError};
+use crate::hashes::{from_automerge, from_automerge_all, to_automerge_all};
 use crate::ids::Writer;
 use crate::order::{Received, check_order};
 use crate::schema;
@@ -28,12 +30,12 @@ impl SubmissionDoc {
     /// Heads this document does not know are ignored, so the result may repeat changes the
     /// other side already has; applying a change twice is harmless.
     pub fn changes_after(&mut self, heads: &[ChangeHash]) -> Vec<u8> {
-        self.doc.save_after(heads)
+        self.doc.save_after(&to_automerge_all(heads))
     }
 
     /// The hashes among `hashes` that this document does not hold.
     pub fn missing_changes(&mut self, hashes: &[ChangeHash]) -> Vec<ChangeHash> {
-        let mut missing = self.doc.get_missing_deps(hashes);
+        let mut missing = from_automerge_all(self.doc.get_missing_deps(&to_automerge_all(hashes)));
         missing.sort_unstable();
         missing
     }
@@ -51,7 +53,7 @@ impl SubmissionDoc {
             .doc
             .get_changes_meta(&[])
             .into_iter()
-            .map(|meta| (meta.hash, meta.deps))
+            .map(|meta| (from_automerge(meta.hash), from_automerge_all(meta.deps)))
             .collect();
         let mut ancestors = HashSet::new();
         let mut stack: Vec<ChangeHash> = hashes
@@ -127,7 +129,10 @@ pub struct BuiltChanges(pub(crate) Vec<Change>);
 impl BuiltChanges {
     /// Each change's hash, in order: automerge computed them while building the changes.
     pub fn hashes(&self) -> Vec<ChangeHash> {
-        self.0.iter().map(Change::hash).collect()
+        self.0
+            .iter()
+            .map(|change| from_automerge(change.hash()))
+            .collect()
     }
 
     /// The changes with these hashes, in this order (each at most once; unknown hashes are
@@ -136,7 +141,7 @@ impl BuiltChanges {
         let mut by_hash: HashMap<ChangeHash, Change> = self
             .0
             .into_iter()
-            .map(|change| (change.hash(), change))
+            .map(|change| (from_automerge(change.hash()), change))
             .collect();
         BuiltChanges(
             hashes
@@ -193,7 +198,7 @@ impl SubmissionDoc {
             .into());
         }
         self.doc = copy;
-        Ok(self.doc.get_heads())
+        Ok(from_automerge_all(self.doc.get_heads()))
     }
 }
 
@@ -250,7 +255,7 @@ fn apply_parsed(
     guarded(move || {
         let received: Vec<Received> = changes.iter().map(Received::of).collect();
         check_order(&mut doc, &received, limits)?;
-        let hashes: Vec<ChangeHash> = changes.iter().map(Change::hash).collect();
+        let hashes: Vec<automerge::ChangeHash> = changes.iter().map(Change::hash).collect();
         doc.apply_changes(changes)
             .map_err(|error| LoadError::Corrupt {
                 reason: error.to_string(),

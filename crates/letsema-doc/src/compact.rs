@@ -185,8 +185,10 @@ impl SubmissionDoc {
     /// The changes after `heads` (as [`SubmissionDoc::changes_after`] selects them) in the
     /// compact encoding of [`expand_compact`], or `None` when there are none or they cannot be
     /// encoded so that they rebuild exactly (then send [`SubmissionDoc::changes_after`]).
-    pub fn compact_changes_after(&mut self, heads: &[ChangeHash]) -> Option<Vec<u8>> {
-        let changes = self.doc.get_changes(heads);
+    pub fn compact_changes_after(&mut self, heads: &[letsema_ids::ChangeHash]) -> Option<Vec<u8>> {
+        let changes = self
+            .doc
+            .get_changes(&crate::hashes::to_automerge_all(heads));
         if changes.is_empty() {
             return None;
         }

@@ -1,13 +1,15 @@
 //! Same-field conflicts: listing every concurrent value, and resolving by writing one.
 
 use automerge::transaction::Transactable;
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ROOT, ReadDoc};
+use automerge::{ActorId, AutoCommit, ObjId, ROOT, ReadDoc};
+use letsema_ids::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use crate::answers::AnswerPath;
 use crate::doc::{ChangeInfo, SubmissionDoc};
 use crate::error::DocError;
 use crate::fields::{FieldPath, FieldValue, field_value};
+use crate::hashes::{self, from_automerge, from_automerge_all};
 use crate::ids::{DeviceId, Timestamp, UserId};
 use crate::read::{Found, Reader, Slot};
 use crate::schema::{self, MAX_DEPTH};
@@ -37,6 +39,7 @@ pub struct ConflictValue {
     /// The writer's clock reading, when the change is known.
     pub time: Option<Timestamp>,
     /// The change that wrote it, when known.
+    #[serde(with = "hashes::hex_option")]
     pub change: Option<ChangeHash>,
 }
 
@@ -140,8 +143,8 @@ impl SubmissionDoc {
             .and_then(|hash| ReadDoc::get_change_by_hash(&self.doc, &hash));
         let info = change.map(|change| {
             ChangeInfo::new(
-                change.hash(),
-                change.deps().to_vec(),
+                from_automerge(change.hash()),
+                from_automerge_all(change.deps().iter().copied()),
                 change.actor_id().clone(),
                 change.message(),
                 change.timestamp(),

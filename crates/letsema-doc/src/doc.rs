@@ -6,11 +6,15 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{ActorId, AutoCommit, ChangeHash, ObjType, ROOT, ScalarValue};
+use automerge::{ActorId, AutoCommit, ObjType, ROOT, ScalarValue};
+use letsema_ids::ChangeHash;
 use serde::{Deserialize, Serialize};
 
-use crate::answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
+use letsema_answers::{Answer, Answers};
+
+use crate::answers::{AnswerPath, RepeatInstance, RepeatInstanceId};
 use crate::error::{DocError, Limits, LoadError};
+use crate::hashes::{self, from_automerge, from_automerge_all};
 use crate::ids::{ActorInfo, DeviceId, Timestamp, UserId, Writer};
 use crate::order::{Received, check_order};
 use crate::read::{Reader, Slot};
@@ -57,8 +61,10 @@ impl fmt::Debug for SubmissionDoc {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangeInfo {
     /// The change's hash.
+    #[serde(with = "hashes::hex")]
     pub hash: ChangeHash,
     /// The changes it builds on.
+    #[serde(with = "hashes::hex_vec")]
     pub deps: Vec<ChangeHash>,
     /// The automerge actor that made it.
     pub actor: ActorId,
@@ -322,7 +328,7 @@ impl SubmissionDoc {
 
     /// The document's current heads.
     pub fn heads(&mut self) -> Vec<ChangeHash> {
-        self.doc.get_heads()
+        from_automerge_all(self.doc.get_heads())
     }
 
     /// Takes every change of `other` that this document lacks. Returns the new heads.
@@ -343,7 +349,7 @@ impl SubmissionDoc {
                 id: self.meta.submission_id.clone(),
             });
         }
-        Ok(self.doc.merge(&mut other.doc)?)
+        Ok(from_automerge_all(self.doc.merge(&mut other.doc)?))
     }
 
     /// A copy of this document for another writer (another tab, a test's second device).
@@ -391,8 +397,8 @@ impl SubmissionDoc {
             .into_iter()
             .map(|meta| {
                 ChangeInfo::new(
-                    meta.hash,
-                    meta.deps,
+                    from_automerge(meta.hash),
+                    from_automerge_all(meta.deps),
                     meta.actor.into_owned(),
                     meta.message.as_deref(),
                     meta.timestamp,
@@ -402,7 +408,9 @@ impl SubmissionDoc {
         causal_order(changes)
     }
 
-    /// All answers, with the winning value where fields are in conflict.
+    /// All answers, with the winning value where fields are in conflict: fields in name
+    /// order, each `select_multiple`'s choices sorted (the document keeps a set), at every
+    /// level; [`Answers::normalized`] of what was written.
     pub fn answers(&self) -> Answers {
         let r = Reader::now(&self.doc);
         match r.answers_obj() {
@@ -412,12 +420,12 @@ impl SubmissionDoc {
     }
 
     /// The answer to the top-level field `name`.
-    pub fn answer(&self, name: &str) -> Option<AnswerValue> {
+    pub fn answer(&self, name: &str) -> Option<Answer> {
         self.answer_at(&AnswerPath::field(name))
     }
 
     /// The answer at `path`.
-    pub fn answer_at(&self, path: &AnswerPath) -> Option<AnswerValue> {
+    pub fn answer_at(&self, path: &AnswerPath) -> Option<Answer> {
         let r = Reader::now(&self.doc);
         let map = write::locate(&r, path).ok()?;
         let found = r.get(&map, path.name.as_str())?;
@@ -428,7 +436,7 @@ impl SubmissionDoc {
     ///
     /// Only what differs is written: a text is put only if it changed; a `select_multiple`
     /// set gains and loses single choices; a repeat is updated instance by instance, field by
-    /// field (see [`AnswerValue::Repeat`] and [`SubmissionDoc::remove_repeat_instance`]).
+    /// field (see [`Answer::Repeat`] and [`SubmissionDoc::remove_repeat_instance`]).
     ///
     /// A `select_multiple` set or a repeat list is created by its first answer. If two
     /// devices give a field its first answer concurrently, each creates its own container and
@@ -440,7 +448,7 @@ impl SubmissionDoc {
     pub fn set_answer(
         &mut self,
         name: &str,
-        value: &AnswerValue,
+        value: &Answer,
         at: Timestamp,
     ) -> Result<(), DocError> {
         self.set_answer_at(&AnswerPath::field(name), value, at)
@@ -455,7 +463,7 @@ impl SubmissionDoc {
     pub fn set_answer_at(
         &mut self,
         path: &AnswerPath,
-        value: &AnswerValue,
+        value: &Answer,
         at: Timestamp,
     ) -> Result<(), DocError> {
         write::check_value(path, value)?;
@@ -465,20 +473,22 @@ impl SubmissionDoc {
         })
     }
 
-    /// Sets several top-level answers in one change. Fields not in `answers` are left alone.
+    /// Sets several top-level answers in one change, in name order. Fields not in `answers`
+    /// are left alone.
     ///
     /// # Errors
     ///
     /// As [`SubmissionDoc::set_answer`]; nothing is written if any value is malformed.
     pub fn set_answers(&mut self, answers: &Answers, at: Timestamp) -> Result<(), DocError> {
-        for (name, value) in answers {
-            write::check_value(&AnswerPath::field(name.as_str()), value)?;
+        let fields = write::by_name(answers);
+        for &(name, value) in &fields {
+            write::check_value(&AnswerPath::field(name), value)?;
         }
         self.change(at, |doc| {
             let map = Reader::now(doc)
                 .answers_obj()
                 .ok_or_else(|| write::not_found(&AnswerPath::field(""), "answers map"))?;
-            for (name, value) in answers {
+            for &(name, value) in &fields {
                 write::write_answer(doc, &map, name, value, false)?;
             }
             Ok(())
@@ -521,7 +531,7 @@ impl SubmissionDoc {
         answers: &Answers,
         at: Timestamp,
     ) -> Result<RepeatInstanceId, DocError> {
-        write::check_value(path, &AnswerValue::Repeat(vec![answers.clone()]))?;
+        write::check_value(path, &Answer::Repeat(vec![answers.clone()]))?;
         self.change(at, |doc| {
             let map = write::locate(&Reader::now(doc), path)?;
             let list = match Reader::now(doc).get(&map, path.name.as_str()) {

@@ -6,7 +6,9 @@ use std::fmt;
 use automerge::{ObjId, ROOT};
 use serde::{Deserialize, Serialize};
 
-use crate::answers::{AnswerPath, AnswerValue};
+use letsema_answers::Answer;
+
+use crate::answers::AnswerPath;
 use crate::read::{Reader, Slot};
 use crate::schema::{self, MAX_DEPTH, ReviewStatus};
 
@@ -40,7 +42,7 @@ impl fmt::Display for FieldPath {
 #[serde(rename_all = "snake_case")]
 pub enum FieldValue {
     /// An answer's value.
-    Answer(AnswerValue),
+    Answer(Answer),
     /// A review status.
     ReviewStatus(ReviewStatus),
     /// Whether the submission is withdrawn.

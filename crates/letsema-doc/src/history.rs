@@ -2,11 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use automerge::{ActorId, ChangeHash};
+use automerge::ActorId;
+use letsema_ids::ChangeHash;
 use serde::{Deserialize, Serialize};
 
 use crate::doc::SubmissionDoc;
 use crate::fields::{FieldPath, FieldValue, flatten};
+use crate::hashes::{self, to_automerge, to_automerge_all};
 use crate::ids::{DeviceId, Timestamp, UserId};
 use crate::read::Reader;
 
@@ -20,6 +22,7 @@ pub struct FieldChange {
     /// The value right after the change (`None`: cleared or removed).
     pub to: Option<FieldValue>,
     /// The change.
+    #[serde(with = "hashes::hex")]
     pub change: ChangeHash,
     /// The automerge actor that made it.
     pub actor: ActorId,
@@ -57,15 +60,16 @@ impl SubmissionDoc {
         let mut after_change: HashMap<ChangeHash, Fields> = HashMap::new();
         let mut out = Vec::new();
         for change in changes {
+            let deps = to_automerge_all(&change.deps);
             let before = match change.deps.as_slice() {
                 [] => Fields::new(),
                 [single] => match after_change.get(single) {
                     Some(fields) => fields.clone(),
-                    None => flatten(&Reader::at(&self.doc, &change.deps)),
+                    None => flatten(&Reader::at(&self.doc, &deps)),
                 },
-                deps => flatten(&Reader::at(&self.doc, deps)),
+                _ => flatten(&Reader::at(&self.doc, &deps)),
             };
-            let after = flatten(&Reader::at(&self.doc, std::slice::from_ref(&change.hash)));
+            let after = flatten(&Reader::at(&self.doc, &[to_automerge(&change.hash)]));
             let mut push =
                 |field: &FieldPath, from: Option<&FieldValue>, to: Option<&FieldValue>| {
                     out.push(FieldChange {

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use automerge::ActorId;
+use letsema_ids::DocId;
 use serde::{Deserialize, Serialize};
 
 /// An identifier that did not have the expected shape.
@@ -147,6 +148,30 @@ impl SubmissionId {
             &hex[16..20],
             &hex[20..32]
         ))
+    }
+}
+
+/// The submission's id as the sync wire carries it: the UUID's 16 bytes.
+impl From<&SubmissionId> for DocId {
+    fn from(id: &SubmissionId) -> DocId {
+        // A `SubmissionId` is always 32 lower-case hex digits and 4 dashes.
+        let mut bytes = [0u8; 16];
+        let digits = id.as_str().bytes().filter_map(|b| match b {
+            b'0'..=b'9' => Some(b - b'0'),
+            b'a'..=b'f' => Some(b - b'a' + 10),
+            _ => None,
+        });
+        for (i, digit) in digits.enumerate().take(32) {
+            bytes[i / 2] |= if i % 2 == 0 { digit << 4 } else { digit };
+        }
+        DocId(bytes)
+    }
+}
+
+/// The submission id a document id stands for: any 16 bytes written as a lower-case UUID.
+impl From<DocId> for SubmissionId {
+    fn from(id: DocId) -> SubmissionId {
+        SubmissionId(id.to_string())
     }
 }
 
@@ -349,6 +374,17 @@ mod tests {
         let id = SubmissionId::from_random_bytes([0xff; 16]);
         assert_eq!(id.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_eq!(SubmissionId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn a_submission_id_and_its_doc_id_convert_both_ways() {
+        let id = SubmissionId::parse("123e4567-e89b-42d3-a456-426614174000").expect("a uuid");
+        let doc = DocId::from(&id);
+        assert_eq!(doc.0[..3], [0x12, 0x3e, 0x45]);
+        assert_eq!(doc.to_string(), id.as_str());
+        assert_eq!(SubmissionId::from(doc), id);
+        let any = SubmissionId::from(DocId([0xab; 16]));
+        assert_eq!(SubmissionId::parse(any.as_str()), Ok(any));
     }
 
     #[test]

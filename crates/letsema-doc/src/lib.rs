@@ -27,18 +27,18 @@
 //!     association: None,
 //! };
 //! let mut doc = SubmissionDoc::create(new, phone, Timestamp(1_750_000_000_000))?;
-//! doc.set_answer("age", &AnswerValue::text("34"), Timestamp(1_750_000_001_000))?;
+//! doc.set_answer("age", &Answer::value("34"), Timestamp(1_750_000_001_000))?;
 //!
 //! // A reviewer's laptop edits a copy at the same time as the phone.
 //! let laptop = Writer::new(DeviceId::parse("laptop-9")?, SessionId::from_bytes(&[2; 16])?, None);
 //! let mut copy = SubmissionDoc::load(&doc.save(), laptop)?;
-//! copy.set_answer("age", &AnswerValue::text("35"), Timestamp(1_750_000_002_000))?;
-//! doc.set_answer("age", &AnswerValue::text("33"), Timestamp(1_750_000_002_100))?;
-//! doc.set_answer("citizenships", &AnswerValue::list(["ls", "za"]), Timestamp(1_750_000_002_500))?;
+//! copy.set_answer("age", &Answer::value("35"), Timestamp(1_750_000_002_000))?;
+//! doc.set_answer("age", &Answer::value("33"), Timestamp(1_750_000_002_100))?;
+//! doc.set_answer("citizenships", &Answer::multiple(["ls", "za"]), Timestamp(1_750_000_002_500))?;
 //!
 //! // Different fields merge; the same field edited on both sides is a conflict.
 //! doc.merge(&mut copy)?;
-//! assert_eq!(doc.answer("citizenships"), Some(AnswerValue::list(["ls", "za"])));
+//! assert_eq!(doc.answer("citizenships"), Some(Answer::multiple(["ls", "za"])));
 //! let conflicts = doc.conflicts();
 //! assert_eq!(conflicts.len(), 1);
 //! assert_eq!(conflicts[0].values.len(), 2);
@@ -46,11 +46,11 @@
 //! // A person picks the value; the conflict is gone.
 //! doc.resolve(
 //!     &conflicts[0].field,
-//!     &FieldValue::Answer(AnswerValue::text("35")),
+//!     &FieldValue::Answer(Answer::value("35")),
 //!     Timestamp(1_750_000_003_000),
 //! )?;
 //! assert!(doc.conflicts().is_empty());
-//! assert_eq!(doc.answer("age"), Some(AnswerValue::text("35")));
+//! assert_eq!(doc.answer("age"), Some(Answer::value("35")));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -95,6 +95,7 @@ mod conflicts;
 mod doc;
 mod error;
 mod fields;
+mod hashes;
 mod history;
 mod ids;
 mod order;
@@ -102,8 +103,8 @@ mod read;
 mod schema;
 mod write;
 
-pub use answers::{AnswerPath, AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
-pub use automerge::{ActorId, ChangeHash};
+pub use answers::{AnswerPath, RepeatInstance, RepeatInstanceId};
+pub use automerge::ActorId;
 pub use changes::BuiltChanges;
 pub use compact::{CompactError, expand_compact, expand_compact_built};
 pub use conflicts::{Conflict, ConflictValue};
@@ -115,4 +116,8 @@ pub use ids::{
     ActorInfo, AssociationId, DeviceId, FormId, FormVersion, IdError, MAX_DEVICE_ID_LEN, SessionId,
     SubmissionId, Timestamp, UserId, Writer,
 };
+/// The answers tree: the same types as the form engine's.
+pub use letsema_answers::{Answer, Answers};
+/// A change's hash and a submission's id as bytes: the same types as the sync wire's.
+pub use letsema_ids::{ChangeHash, DocId};
 pub use schema::{Comment, MAX_DEPTH, Meta, NewSubmission, Review, ReviewStatus, SchemaError};

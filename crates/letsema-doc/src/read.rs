@@ -10,7 +10,9 @@ use automerge::{
     ValueRef,
 };
 
-use crate::answers::{AnswerValue, Answers, RepeatInstance, RepeatInstanceId};
+use letsema_answers::{Answer, Answers};
+
+use crate::answers::{RepeatInstance, RepeatInstanceId};
 use crate::schema::{self, MAX_DEPTH};
 
 /// One value found at a key or list index, owned.
@@ -199,14 +201,14 @@ impl<'a> Reader<'a> {
         self.map_at(&automerge::ROOT, schema::ANSWERS)
     }
 
-    /// An answer value read from a slot; `None` for shapes this schema does not write.
-    pub fn answer_value(&self, slot: &Slot, depth: usize) -> Option<AnswerValue> {
+    /// An answer read from a slot; `None` for shapes this schema does not write.
+    pub fn answer_value(&self, slot: &Slot, depth: usize) -> Option<Answer> {
         match slot {
-            Slot::Str(text) => Some(AnswerValue::Text(text.clone())),
+            Slot::Str(text) => Some(Answer::Value(text.clone())),
             // JavaScript automerge writes strings as text objects; read them as text.
-            Slot::Text(id) => self.text(id).map(AnswerValue::Text),
-            Slot::Map(id) => Some(AnswerValue::List(self.choices(id))),
-            Slot::List(id) if depth < MAX_DEPTH => Some(AnswerValue::Repeat(
+            Slot::Text(id) => self.text(id).map(Answer::Value),
+            Slot::Map(id) => Some(Answer::Multiple(self.choices(id))),
+            Slot::List(id) if depth < MAX_DEPTH => Some(Answer::Repeat(
                 self.repeat_instances(id, depth)
                     .into_iter()
                     .map(|instance| instance.answers)
@@ -250,9 +252,13 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
-    /// The answers in a map (the top-level answers or one repeat instance).
+    /// The answers in a map (the top-level answers or one repeat instance), in name order.
     pub fn answers_in(&self, map: &ObjId, depth: usize) -> Answers {
-        self.map_entries(map)
+        let mut entries = self.map_entries(map);
+        // automerge gives a map's keys in order already; sorting what is sorted costs one
+        // pass, and makes the order this crate promises not depend on automerge's.
+        entries.sort_by(|a, b| a.key.cmp(&b.key));
+        entries
             .into_iter()
             .filter_map(|entry| {
                 let value = self.answer_value(&entry.found.slot, depth)?;

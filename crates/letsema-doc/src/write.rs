@@ -9,15 +9,25 @@ use std::collections::BTreeSet;
 use automerge::transaction::Transactable;
 use automerge::{AutoCommit, ObjId, ObjType, ROOT};
 
-use crate::answers::{AnswerPath, AnswerValue, Answers};
+use letsema_answers::{Answer, Answers};
+
+use crate::answers::AnswerPath;
 use crate::error::DocError;
 use crate::read::{Reader, Slot};
 use crate::schema::{self, MAX_DEPTH};
 
+/// The fields of `answers` in name order: the order they are checked and written in, so
+/// that the same answers make the same changes (and bytes) whatever order they came in.
+pub(crate) fn by_name(answers: &Answers) -> Vec<(&str, &Answer)> {
+    let mut fields: Vec<(&str, &Answer)> = answers.iter().collect();
+    fields.sort_by_key(|(name, _)| *name);
+    fields
+}
+
 /// Checks a value before anything is written: names and choices non-empty, depth bounded.
-pub(crate) fn check_value(path: &AnswerPath, value: &AnswerValue) -> Result<(), DocError> {
+pub(crate) fn check_value(path: &AnswerPath, value: &Answer) -> Result<(), DocError> {
     let outer = path.repeats.len();
-    if outer + value.depth() > MAX_DEPTH {
+    if outer + value.repeat_depth() > MAX_DEPTH {
         return Err(DocError::TooDeep {
             path: path.to_string(),
             max: MAX_DEPTH,
@@ -26,15 +36,15 @@ pub(crate) fn check_value(path: &AnswerPath, value: &AnswerValue) -> Result<(), 
     check_names(&path.to_string(), &path.name, value)
 }
 
-fn check_names(at: &str, name: &str, value: &AnswerValue) -> Result<(), DocError> {
+fn check_names(at: &str, name: &str, value: &Answer) -> Result<(), DocError> {
     if name.is_empty() {
         return Err(DocError::EmptyName {
             path: at.to_owned(),
         });
     }
     match value {
-        AnswerValue::Text(_) => Ok(()),
-        AnswerValue::List(choices) => {
+        Answer::Value(_) => Ok(()),
+        Answer::Multiple(choices) => {
             if choices.iter().any(String::is_empty) {
                 Err(DocError::EmptyName {
                     path: at.to_owned(),
@@ -43,9 +53,9 @@ fn check_names(at: &str, name: &str, value: &AnswerValue) -> Result<(), DocError
                 Ok(())
             }
         }
-        AnswerValue::Repeat(instances) => {
+        Answer::Repeat(instances) => {
             for (index, answers) in instances.iter().enumerate() {
-                for (child, value) in answers {
+                for (child, value) in by_name(answers) {
                     check_names(&format!("{at}[{index}]/{child}"), child, value)?;
                 }
             }
@@ -98,24 +108,24 @@ pub(crate) fn write_answer(
     doc: &mut AutoCommit,
     map: &ObjId,
     name: &str,
-    value: &AnswerValue,
+    value: &Answer,
     force: bool,
 ) -> Result<(), DocError> {
     let current = Reader::now(doc).get(map, name).map(|found| found.slot);
     match value {
-        AnswerValue::Text(text) => {
+        Answer::Value(text) => {
             if force || current.as_ref() != Some(&Slot::Str(text.clone())) {
                 doc.put(map, name, text.as_str())?;
             }
         }
-        AnswerValue::List(choices) => {
+        Answer::Multiple(choices) => {
             let set = match current {
                 Some(Slot::Map(set)) if !force => set,
                 _ => doc.put_object(map, name, ObjType::Map)?,
             };
             write_choices(doc, &set, choices)?;
         }
-        AnswerValue::Repeat(instances) => {
+        Answer::Repeat(instances) => {
             let list = match current {
                 Some(Slot::List(list)) if !force => list,
                 _ => doc.put_object(map, name, ObjType::List)?,
@@ -193,12 +203,12 @@ pub(crate) fn write_instance(
     let stale: Vec<String> = Reader::now(doc)
         .keys(instance)
         .into_iter()
-        .filter(|key| !answers.contains_key(key))
+        .filter(|key| !answers.contains(key))
         .collect();
     for key in stale {
         doc.delete(instance, key.as_str())?;
     }
-    for (name, value) in answers {
+    for (name, value) in by_name(answers) {
         write_answer(doc, instance, name, value, false)?;
     }
     Ok(())

@@ -200,7 +200,7 @@ fn mutated_incremental_changes_never_panic_and_leave_the_document_unchanged() {
         .expect("city");
     writer_doc.save_incremental();
     writer_doc
-        .set_answer("citizenships", &AnswerValue::list(["ls", "za"]), t(2))
+        .set_answer("citizenships", &Answer::multiple(["ls", "za"]), t(2))
         .expect("set");
     let mut full = writer_doc.save_after_base(&mut base);
     let (start, end) = chunk_body(&full);
@@ -234,7 +234,12 @@ trait SaveAfter {
 
 impl SaveAfter for SubmissionDoc {
     fn save_after_base(&mut self, base: &mut SubmissionDoc) -> Vec<u8> {
-        let heads = base.heads();
+        // The document's hashes as automerge's own type: the same 32 bytes.
+        let heads: Vec<automerge::ChangeHash> = base
+            .heads()
+            .iter()
+            .map(|hash| automerge::ChangeHash(hash.0))
+            .collect();
         let mut raw = AutoCommit::load(&self.save()).expect("valid");
         raw.save_after(&heads)
     }
@@ -474,6 +479,7 @@ fn an_incremental_load_that_changes_the_meta_is_refused() {
     let result = doc.load_incremental(&delta, &Limits::default());
     assert!(matches!(result, Err(LoadError::Schema(_))), "{result:?}");
     assert_eq!(doc.meta().form_version.as_str(), "2025061001");
+    let heads: Vec<ChangeHash> = heads.iter().map(|hash| ChangeHash(hash.0)).collect();
     assert_eq!(doc.heads(), heads);
 }
 

@@ -61,15 +61,11 @@ fn apply(doc: &mut SubmissionDoc, op: &Op, at: Timestamp) {
                 .enumerate()
                 .filter(|(i, _)| bits & (1 << i) != 0)
                 .map(|(_, c)| *c);
-            doc.set_answer(SETS[*s], &AnswerValue::list(chosen), at)
+            doc.set_answer(SETS[*s], &Answer::multiple(chosen), at)
         }
         Op::Clear(f) => doc.clear_answer(&AnswerPath::field(FIELDS[*f]), at),
         Op::AddInstance(w) => doc
-            .add_repeat_instance(
-                &repeat,
-                &Answers::from([("degree".to_owned(), text(WORDS[*w]))]),
-                at,
-            )
+            .add_repeat_instance(&repeat, &Answers::new().with("degree", text(WORDS[*w])), at)
             .map(|_| ()),
         Op::EditInstance(i, w) => {
             let instances = doc.repeat_instances(&repeat);
@@ -90,9 +86,9 @@ fn apply(doc: &mut SubmissionDoc, op: &Op, at: Timestamp) {
         Op::WholeRepeat(words) => {
             let instances = words
                 .iter()
-                .map(|w| Answers::from([("degree".to_owned(), text(WORDS[*w]))]))
+                .map(|w| Answers::new().with("degree", text(WORDS[*w])))
                 .collect();
-            doc.set_answer("qualifications", &AnswerValue::Repeat(instances), at)
+            doc.set_answer("qualifications", &Answer::Repeat(instances), at)
         }
         Op::Status(s) => doc.set_review_status(STATUSES[*s], at),
         Op::Comment(w) => doc.add_comment(WORDS[*w], at).map(|_| ()),
@@ -126,11 +122,11 @@ fn replicas() -> impl Strategy<Value = Vec<Replica>> {
 /// Builds the documents: the base, then each replica forked from an earlier document.
 fn build(replicas: &[Replica]) -> Vec<SubmissionDoc> {
     let mut base = created();
-    base.set_answer("citizenships", &AnswerValue::list(["ls"]), t(1))
+    base.set_answer("citizenships", &Answer::multiple(["ls"]), t(1))
         .expect("set");
-    base.set_answer("languages", &AnswerValue::list(["en"]), t(1))
+    base.set_answer("languages", &Answer::multiple(["en"]), t(1))
         .expect("set");
-    base.set_answer("qualifications", &AnswerValue::Repeat(vec![]), t(1))
+    base.set_answer("qualifications", &Answer::Repeat(vec![]), t(1))
         .expect("set");
     let mut docs = vec![base];
     let mut clock = 10;

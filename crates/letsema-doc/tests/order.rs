@@ -50,6 +50,14 @@ fn first_hashes(doc: &mut SubmissionDoc, n: usize) -> Vec<ChangeHash> {
     doc.changes().iter().take(n).map(|c| c.hash).collect()
 }
 
+/// Hashes as automerge's own type (the same 32 bytes), for forging changes with it.
+fn automerge_hashes(hashes: &[ChangeHash]) -> Vec<automerge::ChangeHash> {
+    hashes
+        .iter()
+        .map(|hash| automerge::ChangeHash(hash.0))
+        .collect()
+}
+
 /// What happens to `forged` on every path a received change takes: each refuses it, and the
 /// document stays as it was and still saves into bytes that load.
 fn refused_everywhere(server: &mut SubmissionDoc, forged: &[u8]) {
@@ -143,7 +151,7 @@ fn a_change_beside_its_actors_previous_change_rather_than_after_it_is_refused() 
     // The document's first change (sequence number 1, the creation) is its actor's only
     // change before sequence number 2; a change numbered 3 that builds on the creation alone
     // is concurrent with number 2, which automerge never writes for one actor.
-    let first = first_hashes(&mut server, 1);
+    let first = automerge_hashes(&first_hashes(&mut server, 1));
     let first_max_op = server
         .automerge()
         .clone()
@@ -178,7 +186,7 @@ fn another_submissions_change_relabelled_onto_this_one_is_refused() {
         .expect("edit");
     let created = first_hashes(&mut other, 1);
     let genuine = other.changes_after(&created);
-    let heads = server.heads();
+    let heads = automerge_hashes(&server.heads());
     let actor = phone_doc.actor().clone();
     let forged = forge(&genuine, |change| {
         change.actor_id = actor;

@@ -622,6 +622,58 @@ fn the_submission_includes_calculations_and_reloads_to_the_same_state() {
     assert_eq!(again.snapshot(), s.snapshot());
 }
 
+// `[]` ----------------------------------------------------------------------------------
+
+const EMPTY_ARRAYS: &str = "
+| survey |
+| | type | name | label | default | calculation |
+| | select_multiple langs | languages | Languages | en | |
+| | begin repeat | children | Children | | |
+| | text | name | Name | | |
+| | end repeat | | | | |
+| | calculate | count | | | count(${children}) |
+
+| choices |
+| | list_name | name | label |
+| | langs | en | English |
+| | langs | st | Sesotho |
+";
+
+/// JSON has one `[]` for an empty select_multiple and a repeat without instances; it reads
+/// as the first, and the submission document may give either. Each is taken for either.
+#[test]
+fn an_empty_array_is_no_choices_or_no_instances_whichever_variant_holds_it() {
+    let form = compile(EMPTY_ARRAYS);
+    let empty_multiple = || Answer::Multiple(Vec::new());
+    let empty_repeat = || Answer::Repeat(Vec::new());
+    for (languages, children) in [
+        (empty_multiple(), empty_multiple()),
+        (empty_multiple(), empty_repeat()),
+        (empty_repeat(), empty_multiple()),
+        (empty_repeat(), empty_repeat()),
+    ] {
+        let given = Answers::new()
+            .with("languages", languages)
+            .with("children", children);
+        let s = FormState::new(Arc::clone(&form), &given, env()).expect("`[]` fits both");
+        assert_eq!(s.repeat_count("children", &[]), Ok(0), "{given:?}");
+        assert_eq!(s.value("count", &[]), Ok("0"), "{given:?}");
+        // Answered, and empty: the default is for questions created without an answer.
+        assert_eq!(s.value("languages", &[]), Ok(""), "{given:?}");
+    }
+    let from_json = state(EMPTY_ARRAYS, json!({"languages": [], "children": []}));
+    assert_eq!(from_json.repeat_count("children", &[]), Ok(0));
+    assert_eq!(from_json.value("languages", &[]), Ok(""));
+    // An instance is not a choice, nor a choice an instance.
+    let errors = FormState::new(
+        form,
+        &answers(json!({"languages": [{"name": "x"}], "children": ["en"]})),
+        env(),
+    )
+    .expect_err("does not fit");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}
+
 // Errors --------------------------------------------------------------------------------
 
 #[test]

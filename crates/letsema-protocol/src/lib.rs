@@ -15,7 +15,6 @@
 
 use serde::{Deserialize, Serialize};
 
-pub mod answers;
 pub mod sync;
 
 pub use letsema_form::EngineInfo;

@@ -44,7 +44,9 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use letsema_doc::SubmissionId;
+/// A submission document's id (16 bytes) and a change's hash (32 bytes): one type each,
+/// shared with the document and the sync crates.
+pub use letsema_ids::{ChangeHash, DocId};
 
 /// The media type of a sync frame in an HTTP body (`Content-Type`).
 pub const MEDIA_TYPE: &str = "application/x-letsema-sync";
@@ -63,90 +65,6 @@ pub const BUCKETS: usize = 256;
 const COMPRESS_FROM: usize = 48;
 /// miniz_oxide's compression level (0–10); 9 is the best ratio at a reasonable cost.
 const COMPRESS_LEVEL: u8 = 9;
-
-/// A submission's id as 16 raw bytes (the UUID's bytes), 20 bytes shorter than its text.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct DocId(pub [u8; 16]);
-
-impl DocId {
-    /// The bucket of this document in a [`Summary::Buckets`]: its first byte. Submission ids
-    /// are random (version 4) UUIDs, so the buckets fill evenly.
-    pub fn bucket(&self) -> u8 {
-        self.0[0]
-    }
-
-    /// The submission id this document id stands for.
-    pub fn submission_id(&self) -> SubmissionId {
-        SubmissionId::parse(&self.to_string())
-            .expect("any 16 bytes written as lower-case hex make a valid submission id")
-    }
-}
-
-impl From<&SubmissionId> for DocId {
-    fn from(id: &SubmissionId) -> DocId {
-        // A `SubmissionId` is always 32 lower-case hex digits and 4 dashes.
-        let mut bytes = [0u8; 16];
-        let digits = id.as_str().bytes().filter_map(|b| match b {
-            b'0'..=b'9' => Some(b - b'0'),
-            b'a'..=b'f' => Some(b - b'a' + 10),
-            _ => None,
-        });
-        for (i, digit) in digits.enumerate().take(32) {
-            bytes[i / 2] |= if i % 2 == 0 { digit << 4 } else { digit };
-        }
-        DocId(bytes)
-    }
-}
-
-impl From<DocId> for SubmissionId {
-    fn from(id: DocId) -> SubmissionId {
-        id.submission_id()
-    }
-}
-
-impl fmt::Display for DocId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, byte) in self.0.iter().enumerate() {
-            if matches!(i, 4 | 6 | 8 | 10) {
-                f.write_str("-")?;
-            }
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl fmt::Debug for DocId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DocId({self})")
-    }
-}
-
-/// The hash of one automerge change (SHA-256 of the change chunk).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ChangeHash(pub [u8; 32]);
-
-impl From<letsema_doc::ChangeHash> for ChangeHash {
-    fn from(hash: letsema_doc::ChangeHash) -> ChangeHash {
-        ChangeHash(hash.0)
-    }
-}
-
-impl From<ChangeHash> for letsema_doc::ChangeHash {
-    fn from(hash: ChangeHash) -> letsema_doc::ChangeHash {
-        letsema_doc::ChangeHash(hash.0)
-    }
-}
-
-impl fmt::Debug for ChangeHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ChangeHash(")?;
-        for byte in &self.0[..6] {
-            write!(f, "{byte:02x}")?;
-        }
-        f.write_str("…)")
-    }
-}
 
 /// Where a device stands in the server's change log.
 ///

@@ -163,7 +163,7 @@ mod tests {
     }
 
     fn heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-        doc.heads().into_iter().map(ChangeHash::from).collect()
+        doc.heads()
     }
 
     #[test]

@@ -201,7 +201,7 @@ pub fn parse_changes(bytes: &[u8], limits: &ChunkLimits) -> Result<Vec<ParsedCha
 pub fn parse_changes_hashed(
     bytes: &[u8],
     limits: &ChunkLimits,
-    hashes: &[letsema_doc::ChangeHash],
+    hashes: &[ChangeHash],
 ) -> Result<Vec<ParsedChange>, ChunkError> {
     let mut changes = Vec::new();
     let mut pos = 0;

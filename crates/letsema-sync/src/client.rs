@@ -227,7 +227,7 @@ impl<S: ClientStore> Client<S> {
     /// [`ClientError::Store`] when storage fails.
     pub fn save_document(&mut self, doc: &mut SubmissionDoc) -> Result<DocId, ClientError> {
         let id = DocId::from(&doc.meta().submission_id);
-        let heads = sorted(doc.heads());
+        let heads = sorted_dedup(doc.heads());
         self.store.put(id, doc.save(), heads).map_err(store)?;
         Ok(id)
     }
@@ -468,18 +468,16 @@ impl<S: ClientStore> Client<S> {
                 self.skip.insert(id);
                 continue;
             };
-            let acked: Vec<letsema_doc::ChangeHash> =
-                stored.acked.iter().map(|&hash| hash.into()).collect();
-            let unknown = doc.missing_changes(&acked);
-            let known: Vec<_> = acked
+            let unknown = doc.missing_changes(&stored.acked);
+            let known: Vec<_> = stored
+                .acked
                 .iter()
                 .filter(|h| !unknown.contains(h))
                 .copied()
                 .collect();
             let base = doc.reduce_heads(&known);
             let raw = doc.changes_after(&base);
-            let heads = sorted(doc.heads());
-            let unknown: Vec<ChangeHash> = unknown.into_iter().map(ChangeHash::from).collect();
+            let heads = sorted_dedup(doc.heads());
             if raw.is_empty() {
                 // The server has everything: the stored acknowledgement was only imprecise.
                 let mut acked = heads;
@@ -634,8 +632,7 @@ impl<S: ClientStore> Client<S> {
             Ok(parsed) => parsed,
             Err(error) => return Ok(Err((error.to_string(), false))),
         };
-        let hashes: Vec<letsema_doc::ChangeHash> =
-            parsed.iter().map(|change| change.hash.into()).collect();
+        let hashes: Vec<ChangeHash> = parsed.iter().map(|change| change.hash).collect();
         let stored = self.store.load(id).map_err(store)?;
         let (mut doc, acked, updated) = match stored {
             Some(stored) => {
@@ -649,7 +646,7 @@ impl<S: ClientStore> Client<S> {
                         let missing = matches!(error, LoadError::MissingDependencies { .. });
                         return Ok(Err((error.to_string(), missing)));
                     }
-                    let heads = sorted(doc.heads());
+                    let heads = sorted_dedup(doc.heads());
                     self.store.put(id, doc.save(), heads).map_err(store)?;
                 }
                 (doc, stored.acked, updated)
@@ -672,18 +669,14 @@ impl<S: ClientStore> Client<S> {
                         false,
                     )));
                 }
-                let heads = sorted(doc.heads());
+                let heads = sorted_dedup(doc.heads());
                 self.store.put(id, doc.save(), heads).map_err(store)?;
                 (doc, Vec::new(), true)
             }
         };
-        let mut all: Vec<letsema_doc::ChangeHash> = acked.iter().map(|&hash| hash.into()).collect();
+        let mut all = acked;
         all.extend(hashes);
-        let acked: Vec<ChangeHash> = doc
-            .reduce_heads(&all)
-            .into_iter()
-            .map(ChangeHash::from)
-            .collect();
+        let acked = doc.reduce_heads(&all);
         self.store
             .set_acked(id, sorted_dedup(acked))
             .map_err(store)?;
@@ -758,19 +751,13 @@ impl<S: ClientStore> Client<S> {
                 continue;
             };
             let mut doc = self.open(local.doc, &stored.bytes)?;
-            let server: Vec<letsema_doc::ChangeHash> =
-                server.iter().map(|&hash| hash.into()).collect();
-            let missing = doc.missing_changes(&server);
+            let missing = doc.missing_changes(server);
             let known: Vec<_> = server
                 .iter()
                 .filter(|h| !missing.contains(h))
                 .copied()
                 .collect();
-            let acked = doc
-                .reduce_heads(&known)
-                .into_iter()
-                .map(ChangeHash::from)
-                .collect();
+            let acked = doc.reduce_heads(&known);
             self.store.set_acked(local.doc, acked).map_err(store)?;
             if !missing.is_empty() {
                 self.fetch_queue.insert(local.doc, local.heads.clone());
@@ -803,10 +790,6 @@ impl<S: ClientStore> Client<S> {
 
 fn store(error: impl std::error::Error) -> ClientError {
     ClientError::Store(error.to_string())
-}
-
-fn sorted(heads: Vec<letsema_doc::ChangeHash>) -> Vec<ChangeHash> {
-    sorted_dedup(heads.into_iter().map(ChangeHash::from).collect())
 }
 
 fn sorted_dedup(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {

@@ -31,7 +31,7 @@
 //!     writer,
 //!     Timestamp(1_750_000_000_000),
 //! )?;
-//! doc.set_answer("age", &AnswerValue::text("34"), Timestamp(1_750_000_001_000))?;
+//! doc.set_answer("age", &Answer::value("34"), Timestamp(1_750_000_001_000))?;
 //! client.save_document(&mut doc)?;
 //!
 //! let mut server = Server::default();

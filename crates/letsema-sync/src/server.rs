@@ -396,13 +396,8 @@ impl Server {
                     );
             }
         };
-        let hashes: Vec<letsema_doc::ChangeHash> =
-            parsed.iter().map(|change| change.hash.into()).collect();
-        let missing: HashSet<ChangeHash> = current
-            .missing_changes(&hashes)
-            .into_iter()
-            .map(ChangeHash::from)
-            .collect();
+        let hashes: Vec<ChangeHash> = parsed.iter().map(|change| change.hash).collect();
+        let missing: HashSet<ChangeHash> = current.missing_changes(&hashes).into_iter().collect();
         let new: Vec<&ParsedChange> = unique(&parsed)
             .into_iter()
             .filter(|change| missing.contains(&change.hash))
@@ -559,18 +554,14 @@ impl Server {
             .copied()
             .filter(|change| change.device().as_ref() == Some(&caller.device))
             .collect();
-        let deps: Vec<letsema_doc::ChangeHash> = own
+        let deps: Vec<ChangeHash> = own
             .iter()
             .flat_map(|change| change.deps.iter())
-            .map(|&hash| hash.into())
+            .copied()
             .collect();
         let absent: HashSet<ChangeHash> = match current {
-            Some(current) => current
-                .missing_changes(&deps)
-                .into_iter()
-                .map(ChangeHash::from)
-                .collect(),
-            None => deps.into_iter().map(ChangeHash::from).collect(),
+            Some(current) => current.missing_changes(&deps).into_iter().collect(),
+            None => deps.into_iter().collect(),
         };
         // Kahn's algorithm over the own changes: a change is taken once every dependency the
         // server lacks is itself taken; one on a change that is not among them never is.
@@ -818,9 +809,7 @@ impl Server {
                 response.unknown.push(wanted.doc);
                 continue;
             };
-            let have: Vec<letsema_doc::ChangeHash> =
-                wanted.heads.iter().map(|&hash| hash.into()).collect();
-            let changes = doc.changes_after(&have);
+            let changes = doc.changes_after(&wanted.heads);
             if changes.is_empty() {
                 continue;
             }
@@ -870,7 +859,7 @@ fn result_for(doc: DocId, heads: &[ChangeHash], pushed: &HashSet<ChangeHash>) ->
 }
 
 fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-    let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = doc.heads();
     heads.sort_unstable();
     heads
 }
@@ -884,9 +873,9 @@ fn unique(parsed: &[ParsedChange]) -> Vec<&ParsedChange> {
         .collect()
 }
 
-/// The hashes of `changes`, in their order, as the document's type.
-fn hashes_of(changes: &[&ParsedChange]) -> Vec<letsema_doc::ChangeHash> {
-    changes.iter().map(|change| change.hash.into()).collect()
+/// The hashes of `changes`, in their order.
+fn hashes_of(changes: &[&ParsedChange]) -> Vec<ChangeHash> {
+    changes.iter().map(|change| change.hash).collect()
 }
 
 fn concat(raw: &[u8], changes: &[&ParsedChange]) -> Vec<u8> {

@@ -187,7 +187,7 @@ fn absurd_lengths_and_counts_are_refused() {
     for n in 0..3 {
         many.set_answer(
             "age",
-            &letsema_doc::AnswerValue::text(n.to_string()),
+            &letsema_doc::Answer::value(n.to_string()),
             t(100 + n),
         )
         .expect("edit");
@@ -249,7 +249,7 @@ fn a_device_cannot_change_another_devices_submission() {
     };
     server.respond(&other, push(changes_of(&mut theirs)), &mut store);
     let mut mine = theirs.fork(writer(PHONE, 1));
-    mine.set_answer("age", &letsema_doc::AnswerValue::text("99"), t(5))
+    mine.set_answer("age", &letsema_doc::Answer::value("99"), t(5))
         .expect("edit");
     let Response::Sync(response) =
         server.respond(&caller(), push(changes_of(&mut mine)), &mut store)
@@ -366,7 +366,7 @@ fn rebuilt_chunks_read_the_same_with_their_known_hashes() {
     let mut doc = submission(&writer(PHONE, 1), 100, 1, None);
     doc.set_answer(
         "first_name",
-        &letsema_doc::AnswerValue::Text("Palesa".into()),
+        &letsema_doc::Answer::Value("Palesa".into()),
         t(5),
     )
     .expect("an edit");
@@ -424,7 +424,7 @@ fn still_loads(store: &MemoryServerStore, doc: DocId) {
     use letsema_sync::store::ServerStore;
     let stored = store.load(doc).expect("readable").expect("stored");
     let mut loaded = SubmissionDoc::load(&stored.bytes, writer("reader", 9)).expect("it loads");
-    let mut heads: Vec<ChangeHash> = loaded.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = loaded.heads();
     heads.sort_unstable();
     assert_eq!(heads, stored.heads);
 }
@@ -442,7 +442,7 @@ fn acknowledged_and_forged(
     assert!(matches!(response.push[0], PushResult::Committed { .. }));
     let acked = doc.heads();
     let mut edit = doc.fork(forger.clone());
-    edit.set_answer("age", &letsema_doc::AnswerValue::text("77"), t(50))
+    edit.set_answer("age", &letsema_doc::Answer::value("77"), t(50))
         .expect("edit");
     let genuine = edit.changes_after(&acked);
     let forged = forge(&genuine, |change| {
@@ -506,7 +506,7 @@ fn a_pulled_change_that_would_leave_the_phones_copy_unloadable_is_not_taken() {
     let stored = store.load(id).expect("readable").expect("stored");
     let mut copy = SubmissionDoc::load(&stored.bytes, writer("staff-7", 3)).expect("loads");
     let acked = copy.heads();
-    copy.set_answer("age", &letsema_doc::AnswerValue::text("77"), t(60))
+    copy.set_answer("age", &letsema_doc::Answer::value("77"), t(60))
         .expect("edit");
     let forged = forge(&copy.changes_after(&acked), |change| {
         change.start_op = 1.try_into().expect("1")

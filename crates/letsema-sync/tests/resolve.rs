@@ -12,10 +12,10 @@ fn choosing_the_winning_value_is_a_write_that_a_concurrent_edit_conflicts_with()
     let mut doc = submission(&phone, 30, 0, None);
     let mut laptop = doc.fork(writer("laptop-iom", 1));
     let mut tablet = doc.fork(writer("tablet-iom", 1));
-    doc.set_answer("city", &AnswerValue::text("Maseru"), t(10))
+    doc.set_answer("city", &Answer::value("Maseru"), t(10))
         .expect("edit");
     laptop
-        .set_answer("city", &AnswerValue::text("Leribe"), t(11))
+        .set_answer("city", &Answer::value("Leribe"), t(11))
         .expect("edit");
     doc.merge(&mut laptop).expect("merge");
     tablet.merge(&mut doc).expect("merge");
@@ -27,7 +27,7 @@ fn choosing_the_winning_value_is_a_write_that_a_concurrent_edit_conflicts_with()
     doc.resolve(&conflict.field, &winner, t(20))
         .expect("resolve");
     tablet
-        .set_answer("city", &AnswerValue::text("Mafeteng"), t(21))
+        .set_answer("city", &Answer::value("Mafeteng"), t(21))
         .expect("edit");
     doc.merge(&mut tablet).expect("merge");
 
@@ -43,7 +43,7 @@ fn choosing_the_winning_value_is_a_write_that_a_concurrent_edit_conflicts_with()
         .map(|v| v.value.clone())
         .collect();
     values.sort_by_key(|v| format!("{v:?}"));
-    let mut expected = vec![winner, FieldValue::Answer(AnswerValue::text("Mafeteng"))];
+    let mut expected = vec![winner, FieldValue::Answer(Answer::value("Mafeteng"))];
     expected.sort_by_key(|v| format!("{v:?}"));
     assert_eq!(values, expected);
 }

@@ -34,7 +34,7 @@ fn a_document_edited_on_two_devices_comes_back_after_a_restore_from_both() {
     sync(&mut staff, &mut server, &mut store);
     sync(&mut phone, &mut server, &mut store);
     phone.edit(id, |doc| {
-        doc.set_answer("age", &AnswerValue::text("52"), t(2_000))
+        doc.set_answer("age", &Answer::value("52"), t(2_000))
             .expect("fix");
     });
     sync(&mut phone, &mut server, &mut store);
@@ -87,7 +87,7 @@ fn a_document_edited_on_two_devices_comes_back_after_a_restore_from_both() {
             .expect("stored");
         assert_eq!(sorted(doc.heads()), heads);
         assert_eq!(doc.review().status, Some(ReviewStatus::Approved));
-        assert_eq!(doc.answer("age"), Some(AnswerValue::text("52")));
+        assert_eq!(doc.answer("age"), Some(Answer::value("52")));
     }
     assert!(
         partly > 0,
@@ -95,9 +95,7 @@ fn a_document_edited_on_two_devices_comes_back_after_a_restore_from_both() {
     );
 }
 
-fn sorted(heads: Vec<ChangeHash>) -> Vec<letsema_sync::wire::ChangeHash> {
-    let mut heads: Vec<letsema_sync::wire::ChangeHash> =
-        heads.into_iter().map(Into::into).collect();
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     heads.sort_unstable();
     heads
 }

@@ -61,7 +61,7 @@ fn an_edit_sends_only_that_change() {
     let log_before = store.log_len();
 
     phone.edit(ids[7], |doc| {
-        doc.set_answer("age", &AnswerValue::text("41"), t(10_000))
+        doc.set_answer("age", &Answer::value("41"), t(10_000))
             .expect("edit");
     });
     let round = sync(&mut phone, &mut server, &mut store);
@@ -113,7 +113,7 @@ fn duplicated_and_reordered_responses_are_harmless() {
     let first_answer = server.handle(&phone.caller, &first, &mut store);
 
     phone.edit(ids[0], |doc| {
-        doc.set_answer("age", &AnswerValue::text("50"), t(20_000))
+        doc.set_answer("age", &Answer::value("50"), t(20_000))
             .expect("edit");
     });
     let second = phone.client.next_request().expect("request").expect("some");
@@ -144,7 +144,7 @@ fn a_restarted_client_resumes_from_its_stored_acknowledgements_and_cursor() {
     let ids = phone.create(6, 40, None);
     sync(&mut phone, &mut server, &mut store);
     phone.edit(ids[3], |doc| {
-        doc.set_answer("age", &AnswerValue::text("33"), t(30_000))
+        doc.set_answer("age", &Answer::value("33"), t(30_000))
             .expect("edit");
     });
 
@@ -262,7 +262,7 @@ fn a_reviewers_change_reaches_the_device_that_created_the_submission() {
 
     // The phone fixes the answer; the reviewer sees it.
     phone.edit(ids[2], |doc| {
-        doc.set_answer("age", &AnswerValue::text("29"), t(50_000))
+        doc.set_answer("age", &Answer::value("29"), t(50_000))
             .expect("fix");
     });
     let fix = sync(&mut phone, &mut server, &mut store);
@@ -274,7 +274,7 @@ fn a_reviewers_change_reaches_the_device_that_created_the_submission() {
         .open_document(ids[2])
         .expect("open")
         .expect("stored");
-    assert_eq!(doc.answer("age"), Some(AnswerValue::text("29")));
+    assert_eq!(doc.answer("age"), Some(Answer::value("29")));
 }
 
 #[test]
@@ -287,12 +287,12 @@ fn concurrent_edits_on_both_sides_merge_and_both_are_acknowledged() {
     sync(&mut staff, &mut server, &mut store);
 
     staff.edit(ids[0], |doc| {
-        doc.set_answer("age", &AnswerValue::text("61"), t(60_000))
+        doc.set_answer("age", &Answer::value("61"), t(60_000))
             .expect("edit");
     });
     sync(&mut staff, &mut server, &mut store);
     phone.edit(ids[0], |doc| {
-        doc.set_answer("age", &AnswerValue::text("62"), t(60_001))
+        doc.set_answer("age", &Answer::value("62"), t(60_001))
             .expect("edit");
     });
     let round = sync(&mut phone, &mut server, &mut store);
@@ -339,7 +339,7 @@ fn a_push_that_finds_more_on_the_server_says_so() {
     });
     sync(&mut staff, &mut server, &mut store);
     phone.edit(ids[0], |doc| {
-        doc.set_answer("age", &AnswerValue::text("70"), t(2))
+        doc.set_answer("age", &Answer::value("70"), t(2))
             .expect("edit");
     });
 
@@ -389,7 +389,7 @@ fn after_the_server_is_restored_from_a_backup_both_sides_converge_without_a_full
     // After the backup: five edits and three new submissions reach the server...
     for &id in &ids[..5] {
         phone.edit(id, |doc| {
-            doc.set_answer("age", &AnswerValue::text("44"), t(70_000))
+            doc.set_answer("age", &Answer::value("44"), t(70_000))
                 .expect("edit");
         });
     }
@@ -419,7 +419,7 @@ fn after_the_server_is_restored_from_a_backup_both_sides_converge_without_a_full
         writer("check", 9),
     )
     .expect("server copy");
-    assert_eq!(server_doc.answer("age"), Some(AnswerValue::text("44")));
+    assert_eq!(server_doc.answer("age"), Some(Answer::value("44")));
     let reviewed = phone
         .client
         .open_document(ids[100])
@@ -537,7 +537,7 @@ fn the_server_keeps_loaded_documents_in_its_cache_and_works_without_them() {
     );
 
     phone.edit(ids[3], |doc| {
-        doc.set_answer("age", &AnswerValue::text("52"), t(20_000))
+        doc.set_answer("age", &Answer::value("52"), t(20_000))
             .expect("edit");
     });
     let round = sync(&mut phone, &mut server, &mut store);
@@ -548,7 +548,7 @@ fn the_server_keeps_loaded_documents_in_its_cache_and_works_without_them() {
     let mut store = store.restart();
     assert!(store.cache().is_empty());
     phone.edit(ids[3], |doc| {
-        doc.set_answer("age", &AnswerValue::text("53"), t(30_000))
+        doc.set_answer("age", &Answer::value("53"), t(30_000))
             .expect("edit");
     });
     let round = sync(&mut phone, &mut server, &mut store);
@@ -557,9 +557,9 @@ fn the_server_keeps_loaded_documents_in_its_cache_and_works_without_them() {
     assert_eq!(store.cache().len(), 1);
     let mut held = store.load(ids[3]).expect("load").expect("stored");
     let mut loaded = SubmissionDoc::load(&held.bytes, writer("reader", 2)).expect("loads");
-    assert_eq!(loaded.answer("age"), Some(AnswerValue::text("53")));
+    assert_eq!(loaded.answer("age"), Some(Answer::value("53")));
     held.heads.sort_unstable();
-    let mut heads: Vec<_> = loaded.heads().into_iter().map(Into::into).collect();
+    let mut heads = loaded.heads();
     heads.sort_unstable();
     assert_eq!(held.heads, heads);
 }

@@ -1,7 +1,7 @@
 //! Realistic one-field edits of generated submissions, for the sync benchmark and the
 //! multi-device simulation.
 
-use letsema_doc::{AnswerValue, SubmissionDoc, Timestamp};
+use letsema_doc::{Answer, SubmissionDoc, Timestamp};
 
 use crate::WorkloadError;
 use crate::data::{COMMENTS, MONTHS};
@@ -15,9 +15,9 @@ pub struct FieldEdit {
     /// The top-level field changed.
     pub field: String,
     /// Its answer before, if it had one.
-    pub before: Option<AnswerValue>,
+    pub before: Option<Answer>,
     /// Its answer now.
-    pub after: AnswerValue,
+    pub after: Answer,
 }
 
 /// How many times a field is drawn again before a different value is forced.
@@ -43,7 +43,7 @@ impl Generator {
     ) -> Result<FieldEdit, WorkloadError> {
         let answers = doc.answers();
         let text = |name: &str| match answers.get(name) {
-            Some(AnswerValue::Text(t)) => Some(t.as_str()),
+            Some(Answer::Value(t)) => Some(t.as_str()),
             _ => None,
         };
         if text("consent") != Some("yes") {
@@ -133,7 +133,7 @@ impl Generator {
         };
 
         let before = answers.get(field).cloned();
-        let after = AnswerValue::Text(after);
+        let after = Answer::Value(after);
         doc.set_answer(field, &after, at)?;
         Ok(FieldEdit {
             field: field.to_owned(),

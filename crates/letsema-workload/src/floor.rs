@@ -18,7 +18,7 @@ pub struct FloorRecord {
     pub form_id: String,
     /// The form's version.
     pub form_version: String,
-    /// The answers, in the document's JSON shape.
+    /// The answers as the document gives them (fields in name order), in their JSON.
     pub answers: letsema_doc::Answers,
 }
 

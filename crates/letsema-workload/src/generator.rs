@@ -13,7 +13,7 @@ use rand_pcg::Pcg64;
 
 use crate::catalogue::Catalogue;
 use crate::data::*;
-use crate::{WorkloadError, reference_catalogue, to_doc_answers};
+use crate::{WorkloadError, reference_catalogue};
 
 /// The day ages are counted at: `years_abroad` never exceeds the age on this day, and the
 /// age only grows, so generated answers stay valid for any `today()` from this day on.
@@ -65,8 +65,8 @@ impl Generator {
         })
     }
 
-    /// The answers of one more member, in form order, in the runtime's JSON shape: complete
-    /// and valid for the form (at any `today()` from 2025-01-01 on).
+    /// The answers of one more member, in form order: complete and valid for the form (at
+    /// any `today()` from 2025-01-01 on). The submission document takes them as they are.
     ///
     /// About 3% of members decline consent; their answers are `{"consent": "no"}` only.
     pub fn answers(&mut self) -> Answers {
@@ -74,11 +74,6 @@ impl Generator {
             return Answers::new().with("consent", "no");
         }
         self.member()
-    }
-
-    /// [`Generator::answers`] in the submission document's shape.
-    pub fn doc_answers(&mut self) -> letsema_doc::Answers {
-        to_doc_answers(&self.answers())
     }
 
     /// A new submission document written by `device` at `at`, with a submission id from
@@ -115,12 +110,10 @@ impl Generator {
     ) -> Result<SubmissionDoc, WorkloadError> {
         let mut id = [0u8; 16];
         self.rng.fill_bytes(&mut id);
-        let answers = self.doc_answers();
+        let answers = self.answers();
         let association = match (association, answers.get("association")) {
             (Some(enrolled), _) => Some(enrolled.clone()),
-            (None, Some(letsema_doc::AnswerValue::Text(a))) if a != "none" => {
-                Some(AssociationId::parse(a)?)
-            }
+            (None, Some(Answer::Value(a))) if a != "none" => Some(AssociationId::parse(a)?),
             _ => None,
         };
         let new = NewSubmission {

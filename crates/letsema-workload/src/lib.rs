@@ -157,8 +157,6 @@ pub fn diaspora(n: usize, seed: u64) -> Result<Vec<letsema_doc::SubmissionDoc>, 
     Generator::new(seed).submissions(n, &phone, DIASPORA_START)
 }
 
-pub use letsema_protocol::answers::{to_doc_answers, to_form_answers};
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -131,7 +131,7 @@ pub(crate) fn project(
     };
     let meta = doc.meta().clone();
     let review = doc.review();
-    let answers_json = serde_json::to_value(doc.answers()).unwrap_or_default();
+    let answers = doc.answers();
     let form_id = meta.form_id.as_str().to_owned();
     let form_version = meta.form_version.as_str().to_owned();
     let created_ms = meta.created_at.0;
@@ -144,7 +144,7 @@ pub(crate) fn project(
             )],
             instance_name: None,
         },
-        Some(compiled) => judge(compiled, &answers_json, created_ms),
+        Some(compiled) => judge(compiled, &answers, created_ms),
     };
     Projection {
         form_id,
@@ -156,28 +156,21 @@ pub(crate) fn project(
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_else(|| "received".to_owned()),
         withdrawn: doc.is_withdrawn(),
-        answers: answers_json.to_string(),
+        // Fields in name order at every level, as the document gives them: the same text
+        // as a JSON object with sorted keys.
+        answers: serde_json::to_string(&answers).unwrap_or_else(|_| "{}".to_owned()),
         verdict,
     }
 }
 
-/// Runs the form engine over stored answers, as of when the submission was created (so that
-/// `today()` means the day it was filled in).
-fn judge(compiled: Arc<CompiledForm>, answers: &serde_json::Value, created_ms: i64) -> Verdict {
-    let answers: Answers = match serde_json::from_value(answers.clone()) {
-        Ok(answers) => answers,
-        Err(e) => {
-            return Verdict {
-                complete: false,
-                issues: vec![format!("the answers do not have the form's shape: {e}")],
-                instance_name: None,
-            };
-        }
-    };
+/// Runs the form engine over a submission's answers as the document gives them (the tree
+/// the phone's engine judged, with no conversion), as of when the submission was created (so
+/// that `today()` means the day it was filled in).
+fn judge(compiled: Arc<CompiledForm>, answers: &Answers, created_ms: i64) -> Verdict {
     let now: DateTime<FixedOffset> = DateTime::from_timestamp_millis(created_ms)
         .unwrap_or_default()
         .fixed_offset();
-    match FormState::new(compiled, &answers, Environment::new(now)) {
+    match FormState::new(compiled, answers, Environment::new(now)) {
         Ok(state) => {
             let mut issues: Vec<String> = state
                 .missing_required()
@@ -203,6 +196,9 @@ fn judge(compiled: Arc<CompiledForm>, answers: &serde_json::Value, created_ms: i
         },
     }
 }
+
+#[cfg(test)]
+mod props;
 
 #[cfg(test)]
 mod tests {
@@ -250,7 +246,10 @@ mod tests {
         assert!(projection.verdict.issues[0].contains("is not published on this server"));
         let answers: serde_json::Value =
             serde_json::from_str(&projection.answers).expect("the answers are JSON");
-        assert_eq!(answers, serde_json::to_value(doc.answers()).expect("JSON"));
+        let as_value = serde_json::to_value(doc.answers()).expect("JSON");
+        assert_eq!(answers, as_value);
+        // Byte for byte the text a JSON value (sorted keys) wrote before.
+        assert_eq!(projection.answers, as_value.to_string());
     }
 
     #[test]

@@ -207,7 +207,7 @@ impl ValidationStore for SqliteStore {
 
 #[cfg(test)]
 mod tests {
-    use letsema_doc::{AnswerValue, DeviceId, SessionId, SubmissionDoc, Timestamp, Writer};
+    use letsema_doc::{Answer, DeviceId, SessionId, SubmissionDoc, Timestamp, Writer};
     use letsema_protocol::sync::DocId;
     use letsema_sync::client::{Client, ClientConfig};
     use letsema_sync::client_store::MemoryClientStore;
@@ -289,7 +289,7 @@ mod tests {
                 .expect("opens")
                 .expect("on the phone");
             opened
-                .set_answer("comments", &AnswerValue::text(comment), at(1_000))
+                .set_answer("comments", &Answer::value(comment), at(1_000))
                 .expect("edited");
             self.phone.save_document(&mut opened).expect("saved");
         }

@@ -9,7 +9,7 @@
 //! The exports live here and not in `letsema-web`: an export is always kept by the linker,
 //! so in the shared library it would pull automerge into the first module too.
 
-use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest, TaggedAnswers};
+use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest};
 use letsema_web::documents::{self, OpenSubmission};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -53,9 +53,9 @@ impl Submission {
             .map_err(|why| JsValue::from_str(&why))
     }
 
-    /// Its answers so far, as JSON (`TaggedAnswers`).
+    /// Its answers so far, as JSON (`letsema_answers::Answers`).
     pub fn answers(&self) -> Result<String, JsValue> {
-        write(&TaggedAnswers::from(&self.0.answers()))
+        write(&self.0.answers())
     }
 
     /// Writes an `Edit` now; the promise resolves when it is saved.

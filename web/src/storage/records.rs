@@ -4,7 +4,7 @@
 //! Records are serialised with `serde-wasm-bindgen` into plain JavaScript objects, so they
 //! read well in the browser's developer tools: bytes become `Uint8Array`s.
 
-use letsema_doc::{ChangeHash as DocHash, SubmissionDoc};
+use letsema_doc::SubmissionDoc;
 use letsema_sync::client_store::SyncState;
 use letsema_sync::wire::{ChangeHash, Cursor, DocId};
 use serde::{Deserialize, Serialize};
@@ -125,17 +125,12 @@ pub(super) fn hashes_from_hex(what: &str, hex: &[String]) -> Result<Vec<ChangeHa
     Ok(hashes)
 }
 
-/// A document's heads, sorted, as wire hashes.
+/// A document's heads, sorted.
 pub(super) fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-    let mut heads: Vec<ChangeHash> = doc.heads().into_iter().map(ChangeHash::from).collect();
+    let mut heads = doc.heads();
     heads.sort_unstable();
     heads.dedup();
     heads
-}
-
-/// Wire hashes as the document crate's.
-pub(super) fn doc_hashes(hashes: &[ChangeHash]) -> Vec<DocHash> {
-    hashes.iter().map(|&hash| hash.into()).collect()
 }
 
 /// Whether some head is not acknowledged.

@@ -14,7 +14,7 @@ use super::db::{
 };
 use super::records::{
     DocumentRecord, DraftRecord, EnrolmentRecord, FormRecord, KEY_ENROLMENT, KEY_SYNC,
-    KEY_SYNC_STATUS, SyncRecord, SyncStatusRecord, corrupt, doc_hashes, doc_key, sorted_heads,
+    KEY_SYNC_STATUS, SyncRecord, SyncStatusRecord, corrupt, doc_key, sorted_heads,
 };
 use super::{Draft, Storage, StorageError, StoredDocument, SyncStatus};
 
@@ -469,7 +469,7 @@ pub(super) fn merge_stored(
     heads: &[ChangeHash],
     id: DocId,
 ) -> Result<bool, StorageError> {
-    if doc.has_changes(&doc_hashes(heads)) {
+    if doc.has_changes(heads) {
         return Ok(false);
     }
     let mut stored = open_bytes(bytes, id)?;

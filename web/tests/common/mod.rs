@@ -192,7 +192,7 @@ pub fn answer(field: &str, value: &str) -> Edit {
         repeats: Vec::new(),
         instance: Vec::new(),
         field: field.to_owned(),
-        value: letsema_doc::AnswerValue::Text(value.to_owned()),
+        value: letsema_doc::Answer::Value(value.to_owned()),
     }
 }
 

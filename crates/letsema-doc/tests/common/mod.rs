@@ -42,8 +42,8 @@ pub fn created() -> SubmissionDoc {
     SubmissionDoc::create(new_submission(), phone(), t(0)).expect("create")
 }
 
-pub fn text(value: &str) -> AnswerValue {
-    AnswerValue::text(value)
+pub fn text(value: &str) -> Answer {
+    Answer::value(value)
 }
 
 /// The answers as JSON, for readable comparisons.

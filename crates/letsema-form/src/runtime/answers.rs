@@ -1,147 +1,11 @@
-//! [`Answers`]: the answers of a submission, in the JSON a form author writes by hand.
+//! Answers and what can be wrong with them for a form.
 //!
-//! ```json
-//! {"consent": "yes", "age": 34, "citizenships": ["ls", "za"],
-//!  "qualifications": [{"degree": "BSc", "year": "2010"}, {"degree": "MSc"}]}
-//! ```
-//!
-//! - A question is keyed by its name. Groups do **not** nest: XLSForm names are unique
-//!   form-wide (the runtime refuses forms where they are not), so a question inside a group
-//!   is written next to the group's siblings, at the level of its nearest repeat.
-//! - Values are strings, as ODK stores them (numbers and dates in their canonical text);
-//!   JSON numbers and booleans are accepted and turned into that text, `null` means
-//!   unanswered.
-//! - A `select_multiple` is an array of choice values (a space-separated string is
-//!   accepted too, as ODK stores it).
-//! - A repeat is an array of objects, one per instance, each keyed like the top level.
-//!
-//! [`Answers`] itself knows nothing of a form; [`FormState::new`](super::FormState::new)
-//! checks that the answers fit the form and reports every [`AnswerError`].
+//! [`Answers`] and [`Answer`] are `letsema_answers`' (re-exported here): the one answers tree
+//! the form engine, the submission document and the app share, in the JSON a form author
+//! writes by hand. [`FormState::new`](super::FormState::new) checks that answers fit the form
+//! and reports every [`AnswerError`].
 
-use std::fmt;
-
-use serde::de::{self, MapAccess, SeqAccess, Visitor};
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// The answers of a submission, or of one repeat instance: field names and their answers,
-/// in the order they were inserted (JSON objects keep their order).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Answers {
-    entries: Vec<(String, Answer)>,
-}
-
-/// One answer: a value, the values of a `select_multiple`, or the instances of a repeat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    /// A single value, as ODK stores it: `"34"`, `"2024-05-01"`, `"yes"`; `""` when
-    /// unanswered.
-    Value(String),
-    /// The selected values of a `select_multiple` (or the order of a `rank`).
-    Multiple(Vec<String>),
-    /// The instances of a repeat, each with its own answers.
-    Repeat(Vec<Answers>),
-}
-
-impl Answers {
-    /// No answers.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// These answers with one more (replacing an answer of the same name).
-    pub fn with(mut self, name: impl Into<String>, answer: impl Into<Answer>) -> Self {
-        self.insert(name, answer);
-        self
-    }
-
-    /// Sets the answer of `name`, replacing any previous one in its place.
-    pub fn insert(&mut self, name: impl Into<String>, answer: impl Into<Answer>) {
-        let name = name.into();
-        let answer = answer.into();
-        match self.entries.iter_mut().find(|(n, _)| *n == name) {
-            Some(entry) => entry.1 = answer,
-            None => self.entries.push((name, answer)),
-        }
-    }
-
-    /// The answer of `name`, if there is one.
-    pub fn get(&self, name: &str) -> Option<&Answer> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, answer)| answer)
-    }
-
-    /// Removes and returns the answer of `name`.
-    pub fn remove(&mut self, name: &str) -> Option<Answer> {
-        let i = self.entries.iter().position(|(n, _)| n == name)?;
-        Some(self.entries.remove(i).1)
-    }
-
-    /// The names and answers, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Answer)> {
-        self.entries.iter().map(|(n, a)| (n.as_str(), a))
-    }
-
-    /// How many fields have an answer.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether there is no answer at all.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-impl Answer {
-    /// The value as the expression language sees it: the value itself, or the selected
-    /// values separated by single spaces. `None` for a repeat.
-    pub fn to_xpath_value(&self) -> Option<String> {
-        match self {
-            Answer::Value(v) => Some(v.clone()),
-            Answer::Multiple(values) => Some(values.join(" ")),
-            Answer::Repeat(_) => None,
-        }
-    }
-}
-
-impl From<&str> for Answer {
-    fn from(value: &str) -> Self {
-        Answer::Value(value.to_owned())
-    }
-}
-
-impl From<String> for Answer {
-    fn from(value: String) -> Self {
-        Answer::Value(value)
-    }
-}
-
-impl From<Vec<String>> for Answer {
-    fn from(values: Vec<String>) -> Self {
-        Answer::Multiple(values)
-    }
-}
-
-impl From<&[&str]> for Answer {
-    fn from(values: &[&str]) -> Self {
-        Answer::Multiple(values.iter().map(|v| (*v).to_owned()).collect())
-    }
-}
-
-impl<const N: usize> From<[&str; N]> for Answer {
-    fn from(values: [&str; N]) -> Self {
-        Answer::Multiple(values.iter().map(|v| (*v).to_owned()).collect())
-    }
-}
-
-impl From<Vec<Answers>> for Answer {
-    fn from(instances: Vec<Answers>) -> Self {
-        Answer::Repeat(instances)
-    }
-}
+pub use letsema_answers::{Answer, Answers};
 
 /// An answer that does not fit the form, or a request the form cannot satisfy. The message
 /// says what to change.
@@ -249,191 +113,31 @@ pub enum AnswerError {
     },
 }
 
-impl Serialize for Answers {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (name, answer) in &self.entries {
-            map.serialize_entry(name, answer)?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `letsema-answers` writes JSON numbers as the expression language does, without
+    /// depending on it.
+    #[test]
+    fn json_numbers_read_as_the_expression_language_writes_them() {
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -7.0,
+            1.75,
+            0.1 + 0.2,
+            1e21,
+            1e-7,
+            123_456_789.125,
+        ] {
+            let answer: Answer = serde_json::from_value(serde_json::json!(n)).expect("a number");
+            assert_eq!(
+                answer,
+                Answer::Value(letsema_expr::number_to_string(n)),
+                "{n}"
+            );
         }
-        map.end()
-    }
-}
-
-impl Serialize for Answer {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Answer::Value(v) => serializer.serialize_str(v),
-            Answer::Multiple(values) => {
-                let mut seq = serializer.serialize_seq(Some(values.len()))?;
-                for v in values {
-                    seq.serialize_element(v)?;
-                }
-                seq.end()
-            }
-            Answer::Repeat(instances) => {
-                let mut seq = serializer.serialize_seq(Some(instances.len()))?;
-                for instance in instances {
-                    seq.serialize_element(instance)?;
-                }
-                seq.end()
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Answers {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(AnswersVisitor)
-    }
-}
-
-struct AnswersVisitor;
-
-impl<'de> Visitor<'de> for AnswersVisitor {
-    type Value = Answers;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object of answers keyed by question name")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answers, A::Error> {
-        let mut answers = Answers::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let answer: Answer = map.next_value()?;
-            answers.insert(name, answer);
-        }
-        Ok(answers)
-    }
-}
-
-impl<'de> Deserialize<'de> for Answer {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AnswerVisitor)
-    }
-}
-
-struct AnswerVisitor;
-
-impl<'de> Visitor<'de> for AnswerVisitor {
-    type Value = Answer;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(
-            "an answer: a string, a number, a boolean, null, an array of choice values or an \
-             array of repeat instances (objects)",
-        )
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Answer, E> {
-        Ok(Answer::Value(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Answer, E> {
-        Ok(Answer::Value(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Answer, E> {
-        Ok(Answer::Value(v.to_string()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Answer, E> {
-        Ok(Answer::Value(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Answer, E> {
-        Ok(Answer::Value(letsema_expr::number_to_string(v)))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Answer, E> {
-        Ok(Answer::Value(if v { "true" } else { "false" }.to_owned()))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Answer, E> {
-        Ok(Answer::Value(String::new()))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Answer, E> {
-        Ok(Answer::Value(String::new()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Answer, A::Error> {
-        let mut values = Vec::new();
-        let mut instances = Vec::new();
-        while let Some(element) = seq.next_element::<Element>()? {
-            match element {
-                Element::Value(v) => values.push(v),
-                Element::Instance(a) => instances.push(a),
-            }
-            if !values.is_empty() && !instances.is_empty() {
-                return Err(de::Error::custom(
-                    "an array mixes values and objects: a select_multiple is an array of \
-                     values, a repeat an array of objects",
-                ));
-            }
-        }
-        Ok(if instances.is_empty() {
-            Answer::Multiple(values)
-        } else {
-            Answer::Repeat(instances)
-        })
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<Answer, A::Error> {
-        Err(de::Error::custom(
-            "an object is not an answer: groups do not nest (write a group's questions at its \
-             own level) and a repeat is an array of objects",
-        ))
-    }
-}
-
-/// An element of an array: a choice value or a repeat instance.
-enum Element {
-    Value(String),
-    Instance(Answers),
-}
-
-impl<'de> Deserialize<'de> for Element {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ElementVisitor)
-    }
-}
-
-struct ElementVisitor;
-
-impl<'de> Visitor<'de> for ElementVisitor {
-    type Value = Element;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a choice value (string or number) or a repeat instance (object)")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Element, E> {
-        Ok(Element::Value(v.to_owned()))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Element, E> {
-        Ok(Element::Value(v.to_string()))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Element, E> {
-        Ok(Element::Value(v.to_string()))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Element, E> {
-        Ok(Element::Value(letsema_expr::number_to_string(v)))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Element, E> {
-        Ok(Element::Value(if v { "true" } else { "false" }.to_owned()))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Element, A::Error> {
-        AnswersVisitor.visit_map(map).map(Element::Instance)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<Element, A::Error> {
-        Err(de::Error::custom(
-            "arrays do not nest: a nested repeat is an array inside an instance object",
-        ))
     }
 }

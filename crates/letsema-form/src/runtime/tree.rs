@@ -351,9 +351,16 @@ pub(crate) fn check_shape(
     match (&field.kind, answer) {
         (FieldKind::Root | FieldKind::Group, _) => Err(AnswerError::Group { name: name() }),
         (FieldKind::Repeat, Answer::Repeat(_)) => Ok(()),
-        // `[]` is an empty repeat as well as an empty select_multiple.
+        // `[]` is an empty repeat as well as an empty select_multiple, whichever variant
+        // holds it (JSON reads it as the second, the submission document may give the
+        // first): no instances, or no choices (`Answer::to_xpath_value` gives `""`).
         (FieldKind::Repeat, Answer::Multiple(values)) if values.is_empty() => Ok(()),
         (FieldKind::Repeat, _) => Err(AnswerError::ExpectedInstances { name: name() }),
+        (FieldKind::Question(_), Answer::Repeat(instances))
+            if instances.is_empty() && field.is_multiple() =>
+        {
+            Ok(())
+        }
         (FieldKind::Question(_), Answer::Repeat(_)) => {
             Err(AnswerError::ExpectedOneValue { name: name() })
         }

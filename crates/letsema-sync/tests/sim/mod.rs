@@ -11,7 +11,7 @@ pub mod oracle;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use letsema_doc::{
-    AnswerValue, DeviceId, FieldPath, FieldValue, Limits, ReviewStatus, SessionId, SubmissionDoc,
+    Answer, DeviceId, FieldPath, FieldValue, Limits, ReviewStatus, SessionId, SubmissionDoc,
     Timestamp, UserId, Writer,
 };
 use letsema_sync::chunks::{ChunkLimits, change_chunks, parse_changes};
@@ -504,7 +504,7 @@ impl World {
             .or_default()
             .entry(device)
             .or_default()
-            .extend(heads.into_iter().map(ChangeHash::from));
+            .extend(heads);
     }
 
     /// One realistic field edit of a document the device holds.
@@ -543,7 +543,7 @@ impl World {
     ) {
         let heads = doc.heads();
         assert_eq!(heads.len(), 1, "a local change is the only head");
-        let change = ChangeHash::from(heads[0]);
+        let change = heads[0];
         self.writes.entry(id).or_default().push(Write {
             field,
             value,
@@ -564,7 +564,7 @@ impl World {
         let at = self.now();
         let mut theirs = self.devices[volunteer].open(id);
         let mut ours = self.devices[staff].open(id);
-        if theirs.answer("consent") != Some(AnswerValue::text("yes")) {
+        if theirs.answer("consent") != Some(Answer::value("yes")) {
             return;
         }
         let step = self.step;
@@ -572,7 +572,7 @@ impl World {
             (volunteer, &mut theirs, "phone"),
             (staff, &mut ours, "staff"),
         ] {
-            let value = AnswerValue::text(format!("{field} by {who} at {step}"));
+            let value = Answer::value(format!("{field} by {who} at {step}"));
             doc.set_answer(field, &value, at).expect("set an answer");
             self.devices[device].save(doc);
             self.record_write(
@@ -751,9 +751,8 @@ impl World {
                     self.devices[device].name
                 )
             });
-            let as_doc: Vec<letsema_doc::ChangeHash> = hashes.iter().map(|&h| h.into()).collect();
             assert!(
-                stored.has_changes(&as_doc),
+                stored.has_changes(&hashes),
                 "the server acknowledged changes of {doc} it does not hold"
             );
             let acked = self.acked.entry(*doc).or_default();
@@ -858,7 +857,7 @@ impl World {
                 None => hashes,
                 Some(mut stored) => hashes
                     .into_iter()
-                    .filter(|hash| !stored.has_changes(&[(*hash).into()]))
+                    .filter(|hash| !stored.has_changes(&[*hash]))
                     .collect(),
             };
             self.stats.lost_by_restore += missing.len();
@@ -1002,7 +1001,7 @@ impl World {
             }
             let missing = |hashes: &mut dyn Iterator<Item = &ChangeHash>,
                            server: &mut SubmissionDoc| {
-                let hashes: Vec<letsema_doc::ChangeHash> = hashes.map(|&h| h.into()).collect();
+                let hashes: Vec<ChangeHash> = hashes.copied().collect();
                 server.missing_changes(&hashes)
             };
             if let Some(acked) = self.acked.get(&id) {
@@ -1033,7 +1032,7 @@ impl World {
     }
 }
 
-fn sorted(heads: Vec<letsema_doc::ChangeHash>) -> Vec<letsema_doc::ChangeHash> {
+fn sorted(heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
     let mut heads = heads;
     heads.sort_unstable();
     heads

@@ -28,12 +28,7 @@ pub fn check_conflicts(id: DocId, doc: &mut SubmissionDoc, writes: Option<&[Writ
     let deps: HashMap<ChangeHash, Vec<ChangeHash>> = doc
         .changes()
         .into_iter()
-        .map(|change| {
-            (
-                ChangeHash::from(change.hash),
-                change.deps.into_iter().map(ChangeHash::from).collect(),
-            )
-        })
+        .map(|change| (change.hash, change.deps))
         .collect();
     let mut by_field: BTreeMap<&FieldPath, Vec<&Write>> = BTreeMap::new();
     for write in writes {
@@ -86,7 +81,7 @@ pub fn check_conflicts(id: DocId, doc: &mut SubmissionDoc, writes: Option<&[Writ
                 shown
                     .values
                     .iter()
-                    .map(|v| (v.change.map(ChangeHash::from), &v.value))
+                    .map(|v| (v.change, &v.value))
                     .collect::<Vec<_>>()
             );
         } else {

@@ -1,7 +1,7 @@
 //! The JSON form of answers: what a form author writes by hand, and back.
 #![cfg(not(target_arch = "wasm32"))] // proptest needs a random source wasm32 lacks
 
-use letsema_form::runtime::{Answer, Answers};
+use letsema_answers::{Answer, Answers};
 use proptest::prelude::*;
 use serde_json::json;
 
