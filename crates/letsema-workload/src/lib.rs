@@ -2,8 +2,9 @@
 //! registration* (`examples/forms/diaspora_registration.md`), for the sync benchmark
 //! ("diaspora-500"), the multi-device simulation and end-to-end tests.
 //!
-//! - [`reference_form`]: the reference form, imported from the markdown compiled into this
-//!   crate.
+//! - [`reference_form`]: the reference form, compiled from its markdown into
+//!   `src/reference_form.json` (the form model as JSON), which this crate embeds: the
+//!   XLSForm importer is needed only by the test that checks the two agree.
 //! - [`Generator`]: a seeded generator of members: Basotho names, a date of birth between
 //!   1955 and 2002, a country of residence (mostly South Africa, then the UK, the USA,
 //!   Botswana and others), a region from the form's choices for that country, a city of
@@ -96,24 +97,25 @@ pub enum WorkloadError {
     },
 }
 
-/// The reference form, imported from [`REFERENCE_FORM_MARKDOWN`].
+/// The reference form ([`REFERENCE_FORM_MARKDOWN`]) as the importer compiles it: the form
+/// model's JSON, embedded so that neither this crate nor what uses it (the web app's tests
+/// in the browser, the simulation) needs the XLSForm importer. A test imports the markdown
+/// and checks it gives exactly this.
+pub const REFERENCE_FORM_JSON: &str = include_str!("reference_form.json");
+
+/// The reference form, read from [`REFERENCE_FORM_JSON`].
 ///
 /// # Panics
 ///
-/// Never in practice: the markdown is compiled into the crate, and this crate's tests
-/// check that it imports without errors and fits the generator, so a form that did not
-/// would fail the build's tests rather than a caller.
+/// Never in practice: the JSON is compiled into the crate, and this crate's tests check
+/// that it reads, matches the markdown imported and fits the generator, so a form that did
+/// not would fail the build's tests rather than a caller.
 pub fn reference_form() -> Form {
     static FORM: OnceLock<Form> = OnceLock::new();
     FORM.get_or_init(|| {
-        let import = letsema_xlsform::import(
-            REFERENCE_FORM_MARKDOWN.as_bytes(),
-            letsema_xlsform::SourceFormat::Markdown,
-        );
-        let errors: Vec<String> = import.errors().map(ToString::to_string).collect();
-        import
-            .form
-            .unwrap_or_else(|| panic!("the reference form does not import: {errors:#?}"))
+        serde_json::from_str(REFERENCE_FORM_JSON).unwrap_or_else(|e| {
+            panic!("src/reference_form.json is not a form model ({e}): regenerate it")
+        })
     })
     .clone()
 }
@@ -168,9 +170,23 @@ mod tests {
             letsema_xlsform::SourceFormat::Markdown,
         );
         let diagnostics: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
-        assert!(import.form.is_some(), "{diagnostics:#?}");
         assert_eq!(diagnostics, Vec::<String>::new());
+        let imported = import.form.expect("the markdown imports");
+        let json =
+            serde_json::to_string_pretty(&imported).expect("a form model writes as JSON") + "\n";
+        if json != REFERENCE_FORM_JSON {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/reference_form.json");
+            if std::env::var_os("LETSEMA_BLESS").is_some() {
+                std::fs::write(path, &json).expect("writes the compiled form");
+            } else {
+                panic!(
+                    "{path} is not the markdown as the importer compiles it today: run \
+                     `LETSEMA_BLESS=1 cargo test -p letsema-workload reference_form` and commit it"
+                );
+            }
+        }
         let form = reference_form();
+        assert_eq!(form, imported);
         assert_eq!(form.id.as_str(), "diaspora_registration");
         assert!(Catalogue::new(&form).is_ok());
     }
