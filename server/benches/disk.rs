@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
-use letsema_server::serve::REFERENCE_FORM;
+use letsema_server::store::REFERENCE_FORM;
 use letsema_server::store::{
     DATABASE_FILE, FormCache, FormStore, SqliteStore, SyncAccess, ValidationStore,
 };

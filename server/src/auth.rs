@@ -15,32 +15,15 @@ use sha2::{Digest, Sha256};
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 
+use crate::config::AuthConfig;
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::state::AppState;
 use crate::store::{DeviceInfo, Role, SessionInfo, StaffUser};
 
 /// The cookie that carries a staff session.
 pub const SESSION_COOKIE: &str = "letsema_session";
 /// The header that must echo the session's CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// How sessions behave.
-#[derive(Debug, Clone)]
-pub struct AuthConfig {
-    /// A session unused for this long is closed.
-    pub idle_timeout_secs: i64,
-    /// Whether cookies carry `Secure` (set when the server speaks TLS).
-    pub secure_cookies: bool,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            idle_timeout_secs: 8 * 60 * 60,
-            secure_cookies: false,
-        }
-    }
-}
 
 /// A signed-in staff member, as a route sees them.
 #[derive(Debug, Clone)]

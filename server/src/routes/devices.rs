@@ -20,9 +20,9 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{EnrolRequest, Enrolled};
 
-use super::AppState;
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{DeviceError, DeviceInfo, NewEnrolment, Role};
 
 const MAX_BODY: u64 = 8 * 1024;

@@ -15,9 +15,9 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{DeviceForm, DeviceForms};
 
-use super::AppState;
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role};
 
 #[derive(Debug, Deserialize)]

@@ -6,7 +6,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
+use crate::state::AppState;
 
 /// The OpenAPI document of every route, kept by hand beside the routes (a test checks that
 /// every operation it lists is routed). Public, like any API documentation.

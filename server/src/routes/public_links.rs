@@ -18,10 +18,10 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
 use super::devices::{blocking, link_and_qr, published_form_ids};
 use crate::auth::{Staff, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{PublicLink, Role};
 
 const MAX_BODY: u64 = 8 * 1024;

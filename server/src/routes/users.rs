@@ -6,9 +6,9 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
 use crate::auth::{Staff, check_password_strength, hash_password, staff};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{NewUser, PeopleError, Role};
 
 const MAX_BODY: u64 = 8 * 1024;

@@ -16,6 +16,12 @@ use super::{DatabaseError, FormStore, SqliteStore};
 /// The largest XLSForm accepted for publishing.
 pub const MAX_FORM_SOURCE_BYTES: usize = 20 * 1024 * 1024;
 
+/// The reference form, compiled into the binary so that a demo needs no files.
+pub const REFERENCE_FORM: (&str, &[u8]) = (
+    "diaspora_registration.xlsx",
+    include_bytes!("../../../examples/forms/diaspora_registration.xlsx"),
+);
+
 /// Why a form was not published. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {

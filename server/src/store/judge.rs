@@ -205,7 +205,7 @@ mod tests {
     use letsema_doc::{DeviceId, Timestamp};
 
     use super::*;
-    use crate::serve::REFERENCE_FORM;
+    use crate::store::REFERENCE_FORM;
     use crate::store::SqliteStore;
 
     fn store() -> (tempfile::TempDir, SqliteStore) {

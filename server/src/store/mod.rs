@@ -26,7 +26,8 @@ pub use devices::{
     PublicLink,
 };
 pub use forms::{
-    FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, prepare_form,
+    FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,
+    prepare_form,
 };
 pub use judge::{FormCache, SubmissionVerdict};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};

@@ -217,7 +217,7 @@ mod tests {
     use rusqlite_migration::Migrations;
 
     use super::*;
-    use crate::serve::REFERENCE_FORM;
+    use crate::store::REFERENCE_FORM;
     use crate::store::{DATABASE_FILE, FormStore, MIGRATIONS, SyncAccess};
 
     /// A server's store with the reference form published, and a volunteer's phone that

@@ -5,7 +5,8 @@
 pub mod process;
 
 use letsema_server::auth::hash_password;
-use letsema_server::routes::{AppState, routes};
+use letsema_server::routes::routes;
+use letsema_server::state::AppState;
 use letsema_server::store::{NewUser, Role};
 use warp::http::StatusCode;
 use warp::test::request;
@@ -43,7 +44,7 @@ pub fn fixture() -> Fixture {
             )
             .expect("user added");
     }
-    let (name, bytes) = letsema_server::serve::REFERENCE_FORM;
+    let (name, bytes) = letsema_server::store::REFERENCE_FORM;
     store
         .publish_form(name, bytes, "test")
         .expect("reference form published");
