@@ -6,6 +6,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
+use super::filters::with_state;
 use crate::state::AppState;
 
 /// The OpenAPI document of every route, kept by hand beside the routes (a test checks that
@@ -16,7 +17,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let health = warp::path("health")
         .and(warp::path::end())
         .and(warp::get())
-        .then(move || health(state.clone()));
+        .and(with_state(state))
+        .then(health);
     let openapi = warp::path("openapi.json")
         .and(warp::path::end())
         .and(warp::get())
@@ -28,6 +30,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
 async fn health(state: AppState) -> Response {
     let store = state.store.clone();
+    // Not `filters::blocking`: a health check that fails is a report (503, degraded), not
+    // an error.
     let database = tokio::task::spawn_blocking(move || store.health())
         .await
         .unwrap_or_else(|join| DatabaseHealth::unavailable(format!("health check failed: {join}")));

@@ -11,6 +11,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
+use super::filters::{blocking, respond, with_state};
 use crate::auth::{Staff, optional_staff};
 use crate::error::ApiError;
 use crate::metrics::ProcessMemory;
@@ -18,20 +19,14 @@ use crate::state::AppState;
 use crate::store::Role;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let s = state.clone();
     warp::path("metrics")
         .and(warp::path::end())
         .and(warp::get())
+        .and(with_state(state.clone()))
         .and(optional_staff(state))
         .and(warp::header::optional::<String>("authorization"))
-        .then(move |staff: Option<Staff>, authorization: Option<String>| {
-            let state = s.clone();
-            async move {
-                metrics(state, staff, authorization)
-                    .await
-                    .unwrap_or_else(ApiError::into_response)
-            }
-        })
+        .then(metrics)
+        .map(respond)
         .boxed()
 }
 
@@ -56,11 +51,10 @@ async fn metrics(
         ));
     }
     let store = state.store.clone();
-    let (queue, documents) = tokio::task::spawn_blocking(move || {
-        (store.validation_queue().ok(), store.document_count().ok())
+    let (queue, documents) = blocking(move || {
+        Ok::<_, ApiError>((store.validation_queue().ok(), store.document_count().ok()))
     })
-    .await
-    .map_err(|_| ApiError::internal())?;
+    .await?;
     let m = &state.metrics;
     let mut text = String::new();
     let mut counter = |name: &str, help: &str, kind: &str, samples: &[(&str, u64)]| {

@@ -4,6 +4,7 @@
 //! handler.
 
 mod devices;
+pub mod filters;
 mod forms;
 pub mod health;
 pub mod metrics;
@@ -13,9 +14,6 @@ pub mod sync;
 mod users;
 mod web;
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
@@ -24,29 +22,7 @@ use warp::reply::Response;
 use crate::error::recover;
 use crate::state::AppState;
 
-/// The network address of the client a request came from, put into every request's
-/// extensions by the server's accept loop (`serve.rs`), for plain HTTP and TLS alike.
-/// (warp's own `RemoteAddr` is private to warp, so it is never set outside `warp::serve`.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerAddr(pub SocketAddr);
-
-/// The address of the client: the [`PeerAddr`] the accept loop recorded, or else warp's
-/// remote address (what `warp::test::request().remote_addr(..)` sets in route tests).
-/// `None` when neither is known.
-pub fn peer_addr()
--> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Clone + Send + Sync + 'static
-{
-    warp::ext::optional::<PeerAddr>()
-        .and(warp::addr::remote())
-        .map(|peer: Option<PeerAddr>, remote: Option<SocketAddr>| {
-            peer.map(|PeerAddr(addr)| addr).or(remote)
-        })
-}
-
-/// A handler's answer: its response, or its error as JSON.
-pub(crate) fn respond(result: Result<Response, crate::error::ApiError>) -> Response {
-    result.unwrap_or_else(crate::error::ApiError::into_response)
-}
+pub use filters::{PeerAddr, peer_addr};
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly
 /// compilation the app needs, and nothing looser.
@@ -137,28 +113,3 @@ const API_SECURITY_HEADERS: &[(&str, &str)] = &[
     ),
     ("x-content-type-options", "nosniff"),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    async fn seen(request: warp::test::RequestBuilder) -> Option<SocketAddr> {
-        request
-            .filter(&peer_addr())
-            .await
-            .unwrap_or_else(|never| match never {})
-    }
-
-    #[tokio::test]
-    async fn peer_addr_prefers_the_accept_loops_address_then_warps() {
-        let ours: SocketAddr = "192.0.2.1:4000".parse().expect("an address");
-        let warps: SocketAddr = "198.51.100.2:5000".parse().expect("an address");
-        let both = warp::test::request()
-            .extension(PeerAddr(ours))
-            .remote_addr(warps);
-        assert_eq!(seen(both).await, Some(ours));
-        let only_warps = warp::test::request().remote_addr(warps);
-        assert_eq!(seen(only_warps).await, Some(warps));
-        assert_eq!(seen(warp::test::request()).await, None);
-    }
-}

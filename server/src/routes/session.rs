@@ -5,7 +5,7 @@
 //! Failed sign-ins are slowed down per account and refused for a while per account and
 //! network; see [`SignInFailures`] for the rule and why it is split that way.
 
-use std::net::IpAddr;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use warp::http::header::SET_COOKIE;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::{Reply, Response};
 
+use super::filters::{blocking, json_body, peer_addr, respond, with_state};
 use crate::auth::{
     Staff, clear_session_cookie, hash_password, random_token, session_cookie, staff, token_digest,
     unix_now, verify_password,
@@ -43,25 +44,14 @@ pub struct SessionBody {
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let base = warp::path("session");
-    let sign_in =
-        base.and(warp::path::end())
-            .and(warp::post())
-            .and(super::peer_addr())
-            .and(warp::body::content_length_limit(MAX_BODY))
-            .and(warp::body::json())
-            .and(with_state(state.clone()))
-            .then(
-                |remote: Option<std::net::SocketAddr>,
-                 credentials: Credentials,
-                 state: AppState| async move {
-                    let address = remote.map(|a| a.ip());
-                    match state.limits.public(address) {
-                        Ok(()) => sign_in(state, credentials, address).await,
-                        Err(error) => Err(error),
-                    }
-                    .unwrap_or_else(ApiError::into_response)
-                },
-            );
+    let sign_in = base
+        .and(warp::path::end())
+        .and(warp::post())
+        .and(with_state(state.clone()))
+        .and(peer_addr())
+        .and(json_body(MAX_BODY))
+        .then(sign_in)
+        .map(respond);
     let who = base
         .and(warp::path::end())
         .and(warp::get())
@@ -76,24 +66,18 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let sign_out = base
         .and(warp::path::end())
         .and(warp::delete())
-        .and(staff(state.clone()))
         .and(with_state(state.clone()))
-        .then(|staff: Staff, state: AppState| async move {
-            sign_out(state, staff)
-                .await
-                .unwrap_or_else(ApiError::into_response)
-        });
+        .and(staff(state.clone()))
+        .then(sign_out)
+        .map(respond);
     let everywhere = base
         .and(warp::path("everywhere"))
         .and(warp::path::end())
         .and(warp::post())
-        .and(staff(state.clone()))
-        .and(with_state(state))
-        .then(|staff: Staff, state: AppState| async move {
-            sign_out_everywhere(state, staff)
-                .await
-                .unwrap_or_else(ApiError::into_response)
-        });
+        .and(with_state(state.clone()))
+        .and(staff(state))
+        .then(sign_out_everywhere)
+        .map(respond);
     sign_in
         .or(who)
         .unify()
@@ -104,29 +88,13 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-fn with_state(
-    state: AppState,
-) -> impl Filter<Extract = (AppState,), Error = std::convert::Infallible> + Clone {
-    warp::any().map(move || state.clone())
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, crate::store::PeopleError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "people store failed");
-            ApiError::internal()
-        })
-}
-
 async fn sign_in(
     state: AppState,
+    remote: Option<SocketAddr>,
     credentials: Credentials,
-    address: Option<IpAddr>,
 ) -> Result<Response, ApiError> {
+    let address = remote.map(|a| a.ip());
+    state.limits.public(address)?;
     let email = credentials.email.trim().to_owned();
     if email.is_empty() || email.len() > 254 || credentials.password.len() > 1024 {
         return Err(bad_credentials());
@@ -154,19 +122,20 @@ async fn sign_in(
     let lookup_email = email.clone();
     let account = blocking(move || store.credentials(&lookup_email)).await?;
     let password = credentials.password;
-    let (user, ok) = tokio::task::spawn_blocking(move || match account {
-        Some((user, hash)) => {
-            let ok = verify_password(&hash, &password);
-            (Some(user), ok)
-        }
-        None => {
-            // Hash anyway, so that an unknown address answers as slowly as a known one.
-            let _ = hash_password(&password);
-            (None, false)
-        }
+    let (user, ok) = blocking(move || {
+        Ok::<_, ApiError>(match account {
+            Some((user, hash)) => {
+                let ok = verify_password(&hash, &password);
+                (Some(user), ok)
+            }
+            None => {
+                // Hash anyway, so that an unknown address answers as slowly as a known one.
+                let _ = hash_password(&password);
+                (None, false)
+            }
+        })
     })
-    .await
-    .map_err(|_| ApiError::internal())?;
+    .await?;
 
     let Some(user) = user.filter(|_| ok) else {
         let store = state.store.clone();

@@ -17,6 +17,7 @@ use warp::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
+use super::filters::{respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
 use crate::limits::work_units;
@@ -39,25 +40,25 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::post())
         .and(staff(state.clone()))
         .map(|staff: Staff| staff_caller(&staff));
-    phones
-        .or(staff_sync)
-        .unify()
+    with_state(state)
+        .and(phones.or(staff_sync).unify())
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::header::<u64>("content-length"))
         .and(warp::body::stream())
         .then(
-            move |caller: Result<Caller, ApiError>, media: Option<String>, length: u64, body| {
-                let state = state.clone();
-                async move {
-                    match (sync_media_type(media.as_deref()), caller) {
-                        (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
-                        (Err(error), _) | (_, Err(error)) => Err(error),
-                    }
-                    .unwrap_or_else(ApiError::into_response)
+            |state: AppState,
+             caller: Result<Caller, ApiError>,
+             media: Option<String>,
+             length: u64,
+             body| async move {
+                match (sync_media_type(media.as_deref()), caller) {
+                    (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
+                    (Err(error), _) | (_, Err(error)) => Err(error),
                 }
             },
         )
+        .map(respond)
         .boxed()
 }
 

@@ -28,7 +28,7 @@ use super::ResolvedLimits;
 use super::client::ClientAddress;
 use crate::config::ConnectionTimeouts;
 use crate::limits::{Slot, Slots};
-use crate::routes::PeerAddr;
+use crate::routes::filters::PeerAddr;
 
 /// Accepts connections until `shutdown` completes, each in a task of its own: the TLS
 /// handshake first when `tls` is set (a failed or slow one closes only that connection,
