@@ -286,7 +286,7 @@ fn scheme(tls: bool) -> &'static str {
 
 fn publish_reference_form(store: &SharedStore) -> Result<(), crate::store::PublishError> {
     let (name, bytes) = REFERENCE_FORM;
-    let published = store.publish_form(name, bytes, "letsema serve --demo")?;
+    let published = crate::store::publish_file(&**store, name, bytes, "letsema serve --demo")?;
     if published.newly_published {
         tracing::info!(form = %published.form_id, version = %published.version, "published the reference form");
     }

@@ -8,7 +8,13 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::store::{FormCache, SharedStore};
+use crate::store::{
+    FormCache, FormStore, JudgedSubmission, PendingSubmission, SharedStore, ValidateError,
+    ValidationStore, project,
+};
+
+/// How many documents one validation pass handles before letting others use the database.
+pub const VALIDATION_BATCH: usize = 200;
 
 /// How long no sync must run before a validation pass starts.
 pub const VALIDATION_GAP: Duration = Duration::from_millis(100);
@@ -36,7 +42,7 @@ pub async fn run_validator(store: SharedStore, wake: Arc<Notify>, activity: Arc<
             begun_at_last_pass = Some(activity.begun());
             let pass_store = store.clone();
             let pass = tokio::task::spawn_blocking(move || {
-                let result = pass_store.validate_pending(&mut cache);
+                let result = validate_batch(&*pass_store, &mut cache);
                 (cache, result)
             })
             .await;
@@ -61,6 +67,48 @@ pub async fn run_validator(store: SharedStore, wake: Arc<Notify>, activity: Arc<
         }
     }
 }
+/// One validation pass over `store`: up to [`VALIDATION_BATCH`] pending documents judged
+/// ([`judge`]) and their projections recorded; returns how many. The database is not held
+/// while the form engine runs.
+///
+/// # Errors
+///
+/// When the store cannot give what is pending or record what was judged; nothing is then
+/// taken off the queue.
+pub fn validate_batch(
+    store: &(impl ValidationStore + FormStore + ?Sized),
+    cache: &mut FormCache,
+) -> Result<usize, ValidateError> {
+    let pending = store.pending(VALIDATION_BATCH)?;
+    let count = pending.len();
+    if count > 0 {
+        let judged = judge(store, pending, cache);
+        store.record_verdicts(&judged)?;
+    }
+    Ok(count)
+}
+
+/// Judges pending documents with the form engine (`store::project`): each one loaded as the
+/// store's cache has it, or else from its bytes; the forms compiled once into `cache`.
+pub fn judge(
+    store: &(impl ValidationStore + FormStore + ?Sized),
+    pending: Vec<PendingSubmission>,
+    cache: &mut FormCache,
+) -> Vec<JudgedSubmission> {
+    pending
+        .into_iter()
+        .map(|p| {
+            let loaded = store.cached_document(p.doc_id, &p.heads);
+            let projection = project(loaded, &p.bytes, cache, store);
+            JudgedSubmission {
+                doc_id: p.doc_id,
+                seq: p.seq,
+                projection,
+            }
+        })
+        .collect()
+}
+
 /// The syncs being handled now, so that validation can run in the gaps between them
 /// (see [`run_validator`]): a validation pass holds the database for a while, and a
 /// sync that waits for it keeps a volunteer waiting.

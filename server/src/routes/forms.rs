@@ -19,7 +19,7 @@ use super::filters::{blocking, respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role};
+use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role, publish_file};
 
 #[derive(Debug, Deserialize)]
 struct PublishQuery {
@@ -64,7 +64,7 @@ async fn publish(
     staff.require(&[Role::Admin])?;
     let store = state.store.clone();
     let by = format!("user:{}", staff.user.id);
-    let published = blocking(move || store.publish_form(&query.name, &body, &by)).await?;
+    let published = blocking(move || publish_file(&*store, &query.name, &body, &by)).await?;
     let status = if published.newly_published {
         StatusCode::CREATED
     } else {

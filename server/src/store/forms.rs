@@ -8,7 +8,7 @@ use letsema_xlsform::{SourceFormat, import_file};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::DatabaseError;
+use super::{DatabaseError, FormStore};
 
 /// The largest XLSForm accepted for publishing.
 pub const MAX_FORM_SOURCE_BYTES: usize = 20 * 1024 * 1024;
@@ -70,9 +70,15 @@ pub struct FormSummary {
     pub published_by: String,
 }
 
-/// A form file turned into what is published, whatever the backend (see [`prepare_form`]).
+/// A form file turned into what is published, whatever the backend. Only [`prepare_form`]
+/// makes one, so [`super::FormStore::publish_form`], which takes one, cannot be handed a form
+/// the importer and the runtime have not checked.
 #[derive(Debug)]
 pub struct PreparedForm {
+    /// The file's name, as the publisher gave it.
+    pub source_name: String,
+    /// The file itself, kept with the version.
+    pub source: Vec<u8>,
     /// The form's id.
     pub form_id: String,
     /// Its version (never empty).
@@ -85,11 +91,17 @@ pub struct PreparedForm {
     pub digest: String,
     /// The import's warnings, for the publisher.
     pub warnings: Vec<String>,
+    /// Made by [`prepare_form`] only.
+    _checked: Checked,
 }
+
+/// The mark of a [`PreparedForm`] made by [`prepare_form`]: private, so nothing else can.
+#[derive(Debug)]
+struct Checked;
 
 /// Imports and checks a form file for publishing: a known format within
 /// [`MAX_FORM_SOURCE_BYTES`], no import errors, a form the runtime can run, a version.
-/// Every [`super::FormStore::publish_form`] starts here; only storing the version is the
+/// Every publish starts here (see [`publish_file`]); only storing the version is the
 /// backend's.
 ///
 /// # Errors
@@ -138,13 +150,31 @@ pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, Pu
     })?;
     let digest = hex(&Sha256::digest(source));
     Ok(PreparedForm {
+        source_name: source_name.to_owned(),
+        source: source.to_vec(),
         form_id: form.id.as_str().to_owned(),
         version,
         title: form.title,
         definition,
         digest,
         warnings,
+        _checked: Checked,
     })
+}
+
+/// Imports and checks a form file ([`prepare_form`]) and publishes it in `store`.
+///
+/// # Errors
+///
+/// [`PublishError`]: the file's diagnostics, a version published with other content, or a
+/// failure of the database.
+pub fn publish_file(
+    store: &(impl FormStore + ?Sized),
+    source_name: &str,
+    source: &[u8],
+    published_by: &str,
+) -> Result<Published, PublishError> {
+    store.publish_form(&prepare_form(source_name, source)?, published_by)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -25,13 +25,13 @@ pub use devices::{
 };
 pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,
-    prepare_form,
+    prepare_form, publish_file,
 };
-pub use judge::{FormCache, SubmissionVerdict};
+pub use judge::{FormCache, Projection, SubmissionVerdict, Verdict, project};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use sqlite::{DATABASE_FILE, SqliteStore, SqliteSyncStore, StoreError};
 pub use sync::SyncStoreError;
-pub use validate::{VALIDATION_BATCH, ValidateError};
+pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

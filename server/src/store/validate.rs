@@ -10,10 +10,35 @@
 //! are pending, and writing their projections), `judge.rs` the judging, shared by every
 //! backend.
 
-use super::DatabaseError;
+use letsema_protocol::sync::{ChangeHash, DocId};
 
-/// How many documents one validation pass handles before letting others use the database.
-pub const VALIDATION_BATCH: usize = 200;
+use super::DatabaseError;
+use super::judge::Projection;
+
+/// A submission waiting for the validator, as [`super::ValidationStore::pending`] gives it.
+#[derive(Debug)]
+pub struct PendingSubmission {
+    pub doc_id: DocId,
+    /// Its heads as stored: a backend that keeps loaded documents may have it loaded at
+    /// these ([`super::ValidationStore::cached_document`]).
+    pub heads: Vec<ChangeHash>,
+    /// The saved document.
+    pub bytes: Vec<u8>,
+    /// Where it is queued (the change log's sequence number of its last change): its
+    /// projection says it was made from there, and it leaves the queue only if it is still
+    /// queued there when the projection is recorded.
+    pub seq: i64,
+}
+
+/// A pending submission the validator judged, for [`super::ValidationStore::record_verdicts`].
+#[derive(Debug)]
+pub struct JudgedSubmission {
+    pub doc_id: DocId,
+    /// [`PendingSubmission::seq`].
+    pub seq: i64,
+    /// What the form engine made of it (`judge::project`).
+    pub projection: Projection,
+}
 
 /// Why a validation pass stopped.
 #[derive(Debug, thiserror::Error)]

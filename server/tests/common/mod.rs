@@ -45,8 +45,7 @@ pub fn fixture() -> Fixture {
             .expect("user added");
     }
     let (name, bytes) = letsema_server::store::REFERENCE_FORM;
-    store
-        .publish_form(name, bytes, "test")
+    letsema_server::store::publish_file(&*store, name, bytes, "test")
         .expect("reference form published");
     Fixture {
         state: AppState::new(store, dir.path().join("web"), "http://127.0.0.1:8080"),

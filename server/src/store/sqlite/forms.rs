@@ -6,7 +6,7 @@ use letsema_form::model::Form;
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use crate::store::{FormStore, FormSummary, PublishError, Published, prepare_form};
+use crate::store::{FormStore, FormSummary, PreparedForm, PublishError, Published};
 
 impl From<rusqlite::Error> for PublishError {
     fn from(error: rusqlite::Error) -> Self {
@@ -17,11 +17,9 @@ impl From<rusqlite::Error> for PublishError {
 impl FormStore for SqliteStore {
     fn publish_form(
         &self,
-        source_name: &str,
-        source: &[u8],
+        prepared: &PreparedForm,
         published_by: &str,
     ) -> Result<Published, PublishError> {
-        let prepared = prepare_form(source_name, source)?;
         let mut conn = self.conn.lock().map_err(|_| PublishError::Poisoned)?;
         let tx = conn.transaction()?;
         let existing: Option<(String, String)> = tx
@@ -36,8 +34,8 @@ impl FormStore for SqliteStore {
             Some((sha, stored)) if sha == prepared.digest || stored == prepared.definition => false,
             Some(_) => {
                 return Err(PublishError::VersionTaken {
-                    form_id: prepared.form_id,
-                    version: prepared.version,
+                    form_id: prepared.form_id.clone(),
+                    version: prepared.version.clone(),
                 });
             }
             None => {
@@ -50,8 +48,8 @@ impl FormStore for SqliteStore {
                         prepared.version,
                         prepared.title,
                         prepared.definition,
-                        source_name,
-                        source,
+                        prepared.source_name,
+                        prepared.source,
                         prepared.digest,
                         now_rfc3339(),
                         published_by
@@ -62,11 +60,11 @@ impl FormStore for SqliteStore {
         };
         tx.commit()?;
         Ok(Published {
-            form_id: prepared.form_id,
-            version: prepared.version,
-            title: prepared.title,
+            form_id: prepared.form_id.clone(),
+            version: prepared.version.clone(),
+            title: prepared.title.clone(),
             newly_published,
-            warnings: prepared.warnings,
+            warnings: prepared.warnings.clone(),
         })
     }
 
@@ -139,16 +137,14 @@ mod tests {
     #[test]
     fn a_valid_form_is_published_once_and_listed() {
         let (_dir, store) = store();
-        let first = store
-            .publish_form("demo.md", FORM.as_bytes(), "admin")
+        let first = crate::store::publish_file(&store, "demo.md", FORM.as_bytes(), "admin")
             .expect("publishes");
         assert!(first.newly_published);
         assert_eq!(
             (first.form_id.as_str(), first.version.as_str()),
             ("demo", "1")
         );
-        let again = store
-            .publish_form("demo.md", FORM.as_bytes(), "admin")
+        let again = crate::store::publish_file(&store, "demo.md", FORM.as_bytes(), "admin")
             .expect("idempotent");
         assert!(!again.newly_published);
         let listed = store.published_forms().expect("lists");
@@ -163,12 +159,9 @@ mod tests {
     #[test]
     fn a_published_version_never_changes() {
         let (_dir, store) = store();
-        store
-            .publish_form("demo.md", FORM.as_bytes(), "admin")
-            .expect("publishes");
+        crate::store::publish_file(&store, "demo.md", FORM.as_bytes(), "admin").expect("publishes");
         let changed = FORM.replace("| Age |", "| Age in years |");
-        let err = store
-            .publish_form("demo.md", changed.as_bytes(), "admin")
+        let err = crate::store::publish_file(&store, "demo.md", changed.as_bytes(), "admin")
             .expect_err("same version, new content");
         assert!(matches!(err, PublishError::VersionTaken { .. }), "{err}");
         assert!(err.to_string().contains("raise the `version`"), "{err}");
@@ -178,19 +171,16 @@ mod tests {
     fn forms_with_errors_or_without_version_are_refused_with_their_diagnostics() {
         let (_dir, store) = store();
         let broken = FORM.replace("| integer | age | Age |", "| integr | age | Age |");
-        let err = store
-            .publish_form("demo.md", broken.as_bytes(), "admin")
+        let err = crate::store::publish_file(&store, "demo.md", broken.as_bytes(), "admin")
             .expect_err("unknown type");
         assert!(err.to_string().contains("row 3"), "{err}");
 
         let unversioned = FORM.replace("| version |", "|  |").replace("| 1 |", "|  |");
-        let err = store
-            .publish_form("demo.md", unversioned.as_bytes(), "admin")
+        let err = crate::store::publish_file(&store, "demo.md", unversioned.as_bytes(), "admin")
             .expect_err("no version");
         assert!(matches!(err, PublishError::NoVersion { .. }), "{err}");
 
-        let err = store
-            .publish_form("demo.pdf", b"%PDF", "admin")
+        let err = crate::store::publish_file(&store, "demo.pdf", b"%PDF", "admin")
             .expect_err("not a form");
         assert!(matches!(err, PublishError::UnknownFormat { .. }), "{err}");
         assert!(store.published_forms().expect("lists").is_empty());

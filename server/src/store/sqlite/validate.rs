@@ -8,24 +8,20 @@
 //! document changed meanwhile stays queued at its new `seq`. Picking and counting cost what
 //! is pending, never what is stored.
 
+use letsema_doc::SubmissionDoc;
+use letsema_protocol::sync::{ChangeHash, DocId};
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use crate::store::judge::{FormCache, Projection, SubmissionVerdict, project};
-use crate::store::{VALIDATION_BATCH, ValidateError, ValidationStore};
+use super::sync::heads_from_blob;
+use crate::store::{
+    JudgedSubmission, PendingSubmission, SubmissionVerdict, ValidateError, ValidationStore,
+};
 
 impl From<rusqlite::Error> for ValidateError {
     fn from(error: rusqlite::Error) -> Self {
         ValidateError::Database(Box::new(error))
     }
-}
-
-struct Pending {
-    doc_id: Vec<u8>,
-    bytes: Vec<u8>,
-    heads: Vec<u8>,
-    /// The `last_seq` it is queued at: what the projection will say it was made from.
-    seq: i64,
 }
 
 /// How many documents are pending.
@@ -60,73 +56,6 @@ const VERDICT_SQL: &str = "SELECT form_id, form_version, complete, issues, revie
          instance_name
      FROM submissions WHERE doc_id = ?1";
 
-impl SqliteStore {
-    /// Up to `limit` pending documents, oldest change first.
-    fn pick_pending(&self, limit: usize) -> Result<Vec<Pending>, ValidateError> {
-        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let mut statement = conn.prepare_cached(PICK_SQL)?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = statement.query_map(params![limit], |row| {
-            Ok(Pending {
-                doc_id: row.get(0)?,
-                bytes: row.get(1)?,
-                seq: row.get(2)?,
-                heads: row.get(3)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Judges pending documents, without holding the database.
-    fn judge_pending(
-        &self,
-        pending: Vec<Pending>,
-        cache: &mut FormCache,
-    ) -> Vec<(Pending, Projection)> {
-        pending
-            .into_iter()
-            .map(|p| {
-                // The sync that just committed it usually left it loaded in the cache.
-                let loaded = super::sync::doc_id_from_blob(&p.doc_id)
-                    .ok()
-                    .zip(super::sync::heads_from_blob(&p.heads).ok())
-                    .and_then(|(doc, heads)| self.docs.get(doc, &heads));
-                let projection = project(loaded, &p.bytes, cache, self);
-                (p, projection)
-            })
-            .collect()
-    }
-
-    /// Writes the projections and takes their documents off the queue, in one transaction.
-    fn record_projections(&self, rows: Vec<(Pending, Projection)>) -> Result<(), ValidateError> {
-        let mut conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let tx = conn.transaction()?;
-        let now = chrono::Utc::now().timestamp();
-        for (p, projection) in rows {
-            // A newer push may have landed meanwhile: this projection is then already
-            // behind, and the document stays queued at the newer `seq` for the next pass.
-            tx.prepare_cached(UPSERT_SUBMISSION_SQL)?.execute(params![
-                p.doc_id,
-                projection.form_id,
-                projection.form_version,
-                projection.created_at,
-                projection.review_status,
-                projection.withdrawn,
-                projection.verdict.instance_name,
-                projection.answers,
-                projection.verdict.complete,
-                serde_json::to_string(&projection.verdict.issues).unwrap_or_default(),
-                p.seq,
-                now
-            ])?;
-            tx.prepare_cached(DEQUEUE_SQL)?
-                .execute(params![p.doc_id, p.seq])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-}
-
 impl ValidationStore for SqliteStore {
     fn validation_queue(&self) -> Result<u64, ValidateError> {
         let count: i64 = self
@@ -143,14 +72,50 @@ impl ValidationStore for SqliteStore {
         Ok(count.unsigned_abs())
     }
 
-    fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError> {
-        let pending = self.pick_pending(VALIDATION_BATCH)?;
-        let count = pending.len();
-        if count > 0 {
-            let rows = self.judge_pending(pending, cache);
-            self.record_projections(rows)?;
+    fn pending(&self, limit: usize) -> Result<Vec<PendingSubmission>, ValidateError> {
+        let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
+        let mut statement = conn.prepare_cached(PICK_SQL)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map(params![limit], pending_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The sync that just committed a document usually left it loaded in the cache.
+    fn cached_document(&self, doc_id: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        self.docs.get(doc_id, heads)
+    }
+
+    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<(), ValidateError> {
+        let mut conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
+        let tx = conn.transaction()?;
+        let now = chrono::Utc::now().timestamp();
+        for JudgedSubmission {
+            doc_id,
+            seq,
+            projection,
+        } in judged
+        {
+            // A newer push may have landed meanwhile: this projection is then already
+            // behind, and the document stays queued at the newer `seq` for the next pass.
+            tx.prepare_cached(UPSERT_SUBMISSION_SQL)?.execute(params![
+                &doc_id.0[..],
+                projection.form_id,
+                projection.form_version,
+                projection.created_at,
+                projection.review_status,
+                projection.withdrawn,
+                projection.verdict.instance_name,
+                projection.answers,
+                projection.verdict.complete,
+                serde_json::to_string(&projection.verdict.issues).unwrap_or_default(),
+                seq,
+                now
+            ])?;
+            tx.prepare_cached(DEQUEUE_SQL)?
+                .execute(params![&doc_id.0[..], seq])?;
         }
-        Ok(count)
+        tx.commit()?;
+        Ok(())
     }
 
     fn submission_verdict(
@@ -158,31 +123,35 @@ impl ValidationStore for SqliteStore {
         doc_id: &[u8; 16],
     ) -> Result<Option<SubmissionVerdict>, ValidateError> {
         let conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
-        let row = conn
-            .query_row(VERDICT_SQL, params![&doc_id[..]], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, bool>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, Option<String>>(5)?,
-                ))
-            })
-            .optional()?;
-        Ok(row.map(
-            |(form_id, form_version, complete, issues, review_status, instance_name)| {
-                SubmissionVerdict {
-                    form_id,
-                    form_version,
-                    complete,
-                    issues: serde_json::from_str(&issues).unwrap_or_default(),
-                    review_status,
-                    instance_name,
-                }
-            },
-        ))
+        Ok(conn
+            .query_row(VERDICT_SQL, params![&doc_id[..]], verdict_row)
+            .optional()?)
     }
+}
+
+/// A row of [`PICK_SQL`]. Heads that cannot be read only cost the cache: the document is
+/// then judged from its bytes.
+fn pending_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<PendingSubmission> {
+    let heads: Vec<u8> = row.get(3)?;
+    Ok(PendingSubmission {
+        doc_id: DocId(row.get(0)?),
+        bytes: row.get(1)?,
+        seq: row.get(2)?,
+        heads: heads_from_blob(&heads).unwrap_or_default(),
+    })
+}
+
+/// A row of [`VERDICT_SQL`].
+fn verdict_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SubmissionVerdict> {
+    let issues: String = row.get(3)?;
+    Ok(SubmissionVerdict {
+        form_id: row.get(0)?,
+        form_version: row.get(1)?,
+        complete: row.get(2)?,
+        issues: serde_json::from_str(&issues).unwrap_or_default(),
+        review_status: row.get(4)?,
+        instance_name: row.get(5)?,
+    })
 }
 
 #[cfg(test)]
@@ -199,7 +168,8 @@ mod tests {
     use super::*;
     use crate::store::REFERENCE_FORM;
     use crate::store::sqlite::{DATABASE_FILE, MIGRATIONS};
-    use crate::store::{FormStore, SyncAccess};
+    use crate::store::{FormCache, SyncAccess};
+    use crate::validator::{VALIDATION_BATCH, judge, validate_batch};
 
     /// A server's store with the reference form published, and a volunteer's phone that
     /// captures registrations and syncs them through the real sync path.
@@ -229,8 +199,7 @@ mod tests {
             let dir = tempfile::tempdir().expect("a temporary folder");
             let store = SqliteStore::open(dir.path()).expect("open the store");
             let (name, bytes) = REFERENCE_FORM;
-            store
-                .publish_form(name, bytes, "a test")
+            crate::store::publish_file(&store, name, bytes, "a test")
                 .expect("publish the reference form");
             let device = writer().device;
             Field {
@@ -296,7 +265,7 @@ mod tests {
             let mut cache = FormCache::default();
             let mut done = 0;
             loop {
-                match self.store.validate_pending(&mut cache).expect("a pass") {
+                match validate_batch(&self.store, &mut cache).expect("a pass") {
                     0 => return done,
                     n => done += n,
                 }
@@ -335,7 +304,7 @@ mod tests {
         let restarted = SqliteStore::open(field.dir.path()).expect("reopens");
         assert_eq!(restarted.validation_queue().expect("the queue"), 3);
         let mut cache = FormCache::default();
-        assert_eq!(restarted.validate_pending(&mut cache).expect("a pass"), 3);
+        assert_eq!(validate_batch(&restarted, &mut cache).expect("a pass"), 3);
         assert_eq!(field.pending(), 0, "validating empties the queue");
         for doc in &docs {
             let verdict = field
@@ -365,15 +334,15 @@ mod tests {
         field.sync();
 
         // The validator picks the document and judges it without holding the database...
-        let picked = field.store.pick_pending(VALIDATION_BATCH).expect("picks");
+        let picked = field.store.pending(VALIDATION_BATCH).expect("picks");
         assert_eq!(picked.len(), 1);
         let judged_at = picked[0].seq;
-        let judged = field.store.judge_pending(picked, &mut FormCache::default());
+        let judged = judge(&field.store, picked, &mut FormCache::default());
         // ... while the phone sends a change to it ...
         field.edit(doc, "Changed while the validator ran.");
         field.sync();
         // ... so the projection it writes is already behind: the document stays pending.
-        field.store.record_projections(judged).expect("written");
+        field.store.record_verdicts(&judged).expect("written");
         assert_eq!(validated_seq(&field.store, &doc.0), Some(judged_at));
         assert_eq!(field.pending(), 1);
 
@@ -438,10 +407,10 @@ mod tests {
         let store = SqliteStore::open(dir.path()).expect("opens and migrates");
         assert_eq!(store.validation_queue().expect("the queue"), 2);
         let picked: Vec<(Vec<u8>, i64)> = store
-            .pick_pending(VALIDATION_BATCH)
+            .pending(VALIDATION_BATCH)
             .expect("picks")
             .into_iter()
-            .map(|p| (p.doc_id, p.seq))
+            .map(|p| (p.doc_id.0.to_vec(), p.seq))
             .collect();
         assert_eq!(
             picked,
@@ -465,11 +434,10 @@ mod tests {
         assert_eq!(kept, ("{\"consent\":\"no\"}".to_owned(), 1_777_636_800));
 
         let (name, bytes) = REFERENCE_FORM;
-        store
-            .publish_form(name, bytes, "a test")
+        crate::store::publish_file(&store, name, bytes, "a test")
             .expect("publish the reference form");
         let mut cache = FormCache::default();
-        assert_eq!(store.validate_pending(&mut cache).expect("a pass"), 2);
+        assert_eq!(validate_batch(&store, &mut cache).expect("a pass"), 2);
         assert_eq!(store.validation_queue().expect("the queue"), 0);
         assert_eq!(validated_seq(&store, &b), Some(4));
         assert_eq!(validated_seq(&store, &c), Some(3));
