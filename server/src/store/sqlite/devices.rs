@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, now_rfc3339};
 use crate::store::{
     DeviceError, DeviceInfo, DeviceStore, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL,
     PUBLIC_LINK_USES, PublicLink,
@@ -78,37 +78,10 @@ impl DeviceStore for SqliteStore {
              FROM enrolments WHERE public = 0 AND (?1 IS NULL OR association = ?1)
              ORDER BY id DESC",
         )?;
-        type Row = (i64, String, String, String, i64, u32, bool, Option<String>);
-        let rows: Vec<Row> = statement
-            .query_map(params![association], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                    row.get(7)?,
-                ))
-            })?
+        let rows: Vec<Parsed<Enrolment>> = statement
+            .query_map(params![association], enrolment_row)?
             .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(
-                |(id, association, forms, label, expires_at, uses_left, revoked, replaces)| {
-                    Ok(Enrolment {
-                        id,
-                        association,
-                        forms: parse_forms(&forms)?,
-                        label,
-                        expires_at,
-                        uses_left,
-                        revoked,
-                        replaces,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().collect()
     }
 
     fn enrol_device(
@@ -232,10 +205,7 @@ impl DeviceStore for SqliteStore {
         let device = self
             .reader()
             .query_row(
-                "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
-                        d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
-                 FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
-                 WHERE d.credential_sha256 = ?1",
+                &format!("{DEVICE_SELECT} WHERE d.credential_sha256 = ?1"),
                 params![&credential_sha256[..]],
                 device_row,
             )
@@ -256,13 +226,11 @@ impl DeviceStore for SqliteStore {
 
     fn devices(&self, association: Option<&str>) -> Result<Vec<DeviceInfo>, DeviceError> {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
-        let mut statement = conn.prepare(
-            "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
-                    d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
-             FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
-             WHERE ?1 IS NULL OR d.association = ?1 ORDER BY d.created_at DESC, d.id",
-        )?;
-        let rows: Vec<Result<DeviceInfo, DeviceError>> = statement
+        let mut statement = conn.prepare(&format!(
+            "{DEVICE_SELECT} WHERE ?1 IS NULL OR d.association = ?1
+             ORDER BY d.created_at DESC, d.id"
+        ))?;
+        let rows: Vec<Parsed<DeviceInfo>> = statement
             .query_map(params![association], device_row)?
             .collect::<Result<_, _>>()?;
         rows.into_iter().collect()
@@ -272,10 +240,7 @@ impl DeviceStore for SqliteStore {
         let conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let device = conn
             .query_row(
-                "SELECT d.id, d.association, d.forms, d.label, d.created_at, d.last_seen_at,
-                        d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
-                 FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
-                 WHERE d.id = ?1",
+                &format!("{DEVICE_SELECT} WHERE d.id = ?1"),
                 params![id],
                 device_row,
             )
@@ -363,34 +328,10 @@ impl DeviceStore for SqliteStore {
                     revoked_at IS NOT NULL
              FROM enrolments WHERE public = 1 ORDER BY id DESC",
         )?;
-        let rows: Vec<(i64, String, String, String, i64, u32, bool)> = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })?
+        let rows: Vec<Parsed<PublicLink>> = statement
+            .query_map([], public_link_row)?
             .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(
-                |(id, forms, association, label, expires_at, uses_left, revoked)| {
-                    Ok(PublicLink {
-                        id,
-                        form: parse_forms(&forms)?.into_iter().next().unwrap_or_default(),
-                        association,
-                        label,
-                        expires_at,
-                        joined: PUBLIC_LINK_USES.saturating_sub(uses_left),
-                        revoked,
-                    })
-                },
-            )
-            .collect()
+        rows.into_iter().collect()
     }
 
     fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
@@ -429,9 +370,17 @@ impl DeviceStore for SqliteStore {
     }
 }
 
-type DeviceRow = Result<DeviceInfo, DeviceError>;
+/// A value read from a row, unless a stored list of forms in it cannot be read.
+type Parsed<T> = Result<T, DeviceError>;
 
-fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
+/// The device rows [`device_row`] reads, with the enrolment that made each; a `WHERE`
+/// follows.
+const DEVICE_SELECT: &str = "SELECT d.id, d.association, d.forms, d.label, d.created_at,
+         d.last_seen_at, d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
+     FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id";
+
+/// A device from a row of [`DEVICE_SELECT`].
+fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
     let id: String = row.get(0)?;
     let association: String = row.get(1)?;
     let forms: String = row.get(2)?;
@@ -452,10 +401,54 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DeviceRow> {
     }))
 }
 
-fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
-    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
+/// An enrolment from a row of `id, association, forms, label, expires_at, uses_left,
+/// revoked, replaces`.
+fn enrolment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<Enrolment>> {
+    let forms: String = row.get(2)?;
+    let (id, association, label, expires_at, uses_left, revoked, replaces) = (
+        row.get(0)?,
+        row.get(1)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+    );
+    Ok(parse_forms(&forms).map(|forms| Enrolment {
+        id,
+        association,
+        forms,
+        label,
+        expires_at,
+        uses_left,
+        revoked,
+        replaces,
+    }))
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// A public link from a row of `id, forms, association, label, expires_at, uses_left,
+/// revoked`.
+fn public_link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<PublicLink>> {
+    let forms: String = row.get(1)?;
+    let uses_left: u32 = row.get(5)?;
+    let (id, association, label, expires_at, revoked) = (
+        row.get(0)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(6)?,
+    );
+    Ok(parse_forms(&forms).map(|forms| PublicLink {
+        id,
+        form: forms.into_iter().next().unwrap_or_default(),
+        association,
+        label,
+        expires_at,
+        joined: PUBLIC_LINK_USES.saturating_sub(uses_left),
+        revoked,
+    }))
+}
+
+fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
+    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
 }

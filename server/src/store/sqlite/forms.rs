@@ -5,7 +5,7 @@ use std::sync::Arc;
 use letsema_form::model::Form;
 use rusqlite::{OptionalExtension, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, now_rfc3339};
 use crate::store::{FormStore, FormSummary, PreparedForm, PublishError, Published};
 
 impl From<rusqlite::Error> for PublishError {
@@ -74,15 +74,7 @@ impl FormStore for SqliteStore {
             "SELECT form_id, version, title, published_at, published_by FROM form_versions
              ORDER BY form_id, published_at DESC, version DESC",
         )?;
-        let rows = statement.query_map([], |row| {
-            Ok(FormSummary {
-                form_id: row.get(0)?,
-                version: row.get(1)?,
-                title: row.get(2)?,
-                published_at: row.get(3)?,
-                published_by: row.get(4)?,
-            })
-        })?;
+        let rows = statement.query_map([], summary_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -111,8 +103,16 @@ impl FormStore for SqliteStore {
     }
 }
 
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// A published version from a row of `form_id, version, title, published_at,
+/// published_by`.
+fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<FormSummary> {
+    Ok(FormSummary {
+        form_id: row.get(0)?,
+        version: row.get(1)?,
+        title: row.get(2)?,
+        published_at: row.get(3)?,
+        published_by: row.get(4)?,
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! [`PeopleStore`] in SQL: the `users`, `user_associations`, `sessions`, `login_failures`
 //! and `audit_log` tables.
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, now_rfc3339};
 use crate::store::people::LOGIN_FAILURE_WINDOW_SECS;
-use crate::store::{NewUser, PeopleError, PeopleStore, SessionInfo, StaffUser};
+use crate::store::{NewUser, PeopleError, PeopleStore, Role, SessionInfo, StaffUser};
 
 impl From<rusqlite::Error> for PeopleError {
     fn from(error: rusqlite::Error) -> Self {
@@ -65,59 +66,32 @@ impl PeopleStore for SqliteStore {
 
     fn list_users(&self) -> Result<Vec<StaffUser>, PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
-        let mut statement = conn.prepare(
-            "SELECT id, email, display_name, role FROM users
-             WHERE disabled_at IS NULL ORDER BY email",
-        )?;
-        let rows: Vec<(i64, String, String, String)> = statement
-            .query_map([], |row| {
-                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-            })?
+        let mut statement = conn.prepare(&format!(
+            "SELECT {USER_COLUMNS} FROM users u WHERE u.disabled_at IS NULL ORDER BY u.email"
+        ))?;
+        let users: Vec<StaffUser> = statement
+            .query_map([], user_row)?
             .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|(id, email, display_name, role)| {
-                Ok(StaffUser {
-                    id,
-                    email,
-                    display_name,
-                    role: role.parse()?,
-                    associations: associations_of(&conn, id)?,
-                })
-            })
+        users
+            .into_iter()
+            .map(|user| with_associations(&conn, user))
             .collect()
     }
 
     fn credentials(&self, email: &str) -> Result<Option<(StaffUser, String)>, PeopleError> {
         let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
-        let row: Option<(i64, String, String, String, String)> = conn
+        let row = conn
             .query_row(
-                "SELECT id, email, display_name, role, password_hash FROM users
-                 WHERE email = ?1 AND disabled_at IS NULL",
+                &format!(
+                    "SELECT {USER_COLUMNS}, u.password_hash FROM users u
+                     WHERE u.email = ?1 AND u.disabled_at IS NULL"
+                ),
                 params![email],
-                |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
-                },
+                |row| Ok((user_row(row)?, row.get::<_, String>(4)?)),
             )
             .optional()?;
-        row.map(|(id, email, display_name, role, hash)| {
-            Ok((
-                StaffUser {
-                    id,
-                    email,
-                    display_name,
-                    role: role.parse()?,
-                    associations: associations_of(&conn, id)?,
-                },
-                hash,
-            ))
-        })
-        .transpose()
+        row.map(|(user, hash)| Ok((with_associations(&conn, user)?, hash)))
+            .transpose()
     }
 
     fn recent_login_failures(&self, email: &str, now: i64) -> Result<u32, PeopleError> {
@@ -202,19 +176,13 @@ impl PeopleStore for SqliteStore {
                 params![&token_sha256[..], now],
             )?;
         }
-        let (email, display_name, role): (String, String, String) = conn.query_row(
-            "SELECT email, display_name, role FROM users WHERE id = ?1",
+        let user = conn.query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"),
             params![user_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            user_row,
         )?;
         Ok(Some(SessionInfo {
-            user: StaffUser {
-                id: user_id,
-                email,
-                display_name,
-                role: role.parse()?,
-                associations: associations_of(&conn, user_id)?,
-            },
+            user: with_associations(&conn, user)?,
             csrf_token,
         }))
     }
@@ -243,12 +211,42 @@ impl PeopleStore for SqliteStore {
     }
 }
 
-fn associations_of(conn: &rusqlite::Connection, user_id: i64) -> Result<Vec<String>, PeopleError> {
+/// The columns [`user_row`] reads, of `users` as `u`.
+const USER_COLUMNS: &str = "u.id, u.email, u.display_name, u.role";
+
+/// A staff account from a row that starts with [`USER_COLUMNS`]; its associations are
+/// another table's ([`with_associations`]).
+fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffUser> {
+    Ok(StaffUser {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        display_name: row.get(2)?,
+        role: row.get(3)?,
+        associations: Vec::new(),
+    })
+}
+
+/// A role as stored: the table's CHECK allows only the three names.
+impl FromSql for Role {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: PeopleError| FromSqlError::Other(Box::new(e)))
+    }
+}
+
+/// `user` with the associations stored for it.
+fn with_associations(
+    conn: &rusqlite::Connection,
+    mut user: StaffUser,
+) -> Result<StaffUser, PeopleError> {
     let mut statement = conn.prepare_cached(
         "SELECT association FROM user_associations WHERE user_id = ?1 ORDER BY association",
     )?;
-    let rows = statement.query_map(params![user_id], |row| row.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = statement.query_map(params![user.id], |row| row.get(0))?;
+    user.associations = rows.collect::<Result<_, _>>()?;
+    Ok(user)
 }
 
 pub(super) fn audit(
@@ -267,8 +265,4 @@ pub(super) fn audit(
 /// How the audit log names a staff member: by id, so that the log holds no e-mail address.
 fn actor(user: &StaffUser) -> String {
     format!("user:{}", user.id)
-}
-
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
