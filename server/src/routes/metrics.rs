@@ -12,7 +12,7 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 use super::filters::{blocking, respond, with_state};
-use crate::auth::{Staff, optional_staff};
+use crate::auth::{Staff, optional_staff, secrets_match};
 use crate::error::ApiError;
 use crate::metrics::ProcessMemory;
 use crate::state::AppState;
@@ -39,7 +39,7 @@ async fn metrics(
         authorization
             .as_deref()
             .and_then(|h| h.strip_prefix("Bearer "))
-            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes()))
+            .is_some_and(|given| secrets_match(given, token))
     });
     let admin = staff.as_ref().is_some_and(|s| s.user.role == Role::Admin);
     if !token_ok && !admin {
@@ -147,8 +147,4 @@ async fn metrics(
         );
     }
     Ok(warp::reply::with_header(text, "content-type", "text/plain; version=0.0.4").into_response())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
