@@ -22,7 +22,7 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{EnrolRequest, Enrolled};
 
-use super::filters::{blocking, json_body, peer_addr, respond, with_state};
+use super::filters::{blocking, json_body, operation, peer_addr, respond, with_state};
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -68,44 +68,34 @@ struct CreatedEnrolment {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let create = warp::path("enrolments")
-        .and(warp::path::end())
-        .and(warp::post())
+    let create = operation!(POST "enrolments")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .and(json_body(MAX_BODY))
         .then(create_enrolment)
         .map(respond);
-    let list_enrolments = warp::path("enrolments")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list_enrolments = operation!(GET "enrolments")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(list_enrolments)
         .map(respond);
-    let enrol = warp::path!("devices" / "enrol")
-        .and(warp::post())
+    let enrol = operation!(POST "devices" / "enrol")
         .and(with_state(state.clone()))
         .and(peer_addr())
         .and(json_body(MAX_BODY))
         .then(enrol)
         .map(respond);
-    let list_devices = warp::path("devices")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list_devices = operation!(GET "devices")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(list_devices)
         .map(respond);
-    let revoke = warp::path!("devices" / String / "revoke")
-        .and(warp::post())
+    let revoke = operation!(POST "devices" / String / "revoke")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(revoke)
         .map(respond);
-    let whoami = warp::path("device")
-        .and(warp::path::end())
-        .and(warp::get())
+    let whoami = operation!(GET "device")
         .and(device(state))
         .map(|device: DeviceInfo| warp::reply::json(&device).into_response());
     create

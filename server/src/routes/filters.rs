@@ -2,8 +2,10 @@
 //! address, one way to run blocking work, and how each storage area's errors become
 //! [`ApiError`]s (one `From` per area, so that every route answers a failure alike).
 
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::{Mutex, PoisonError};
 
 use serde::de::DeserializeOwned;
 use warp::http::StatusCode;
@@ -13,6 +15,67 @@ use warp::{Filter, Rejection};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{DeviceError, PeopleError, PublishError};
+
+/// The filter of one API operation: its path (as `warp::path!` takes it, under `/api/`, or
+/// at the top with `top`) and its method, recorded in [`served_operations`] as the router is
+/// built, so that a test holds what is served against the OpenAPI document both ways. Every
+/// route of the API is made with it (a test of `routes` fails on a `warp::path` outside it).
+///
+/// `operation!(POST "devices" / String / "revoke")` is `POST /api/devices/{id}/revoke`.
+macro_rules! operation {
+    (@method GET) => { warp::get() };
+    (@method POST) => { warp::post() };
+    (@method DELETE) => { warp::delete() };
+    (top $method:ident $($segment:tt)/+) => {{
+        $crate::routes::filters::record_operation(
+            stringify!($method),
+            "",
+            &[$(stringify!($segment)),+],
+        );
+        warp::path!($($segment)/+).and(operation!(@method $method))
+    }};
+    ($method:ident $($segment:tt)/+) => {{
+        $crate::routes::filters::record_operation(
+            stringify!($method),
+            "/api",
+            &[$(stringify!($segment)),+],
+        );
+        warp::path!($($segment)/+).and(operation!(@method $method))
+    }};
+}
+pub(crate) use operation;
+
+/// Every operation [`operation!`] has made since the process started, as `(METHOD, path)`
+/// with OpenAPI's `{id}` for a path parameter.
+static SERVED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());
+
+/// Records an operation [`operation!`] makes: `segments` as `stringify!` gives them (a
+/// quoted literal, or a parameter's type).
+pub fn record_operation(method: &str, base: &str, segments: &[&str]) {
+    let mut path = base.to_owned();
+    for segment in segments {
+        path.push('/');
+        match segment.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            Some(literal) => path.push_str(literal),
+            None => path.push_str("{id}"),
+        }
+    }
+    SERVED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert((method.to_owned(), path));
+}
+
+/// The operations of every router built so far in this process ([`super::routes`]), as
+/// `(METHOD, path)`, sorted.
+pub fn served_operations() -> Vec<(String, String)> {
+    SERVED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .cloned()
+        .collect()
+}
 
 /// The state, for a handler that takes it as its first argument.
 pub fn with_state(

@@ -15,7 +15,7 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{DeviceForm, DeviceForms};
 
-use super::filters::{blocking, respond, with_state};
+use super::filters::{blocking, operation, respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,9 +27,7 @@ struct PublishQuery {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let publish = warp::path("forms")
-        .and(warp::path::end())
-        .and(warp::post())
+    let publish = operation!(POST "forms")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .and(warp::query::<PublishQuery>())
@@ -39,15 +37,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(warp::body::bytes())
         .then(publish)
         .map(respond);
-    let list = warp::path("forms")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list = operation!(GET "forms")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(list)
         .map(respond);
-    let for_device = warp::path!("device" / "forms")
-        .and(warp::get())
+    let for_device = operation!(GET "device" / "forms")
         .and(with_state(state.clone()))
         .and(device(state))
         .then(device_forms)

@@ -6,25 +6,19 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::filters::with_state;
+use super::filters::{operation, with_state};
 use crate::state::AppState;
 
-/// The OpenAPI document of every route, kept by hand beside the routes (a test checks that
-/// every operation it lists is routed). Public, like any API documentation.
+/// The OpenAPI document of every route, kept by hand beside the routes (`server/tests/
+/// openapi.rs` checks both ways: every operation it lists is routed, and every operation
+/// served is in it). Public, like any API documentation.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let health = warp::path("health")
-        .and(warp::path::end())
-        .and(warp::get())
-        .and(with_state(state))
-        .then(health);
-    let openapi = warp::path("openapi.json")
-        .and(warp::path::end())
-        .and(warp::get())
-        .map(|| {
-            warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response()
-        });
+    let health = operation!(GET "health").and(with_state(state)).then(health);
+    let openapi = operation!(GET "openapi.json").map(|| {
+        warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response()
+    });
     health.or(openapi).unify().boxed()
 }
 

@@ -11,7 +11,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::filters::{blocking, respond, with_state};
+use super::filters::{blocking, operation, respond, with_state};
 use crate::auth::{Staff, optional_staff, secrets_match};
 use crate::error::ApiError;
 use crate::metrics::ProcessMemory;
@@ -19,9 +19,7 @@ use crate::state::AppState;
 use crate::store::Role;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    warp::path("metrics")
-        .and(warp::path::end())
-        .and(warp::get())
+    operation!(top GET "metrics")
         .and(with_state(state.clone()))
         .and(optional_staff(state))
         .and(warp::header::optional::<String>("authorization"))

@@ -113,3 +113,41 @@ const API_SECURITY_HEADERS: &[(&str, &str)] = &[
     ),
     ("x-content-type-options", "nosniff"),
 ];
+
+#[cfg(test)]
+mod tests {
+    /// Every route of the API is made with `filters::operation!`, so that
+    /// `filters::served_operations` lists every one (checked against the OpenAPI document
+    /// by `server/tests/openapi.rs`): no module of `routes/` but `filters.rs` (which
+    /// defines the macro) and `web.rs` (the web app's files, not API operations) names
+    /// `warp::path`.
+    #[test]
+    fn every_api_route_is_made_with_operation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("routes/ is readable") {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if ["mod.rs", "filters.rs", "web.rs"].contains(&name) {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("a route module");
+            for (number, line) in source.lines().enumerate() {
+                assert!(
+                    !line.contains("warp::path"),
+                    "routes/{name}:{}: make API routes with `operation!` (filters.rs), so \
+                     that the OpenAPI test sees them: {line}",
+                    number + 1
+                );
+            }
+            checked += 1;
+        }
+        assert!(
+            checked >= 8,
+            "only {checked} route modules found in {dir:?}"
+        );
+    }
+}

@@ -19,7 +19,7 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 use super::devices::{link_and_qr, published_form_ids};
-use super::filters::{blocking, json_body, respond, with_state};
+use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -55,23 +55,18 @@ struct CreatedPublicLink {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let create = warp::path("public-links")
-        .and(warp::path::end())
-        .and(warp::post())
+    let create = operation!(POST "public-links")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .and(json_body(MAX_BODY))
         .then(create)
         .map(respond);
-    let list = warp::path("public-links")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list = operation!(GET "public-links")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(list)
         .map(respond);
-    let revoke = warp::path!("public-links" / String / "revoke")
-        .and(warp::post())
+    let revoke = operation!(POST "public-links" / String / "revoke")
         .and(with_state(state.clone()))
         .and(staff(state))
         .then(revoke)

@@ -15,7 +15,7 @@ use warp::http::header::SET_COOKIE;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::{Reply, Response};
 
-use super::filters::{blocking, json_body, peer_addr, respond, with_state};
+use super::filters::{blocking, json_body, operation, peer_addr, respond, with_state};
 use crate::auth::{
     Staff, clear_session_cookie, hash_password, random_token, session_cookie, staff, token_digest,
     unix_now, verify_password,
@@ -43,18 +43,13 @@ pub struct SessionBody {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let base = warp::path("session");
-    let sign_in = base
-        .and(warp::path::end())
-        .and(warp::post())
+    let sign_in = operation!(POST "session")
         .and(with_state(state.clone()))
         .and(peer_addr())
         .and(json_body(MAX_BODY))
         .then(sign_in)
         .map(respond);
-    let who = base
-        .and(warp::path::end())
-        .and(warp::get())
+    let who = operation!(GET "session")
         .and(staff(state.clone()))
         .map(|staff: Staff| {
             let body = SessionBody {
@@ -63,17 +58,12 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             };
             no_store(warp::reply::json(&body).into_response())
         });
-    let sign_out = base
-        .and(warp::path::end())
-        .and(warp::delete())
+    let sign_out = operation!(DELETE "session")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(sign_out)
         .map(respond);
-    let everywhere = base
-        .and(warp::path("everywhere"))
-        .and(warp::path::end())
-        .and(warp::post())
+    let everywhere = operation!(POST "session" / "everywhere")
         .and(with_state(state.clone()))
         .and(staff(state))
         .then(sign_out_everywhere)

@@ -17,7 +17,7 @@ use warp::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::filters::{respond, with_state};
+use super::filters::{operation, respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
 use crate::limits::work_units;
@@ -31,13 +31,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
     // Who is asking, checked first, decides what the sync may touch: a phone its own
     // submissions, a staff member what their role lets them see.
-    let phones = warp::path("sync")
-        .and(warp::path::end())
-        .and(warp::post())
+    let phones = operation!(POST "sync")
         .and(device(state.clone()))
         .map(|device: DeviceInfo| device_caller(&device));
-    let staff_sync = warp::path!("staff" / "sync")
-        .and(warp::post())
+    let staff_sync = operation!(POST "staff" / "sync")
         .and(staff(state.clone()))
         .map(|staff: Staff| staff_caller(&staff));
     with_state(state)

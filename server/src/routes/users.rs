@@ -6,7 +6,7 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::filters::{blocking, json_body, respond, with_state};
+use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, check_password_strength, hash_password, staff};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,16 +25,12 @@ struct NewUserBody {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let list = warp::path("users")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list = operation!(GET "users")
         .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .then(list)
         .map(respond);
-    let add = warp::path("users")
-        .and(warp::path::end())
-        .and(warp::post())
+    let add = operation!(POST "users")
         .and(with_state(state.clone()))
         .and(staff(state))
         .and(json_body(MAX_BODY))
