@@ -19,10 +19,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
-use letsema_server::serve::REFERENCE_FORM;
-use letsema_server::store::{
-    DATABASE_FILE, FormCache, FormStore, SqliteStore, SyncAccess, ValidationStore,
-};
+use letsema_server::store::REFERENCE_FORM;
+use letsema_server::store::{DATABASE_FILE, FormCache, SqliteStore, SyncAccess, ValidationStore};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::server::Server;
@@ -45,8 +43,7 @@ fn main() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = SqliteStore::open(dir.path()).expect("opens the store");
     let (name, bytes) = REFERENCE_FORM;
-    store
-        .publish_form(name, bytes, "the disk bench")
+    letsema_server::store::publish_file(&store, name, bytes, "the disk bench")
         .expect("publishes the reference form");
     let association = AssociationId::parse("load-test").expect("an association");
 
@@ -160,8 +157,7 @@ fn drain(store: &SqliteStore, held: usize) {
     let started = Instant::now();
     let mut done = 0;
     loop {
-        let count = store
-            .validate_pending(&mut cache)
+        let count = letsema_server::validator::validate_batch(store, &mut cache)
             .expect("a validation pass");
         if count == 0 {
             break;

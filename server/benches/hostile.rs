@@ -33,7 +33,7 @@ use letsema_forge::column::{ACTION, INSERT, KEY_STRING, PRED_GROUP, VALUE_META};
 use letsema_forge::{self as forge, Change};
 use letsema_protocol::sync::{ChangeEncoding, DocChanges, DocId, Request, SyncRequest};
 use letsema_server::commands::remote;
-use letsema_server::routes::metrics::ProcessMemory;
+use letsema_server::metrics::ProcessMemory;
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::retry::RetryPolicy;

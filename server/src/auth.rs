@@ -12,35 +12,19 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash}
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 use warp::Filter;
 use warp::http::{Method, StatusCode};
 
+use crate::config::AuthConfig;
 use crate::error::ApiError;
-use crate::routes::AppState;
+use crate::state::AppState;
 use crate::store::{DeviceInfo, Role, SessionInfo, StaffUser};
 
 /// The cookie that carries a staff session.
 pub const SESSION_COOKIE: &str = "letsema_session";
 /// The header that must echo the session's CSRF token on state-changing requests.
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// How sessions behave.
-#[derive(Debug, Clone)]
-pub struct AuthConfig {
-    /// A session unused for this long is closed.
-    pub idle_timeout_secs: i64,
-    /// Whether cookies carry `Secure` (set when the server speaks TLS).
-    pub secure_cookies: bool,
-}
-
-impl Default for AuthConfig {
-    fn default() -> Self {
-        AuthConfig {
-            idle_timeout_secs: 8 * 60 * 60,
-            secure_cookies: false,
-        }
-    }
-}
 
 /// A signed-in staff member, as a route sees them.
 #[derive(Debug, Clone)]
@@ -200,7 +184,11 @@ async fn authenticate(
             })?;
     let session = session.ok_or_else(not_signed_in)?;
     let changes_state = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    if changes_state && csrf.as_deref() != Some(session.csrf_token.as_str()) {
+    if changes_state
+        && !csrf
+            .as_deref()
+            .is_some_and(|given| secrets_match(given, &session.csrf_token))
+    {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "csrf_token_missing",
@@ -213,6 +201,12 @@ async fn authenticate(
         csrf_token: session.csrf_token,
         token_sha256: digest,
     })
+}
+
+/// Whether a secret a client sent is the expected one, in time that does not depend on where
+/// they differ (a timing attack learns nothing byte by byte); only the length may show.
+pub fn secrets_match(given: &str, expected: &str) -> bool {
+    given.as_bytes().ct_eq(expected.as_bytes()).into()
 }
 
 /// The enrolled device making the request (from `Authorization: Bearer CREDENTIAL`), or
@@ -291,6 +285,14 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a.len(), 43);
         assert_ne!(token_digest(&a), token_digest(&b));
+    }
+
+    #[test]
+    fn secrets_match_only_when_equal() {
+        assert!(secrets_match("token-abc", "token-abc"));
+        assert!(!secrets_match("token-abd", "token-abc"));
+        assert!(!secrets_match("token-ab", "token-abc"));
+        assert!(!secrets_match("", "token-abc"));
     }
 
     #[test]

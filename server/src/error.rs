@@ -8,6 +8,8 @@ use std::convert::Infallible;
 
 use letsema_protocol::{ApiErrorBody, ApiErrorDetail};
 use warp::http::StatusCode;
+use warp::http::header::RETRY_AFTER;
+use warp::reply::Response;
 use warp::{Rejection, Reply};
 
 /// An error answered to an API client.
@@ -57,13 +59,21 @@ impl ApiError {
         let response =
             warp::reply::with_status(warp::reply::json(&body), self.status).into_response();
         match self.retry_after {
-            Some(seconds) => crate::limits::retry_after(response, seconds),
+            Some(seconds) => retry_after(response, seconds),
             None => response,
         }
     }
 }
 
 impl warp::reject::Reject for ApiError {}
+
+/// Adds `Retry-After` to a reply (a 429 or a 503).
+fn retry_after(mut response: Response, seconds: u64) -> Response {
+    if let Ok(value) = seconds.to_string().parse() {
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    response
+}
 
 /// Turns every rejection into a JSON error; this is the single place where that happens.
 ///

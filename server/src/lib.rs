@@ -8,9 +8,12 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod routes;
 pub mod serve;
+pub mod state;
 pub mod store;
+pub mod validator;
 pub mod workers;
 
 pub use config::{ConnectionTimeouts, ListenAddr, ServeConfig};

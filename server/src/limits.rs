@@ -15,10 +15,13 @@ use std::time::Instant;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use warp::http::StatusCode;
-use warp::http::header::RETRY_AFTER;
-use warp::reply::Response;
 
 use crate::error::ApiError;
+
+mod sign_in;
+
+pub(crate) use sign_in::Network;
+pub use sign_in::{MAX_FAILURES, SignInFailures};
 
 /// The rate limits of a server.
 #[derive(Debug, Clone)]
@@ -147,14 +150,6 @@ fn check(
 /// on time must not be early), at least one.
 pub fn retry_after_seconds(wait: std::time::Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
-}
-
-/// Adds `Retry-After` to a 429 reply.
-pub fn retry_after(mut response: Response, seconds: u64) -> Response {
-    if let Ok(value) = seconds.to_string().parse() {
-        response.headers_mut().insert(RETRY_AFTER, value);
-    }
-    response
 }
 
 /// Syncs one caller may have in flight at once. A phone syncs one request at a time; two

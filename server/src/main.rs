@@ -79,7 +79,7 @@ enum Command {
         #[arg(
             long,
             value_name = "N",
-            default_value_t = letsema_server::serve::MAX_CONNECTIONS_PER_ADDRESS,
+            default_value_t = letsema_server::config::MAX_CONNECTIONS_PER_ADDRESS,
             value_parser = parse_connection_count
         )]
         max_connections_per_address: NonZeroUsize,

@@ -331,7 +331,7 @@ async fn the_open_files_soft_limit_is_raised_to_the_hard_limit() {
     assert_eq!(soft, hard, "the soft limit is raised to the hard limit");
 
     let log = server.log();
-    let expected = letsema_server::serve::default_max_connections(hard_number);
+    let expected = letsema_server::config::default_max_connections(hard_number);
     assert!(
         log.contains(&format!("open_files={hard}"))
             && log.contains(&format!("max_connections={expected}"))

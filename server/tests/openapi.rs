@@ -3,7 +3,10 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+
 use common::fixture;
+use letsema_server::routes::filters::served_operations;
 use letsema_server::routes::health::OPENAPI;
 use letsema_server::routes::routes;
 use warp::http::StatusCode;
@@ -41,6 +44,58 @@ async fn every_documented_operation_is_routed() {
         .await;
     assert_eq!(served.status(), StatusCode::OK);
     assert_eq!(served.headers()["content-type"], "application/json");
+}
+
+/// The other way round: every operation the router serves (each made with
+/// `routes::filters::operation!`, which records it as the router is built) is documented,
+/// and is served where it says (a request there reaches a route).
+#[tokio::test]
+async fn every_served_operation_is_documented() {
+    let f = fixture();
+    let router = routes(f.state.clone());
+    let document: serde_json::Value = serde_json::from_str(OPENAPI).expect("valid JSON");
+    let documented: BTreeSet<(String, String)> = document["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, operations)| {
+            let operations = operations.as_object().expect("operations");
+            operations
+                .keys()
+                .map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let served: BTreeSet<(String, String)> = served_operations().into_iter().collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not in server/src/openapi.json: {undocumented:?}"
+    );
+    let unserved: Vec<_> = documented.difference(&served).collect();
+    assert!(
+        unserved.is_empty(),
+        "documented but not served: {unserved:?}"
+    );
+    for (method, path) in &served {
+        let concrete = path.replace("{id}", "dev-unknown");
+        let response = warp::test::request()
+            .method(method)
+            .path(&format!("{concrete}?name=x.md"))
+            .reply(&router)
+            .await;
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        assert!(
+            !body.contains("Nothing is here")
+                && response.status() != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} is recorded but not served there: {} {body}",
+            response.status()
+        );
+    }
+    assert!(
+        served.len() >= 20,
+        "only {} operations served",
+        served.len()
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The HTTP routes, exercised in memory with `warp::test`.
 
 use letsema_protocol::{ApiErrorBody, DatabaseState, Health, HealthStatus};
-use letsema_server::routes::{AppState, routes};
+use letsema_server::routes::routes;
+use letsema_server::state::AppState;
 use warp::http::StatusCode;
 
 struct Fixture {

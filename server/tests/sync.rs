@@ -284,7 +284,10 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
     let store = &f.state.store;
     assert_eq!(store.validation_queue().expect("queue"), 2);
     let mut cache = letsema_server::store::FormCache::default();
-    assert_eq!(store.validate_pending(&mut cache).expect("validated"), 2);
+    assert_eq!(
+        letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated"),
+        2
+    );
     assert_eq!(store.validation_queue().expect("queue"), 0);
 
     let verdict = store
@@ -319,7 +322,7 @@ async fn the_server_judges_every_submission_with_the_same_engine_and_flags_probl
     client.save_document(&mut doc).expect("saved");
     sync(&f, &phone, &mut client).await;
     assert_eq!(store.validation_queue().expect("queue"), 1);
-    store.validate_pending(&mut cache).expect("validated");
+    letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated");
     let verdict = store
         .submission_verdict(&flawed_id.0)
         .expect("query")

@@ -182,8 +182,7 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
-    let published = store
-        .publish_form(name, &bytes, "letsema form publish")
+    let published = crate::store::publish_file(&*store, name, &bytes, "letsema form publish")
         .map_err(|e| e.to_string())?;
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     for warning in &published.warnings {

@@ -36,7 +36,7 @@ use super::remote::{
     Jitter, NewEnrolment, StaffSession, SyncAs, Traffic, create_enrolment, describe, enrol_device,
     http_client_from, sign_in, sync_from,
 };
-use crate::routes::metrics::ProcessMemory;
+use crate::metrics::ProcessMemory;
 
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]

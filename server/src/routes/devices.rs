@@ -12,6 +12,8 @@
 //! The link carries its secret after `#`, so it never reaches a server log or a Referer
 //! header; only a SHA-256 of it is stored, and so for device credentials.
 
+use std::net::SocketAddr;
+
 use serde::{Deserialize, Serialize};
 use warp::Filter;
 use warp::filters::BoxedFilter;
@@ -20,9 +22,10 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{EnrolRequest, Enrolled};
 
-use super::AppState;
+use super::filters::{blocking, json_body, operation, peer_addr, respond, with_state};
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{DeviceError, DeviceInfo, NewEnrolment, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
@@ -65,63 +68,34 @@ struct CreatedEnrolment {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let s = state.clone();
-    let create = warp::path("enrolments")
-        .and(warp::path::end())
-        .and(warp::post())
+    let create = operation!(POST "enrolments")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .and(warp::body::content_length_limit(MAX_BODY))
-        .and(warp::body::json())
-        .then(move |staff: Staff, body: NewEnrolmentBody| {
-            let state = s.clone();
-            async move { super::respond(create_enrolment(state, staff, body).await) }
-        });
-    let s = state.clone();
-    let list_enrolments = warp::path("enrolments")
-        .and(warp::path::end())
-        .and(warp::get())
+        .and(json_body(MAX_BODY))
+        .then(create_enrolment)
+        .map(respond);
+    let list_enrolments = operation!(GET "enrolments")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then(move |staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(list_enrolments(state, staff).await) }
-        });
-    let s = state.clone();
-    let enrol = warp::path!("devices" / "enrol")
-        .and(warp::post())
-        .and(super::peer_addr())
-        .and(warp::body::content_length_limit(MAX_BODY))
-        .and(warp::body::json())
-        .then(
-            move |remote: Option<std::net::SocketAddr>, body: EnrolRequest| {
-                let state = s.clone();
-                async move {
-                    match state.limits.public(remote.map(|a| a.ip())) {
-                        Ok(()) => super::respond(enrol(state, body).await),
-                        Err(error) => error.into_response(),
-                    }
-                }
-            },
-        );
-    let s = state.clone();
-    let list_devices = warp::path("devices")
-        .and(warp::path::end())
-        .and(warp::get())
+        .then(list_enrolments)
+        .map(respond);
+    let enrol = operation!(POST "devices" / "enrol")
+        .and(with_state(state.clone()))
+        .and(peer_addr())
+        .and(json_body(MAX_BODY))
+        .then(enrol)
+        .map(respond);
+    let list_devices = operation!(GET "devices")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then(move |staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(list_devices(state, staff).await) }
-        });
-    let s = state.clone();
-    let revoke = warp::path!("devices" / String / "revoke")
-        .and(warp::post())
+        .then(list_devices)
+        .map(respond);
+    let revoke = operation!(POST "devices" / String / "revoke")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then(move |id: String, staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(revoke(state, staff, id).await) }
-        });
-    let whoami = warp::path("device")
-        .and(warp::path::end())
-        .and(warp::get())
+        .then(revoke)
+        .map(respond);
+    let whoami = operation!(GET "device")
         .and(device(state))
         .map(|device: DeviceInfo| warp::reply::json(&device).into_response());
     create
@@ -136,38 +110,6 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .or(whoami)
         .unify()
         .boxed()
-}
-
-/// Runs blocking device-store work; its errors become the API's.
-pub(super) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, DeviceError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(device_error)
-}
-
-fn device_error(error: DeviceError) -> ApiError {
-    match error {
-        DeviceError::EnrolmentInvalid => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "enrolment_invalid",
-            error.to_string(),
-        ),
-        DeviceError::NoSuchDevice => {
-            ApiError::new(StatusCode::NOT_FOUND, "no_such_device", error.to_string())
-        }
-        DeviceError::NoSuchPublicLink => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_such_public_link",
-            error.to_string(),
-        ),
-        other => {
-            tracing::error!(error = %other, "device store failed");
-            ApiError::internal()
-        }
-    }
 }
 
 /// The association a staff member may manage devices of: `Ok(None)` means all.
@@ -282,9 +224,14 @@ async fn list_enrolments(state: AppState, staff: Staff) -> Result<Response, ApiE
     Ok(warp::reply::json(&serde_json::json!({ "enrolments": enrolments })).into_response())
 }
 
-async fn enrol(state: AppState, body: EnrolRequest) -> Result<Response, ApiError> {
+async fn enrol(
+    state: AppState,
+    remote: Option<SocketAddr>,
+    body: EnrolRequest,
+) -> Result<Response, ApiError> {
+    state.limits.public(remote.map(|a| a.ip()))?;
     if body.code.is_empty() || body.code.len() > 128 || body.label.len() > 200 {
-        return Err(device_error(DeviceError::EnrolmentInvalid));
+        return Err(DeviceError::EnrolmentInvalid.into());
     }
     let credential = random_token()?;
     let device_id = format!("dev-{}", &random_token()?[..16]);
@@ -318,19 +265,19 @@ async fn list_devices(state: AppState, staff: Staff) -> Result<Response, ApiErro
     Ok(warp::reply::json(&serde_json::json!({ "devices": devices })).into_response())
 }
 
-async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, ApiError> {
+async fn revoke(id: String, state: AppState, staff: Staff) -> Result<Response, ApiError> {
     let managed = managed_association(&staff)?;
     let store = state.store.clone();
     let lookup = id.clone();
     let device = blocking(move || store.device(&lookup))
         .await?
-        .ok_or_else(|| device_error(DeviceError::NoSuchDevice))?;
+        .ok_or(DeviceError::NoSuchDevice)?;
     if managed
         .as_deref()
         .is_some_and(|own| own != device.association)
     {
         // Another association's device is not even confirmed to exist.
-        return Err(device_error(DeviceError::NoSuchDevice));
+        return Err(DeviceError::NoSuchDevice.into());
     }
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
@@ -341,13 +288,7 @@ async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, A
 /// The ids of the published forms.
 pub(super) async fn published_form_ids(state: &AppState) -> Result<Vec<String>, ApiError> {
     let store = state.store.clone();
-    let published = tokio::task::spawn_blocking(move || store.published_forms())
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "listing forms failed");
-            ApiError::internal()
-        })?;
+    let published = blocking(move || store.published_forms()).await?;
     Ok(published.into_iter().map(|f| f.form_id).collect())
 }
 

@@ -15,10 +15,11 @@ use warp::reply::{Reply, Response};
 
 use letsema_protocol::{DeviceForm, DeviceForms};
 
-use super::AppState;
+use super::filters::{blocking, operation, respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
-use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role};
+use crate::state::AppState;
+use crate::store::{DeviceInfo, MAX_FORM_SOURCE_BYTES, PublishError, Role, publish_file};
 
 #[derive(Debug, Deserialize)]
 struct PublishQuery {
@@ -26,71 +27,27 @@ struct PublishQuery {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let s = state.clone();
-    let publish = warp::path("forms")
-        .and(warp::path::end())
-        .and(warp::post())
+    let publish = operation!(POST "forms")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
         .and(warp::query::<PublishQuery>())
         .and(warp::body::content_length_limit(
             MAX_FORM_SOURCE_BYTES as u64,
         ))
         .and(warp::body::bytes())
-        .then(
-            move |staff: Staff, query: PublishQuery, body: bytes::Bytes| {
-                let state = s.clone();
-                async move { super::respond(publish(state, staff, query, body).await) }
-            },
-        );
-    let s = state.clone();
-    let list = warp::path("forms")
-        .and(warp::path::end())
-        .and(warp::get())
+        .then(publish)
+        .map(respond);
+    let list = operation!(GET "forms")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then(move |_staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(list(state).await) }
-        });
-    let s = state.clone();
-    let for_device = warp::path!("device" / "forms")
-        .and(warp::get())
+        .then(list)
+        .map(respond);
+    let for_device = operation!(GET "device" / "forms")
+        .and(with_state(state.clone()))
         .and(device(state))
-        .then(move |device: DeviceInfo| {
-            let state = s.clone();
-            async move { super::respond(device_forms(state, device).await) }
-        });
+        .then(device_forms)
+        .map(respond);
     publish.or(list).unify().or(for_device).unify().boxed()
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, PublishError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(publish_error)
-}
-
-fn publish_error(error: PublishError) -> ApiError {
-    match &error {
-        PublishError::Database(_) | PublishError::Poisoned => {
-            tracing::error!(error = %error, "form store failed");
-            ApiError::internal()
-        }
-        PublishError::VersionTaken { .. } => {
-            ApiError::new(StatusCode::CONFLICT, "version_taken", error.to_string())
-        }
-        PublishError::TooLarge { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "form_too_large",
-            error.to_string(),
-        ),
-        _ => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_form",
-            error.to_string(),
-        ),
-    }
 }
 
 async fn publish(
@@ -102,7 +59,7 @@ async fn publish(
     staff.require(&[Role::Admin])?;
     let store = state.store.clone();
     let by = format!("user:{}", staff.user.id);
-    let published = blocking(move || store.publish_form(&query.name, &body, &by)).await?;
+    let published = blocking(move || publish_file(&*store, &query.name, &body, &by)).await?;
     let status = if published.newly_published {
         StatusCode::CREATED
     } else {
@@ -111,7 +68,7 @@ async fn publish(
     Ok(warp::reply::with_status(warp::reply::json(&published), status).into_response())
 }
 
-async fn list(state: AppState) -> Result<Response, ApiError> {
+async fn list(state: AppState, _staff: Staff) -> Result<Response, ApiError> {
     let store = state.store.clone();
     let forms = blocking(move || store.published_forms()).await?;
     Ok(warp::reply::json(&serde_json::json!({ "forms": forms })).into_response())
@@ -135,7 +92,7 @@ async fn device_forms(state: AppState, device: DeviceInfo) -> Result<Response, A
                 });
             }
         }
-        Ok(out)
+        Ok::<_, PublishError>(out)
     })
     .await?;
     Ok(warp::reply::json(&DeviceForms { forms }).into_response())

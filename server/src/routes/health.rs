@@ -6,28 +6,26 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
+use super::filters::{operation, with_state};
+use crate::state::AppState;
 
-/// The OpenAPI document of every route, kept by hand beside the routes (a test checks that
-/// every operation it lists is routed). Public, like any API documentation.
+/// The OpenAPI document of every route, kept by hand beside the routes (`server/tests/
+/// openapi.rs` checks both ways: every operation it lists is routed, and every operation
+/// served is in it). Public, like any API documentation.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let health = warp::path("health")
-        .and(warp::path::end())
-        .and(warp::get())
-        .then(move || health(state.clone()));
-    let openapi = warp::path("openapi.json")
-        .and(warp::path::end())
-        .and(warp::get())
-        .map(|| {
-            warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response()
-        });
+    let health = operation!(GET "health").and(with_state(state)).then(health);
+    let openapi = operation!(GET "openapi.json").map(|| {
+        warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response()
+    });
     health.or(openapi).unify().boxed()
 }
 
 async fn health(state: AppState) -> Response {
     let store = state.store.clone();
+    // Not `filters::blocking`: a health check that fails is a report (503, degraded), not
+    // an error.
     let database = tokio::task::spawn_blocking(move || store.health())
         .await
         .unwrap_or_else(|join| DatabaseHealth::unavailable(format!("health check failed: {join}")));

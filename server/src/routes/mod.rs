@@ -4,6 +4,7 @@
 //! handler.
 
 mod devices;
+pub mod filters;
 mod forms;
 pub mod health;
 pub mod metrics;
@@ -13,107 +14,15 @@ pub mod sync;
 mod users;
 mod web;
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use tokio::sync::Notify;
-
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::header::{CACHE_CONTROL, HeaderName, HeaderValue};
 use warp::reply::Response;
 
-use crate::auth::AuthConfig;
 use crate::error::recover;
-use crate::limits::RateLimits;
-use crate::store::SharedStore;
+use crate::state::AppState;
 
-/// What every handler may use.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The storage, seen only through its trait (`crate::store::Backend`).
-    pub store: SharedStore,
-    pub web_dir: PathBuf,
-    pub auth: AuthConfig,
-    /// The address people open, for links and QR codes (`--public-url`).
-    pub public_url: String,
-    /// Wakes the validator after a sync committed something.
-    pub validator: Arc<Notify>,
-    /// Syncs being handled: the validator waits for a gap between them.
-    pub sync_activity: Arc<sync::SyncActivity>,
-    /// Counters for `/metrics`.
-    pub metrics: Arc<metrics::Metrics>,
-    /// The bearer token a metrics scraper may use (`--metrics-token`); none: admins only.
-    pub metrics_token: Option<String>,
-    /// Request rates per device and per address.
-    pub limits: RateLimits,
-    /// Failed sign-ins per account and network, for the lock-out.
-    pub(crate) sign_in_failures: Arc<session::SignInFailures>,
-    /// The threads sync work runs on, one per core (see `workers.rs`).
-    pub sync_workers: Arc<crate::workers::Workers>,
-    /// Sync bodies in memory at once, in KiB ([`sync::SYNC_BODY_BUDGET_BYTES`]).
-    pub sync_body_budget: Arc<tokio::sync::Semaphore>,
-}
-
-impl AppState {
-    /// A state with default session settings, a validator wake-up of its own, and the
-    /// default sync workers (one per core, [`crate::workers::QueueLimits::for_threads`]).
-    pub fn new(store: SharedStore, web_dir: PathBuf, public_url: impl Into<String>) -> Self {
-        let workers = crate::workers::Workers::per_core("letsema-sync");
-        AppState::with_sync_workers(store, web_dir, public_url, workers)
-    }
-
-    /// As [`AppState::new`], with these sync workers (`letsema serve --sync-queue`).
-    pub fn with_sync_workers(
-        store: SharedStore,
-        web_dir: PathBuf,
-        public_url: impl Into<String>,
-        sync_workers: crate::workers::Workers,
-    ) -> Self {
-        AppState {
-            store,
-            web_dir,
-            auth: AuthConfig::default(),
-            public_url: public_url.into(),
-            validator: Arc::new(Notify::new()),
-            sync_activity: Arc::default(),
-            metrics: Arc::default(),
-            metrics_token: None,
-            limits: RateLimits::default(),
-            sign_in_failures: Arc::default(),
-            sync_workers: Arc::new(sync_workers),
-            sync_body_budget: Arc::new(tokio::sync::Semaphore::new(
-                sync::SYNC_BODY_BUDGET_BYTES / 1024,
-            )),
-        }
-    }
-}
-
-/// The network address of the client a request came from, put into every request's
-/// extensions by the server's accept loop (`serve.rs`), for plain HTTP and TLS alike.
-/// (warp's own `RemoteAddr` is private to warp, so it is never set outside `warp::serve`.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PeerAddr(pub SocketAddr);
-
-/// The address of the client: the [`PeerAddr`] the accept loop recorded, or else warp's
-/// remote address (what `warp::test::request().remote_addr(..)` sets in route tests).
-/// `None` when neither is known.
-pub fn peer_addr()
--> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Clone + Send + Sync + 'static
-{
-    warp::ext::optional::<PeerAddr>()
-        .and(warp::addr::remote())
-        .map(|peer: Option<PeerAddr>, remote: Option<SocketAddr>| {
-            peer.map(|PeerAddr(addr)| addr).or(remote)
-        })
-}
-
-/// A handler's answer: its response, or its error as JSON.
-pub(crate) fn respond(result: Result<Response, crate::error::ApiError>) -> Response {
-    result.unwrap_or_else(crate::error::ApiError::into_response)
-}
+pub use filters::{PeerAddr, peer_addr};
 
 /// The content security policy: scripts only from this origin, plus the WebAssembly
 /// compilation the app needs, and nothing looser.
@@ -207,25 +116,38 @@ const API_SECURITY_HEADERS: &[(&str, &str)] = &[
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    async fn seen(request: warp::test::RequestBuilder) -> Option<SocketAddr> {
-        request
-            .filter(&peer_addr())
-            .await
-            .unwrap_or_else(|never| match never {})
-    }
-
-    #[tokio::test]
-    async fn peer_addr_prefers_the_accept_loops_address_then_warps() {
-        let ours: SocketAddr = "192.0.2.1:4000".parse().expect("an address");
-        let warps: SocketAddr = "198.51.100.2:5000".parse().expect("an address");
-        let both = warp::test::request()
-            .extension(PeerAddr(ours))
-            .remote_addr(warps);
-        assert_eq!(seen(both).await, Some(ours));
-        let only_warps = warp::test::request().remote_addr(warps);
-        assert_eq!(seen(only_warps).await, Some(warps));
-        assert_eq!(seen(warp::test::request()).await, None);
+    /// Every route of the API is made with `filters::operation!`, so that
+    /// `filters::served_operations` lists every one (checked against the OpenAPI document
+    /// by `server/tests/openapi.rs`): no module of `routes/` but `filters.rs` (which
+    /// defines the macro) and `web.rs` (the web app's files, not API operations) names
+    /// `warp::path`.
+    #[test]
+    fn every_api_route_is_made_with_operation() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("routes/ is readable") {
+            let path = entry.expect("an entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if ["mod.rs", "filters.rs", "web.rs"].contains(&name) {
+                continue;
+            }
+            let source = std::fs::read_to_string(&path).expect("a route module");
+            for (number, line) in source.lines().enumerate() {
+                assert!(
+                    !line.contains("warp::path"),
+                    "routes/{name}:{}: make API routes with `operation!` (filters.rs), so \
+                     that the OpenAPI test sees them: {line}",
+                    number + 1
+                );
+            }
+            checked += 1;
+        }
+        assert!(
+            checked >= 8,
+            "only {checked} route modules found in {dir:?}"
+        );
     }
 }

@@ -18,10 +18,11 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
-use super::devices::{blocking, link_and_qr, published_form_ids};
+use super::devices::{link_and_qr, published_form_ids};
+use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::{PublicLink, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
@@ -54,34 +55,22 @@ struct CreatedPublicLink {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let s = state.clone();
-    let create = warp::path("public-links")
-        .and(warp::path::end())
-        .and(warp::post())
+    let create = operation!(POST "public-links")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .and(warp::body::content_length_limit(MAX_BODY))
-        .and(warp::body::json())
-        .then(move |staff: Staff, body: NewPublicLinkBody| {
-            let state = s.clone();
-            async move { super::respond(create(state, staff, body).await) }
-        });
-    let s = state.clone();
-    let list = warp::path("public-links")
-        .and(warp::path::end())
-        .and(warp::get())
+        .and(json_body(MAX_BODY))
+        .then(create)
+        .map(respond);
+    let list = operation!(GET "public-links")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then(move |staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(list(state, staff).await) }
-        });
-    let s = state.clone();
-    let revoke = warp::path!("public-links" / String / "revoke")
-        .and(warp::post())
+        .then(list)
+        .map(respond);
+    let revoke = operation!(POST "public-links" / String / "revoke")
+        .and(with_state(state.clone()))
         .and(staff(state))
-        .then(move |id: String, staff: Staff| {
-            let state = s.clone();
-            async move { super::respond(revoke(state, staff, id).await) }
-        });
+        .then(revoke)
+        .map(respond);
     create.or(list).unify().or(revoke).unify().boxed()
 }
 
@@ -137,7 +126,7 @@ async fn list(state: AppState, staff: Staff) -> Result<Response, ApiError> {
     Ok(warp::reply::json(&serde_json::json!({ "public_links": links })).into_response())
 }
 
-async fn revoke(state: AppState, staff: Staff, id: String) -> Result<Response, ApiError> {
+async fn revoke(id: String, state: AppState, staff: Staff) -> Result<Response, ApiError> {
     staff.require(&[Role::Admin])?;
     // Not a number: no such link, the same answer as an unknown number.
     let id: i64 = id.parse().unwrap_or(0);

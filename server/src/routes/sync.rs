@@ -6,11 +6,7 @@
 //! reviewers' changes to them).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
-
-use tokio::sync::Notify;
 
 use letsema_doc::{AssociationId, DeviceId};
 use letsema_sync::server::{Server, ServerConfig};
@@ -21,10 +17,11 @@ use warp::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::Response;
 
-use super::AppState;
+use super::filters::{operation, respond, with_state};
 use crate::auth::{Staff, device, staff};
 use crate::error::ApiError;
 use crate::limits::work_units;
+use crate::state::AppState;
 use crate::store::{DeviceInfo, Role};
 
 /// The media type of sync frames.
@@ -34,41 +31,33 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let max_frame = ServerConfig::default().wire.max_frame_bytes as u64;
     // Who is asking, checked first, decides what the sync may touch: a phone its own
     // submissions, a staff member what their role lets them see.
-    let phones = warp::path("sync")
-        .and(warp::path::end())
-        .and(warp::post())
+    let phones = operation!(POST "sync")
         .and(device(state.clone()))
         .map(|device: DeviceInfo| device_caller(&device));
-    let staff_sync = warp::path!("staff" / "sync")
-        .and(warp::post())
+    let staff_sync = operation!(POST "staff" / "sync")
         .and(staff(state.clone()))
         .map(|staff: Staff| staff_caller(&staff));
-    phones
-        .or(staff_sync)
-        .unify()
+    with_state(state)
+        .and(phones.or(staff_sync).unify())
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::body::content_length_limit(max_frame))
         .and(warp::header::<u64>("content-length"))
         .and(warp::body::stream())
         .then(
-            move |caller: Result<Caller, ApiError>, media: Option<String>, length: u64, body| {
-                let state = state.clone();
-                async move {
-                    match (sync_media_type(media.as_deref()), caller) {
-                        (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
-                        (Err(error), _) | (_, Err(error)) => Err(error),
-                    }
-                    .unwrap_or_else(ApiError::into_response)
+            |state: AppState,
+             caller: Result<Caller, ApiError>,
+             media: Option<String>,
+             length: u64,
+             body| async move {
+                match (sync_media_type(media.as_deref()), caller) {
+                    (Ok(()), Ok(caller)) => sync(state, caller, length, body).await,
+                    (Err(error), _) | (_, Err(error)) => Err(error),
                 }
             },
         )
+        .map(respond)
         .boxed()
 }
-
-/// Sync bodies held in memory at once across the server, at most: what requests waiting for
-/// a sync worker (`AppState::sync_workers`) can hold, whatever their number. A phone's request is
-/// about 100 KiB on the wire; the largest frame allowed, 8 MiB.
-pub const SYNC_BODY_BUDGET_BYTES: usize = 64 * 1024 * 1024;
 
 /// How long a sync body may take to arrive: 30 s, and one more second per 4 KiB (a phone on
 /// a 2G connection sends its 100 KiB in about 20 s). A body slower than that holds memory
@@ -290,115 +279,4 @@ where
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(SYNC_MEDIA_TYPE));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(reply)
-}
-
-/// The syncs being handled now, so that validation can run in the gaps between them
-/// (see `serve::run_validator`): a validation pass holds the database for a while, and a
-/// sync that waits for it keeps a volunteer waiting.
-#[derive(Debug, Default)]
-pub struct SyncActivity {
-    in_flight: AtomicUsize,
-    /// Syncs begun since the start: tells a gap from two syncs back to back.
-    begun: AtomicU64,
-    idle: Notify,
-}
-
-/// A sync being handled; it ends when dropped.
-#[derive(Debug)]
-pub struct SyncInFlight(Arc<SyncActivity>);
-
-impl SyncActivity {
-    /// Counts a sync until the returned guard is dropped.
-    pub fn begin(self: &Arc<Self>) -> SyncInFlight {
-        self.in_flight.fetch_add(1, Ordering::SeqCst);
-        self.begun.fetch_add(1, Ordering::SeqCst);
-        SyncInFlight(self.clone())
-    }
-
-    /// Syncs being handled now.
-    pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
-    }
-
-    /// Syncs begun since the start: unchanged between two moments, with none in flight,
-    /// means no sync ran in between.
-    pub fn begun(&self) -> u64 {
-        self.begun.load(Ordering::SeqCst)
-    }
-
-    /// Waits for a gap: no sync handled for `gap`. Returns after `at_most` even without
-    /// one, so that work waiting for a gap is never put off for ever.
-    pub async fn gap(&self, gap: Duration, at_most: Duration) {
-        let deadline = tokio::time::Instant::now() + at_most;
-        loop {
-            let idle = self.idle.notified();
-            tokio::pin!(idle);
-            idle.as_mut().enable();
-            if self.in_flight() > 0 && tokio::time::timeout_at(deadline, idle).await.is_err() {
-                return;
-            }
-            let begun = self.begun.load(Ordering::SeqCst);
-            let until = (tokio::time::Instant::now() + gap).min(deadline);
-            tokio::time::sleep_until(until).await;
-            let quiet = self.in_flight() == 0 && self.begun.load(Ordering::SeqCst) == begun;
-            if quiet || tokio::time::Instant::now() >= deadline {
-                return;
-            }
-        }
-    }
-}
-
-impl Drop for SyncInFlight {
-    fn drop(&mut self) {
-        if self.0.in_flight.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GAP: Duration = Duration::from_millis(100);
-
-    #[tokio::test(start_paused = true)]
-    async fn a_gap_is_a_while_without_any_sync() {
-        let activity = Arc::new(SyncActivity::default());
-        let started = tokio::time::Instant::now();
-        activity.gap(GAP, Duration::from_secs(2)).await;
-        assert_eq!(
-            started.elapsed(),
-            GAP,
-            "idle from the start: one gap's wait"
-        );
-
-        let sync = activity.begin();
-        let waiter = {
-            let activity = activity.clone();
-            tokio::spawn(async move {
-                let started = tokio::time::Instant::now();
-                activity.gap(GAP, Duration::from_secs(2)).await;
-                started.elapsed()
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        drop(sync);
-        // A second sync starts within the gap: the wait goes on.
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let second = activity.begin();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        drop(second);
-        let waited = waiter.await.expect("the waiter ends");
-        assert_eq!(waited, Duration::from_millis(300 + 50 + 200) + GAP);
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn under_continuous_syncs_the_wait_ends_at_the_limit() {
-        let activity = Arc::new(SyncActivity::default());
-        let _busy = activity.begin();
-        let started = tokio::time::Instant::now();
-        activity.gap(GAP, Duration::from_secs(2)).await;
-        assert_eq!(started.elapsed(), Duration::from_secs(2));
-    }
 }

@@ -6,10 +6,11 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::AppState;
+use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, check_password_strength, hash_password, staff};
 use crate::error::ApiError;
-use crate::store::{NewUser, PeopleError, Role};
+use crate::state::AppState;
+use crate::store::{NewUser, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
 
@@ -24,45 +25,24 @@ struct NewUserBody {
 }
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    let list = warp::path("users")
-        .and(warp::path::end())
-        .and(warp::get())
+    let list = operation!(GET "users")
+        .and(with_state(state.clone()))
         .and(staff(state.clone()))
-        .then({
-            let state = state.clone();
-            move |staff: Staff| {
-                let state = state.clone();
-                async move {
-                    list(state, staff)
-                        .await
-                        .unwrap_or_else(ApiError::into_response)
-                }
-            }
-        });
-    let add = warp::path("users")
-        .and(warp::path::end())
-        .and(warp::post())
-        .and(staff(state.clone()))
-        .and(warp::body::content_length_limit(MAX_BODY))
-        .and(warp::body::json())
-        .then(move |staff: Staff, body: NewUserBody| {
-            let state = state.clone();
-            async move {
-                add(state, staff, body)
-                    .await
-                    .unwrap_or_else(ApiError::into_response)
-            }
-        });
+        .then(list)
+        .map(respond);
+    let add = operation!(POST "users")
+        .and(with_state(state.clone()))
+        .and(staff(state))
+        .and(json_body(MAX_BODY))
+        .then(add)
+        .map(respond);
     list.or(add).unify().boxed()
 }
 
 async fn list(state: AppState, staff: Staff) -> Result<Response, ApiError> {
     staff.require(&[Role::Admin])?;
     let store = state.store.clone();
-    let users = tokio::task::spawn_blocking(move || store.list_users())
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(people_error)?;
+    let users = blocking(move || store.list_users()).await?;
     Ok(warp::reply::json(&serde_json::json!({ "users": users })).into_response())
 }
 
@@ -72,7 +52,7 @@ async fn add(state: AppState, staff: Staff, body: NewUserBody) -> Result<Respons
         .map_err(|why| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", why))?;
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
-    let user = tokio::task::spawn_blocking(move || {
+    let user = blocking(move || {
         let password_hash = hash_password(&body.password).map_err(|e| {
             tracing::error!(error = %e, "password hashing failed");
             ApiError::internal()
@@ -84,26 +64,8 @@ async fn add(state: AppState, staff: Staff, body: NewUserBody) -> Result<Respons
             associations: body.associations,
             password_hash,
         };
-        store.add_user(&new, &actor).map_err(people_error)
+        store.add_user(&new, &actor).map_err(ApiError::from)
     })
-    .await
-    .map_err(|_| ApiError::internal())??;
+    .await?;
     Ok(warp::reply::with_status(warp::reply::json(&user), StatusCode::CREATED).into_response())
-}
-
-fn people_error(error: PeopleError) -> ApiError {
-    match error {
-        PeopleError::EmailTaken(_) => {
-            ApiError::new(StatusCode::CONFLICT, "email_taken", error.to_string())
-        }
-        PeopleError::Database(_) | PeopleError::Poisoned => {
-            tracing::error!(error = %error, "people store failed");
-            ApiError::internal()
-        }
-        _ => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_user",
-            error.to_string(),
-        ),
-    }
 }

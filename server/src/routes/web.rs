@@ -21,6 +21,7 @@ use warp::http::header::{
 };
 use warp::reply::Response;
 
+use super::filters::blocking;
 use crate::error::ApiError;
 
 pub fn routes(web_dir: PathBuf) -> BoxedFilter<(Response,)> {
@@ -53,11 +54,7 @@ async fn serve_file(
     let web_dir = web_dir.to_owned();
     let path = path.to_owned();
     // Every step is a blocking file system call: one trip to the blocking pool for all.
-    tokio::task::spawn_blocking(move || {
-        serve_file_blocking(&web_dir, &path, accept_encoding, if_none_match)
-    })
-    .await
-    .map_err(|_| ApiError::internal())?
+    blocking(move || serve_file_blocking(&web_dir, &path, accept_encoding, if_none_match)).await
 }
 
 fn serve_file_blocking(

@@ -14,14 +14,16 @@
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use letsema_doc::SubmissionDoc;
 use letsema_form::model::Form;
 use letsema_protocol::DatabaseHealth;
+use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::ServerStore;
 
 use super::{
-    DeviceError, DeviceInfo, Enrolment, FormCache, FormSummary, NewEnrolment, NewUser, PeopleError,
-    PublicLink, PublishError, Published, SessionInfo, StaffUser, SubmissionVerdict, SyncStoreError,
-    ValidateError,
+    DeviceError, DeviceInfo, Enrolment, FormSummary, JudgedSubmission, NewEnrolment, NewUser,
+    PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo,
+    StaffUser, SubmissionVerdict, SyncStoreError, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -153,13 +155,13 @@ pub trait DeviceStore {
 
 /// Published forms, immutable per (form id, version).
 pub trait FormStore {
-    /// Imports and checks an XLSForm ([`super::prepare_form`], the same for every backend)
-    /// and publishes it. Publishing the same bytes again is a no-op; publishing different
-    /// content under a published version is refused.
+    /// Publishes a form the importer and the runtime have checked: a [`PreparedForm`] is
+    /// made only by [`super::prepare_form`], the same for every backend. Publishing the same
+    /// file (or definition) again is a no-op; publishing different content under a
+    /// published version is refused.
     fn publish_form(
         &self,
-        source_name: &str,
-        source: &[u8],
+        form: &PreparedForm,
         published_by: &str,
     ) -> Result<Published, PublishError>;
 
@@ -182,10 +184,24 @@ pub trait ValidationStore {
     /// How many submission documents are stored.
     fn document_count(&self) -> Result<u64, ValidateError>;
 
-    /// Validates up to [`VALIDATION_BATCH`](super::VALIDATION_BATCH) waiting documents with
-    /// the form engine, without holding the database while it runs; returns how many it
-    /// did.
-    fn validate_pending(&self, cache: &mut FormCache) -> Result<usize, ValidateError>;
+    /// Up to `limit` documents waiting for validation, the longest waiting first (by
+    /// [`PendingSubmission::seq`]). The validator judges them (`crate::validator`, with
+    /// [`super::project`]) without holding the database.
+    fn pending(&self, limit: usize) -> Result<Vec<PendingSubmission>, ValidateError>;
+
+    /// The document loaded at these heads, if the backend keeps loaded documents and has
+    /// this one (the sync that committed it usually left it): the validator then need not
+    /// load it from its bytes. None by default.
+    fn cached_document(&self, doc_id: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        let _ = (doc_id, heads);
+        None
+    }
+
+    /// Records the projections the validator made, in one transaction: each is written
+    /// unless one made from a later change is there already, and its document leaves the
+    /// queue only if it is still queued at the judged [`JudgedSubmission::seq`] (a document
+    /// changed meanwhile stays queued).
+    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<(), ValidateError>;
 
     /// The projection of one submission, if it was validated.
     fn submission_verdict(

@@ -1,7 +1,8 @@
 //! The validator's judging step, the same for every storage backend: take a stored
 //! submission (already loaded, or its bytes), run the form engine over its merged answers as
-//! of its creation, and say what the `submissions` projection holds for it. A backend only
-//! reads what is pending and writes the projections back ([`super::ValidationStore`]).
+//! of its creation, and say what the `submissions` projection holds for it. The validator
+//! (`crate::validator`) calls it; a backend only gives what is pending and records the
+//! projections ([`super::ValidationStore`]), so none can skip it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use super::FormStore;
 
 /// What the form engine found in one submission.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub(crate) struct Verdict {
+pub struct Verdict {
     pub complete: bool,
     pub issues: Vec<String>,
     pub instance_name: Option<String>,
@@ -67,7 +68,7 @@ pub struct SubmissionVerdict {
 
 /// A submission's row in the projection: its current values and the engine's verdict.
 #[derive(Debug)]
-pub(crate) struct Projection {
+pub struct Projection {
     pub form_id: String,
     pub form_version: String,
     pub created_at: i64,
@@ -99,7 +100,7 @@ impl Projection {
 /// committed it usually left it in the cache), else its stored `bytes`. The forms come from
 /// `published`, compiled once into `forms`. Never fails: an unreadable document or an
 /// unpublished form becomes an issue in the projection.
-pub(crate) fn project(
+pub fn project(
     loaded: Option<SubmissionDoc>,
     bytes: &[u8],
     forms: &mut FormCache,
@@ -205,7 +206,7 @@ mod tests {
     use letsema_doc::{DeviceId, Timestamp};
 
     use super::*;
-    use crate::serve::REFERENCE_FORM;
+    use crate::store::REFERENCE_FORM;
     use crate::store::SqliteStore;
 
     fn store() -> (tempfile::TempDir, SqliteStore) {
@@ -256,8 +257,7 @@ mod tests {
     fn a_published_form_judges_the_answers_and_is_compiled_once() {
         let (_dir, store) = store();
         let (name, bytes) = REFERENCE_FORM;
-        store
-            .publish_form(name, bytes, "a test")
+        crate::store::publish_file(&store, name, bytes, "a test")
             .expect("publish the reference form");
         let mut forms = FormCache::default();
         for seed in 1..=3 {

@@ -5,7 +5,8 @@
 pub mod process;
 
 use letsema_server::auth::hash_password;
-use letsema_server::routes::{AppState, routes};
+use letsema_server::routes::routes;
+use letsema_server::state::AppState;
 use letsema_server::store::{NewUser, Role};
 use warp::http::StatusCode;
 use warp::test::request;
@@ -43,9 +44,8 @@ pub fn fixture() -> Fixture {
             )
             .expect("user added");
     }
-    let (name, bytes) = letsema_server::serve::REFERENCE_FORM;
-    store
-        .publish_form(name, bytes, "test")
+    let (name, bytes) = letsema_server::store::REFERENCE_FORM;
+    letsema_server::store::publish_file(&*store, name, bytes, "test")
         .expect("reference form published");
     Fixture {
         state: AppState::new(store, dir.path().join("web"), "http://127.0.0.1:8080"),

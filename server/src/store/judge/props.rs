@@ -199,8 +199,7 @@ fn pushed_to_a_server(doc: &mut SubmissionDoc) -> Vec<u8> {
 fn published() -> (tempfile::TempDir, SqliteStore, Arc<CompiledForm>) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let store = SqliteStore::open(dir.path()).expect("open the store");
-    store
-        .publish_form("answers_props.md", FORM.as_bytes(), "a test")
+    crate::store::publish_file(&store, "answers_props.md", FORM.as_bytes(), "a test")
         .expect("the test form publishes");
     let form = store
         .form_definition("answers_props", "1")
