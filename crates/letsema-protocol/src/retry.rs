@@ -14,7 +14,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use letsema_sync::retry::{RetryPolicy, parse_retry_after, is_retryable};
+//! use letsema_protocol::retry::{RetryPolicy, parse_retry_after, is_retryable};
 //!
 //! let policy = RetryPolicy::default();
 //! assert!(is_retryable(503));
