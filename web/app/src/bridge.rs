@@ -1,23 +1,22 @@
 //! The screens' side of the app's two modules: calls into the submission documents' module
-//! (`web/docs`, see [`documents`](crate::documents)), loaded after the first screen.
+//! (`letsema-web-submissions`, in `web/submissions`), loaded after the first screen.
 //!
 //! `app.js` defines `window.letsemaDocs()`: it imports and instantiates the second module
 //! once and resolves to its exports; a failed load is tried again on the next call. Every
 //! function here awaits it first, so the first call after a page load may wait for the
 //! module (from the service worker's cache when offline); [`preload`] starts that early.
-//! Messages cross as JSON ([`docs_api`](crate::docs_api)); errors come back as text
+//! Messages cross as JSON ([`letsema_web_shared::messages`]); errors come back as text
 //! written for people.
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
-use letsema_sync::wire::DocId;
+use letsema_ids::DocId;
+use letsema_web_shared::messages::{
+    DocumentsOverview, Edit, ImportReport, OpenRequest, StartRequest, SyncOutcome, SyncRequest,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-
-use crate::docs_api::{DocumentsOverview, Edit, OpenRequest, StartRequest, SyncRequest};
-use crate::storage::ImportReport;
-use crate::sync::SyncOutcome;
 
 /// What a person is told when the second module cannot be loaded.
 const NOT_LOADED: &str = "Part of the app could not be loaded";
@@ -121,7 +120,7 @@ pub struct OpenedSubmission {
 
 impl OpenedSubmission {
     /// Opens what `request` names; the handle and the answers so far (an empty repeat comes
-    /// back as `[]`, an empty `select_multiple`: see [`docs_api`](crate::docs_api)).
+    /// back as `[]`, an empty `select_multiple`: see [`letsema_web_shared::messages`]).
     ///
     /// # Errors
     ///

@@ -7,17 +7,17 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
+use letsema_answers::Answer;
 use letsema_form::runtime::{Answers, CompiledForm, Environment};
+use letsema_ids::DocId;
 use letsema_protocol::{DeviceForm, Enrolled};
-use letsema_sync::wire::DocId;
-use serde::{Deserialize, Serialize};
-use wasm_bindgen::JsCast;
+pub use letsema_web_shared::messages::FillKind;
+use letsema_web_shared::messages::{Edit, OpenRequest, RepeatEdit, StartRequest, WriterRequest};
+pub use letsema_web_shared::{now_ms, random_bytes};
 use yew::prelude::*;
 
 use crate::bridge::OpenedSubmission;
-use crate::docs_api::{Edit, OpenRequest, StartRequest, WriterRequest};
 use crate::form_view::{AnswerEvent, FormView, RepeatEvent};
-pub use crate::storage::now_ms;
 use crate::words::AppWords;
 
 /// Now, in the browser's time zone (the form engine never reads the clock itself).
@@ -29,26 +29,6 @@ pub fn now_local() -> DateTime<FixedOffset> {
     DateTime::from_timestamp_millis(now_ms())
         .unwrap_or_default()
         .with_timezone(&offset)
-}
-
-/// `N` random bytes from the browser's cryptographic generator (zeros only if it is
-/// missing, which no browser that runs WebAssembly lacks).
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    let array = js_sys::Uint8Array::new_with_length(N as u32);
-    let crypto =
-        web_sys::window().and_then(|window| js_sys::Reflect::get(&window, &"crypto".into()).ok());
-    if let Some(crypto) = crypto {
-        let get = js_sys::Reflect::get(&crypto, &"getRandomValues".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        if let Some(get) = get
-            && get.call1(&crypto, &array).is_ok()
-        {
-            array.copy_to(&mut bytes);
-        }
-    }
-    bytes
 }
 
 /// The writer of this page's edits: the enrolled device and a session made for this page
@@ -81,6 +61,31 @@ pub async fn start_draft(
     .await
 }
 
+/// The edit an answer event stands for; `None` for a repeat's instances as a whole (those
+/// change through [`RepeatEvent`]s).
+pub fn answer_edit(event: &AnswerEvent) -> Option<Edit> {
+    let value = match &event.answer {
+        Answer::Repeat(_) => return None,
+        answer => answer.clone(),
+    };
+    Some(Edit::Answer {
+        repeats: event.repeats.clone(),
+        instance: event.instance.clone(),
+        field: event.field.clone(),
+        value,
+    })
+}
+
+/// The edit a repeat event stands for.
+pub fn repeat_edit(event: &RepeatEvent) -> Edit {
+    Edit::Repeat(RepeatEdit {
+        repeats: event.repeats.clone(),
+        instance: event.instance.clone(),
+        repeat: event.repeat.clone(),
+        change: event.change,
+    })
+}
+
 /// What [`Filler`] reports when it is done.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FillerDone {
@@ -88,16 +93,6 @@ pub enum FillerDone {
     Finalised(DocId),
     /// Back to the list; the draft is kept.
     Back,
-}
-
-/// What is being filled in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FillKind {
-    /// A draft: saved among the drafts; Finalise moves it to the submissions to send.
-    Draft,
-    /// A finalised submission being corrected (after a reviewer's comment, say): saved among
-    /// the submissions, so that the correction is sent; Finalise closes it.
-    Correction,
 }
 
 /// The properties of [`Filler`].
@@ -213,12 +208,12 @@ pub fn filler(props: &FillerProps) -> Html {
     let on_answer = {
         let write = write.clone();
         Callback::from(move |event: AnswerEvent| {
-            if let Some(edit) = Edit::answer(&event) {
+            if let Some(edit) = answer_edit(&event) {
                 write(edit);
             }
         })
     };
-    let on_repeat = Callback::from(move |event: RepeatEvent| write(Edit::repeat(&event)));
+    let on_repeat = Callback::from(move |event: RepeatEvent| write(repeat_edit(&event)));
     let on_finalise = {
         let doc = doc.clone();
         let id = props.id;

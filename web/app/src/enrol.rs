@@ -59,6 +59,16 @@ pub fn stored() -> Option<Enrolled> {
     LocalStorage::get(STORAGE_KEY).ok()
 }
 
+/// Copies the enrolment that earlier versions kept only in `localStorage`
+/// (`letsema.device.v1`) into the app's database, once: only when it holds none. The
+/// `localStorage` copy is left as it is. Run at start-up, when the database opens; a
+/// failure is left for the next start (the `localStorage` copy is still read).
+pub async fn copy_into(storage: &letsema_web_shared::storage::Storage) {
+    if let Some(enrolled) = stored() {
+        let _ = storage.set_enrolment_if_none(&enrolled).await;
+    }
+}
+
 /// The secret of a link the page was opened with, if any: a volunteer's enrolment link
 /// (`/enrol#CODE`) or a public survey link (`/survey#CODE`). Both are exchanged the same
 /// way; the server says which it was ([`letsema_protocol::DeviceInfo::public`]).

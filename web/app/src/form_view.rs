@@ -92,14 +92,8 @@ impl AnswerEvent {
     }
 }
 
-/// Whether a repeat instance was added or removed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum RepeatChange {
-    /// A new, empty instance at the end.
-    Added,
-    /// The instance was removed with everything in it; the ones after it move up.
-    Removed,
-}
+/// Whether a repeat instance was added or removed (a message to the documents' module too).
+pub use letsema_web_shared::messages::RepeatChange;
 
 /// A person added or removed a repeat instance.
 #[derive(Debug, Clone, PartialEq, Eq)]

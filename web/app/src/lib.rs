@@ -7,13 +7,10 @@
 mod app;
 pub mod bridge;
 pub mod capture;
-pub mod docs_api;
-pub mod documents;
 mod enrol;
 pub mod form_view;
 mod offline;
-pub mod storage;
-pub mod sync;
+pub mod schedule;
 pub mod words;
 pub mod workspace;
 

@@ -9,7 +9,7 @@
 //! Texts with numbers or names in them are functions, so that each language can place them
 //! and say its own singular and plural.
 
-use crate::storage::ImportReport;
+use letsema_web_shared::messages::ImportReport;
 
 /// The app's words in one language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

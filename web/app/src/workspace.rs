@@ -12,9 +12,10 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use gloo_events::EventListener;
-use letsema_doc::ReviewStatus;
+use letsema_ids::{DocId, ReviewStatus};
 use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
-use letsema_sync::wire::DocId;
+use letsema_web_shared::messages::{DocumentsOverview, ImportReport, SyncOutcome, SyncRequest};
+use letsema_web_shared::storage::{Draft, Storage, estimate, persist, persisted};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -23,9 +24,8 @@ use crate::bridge;
 use crate::capture::{
     FillKind, Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft,
 };
-use crate::docs_api::{DocumentsOverview, SyncRequest};
-use crate::storage::{Draft, ImportReport, Storage, estimate, persist};
-use crate::sync::{SyncOutcome, SyncSchedule, about_minutes};
+use crate::enrol;
+use crate::schedule::{SyncSchedule, about_minutes};
 use crate::words::AppWords;
 
 /// The properties of [`Workspace`].
@@ -130,7 +130,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let opened = match Storage::open_default().await {
                     Ok(opened) => {
-                        let _ = opened.migrate_enrolment_from_local_storage().await;
+                        enrol::copy_into(&opened).await;
                         Ok(opened)
                     }
                     Err(error) => Err(error.to_string()),
@@ -562,7 +562,7 @@ async fn read_overview(store: &Storage) -> Overview {
         drafts: store.drafts().await.unwrap_or_default(),
         last_success_ms: status.last_success_ms,
         last_error: status.last_error,
-        persisted: crate::storage::persisted().await,
+        persisted: persisted().await,
         usage: estimate().await,
     }
 }

@@ -865,7 +865,7 @@ async fn a_geopoint_is_asked_of_the_device_or_typed() {
 #[wasm_bindgen_test]
 async fn the_registration_page_fits_a_360_pixel_screen() {
     let style = document().create_element("style").expect("a style element");
-    style.set_text_content(Some(include_str!("../static/form.css")));
+    style.set_text_content(Some(include_str!("../../static/form.css")));
     document()
         .head()
         .expect("a head")

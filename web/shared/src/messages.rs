@@ -1,20 +1,37 @@
-//! The messages between the app's two WebAssembly modules: what the first (the screens, see
-//! [`bridge`](crate::bridge)) asks the second (the submission documents, see
-//! [`documents`](crate::documents)) and what it answers. They cross as JSON text: the two
-//! modules have separate memories, and JSON is what both already read.
+//! The messages between the app's two WebAssembly modules: what the first (the screens,
+//! `letsema-web`'s `bridge`) asks the second (the submission documents,
+//! `letsema-web-submissions`) and what it answers. They cross as JSON text: the two modules
+//! have separate memories, and JSON is what both already read.
 //!
 //! A submission's answers cross as [`letsema_answers::Answers`] in their own JSON, the
 //! tree both modules hold. An empty repeat crosses as `[]` and comes back as an empty
 //! `select_multiple`, which the form engine takes for a repeat without instances: nothing is
 //! lost.
 
+use std::time::Duration;
+
 use letsema_answers::Answer;
-use letsema_doc::ReviewStatus;
-use letsema_sync::wire::DocId;
+use letsema_ids::{DocId, ReviewStatus};
 use serde::{Deserialize, Serialize};
 
-use crate::capture::FillKind;
-use crate::form_view::{AnswerEvent, RepeatChange, RepeatEvent};
+/// What is being filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FillKind {
+    /// A draft: saved among the drafts; Finalise moves it to the submissions to send.
+    Draft,
+    /// A finalised submission being corrected (after a reviewer's comment, say): saved among
+    /// the submissions, so that the correction is sent; Finalise closes it.
+    Correction,
+}
+
+/// Whether a repeat instance was added or removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RepeatChange {
+    /// A new, empty instance at the end.
+    Added,
+    /// The instance was removed with everything in it; the ones after it move up.
+    Removed,
+}
 
 /// Who writes: the enrolled device and this page load's session (two tabs never share an
 /// automerge actor).
@@ -87,33 +104,6 @@ pub struct RepeatEdit {
     pub change: RepeatChange,
 }
 
-impl Edit {
-    /// The edit an answer event stands for; `None` for a repeat's instances as a whole
-    /// (those change through [`RepeatEvent`]s).
-    pub fn answer(event: &AnswerEvent) -> Option<Edit> {
-        let value = match &event.answer {
-            Answer::Repeat(_) => return None,
-            answer => answer.clone(),
-        };
-        Some(Edit::Answer {
-            repeats: event.repeats.clone(),
-            instance: event.instance.clone(),
-            field: event.field.clone(),
-            value,
-        })
-    }
-
-    /// The edit a repeat event stands for.
-    pub fn repeat(event: &RepeatEvent) -> Edit {
-        Edit::Repeat(RepeatEdit {
-            repeats: event.repeats.clone(),
-            instance: event.instance.clone(),
-            repeat: event.repeat.clone(),
-            change: event.change,
-        })
-    }
-}
-
 /// Run one sync round.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {
@@ -153,4 +143,118 @@ pub struct SentItem {
     pub status: Option<ReviewStatus>,
     /// The reviewers' comments.
     pub comments: Vec<String>,
+}
+
+/// How a sync round ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SyncOutcome {
+    /// Everything went through.
+    Done {
+        /// Requests sent.
+        requests: usize,
+        /// Documents the server acknowledged.
+        acknowledged: usize,
+        /// Documents that received changes from the server (reviewers' feedback).
+        updated: usize,
+        /// Documents the server refused, with its reasons.
+        refused: Vec<String>,
+    },
+    /// The server could not be reached: the device is offline, or the server is down.
+    Unreachable,
+    /// The server turned the round's requests away before storing anything (busy, or the
+    /// upload too slow) more often than the retry policy
+    /// ([`letsema_protocol::retry::RetryPolicy`]) retries, or asked for a longer wait than a
+    /// round waits: what was not acknowledged waits on the device for a later round. With
+    /// the wait the server asked for last (its `Retry-After`), if it named one.
+    ///
+    /// A tuple variant, the wait in whole seconds between the modules: the screens' module
+    /// deserializes outcomes, and serde's code for a struct variant and for `Duration` costs
+    /// it kilobytes.
+    Busy(#[serde(with = "whole_seconds")] Option<Duration>),
+    /// The server no longer accepts this device's credential.
+    Revoked(String),
+    /// Anything else; the message says what happened and what to do.
+    Failed(String),
+}
+
+impl SyncOutcome {
+    /// Whether the round reached the server and finished.
+    pub fn is_success(&self) -> bool {
+        matches!(self, SyncOutcome::Done { .. })
+    }
+}
+
+/// A `Retry-After` between the app's two modules, in whole seconds (all the header holds).
+mod whole_seconds {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(wait: &Option<Duration>, to: S) -> Result<S::Ok, S::Error> {
+        wait.map(|wait| wait.as_secs()).serialize(to)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<u64>::deserialize(from)?.map(Duration::from_secs))
+    }
+}
+
+/// What a backup import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Finalised submissions this device did not have.
+    pub documents_added: usize,
+    /// Finalised submissions merged with the stored copy (it gained changes).
+    pub documents_merged: usize,
+    /// Drafts this device did not have.
+    pub drafts_added: usize,
+    /// Drafts merged with the stored copy (it gained changes), or merged into the
+    /// submission it has since become.
+    pub drafts_merged: usize,
+    /// Submissions and drafts this device already held entirely.
+    pub unchanged: usize,
+    /// What could not be imported, and why; everything else was.
+    pub failed: Vec<ImportFailure>,
+}
+
+/// Whether an item of a backup is a finalised submission or a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportKind {
+    /// A finalised submission.
+    Document,
+    /// A draft.
+    Draft,
+}
+
+/// An item of a backup that could not be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportFailure {
+    /// Which kind of item.
+    pub kind: ImportKind,
+    /// Its id, as the file gives it.
+    pub id: String,
+    /// Why, for people.
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn busy(seconds: Option<u64>) -> SyncOutcome {
+        SyncOutcome::Busy(seconds.map(Duration::from_secs))
+    }
+
+    #[test]
+    fn a_busy_outcome_crosses_between_the_modules_with_its_wait() {
+        for outcome in [busy(Some(600)), busy(Some(0)), busy(None)] {
+            let json = serde_json::to_string(&outcome).expect("written");
+            let back: SyncOutcome = serde_json::from_str(&json).expect("read back");
+            assert_eq!(back, outcome, "{json}");
+        }
+        assert_eq!(
+            serde_json::to_string(&busy(Some(600))).expect("written"),
+            r#"{"Busy":600}"#
+        );
+    }
 }

@@ -3,11 +3,14 @@
 //! Everything a phone must not lose lives here: finalised submissions until the server has
 //! committed them (and after, for reading), drafts being filled in, the forms for offline
 //! use, the enrolment and the place in the sync. [`Storage`] is the typed, asynchronous API
-//! over it; [`IdbClientStore`] serves the sync client's synchronous
-//! [`ClientStore`](letsema_sync::client_store::ClientStore) trait from memory and writes
-//! through to it; [`export_backup`](Storage::export_backup) and
-//! [`import_backup`](Storage::import_backup) move unsynced work through a file; [`persist`],
+//! over it: here, what both of the app's modules read and the plain records (forms, the
+//! enrolment, how the last syncs went, drafts and submissions as stored bytes); [`persist`],
 //! [`estimate`] and [`indexed_db_available`] tell how safe the storage is.
+//!
+//! What opens a submission document lives in the second module (`letsema-web-submissions`,
+//! its `storage`): its writes merge what they write with what is stored, its client store
+//! serves the sync client, and its backups move unsynced work through a file. It builds them
+//! from the pieces in [`raw`]: transactions, record reads and writes.
 //!
 //! # On disk
 //!
@@ -19,7 +22,7 @@
 //! | `state` | `enrolment`, `sync`, `sync_status` | `{json, stored_at}` (the [`Enrolled`](letsema_protocol::Enrolled) as JSON text); `{cursor_epoch, cursor_seq, next_request_id}`; `{last_success, last_error, last_error_at}` |
 //! | `meta` | `format` | `{version, created_at, migrated_at, written_by}` |
 //!
-//! `bytes` is a `Uint8Array` holding [`SubmissionDoc::save`]; change hashes (`heads`,
+//! `bytes` is a `Uint8Array` holding a saved submission document; change hashes (`heads`,
 //! `acked`) are arrays of 64 hex digits, sorted; times are milliseconds since the Unix epoch;
 //! `unsynced` is `1` when some head is not acknowledged, else `0`, and is indexed (a number:
 //! IndexedDB cannot index booleans). The sync record's 64-bit numbers are decimal strings
@@ -66,22 +69,34 @@
 //! import or the sync client writing at the same time as the form view all keep their
 //! changes.
 
-mod backup;
-mod client_store;
 mod db;
 mod records;
 mod safety;
 mod stores;
 
-use letsema_doc::{SubmissionDoc, Writer};
-use letsema_sync::wire::{ChangeHash, DocId};
+use letsema_ids::{ChangeHash, DocId};
 
-pub use backup::{
-    BACKUP_FORMAT, BACKUP_VERSION, ImportFailure, ImportKind, ImportReport, MAX_BACKUP_BYTES,
-};
-pub use client_store::IdbClientStore;
 pub use db::{FORMAT_VERSION, SCHEMA_VERSION, now_ms};
 pub use safety::{PROBE_DATABASE, estimate, indexed_db_available, persist, persisted};
+
+/// The pieces the second module's writes are built from: transactions over the stores, the
+/// records as laid out on disk, and reading and writing them inside a transaction. The
+/// screens use [`Storage`]'s typed methods instead.
+pub mod raw {
+    pub use super::db::{
+        ALL_STORES, DOCUMENTS, DRAFTS, FORMS, META, STATE, UNSYNCED_INDEX, commit, read_error,
+        write_error,
+    };
+    pub use super::records::{
+        DocumentRecord, DraftRecord, EnrolmentRecord, FormRecord, KEY_ENROLMENT, KEY_SYNC,
+        KEY_SYNC_STATUS, SyncRecord, SyncStatusRecord, corrupt, doc_key, hashes_from_hex,
+        hashes_to_hex, is_unsynced, parse_doc_key,
+    };
+    pub use super::stores::{
+        all_documents, all_drafts, get_document, get_draft, get_state, put_document_record,
+        put_draft_record, put_state, stored_device_id,
+    };
+}
 
 /// The name of the app's database.
 pub const DATABASE_NAME: &str = "letsema";
@@ -206,7 +221,7 @@ pub struct Storage {
 pub struct StoredDocument {
     /// Its id.
     pub id: DocId,
-    /// The saved automerge document ([`SubmissionDoc::save`]).
+    /// The saved automerge document (`SubmissionDoc::save`).
     pub bytes: Vec<u8>,
     /// Its heads, sorted.
     pub heads: Vec<ChangeHash>,
@@ -221,18 +236,6 @@ impl StoredDocument {
     /// Whether it holds changes the server has not acknowledged.
     pub fn is_unsynced(&self) -> bool {
         self.heads.iter().any(|head| !self.acked.contains(head))
-    }
-
-    /// Opens it for `writer`.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::Document`] when the bytes do not load.
-    pub fn open(&self, writer: Writer) -> Result<SubmissionDoc, StorageError> {
-        SubmissionDoc::load(&self.bytes, writer).map_err(|error| StorageError::Document {
-            id: self.id.to_string(),
-            reason: error.to_string(),
-        })
     }
 }
 
@@ -266,20 +269,6 @@ pub struct Draft {
     pub bytes: Vec<u8>,
     /// Its heads, sorted.
     pub heads: Vec<ChangeHash>,
-}
-
-impl Draft {
-    /// Opens it for `writer`.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::Document`] when the bytes do not load.
-    pub fn open(&self, writer: Writer) -> Result<SubmissionDoc, StorageError> {
-        SubmissionDoc::load(&self.bytes, writer).map_err(|error| StorageError::Document {
-            id: self.id.to_string(),
-            reason: error.to_string(),
-        })
-    }
 }
 
 /// How the last syncs went, for the UI.

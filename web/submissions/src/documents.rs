@@ -1,11 +1,11 @@
 //! The submission documents' half of the app: everything that opens an automerge document.
 //!
-//! The app is two WebAssembly modules (see `ARCHITECTURE.md`, "The web app's two
-//! modules"). The first draws every screen and runs the form engine; it never opens a
-//! submission document, so automerge is not part of what a phone downloads and compiles
-//! before the first screen. This module is what the second one does: `web/docs` exports
-//! these functions to JavaScript, and the first module calls them through
-//! [`bridge`](crate::bridge) with the messages of [`docs_api`](crate::docs_api).
+//! The app is two WebAssembly modules (see `ARCHITECTURE.md`). The first draws every
+//! screen and runs the form engine; it never opens a submission document, so automerge is
+//! not part of what a phone downloads and compiles before the first screen. This module is
+//! what the second one does: this crate exports these functions to JavaScript, and the
+//! first module calls them through its `bridge` with the messages of
+//! [`letsema_web_shared::messages`].
 //!
 //! Everything here reads and writes the same IndexedDB database as the first module,
 //! through its own connection ([`storage`]); writes merge with what is stored, so the two
@@ -25,18 +25,20 @@ use letsema_doc::{
     AnswerPath, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId,
     SubmissionDoc, SubmissionId, Timestamp, Writer,
 };
+use letsema_ids::DocId;
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::ClientStore;
-use letsema_sync::wire::DocId;
-
-use crate::capture::{FillKind, random_bytes};
-use crate::docs_api::{
-    DocumentsOverview, Edit, OpenRequest, RepeatEdit, SentItem, StartRequest, SyncRequest,
-    WriterRequest,
+use letsema_web_shared::messages::{
+    DocumentsOverview, Edit, FillKind, OpenRequest, RepeatChange, RepeatEdit, SentItem,
+    StartRequest, SyncOutcome, SyncRequest, WriterRequest,
 };
-use crate::form_view::RepeatChange;
-use crate::storage::{IdbClientStore, ImportReport, Storage, StorageError, now_ms};
-use crate::sync::{SyncOutcome, sync_round};
+use letsema_web_shared::random_bytes;
+
+use crate::storage::{
+    Backups, DocumentStorage, IdbClientStore, ImportReport, OpenStored, Storage, StorageError,
+    now_ms,
+};
+use crate::sync::sync_round;
 
 thread_local! {
     static STORAGE: RefCell<Option<Storage>> = const { RefCell::new(None) };
@@ -255,7 +257,7 @@ fn retry_unsaved() {
     wasm_bindgen_futures::spawn_local(async {
         let mut delay_ms = 1_000;
         loop {
-            sleep_ms(delay_ms).await;
+            letsema_web_shared::sleep(std::time::Duration::from_millis(delay_ms)).await;
             let ids: Vec<DocId> = UNSAVED.with_borrow(|unsaved| unsaved.keys().copied().collect());
             if ids.is_empty() {
                 break;
@@ -277,15 +279,6 @@ fn retry_unsaved() {
         }
         RETRYING.set(false);
     });
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
 impl OpenSubmission {

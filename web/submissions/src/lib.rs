@@ -1,16 +1,25 @@
 //! The Letsema web app's second WebAssembly module: the submission documents.
 //!
 //! The first module (`letsema-web`) draws the screens and never opens an automerge
-//! document; `app.js` loads this one after the first screen, and the first module calls
-//! these exports through its `bridge`. Each export is a thin wrapper over
-//! `letsema_web::documents`; requests and answers are the JSON of `letsema_web::docs_api`,
-//! errors are text written for people.
+//! document; `app.js` loads this one after the first screen (as `docs/letsema_web_docs.js`),
+//! and the first module calls these exports through its `bridge`. Requests and answers are
+//! the JSON of [`letsema_web_shared::messages`]; errors are text written for people.
 //!
-//! The exports live here and not in `letsema-web`: an export is always kept by the linker,
-//! so in the shared library it would pull automerge into the first module too.
+//! - [`documents`]: a draft started, opened, edited, saved and finalised; the overview of
+//!   what waits to be sent; backups. Each export below is a thin wrapper over it.
+//! - [`sync`]: one sync round over `POST /api/sync`.
+//! - [`storage`]: the app's database as this module uses it: writes that merge documents,
+//!   the sync client's store, backup files.
+//!
+//! Only this crate depends on `letsema-doc` and `letsema-sync`, and so on automerge; the
+//! first module's crate must not (its `tests/dependencies.rs` checks it).
 
-use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest};
-use letsema_web::documents::{self, OpenSubmission};
+pub mod documents;
+pub mod storage;
+pub mod sync;
+
+use documents::OpenSubmission;
+use letsema_web_shared::messages::{Edit, OpenRequest, StartRequest, SyncRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;

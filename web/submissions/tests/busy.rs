@@ -23,9 +23,9 @@ use common::{
     sent_at, sent_body, sent_count, serve_sync_in_page, stop_refusing, sync_request, unroute_sync,
 };
 use letsema_sync::retry::RetryPolicy;
-use letsema_web::documents;
-use letsema_web::storage::{DATABASE_NAME, Storage};
-use letsema_web::sync::SyncOutcome;
+use letsema_web_submissions::documents;
+use letsema_web_submissions::storage::{DATABASE_NAME, DocumentStorage, Storage};
+use letsema_web_submissions::sync::SyncOutcome;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

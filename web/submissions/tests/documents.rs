@@ -14,10 +14,10 @@ use chrono::DateTime;
 use common::{answer, new_draft, open_request};
 use letsema_answers::{Answer, Answers};
 use letsema_form::runtime::{CompiledForm, Environment, FormState};
-use letsema_web::capture::FillKind;
-use letsema_web::docs_api::{Edit, RepeatEdit};
-use letsema_web::documents::{self, OpenSubmission};
-use letsema_web::form_view::RepeatChange;
+use letsema_web_shared::messages::FillKind;
+use letsema_web_shared::messages::RepeatChange;
+use letsema_web_shared::messages::{Edit, RepeatEdit};
+use letsema_web_submissions::documents::{self, OpenSubmission};
 use letsema_workload::reference_form;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 

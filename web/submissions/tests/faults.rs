@@ -29,11 +29,13 @@ use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::store::{Caller, Scope};
 use letsema_sync::wire::DocId;
-use letsema_web::capture::FillKind;
-use letsema_web::docs_api::Edit;
-use letsema_web::documents::{self, OpenSubmission};
-use letsema_web::storage::{DATABASE_NAME, SCHEMA_VERSION, Storage, StorageError};
-use letsema_web::sync::SyncOutcome;
+use letsema_web_shared::messages::Edit;
+use letsema_web_shared::messages::FillKind;
+use letsema_web_submissions::documents::{self, OpenSubmission};
+use letsema_web_submissions::storage::{
+    DATABASE_NAME, DocumentStorage, OpenStored, SCHEMA_VERSION, Storage, StorageError,
+};
+use letsema_web_submissions::sync::SyncOutcome;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};

@@ -19,9 +19,10 @@ use letsema_sync::client_store::{ClientStore, MemoryClientStore, SyncState};
 use letsema_sync::server::Server;
 use letsema_sync::store::{Caller, MemoryServerStore, Scope};
 use letsema_sync::wire::{ChangeHash, Cursor, DocId};
-use letsema_web::storage::{
-    BACKUP_FORMAT, FORMAT_VERSION, IdbClientStore, ImportKind, MAX_BACKUP_BYTES, SCHEMA_VERSION,
-    Storage, StorageError, StoredDocument, estimate, indexed_db_available, persist, persisted,
+use letsema_web_submissions::storage::{
+    BACKUP_FORMAT, Backups, DocumentStorage, FORMAT_VERSION, IdbClientStore, ImportKind,
+    MAX_BACKUP_BYTES, OpenStored, SCHEMA_VERSION, Storage, StorageError, StoredDocument, estimate,
+    indexed_db_available, persist, persisted,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -565,35 +566,21 @@ async fn a_newer_app_in_another_tab_closes_this_connection_instead_of_waiting() 
 }
 
 #[wasm_bindgen_test]
-async fn the_enrolment_moves_from_local_storage_once_and_stays_there() {
+async fn an_enrolment_copied_at_start_up_is_stored_only_when_none_is() {
+    // What the app does at start-up with the copy earlier versions kept in localStorage.
     let storage = fresh("test-enrolment").await;
-    let local = web_sys::window()
-        .and_then(|window| window.local_storage().ok().flatten())
-        .expect("localStorage");
-    let _ = local.remove_item("letsema.device.v1");
     assert_eq!(
-        storage.migrate_enrolment_from_local_storage().await,
-        Ok(false)
-    );
-
-    let json = serde_json::to_string(&enrolled("phone-7")).expect("json");
-    local.set_item("letsema.device.v1", &json).expect("stored");
-    assert_eq!(
-        storage.migrate_enrolment_from_local_storage().await,
+        storage.set_enrolment_if_none(&enrolled("phone-7")).await,
         Ok(true)
     );
     assert_eq!(storage.enrolment().await, Ok(Some(enrolled("phone-7"))));
-    assert_eq!(local.get_item("letsema.device.v1"), Ok(Some(json)));
 
-    // Once: a later enrolment in localStorage does not replace the one in IndexedDB.
-    let other = serde_json::to_string(&enrolled("phone-8")).expect("json");
-    local.set_item("letsema.device.v1", &other).expect("stored");
+    // Once: a later copy does not replace the one in IndexedDB.
     assert_eq!(
-        storage.migrate_enrolment_from_local_storage().await,
+        storage.set_enrolment_if_none(&enrolled("phone-8")).await,
         Ok(false)
     );
     assert_eq!(storage.enrolment().await, Ok(Some(enrolled("phone-7"))));
-    let _ = local.remove_item("letsema.device.v1");
     storage.close();
 }
 

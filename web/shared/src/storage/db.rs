@@ -23,15 +23,15 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// The version of the data format, kept in the `meta` store.
 pub const FORMAT_VERSION: u32 = 1;
 
-pub(super) const DOCUMENTS: &str = "documents";
-pub(super) const DRAFTS: &str = "drafts";
-pub(super) const FORMS: &str = "forms";
-pub(super) const STATE: &str = "state";
-pub(super) const META: &str = "meta";
+pub const DOCUMENTS: &str = "documents";
+pub const DRAFTS: &str = "drafts";
+pub const FORMS: &str = "forms";
+pub const STATE: &str = "state";
+pub const META: &str = "meta";
 /// Every store, for transactions that span them all.
-pub(super) const ALL_STORES: [&str; 5] = [DOCUMENTS, DRAFTS, FORMS, STATE, META];
+pub const ALL_STORES: [&str; 5] = [DOCUMENTS, DRAFTS, FORMS, STATE, META];
 /// The index of `documents` on the `unsynced` flag.
-pub(super) const UNSYNCED_INDEX: &str = "unsynced";
+pub const UNSYNCED_INDEX: &str = "unsynced";
 
 /// The app's version, written into the format record.
 const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -194,7 +194,7 @@ impl Storage {
     }
 
     /// A read-only transaction over `stores`.
-    pub(super) fn read(&self, stores: &[&str]) -> Result<Transaction<'_>, StorageError> {
+    pub fn read(&self, stores: &[&str]) -> Result<Transaction<'_>, StorageError> {
         self.db
             .transaction(stores)
             .with_mode(TransactionMode::Readonly)
@@ -204,7 +204,7 @@ impl Storage {
 
     /// A read-write transaction over `stores`, with strict durability where the browser
     /// offers it (others ignore the option).
-    pub(super) fn write(&self, stores: &[&str]) -> Result<Transaction<'_>, StorageError> {
+    pub fn write(&self, stores: &[&str]) -> Result<Transaction<'_>, StorageError> {
         self.db
             .transaction(stores)
             .with_mode(TransactionMode::Readwrite)
@@ -281,7 +281,7 @@ async fn migrate(tx: &Transaction<'_>, from: u32) -> Result<(), StorageError> {
 ///
 /// Where the browser has no `IDBTransaction.commit()`, the transaction commits by itself
 /// once its last request is done; that is awaited instead.
-pub(super) async fn commit(tx: Transaction<'_>) -> Result<(), StorageError> {
+pub async fn commit(tx: Transaction<'_>) -> Result<(), StorageError> {
     let raw: web_sys::IdbTransaction = tx.as_sys().clone().unchecked_into();
     if has_commit(&raw) {
         return match tx.commit().await {
@@ -361,11 +361,11 @@ fn transaction_error(action: &'static str, error: Error) -> StorageError {
     }
 }
 
-pub(super) fn read_error(error: Error) -> StorageError {
+pub fn read_error(error: Error) -> StorageError {
     browser_error("read the saved data", error)
 }
 
-pub(super) fn write_error(error: Error) -> StorageError {
+pub fn write_error(error: Error) -> StorageError {
     browser_error("save", error)
 }
 

@@ -1,28 +1,27 @@
 //! The records as they are laid out in IndexedDB (format 1; see the module documentation of
-//! [`crate::storage`]), and their conversions to the typed values.
+//! [`crate::storage`]), and their conversions to the typed values. The sync state's
+//! conversion lives with the sync client's store, in the second module.
 //!
 //! Records are serialised with `serde-wasm-bindgen` into plain JavaScript objects, so they
 //! read well in the browser's developer tools: bytes become `Uint8Array`s.
 
-use letsema_doc::SubmissionDoc;
-use letsema_sync::client_store::SyncState;
-use letsema_sync::wire::{ChangeHash, Cursor, DocId};
+use letsema_ids::{ChangeHash, DocId};
 use serde::{Deserialize, Serialize};
 
 use super::{Draft, StorageError, StoredDocument, SyncStatus};
 
 /// Key of the enrolment record in `state`.
-pub(super) const KEY_ENROLMENT: &str = "enrolment";
+pub const KEY_ENROLMENT: &str = "enrolment";
 /// Key of the sync state record in `state`.
-pub(super) const KEY_SYNC: &str = "sync";
+pub const KEY_SYNC: &str = "sync";
 /// Key of the sync status record in `state`.
-pub(super) const KEY_SYNC_STATUS: &str = "sync_status";
+pub const KEY_SYNC_STATUS: &str = "sync_status";
 /// Key of the format record in `meta`.
-pub(super) const KEY_FORMAT: &str = "format";
+pub const KEY_FORMAT: &str = "format";
 
 /// A record of `documents`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct DocumentRecord {
+pub struct DocumentRecord {
     pub id: String,
     #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
@@ -35,7 +34,7 @@ pub(super) struct DocumentRecord {
 
 /// A record of `drafts`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct DraftRecord {
+pub struct DraftRecord {
     pub id: String,
     pub form_id: String,
     pub form_version: String,
@@ -49,7 +48,7 @@ pub(super) struct DraftRecord {
 
 /// A record of `forms`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct FormRecord {
+pub struct FormRecord {
     pub form_id: String,
     pub version: String,
     /// The `DeviceForm` as JSON text.
@@ -58,7 +57,7 @@ pub(super) struct FormRecord {
 
 /// The enrolment record of `state`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct EnrolmentRecord {
+pub struct EnrolmentRecord {
     /// The `Enrolled` as JSON text.
     pub json: String,
     pub stored_at: i64,
@@ -66,7 +65,7 @@ pub(super) struct EnrolmentRecord {
 
 /// The sync state record of `state`: 64-bit numbers as decimal strings.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct SyncRecord {
+pub struct SyncRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor_epoch: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +75,7 @@ pub(super) struct SyncRecord {
 
 /// The sync status record of `state`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub(super) struct SyncStatusRecord {
+pub struct SyncStatusRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_success: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +86,7 @@ pub(super) struct SyncStatusRecord {
 
 /// The format record of `meta`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct FormatRecord {
+pub struct FormatRecord {
     pub version: u32,
     pub created_at: i64,
     pub migrated_at: i64,
@@ -96,24 +95,24 @@ pub(super) struct FormatRecord {
 }
 
 /// A document id as its key: 32 lower-case hex digits.
-pub(super) fn doc_key(id: DocId) -> String {
+pub fn doc_key(id: DocId) -> String {
     hex(&id.0)
 }
 
 /// Parses a document key.
-pub(super) fn parse_doc_key(key: &str) -> Result<DocId, StorageError> {
+pub fn parse_doc_key(key: &str) -> Result<DocId, StorageError> {
     let mut bytes = [0u8; 16];
     unhex(key, &mut bytes).map_err(|reason| corrupt(format!("document key {key}"), reason))?;
     Ok(DocId(bytes))
 }
 
 /// Change hashes as sorted hex strings.
-pub(super) fn hashes_to_hex(hashes: &[ChangeHash]) -> Vec<String> {
+pub fn hashes_to_hex(hashes: &[ChangeHash]) -> Vec<String> {
     hashes.iter().map(|hash| hex(&hash.0)).collect()
 }
 
 /// Parses hex change hashes (and sorts them).
-pub(super) fn hashes_from_hex(what: &str, hex: &[String]) -> Result<Vec<ChangeHash>, StorageError> {
+pub fn hashes_from_hex(what: &str, hex: &[String]) -> Result<Vec<ChangeHash>, StorageError> {
     let mut hashes = Vec::with_capacity(hex.len());
     for text in hex {
         let mut bytes = [0u8; 32];
@@ -125,21 +124,13 @@ pub(super) fn hashes_from_hex(what: &str, hex: &[String]) -> Result<Vec<ChangeHa
     Ok(hashes)
 }
 
-/// A document's heads, sorted.
-pub(super) fn sorted_heads(doc: &mut SubmissionDoc) -> Vec<ChangeHash> {
-    let mut heads = doc.heads();
-    heads.sort_unstable();
-    heads.dedup();
-    heads
-}
-
 /// Whether some head is not acknowledged.
-pub(super) fn is_unsynced(heads: &[ChangeHash], acked: &[ChangeHash]) -> bool {
+pub fn is_unsynced(heads: &[ChangeHash], acked: &[ChangeHash]) -> bool {
     heads.iter().any(|head| !acked.contains(head))
 }
 
 impl DocumentRecord {
-    pub(super) fn new(doc: &StoredDocument) -> DocumentRecord {
+    pub fn new(doc: &StoredDocument) -> DocumentRecord {
         DocumentRecord {
             id: doc_key(doc.id),
             bytes: doc.bytes.clone(),
@@ -150,7 +141,7 @@ impl DocumentRecord {
         }
     }
 
-    pub(super) fn decode(self) -> Result<StoredDocument, StorageError> {
+    pub fn decode(self) -> Result<StoredDocument, StorageError> {
         let id = parse_doc_key(&self.id)?;
         let heads = hashes_from_hex(&format!("heads of document {}", self.id), &self.heads)?;
         let acked = hashes_from_hex(&format!("acked heads of document {}", self.id), &self.acked)?;
@@ -165,7 +156,7 @@ impl DocumentRecord {
 }
 
 impl DraftRecord {
-    pub(super) fn new(draft: &Draft) -> DraftRecord {
+    pub fn new(draft: &Draft) -> DraftRecord {
         DraftRecord {
             id: doc_key(draft.id),
             form_id: draft.form_id.clone(),
@@ -177,7 +168,7 @@ impl DraftRecord {
         }
     }
 
-    pub(super) fn decode(self) -> Result<Draft, StorageError> {
+    pub fn decode(self) -> Result<Draft, StorageError> {
         let id = parse_doc_key(&self.id)?;
         let heads = hashes_from_hex(&format!("heads of draft {}", self.id), &self.heads)?;
         Ok(Draft {
@@ -188,34 +179,6 @@ impl DraftRecord {
             updated_at_ms: self.updated_at,
             bytes: self.bytes,
             heads,
-        })
-    }
-}
-
-impl SyncRecord {
-    pub(super) fn new(state: &SyncState) -> SyncRecord {
-        SyncRecord {
-            cursor_epoch: state.cursor.map(|cursor| cursor.epoch.to_string()),
-            cursor_seq: state.cursor.map(|cursor| cursor.seq.to_string()),
-            next_request_id: state.next_request_id.to_string(),
-        }
-    }
-
-    pub(super) fn decode(self) -> Result<SyncState, StorageError> {
-        let number = |text: &str| {
-            text.parse::<u64>()
-                .map_err(|error| corrupt("sync state".to_owned(), format!("`{text}`: {error}")))
-        };
-        let cursor = match (&self.cursor_epoch, &self.cursor_seq) {
-            (Some(epoch), Some(seq)) => Some(Cursor {
-                epoch: number(epoch)?,
-                seq: number(seq)?,
-            }),
-            _ => None,
-        };
-        Ok(SyncState {
-            cursor,
-            next_request_id: number(&self.next_request_id)?,
         })
     }
 }
@@ -231,7 +194,7 @@ impl From<SyncStatusRecord> for SyncStatus {
 }
 
 /// A [`StorageError::Corrupt`].
-pub(super) fn corrupt(what: String, reason: impl Into<String>) -> StorageError {
+pub fn corrupt(what: String, reason: impl Into<String>) -> StorageError {
     StorageError::Corrupt {
         what,
         reason: reason.into(),

@@ -1,64 +1,24 @@
 //! The typed API over the stores: documents, drafts, forms and the single records of
-//! `state`.
+//! `state`, for what reads or writes them without opening a submission document (the
+//! second module's writes, which merge documents, are built from the `pub` functions at
+//! the end).
 
 use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::Transaction;
-use letsema_doc::{DeviceId, SessionId, SubmissionDoc, Writer};
+use letsema_ids::DocId;
 use letsema_protocol::{DeviceForm, Enrolled};
-use letsema_sync::client_store::SyncState;
-use letsema_sync::wire::{ChangeHash, DocId};
 
 use super::db::{
     DOCUMENTS, DRAFTS, FORMS, STATE, UNSYNCED_INDEX, commit, now_ms, read_error, write_error,
 };
 use super::records::{
-    DocumentRecord, DraftRecord, EnrolmentRecord, FormRecord, KEY_ENROLMENT, KEY_SYNC,
-    KEY_SYNC_STATUS, SyncRecord, SyncStatusRecord, corrupt, doc_key, sorted_heads,
+    DocumentRecord, DraftRecord, EnrolmentRecord, FormRecord, KEY_ENROLMENT, KEY_SYNC_STATUS,
+    SyncStatusRecord, corrupt, doc_key,
 };
 use super::{Draft, Storage, StorageError, StoredDocument, SyncStatus};
 
 impl Storage {
-    /// Stores a finalised submission after a local edit, keeping its acknowledged heads
-    /// (none for a new one) and stamping it changed now. When the stored copy holds changes
-    /// `doc` lacks (a sync, another tab), they are merged into `doc` first, so nothing is
-    /// overwritten.
-    ///
-    /// With an [`IdbClientStore`](super::IdbClientStore) open, edit through
-    /// [`IdbClientStore::save_local`](super::IdbClientStore::save_local) instead, which
-    /// also updates the sync client's view.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::QuotaExceeded`], [`StorageError::Document`] (the stored copy is
-    /// another submission or unreadable), or another [`StorageError`].
-    pub async fn put_document(
-        &self,
-        doc: &mut SubmissionDoc,
-    ) -> Result<StoredDocument, StorageError> {
-        let id = DocId::from(&doc.meta().submission_id);
-        let tx = self.write(&[DOCUMENTS])?;
-        let store = tx.object_store(DOCUMENTS).map_err(write_error)?;
-        let existing = get_document(&store, id).await?;
-        let acked = match existing {
-            Some(existing) => {
-                merge_stored(doc, &existing.bytes, &existing.heads, id)?;
-                existing.acked
-            }
-            None => Vec::new(),
-        };
-        let stored = StoredDocument {
-            id,
-            bytes: doc.save(),
-            heads: sorted_heads(doc),
-            acked,
-            changed_at_ms: now_ms(),
-        };
-        put_document_record(&store, &stored).await?;
-        commit(tx).await?;
-        Ok(stored)
-    }
-
     /// A stored finalised submission.
     ///
     /// # Errors
@@ -98,39 +58,6 @@ impl Storage {
             .map_err(read_error)?
             .await
             .map_err(read_error)
-    }
-
-    /// Saves a draft (a submission being filled in) in `language`, stamped now. When the
-    /// stored draft holds changes `doc` lacks (another tab, a backup import), they are merged
-    /// into `doc` first.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::QuotaExceeded`], [`StorageError::Document`], or another
-    /// [`StorageError`].
-    pub async fn put_draft(
-        &self,
-        doc: &mut SubmissionDoc,
-        language: Option<&str>,
-    ) -> Result<Draft, StorageError> {
-        let id = DocId::from(&doc.meta().submission_id);
-        let tx = self.write(&[DRAFTS])?;
-        let store = tx.object_store(DRAFTS).map_err(write_error)?;
-        if let Some(existing) = get_draft(&store, id).await? {
-            merge_stored(doc, &existing.bytes, &existing.heads, id)?;
-        }
-        let draft = Draft {
-            id,
-            form_id: doc.meta().form_id.as_str().to_owned(),
-            form_version: doc.meta().form_version.as_str().to_owned(),
-            language: language.map(str::to_owned),
-            updated_at_ms: now_ms(),
-            bytes: doc.save(),
-            heads: sorted_heads(doc),
-        };
-        put_draft_record(&store, &draft).await?;
-        commit(tx).await?;
-        Ok(draft)
     }
 
     /// A stored draft.
@@ -174,48 +101,6 @@ impl Storage {
         }
         commit(tx).await?;
         Ok(existed)
-    }
-
-    /// Moves a draft into the finalised documents, in one transaction: the draft is gone
-    /// and the document is there (unacknowledged, changed now), or nothing changed. When a
-    /// document with that id already exists (a submission sent back for fixing), the draft
-    /// is merged into it and its acknowledged heads are kept.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::DraftNotFound`], [`StorageError::Document`] (the draft does not
-    /// load), or another [`StorageError`].
-    pub async fn finalise(&self, id: DocId) -> Result<StoredDocument, StorageError> {
-        let tx = self.write(&[DRAFTS, DOCUMENTS])?;
-        let drafts = tx.object_store(DRAFTS).map_err(write_error)?;
-        let documents = tx.object_store(DOCUMENTS).map_err(write_error)?;
-        let Some(draft) = get_draft(&drafts, id).await? else {
-            return Err(StorageError::DraftNotFound { id: id.to_string() });
-        };
-        let mut doc = open_bytes(&draft.bytes, id)?;
-        let acked = match get_document(&documents, id).await? {
-            Some(existing) => {
-                merge_stored(&mut doc, &existing.bytes, &existing.heads, id)?;
-                existing.acked
-            }
-            None => Vec::new(),
-        };
-        let stored = StoredDocument {
-            id,
-            bytes: doc.save(),
-            heads: sorted_heads(&mut doc),
-            acked,
-            changed_at_ms: now_ms(),
-        };
-        put_document_record(&documents, &stored).await?;
-        drafts
-            .delete(doc_key(id))
-            .primitive()
-            .map_err(write_error)?
-            .await
-            .map_err(write_error)?;
-        commit(tx).await?;
-        Ok(stored)
     }
 
     /// Stores forms for offline use (replacing those with the same form id).
@@ -341,18 +226,14 @@ impl Storage {
         commit(tx).await
     }
 
-    /// Copies the enrolment that earlier versions kept in `localStorage`
-    /// (`letsema.device.v1`) into IndexedDB, once: only when IndexedDB has none. The
-    /// `localStorage` copy is left as it is. Returns whether it copied.
+    /// Stores the enrolment only when none is stored (what the app does at start-up with
+    /// the copy earlier versions kept in `localStorage`). Returns whether it stored it.
     ///
     /// # Errors
     ///
     /// [`StorageError::QuotaExceeded`] or another [`StorageError`].
-    pub async fn migrate_enrolment_from_local_storage(&self) -> Result<bool, StorageError> {
-        let Some(enrolled) = crate::enrol::stored() else {
-            return Ok(false);
-        };
-        let record = enrolment_record(&enrolled)?;
+    pub async fn set_enrolment_if_none(&self, enrolled: &Enrolled) -> Result<bool, StorageError> {
+        let record = enrolment_record(enrolled)?;
         let tx = self.write(&[STATE])?;
         let store = tx.object_store(STATE).map_err(write_error)?;
         if get_state::<EnrolmentRecord>(&store, KEY_ENROLMENT)
@@ -364,31 +245,6 @@ impl Storage {
         put_state(&store, KEY_ENROLMENT, &record).await?;
         commit(tx).await?;
         Ok(true)
-    }
-
-    /// The stored sync state (cursor, next request id); the default when none is stored.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::Browser`] or [`StorageError::Corrupt`].
-    pub async fn sync_state(&self) -> Result<SyncState, StorageError> {
-        let tx = self.read(&[STATE])?;
-        let store = tx.object_store(STATE).map_err(read_error)?;
-        get_sync_state(&store).await
-    }
-
-    /// Replaces the stored sync state. The sync client's store
-    /// ([`IdbClientStore`](super::IdbClientStore)) writes it on its own; this is for tools
-    /// and tests.
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::QuotaExceeded`] or another [`StorageError`].
-    pub async fn set_sync_state(&self, state: SyncState) -> Result<(), StorageError> {
-        let tx = self.write(&[STATE])?;
-        let store = tx.object_store(STATE).map_err(write_error)?;
-        put_state(&store, KEY_SYNC, &SyncRecord::new(&state)).await?;
-        commit(tx).await
     }
 
     /// How the last syncs went.
@@ -439,49 +295,7 @@ impl Storage {
     }
 }
 
-/// The writer documents are opened with here: storage only reads and merges them, never
-/// writes a change with it.
-pub(super) fn reader() -> Result<Writer, StorageError> {
-    let device = DeviceId::parse("storage").map_err(|error| StorageError::Browser {
-        action: "open a submission",
-        reason: error.to_string(),
-    })?;
-    let session = SessionId::from_bytes(&[0; 16]).map_err(|error| StorageError::Browser {
-        action: "open a submission",
-        reason: error.to_string(),
-    })?;
-    Ok(Writer::new(device, session, None))
-}
-
-/// Loads stored bytes of submission `id`.
-pub(super) fn open_bytes(bytes: &[u8], id: DocId) -> Result<SubmissionDoc, StorageError> {
-    SubmissionDoc::load(bytes, reader()?).map_err(|error| StorageError::Document {
-        id: id.to_string(),
-        reason: error.to_string(),
-    })
-}
-
-/// Merges a stored copy (`bytes` with `heads`) into `doc` when `doc` lacks some of its
-/// changes.
-pub(super) fn merge_stored(
-    doc: &mut SubmissionDoc,
-    bytes: &[u8],
-    heads: &[ChangeHash],
-    id: DocId,
-) -> Result<bool, StorageError> {
-    if doc.has_changes(heads) {
-        return Ok(false);
-    }
-    let mut stored = open_bytes(bytes, id)?;
-    doc.merge(&mut stored)
-        .map_err(|error| StorageError::Document {
-            id: id.to_string(),
-            reason: error.to_string(),
-        })?;
-    Ok(true)
-}
-
-pub(super) async fn get_document(
+pub async fn get_document(
     store: &ObjectStore<'_>,
     id: DocId,
 ) -> Result<Option<StoredDocument>, StorageError> {
@@ -494,9 +308,7 @@ pub(super) async fn get_document(
     record.map(DocumentRecord::decode).transpose()
 }
 
-pub(super) async fn all_documents(
-    store: &ObjectStore<'_>,
-) -> Result<Vec<StoredDocument>, StorageError> {
+pub async fn all_documents(store: &ObjectStore<'_>) -> Result<Vec<StoredDocument>, StorageError> {
     let records = store
         .get_all::<DocumentRecord>()
         .serde()
@@ -510,7 +322,7 @@ pub(super) async fn all_documents(
     Ok(documents)
 }
 
-pub(super) async fn put_document_record(
+pub async fn put_document_record(
     store: &ObjectStore<'_>,
     document: &StoredDocument,
 ) -> Result<(), StorageError> {
@@ -522,10 +334,7 @@ pub(super) async fn put_document_record(
         .map_err(write_error)
 }
 
-pub(super) async fn get_draft(
-    store: &ObjectStore<'_>,
-    id: DocId,
-) -> Result<Option<Draft>, StorageError> {
+pub async fn get_draft(store: &ObjectStore<'_>, id: DocId) -> Result<Option<Draft>, StorageError> {
     let record: Option<DraftRecord> = store
         .get(doc_key(id))
         .serde()
@@ -535,7 +344,7 @@ pub(super) async fn get_draft(
     record.map(DraftRecord::decode).transpose()
 }
 
-pub(super) async fn all_drafts(store: &ObjectStore<'_>) -> Result<Vec<Draft>, StorageError> {
+pub async fn all_drafts(store: &ObjectStore<'_>) -> Result<Vec<Draft>, StorageError> {
     let records = store
         .get_all::<DraftRecord>()
         .serde()
@@ -549,10 +358,7 @@ pub(super) async fn all_drafts(store: &ObjectStore<'_>) -> Result<Vec<Draft>, St
     Ok(drafts)
 }
 
-pub(super) async fn put_draft_record(
-    store: &ObjectStore<'_>,
-    draft: &Draft,
-) -> Result<(), StorageError> {
+pub async fn put_draft_record(store: &ObjectStore<'_>, draft: &Draft) -> Result<(), StorageError> {
     store
         .put(&DraftRecord::new(draft))
         .serde()
@@ -561,7 +367,7 @@ pub(super) async fn put_draft_record(
         .map_err(write_error)
 }
 
-pub(super) async fn get_state<T: serde::de::DeserializeOwned>(
+pub async fn get_state<T: serde::de::DeserializeOwned>(
     store: &ObjectStore<'_>,
     key: &str,
 ) -> Result<Option<T>, StorageError> {
@@ -573,7 +379,7 @@ pub(super) async fn get_state<T: serde::de::DeserializeOwned>(
         .map_err(read_error)
 }
 
-pub(super) async fn put_state<T: serde::Serialize>(
+pub async fn put_state<T: serde::Serialize>(
     store: &ObjectStore<'_>,
     key: &str,
     record: &T,
@@ -588,15 +394,8 @@ pub(super) async fn put_state<T: serde::Serialize>(
         .map_err(write_error)
 }
 
-pub(super) async fn get_sync_state(store: &ObjectStore<'_>) -> Result<SyncState, StorageError> {
-    match get_state::<SyncRecord>(store, KEY_SYNC).await? {
-        Some(record) => record.decode(),
-        None => Ok(SyncState::default()),
-    }
-}
-
 /// The device id of the stored enrolment, if any (for backups).
-pub(super) async fn stored_device_id(tx: &Transaction<'_>) -> Result<Option<String>, StorageError> {
+pub async fn stored_device_id(tx: &Transaction<'_>) -> Result<Option<String>, StorageError> {
     let store = tx.object_store(STATE).map_err(read_error)?;
     let record = get_state::<EnrolmentRecord>(&store, KEY_ENROLMENT).await?;
     Ok(record

@@ -24,17 +24,19 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use std::future::Future;
+
 use letsema_doc::SubmissionDoc;
-use letsema_sync::wire::DocId;
+use letsema_ids::DocId;
+use letsema_web_shared::messages::{ImportFailure, ImportKind, ImportReport};
+use letsema_web_shared::storage::raw::{
+    DOCUMENTS, DRAFTS, STATE, all_documents, all_drafts, commit, get_document, get_draft,
+    put_document_record, put_draft_record, read_error, stored_device_id, write_error,
+};
 use serde::{Deserialize, Serialize};
 
-use super::db::{DOCUMENTS, DRAFTS, STATE, commit, now_ms, read_error, write_error};
-use super::records::sorted_heads;
-use super::stores::{
-    all_documents, all_drafts, get_document, get_draft, merge_stored, put_document_record,
-    put_draft_record, reader, stored_device_id,
-};
-use super::{Draft, Storage, StorageError, StoredDocument};
+use super::writes::{merge_stored, reader, sorted_heads};
+use super::{Draft, Storage, StorageError, StoredDocument, now_ms};
 
 /// The `format` of a backup file.
 pub const BACKUP_FORMAT: &str = "letsema-backup";
@@ -85,52 +87,35 @@ struct BackupDraft {
     bytes: String,
 }
 
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportReport {
-    /// Finalised submissions this device did not have.
-    pub documents_added: usize,
-    /// Finalised submissions merged with the stored copy (it gained changes).
-    pub documents_merged: usize,
-    /// Drafts this device did not have.
-    pub drafts_added: usize,
-    /// Drafts merged with the stored copy (it gained changes), or merged into the
-    /// submission it has since become.
-    pub drafts_merged: usize,
-    /// Submissions and drafts this device already held entirely.
-    pub unchanged: usize,
-    /// What could not be imported, and why; everything else was.
-    pub failed: Vec<ImportFailure>,
-}
-
-/// Whether an item of a backup is a finalised submission or a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ImportKind {
-    /// A finalised submission.
-    Document,
-    /// A draft.
-    Draft,
-}
-
-/// An item of a backup that could not be imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportFailure {
-    /// Which kind of item.
-    pub kind: ImportKind,
-    /// Its id, as the file gives it.
-    pub id: String,
-    /// Why, for people.
-    pub reason: String,
-}
-
-impl Storage {
+/// Backups of the app's database: [`Storage`] makes and reads them.
+pub trait Backups {
     /// A backup file of every unsynced finalised submission and every draft, with the
     /// device's id (when enrolled) and the time now.
     ///
     /// # Errors
     ///
     /// [`StorageError::Browser`] or [`StorageError::Corrupt`].
-    pub async fn export_backup(&self) -> Result<Vec<u8>, StorageError> {
+    fn export_backup(&self) -> impl Future<Output = Result<Vec<u8>, StorageError>>;
+
+    /// Merges a backup file into what is stored, in one transaction. Each submission is
+    /// merged with the stored copy (both sides' changes survive; acknowledged heads stay
+    /// this device's); a draft whose submission was finalised since is merged into the
+    /// finalised one. Items that do not load are reported in [`ImportReport::failed`].
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::BackupTooLarge`] (checked before parsing),
+    /// [`StorageError::BackupInvalid`] for a file that is not a backup this version reads,
+    /// [`StorageError::QuotaExceeded`] (nothing was imported), or another
+    /// [`StorageError`].
+    fn import_backup(
+        &self,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<ImportReport, StorageError>>;
+}
+
+impl Backups for Storage {
+    async fn export_backup(&self) -> Result<Vec<u8>, StorageError> {
         let tx = self.read(&[DOCUMENTS, DRAFTS, STATE])?;
         let documents = all_documents(&tx.object_store(DOCUMENTS).map_err(read_error)?).await?;
         let drafts = all_drafts(&tx.object_store(DRAFTS).map_err(read_error)?).await?;
@@ -175,18 +160,7 @@ impl Storage {
         })
     }
 
-    /// Merges a backup file into what is stored, in one transaction. Each submission is
-    /// merged with the stored copy (both sides' changes survive; acknowledged heads stay
-    /// this device's); a draft whose submission was finalised since is merged into the
-    /// finalised one. Items that do not load are reported in [`ImportReport::failed`].
-    ///
-    /// # Errors
-    ///
-    /// [`StorageError::BackupTooLarge`] (checked before parsing),
-    /// [`StorageError::BackupInvalid`] for a file that is not a backup this version reads,
-    /// [`StorageError::QuotaExceeded`] (nothing was imported), or another
-    /// [`StorageError`].
-    pub async fn import_backup(&self, bytes: &[u8]) -> Result<ImportReport, StorageError> {
+    async fn import_backup(&self, bytes: &[u8]) -> Result<ImportReport, StorageError> {
         if bytes.len() > MAX_BACKUP_BYTES {
             return Err(StorageError::BackupTooLarge {
                 size: bytes.len(),

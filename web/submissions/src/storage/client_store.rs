@@ -34,17 +34,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::convert::Infallible;
 
 use letsema_doc::SubmissionDoc;
+use letsema_ids::{ChangeHash, DocId};
 use letsema_sync::client_store::{ClientDoc, ClientStore, SyncState};
 use letsema_sync::summary::HeadsIndex;
-use letsema_sync::wire::{ChangeHash, DocId};
-
-use super::db::{DOCUMENTS, STATE, commit, now_ms, read_error, write_error};
-use super::records::{KEY_SYNC, SyncRecord, is_unsynced, sorted_heads};
-use super::stores::{
-    all_documents, get_document, get_sync_state, merge_stored, open_bytes, put_document_record,
-    put_state,
+use letsema_web_shared::storage::raw::{
+    DOCUMENTS, KEY_SYNC, STATE, all_documents, commit, get_document, is_unsynced,
+    put_document_record, put_state, read_error, write_error,
 };
-use super::{DocumentSummary, ImportReport, Storage, StorageError, StoredDocument};
+
+use super::writes::{get_sync_state, merge_stored, open_bytes, sorted_heads, sync_record};
+use super::{
+    Backups, DocumentStorage, DocumentSummary, ImportReport, Storage, StorageError, StoredDocument,
+    now_ms,
+};
 
 /// One document in memory.
 #[derive(Debug, Clone)]
@@ -268,7 +270,7 @@ impl IdbClientStore {
         }
         if with_state {
             let state = tx.object_store(STATE).map_err(write_error)?;
-            put_state(&state, KEY_SYNC, &SyncRecord::new(&self.state)).await?;
+            put_state(&state, KEY_SYNC, &sync_record(&self.state)).await?;
         }
         commit(tx).await?;
         for (id, heads) in written {

@@ -14,11 +14,11 @@ use letsema_doc::DeviceId;
 use letsema_sync::server::Server;
 use letsema_sync::store::{Caller, MemoryServerStore, Scope};
 use letsema_sync::wire::{Cursor, DocId, Request, WireLimits};
-use letsema_web::capture::FillKind;
-use letsema_web::docs_api::{Edit, OpenRequest, StartRequest, SyncRequest, WriterRequest};
-use letsema_web::documents::{self, OpenSubmission};
-use letsema_web::storage::{DATABASE_NAME, Storage};
-use letsema_web::sync::SyncOutcome;
+use letsema_web_shared::messages::FillKind;
+use letsema_web_shared::messages::{Edit, OpenRequest, StartRequest, SyncRequest, WriterRequest};
+use letsema_web_submissions::documents::{self, OpenSubmission};
+use letsema_web_submissions::storage::{DATABASE_NAME, Storage};
+use letsema_web_submissions::sync::SyncOutcome;
 use wasm_bindgen::prelude::*;
 
 // Hooks into the browser's own APIs, so that the code under test meets the faults exactly as
