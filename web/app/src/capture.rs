@@ -16,7 +16,7 @@ use letsema_web_shared::messages::{Edit, OpenRequest, RepeatEdit, StartRequest, 
 pub use letsema_web_shared::{now_ms, random_bytes};
 use yew::prelude::*;
 
-use crate::bridge::OpenedSubmission;
+use crate::bridge::{BridgeError, OpenedSubmission};
 use crate::form_view::{AnswerEvent, FormView, RepeatEvent};
 use crate::words::AppWords;
 
@@ -50,7 +50,7 @@ pub async fn start_draft(
     enrolled: &Enrolled,
     writer: WriterRequest,
     language: Option<&str>,
-) -> Result<DocId, String> {
+) -> Result<DocId, BridgeError> {
     crate::bridge::start_draft(&StartRequest {
         form_id: form.form_id.clone(),
         form_version: form.version.clone(),
@@ -150,7 +150,7 @@ async fn open(props: &FillerProps) -> Result<Opened, OpenProblem> {
         writer: props.writer.clone(),
     })
     .await
-    .map_err(OpenProblem::NotOpened)?;
+    .map_err(|error| OpenProblem::NotOpened(error.to_string()))?;
     Ok((Rc::new(opened), Arc::new(compiled), answers))
 }
 
@@ -195,14 +195,14 @@ pub fn filler(props: &FillerProps) -> Html {
                 let problem = problem.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     match saved.await {
-                        Err(error) => problem.set(Some(crate::bridge::describe_error(&error))),
+                        Err(error) => problem.set(Some(error.to_string())),
                         // A save holds every answer so far, those whose saves failed
                         // included: the warning that they were not saved is over.
                         Ok(_) => problem.set(None),
                     }
                 });
             }
-            Err(why) => problem.set(Some(why)),
+            Err(why) => problem.set(Some(why.to_string())),
         }
     };
     let on_answer = {
@@ -224,7 +224,7 @@ pub fn filler(props: &FillerProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 match doc.finalise().await {
                     Ok(()) => on_done.emit(FillerDone::Finalised(id)),
-                    Err(error) => problem.set(Some(error)),
+                    Err(error) => problem.set(Some(error.to_string())),
                 }
             });
         })

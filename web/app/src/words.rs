@@ -301,6 +301,8 @@ pub struct AppWords {
     pub forms_title: &'static str,
     /// No form downloaded yet.
     pub no_forms: &'static str,
+    /// The forms downloaded could not be kept on the device: why (in English).
+    pub forms_not_kept: fn(&str) -> String,
     /// The button that starts a new submission of a form: its title.
     pub new_submission: fn(&str) -> String,
     /// The title of the drafts card.
@@ -466,6 +468,12 @@ impl AppWords {
 
         forms_title: "Forms",
         no_forms: "No forms yet: connect to the internet once to download them.",
+        forms_not_kept: |why| {
+            format!(
+                "The latest forms could not be kept on this device, so they cannot be used \
+                 offline yet: {why} Then reload the page to try again."
+            )
+        },
         new_submission: |title| format!("New: {title}"),
         drafts_title: "Drafts",
         continue_draft: |title, saved| format!("Continue: {title} (saved {saved})"),
@@ -625,6 +633,12 @@ impl AppWords {
 
         forms_title: "Liforomo",
         no_forms: "Ha ho so be le liforomo: hokahana le marang-rang hang ho li jarolla.",
+        forms_not_kept: |why| {
+            format!(
+                "Liforomo tse ncha ha lia ka tsa bolokoa fonong ena, kahoo ha li e-so \
+                 sebelisoe ntle le marang-rang: {why} Ebe u bula leqephe bocha ho leka hape."
+            )
+        },
         new_submission: |title| format!("E ncha: {title}"),
         drafts_title: "Meralo",
         continue_draft: |title, saved| format!("Tsoela pele: {title} (e bolokiloe {saved})"),
@@ -751,6 +765,7 @@ mod tests {
             last_attempt("HTTP 500"), server_busy(3), stale_warning("Monday"), new_submission("Registration"),
             continue_draft("Registration", "today"), correct("Registration"),
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
+            forms_not_kept("full"),
             form_unusable("cycle"),
         )
     }

@@ -3,29 +3,34 @@
 //!
 //! - On start: the storage opens (or the app says plainly why it cannot work offline),
 //!   persistent storage is requested, the enrolment is copied into it, the device's forms
-//!   are fetched when the network allows and kept for offline use.
+//!   are fetched when the network allows and kept for offline use (a form that cannot be
+//!   kept is said, with what to do).
 //! - Sync: a round at start, when the browser comes back online, after each finalised
 //!   submission, on "Sync now", and on the [`SyncSchedule`]'s timer.
+//!
+//! The state is one reducer ([`state`]); [`Workspace`] runs the effects (opening the
+//! storage, the sync loop) and sends what happens to it; the cards ([`cards`]) are views.
 
-use std::cell::Cell;
+mod cards;
+pub mod state;
+
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Duration;
 
 use gloo_events::EventListener;
-use letsema_ids::{DocId, ReviewStatus};
 use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
-use letsema_web_shared::messages::{DocumentsOverview, ImportReport, SyncOutcome, SyncRequest};
-use letsema_web_shared::storage::{Draft, Storage, estimate, persist, persisted};
+use letsema_web_shared::messages::{FillKind, SyncOutcome, SyncRequest};
+use letsema_web_shared::storage::{Storage, estimate, persist, persisted};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
+use self::cards::{DraftsCard, FormsCard, SendingCard, StorageCard, SubmissionsCard};
+use self::state::{Action, BackupMessage, DraftItem, FormsError, Overview, Screen, WorkspaceState};
 use crate::bridge;
-use crate::capture::{
-    FillKind, Filler, FillerDone, now_ms, page_writer, random_bytes, start_draft,
-};
+use crate::capture::{Filler, FillerDone, page_writer, random_bytes, start_draft};
 use crate::enrol;
-use crate::schedule::{SyncSchedule, about_minutes};
+use crate::schedule::SyncSchedule;
 use crate::words::AppWords;
 
 /// The properties of [`Workspace`].
@@ -38,153 +43,94 @@ pub struct WorkspaceProps {
     pub language: &'static str,
 }
 
-/// What the last backup or restore came to. Kept as an outcome rather than a sentence, so
-/// that it is said in the language chosen when it is shown.
-#[derive(Debug, Clone, PartialEq)]
-enum BackupMessage {
-    Saved,
-    NotSaved,
-    NotMade(String),
-    Restored(ImportReport),
-    /// The documents' module's own words (in English).
-    RestoreFailed(String),
-    Unreadable,
-}
-
-impl BackupMessage {
-    fn describe(&self, words: &AppWords) -> String {
-        match self {
-            BackupMessage::Saved => words.backup_saved.to_owned(),
-            BackupMessage::NotSaved => words.backup_not_saved.to_owned(),
-            BackupMessage::NotMade(why) => (words.backup_not_made)(why),
-            BackupMessage::Restored(report) => (words.restored)(report),
-            BackupMessage::RestoreFailed(why) => why.clone(),
-            BackupMessage::Unreadable => words.file_unreadable.to_owned(),
-        }
-    }
-}
-
-/// What the workspace shows.
-#[derive(Debug, Clone, PartialEq)]
-enum Screen {
-    List,
-    Filling {
-        id: DocId,
-        form: Box<DeviceForm>,
-        kind: FillKind,
-    },
-}
-
 /// How many of the latest submissions the list shows.
 const SENT_SHOWN: usize = 50;
 
-/// What is known of the storage and the sync, for the list screen.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Overview {
-    forms: Vec<DeviceForm>,
-    drafts: Vec<Draft>,
-    last_success_ms: Option<i64>,
-    last_error: Option<String>,
-    persisted: Option<bool>,
-    usage: Option<(u64, u64)>,
+/// Reads what the list shows again: this module's reads, then the documents' module's.
+#[derive(Clone)]
+struct Refresh {
+    dispatch: UseReducerDispatcher<WorkspaceState>,
+    /// The connection the lists read through, replaced when the browser closes it under
+    /// the page.
+    connection: Rc<RefCell<Option<Storage>>>,
 }
 
-/// Unsent work older than this gets a warning.
-const STALE_AFTER_MS: i64 = 3 * 24 * 60 * 60 * 1000;
-/// Less free space than this gets a warning.
-const LOW_SPACE_BYTES: u64 = 50 * 1000 * 1000;
+impl Refresh {
+    fn run(&self, store: Storage) {
+        let this = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            // The latest connection, or a new one when the browser closed it under the
+            // page: read through a closed one, every list came back empty (no forms to
+            // start, no drafts) until the page was reloaded.
+            let latest = this.connection.borrow().clone().unwrap_or(store);
+            match latest.reopened().await {
+                Ok(live) => {
+                    *this.connection.borrow_mut() = Some(live.clone());
+                    this.dispatch.dispatch(Action::StorageProblem(None));
+                    // The screens' part first, the documents' when their module has
+                    // answered.
+                    this.dispatch
+                        .dispatch(Action::Read(read_overview(&live).await));
+                }
+                Err(error) => this
+                    .dispatch
+                    .dispatch(Action::StorageProblem(Some(error.to_string()))),
+            }
+            let documents = bridge::overview(SENT_SHOWN)
+                .await
+                .map_err(|error| error.to_string());
+            this.dispatch.dispatch(Action::Documents(Some(documents)));
+        });
+    }
+}
 
 /// The enrolled device's workspace. See the [module documentation](self).
 #[function_component(Workspace)]
 pub fn workspace(props: &WorkspaceProps) -> Html {
-    let storage = use_state(|| None::<Result<Storage, String>>);
-    let overview = use_state(Overview::default);
-    // What waits to be sent and the latest submissions: from the documents' module, so
-    // `None` until it has answered once (`Err` when it cannot be loaded).
-    let documents = use_state(|| None::<Result<DocumentsOverview, String>>);
-    let start_problem = use_state(|| None::<String>);
-    // The connection the lists read through, replaced when the browser closes it under the
-    // page (see `refresh`).
+    let state = use_reducer(WorkspaceState::default);
     let connection = use_mut_ref(|| None::<Storage>);
-    // Why a connection closed under the page could not be opened again.
-    let storage_problem = use_state_eq(|| None::<String>);
-    // Why the last sync round of this page failed. The round records it in storage too,
-    // which cannot work when storage is what failed (the device is full).
-    let round_failure = use_state_eq(|| None::<String>);
-    // When the server turned the last round of this page away (busy): how long until the
-    // next round on the schedule.
-    let busy = use_state_eq(|| None::<Duration>);
-    let screen = use_state(|| Screen::List);
     let words = AppWords::for_language(Some(props.language));
     let language = Some(props.language.to_owned());
-    let syncing = use_state(|| false);
     let session = use_memo((), |()| random_bytes::<16>());
     let wake = use_memo((), |()| Rc::new(Cell::new(true)));
+    let refresh = Refresh {
+        dispatch: state.dispatcher(),
+        connection,
+    };
     // The documents' module: loading it starts once the first screen is drawn.
     use_effect_with((), |()| bridge::preload());
 
     // Open the storage once.
     {
-        let storage = storage.clone();
+        let dispatch = state.dispatcher();
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
-                let opened = match Storage::open_default().await {
-                    Ok(opened) => {
-                        enrol::copy_into(&opened).await;
-                        Ok(opened)
-                    }
-                    Err(error) => Err(error.to_string()),
-                };
-                storage.set(Some(opened));
+                let opened = Storage::open_default().await;
+                if let Ok(opened) = &opened {
+                    enrol::copy_into(opened).await;
+                }
+                dispatch.dispatch(Action::StorageOpened(
+                    opened.map_err(|error| error.to_string()),
+                ));
             });
         });
     }
 
-    let refresh = {
-        let overview = overview.clone();
-        let documents = documents.clone();
-        let connection = connection.clone();
-        let storage_problem = storage_problem.clone();
-        move |store: Storage| {
-            let overview = overview.clone();
-            let documents = documents.clone();
-            let connection = connection.clone();
-            let storage_problem = storage_problem.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                // The latest connection, or a new one when the browser closed it under the
-                // page: read through a closed one, every list came back empty (no forms to
-                // start, no drafts) until the page was reloaded.
-                let latest = connection.borrow().clone().unwrap_or(store);
-                match latest.reopened().await {
-                    Ok(live) => {
-                        *connection.borrow_mut() = Some(live.clone());
-                        storage_problem.set(None);
-                        // The screens' part first, the documents' when their module has
-                        // answered.
-                        overview.set(read_overview(&live).await);
-                    }
-                    Err(error) => storage_problem.set(Some(error.to_string())),
-                }
-                documents.set(Some(bridge::overview(SENT_SHOWN).await));
-            });
-        }
-    };
-
     // Once open: ask to persist, fetch the forms, and sync on a schedule until unmounted.
     {
-        let storage = storage.clone();
+        let store = match &state.storage {
+            Some(Ok(store)) => Some(store.clone()),
+            _ => None,
+        };
         let enrolled = props.enrolled.clone();
-        let syncing = syncing.clone();
-        let round_failure = round_failure.clone();
-        let busy = busy.clone();
+        let dispatch = state.dispatcher();
         let wake = (*wake).clone();
         let session = *session;
         let refresh = refresh.clone();
-        let ready = matches!(&*storage, Some(Ok(_)));
-        use_effect_with(ready, move |ready| {
+        use_effect_with(store.is_some(), move |_| {
             let alive = Rc::new(Cell::new(true));
             let mut listener = None;
-            if let (true, Some(Ok(store))) = (*ready, (*storage).clone()) {
+            if let Some(store) = store {
                 let alive_loop = alive.clone();
                 let wake_online = wake.clone();
                 listener = web_sys::window().map(|window| {
@@ -192,33 +138,34 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 });
                 wasm_bindgen_futures::spawn_local(async move {
                     let _ = persist().await;
-                    fetch_forms(&store, &enrolled).await;
-                    refresh(store.clone());
+                    let kept = fetch_forms(&store, &enrolled).await;
+                    dispatch.dispatch(Action::FormsProblem(
+                        kept.err().map(|error| error.to_string()),
+                    ));
+                    refresh.run(store.clone());
                     let mut schedule = SyncSchedule::new();
                     let mut waited_ms: u64 = 0;
                     while alive_loop.get() {
                         let due = waited_ms >= schedule.next_delay().as_millis() as u64;
                         if wake.replace(false) || due {
-                            syncing.set(true);
+                            dispatch.dispatch(Action::RoundStarted);
                             let outcome = round(&enrolled, &session).await;
-                            round_failure.set(match &outcome {
+                            let failure = match &outcome {
                                 SyncOutcome::Failed(why) | SyncOutcome::Revoked(why) => {
                                     Some(why.clone())
                                 }
                                 SyncOutcome::Done { .. }
                                 | SyncOutcome::Unreachable
                                 | SyncOutcome::Busy(_) => None,
-                            });
+                            };
                             schedule.record(&outcome, js_sys::Math::random());
-                            busy.set(
-                                matches!(outcome, SyncOutcome::Busy(_))
-                                    .then(|| schedule.next_delay()),
-                            );
-                            syncing.set(false);
-                            refresh(store.clone());
+                            let busy = matches!(outcome, SyncOutcome::Busy(_))
+                                .then(|| schedule.next_delay());
+                            dispatch.dispatch(Action::RoundEnded { failure, busy });
+                            refresh.run(store.clone());
                             waited_ms = 0;
                         }
-                        sleep_ms(1_000).await;
+                        letsema_web_shared::sleep_ms(1_000).await;
                         waited_ms += 1_000;
                     }
                 });
@@ -230,7 +177,7 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         });
     }
 
-    let store = match &*storage {
+    let store = match &state.storage {
         None => return html! { <p class="loading">{ words.opening_storage }</p> },
         Some(Err(why)) => {
             return html! {
@@ -245,13 +192,12 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     };
     let writer = page_writer(&props.enrolled, &session);
 
-    if let Screen::Filling { id, form, kind } = &*screen {
+    if let Screen::Filling { id, form, kind } = &state.screen {
         let on_done = {
-            let screen = screen.clone();
+            let dispatch = state.dispatcher();
             let wake = (*wake).clone();
             let refresh = refresh.clone();
             let store = store.clone();
-            let documents = documents.clone();
             Callback::from(move |done: FillerDone| {
                 if let FillerDone::Finalised(_) = done {
                     wake.set(true);
@@ -259,9 +205,9 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 // What was read before is out of date (a submission was just finalised or
                 // corrected): say "looking" rather than "everything is sent" until the
                 // refresh has answered.
-                documents.set(None);
-                refresh(store.clone());
-                screen.set(Screen::List);
+                dispatch.dispatch(Action::Documents(None));
+                refresh.run(store.clone());
+                dispatch.dispatch(Action::Show(Screen::List));
             })
         };
         return html! {
@@ -274,35 +220,30 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         let wake = (*wake).clone();
         Callback::from(move |_| wake.set(true))
     };
-    let backup_message = use_state(|| None::<BackupMessage>);
     let export = {
-        let backup_message = backup_message.clone();
+        let dispatch = state.dispatcher();
         Callback::from(move |_| {
-            let backup_message = backup_message.clone();
+            let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let message = match bridge::export_backup().await {
                     Ok(bytes) => match download(&bytes, &backup_name()) {
                         Ok(()) => BackupMessage::Saved,
                         Err(()) => BackupMessage::NotSaved,
                     },
-                    Err(error) => BackupMessage::NotMade(error),
+                    Err(error) => BackupMessage::NotMade(error.to_string()),
                 };
-                backup_message.set(Some(message));
+                dispatch.dispatch(Action::Backup(message));
             });
         })
     };
     let import = {
         let store = store.clone();
-        let backup_message = backup_message.clone();
+        let dispatch = state.dispatcher();
         let refresh = refresh.clone();
         let wake = (*wake).clone();
-        Callback::from(move |event: Event| {
-            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
-            let Some(file) = input.files().and_then(|files| files.get(0)) else {
-                return;
-            };
+        Callback::from(move |file: web_sys::File| {
             let store = store.clone();
-            let backup_message = backup_message.clone();
+            let dispatch = dispatch.clone();
             let refresh = refresh.clone();
             let wake = wake.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -312,218 +253,96 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                         let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
                         match bridge::import_backup(&bytes).await {
                             Ok(report) => BackupMessage::Restored(report),
-                            Err(error) => BackupMessage::RestoreFailed(error),
+                            Err(error) => BackupMessage::RestoreFailed(error.to_string()),
                         }
                     }
                     Err(_) => BackupMessage::Unreadable,
                 };
-                backup_message.set(Some(message));
+                dispatch.dispatch(Action::Backup(message));
                 wake.set(true);
-                refresh(store);
+                refresh.run(store);
             });
         })
     };
-    let view = &*overview;
-    let forms = view.forms.iter().map(|form| {
-        let start = {
-            let form = form.clone();
-            let enrolled = props.enrolled.clone();
-            let writer = writer.clone();
-            let screen = screen.clone();
-            let language = language.clone();
-            let start_problem = start_problem.clone();
-            Callback::from(move |_| {
-                let (form, enrolled, writer, screen, language, start_problem) = (
-                    form.clone(),
-                    enrolled.clone(),
-                    writer.clone(),
-                    screen.clone(),
-                    language.clone(),
-                    start_problem.clone(),
-                );
-                wasm_bindgen_futures::spawn_local(async move {
-                    match start_draft(&form, &enrolled, writer, language.as_deref()).await {
-                        Ok(id) => screen.set(Screen::Filling {
-                            id,
-                            form: Box::new(form),
-                            kind: FillKind::Draft,
-                        }),
-                        Err(why) => start_problem.set(Some(why)),
-                    }
-                });
-            })
-        };
-        html! {
-            <li key={form.form_id.clone()}>
-                <button type="button" onclick={start}>{ (words.new_submission)(&form.title) }</button>
-            </li>
-        }
-    });
-    let drafts = view.drafts.iter().map(|draft| {
-        let form = view
-            .forms
-            .iter()
-            .find(|f| f.form_id == draft.form_id)
-            .cloned();
-        let title = form
-            .as_ref()
-            .map_or_else(|| draft.form_id.clone(), |f| f.title.clone());
-        let open = {
-            let screen = screen.clone();
-            let draft = draft.clone();
-            Callback::from(move |_| {
-                if let Some(form) = form.clone() {
-                    screen.set(Screen::Filling {
-                        id: draft.id,
-                        form: Box::new(form),
-                        kind: FillKind::Draft,
-                    });
-                }
-            })
-        };
-        html! {
-            <li key={draft.id.to_string()}>
-                <button type="button" onclick={open}>
-                    { (words.continue_draft)(&title, &when(draft.updated_at_ms)) }
-                </button>
-            </li>
-        }
-    });
-    let (unsynced, oldest_unsynced_ms, sent_items) = match &*documents {
-        Some(Ok(documents)) => (
-            Some(documents.unsynced),
-            documents.oldest_unsynced_ms,
-            documents.sent.as_slice(),
-        ),
-        _ => (None, None, &[][..]),
-    };
-    let documents_problem = match &*documents {
-        Some(Err(why)) => Some(why.clone()),
-        _ => None,
-    };
-    let sent = sent_items.iter().map(|item| {
-        let form = view
-            .forms
-            .iter()
-            .find(|f| f.form_id == item.form_id)
-            .cloned();
-        let title = form
-            .as_ref()
-            .map_or_else(|| item.form_id.clone(), |f| f.title.clone());
-        let state = match (item.unsynced, item.status) {
-            (true, _) => words.state_waiting,
-            (false, None | Some(ReviewStatus::Received)) => words.state_received,
-            (false, Some(ReviewStatus::HasIssues)) => words.state_has_issues,
-            (false, Some(ReviewStatus::Approved)) => words.state_approved,
-            (false, Some(ReviewStatus::Rejected)) => words.state_rejected,
-        };
-        let correct = {
-            let screen = screen.clone();
-            let id = item.id;
-            Callback::from(move |_| {
-                if let Some(form) = form.clone() {
-                    screen.set(Screen::Filling {
+    let start = {
+        let enrolled = props.enrolled.clone();
+        let writer = writer.clone();
+        let language = language.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |form: DeviceForm| {
+            let (enrolled, writer, language, dispatch) = (
+                enrolled.clone(),
+                writer.clone(),
+                language.clone(),
+                dispatch.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                match start_draft(&form, &enrolled, writer, language.as_deref()).await {
+                    Ok(id) => dispatch.dispatch(Action::Show(Screen::Filling {
                         id,
                         form: Box::new(form),
-                        kind: FillKind::Correction,
-                    });
+                        kind: FillKind::Draft,
+                    })),
+                    Err(why) => dispatch.dispatch(Action::StartFailed(why.to_string())),
                 }
-            })
-        };
-        html! {
-            <li key={item.id.to_string()} data-testid="submission">
-                <p>{ format!("{title}, {}: {state}", when(item.changed_at_ms)) }</p>
-                if !item.comments.is_empty() {
-                    <ul class="comments" aria-label={words.reviewers_comments}>
-                        { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
-                    </ul>
-                }
-                <button type="button" onclick={correct}>{ (words.correct)(&title) }</button>
-            </li>
-        }
-    });
+            });
+        })
+    };
+    let fill = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |(id, form, kind): (_, DeviceForm, FillKind)| {
+            dispatch.dispatch(Action::Show(Screen::Filling {
+                id,
+                form: Box::new(form),
+                kind,
+            }));
+        })
+    };
+
+    let view = &state.overview;
+    let documents = match state.documents.as_deref() {
+        Some(Ok(documents)) => Some(documents),
+        _ => None,
+    };
+    let sent = documents.map_or(&[][..], |documents| documents.sent.as_slice());
     html! {
         <div class="workspace">
-            <section class="card" aria-labelledby="sync-title">
-                <h2 id="sync-title">{ words.sending_title }</h2>
-                <p data-testid="sync-status" aria-live="polite">
-                    { match (*syncing, unsynced) {
-                        (true, _) => words.sending.to_owned(),
-                        (false, None) => words.looking_at_waiting.to_owned(),
-                        (false, Some(0)) => words.all_sent.to_owned(),
-                        (false, Some(waiting)) => (words.waiting)(waiting),
-                    } }
-                </p>
-                if let Some(why) = documents_problem {
-                    <p class="problem" role="alert" data-testid="documents-problem">{ why }</p>
-                }
-                if let Some(why) = &*start_problem {
-                    <p class="problem" role="alert">{ why.clone() }</p>
-                }
-                if let Some(why) = &*storage_problem {
-                    <p class="problem" role="alert" data-testid="storage-problem">{ why.clone() }</p>
-                }
-                if let Some(at) = view.last_success_ms {
-                    <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
-                }
-                if let Some(wait) = *busy {
-                    <p class="warning" data-testid="sync-busy">{
-                        (words.server_busy)(about_minutes(wait))
-                    }</p>
-                } else if let Some(error) = (*round_failure).as_ref().or(view.last_error.as_ref()) {
-                    <p class="problem" data-testid="sync-error">{ (words.last_attempt)(error) }</p>
-                }
-                <button type="button" onclick={sync_now}>{ words.sync_now }</button>
-                if let Some(oldest) = oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
-                    <p class="warning" role="alert" data-testid="stale-warning">{
-                        (words.stale_warning)(&when(oldest))
-                    }</p>
-                }
-            </section>
-            <section class="card" aria-labelledby="forms-title">
-                <h2 id="forms-title">{ words.forms_title }</h2>
-                if view.forms.is_empty() {
-                    <p>{ words.no_forms }</p>
-                } else {
-                    <ul class="actions">{ for forms }</ul>
-                }
-            </section>
+            { SendingCard {
+                words,
+                syncing: state.syncing,
+                unsynced: documents.map(|documents| documents.unsynced),
+                oldest_unsynced_ms: documents.and_then(|documents| documents.oldest_unsynced_ms),
+                documents_problem: match state.documents.as_deref() {
+                    Some(Err(why)) => Some(why.as_str()),
+                    _ => None,
+                },
+                start_problem: state.start_problem.as_deref(),
+                storage_problem: state.storage_problem.as_deref(),
+                last_success_ms: view.last_success_ms,
+                busy: state.busy,
+                last_error: state.round_failure.as_deref().or(view.last_error.as_deref()),
+                on_sync_now: sync_now,
+            }.view() }
+            { FormsCard {
+                words,
+                forms: &view.forms,
+                problem: state.forms_problem.as_deref(),
+                on_start: &start,
+            }.view() }
             if !view.drafts.is_empty() {
-                <section class="card" aria-labelledby="drafts-title">
-                    <h2 id="drafts-title">{ words.drafts_title }</h2>
-                    <ul class="actions" data-testid="drafts">{ for drafts }</ul>
-                </section>
+                { DraftsCard { words, drafts: &view.drafts, forms: &view.forms, on_open: &fill }.view() }
             }
-            if !sent_items.is_empty() {
-                <section class="card" aria-labelledby="sent-title">
-                    <h2 id="sent-title">{ words.submissions_title }</h2>
-                    <ul class="actions" data-testid="submissions">{ for sent }</ul>
-                </section>
+            if !sent.is_empty() {
+                { SubmissionsCard { words, sent, forms: &view.forms, on_correct: &fill }.view() }
             }
-            <section class="card" aria-labelledby="storage-title">
-                <h2 id="storage-title">{ words.storage_title }</h2>
-                <p data-testid="persisted">{ match view.persisted {
-                    Some(true) => words.persisted_yes,
-                    Some(false) => words.persisted_no,
-                    None => words.persisted_unknown,
-                } }</p>
-                if let Some((used, quota)) = view.usage {
-                    <p>{ (words.usage)(used, quota) }</p>
-                    if quota.saturating_sub(used) < LOW_SPACE_BYTES {
-                        <p class="warning" role="alert" data-testid="space-warning">{
-                            words.space_warning
-                        }</p>
-                    }
-                }
-                <h3>{ words.backup_title }</h3>
-                <p>{ words.backup_intro }</p>
-                <button type="button" onclick={export}>{ words.save_backup }</button>
-                <label for="restore">{ words.restore_backup }</label>
-                <input id="restore" type="file" accept=".json,application/json" onchange={import} />
-                if let Some(message) = &*backup_message {
-                    <p data-testid="backup-message" role="status">{ message.describe(words) }</p>
-                }
-            </section>
+            { StorageCard {
+                words,
+                persisted: view.persisted,
+                usage: view.usage,
+                backup_message: state.backup_message.as_ref(),
+                on_export: export,
+                on_import: import,
+            }.view() }
         </div>
     }
 }
@@ -538,19 +357,30 @@ async fn round(enrolled: &Enrolled, session: &[u8; 16]) -> SyncOutcome {
     .await
 }
 
-/// Downloads the device's forms and keeps them; offline, the kept ones stay.
-async fn fetch_forms(store: &Storage, enrolled: &Enrolled) {
+/// Downloads the device's forms and keeps them. Offline, or when the server does not
+/// answer with them, the kept ones stay (and the sync says what is wrong with the
+/// server); a list that does not read or cannot be stored is an error, shown.
+///
+/// # Errors
+///
+/// [`FormsError`]: the list did not read, or the browser would not store it.
+async fn fetch_forms(store: &Storage, enrolled: &Enrolled) -> Result<(), FormsError> {
     let response = gloo_net::http::Request::get("/api/device/forms")
         .header("authorization", &format!("Bearer {}", enrolled.credential))
         .send()
         .await;
-    let Ok(response) = response else { return };
+    let Ok(response) = response else {
+        return Ok(());
+    };
     if !response.ok() {
-        return;
+        return Ok(());
     }
-    if let Ok(forms) = response.json::<DeviceForms>().await {
-        let _ = store.put_forms(&forms.forms).await;
-    }
+    let forms = response
+        .json::<DeviceForms>()
+        .await
+        .map_err(|error| FormsError::Unreadable(error.to_string()))?;
+    store.put_forms(&forms.forms).await?;
+    Ok(())
 }
 
 /// What the list screen shows from this module's own reads (the documents' module adds
@@ -559,18 +389,18 @@ async fn read_overview(store: &Storage) -> Overview {
     let status = store.sync_status().await.unwrap_or_default();
     Overview {
         forms: store.forms().await.unwrap_or_default(),
-        drafts: store.drafts().await.unwrap_or_default(),
+        drafts: store
+            .drafts()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(DraftItem::from)
+            .collect(),
         last_success_ms: status.last_success_ms,
         last_error: status.last_error,
         persisted: persisted().await,
         usage: estimate().await,
     }
-}
-
-/// A time as the browser writes it where the device is.
-fn when(ms: i64) -> String {
-    let date = js_sys::Date::new(&(ms as f64).into());
-    String::from(date.to_locale_string("default", &js_sys::Object::new()))
 }
 
 /// The name of a backup file made now.
@@ -599,13 +429,4 @@ fn download(bytes: &[u8], name: &str) -> Result<(), ()> {
     anchor.click();
     let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
-}
-
-async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }

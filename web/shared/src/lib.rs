@@ -10,7 +10,7 @@
 //! - [`storage`]: the IndexedDB database both open: its schema and migrations, its plain
 //!   records (forms, enrolment, sync status, stored documents and drafts as bytes), and the
 //!   [`raw`](storage::raw) pieces the second module builds its merging writes from.
-//! - [`now_ms`], [`random_bytes`] and [`sleep`]: the browser's clock, random numbers and
+//! - [`now_ms`], [`random_bytes`] and [`sleep_ms`]: the browser's clock, random numbers and
 //!   timers.
 
 pub mod messages;
@@ -40,9 +40,8 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-/// Waits `wait` on the browser's timer (`setTimeout`).
-pub async fn sleep(wait: std::time::Duration) {
-    let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+/// Waits `ms` milliseconds on the browser's timer (`setTimeout`).
+pub async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(window) = web_sys::window() {
             let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);

@@ -257,7 +257,7 @@ fn retry_unsaved() {
     wasm_bindgen_futures::spawn_local(async {
         let mut delay_ms = 1_000;
         loop {
-            letsema_web_shared::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            letsema_web_shared::sleep_ms(delay_ms).await;
             let ids: Vec<DocId> = UNSAVED.with_borrow(|unsaved| unsaved.keys().copied().collect());
             if ids.is_empty() {
                 break;

@@ -103,7 +103,10 @@ async fn send(frame: &[u8], credential: &str) -> Result<Vec<u8>, SyncOutcome> {
         };
         attempt += 1;
         match retry_wait(&policy, attempt, retry_after, js_sys::Math::random()) {
-            Some(wait) => letsema_web_shared::sleep(wait).await,
+            Some(wait) => {
+                letsema_web_shared::sleep_ms(i32::try_from(wait.as_millis()).unwrap_or(i32::MAX))
+                    .await
+            }
             None => return Err(SyncOutcome::Busy(retry_after)),
         }
     }
