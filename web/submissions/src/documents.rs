@@ -22,8 +22,8 @@ use std::future::Future;
 
 use letsema_answers::{Answer, Answers};
 use letsema_doc::{
-    AnswerPath, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId,
-    SubmissionDoc, SubmissionId, Timestamp, Writer,
+    AnswerPath, AssociationId, DeviceId, DocError, FormId, FormVersion, IdError, NewSubmission,
+    SessionId, SubmissionDoc, SubmissionId, Timestamp, Writer,
 };
 use letsema_ids::DocId;
 use letsema_sync::client::{Client, ClientConfig};
@@ -39,6 +39,61 @@ use crate::storage::{
     now_ms,
 };
 use crate::sync::sync_round;
+
+/// Why the documents' module could not do what the screens asked. Every message says what
+/// happened and what to do; the screens show it as it is (in English).
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentsError {
+    /// The app's database refused, in its own words.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The device id the enrolment gave does not read.
+    #[error("this device's enrolment is damaged ({0}): enrol it again")]
+    Enrolment(IdError),
+    /// A request named an id that is not one (a form, a version, an association, a
+    /// session): the two modules disagree.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// The submission document refused the change (a repeat instance removed on another
+    /// device, say): nothing was written.
+    #[error(transparent)]
+    Document(#[from] DocError),
+    /// An answer edit carried a repeat's instances, which change one at a time.
+    #[error(
+        "The app's two parts disagree: `{0}` was given repeat instances as an answer, but \
+         instances are added and removed one at a time. Nothing was written; reload the page \
+         to get one version."
+    )]
+    RepeatAsAnswer(String),
+    /// A repeat edit named no instance.
+    #[error("a repeat edit without an instance")]
+    NoInstance,
+    /// The repeat instance an edit names is gone (removed in another tab or on another
+    /// device).
+    #[error("that repeat instance is gone")]
+    InstanceGone,
+    /// An enclosing repeat instance (1-based `number` of `repeat`) is gone.
+    #[error("instance {number} of {repeat} is gone")]
+    EnclosingInstanceGone {
+        /// Its number, counting from 1.
+        number: usize,
+        /// The repeat's name.
+        repeat: String,
+    },
+    /// The browser would not store the latest answers: they are kept in this page's memory
+    /// and saved as soon as it allows.
+    #[error(
+        "The latest answers could not be saved yet: {0} Letsema keeps them while this page is \
+         open and saves them as soon as the device allows: do not close Letsema until then."
+    )]
+    NotSavedYet(StorageError),
+    /// Finalising failed: the submission is still a draft.
+    #[error(
+        "The submission was not finalised: it is still a draft. Go back to the list and open \
+         it again to finalise it once this is solved. {0}"
+    )]
+    NotFinalised(Box<DocumentsError>),
+}
 
 thread_local! {
     static STORAGE: RefCell<Option<Storage>> = const { RefCell::new(None) };
@@ -57,8 +112,8 @@ thread_local! {
 /// # Errors
 ///
 /// Why the database cannot be opened, in words a person can act on.
-pub async fn storage() -> Result<Storage, String> {
-    connection().await.map_err(|error| error.to_string())
+pub async fn storage() -> Result<Storage, StorageError> {
+    connection().await
 }
 
 /// [`storage`], with the error as it is.
@@ -101,11 +156,11 @@ pub fn close_storage() {
 
 /// Drops the cached connection when the browser closed it (a newer app took over), so the
 /// next call opens a new one.
-fn forget_closed<T>(result: Result<T, StorageError>) -> Result<T, String> {
+fn forget_closed<T>(result: Result<T, StorageError>) -> Result<T, StorageError> {
     if matches!(result, Err(StorageError::Closed)) {
         STORAGE.with_borrow_mut(|slot| *slot = None);
     }
-    result.map_err(|error| error.to_string())
+    result
 }
 
 /// The writer a request names.
@@ -113,10 +168,9 @@ fn forget_closed<T>(result: Result<T, StorageError>) -> Result<T, String> {
 /// # Errors
 ///
 /// When the device id or the session is not one (the enrolment is damaged: enrol again).
-pub fn writer(request: &WriterRequest) -> Result<Writer, String> {
-    let device = DeviceId::parse(&request.device)
-        .map_err(|e| format!("this device's enrolment is damaged ({e}): enrol it again"))?;
-    let session = SessionId::from_bytes(&request.session).map_err(|e| e.to_string())?;
+pub fn writer(request: &WriterRequest) -> Result<Writer, DocumentsError> {
+    let device = DeviceId::parse(&request.device).map_err(DocumentsError::Enrolment)?;
+    let session = SessionId::from_bytes(&request.session)?;
     Ok(Writer::new(device, session, None))
 }
 
@@ -125,15 +179,14 @@ pub fn writer(request: &WriterRequest) -> Result<Writer, String> {
 /// # Errors
 ///
 /// What went wrong, in words a person can act on.
-pub async fn start_draft(request: &StartRequest) -> Result<DocId, String> {
+pub async fn start_draft(request: &StartRequest) -> Result<DocId, DocumentsError> {
     let new = NewSubmission {
         submission_id: SubmissionId::from_random_bytes(random_bytes::<16>()),
-        form_id: FormId::parse(&request.form_id).map_err(|e| e.to_string())?,
-        form_version: FormVersion::parse(&request.form_version).map_err(|e| e.to_string())?,
-        association: Some(AssociationId::parse(&request.association).map_err(|e| e.to_string())?),
+        form_id: FormId::parse(&request.form_id)?,
+        form_version: FormVersion::parse(&request.form_version)?,
+        association: Some(AssociationId::parse(&request.association)?),
     };
-    let mut doc = SubmissionDoc::create(new, writer(&request.writer)?, Timestamp(now_ms()))
-        .map_err(|e| e.to_string())?;
+    let mut doc = SubmissionDoc::create(new, writer(&request.writer)?, Timestamp(now_ms()))?;
     let storage = storage().await?;
     let draft = forget_closed(
         storage
@@ -287,7 +340,7 @@ impl OpenSubmission {
     /// # Errors
     ///
     /// When it is gone (finalised or deleted in another tab) or does not load.
-    pub async fn open(request: &OpenRequest) -> Result<OpenSubmission, String> {
+    pub async fn open(request: &OpenRequest) -> Result<OpenSubmission, DocumentsError> {
         let storage = storage().await?;
         let writer = writer(&request.writer)?;
         let mut doc = match request.kind {
@@ -302,13 +355,11 @@ impl OpenSubmission {
                     reason: "it is no longer on this device".to_owned(),
                 })
                 .and_then(|document| document.open(writer)),
-        }
-        .map_err(|error| error.to_string())?;
+        }?;
         // Answers of it that this page could not store yet (see `keep_unsaved`): shown
         // again, and saved with the next answer.
         if let Some(mut kept) = UNSAVED.with_borrow(|unsaved| unsaved.get(&request.id).cloned()) {
-            doc.merge(&mut kept.doc)
-                .map_err(|error| error.to_string())?;
+            doc.merge(&mut kept.doc)?;
         }
         Ok(OpenSubmission {
             doc,
@@ -332,14 +383,14 @@ impl OpenSubmission {
     pub fn edit(
         &mut self,
         edit: &Edit,
-    ) -> Result<impl Future<Output = Result<(), String>> + 'static, String> {
+    ) -> Result<impl Future<Output = Result<(), DocumentsError>> + 'static, DocumentsError> {
         apply(&mut self.doc, edit)?;
         Ok(self.save())
     }
 
     /// Saves the document where its kind belongs. When the browser refuses, the answers
     /// are kept in memory and saved later ([`keep_unsaved`]), and the error says so.
-    fn save(&self) -> impl Future<Output = Result<(), String>> + 'static {
+    fn save(&self) -> impl Future<Output = Result<(), DocumentsError>> + 'static {
         let mut copy = self.doc.clone();
         let (kind, language) = (self.kind, self.language.clone());
         let id = DocId::from(&self.doc.meta().submission_id);
@@ -351,11 +402,7 @@ impl OpenSubmission {
                 }
                 Err(error) => {
                     keep_unsaved(id, copy, kind, language);
-                    Err(format!(
-                        "The latest answers could not be saved yet: {error} Letsema keeps them while \
-                         this page is open and saves them as soon as the device allows: do not \
-                         close Letsema until then."
-                    ))
+                    Err(DocumentsError::NotSavedYet(error))
                 }
             }
         }
@@ -363,7 +410,7 @@ impl OpenSubmission {
 
     /// Saves the last answers, then moves a draft to the submissions to send (a correction
     /// is already among them).
-    pub fn finalise(&self) -> impl Future<Output = Result<(), String>> + 'static {
+    pub fn finalise(&self) -> impl Future<Output = Result<(), DocumentsError>> + 'static {
         let save = self.save();
         let kind = self.kind;
         let id = DocId::from(&self.doc.meta().submission_id);
@@ -373,18 +420,15 @@ impl OpenSubmission {
             }
             // The form view counts a Finalise press as done: to try again, the person opens
             // the draft again from the list (nothing is lost, see `keep_unsaved`).
-            let not_finalised = |why: String| {
-                format!(
-                    "The submission was not finalised: it is still a draft. Go back to the list \
-                     and open it again to finalise it once this is solved. {why}"
-                )
-            };
+            let not_finalised = |why: DocumentsError| DocumentsError::NotFinalised(Box::new(why));
             save.await.map_err(not_finalised)?;
             let finalised = match connection().await {
                 Ok(storage) => storage.finalise(id).await,
                 Err(error) => Err(error),
             };
-            forget_closed(finalised).map(|_| ()).map_err(not_finalised)
+            forget_closed(finalised)
+                .map(|_| ())
+                .map_err(|error| not_finalised(error.into()))
         }
     }
 }
@@ -394,7 +438,7 @@ impl OpenSubmission {
 /// # Errors
 ///
 /// When the document refuses it (a repeat instance removed on another device, say).
-pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
+pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), DocumentsError> {
     let at = Timestamp(now_ms());
     match edit {
         Edit::Answer {
@@ -404,15 +448,10 @@ pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
             value,
         } => {
             if let Answer::Repeat(_) = value {
-                return Err(format!(
-                    "The app's two parts disagree: `{field}` was given repeat instances as an \
-                     answer, but instances are added and removed one at a time. Nothing was \
-                     written; reload the page to get one version."
-                ));
+                return Err(DocumentsError::RepeatAsAnswer(field.clone()));
             }
             let path = locate(doc, repeats, instance, field)?;
-            doc.set_answer_at(&path, value, at)
-                .map_err(|e| e.to_string())
+            Ok(doc.set_answer_at(&path, value, at)?)
         }
         Edit::Repeat(RepeatEdit {
             repeats,
@@ -420,22 +459,17 @@ pub fn apply(doc: &mut SubmissionDoc, edit: &Edit) -> Result<(), String> {
             repeat,
             change,
         }) => {
-            let (own, outer) = instance
-                .split_last()
-                .ok_or_else(|| "a repeat edit without an instance".to_owned())?;
+            let (own, outer) = instance.split_last().ok_or(DocumentsError::NoInstance)?;
             let path = locate(doc, repeats, outer, repeat)?;
             match change {
-                RepeatChange::Added => doc
-                    .add_repeat_instance(&path, &Answers::new(), at)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
+                RepeatChange::Added => {
+                    doc.add_repeat_instance(&path, &Answers::new(), at)?;
+                    Ok(())
+                }
                 RepeatChange::Removed => {
                     let instances = doc.repeat_instances(&path);
-                    let instance = instances
-                        .get(*own)
-                        .ok_or_else(|| "that repeat instance is gone".to_owned())?;
-                    doc.remove_repeat_instance(&path, &instance.id, at)
-                        .map_err(|e| e.to_string())
+                    let instance = instances.get(*own).ok_or(DocumentsError::InstanceGone)?;
+                    Ok(doc.remove_repeat_instance(&path, &instance.id, at)?)
                 }
             }
         }
@@ -448,17 +482,19 @@ fn locate(
     repeats: &[String],
     instance: &[usize],
     field: &str,
-) -> Result<AnswerPath, String> {
+) -> Result<AnswerPath, DocumentsError> {
     let Some((first, _)) = repeats.split_first() else {
         return Ok(AnswerPath::field(field));
     };
     let mut path = AnswerPath::field(first.clone());
     for (depth, index) in instance.iter().enumerate().take(repeats.len()) {
         let instances = doc.repeat_instances(&path);
-        let id = instances
-            .get(*index)
-            .map(|i| i.id.clone())
-            .ok_or_else(|| format!("instance {} of {} is gone", index + 1, repeats[depth]))?;
+        let id = instances.get(*index).map(|i| i.id.clone()).ok_or_else(|| {
+            DocumentsError::EnclosingInstanceGone {
+                number: index + 1,
+                repeat: repeats[depth].clone(),
+            }
+        })?;
         let next = repeats.get(depth + 1).map_or(field, String::as_str);
         path = path.child(&id, next);
     }
@@ -469,7 +505,7 @@ fn locate(
 pub async fn sync(request: &SyncRequest) -> SyncOutcome {
     let store = match storage().await {
         Ok(store) => store,
-        Err(why) => return SyncOutcome::Failed(why),
+        Err(why) => return SyncOutcome::Failed(why.to_string()),
     };
     let outcome = match (
         writer(&request.writer),
@@ -487,7 +523,8 @@ pub async fn sync(request: &SyncRequest) -> SyncOutcome {
             }
             sync_round(&mut client, &request.credential).await
         }
-        (Err(why), _) | (_, Err(why)) => SyncOutcome::Failed(why),
+        (Err(why), _) => SyncOutcome::Failed(why.to_string()),
+        (_, Err(why)) => SyncOutcome::Failed(why.to_string()),
     };
     let recorded = match &outcome {
         SyncOutcome::Done { .. } => store.record_sync_success(now_ms()).await,
@@ -519,7 +556,7 @@ pub async fn sync(request: &SyncRequest) -> SyncOutcome {
 /// # Errors
 ///
 /// When the stored submissions cannot be read.
-pub async fn overview(shown: usize) -> Result<DocumentsOverview, String> {
+pub async fn overview(shown: usize) -> Result<DocumentsOverview, StorageError> {
     let store = storage().await?;
     let mut documents = forget_closed(store.documents().await)?;
     let unsynced: Vec<i64> = documents
@@ -562,7 +599,7 @@ pub async fn overview(shown: usize) -> Result<DocumentsOverview, String> {
 /// # Errors
 ///
 /// Why it could not be made.
-pub async fn export_backup() -> Result<Vec<u8>, String> {
+pub async fn export_backup() -> Result<Vec<u8>, StorageError> {
     let store = storage().await?;
     forget_closed(store.export_backup().await)
 }
@@ -572,7 +609,7 @@ pub async fn export_backup() -> Result<Vec<u8>, String> {
 /// # Errors
 ///
 /// Why the file cannot be read (too large, not a backup).
-pub async fn import_backup(bytes: &[u8]) -> Result<ImportReport, String> {
+pub async fn import_backup(bytes: &[u8]) -> Result<ImportReport, StorageError> {
     let store = storage().await?;
     forget_closed(store.import_backup(bytes).await)
 }

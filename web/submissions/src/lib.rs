@@ -3,7 +3,8 @@
 //! The first module (`letsema-web`) draws the screens and never opens an automerge
 //! document; `app.js` loads this one after the first screen (as `docs/letsema_web_docs.js`),
 //! and the first module calls these exports through its `bridge`. Requests and answers are
-//! the JSON of [`letsema_web_shared::messages`]; errors are text written for people.
+//! the JSON of [`letsema_web_shared::messages`]; errors ([`documents::DocumentsError`],
+//! [`storage::StorageError`]) cross as their text, written for people.
 //!
 //! - [`documents`]: a draft started, opened, edited, saved and finalised; the overview of
 //!   what waits to be sent; backups. Each export below is a thin wrapper over it.
@@ -42,7 +43,7 @@ pub async fn start_draft(request: String) -> Result<String, JsValue> {
     let request: StartRequest = read(&request)?;
     let id = documents::start_draft(&request)
         .await
-        .map_err(|why| JsValue::from_str(&why))?;
+        .map_err(|why| JsValue::from_str(&why.to_string()))?;
     write(&id)
 }
 
@@ -59,7 +60,7 @@ impl Submission {
         OpenSubmission::open(&request)
             .await
             .map(Submission)
-            .map_err(|why| JsValue::from_str(&why))
+            .map_err(|why| JsValue::from_str(&why.to_string()))
     }
 
     /// Its answers so far, as JSON (`letsema_answers::Answers`).
@@ -70,11 +71,14 @@ impl Submission {
     /// Writes an `Edit` now; the promise resolves when it is saved.
     pub fn edit(&mut self, edit: String) -> Result<js_sys::Promise, JsValue> {
         let edit: Edit = read(&edit)?;
-        let save = self.0.edit(&edit).map_err(|why| JsValue::from_str(&why))?;
+        let save = self
+            .0
+            .edit(&edit)
+            .map_err(|why| JsValue::from_str(&why.to_string()))?;
         Ok(wasm_bindgen_futures::future_to_promise(async move {
             save.await
                 .map(|()| JsValue::UNDEFINED)
-                .map_err(|why| JsValue::from_str(&why))
+                .map_err(|why| JsValue::from_str(&why.to_string()))
         }))
     }
 
@@ -85,7 +89,7 @@ impl Submission {
             finalise
                 .await
                 .map(|()| JsValue::UNDEFINED)
-                .map_err(|why| JsValue::from_str(&why))
+                .map_err(|why| JsValue::from_str(&why.to_string()))
         })
     }
 }
@@ -104,7 +108,7 @@ pub async fn overview(shown: String) -> Result<String, JsValue> {
     let shown: usize = read(&shown)?;
     let overview = documents::overview(shown)
         .await
-        .map_err(|why| JsValue::from_str(&why))?;
+        .map_err(|why| JsValue::from_str(&why.to_string()))?;
     write(&overview)
 }
 
@@ -114,7 +118,7 @@ pub async fn export_backup() -> Result<js_sys::Uint8Array, JsValue> {
     documents::export_backup()
         .await
         .map(|bytes| js_sys::Uint8Array::from(bytes.as_slice()))
-        .map_err(|why| JsValue::from_str(&why))
+        .map_err(|why| JsValue::from_str(&why.to_string()))
 }
 
 /// Brings a backup file back; an `ImportReport`.
@@ -122,6 +126,6 @@ pub async fn export_backup() -> Result<js_sys::Uint8Array, JsValue> {
 pub async fn import_backup(bytes: Vec<u8>) -> Result<String, JsValue> {
     let report = documents::import_backup(&bytes)
         .await
-        .map_err(|why| JsValue::from_str(&why))?;
+        .map_err(|why| JsValue::from_str(&why.to_string()))?;
     write(&report)
 }

@@ -23,6 +23,8 @@ use letsema_sync::retry::{RetryPolicy, is_retryable, parse_retry_after};
 use letsema_sync::wire::MEDIA_TYPE;
 pub use letsema_web_shared::messages::SyncOutcome;
 
+use crate::storage::StorageError;
+
 /// A [`ClientStore`] whose changes reach the disk when flushed (IndexedDB writes are
 /// asynchronous; the client's trait is not).
 pub trait DurableStore: ClientStore {
@@ -31,14 +33,12 @@ pub trait DurableStore: ClientStore {
     /// # Errors
     ///
     /// Why the browser refused to write, in words a person can act on.
-    fn flush(&mut self) -> impl std::future::Future<Output = Result<(), String>>;
+    fn flush(&mut self) -> impl std::future::Future<Output = Result<(), StorageError>>;
 }
 
 impl DurableStore for crate::storage::IdbClientStore {
-    async fn flush(&mut self) -> Result<(), String> {
-        crate::storage::IdbClientStore::flush(self)
-            .await
-            .map_err(|error| error.to_string())
+    async fn flush(&mut self) -> Result<(), StorageError> {
+        crate::storage::IdbClientStore::flush(self).await
     }
 }
 
@@ -78,7 +78,7 @@ pub async fn sync_round<S: DurableStore>(client: &mut Client<S>, credential: &st
             Err(error) => return SyncOutcome::Failed(error.to_string()),
         }
         if let Err(error) = client.store_mut().flush().await {
-            return SyncOutcome::Failed(error);
+            return SyncOutcome::Failed(error.to_string());
         }
     }
     SyncOutcome::Done {

@@ -81,9 +81,13 @@ fn text(value: &str) -> Option<Answer> {
     Some(Answer::Value(value.to_owned()))
 }
 
-/// Writes `edit` and waits for its save.
+/// Writes `edit` and waits for its save; the error as the volunteer reads it.
 async fn edit(draft: &mut OpenSubmission, edit: &Edit) -> Result<(), String> {
-    draft.edit(edit).expect("the edit is written").await
+    draft
+        .edit(edit)
+        .expect("the edit is written")
+        .await
+        .map_err(|error| error.to_string())
 }
 
 /// A new draft in a fresh database, open as session 1, its `given_name` (Palesa) saved.
@@ -206,7 +210,11 @@ async fn a_draft_left_while_the_device_is_full_keeps_its_answers_and_saves_them_
         "the unsaved answer is shown again, not lost"
     );
     // Finalising is refused too, and nothing is queued for sending that was not stored.
-    let refused = again.finalise().await.expect_err("the device is full");
+    let refused = again
+        .finalise()
+        .await
+        .expect_err("the device is full")
+        .to_string();
     assert!(refused.contains("not finalised"), "{refused}");
     assert!(refused.contains("storage is full"), "{refused}");
     let overview = documents::overview(10).await.expect("reads");
