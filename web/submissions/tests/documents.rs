@@ -1,4 +1,4 @@
-//! What the app's second module (the submission documents, `web/docs`) does, in a real
+//! What the app's second module (the submission documents, `web/submissions`) does, in a real
 //! browser: start a draft, write answers and repeats into it, save as entered, finalise,
 //! correct, and report what waits to be sent. The first module reaches these through
 //! `bridge`; the end-to-end tests cover that path.
