@@ -23,6 +23,8 @@
 use automerge::{AutoCommit, ObjId, ROOT};
 use serde::{Deserialize, Serialize};
 
+pub use letsema_ids::ReviewStatus;
+
 use crate::ids::{AssociationId, DeviceId, FormId, FormVersion, SubmissionId, Timestamp, UserId};
 use crate::read::{Entry, Found, Reader, Slot};
 
@@ -85,43 +87,6 @@ pub struct Meta {
     pub created_by_user: Option<UserId>,
     /// The association it belongs to, if any.
     pub association: Option<AssociationId>,
-}
-
-/// Where a submission stands in review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewStatus {
-    /// The server has it; nobody has looked at it yet.
-    Received,
-    /// A reviewer sent it back to be fixed.
-    HasIssues,
-    /// A reviewer accepted it.
-    Approved,
-    /// A reviewer rejected it.
-    Rejected,
-}
-
-impl ReviewStatus {
-    /// The name stored in the document and used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReviewStatus::Received => "received",
-            ReviewStatus::HasIssues => "has_issues",
-            ReviewStatus::Approved => "approved",
-            ReviewStatus::Rejected => "rejected",
-        }
-    }
-
-    /// The status named `name`, if it is one.
-    pub fn from_name(name: &str) -> Option<ReviewStatus> {
-        match name {
-            "received" => Some(ReviewStatus::Received),
-            "has_issues" => Some(ReviewStatus::HasIssues),
-            "approved" => Some(ReviewStatus::Approved),
-            "rejected" => Some(ReviewStatus::Rejected),
-            _ => None,
-        }
-    }
 }
 
 /// A reviewer's comment.

@@ -5,6 +5,9 @@
 //! - [`DocId`]: a submission document's id as the 16 bytes of its UUID.
 //! - [`ChangeHash`]: an automerge change's hash (SHA-256 of the change chunk), 32 bytes.
 //!
+//! And one small plain value of the submission document that is read where automerge is
+//! not: [`ReviewStatus`] (the web app's first module shows it, and never links automerge).
+//!
 //! Both serialise as their raw bytes (a fixed-size tuple: 16 or 32 bytes in postcard, an
 //! array of numbers in JSON): that is the sync wire's format, so it must not change.
 //! `letsema-doc` turns a [`ChangeHash`] into automerge's own type and back (the same 32
@@ -79,6 +82,44 @@ impl fmt::Debug for ChangeHash {
             write!(f, "{byte:02x}")?;
         }
         f.write_str("…)")
+    }
+}
+
+/// Where a submission stands in review: a value of the submission document's `review`
+/// (`letsema-doc` re-exports it) that the app's screens show without opening a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// The server has it; nobody has looked at it yet.
+    Received,
+    /// A reviewer sent it back to be fixed.
+    HasIssues,
+    /// A reviewer accepted it.
+    Approved,
+    /// A reviewer rejected it.
+    Rejected,
+}
+
+impl ReviewStatus {
+    /// The name stored in the document and used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Received => "received",
+            ReviewStatus::HasIssues => "has_issues",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Rejected => "rejected",
+        }
+    }
+
+    /// The status named `name`, if it is one.
+    pub fn from_name(name: &str) -> Option<ReviewStatus> {
+        match name {
+            "received" => Some(ReviewStatus::Received),
+            "has_issues" => Some(ReviewStatus::HasIssues),
+            "approved" => Some(ReviewStatus::Approved),
+            "rejected" => Some(ReviewStatus::Rejected),
+            _ => None,
+        }
     }
 }
 

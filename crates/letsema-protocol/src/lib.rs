@@ -4,6 +4,10 @@
 //! deserialise the same types, so a change of shape is a compile error on both sides rather
 //! than a surprise in the field. Nothing here does I/O.
 //!
+//! - [`sync`]: the sync frames.
+//! - [`retry`]: when a request a busy server turned away (503, 429, 408) is sent again; the
+//!   phone, `letsema load` and the web app's screens (their sync schedule) read it.
+//!
 //! ```
 //! use letsema_protocol::ApiErrorBody;
 //!
@@ -15,6 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod retry;
 pub mod sync;
 
 pub use letsema_form::EngineInfo;

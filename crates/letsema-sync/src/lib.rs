@@ -50,7 +50,9 @@ pub mod cache;
 pub mod chunks;
 pub mod client;
 pub mod client_store;
-pub mod retry;
+/// When a request a busy server turned away is sent again: [`letsema_protocol::retry`],
+/// re-exported where the sync client's callers have always found it.
+pub use letsema_protocol::retry;
 pub mod server;
 pub mod store;
 pub mod summary;

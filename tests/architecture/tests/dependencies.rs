@@ -74,7 +74,24 @@ const IO_CRATES: &[&str] = &[
 const IO_CRATES_NEVER_REACHED: usize = 5;
 
 /// The applications: nothing in `crates/` may depend on them.
-const APPLICATIONS: &[&str] = &["letsema-server", "letsema-web", "letsema-web-docs"];
+const APPLICATIONS: &[&str] = &[
+    "letsema-server",
+    "letsema-web",
+    "letsema-web-submissions",
+    "letsema-web-shared",
+];
+
+/// The app's first module: what a phone downloads and compiles before the first screen.
+const FIRST_MODULE: &str = "letsema-web";
+
+/// What the first module must never reach: automerge, and the crates of ours that link it
+/// (the second module reaches them; the first calls it through the bridge at run time).
+const NOT_IN_THE_FIRST_MODULE: &[&str] = &[
+    "automerge",
+    "letsema-doc",
+    "letsema-sync",
+    "letsema-web-submissions",
+];
 
 /// One resolved graph: each package's name, its normal dependencies by name.
 struct Graph {
@@ -265,5 +282,39 @@ fn the_libraries_do_no_io() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_apps_first_module_never_links_automerge() {
+    let graph = Graph::read(Some("wasm32-unknown-unknown"));
+    let first = graph.reached(FIRST_MODULE);
+    assert!(
+        first.contains_key("letsema-web-shared"),
+        "the graph was not read: {first:?}"
+    );
+    for name in NOT_IN_THE_FIRST_MODULE {
+        if let Some(via) = first.get(*name) {
+            panic!(
+                "{FIRST_MODULE} (the app's first module) reaches {name} through {via}: \
+                 automerge would be downloaded and compiled before the first screen. Reach \
+                 submission documents through the bridge to letsema-web-submissions instead \
+                 (see ARCHITECTURE.md)."
+            );
+        }
+    }
+    // The second module does reach automerge: the check reads a real graph.
+    assert!(
+        graph
+            .reached("letsema-web-submissions")
+            .contains_key("automerge")
+    );
+    // What both modules share holds neither automerge nor the screens' framework.
+    let shared = graph.reached("letsema-web-shared");
+    for name in ["automerge", "yew"] {
+        assert!(
+            !shared.contains_key(name),
+            "letsema-web-shared reaches {name}"
+        );
     }
 }

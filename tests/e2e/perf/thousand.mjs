@@ -1,6 +1,6 @@
 // The form view on the 1,000-question benchmark form, in headless Chromium with the CPU
 // four times slower: the browser test `typing_in_the_thousand_question_form_redraws_quickly`
-// (web/tests/form_view.rs), built with the app's own wasm-release profile, is served by
+// (web/app/tests/form_view.rs), built with the app's own wasm-release profile, is served by
 // wasm-bindgen-test-runner in its interactive mode and opened here under CPU throttling;
 // this prints the input -> render times it reports. (The test's own assertion is the
 // unthrottled budget of 12.5 ms, so under throttling it may fail: only its measurement is
