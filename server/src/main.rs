@@ -278,8 +278,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// Why a command failed: `main` prints it on one line after `error: `.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// `letsema backup` or `letsema restore`.
+    #[error(transparent)]
+    Backup(#[from] commands::backup::BackupError),
+    /// Whatever is not typed yet.
+    #[error("{0}")]
+    Message(String),
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> Self {
+        CliError::Message(message)
+    }
+}
+
 /// Runs a command; `Ok(false)` means it ran but found problems (exit code 1).
-fn run(cli: Cli) -> Result<bool, String> {
+fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
@@ -306,10 +323,10 @@ fn run(cli: Cli) -> Result<bool, String> {
                     password: commands::user::read_sign_in_password()?,
                 },
                 (None, None) => {
-                    return Err(
+                    return Err(CliError::Message(
                         "give --enrolment LINK (with one use per phone) or --admin EMAIL"
                             .to_owned(),
-                    );
+                    ));
                 }
             };
             let options = commands::load::LoadOptions {
