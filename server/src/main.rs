@@ -284,6 +284,12 @@ enum CliError {
     /// `letsema backup` or `letsema restore`.
     #[error(transparent)]
     Backup(#[from] commands::backup::BackupError),
+    /// `letsema user ...`.
+    #[error(transparent)]
+    User(#[from] commands::user::UserCommandError),
+    /// The password of `--admin` or `--email` could not be read.
+    #[error(transparent)]
+    Password(#[from] commands::user::PasswordError),
     /// Whatever is not typed yet.
     #[error("{0}")]
     Message(String),
