@@ -284,6 +284,9 @@ enum CliError {
     /// `letsema backup` or `letsema restore`.
     #[error(transparent)]
     Backup(#[from] commands::backup::BackupError),
+    /// `letsema form ...`.
+    #[error(transparent)]
+    Form(#[from] commands::form::FormCommandError),
     /// `letsema user ...`.
     #[error(transparent)]
     User(#[from] commands::user::UserCommandError),
