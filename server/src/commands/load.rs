@@ -146,8 +146,11 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         Some(addresses) => addresses
             .iter()
             .map(|address| http_client_from(options.ca_cert.as_deref(), Some(*address)))
-            .collect::<Result<_, _>>()?,
-        None => vec![http_client_from(options.ca_cert.as_deref(), None)?],
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?,
+        None => {
+            vec![http_client_from(options.ca_cert.as_deref(), None).map_err(|e| e.to_string())?]
+        }
     };
     let client_of = |index: usize| {
         let n = (index / options.phones_per_address) % clients.len();
@@ -160,7 +163,9 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             None,
         ),
         Enrolment::Admin { email, password } => {
-            let session = sign_in(&admin_http, &base, email, password).await?;
+            let session = sign_in(&admin_http, &base, email, password)
+                .await
+                .map_err(|e| e.to_string())?;
             let codes = create_enrolments(&admin_http, &base, &session, options.devices).await?;
             (codes, Some(session))
         }
@@ -373,7 +378,8 @@ async fn sync_phone(
     .map(|traffic| PhoneRun {
         traffic,
         done_ms: phase_started.elapsed().as_secs_f64() * 1000.0,
-    });
+    })
+    .map_err(|e| e.to_string());
     (phone, result)
 }
 

@@ -86,13 +86,17 @@ async fn run_async(
     out: &mut dyn Write,
 ) -> Result<(), String> {
     let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
-    let http = http_client(options.ca_cert.as_deref())?;
+    let http = http_client(options.ca_cert.as_deref()).map_err(|e| e.to_string())?;
     let base = options.url.trim_end_matches('/');
-    let session = sign_in(&http, base, &options.email, &options.password).await?;
+    let session = sign_in(&http, base, &options.email, &options.password)
+        .await
+        .map_err(|e| e.to_string())?;
     let writer = staff_writer(session.user_id)?;
     let who = SyncAs::Staff(session);
     let mut client = Client::new(ClientConfig::new(writer), MemoryClientStore::new());
-    sync_to_end(&http, base, &who, &mut client).await?;
+    sync_to_end(&http, base, &who, &mut client)
+        .await
+        .map_err(|e| e.to_string())?;
 
     let Some(target) = target else {
         let ids = client.store().doc_ids();
@@ -154,7 +158,9 @@ async fn run_async(
             .map_err(|e| e.to_string())?;
     }
     client.save_document(&mut doc).map_err(|e| e.to_string())?;
-    let sent = sync_to_end(&http, base, &who, &mut client).await?;
+    let sent = sync_to_end(&http, base, &who, &mut client)
+        .await
+        .map_err(|e| e.to_string())?;
     if sent.documents == 0 {
         return Err("the server did not acknowledge the review: try again".to_owned());
     }
