@@ -287,6 +287,9 @@ enum CliError {
     /// `letsema form ...`.
     #[error(transparent)]
     Form(#[from] commands::form::FormCommandError),
+    /// `letsema review`.
+    #[error(transparent)]
+    Review(#[from] commands::review::ReviewError),
     /// `letsema user ...`.
     #[error(transparent)]
     User(#[from] commands::user::UserCommandError),
