@@ -287,6 +287,9 @@ enum CliError {
     /// `letsema form ...`.
     #[error(transparent)]
     Form(#[from] commands::form::FormCommandError),
+    /// `letsema load`.
+    #[error(transparent)]
+    Load(#[from] commands::load::LoadError),
     /// `letsema review`.
     #[error(transparent)]
     Review(#[from] commands::review::ReviewError),
@@ -335,10 +338,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                     password: commands::user::read_sign_in_password()?,
                 },
                 (None, None) => {
-                    return Err(CliError::Message(
-                        "give --enrolment LINK (with one use per phone) or --admin EMAIL"
-                            .to_owned(),
-                    ));
+                    return Err(commands::load::LoadError::NoEnrolment.into());
                 }
             };
             let options = commands::load::LoadOptions {
