@@ -270,9 +270,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
+        Err(error) => {
             // One line a person can act on, not a backtrace.
-            eprintln!("error: {message}");
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
@@ -299,15 +299,30 @@ enum CliError {
     /// The password of `--admin` or `--email` could not be read.
     #[error(transparent)]
     Password(#[from] commands::user::PasswordError),
-    /// Whatever is not typed yet.
-    #[error("{0}")]
-    Message(String),
-}
-
-impl From<String> for CliError {
-    fn from(message: String) -> Self {
-        CliError::Message(message)
-    }
+    /// `letsema form eval --now` is not a time.
+    #[error(
+        "--now {text:?} is not an RFC 3339 time ({source}), such as \
+         2026-06-15T09:00:00+02:00"
+    )]
+    Now {
+        /// The value given.
+        text: String,
+        /// Why it is not a time.
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// `letsema serve --listen` is not an address.
+    #[error(transparent)]
+    Listen(#[from] letsema_server::config::BadListenAddr),
+    /// `--tls-cert` or `--tls-key` without the other.
+    #[error(transparent)]
+    Tls(#[from] letsema_server::config::TlsFlagAlone),
+    /// The server's async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The server could not start.
+    #[error(transparent)]
+    Serve(#[from] letsema_server::ServeError),
 }
 
 /// Runs a command; `Ok(false)` means it ran but found problems (exit code 1).
@@ -421,9 +436,8 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             seed,
         }) => {
             let now = match now {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| {
-                    format!("--now {text:?} is not an RFC 3339 time ({e}), such as 2026-06-15T09:00:00+02:00")
-                })?,
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map_err(|source| CliError::Now { text, source })?,
                 None => chrono::Local::now().fixed_offset(),
             };
             let options = commands::form::EvalOptions {
@@ -449,8 +463,8 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             max_connections_per_address,
             sync_queue,
         } => {
-            let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
-            let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
+            let listen: ListenAddr = listen.parse()?;
+            let tls = TlsFiles::from_flags(tls_cert, tls_key)?;
             let config = ServeConfig {
                 listen,
                 data_dir,
@@ -467,10 +481,9 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 trusted_proxies,
                 sync_queue,
             };
-            let runtime = letsema_server::serve::runtime()
-                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            let runtime = letsema_server::serve::runtime().map_err(CliError::Runtime)?;
             runtime.block_on(async {
-                let server = Server::bind(config).await.map_err(|e| e.to_string())?;
+                let server = Server::bind(config).await?;
                 // Before the address is printed: whoever reads it may stop the server at once.
                 let shutdown = shutdown_signal();
                 let url = server.url();
@@ -479,7 +492,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 println!("Letsema is serving {url} (Ctrl+C stops it)");
                 server.run(shutdown).await;
                 tracing::info!("stopped");
-                Ok(true)
+                Ok::<_, CliError>(true)
             })
         }
     }
