@@ -270,16 +270,63 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
-        Err(message) => {
+        Err(error) => {
             // One line a person can act on, not a backtrace.
-            eprintln!("error: {message}");
+            eprintln!("error: {error}");
             ExitCode::FAILURE
         }
     }
 }
 
+/// Why a command failed: `main` prints it on one line after `error: `.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// `letsema backup` or `letsema restore`.
+    #[error(transparent)]
+    Backup(#[from] commands::backup::BackupError),
+    /// `letsema form ...`.
+    #[error(transparent)]
+    Form(#[from] commands::form::FormCommandError),
+    /// `letsema load`.
+    #[error(transparent)]
+    Load(#[from] commands::load::LoadError),
+    /// `letsema review`.
+    #[error(transparent)]
+    Review(#[from] commands::review::ReviewError),
+    /// `letsema user ...`.
+    #[error(transparent)]
+    User(#[from] commands::user::UserCommandError),
+    /// The password of `--admin` or `--email` could not be read.
+    #[error(transparent)]
+    Password(#[from] commands::user::PasswordError),
+    /// `letsema form eval --now` is not a time.
+    #[error(
+        "--now {text:?} is not an RFC 3339 time ({source}), such as \
+         2026-06-15T09:00:00+02:00"
+    )]
+    Now {
+        /// The value given.
+        text: String,
+        /// Why it is not a time.
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// `letsema serve --listen` is not an address.
+    #[error(transparent)]
+    Listen(#[from] letsema_server::config::BadListenAddr),
+    /// `--tls-cert` or `--tls-key` without the other.
+    #[error(transparent)]
+    Tls(#[from] letsema_server::config::TlsFlagAlone),
+    /// The server's async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The server could not start.
+    #[error(transparent)]
+    Serve(#[from] letsema_server::ServeError),
+}
+
 /// Runs a command; `Ok(false)` means it ran but found problems (exit code 1).
-fn run(cli: Cli) -> Result<bool, String> {
+fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
         Command::Form(FormCommand::Check { file, json }) => {
             let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
@@ -306,10 +353,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                     password: commands::user::read_sign_in_password()?,
                 },
                 (None, None) => {
-                    return Err(
-                        "give --enrolment LINK (with one use per phone) or --admin EMAIL"
-                            .to_owned(),
-                    );
+                    return Err(commands::load::LoadError::NoEnrolment.into());
                 }
             };
             let options = commands::load::LoadOptions {
@@ -392,9 +436,8 @@ fn run(cli: Cli) -> Result<bool, String> {
             seed,
         }) => {
             let now = match now {
-                Some(text) => chrono::DateTime::parse_from_rfc3339(&text).map_err(|e| {
-                    format!("--now {text:?} is not an RFC 3339 time ({e}), such as 2026-06-15T09:00:00+02:00")
-                })?,
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map_err(|source| CliError::Now { text, source })?,
                 None => chrono::Local::now().fixed_offset(),
             };
             let options = commands::form::EvalOptions {
@@ -420,8 +463,8 @@ fn run(cli: Cli) -> Result<bool, String> {
             max_connections_per_address,
             sync_queue,
         } => {
-            let listen: ListenAddr = listen.parse().map_err(|e| format!("{e}"))?;
-            let tls = TlsFiles::from_flags(tls_cert, tls_key).map_err(|e| e.to_string())?;
+            let listen: ListenAddr = listen.parse()?;
+            let tls = TlsFiles::from_flags(tls_cert, tls_key)?;
             let config = ServeConfig {
                 listen,
                 data_dir,
@@ -438,10 +481,9 @@ fn run(cli: Cli) -> Result<bool, String> {
                 trusted_proxies,
                 sync_queue,
             };
-            let runtime = letsema_server::serve::runtime()
-                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            let runtime = letsema_server::serve::runtime().map_err(CliError::Runtime)?;
             runtime.block_on(async {
-                let server = Server::bind(config).await.map_err(|e| e.to_string())?;
+                let server = Server::bind(config).await?;
                 // Before the address is printed: whoever reads it may stop the server at once.
                 let shutdown = shutdown_signal();
                 let url = server.url();
@@ -450,7 +492,7 @@ fn run(cli: Cli) -> Result<bool, String> {
                 println!("Letsema is serving {url} (Ctrl+C stops it)");
                 server.run(shutdown).await;
                 tracing::info!("stopped");
-                Ok(true)
+                Ok::<_, CliError>(true)
             })
         }
     }

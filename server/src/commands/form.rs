@@ -10,14 +10,18 @@
 //! choices and repeat counts. It is the form author's way to try skip logic without a
 //! phone, and a stable surface for black-box tests.
 
+use std::fmt::Display;
 use std::io::Write;
-use std::path::Path;
-
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use letsema_form::runtime::{Answers, CompiledForm, Environment, FormState};
+use letsema_form::runtime::{
+    AnswerError, Answers, CompileError, CompiledForm, Environment, FormState,
+};
 use letsema_xlsform::{Import, SourceFormat, import_file};
+
+use crate::store::{PublishError, StoreError};
 
 /// The largest form file read. Real XLSForms are well under a megabyte.
 pub const MAX_FORM_FILE_BYTES: u64 = 20 * 1024 * 1024;
@@ -39,6 +43,132 @@ pub struct EvalOptions {
     pub seed: u64,
 }
 
+/// Why `letsema form ...` failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FormCommandError {
+    /// The path ends in no file name.
+    #[error("{path} is not a file name")]
+    NotAFileName {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The file's extension is not one the importer reads.
+    #[error("{path}: unknown form file type; give an XLSForm as .xlsx, .xls, .csv or .md")]
+    UnknownFileType {
+        /// The form file.
+        path: PathBuf,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The form file to check or evaluate is larger than [`MAX_FORM_FILE_BYTES`].
+    #[error(
+        "{path} is {size} bytes, more than the {MAX_FORM_FILE_BYTES} a form may have; is it \
+         the right file?"
+    )]
+    FormTooLarge {
+        /// The form file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The form file to publish is larger than [`MAX_FORM_FILE_BYTES`].
+    #[error("{path} is {size} bytes, more than the {MAX_FORM_FILE_BYTES} a form may have")]
+    PublishTooLarge {
+        /// The form file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The imported form could not be written as JSON.
+    #[error("cannot serialise the form: {0}")]
+    SerialiseForm(#[source] serde_json::Error),
+    /// The form has errors, so there is nothing to evaluate.
+    #[error(
+        "{path} has errors, so it cannot be evaluated (first: {first}); run `letsema form \
+         check {path}` to see them all"
+    )]
+    HasErrors {
+        /// The form file.
+        path: PathBuf,
+        /// The first error, as `form check` prints it.
+        first: String,
+    },
+    /// The form engine could not compile the form.
+    #[error("{path}: {}", join(errors, "; "))]
+    Compile {
+        /// The form file.
+        path: PathBuf,
+        /// What the engine found.
+        errors: Vec<CompileError>,
+    },
+    /// The answers file is larger than [`MAX_ANSWERS_FILE_BYTES`].
+    #[error(
+        "{path} is {size} bytes, more than the {MAX_ANSWERS_FILE_BYTES} an answers file may have"
+    )]
+    AnswersTooLarge {
+        /// The answers file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+    },
+    /// The answers file is not a JSON object of answers.
+    #[error(
+        "{path} is not answers JSON ({source}); write an object such as {{\"age\": \"34\", \
+         \"citizenships\": [\"ls\", \"za\"]}}"
+    )]
+    NotAnswers {
+        /// The answers file.
+        path: PathBuf,
+        /// Why it could not be read as answers.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// `--lang` names a language the form does not have.
+    #[error("the form has no language {language:?}; it has: {}", join(known, ", "))]
+    UnknownLanguage {
+        /// The language asked for.
+        language: String,
+        /// The form's languages.
+        known: Vec<String>,
+    },
+    /// The answers do not fit the form.
+    #[error("{path}: {}", join(errors, "; "))]
+    Answers {
+        /// The answers file.
+        path: PathBuf,
+        /// Every answer that does not fit.
+        errors: Vec<AnswerError>,
+    },
+    /// The engine's state could not be written as JSON.
+    #[error("cannot serialise the result: {0}")]
+    SerialiseResult(#[source] serde_json::Error),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The form could not be published, or the published forms listed.
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    /// The report could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// `items` as text, separated by `separator`.
+fn join<T: Display>(items: &[T], separator: &str) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// What `form check` found.
 #[derive(Debug)]
 pub struct CheckOutcome {
@@ -47,41 +177,73 @@ pub struct CheckOutcome {
 }
 
 /// Reads and imports a form file, with the checks a person needs before the importer runs.
-pub fn read_and_import(path: &Path) -> Result<Import, String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+///
+/// # Errors
+///
+/// When the file has no name, an unknown type, is too large, or cannot be read. The form's
+/// own problems are not errors: they are the import's diagnostics.
+pub fn read_and_import(path: &Path) -> Result<Import, FormCommandError> {
+    let name = file_name(path)?;
     if SourceFormat::from_file_name(name).is_none() {
-        return Err(format!(
-            "{}: unknown form file type; give an XLSForm as .xlsx, .xls, .csv or .md",
-            path.display()
-        ));
+        return Err(FormCommandError::UnknownFileType {
+            path: path.to_owned(),
+        });
     }
-    let metadata =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if metadata.len() > MAX_FORM_FILE_BYTES {
-        return Err(format!(
-            "{} is {} bytes, more than the {MAX_FORM_FILE_BYTES} a form may have; is it the \
-             right file?",
-            path.display(),
-            metadata.len()
-        ));
+    let size = file_size(path)?;
+    if size > MAX_FORM_FILE_BYTES {
+        return Err(FormCommandError::FormTooLarge {
+            path: path.to_owned(),
+            size,
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let bytes = read(path)?;
     Ok(import_file(name, &bytes))
 }
 
+/// The file name of `path`, as text.
+fn file_name(path: &Path) -> Result<&str, FormCommandError> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| FormCommandError::NotAFileName {
+            path: path.to_owned(),
+        })
+}
+
+/// The size of the file at `path`, in bytes.
+fn file_size(path: &Path) -> Result<u64, FormCommandError> {
+    std::fs::metadata(path)
+        .map(|metadata| metadata.len())
+        .map_err(|source| FormCommandError::Read {
+            path: path.to_owned(),
+            source,
+        })
+}
+
+/// The contents of the file at `path`.
+fn read(path: &Path) -> Result<Vec<u8>, FormCommandError> {
+    std::fs::read(path).map_err(|source| FormCommandError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
 /// `letsema form check FILE [--json]`.
-pub fn check(path: &Path, json: bool, out: &mut dyn Write) -> Result<CheckOutcome, String> {
+///
+/// # Errors
+///
+/// As [`read_and_import`], or when the output cannot be written.
+pub fn check(
+    path: &Path,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<CheckOutcome, FormCommandError> {
     let import = read_and_import(path)?;
     let has_errors = import.errors().next().is_some();
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     if json && !has_errors {
         if let Some(form) = &import.form {
-            let text = serde_json::to_string_pretty(form)
-                .map_err(|e| format!("cannot serialise the form: {e}"))?;
-            writeln!(out, "{text}").map_err(write_err)?;
+            let text =
+                serde_json::to_string_pretty(form).map_err(FormCommandError::SerialiseForm)?;
+            writeln!(out, "{text}")?;
         }
         // Warnings go to standard error so that the JSON stays parseable.
         for diagnostic in &import.diagnostics {
@@ -89,7 +251,7 @@ pub fn check(path: &Path, json: bool, out: &mut dyn Write) -> Result<CheckOutcom
         }
     } else {
         for diagnostic in &import.diagnostics {
-            writeln!(out, "{}: {diagnostic}", path.display()).map_err(write_err)?;
+            writeln!(out, "{}: {diagnostic}", path.display())?;
         }
         let errors = import.errors().count();
         let warnings = import.warnings().count();
@@ -98,13 +260,22 @@ pub fn check(path: &Path, json: bool, out: &mut dyn Write) -> Result<CheckOutcom
             (0, w) => format!("the form is valid, with {w} warning(s)"),
             (e, w) => format!("{e} error(s) and {w} warning(s): fix the errors and check again"),
         };
-        writeln!(out, "{}: {summary}", path.display()).map_err(write_err)?;
+        writeln!(out, "{}: {summary}", path.display())?;
     }
     Ok(CheckOutcome { has_errors })
 }
 
 /// `letsema form eval FILE --answers ANSWERS.json`: prints the runtime's state as JSON.
-pub fn eval(path: &Path, options: &EvalOptions, out: &mut dyn Write) -> Result<(), String> {
+///
+/// # Errors
+///
+/// When the form cannot be read or has errors, the answers cannot be read or do not fit
+/// the form, or the language is not the form's.
+pub fn eval(
+    path: &Path,
+    options: &EvalOptions,
+    out: &mut dyn Write,
+) -> Result<(), FormCommandError> {
     let import = read_and_import(path)?;
     let Some(form) = import.form else {
         let first = import
@@ -112,81 +283,74 @@ pub fn eval(path: &Path, options: &EvalOptions, out: &mut dyn Write) -> Result<(
             .next()
             .map(ToString::to_string)
             .unwrap_or_default();
-        return Err(format!(
-            "{} has errors, so it cannot be evaluated (first: {first}); run `letsema form \
-             check {}` to see them all",
-            path.display(),
-            path.display()
-        ));
+        return Err(FormCommandError::HasErrors {
+            path: path.to_owned(),
+            first,
+        });
     };
-    let compiled = CompiledForm::new(&form).map_err(|errors| {
-        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("{}: {}", path.display(), list.join("; "))
+    let compiled = CompiledForm::new(&form).map_err(|errors| FormCommandError::Compile {
+        path: path.to_owned(),
+        errors,
     })?;
     let answers = read_answers(&options.answers)?;
     let mut environment = Environment::new(options.now).with_seed(options.seed);
     if let Some(language) = &options.language {
         let known = form.languages();
         if !known.iter().any(|l| l.matches(language)) {
-            let names: Vec<String> = known.iter().map(ToString::to_string).collect();
-            return Err(format!(
-                "the form has no language {language:?}; it has: {}",
-                names.join(", ")
-            ));
+            return Err(FormCommandError::UnknownLanguage {
+                language: language.clone(),
+                known: known.iter().map(ToString::to_string).collect(),
+            });
         }
         environment = environment.with_language(language.clone());
     }
     let state = FormState::new(Arc::new(compiled), &answers, environment).map_err(|errors| {
-        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format!("{}: {}", options.answers.display(), list.join("; "))
+        FormCommandError::Answers {
+            path: options.answers.clone(),
+            errors,
+        }
     })?;
     let text = serde_json::to_string_pretty(&state.snapshot())
-        .map_err(|e| format!("cannot serialise the result: {e}"))?;
-    writeln!(out, "{text}").map_err(|e| format!("cannot write the output: {e}"))
+        .map_err(FormCommandError::SerialiseResult)?;
+    writeln!(out, "{text}")?;
+    Ok(())
 }
 
-fn read_answers(path: &Path) -> Result<Answers, String> {
-    let metadata =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if metadata.len() > MAX_ANSWERS_FILE_BYTES {
-        return Err(format!(
-            "{} is {} bytes, more than the {MAX_ANSWERS_FILE_BYTES} an answers file may have",
-            path.display(),
-            metadata.len()
-        ));
+fn read_answers(path: &Path) -> Result<Answers, FormCommandError> {
+    let size = file_size(path)?;
+    if size > MAX_ANSWERS_FILE_BYTES {
+        return Err(FormCommandError::AnswersTooLarge {
+            path: path.to_owned(),
+            size,
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        format!(
-            "{} is not answers JSON ({e}); write an object such as {{\"age\": \"34\", \
-             \"citizenships\": [\"ls\", \"za\"]}}",
-            path.display()
-        )
+    let bytes = read(path)?;
+    serde_json::from_slice(&bytes).map_err(|source| FormCommandError::NotAnswers {
+        path: path.to_owned(),
+        source,
     })
 }
 
 /// `letsema form publish FILE --data-dir DIR`.
-pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
-    let metadata =
-        std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if metadata.len() > MAX_FORM_FILE_BYTES {
-        return Err(format!(
-            "{} is {} bytes, more than the {MAX_FORM_FILE_BYTES} a form may have",
-            path.display(),
-            metadata.len()
-        ));
+///
+/// # Errors
+///
+/// When the file cannot be read or is too large, the database cannot be opened, or the
+/// form cannot be published (its errors, or a version published with other content).
+pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), FormCommandError> {
+    let name = file_name(path)?;
+    let size = file_size(path)?;
+    if size > MAX_FORM_FILE_BYTES {
+        return Err(FormCommandError::PublishTooLarge {
+            path: path.to_owned(),
+            size,
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
-    let published = crate::store::publish_file(&*store, name, &bytes, "letsema form publish")
-        .map_err(|e| e.to_string())?;
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+    let bytes = read(path)?;
+    let store = crate::store::open(data_dir)?;
+    let published = crate::store::publish_file(&*store, name, &bytes, "letsema form publish")?;
     for warning in &published.warnings {
-        writeln!(out, "{}: {warning}", path.display()).map_err(write_err)?;
+        writeln!(out, "{}: {warning}", path.display())?;
     }
     let verb = if published.newly_published {
         "published"
@@ -200,29 +364,52 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
         published.form_id,
         published.version,
         published.title
-    )
-    .map_err(write_err)
+    )?;
+    Ok(())
 }
 
 /// `letsema form list --data-dir DIR`.
-pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
-    let forms = store.published_forms().map_err(|e| e.to_string())?;
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+///
+/// # Errors
+///
+/// When the database cannot be opened or read.
+pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), FormCommandError> {
+    let store = crate::store::open(data_dir)?;
+    let forms = store.published_forms()?;
     if forms.is_empty() {
         writeln!(
             out,
             "no form is published yet: publish one with `letsema form publish FILE`"
-        )
-        .map_err(write_err)?;
+        )?;
     }
     for form in forms {
         writeln!(
             out,
             "{}\t{}\t{}\tpublished {} by {}",
             form.form_id, form.version, form.title, form.published_at, form.published_by
-        )
-        .map_err(write_err)?;
+        )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_form_file_is_checked_for_its_type_before_it_is_read() {
+        let error = read_and_import(Path::new("no/such/form.txt")).expect_err("refused");
+        assert!(
+            matches!(&error, FormCommandError::UnknownFileType { path } if path.ends_with("form.txt"))
+        );
+        assert_eq!(
+            error.to_string(),
+            "no/such/form.txt: unknown form file type; give an XLSForm as .xlsx, .xls, .csv or .md"
+        );
+        let missing = read_and_import(Path::new("no/such/form.md")).expect_err("refused");
+        assert!(matches!(
+            &missing,
+            FormCommandError::Read { source, .. } if source.kind() == std::io::ErrorKind::NotFound
+        ));
+    }
 }

@@ -27,16 +27,135 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
-use letsema_sync::client::{Client, ClientConfig};
+use letsema_doc::{AssociationId, DeviceId, IdError, SessionId, Timestamp, Writer};
+use letsema_sync::client::{Client, ClientConfig, ClientError};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::retry::RetryPolicy;
+use letsema_workload::WorkloadError;
 
 use super::remote::{
-    Jitter, NewEnrolment, StaffSession, SyncAs, Traffic, create_enrolment, describe, enrol_device,
-    http_client_from, sign_in, sync_from,
+    Jitter, NewEnrolment, RemoteError, StaffSession, SyncAs, Traffic, create_enrolment, describe,
+    enrol_device, http_client_from, sign_in, sync_from,
 };
 use crate::metrics::ProcessMemory;
+
+/// Why `letsema load` failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Neither an enrolment link nor an admin account was given.
+    #[error("give --enrolment LINK (with one use per phone) or --admin EMAIL")]
+    NoEnrolment,
+    /// No phones or no submissions were asked for.
+    #[error("give at least one device and one submission")]
+    NothingToDo,
+    /// `--phones-per-address 0`.
+    #[error("give at least one phone per address")]
+    NoPhonesPerAddress,
+    /// `--drain` without `--admin`.
+    #[error("--drain reads the server's /metrics: give --admin EMAIL")]
+    DrainNeedsAdmin,
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// An HTTP client could not be made, or the admin could not sign in.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// An enrolment for the phones could not be created.
+    #[error("{0}; is the reference form published (serve --demo)?")]
+    CreateEnrolment(#[source] RemoteError),
+    /// A phone could not enrol.
+    #[error("phone {index}: {source}; the enrolment needs one use per phone")]
+    Enrol {
+        /// The phone's number, from 0.
+        index: usize,
+        /// Why.
+        #[source]
+        source: RemoteError,
+    },
+    /// The server enrolled a phone in an association that is not a valid id.
+    #[error("the server gave a bad association: {0}")]
+    BadAssociation(#[source] IdError),
+    /// The server gave a phone a device id that is not a valid id.
+    #[error("the server gave a bad device id: {0}")]
+    BadDeviceId(#[source] IdError),
+    /// A phone's writer could not be made.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// The workload could not make or edit a submission.
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    /// A phone's sync client failed on its own store.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// A phone's task panicked or was cancelled.
+    #[error("a phone's task failed: {0}")]
+    Task(#[source] tokio::task::JoinError),
+    /// `/metrics` could not be reached.
+    #[error("cannot read {base}/metrics: {}", describe(source))]
+    MetricsUnreachable {
+        /// The server.
+        base: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The body of `/metrics` could not be read.
+    #[error("{0}")]
+    ReadMetrics(#[source] reqwest::Error),
+    /// The server refused `/metrics`.
+    #[error("reading /metrics failed ({status}): {body}")]
+    MetricsRefused {
+        /// The server's status.
+        status: reqwest::StatusCode,
+        /// The server's answer.
+        body: String,
+    },
+    /// `/metrics` has no validation queue.
+    #[error("the server's /metrics has no letsema_validation_queue")]
+    NoQueueMetric,
+    /// The validation queue did not empty within [`DRAIN_TIMEOUT`].
+    #[error("the validation queue still holds {queue} after an hour")]
+    DrainTimeout {
+        /// Submissions still waiting.
+        queue: u64,
+    },
+    /// The report could not be made as JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The JSON report could not be written to its file.
+    #[error("cannot write {path}: {source}")]
+    WriteJson {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Phones' syncs failed; the report, already printed, counts them.
+    #[error(
+        "{} phone syncs failed; the first: {}",
+        failures.len(),
+        failures.iter().take(5).map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    PhoneSyncsFailed {
+        /// Every failed sync, in the order of the phases.
+        failures: Vec<PhoneFailure>,
+    },
+    /// The report could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// One phone's failed sync in a phase.
+#[derive(Debug, thiserror::Error)]
+#[error("{phase}: {error}")]
+pub struct PhoneFailure {
+    /// The phase, e.g. `first sync`.
+    pub phase: &'static str,
+    /// Why the sync failed.
+    #[source]
+    pub error: RemoteError,
+}
 
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]
@@ -106,15 +225,14 @@ fn retry_policy() -> RetryPolicy {
 ///
 /// When the server cannot be reached or set up for the test, or when phones' syncs failed
 /// (after the report, which counts them).
-pub fn run(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
+pub fn run(options: &LoadOptions, out: &mut dyn Write) -> Result<(), LoadError> {
     if options.devices == 0 || options.submissions == 0 {
-        return Err("give at least one device and one submission".to_owned());
+        return Err(LoadError::NothingToDo);
     }
     if options.phones_per_address == 0 {
-        return Err("give at least one phone per address".to_owned());
+        return Err(LoadError::NoPhonesPerAddress);
     }
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = tokio::runtime::Runtime::new().map_err(LoadError::Runtime)?;
     runtime.block_on(run_async(options, out))
 }
 
@@ -139,7 +257,7 @@ fn source_addresses(base: &str, devices: usize, per_address: usize) -> Option<Ve
     )
 }
 
-async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), String> {
+async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), LoadError> {
     let base = options.url.trim_end_matches('/').to_owned();
     let addresses = source_addresses(&base, options.devices, options.phones_per_address);
     let clients: Vec<reqwest::Client> = match &addresses {
@@ -147,7 +265,9 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             .iter()
             .map(|address| http_client_from(options.ca_cert.as_deref(), Some(*address)))
             .collect::<Result<_, _>>()?,
-        None => vec![http_client_from(options.ca_cert.as_deref(), None)?],
+        None => {
+            vec![http_client_from(options.ca_cert.as_deref(), None)?]
+        }
     };
     let client_of = |index: usize| {
         let n = (index / options.phones_per_address) % clients.len();
@@ -166,9 +286,8 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         }
     };
     if options.drain && session.is_none() {
-        return Err("--drain reads the server's /metrics: give --admin EMAIL".to_owned());
+        return Err(LoadError::DrainNeedsAdmin);
     }
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
     writeln!(
         out,
         "letsema load: {} submissions from {} phones against {base} (seed {}){}",
@@ -183,8 +302,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             ),
             None => String::new(),
         }
-    )
-    .map_err(write_err)?;
+    )?;
 
     // Enrol and capture.
     let started = Instant::now();
@@ -201,15 +319,13 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         let label = format!("load test phone {index}");
         let enrolled = enrol_device(&http, &base, code, Some(&label), &policy, &mut jitter)
             .await
-            .map_err(|e| format!("phone {index}: {e}; the enrolment needs one use per phone"))?;
+            .map_err(|source| LoadError::Enrol { index, source })?;
         let credential = enrolled.credential;
         let association = AssociationId::parse(&enrolled.device.association)
-            .map_err(|e| format!("the server gave a bad association: {e}"))?;
+            .map_err(LoadError::BadAssociation)?;
         let writer = Writer::new(
-            DeviceId::parse(&enrolled.device.id)
-                .map_err(|e| format!("the server gave a bad device id: {e}"))?,
-            SessionId::from_bytes(&(options.seed ^ index as u64).to_le_bytes())
-                .map_err(|e| e.to_string())?,
+            DeviceId::parse(&enrolled.device.id).map_err(LoadError::BadDeviceId)?,
+            SessionId::from_bytes(&(options.seed ^ index as u64).to_le_bytes())?,
             None,
         );
         let mut client = Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new());
@@ -217,16 +333,14 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             + usize::from(index < options.submissions % options.devices);
         let mut generator =
             letsema_workload::Generator::new(options.seed.wrapping_add(index as u64));
-        let docs = generator
-            .submissions_in(
-                share,
-                &writer,
-                Some(&association),
-                letsema_workload::DIASPORA_START,
-            )
-            .map_err(|e| e.to_string())?;
+        let docs = generator.submissions_in(
+            share,
+            &writer,
+            Some(&association),
+            letsema_workload::DIASPORA_START,
+        )?;
         for mut doc in docs {
-            client.save_document(&mut doc).map_err(|e| e.to_string())?;
+            client.save_document(&mut doc)?;
         }
         phones.push(Phone {
             credential,
@@ -240,8 +354,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         "enrol + capture     {:>6} phones {:>8.0} ms",
         options.devices,
         started.elapsed().as_secs_f64() * 1000.0
-    )
-    .map_err(write_err)?;
+    )?;
 
     let all_phases: [(&str, Option<f64>); 3] = [
         ("first sync", None),
@@ -267,7 +380,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         let mut firsts = Vec::with_capacity(phones.len());
         for phone in &mut phones {
             phone.client.start_sync();
-            firsts.push(phone.client.next_request().map_err(|e| e.to_string())?);
+            firsts.push(phone.client.next_request()?);
         }
         let prepared_ms = preparing.elapsed().as_secs_f64() * 1000.0;
         let memory = MemoryWatch::start(options.server_pid);
@@ -284,9 +397,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             ..PhaseReport::default()
         };
         for task in tasks {
-            let (phone, result) = task
-                .await
-                .map_err(|e| format!("a phone's task failed: {e}"))?;
+            let (phone, result) = task.await.map_err(LoadError::Task)?;
             match result {
                 Ok(run) => {
                     phase.add(&run.traffic);
@@ -295,7 +406,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
                 }
                 Err(error) => {
                     phase.errors += 1;
-                    failures.push(format!("{name}: {error}"));
+                    failures.push(PhoneFailure { phase: name, error });
                 }
             }
             phones.push(phone);
@@ -303,13 +414,13 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
         phase.ms = started.elapsed().as_secs_f64() * 1000.0;
         phase.server_peak_rss = memory.finish().await;
         phase.prepared_ms = prepared_ms;
-        writeln!(out, "{}", phase.line()).map_err(write_err)?;
+        writeln!(out, "{}", phase.line())?;
         reports.push(phase);
     }
     let drained = match (&session, options.drain) {
         (Some(session), true) => {
             let drained = drain(&admin_http, &base, session).await?;
-            writeln!(out, "{}", drained.line()).map_err(write_err)?;
+            writeln!(out, "{}", drained.line())?;
             Some(drained)
         }
         _ => None,
@@ -324,23 +435,20 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Str
             "phases": reports.iter().map(PhaseReport::json).collect::<Vec<_>>(),
             "validation": drained.as_ref().map(Drained::json),
         });
-        let text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+        let text = serde_json::to_string_pretty(&json)?;
         if path.as_os_str() == "-" {
-            writeln!(out, "{text}").map_err(write_err)?;
+            writeln!(out, "{text}")?;
         } else {
-            std::fs::write(path, text + "\n")
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(path, text + "\n").map_err(|source| LoadError::WriteJson {
+                path: path.clone(),
+                source,
+            })?;
         }
     }
     if failures.is_empty() {
         Ok(())
     } else {
-        let shown: Vec<&str> = failures.iter().take(5).map(String::as_str).collect();
-        Err(format!(
-            "{} phone syncs failed; the first: {}",
-            failures.len(),
-            shown.join("; ")
-        ))
+        Err(LoadError::PhoneSyncsFailed { failures })
     }
 }
 
@@ -358,7 +466,7 @@ async fn sync_phone(
     mut phone: Phone,
     first: Option<Vec<u8>>,
     phase_started: Instant,
-) -> (Phone, Result<PhoneRun, String>) {
+) -> (Phone, Result<PhoneRun, RemoteError>) {
     let who = SyncAs::Device(phone.credential.clone());
     let result = sync_from(
         &phone.http,
@@ -556,12 +664,12 @@ impl MemoryWatch {
     }
 }
 
-fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
+fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), LoadError> {
     let ids = phone.client.store().doc_ids();
     let count = ((ids.len() as f64) * share).round() as usize;
     let mut generator = letsema_workload::Generator::new(seed);
     for id in ids.into_iter().take(count) {
-        let Some(mut doc) = phone.client.open_document(id).map_err(|e| e.to_string())? else {
+        let Some(mut doc) = phone.client.open_document(id)? else {
             continue;
         };
         // Members who declined consent have nothing to edit.
@@ -572,10 +680,7 @@ fn edit(phone: &mut Phone, share: f64, seed: u64) -> Result<(), String> {
             )
             .is_ok()
         {
-            phone
-                .client
-                .save_document(&mut doc)
-                .map_err(|e| e.to_string())?;
+            phone.client.save_document(&mut doc)?;
         }
     }
     Ok(())
@@ -621,7 +726,7 @@ async fn drain(
     http: &reqwest::Client,
     base: &str,
     session: &StaffSession,
-) -> Result<Drained, String> {
+) -> Result<Drained, LoadError> {
     let started = Instant::now();
     let mut pending = None;
     loop {
@@ -630,17 +735,20 @@ async fn drain(
             .header("cookie", &session.cookie)
             .send()
             .await
-            .map_err(|e| format!("cannot read {base}/metrics: {}", describe(&e)))?;
+            .map_err(|source| LoadError::MetricsUnreachable {
+                base: base.to_owned(),
+                source,
+            })?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| e.to_string())?;
+        let text = response.text().await.map_err(LoadError::ReadMetrics)?;
         if !status.is_success() {
-            return Err(format!("reading /metrics failed ({status}): {text}"));
+            return Err(LoadError::MetricsRefused { status, body: text });
         }
         let queue = text
             .lines()
             .find_map(|line| line.strip_prefix("letsema_validation_queue "))
             .and_then(|value| value.trim().parse::<u64>().ok())
-            .ok_or("the server's /metrics has no letsema_validation_queue")?;
+            .ok_or(LoadError::NoQueueMetric)?;
         let first = *pending.get_or_insert(queue);
         if queue == 0 {
             return Ok(Drained {
@@ -649,9 +757,7 @@ async fn drain(
             });
         }
         if started.elapsed() > DRAIN_TIMEOUT {
-            return Err(format!(
-                "the validation queue still holds {queue} after an hour"
-            ));
+            return Err(LoadError::DrainTimeout { queue });
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -663,7 +769,7 @@ async fn create_enrolments(
     base: &str,
     session: &StaffSession,
     devices: usize,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, LoadError> {
     let count = devices.div_ceil(USES_PER_ENROLMENT);
     let mut codes = Vec::with_capacity(count);
     let mut left = devices;
@@ -679,7 +785,7 @@ async fn create_enrolments(
         };
         let code = create_enrolment(http, base, session, &enrolment)
             .await
-            .map_err(|e| format!("{e}; is the reference form published (serve --demo)?"))?;
+            .map_err(LoadError::CreateEnrolment)?;
         codes.push(code);
     }
     Ok(codes)
@@ -714,6 +820,55 @@ mod tests {
             None
         );
         assert_eq!(source_addresses("http://192.0.2.1:8080", 1000, 16), None);
+    }
+
+    #[test]
+    fn failed_syncs_are_counted_and_the_first_five_shown() {
+        let failures: Vec<PhoneFailure> = (0..7)
+            .map(|n| PhoneFailure {
+                phase: if n < 6 { "first sync" } else { "no-op sync" },
+                error: RemoteError::Endless,
+            })
+            .collect();
+        let error = LoadError::PhoneSyncsFailed { failures };
+        let endless = "the sync does not end: stopped after 10000 requests";
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "7 phone syncs failed; the first: {}",
+                vec![format!("first sync: {endless}"); 5].join("; ")
+            )
+        );
+    }
+
+    #[test]
+    fn a_load_without_phones_or_submissions_is_refused_before_any_request() {
+        let options = LoadOptions {
+            url: "http://127.0.0.1:9".to_owned(),
+            submissions: 10,
+            devices: 0,
+            seed: 1,
+            enrolment: Enrolment::Link("code".to_owned()),
+            ca_cert: None,
+            phones_per_address: PHONES_PER_ADDRESS,
+            server_pid: None,
+            json: None,
+            first_sync_only: true,
+            drain: false,
+        };
+        assert!(matches!(
+            run(&options, &mut Vec::new()),
+            Err(LoadError::NothingToDo)
+        ));
+        let options = LoadOptions {
+            devices: 1,
+            phones_per_address: 0,
+            ..options
+        };
+        assert!(matches!(
+            run(&options, &mut Vec::new()),
+            Err(LoadError::NoPhonesPerAddress)
+        ));
     }
 
     #[test]

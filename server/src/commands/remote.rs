@@ -2,11 +2,11 @@
 //! `letsema review`: signing staff in, and running the sync protocol to the end.
 
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use letsema_sync::client::Client;
+use letsema_sync::client::{Client, ClientError, Rejection};
 use letsema_sync::client_store::ClientStore;
 use letsema_sync::retry::{RetryPolicy, is_retryable, parse_retry_after};
 use rand_core::{Rng, SeedableRng};
@@ -14,7 +14,151 @@ use rand_pcg::Pcg64;
 use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::crypto::ring;
 use tokio_rustls::rustls::pki_types::CertificateDer;
-use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
+
+/// Why talking to a server failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// `--ca-cert` could not be read as PEM certificates.
+    #[error(
+        "cannot read certificates from {path}: {source}; give a PEM file (-----BEGIN \
+         CERTIFICATE-----)"
+    )]
+    ReadCertificates {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: pem::Error,
+    },
+    /// `--ca-cert` holds no certificate.
+    #[error("{path} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)")]
+    NoCertificate {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The platform's certificate verifier could not be set up.
+    #[error("cannot set up certificate checks: {0}")]
+    Verifier(#[source] tokio_rustls::rustls::Error),
+    /// TLS could not be set up.
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[source] tokio_rustls::rustls::Error),
+    /// The HTTP client could not be made.
+    #[error("cannot make an HTTP client: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    /// A request did not reach the server, or got no answer.
+    #[error("cannot reach {base}: {}", describe(source))]
+    Unreachable {
+        /// The server.
+        base: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An answer's body could not be read.
+    #[error("{0}")]
+    ReadAnswer(#[source] reqwest::Error),
+    /// The server refused the address and password.
+    #[error("signing in as {email} failed ({status}): {body}")]
+    SignInRefused {
+        /// The account.
+        email: String,
+        /// The server's status.
+        status: reqwest::StatusCode,
+        /// The server's answer.
+        body: String,
+    },
+    /// The sign-in answer set no session cookie.
+    #[error("the sign-in answer set no cookie")]
+    NoCookie,
+    /// The sign-in answer is not JSON.
+    #[error("the sign-in answer is not JSON ({source}): {body}")]
+    SignInNotJson {
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+        /// The server's answer.
+        body: String,
+    },
+    /// The sign-in answer has no CSRF token.
+    #[error("the sign-in answer has no CSRF token: {body}")]
+    NoCsrfToken {
+        /// The server's answer.
+        body: String,
+    },
+    /// The sign-in answer has no user id.
+    #[error("the sign-in answer has no user id: {body}")]
+    NoUserId {
+        /// The server's answer.
+        body: String,
+    },
+    /// The server refused to create an enrolment.
+    #[error("creating an enrolment failed ({status}): {body}")]
+    EnrolmentRefused {
+        /// The server's status.
+        status: reqwest::StatusCode,
+        /// The server's answer.
+        body: String,
+    },
+    /// The answer to creating an enrolment is not JSON.
+    #[error("the enrolment answer is not JSON ({source}): {body}")]
+    EnrolmentNotJson {
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+        /// The server's answer.
+        body: String,
+    },
+    /// The answer to creating an enrolment has no link.
+    #[error("the enrolment answer has no link: {body}")]
+    NoEnrolmentLink {
+        /// The server's answer.
+        body: String,
+    },
+    /// The server refused to enrol a phone with the code.
+    #[error("enrolling failed ({status}): {body}")]
+    EnrolRefused {
+        /// The server's status.
+        status: reqwest::StatusCode,
+        /// The server's answer.
+        body: String,
+    },
+    /// The answer to enrolling is not an enrolled device.
+    #[error("the enrolment answer is not a device ({source}): {body}")]
+    NotADevice {
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+        /// The server's answer.
+        body: String,
+    },
+    /// A sync request did not reach the server, or got no answer.
+    #[error("the sync request failed: {}", describe(.0))]
+    SyncRequest(#[source] reqwest::Error),
+    /// A sync answer's body could not be read.
+    #[error("reading the sync response failed: {0}")]
+    SyncResponse(#[source] reqwest::Error),
+    /// The server answered a sync request with an error.
+    #[error("the server answered {status}: {body}")]
+    SyncRefused {
+        /// The server's status.
+        status: reqwest::StatusCode,
+        /// The server's answer, as text.
+        body: String,
+    },
+    /// The sync client could not read the server's answer.
+    #[error("the sync response was not understood: {0}")]
+    SyncNotUnderstood(#[source] ClientError),
+    /// The server refused documents.
+    #[error("the server refused documents: {0:?}")]
+    DocumentsRefused(Vec<Rejection>),
+    /// The sync went on past [`MAX_REQUESTS`].
+    #[error("the sync does not end: stopped after {MAX_REQUESTS} requests")]
+    Endless,
+    /// The sync client could not make its next request.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
 
 /// An HTTP client for a server at `http://` or `https://`: HTTPS certificates are checked
 /// against the system's trusted roots and, when given, the certificates in the PEM file
@@ -23,7 +167,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 /// # Errors
 ///
 /// When `ca_cert` cannot be read or holds no certificate, or TLS cannot be set up.
-pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, String> {
+pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, RemoteError> {
     http_client_from(ca_cert, None)
 }
 
@@ -36,24 +180,20 @@ pub fn http_client(ca_cert: Option<&Path>) -> Result<reqwest::Client, String> {
 pub fn http_client_from(
     ca_cert: Option<&Path>,
     local: Option<IpAddr>,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, RemoteError> {
     let extra: Vec<CertificateDer<'static>> = match ca_cert {
         None => Vec::new(),
         Some(path) => {
             let certificates = CertificateDer::pem_file_iter(path)
                 .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(|e| {
-                    format!(
-                        "cannot read certificates from {}: {e}; give a PEM file (-----BEGIN \
-                         CERTIFICATE-----)",
-                        path.display()
-                    )
+                .map_err(|source| RemoteError::ReadCertificates {
+                    path: path.to_owned(),
+                    source,
                 })?;
             if certificates.is_empty() {
-                return Err(format!(
-                    "{} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)",
-                    path.display()
-                ));
+                return Err(RemoteError::NoCertificate {
+                    path: path.to_owned(),
+                });
             }
             certificates
         }
@@ -61,10 +201,10 @@ pub fn http_client_from(
     let provider = Arc::new(ring::default_provider());
     let verifier =
         rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-            .map_err(|e| format!("cannot set up certificate checks: {e}"))?;
+            .map_err(RemoteError::Verifier)?;
     let tls = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot set up TLS: {e}"))?
+        .map_err(RemoteError::Tls)?
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -73,7 +213,7 @@ pub fn http_client_from(
         .local_address(local)
         .tls_backend_preconfigured(tls)
         .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+        .map_err(RemoteError::HttpClient)
 }
 
 /// A request's failure with its causes (reqwest's own text stops at "error sending
@@ -116,14 +256,17 @@ pub async fn sign_in(
     base: &str,
     email: &str,
     password: &str,
-) -> Result<StaffSession, String> {
+) -> Result<StaffSession, RemoteError> {
     let response = http
         .post(format!("{base}/api/session"))
         .header("content-type", "application/json")
         .body(serde_json::json!({ "email": email, "password": password }).to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
+        .map_err(|source| RemoteError::Unreachable {
+            base: base.to_owned(),
+            source,
+        })?;
     let status = response.status();
     let cookie = response
         .headers()
@@ -131,20 +274,27 @@ pub async fn sign_in(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(str::to_owned);
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
     if !status.is_success() {
-        return Err(format!("signing in as {email} failed ({status}): {text}"));
+        return Err(RemoteError::SignInRefused {
+            email: email.to_owned(),
+            status,
+            body: text,
+        });
     }
-    let cookie = cookie.ok_or("the sign-in answer set no cookie")?;
-    let session: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the sign-in answer is not JSON ({e}): {text}"))?;
+    let cookie = cookie.ok_or(RemoteError::NoCookie)?;
+    let session: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| RemoteError::SignInNotJson {
+            source,
+            body: text.clone(),
+        })?;
     let csrf = session["csrf_token"]
         .as_str()
-        .ok_or_else(|| format!("the sign-in answer has no CSRF token: {text}"))?
+        .ok_or_else(|| RemoteError::NoCsrfToken { body: text.clone() })?
         .to_owned();
     let user_id = session["user"]["id"]
         .as_i64()
-        .ok_or_else(|| format!("the sign-in answer has no user id: {text}"))?;
+        .ok_or_else(|| RemoteError::NoUserId { body: text.clone() })?;
     Ok(StaffSession {
         cookie,
         csrf,
@@ -177,7 +327,7 @@ pub async fn create_enrolment(
     base: &str,
     session: &StaffSession,
     enrolment: &NewEnrolment<'_>,
-) -> Result<String, String> {
+) -> Result<String, RemoteError> {
     let mut body = serde_json::json!({
         "association": enrolment.association,
         "forms": enrolment.forms,
@@ -197,19 +347,25 @@ pub async fn create_enrolment(
         .body(body.to_string())
         .send()
         .await
-        .map_err(|e| format!("cannot reach {base}: {}", describe(&e)))?;
+        .map_err(|source| RemoteError::Unreachable {
+            base: base.to_owned(),
+            source,
+        })?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
     if !status.is_success() {
-        return Err(format!("creating an enrolment failed ({status}): {text}"));
+        return Err(RemoteError::EnrolmentRefused { status, body: text });
     }
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| format!("the enrolment answer is not JSON ({e}): {text}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|source| RemoteError::EnrolmentNotJson {
+            source,
+            body: text.clone(),
+        })?;
     json["link"]
         .as_str()
         .and_then(|link| link.rsplit('#').next())
         .map(str::to_owned)
-        .ok_or_else(|| format!("the enrolment answer has no link: {text}"))
+        .ok_or(RemoteError::NoEnrolmentLink { body: text })
 }
 
 /// Enrols a phone with an enrolment `code` (`POST /api/devices/enrol`), as the phone's
@@ -226,7 +382,7 @@ pub async fn enrol_device(
     label: Option<&str>,
     policy: &RetryPolicy,
     jitter: &mut Jitter,
-) -> Result<letsema_protocol::Enrolled, String> {
+) -> Result<letsema_protocol::Enrolled, RemoteError> {
     let mut body = serde_json::json!({ "code": code });
     if let Some(label) = label {
         body["label"] = label.into();
@@ -237,14 +393,16 @@ pub async fn enrol_device(
             .body(body.to_string())
     })
     .await
-    .map_err(|e| format!("cannot reach {base}: {e}"))?;
+    .map_err(|source| RemoteError::Unreachable {
+        base: base.to_owned(),
+        source,
+    })?;
     let status = response.status();
-    let text = response.text().await.map_err(|e| e.to_string())?;
+    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
     if !status.is_success() {
-        return Err(format!("enrolling failed ({status}): {text}"));
+        return Err(RemoteError::EnrolRefused { status, body: text });
     }
-    serde_json::from_str(&text)
-        .map_err(|e| format!("the enrolment answer is not a device ({e}): {text}"))
+    serde_json::from_str(&text).map_err(|source| RemoteError::NotADevice { source, body: text })
 }
 
 /// Who is syncing.
@@ -306,12 +464,13 @@ impl Jitter {
 ///
 /// # Errors
 ///
-/// When the last attempt could not reach the server.
+/// When the last attempt could not reach the server: its error, which [`describe`] puts
+/// in words.
 pub async fn send_with_retries(
     policy: &RetryPolicy,
     jitter: &mut Jitter,
     make: impl Fn() -> reqwest::RequestBuilder,
-) -> Result<(reqwest::Response, u64, Duration), String> {
+) -> Result<(reqwest::Response, u64, Duration), reqwest::Error> {
     let mut retries = 0;
     loop {
         let started = Instant::now();
@@ -327,7 +486,7 @@ pub async fn send_with_retries(
                 (retry_after, Ok(response))
             }
             Ok(response) => return Ok((response, retries, took)),
-            Err(error) => (None, Err(describe(&error))),
+            Err(error) => (None, Err(error)),
         };
         let attempt = u32::try_from(retries + 1).unwrap_or(u32::MAX);
         match policy.delay(attempt, retry_after, jitter.draw()) {
@@ -354,9 +513,9 @@ pub async fn sync_to_end<S: ClientStore>(
     base: &str,
     who: &SyncAs,
     client: &mut Client<S>,
-) -> Result<Traffic, String> {
+) -> Result<Traffic, RemoteError> {
     client.start_sync();
-    let first = client.next_request().map_err(|e| e.to_string())?;
+    let first = client.next_request()?;
     let mut jitter = Jitter::from_entropy();
     sync_from(
         http,
@@ -388,7 +547,7 @@ pub async fn sync_from<S: ClientStore>(
     first: Option<Vec<u8>>,
     policy: &RetryPolicy,
     jitter: &mut Jitter,
-) -> Result<Traffic, String> {
+) -> Result<Traffic, RemoteError> {
     let mut traffic = Traffic::default();
     let mut next = first;
     while let Some(frame) = next.take() {
@@ -410,37 +569,55 @@ pub async fn sync_from<S: ClientStore>(
                 .body(frame.clone())
         })
         .await
-        .map_err(|e| format!("the sync request failed: {e}"))?;
+        .map_err(RemoteError::SyncRequest)?;
         traffic.retries += retries;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| format!("reading the sync response failed: {e}"))?;
+        let body = response.bytes().await.map_err(RemoteError::SyncResponse)?;
         if !status.is_success() {
-            return Err(format!(
-                "the server answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            ));
+            return Err(RemoteError::SyncRefused {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
         }
         traffic.latencies_ms.push(took.as_secs_f64() * 1000.0);
         traffic.bytes_down += body.len() as u64;
         let progress = client
             .handle_response(&body)
-            .map_err(|e| format!("the sync response was not understood: {e}"))?;
+            .map_err(RemoteError::SyncNotUnderstood)?;
         traffic.documents += progress.acknowledged.len() as u64;
         if !progress.rejected.is_empty() {
-            return Err(format!(
-                "the server refused documents: {:?}",
-                progress.rejected
-            ));
+            return Err(RemoteError::DocumentsRefused(progress.rejected));
         }
         if traffic.requests > MAX_REQUESTS {
-            return Err(format!(
-                "the sync does not end: stopped after {MAX_REQUESTS} requests"
-            ));
+            return Err(RemoteError::Endless);
         }
-        next = client.next_request().map_err(|e| e.to_string())?;
+        next = client.next_request()?;
     }
     Ok(traffic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_cert_file_must_hold_a_certificate() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let empty = dir.path().join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").expect("written");
+        let error = http_client(Some(&empty)).expect_err("refused");
+        assert!(matches!(&error, RemoteError::NoCertificate { path } if *path == empty));
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)",
+                empty.display()
+            )
+        );
+        let missing = dir.path().join("missing.pem");
+        assert!(matches!(
+            http_client(Some(&missing)),
+            Err(RemoteError::ReadCertificates { path, .. }) if path == missing
+        ));
+    }
 }

@@ -14,12 +14,67 @@
 
 use std::io::Write;
 
-use letsema_doc::{DeviceId, ReviewStatus, SessionId, SubmissionId, Timestamp, UserId, Writer};
-use letsema_sync::client::{Client, ClientConfig};
+use letsema_doc::{
+    DeviceId, DocError, IdError, ReviewStatus, SessionId, SubmissionId, Timestamp, UserId, Writer,
+};
+use letsema_sync::client::{Client, ClientConfig, ClientError};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::wire::DocId;
 
-use super::remote::{SyncAs, http_client, sign_in, sync_to_end};
+use super::remote::{RemoteError, SyncAs, http_client, sign_in, sync_to_end};
+
+/// Why `letsema review` failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// `--status` or `--comment` without a submission.
+    #[error("give the submission's id to review (run without --status and --comment to list them)")]
+    NoSubmission,
+    /// The comment is blank.
+    #[error("the comment is empty")]
+    EmptyComment,
+    /// The comment is longer than [`MAX_COMMENT_CHARS`].
+    #[error("the comment is longer than {MAX_COMMENT_CHARS} characters: shorten it")]
+    CommentTooLong,
+    /// The submission's id is not one.
+    #[error("{0}")]
+    SubmissionId(#[source] IdError),
+    /// The account may not see the submission, or there is none with the id.
+    #[error(
+        "there is no submission {id} that this account may review: check the id (run \
+         without it to list them)"
+    )]
+    NotFound {
+        /// The id given.
+        id: String,
+    },
+    /// The server did not acknowledge the reviewed submission.
+    #[error("the server did not acknowledge the review: try again")]
+    NotAcknowledged,
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// Signing in or syncing failed.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
+    /// A submission could not be opened or saved in memory.
+    #[error(transparent)]
+    Client(#[from] ClientError),
+    /// The review could not be set or the comment added.
+    #[error(transparent)]
+    Document(#[from] DocError),
+    /// The staff writer's ids could not be made from the account's id.
+    #[error(transparent)]
+    Id(#[from] IdError),
+    /// The system gave no random numbers for the staff writer's session.
+    #[error("no random numbers: {0}")]
+    Random(#[source] getrandom::Error),
+    /// The submission could not be shown as JSON.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// The report could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
 
 /// What `letsema review` was asked to do.
 #[derive(Debug, Clone)]
@@ -48,22 +103,16 @@ pub const MAX_COMMENT_CHARS: usize = 2_000;
 /// # Errors
 ///
 /// What went wrong, in words that say what to do.
-pub fn run(options: &ReviewOptions, out: &mut dyn Write) -> Result<(), String> {
+pub fn run(options: &ReviewOptions, out: &mut dyn Write) -> Result<(), ReviewError> {
     if options.submission.is_none() && (options.status.is_some() || options.comment.is_some()) {
-        return Err(
-            "give the submission's id to review (run without --status and --comment \
-                    to list them)"
-                .to_owned(),
-        );
+        return Err(ReviewError::NoSubmission);
     }
     if let Some(comment) = &options.comment {
         if comment.trim().is_empty() {
-            return Err("the comment is empty".to_owned());
+            return Err(ReviewError::EmptyComment);
         }
         if comment.chars().count() > MAX_COMMENT_CHARS {
-            return Err(format!(
-                "the comment is longer than {MAX_COMMENT_CHARS} characters: shorten it"
-            ));
+            return Err(ReviewError::CommentTooLong);
         }
     }
     let target = options
@@ -72,11 +121,10 @@ pub fn run(options: &ReviewOptions, out: &mut dyn Write) -> Result<(), String> {
         .map(|id| {
             SubmissionId::parse(id)
                 .map(|id| DocId::from(&id))
-                .map_err(|e| format!("{e}"))
+                .map_err(ReviewError::SubmissionId)
         })
         .transpose()?;
-    let runtime = tokio::runtime::Runtime::new()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let runtime = tokio::runtime::Runtime::new().map_err(ReviewError::Runtime)?;
     runtime.block_on(run_async(options, target, out))
 }
 
@@ -84,8 +132,7 @@ async fn run_async(
     options: &ReviewOptions,
     target: Option<DocId>,
     out: &mut dyn Write,
-) -> Result<(), String> {
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+) -> Result<(), ReviewError> {
     let http = http_client(options.ca_cert.as_deref())?;
     let base = options.url.trim_end_matches('/');
     let session = sign_in(&http, base, &options.email, &options.password).await?;
@@ -96,9 +143,9 @@ async fn run_async(
 
     let Some(target) = target else {
         let ids = client.store().doc_ids();
-        writeln!(out, "{} submission(s) you may review:", ids.len()).map_err(write_err)?;
+        writeln!(out, "{} submission(s) you may review:", ids.len())?;
         for id in ids {
-            let Some(doc) = client.open_document(id).map_err(|e| e.to_string())? else {
+            let Some(doc) = client.open_document(id)? else {
                 continue;
             };
             let meta = doc.meta();
@@ -113,18 +160,15 @@ async fn run_async(
                     .map_or("-", |association| association.as_str()),
                 review.status.map_or("not reviewed", ReviewStatus::as_str),
                 review.comments.len()
-            )
-            .map_err(write_err)?;
+            )?;
         }
         return Ok(());
     };
 
-    let Some(mut doc) = client.open_document(target).map_err(|e| e.to_string())? else {
-        return Err(format!(
-            "there is no submission {} that this account may review: check the id (run \
-             without it to list them)",
-            options.submission.as_deref().unwrap_or_default()
-        ));
+    let Some(mut doc) = client.open_document(target)? else {
+        return Err(ReviewError::NotFound {
+            id: options.submission.clone().unwrap_or_default(),
+        });
     };
     if options.status.is_none() && options.comment.is_none() {
         let review = doc.review();
@@ -136,8 +180,8 @@ async fn run_async(
             "comments": review.comments.iter().map(|c| &c.text).collect::<Vec<_>>(),
             "answers": doc.answers(),
         });
-        let text = serde_json::to_string_pretty(&shown).map_err(|e| e.to_string())?;
-        writeln!(out, "{text}").map_err(write_err)?;
+        let text = serde_json::to_string_pretty(&shown)?;
+        writeln!(out, "{text}")?;
         return Ok(());
     }
     let now = Timestamp(
@@ -146,17 +190,15 @@ async fn run_async(
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
     );
     if let Some(status) = options.status {
-        doc.set_review_status(status, now)
-            .map_err(|e| e.to_string())?;
+        doc.set_review_status(status, now)?;
     }
     if let Some(comment) = &options.comment {
-        doc.add_comment(comment.trim(), now)
-            .map_err(|e| e.to_string())?;
+        doc.add_comment(comment.trim(), now)?;
     }
-    client.save_document(&mut doc).map_err(|e| e.to_string())?;
+    client.save_document(&mut doc)?;
     let sent = sync_to_end(&http, base, &who, &mut client).await?;
     if sent.documents == 0 {
-        return Err("the server did not acknowledge the review: try again".to_owned());
+        return Err(ReviewError::NotAcknowledged);
     }
     let review = doc.review();
     writeln!(
@@ -165,19 +207,58 @@ async fn run_async(
         doc.meta().submission_id,
         review.status.map_or("not reviewed", ReviewStatus::as_str),
         review.comments.len()
-    )
-    .map_err(write_err)?;
+    )?;
     Ok(())
 }
 
 /// The writer of a staff member's changes: the actor device the server expects of their
 /// account (`staff-<id>`), a fresh session, and the account as the comments' author.
-fn staff_writer(user_id: i64) -> Result<Writer, String> {
-    let device = DeviceId::parse(&crate::routes::sync::staff_device_id(user_id))
-        .map_err(|e| e.to_string())?;
+fn staff_writer(user_id: i64) -> Result<Writer, ReviewError> {
+    let device = DeviceId::parse(&crate::routes::sync::staff_device_id(user_id))?;
     let mut session = [0u8; 16];
-    getrandom::fill(&mut session).map_err(|e| format!("no random numbers: {e}"))?;
-    let session = SessionId::from_bytes(&session).map_err(|e| e.to_string())?;
-    let user = UserId::parse(&format!("staff-{user_id}")).map_err(|e| e.to_string())?;
+    getrandom::fill(&mut session).map_err(ReviewError::Random)?;
+    let session = SessionId::from_bytes(&session)?;
+    let user = UserId::parse(&format!("staff-{user_id}"))?;
     Ok(Writer::new(device, session, Some(user)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Options against a server that is never reached: every case is refused first.
+    fn options(submission: Option<&str>, comment: Option<&str>) -> ReviewOptions {
+        ReviewOptions {
+            url: "http://127.0.0.1:9".to_owned(),
+            email: "reviewer@example.org".to_owned(),
+            password: "a long enough password".to_owned(),
+            submission: submission.map(str::to_owned),
+            status: None,
+            comment: comment.map(str::to_owned),
+            ca_cert: None,
+        }
+    }
+
+    #[test]
+    fn the_request_is_checked_before_the_server_is_asked() {
+        let run = |options: ReviewOptions| run(&options, &mut Vec::new()).expect_err("refused");
+        assert!(matches!(
+            run(options(None, Some("check the phone number"))),
+            ReviewError::NoSubmission
+        ));
+        let id = "0191f5a2-8c3e-7c4a-9f1e-2b7d4c6a8e01";
+        assert!(matches!(
+            run(options(Some(id), Some("  "))),
+            ReviewError::EmptyComment
+        ));
+        let long = "x".repeat(MAX_COMMENT_CHARS + 1);
+        assert!(matches!(
+            run(options(Some(id), Some(&long))),
+            ReviewError::CommentTooLong
+        ));
+        assert!(matches!(
+            run(options(Some("not-an-id"), None)),
+            ReviewError::SubmissionId(_)
+        ));
+    }
 }

@@ -3,59 +3,112 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
-use crate::auth::{check_password_strength, hash_password};
-use crate::store::{NewUser, Role};
+use crate::auth::{HashError, check_password_strength, hash_password};
+use crate::store::{NewUser, PeopleError, Role, StoreError};
+
+/// Why `letsema user ...` failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum UserCommandError {
+    /// `--role` names no role.
+    #[error("--role: {0}")]
+    Role(#[source] PeopleError),
+    /// The password could not be read.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// The password is too short or too long; the text says which.
+    #[error("{0}; choose a longer one")]
+    WeakPassword(String),
+    /// The password could not be hashed.
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    /// The database could not be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The database refused the account, or could not list them.
+    #[error(transparent)]
+    People(#[from] PeopleError),
+    /// The report could not be written.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// Why a password could not be read from the terminal or standard input.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    /// The terminal could not be read.
+    #[error("cannot read the password: {0}")]
+    Terminal(#[source] std::io::Error),
+    /// Standard input could not be read.
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(#[source] std::io::Error),
+    /// The password asked for twice was not typed the same twice.
+    #[error("the two passwords differ; run the command again")]
+    Differ,
+}
 
 /// What `letsema user add` was asked to do.
 #[derive(Debug, Clone)]
 pub struct AddUser {
+    /// The e-mail address the person signs in with.
     pub email: String,
+    /// The role's name: admin, reviewer or coordinator.
     pub role: String,
+    /// The name shown in the app; the e-mail address when not given.
     pub name: Option<String>,
+    /// The associations the account is limited to.
     pub associations: Vec<String>,
 }
 
 /// `letsema user add EMAIL --role ROLE`.
-pub fn add(request: &AddUser, data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let role: Role = request.role.parse().map_err(|e| format!("--role: {e}"))?;
+///
+/// # Errors
+///
+/// When the role is unknown, the password cannot be read or is too weak, or the database
+/// cannot be opened or refuses the account.
+pub fn add(
+    request: &AddUser,
+    data_dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), UserCommandError> {
+    let role: Role = request.role.parse().map_err(UserCommandError::Role)?;
     let password = read_password()?;
-    check_password_strength(&password).map_err(|why| format!("{why}; choose a longer one"))?;
-    let password_hash = hash_password(&password).map_err(|e| e.to_string())?;
-    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
-    let user = store
-        .add_user(
-            &NewUser {
-                email: request.email.trim().to_owned(),
-                display_name: request
-                    .name
-                    .clone()
-                    .unwrap_or_else(|| request.email.trim().to_owned()),
-                role,
-                associations: request.associations.clone(),
-                password_hash,
-            },
-            "cli",
-        )
-        .map_err(|e| e.to_string())?;
+    check_password_strength(&password).map_err(UserCommandError::WeakPassword)?;
+    let password_hash = hash_password(&password)?;
+    let store = crate::store::open(data_dir)?;
+    let user = store.add_user(
+        &NewUser {
+            email: request.email.trim().to_owned(),
+            display_name: request
+                .name
+                .clone()
+                .unwrap_or_else(|| request.email.trim().to_owned()),
+            role,
+            associations: request.associations.clone(),
+            password_hash,
+        },
+        "cli",
+    )?;
     writeln!(
         out,
         "created {} account {} (id {})",
         user.role, user.email, user.id
-    )
-    .map_err(|e| format!("cannot write the output: {e}"))
+    )?;
+    Ok(())
 }
 
 /// `letsema user list`.
-pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
-    let store = crate::store::open(data_dir).map_err(|e| e.to_string())?;
-    let users = store.list_users().map_err(|e| e.to_string())?;
-    let write_err = |e: std::io::Error| format!("cannot write the output: {e}");
+///
+/// # Errors
+///
+/// When the database cannot be opened or read.
+pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), UserCommandError> {
+    let store = crate::store::open(data_dir)?;
+    let users = store.list_users()?;
     if users.is_empty() {
         writeln!(
             out,
             "no account yet: create one with `letsema user add EMAIL --role admin`"
-        )
-        .map_err(write_err)?;
+        )?;
     }
     for user in users {
         writeln!(
@@ -65,23 +118,26 @@ pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), String> {
             user.email,
             user.role,
             user.associations.join(",")
-        )
-        .map_err(write_err)?;
+        )?;
     }
     Ok(())
 }
 
 /// Reads a password from the terminal (asked twice), or from the first line of standard
 /// input when it is not a terminal.
-pub fn read_password() -> Result<String, String> {
+///
+/// # Errors
+///
+/// When it cannot be read, or the two typed on the terminal differ.
+pub fn read_password() -> Result<String, PasswordError> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         let first = rpassword::prompt_password("Password (at least 12 characters): ")
-            .map_err(|e| format!("cannot read the password: {e}"))?;
+            .map_err(PasswordError::Terminal)?;
         let second = rpassword::prompt_password("The same password again: ")
-            .map_err(|e| format!("cannot read the password: {e}"))?;
+            .map_err(PasswordError::Terminal)?;
         if first != second {
-            return Err("the two passwords differ; run the command again".to_owned());
+            return Err(PasswordError::Differ);
         }
         Ok(first)
     } else {
@@ -90,12 +146,12 @@ pub fn read_password() -> Result<String, String> {
 }
 
 /// The first line of standard input, without its line ending.
-fn password_from_stdin() -> Result<String, String> {
+fn password_from_stdin() -> Result<String, PasswordError> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        .map_err(PasswordError::Stdin)?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
@@ -105,11 +161,37 @@ fn password_from_stdin() -> Result<String, String> {
 /// # Errors
 ///
 /// When it cannot be read.
-pub fn read_sign_in_password() -> Result<String, String> {
+pub fn read_sign_in_password() -> Result<String, PasswordError> {
     if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Password: ")
-            .map_err(|e| format!("cannot read the password: {e}"))
+        rpassword::prompt_password("Password: ").map_err(PasswordError::Terminal)
     } else {
         password_from_stdin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_role_is_refused_before_the_password_is_asked_for() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data = dir.path().join("data");
+        let request = AddUser {
+            email: "someone@example.org".to_owned(),
+            role: "boss".to_owned(),
+            name: None,
+            associations: Vec::new(),
+        };
+        let error = add(&request, &data, &mut Vec::new()).expect_err("refused");
+        assert!(matches!(
+            &error,
+            UserCommandError::Role(PeopleError::UnknownRole(role)) if role == "boss"
+        ));
+        assert_eq!(
+            error.to_string(),
+            "--role: unknown role \"boss\": use admin, reviewer or coordinator"
+        );
+        assert!(!data.exists(), "no database is made for a refused account");
     }
 }
