@@ -7,8 +7,12 @@ import { chromium } from 'playwright-core';
 
 export const artifacts = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
-/** A persistent context (so the service worker and its cache behave as for a person). */
-export async function launchBrowser() {
+/**
+ * A persistent context (so the service worker and its cache behave as for a person).
+ * `args` are more Chromium switches (the Lighthouse test adds a debugging port); the
+ * returned `profile` is the profile's folder.
+ */
+export async function launchBrowser({ args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'letsema-chromium-'));
   mkdirSync(artifacts, { recursive: true });
   const context = await chromium.launchPersistentContext(profile, {
@@ -18,11 +22,12 @@ export async function launchBrowser() {
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run',
+      '--no-first-run', ...args,
     ],
   });
   return {
     context,
+    profile,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

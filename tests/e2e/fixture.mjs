@@ -6,14 +6,14 @@ import { launchBrowser } from './browser.mjs';
 
 /**
  * Registers the hooks that start a server (with `options`, see `startServer`) and a browser
- * before this file's tests and stop both after them. Returns an object whose `server` and
- * `browser` are set once they have started.
+ * (with `browserOptions`, see `launchBrowser`) before this file's tests and stop both after
+ * them. Returns an object whose `server` and `browser` are set once they have started.
  */
-export function useServerAndBrowser(options = {}) {
+export function useServerAndBrowser(options = {}, browserOptions = {}) {
   const fixture = { server: undefined, browser: undefined };
   before(async () => {
     fixture.server = await startServer(options);
-    fixture.browser = await launchBrowser();
+    fixture.browser = await launchBrowser(browserOptions);
   });
   after(async () => {
     await fixture.browser?.close();
