@@ -193,6 +193,7 @@ impl DeviceStore for SqliteStore {
             last_seen_at: Some(now),
             revoked: false,
             public,
+            association_name: None,
         })
     }
 
@@ -398,6 +399,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
         last_seen_at,
         revoked,
         public,
+        association_name: None,
     }))
 }
 
