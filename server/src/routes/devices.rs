@@ -204,6 +204,7 @@ async fn create_enrolment(
         uses: body.uses,
         created_by: staff.user.id,
         replaces: body.replaces,
+        association_name: None,
     };
     let digest = token_digest(&code);
     let store = state.store.clone();
