@@ -95,6 +95,9 @@ enum Command {
     /// Staff accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Associations' display names, which phones show instead of their codes.
+    #[command(subcommand)]
+    Association(AssociationCommand),
     /// Run the diaspora-500 workload against a running server over HTTP, as phones would,
     /// and print bytes, requests and time per phase.
     Load {
@@ -214,6 +217,27 @@ enum UserCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum AssociationCommand {
+    /// Give an association its display name (or a new one).
+    Name {
+        /// The association's code, as enrolments and staff accounts give it.
+        code: String,
+        /// The name people know it by, e.g. "Maseru Nurses' Association" (at most 120
+        /// characters, on one line).
+        name: String,
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// List the associations in use or named, with their names.
+    List {
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum FormCommand {
     /// Import an XLSForm (.xlsx, .xls, .csv, .md) and print its problems; exits 1 on errors.
     Check {
@@ -296,6 +320,9 @@ enum CliError {
     /// `letsema user ...`.
     #[error(transparent)]
     User(#[from] commands::user::UserCommandError),
+    /// `letsema association ...`.
+    #[error(transparent)]
+    Association(#[from] commands::association::AssociationCommandError),
     /// The password of `--admin` or `--email` could not be read.
     #[error(transparent)]
     Password(#[from] commands::user::PasswordError),
@@ -418,6 +445,18 @@ fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Command::User(UserCommand::List { data_dir }) => {
             commands::user::list(&data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Association(AssociationCommand::Name {
+            code,
+            name,
+            data_dir,
+        }) => {
+            commands::association::name(&code, &name, &data_dir, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Association(AssociationCommand::List { data_dir }) => {
+            commands::association::list(&data_dir, &mut std::io::stdout().lock())?;
             Ok(true)
         }
         Command::Form(FormCommand::Publish { file, data_dir }) => {

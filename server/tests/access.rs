@@ -241,6 +241,24 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            path: |_, _| "/api/associations".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "PUT",
+            path: |_, _| "/api/associations/assoc-a".into(),
+            body: |i| {
+                Some(
+                    json!({ "name": format!("Association A ({i})") })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: managers,
+        },
+        Row {
+            method: "GET",
             path: |_, _| "/api/enrolments".into(),
             body: none,
             rule: managers,

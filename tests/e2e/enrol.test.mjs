@@ -72,3 +72,16 @@ test('a public survey link opens the survey on an anonymous browser', async () =
   await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
   await page.close();
 });
+
+test('a named association shows its name instead of its code', async () => {
+  const { link } = await createEnrolment(fixture.server, 'berea-farmers', { name: "Berea Farmers' Union" });
+  const page = await fixture.browser.context.newPage();
+  await page.goto(link);
+  await page.getByTestId('enrolment')
+    .filter({ hasText: "Enrolled for the association Berea Farmers' Union (1 form)." }).waitFor();
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
+  assert.equal(stored.device.association, 'berea-farmers');
+  assert.equal(stored.device.association_name, "Berea Farmers' Union");
+  await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
+  await page.close();
+});

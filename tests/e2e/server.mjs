@@ -83,11 +83,15 @@ export async function postAsAdmin(server, session, path, body) {
   });
 }
 
-/** Creates, as the admin, an enrolment for `association` with one use; returns its answer. */
-export async function createEnrolment(server, association) {
+/**
+ * Creates, as the admin, an enrolment for `association` with one use (and, with `name`, the
+ * association's display name); returns its answer.
+ */
+export async function createEnrolment(server, association, { name } = {}) {
   const session = await adminSession(server);
   const created = await postAsAdmin(server, session, '/api/enrolments', {
     association, forms: ['diaspora_registration'], uses: 1,
+    ...(name === undefined ? {} : { association_name: name }),
   });
   if (created.status !== 201) throw new Error(`creating an enrolment failed: ${created.status}`);
   return created.json();

@@ -120,6 +120,20 @@ pub struct DeviceInfo {
     /// fills in that link's one form), rather than a volunteer's enrolled phone.
     #[serde(default)]
     pub public: bool,
+    /// The association's display name ("Maseru Nurses' Association"), shown instead of its
+    /// code when staff gave one. Absent from older servers and stored enrolments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub association_name: Option<String>,
+}
+
+impl DeviceInfo {
+    /// What to call the device's association before people: its display name, or its code
+    /// when it has none.
+    pub fn display_association(&self) -> &str {
+        self.association_name
+            .as_deref()
+            .unwrap_or(&self.association)
+    }
 }
 
 /// One form a device fills in, as `GET /api/device/forms` gives it: the latest published
@@ -183,5 +197,29 @@ mod tests {
         assert!(json["database"].get("schema_version").is_none());
         let back: Health = serde_json::from_value(json).expect("deserialises");
         assert_eq!(back, health);
+    }
+
+    #[test]
+    fn a_device_reads_without_an_association_name_and_writes_none() {
+        // What an older server sent, and what phones stored before names existed.
+        let older = serde_json::json!({
+            "id": "dev-1", "association": "mohales-hoek-nurses", "forms": ["f"],
+            "label": "", "created_at": "2026-01-01T00:00:00Z", "last_seen_at": null,
+            "revoked": false, "public": false
+        });
+        let device: DeviceInfo = serde_json::from_value(older.clone()).expect("reads");
+        assert_eq!(device.association_name, None);
+        assert_eq!(device.display_association(), "mohales-hoek-nurses");
+        assert_eq!(serde_json::to_value(&device).expect("writes"), older);
+
+        let named = DeviceInfo {
+            association_name: Some("Mohale's Hoek Nurses".into()),
+            ..device
+        };
+        let json = serde_json::to_value(&named).expect("writes");
+        assert_eq!(named.display_association(), "Mohale's Hoek Nurses");
+        assert_eq!(json["association_name"], "Mohale's Hoek Nurses");
+        let back: DeviceInfo = serde_json::from_value(json).expect("reads");
+        assert_eq!(back, named);
     }
 }

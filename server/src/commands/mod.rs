@@ -1,5 +1,6 @@
 //! The `letsema` subcommands other than `serve`: tools for form authors and operators.
 
+pub mod association;
 pub mod backup;
 pub mod form;
 pub mod load;

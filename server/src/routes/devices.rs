@@ -3,7 +3,8 @@
 //! listed and revocable.
 //!
 //! - `POST /api/enrolments` (staff) → the link, once, and its QR code (SVG); with
-//!   `replaces`, the phone that opens it becomes that (lost or wiped) device
+//!   `replaces`, the phone that opens it becomes that (lost or wiped) device; with
+//!   `association_name`, the association is given that display name
 //! - `GET /api/enrolments` (staff)
 //! - `POST /api/devices/enrol` (anyone holding a valid link) → a device credential
 //! - `GET /api/devices` (staff), `POST /api/devices/{id}/revoke` (staff)
@@ -26,7 +27,7 @@ use super::filters::{blocking, json_body, operation, peer_addr, respond, with_st
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{DeviceError, DeviceInfo, NewEnrolment, Role};
+use crate::store::{AssociationName, DeviceError, DeviceInfo, NewEnrolment, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
 /// The longest an enrolment link may stay valid.
@@ -48,6 +49,10 @@ struct NewEnrolmentBody {
     /// replaces: it becomes that device. One use only.
     #[serde(default)]
     replaces: Option<String>,
+    /// The association's display name, set (or changed) with the enrolment: the phone shows
+    /// it instead of the code.
+    #[serde(default)]
+    association_name: Option<String>,
 }
 
 fn default_uses() -> u32 {
@@ -161,6 +166,12 @@ async fn create_enrolment(
             "expires_in_hours: between 1 and {MAX_ENROLMENT_HOURS}"
         )));
     }
+    let association_name = body
+        .association_name
+        .as_deref()
+        .map(AssociationName::parse)
+        .transpose()
+        .map_err(|e| invalid(format!("association_name: {e}")))?;
     if body.forms.is_empty() || body.forms.len() > 50 || body.label.len() > 200 {
         return Err(invalid(
             "forms: name 1 to 50 published forms; label: at most 200 characters".to_owned(),
@@ -204,6 +215,7 @@ async fn create_enrolment(
         uses: body.uses,
         created_by: staff.user.id,
         replaces: body.replaces,
+        association_name,
     };
     let digest = token_digest(&code);
     let store = state.store.clone();

@@ -14,7 +14,7 @@ use warp::{Filter, Rejection};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{DeviceError, PeopleError, PublishError};
+use crate::store::{AssociationError, DeviceError, PeopleError, PublishError};
 
 /// The filter of one API operation: its path (as `warp::path!` takes it, under `/api/`, or
 /// at the top with `top`) and its method, recorded in [`served_operations`] as the router is
@@ -25,6 +25,7 @@ use crate::store::{DeviceError, PeopleError, PublishError};
 macro_rules! operation {
     (@method GET) => { warp::get() };
     (@method POST) => { warp::post() };
+    (@method PUT) => { warp::put() };
     (@method DELETE) => { warp::delete() };
     (top $method:ident $($segment:tt)/+) => {{
         $crate::routes::filters::record_operation(
@@ -144,6 +145,22 @@ impl From<PeopleError> for ApiError {
             _ => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_user",
+                error.to_string(),
+            ),
+        }
+    }
+}
+
+impl From<AssociationError> for ApiError {
+    fn from(error: AssociationError) -> Self {
+        match error {
+            AssociationError::Database(_) | AssociationError::Poisoned => {
+                tracing::error!(error = %error, "association store failed");
+                ApiError::internal()
+            }
+            _ => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_association",
                 error.to_string(),
             ),
         }

@@ -3,6 +3,7 @@
 //! headers on the web app's files, a short set on the API's answers) and the single error
 //! handler.
 
+mod associations;
 mod devices;
 pub mod filters;
 mod forms;
@@ -38,6 +39,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(session::routes(state.clone()))
             .unify()
             .or(users::routes(state.clone()))
+            .unify()
+            .or(associations::routes(state.clone()))
             .unify()
             .or(devices::routes(state.clone()))
             .unify()

@@ -21,9 +21,10 @@ use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::ServerStore;
 
 use super::{
-    DeviceError, DeviceInfo, Enrolment, FormSummary, JudgedSubmission, NewEnrolment, NewUser,
-    PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo,
-    StaffUser, SubmissionVerdict, SyncStoreError, ValidateError,
+    Association, AssociationCode, AssociationError, AssociationName, DeviceError, DeviceInfo,
+    Enrolment, FormSummary, JudgedSubmission, NewEnrolment, NewUser, PendingSubmission,
+    PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo, StaffUser,
+    SubmissionVerdict, SyncStoreError, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -39,7 +40,15 @@ pub type SyncSession<'a> = Box<dyn ServerStore<Error = SyncStoreError> + 'a>;
 
 /// A complete storage backend: every area, and its own health.
 pub trait Backend:
-    PeopleStore + DeviceStore + FormStore + ValidationStore + SyncAccess + Debug + Send + Sync
+    PeopleStore
+    + AssociationStore
+    + DeviceStore
+    + FormStore
+    + ValidationStore
+    + SyncAccess
+    + Debug
+    + Send
+    + Sync
 {
     /// Checks that the database answers, and reports its state; a failure is reported as
     /// an unavailable database, not returned.
@@ -93,9 +102,31 @@ pub trait PeopleStore {
     fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError>;
 }
 
-/// Enrolments, enrolled devices and public links (enrolments of anonymous browsers).
+/// Associations' display names. An association is a code wherever it is used (staff
+/// accounts, enrolments, devices, submissions); its name is kept here, apart, and every
+/// [`DeviceInfo`] a [`DeviceStore`] gives carries it.
+pub trait AssociationStore {
+    /// Gives an association its display name, or a new one (the code need not be in use
+    /// yet), and records it in the audit log (the code, not the name).
+    fn name_association(
+        &self,
+        code: &AssociationCode,
+        name: &AssociationName,
+        actor: &str,
+    ) -> Result<Association, AssociationError>;
+
+    /// Every association in use (by a staff account or an enrolment; public links' scopes
+    /// aside) or named, by code, with its name if it has one. Which of them a staff member
+    /// may see is the caller's rule (`AssociationScope`).
+    fn associations(&self) -> Result<Vec<Association>, AssociationError>;
+}
+
+/// Enrolments, enrolled devices and public links (enrolments of anonymous browsers). Every
+/// [`DeviceInfo`] carries its association's display name, if it has one.
 pub trait DeviceStore {
-    /// Creates an enrolment whose link carries a secret with this digest.
+    /// Creates an enrolment whose link carries a secret with this digest; with
+    /// [`NewEnrolment::association_name`], names the association in the same transaction
+    /// (as [`AssociationStore::name_association`] does).
     fn create_enrolment(
         &self,
         new: &NewEnrolment,

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::DatabaseError;
+use super::{AssociationName, DatabaseError};
 
 /// An enrolment to create.
 #[derive(Debug, Clone)]
@@ -16,6 +16,8 @@ pub struct NewEnrolment {
     pub created_by: i64,
     /// The device the enrolled phone replaces (it becomes that device), if any.
     pub replaces: Option<String>,
+    /// The association's display name, set (or changed) with the enrolment.
+    pub association_name: Option<AssociationName>,
 }
 
 /// An enrolment, as staff see it (never with its secret, which is shown once).

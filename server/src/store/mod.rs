@@ -1,11 +1,12 @@
 //! Storage: the interface handlers use ([`Backend`], in `backend.rs`, one trait per area)
 //! and its embedded default, [`SqliteStore`] (`sqlite/`).
 //!
-//! Each area's module here (`people.rs`, `devices.rs`, `forms.rs`, `validate.rs`, `sync.rs`)
-//! holds its types, its error (which names no database) and the rules that are not about
-//! storage, for every backend to follow; `sqlite/<area>.rs` holds SQLite's implementation
-//! of the area's trait. A second backend goes beside it (`postgres/`).
+//! Each area's module here (`people.rs`, `associations.rs`, `devices.rs`, `forms.rs`,
+//! `validate.rs`, `sync.rs`) holds its types, its error (which names no database) and the
+//! rules that are not about storage, for every backend to follow; `sqlite/<area>.rs` holds
+//! SQLite's implementation of the area's trait. A second backend goes beside it (`postgres/`).
 
+mod associations;
 mod backend;
 mod devices;
 mod forms;
@@ -15,9 +16,13 @@ mod sqlite;
 mod sync;
 mod validate;
 
+pub use associations::{
+    Association, AssociationCode, AssociationError, AssociationName, AssociationScope,
+    MAX_ASSOCIATION_NAME_CHARS,
+};
 pub use backend::{
-    Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore, SyncAccess,
-    SyncSession, ValidationStore,
+    AssociationStore, Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore,
+    SyncAccess, SyncSession, ValidationStore,
 };
 pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,

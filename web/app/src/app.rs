@@ -186,9 +186,10 @@ fn describe_enrolment(enrolment: &EnrolmentState, words: &AppWords) -> String {
         EnrolmentState::Enrolled(enrolled) if enrolled.device.public => {
             words.survey_ready.to_owned()
         }
-        EnrolmentState::Enrolled(enrolled) => {
-            (words.enrolled)(&enrolled.device.association, enrolled.device.forms.len())
-        }
+        EnrolmentState::Enrolled(enrolled) => (words.enrolled)(
+            enrolled.device.display_association(),
+            enrolled.device.forms.len(),
+        ),
         EnrolmentState::Failed(why) => (words.enrolment_failed)(&why.describe(words)),
     }
 }

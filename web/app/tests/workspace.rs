@@ -67,6 +67,7 @@ fn enrolled() -> Enrolled {
             last_seen_at: None,
             revoked: false,
             public: false,
+            association_name: None,
         },
         credential: "secret-credential".to_owned(),
         replaced: false,

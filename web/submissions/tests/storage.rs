@@ -277,6 +277,7 @@ fn enrolled(device: &str) -> Enrolled {
             last_seen_at: None,
             revoked: false,
             public: false,
+            association_name: None,
         },
         credential: "secret-credential".to_owned(),
         replaced: false,

@@ -42,9 +42,13 @@ impl DeviceStore for SqliteStore {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        let actor = format!("user:{}", new.created_by);
+        if let Some(name) = &new.association_name {
+            super::associations::set_name(&tx, &new.association, name, &actor)?;
+        }
         super::people::audit(
             &tx,
-            &format!("user:{}", new.created_by),
+            &actor,
             "enrolment.create",
             &match &new.replaces {
                 Some(device) => format!(
@@ -117,6 +121,7 @@ impl DeviceStore for SqliteStore {
         else {
             return Err(DeviceError::EnrolmentInvalid);
         };
+        let association_name = super::associations::name_of(&tx, &association)?;
         tx.execute(
             "UPDATE enrolments SET uses_left = uses_left - 1 WHERE id = ?1",
             params![enrolment_id],
@@ -193,6 +198,7 @@ impl DeviceStore for SqliteStore {
             last_seen_at: Some(now),
             revoked: false,
             public,
+            association_name,
         })
     }
 
@@ -373,11 +379,12 @@ impl DeviceStore for SqliteStore {
 /// A value read from a row, unless a stored list of forms in it cannot be read.
 type Parsed<T> = Result<T, DeviceError>;
 
-/// The device rows [`device_row`] reads, with the enrolment that made each; a `WHERE`
-/// follows.
+/// The device rows [`device_row`] reads, with the enrolment that made each and their
+/// association's name; a `WHERE` follows.
 const DEVICE_SELECT: &str = "SELECT d.id, d.association, d.forms, d.label, d.created_at,
-         d.last_seen_at, d.revoked_at IS NOT NULL, COALESCE(e.public, 0)
-     FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id";
+         d.last_seen_at, d.revoked_at IS NOT NULL, COALESCE(e.public, 0), a.name
+     FROM devices d LEFT JOIN enrolments e ON e.id = d.enrolment_id
+         LEFT JOIN associations a ON a.code = d.association";
 
 /// A device from a row of [`DEVICE_SELECT`].
 fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
@@ -389,6 +396,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
     let last_seen_at: Option<i64> = row.get(5)?;
     let revoked: bool = row.get(6)?;
     let public: bool = row.get(7)?;
+    let association_name: Option<String> = row.get(8)?;
     Ok(parse_forms(&forms).map(|forms| DeviceInfo {
         id,
         association,
@@ -398,6 +406,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
         last_seen_at,
         revoked,
         public,
+        association_name,
     }))
 }
 

@@ -8,6 +8,7 @@
 //! read-only connections ([`Readers`]), which WAL mode lets read while the writer commits
 //! or checkpoints.
 
+mod associations;
 mod devices;
 mod forms;
 mod people;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../migrations/0011_documents_by_scope_and_seq.sql"
     )),
+    M::up(include_str!("../../../migrations/0012_associations.sql")),
 ];
 
 /// Why the database could not be opened.
