@@ -234,6 +234,27 @@ pub fn describe(error: &reqwest::Error) -> String {
     text
 }
 
+/// The error of a request to `base` that got no answer.
+fn unreachable(base: &str) -> impl FnOnce(reqwest::Error) -> RemoteError {
+    let base = base.to_owned();
+    move |source| RemoteError::Unreachable { base, source }
+}
+
+/// An answer's body when its status is a success; otherwise the error `refused` makes of
+/// the status and the body (which says why, in the server's words).
+async fn accepted_text(
+    response: reqwest::Response,
+    refused: impl FnOnce(reqwest::StatusCode, String) -> RemoteError,
+) -> Result<String, RemoteError> {
+    let status = response.status();
+    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
+    if status.is_success() {
+        Ok(text)
+    } else {
+        Err(refused(status, text))
+    }
+}
+
 /// A signed-in staff member: the session cookie, the CSRF token state-changing requests
 /// carry, and the account's id.
 #[derive(Debug, Clone)]
@@ -263,25 +284,19 @@ pub async fn sign_in(
         .body(serde_json::json!({ "email": email, "password": password }).to_string())
         .send()
         .await
-        .map_err(|source| RemoteError::Unreachable {
-            base: base.to_owned(),
-            source,
-        })?;
-    let status = response.status();
+        .map_err(unreachable(base))?;
     let cookie = response
         .headers()
         .get("set-cookie")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .map(str::to_owned);
-    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
-    if !status.is_success() {
-        return Err(RemoteError::SignInRefused {
-            email: email.to_owned(),
-            status,
-            body: text,
-        });
-    }
+    let text = accepted_text(response, |status, body| RemoteError::SignInRefused {
+        email: email.to_owned(),
+        status,
+        body,
+    })
+    .await?;
     let cookie = cookie.ok_or(RemoteError::NoCookie)?;
     let session: serde_json::Value =
         serde_json::from_str(&text).map_err(|source| RemoteError::SignInNotJson {
@@ -347,15 +362,12 @@ pub async fn create_enrolment(
         .body(body.to_string())
         .send()
         .await
-        .map_err(|source| RemoteError::Unreachable {
-            base: base.to_owned(),
-            source,
-        })?;
-    let status = response.status();
-    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
-    if !status.is_success() {
-        return Err(RemoteError::EnrolmentRefused { status, body: text });
-    }
+        .map_err(unreachable(base))?;
+    let text = accepted_text(response, |status, body| RemoteError::EnrolmentRefused {
+        status,
+        body,
+    })
+    .await?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|source| RemoteError::EnrolmentNotJson {
             source,
@@ -393,15 +405,12 @@ pub async fn enrol_device(
             .body(body.to_string())
     })
     .await
-    .map_err(|source| RemoteError::Unreachable {
-        base: base.to_owned(),
-        source,
-    })?;
-    let status = response.status();
-    let text = response.text().await.map_err(RemoteError::ReadAnswer)?;
-    if !status.is_success() {
-        return Err(RemoteError::EnrolRefused { status, body: text });
-    }
+    .map_err(unreachable(base))?;
+    let text = accepted_text(response, |status, body| RemoteError::EnrolRefused {
+        status,
+        body,
+    })
+    .await?;
     serde_json::from_str(&text).map_err(|source| RemoteError::NotADevice { source, body: text })
 }
 
