@@ -18,7 +18,7 @@ mod validate;
 pub use sync::SqliteSyncStore;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use letsema_protocol::{DatabaseHealth, DatabaseState};
@@ -102,6 +102,9 @@ pub struct SqliteStore {
     /// Read-only connections for reads that must not wait behind a write.
     readers: Arc<Readers>,
     path: PathBuf,
+    /// The database's sync epoch, read once at open: only a restore changes it, and the
+    /// restore renews it through this store (`renew_sync_epoch`) with no server running.
+    pub(crate) sync_epoch: Arc<AtomicU64>,
     /// Loaded submission documents, bounded in memory (see `letsema_sync::cache`).
     pub(crate) docs: Arc<letsema_sync::cache::DocCache>,
 }
@@ -135,11 +138,17 @@ impl SqliteStore {
                 path: path.clone(),
                 source,
             })?;
+        let epoch: i64 = conn
+            .query_row("SELECT sync_epoch FROM instance WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .map_err(open_err)?;
         let readers = Readers::open(&path, reader_count()).map_err(open_err)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(readers),
             path,
+            sync_epoch: Arc::new(AtomicU64::new(epoch.unsigned_abs())),
             docs: Arc::new(letsema_sync::cache::DocCache::default()),
         })
     }

@@ -18,6 +18,7 @@
 //! cursor on.
 
 use std::sync::MutexGuard;
+use std::sync::atomic::Ordering;
 
 use letsema_doc::{AssociationId, DeviceId, SubmissionDoc};
 use letsema_protocol::sync::{ChangeHash, DocId};
@@ -57,25 +58,23 @@ impl From<rusqlite::Error> for SyncStoreError {
 }
 
 impl SyncAccess for SqliteStore {
-    /// A [`SqliteSyncStore`], reading the epoch first.
+    /// A [`SqliteSyncStore`] with the epoch read at open.
     fn sync_store(&self) -> Result<SyncSession<'_>, SyncStoreError> {
-        let epoch: i64 =
-            self.reader()
-                .query_row("SELECT sync_epoch FROM instance WHERE id = 1", [], |row| {
-                    row.get(0)
-                })?;
         Ok(Box::new(SqliteSyncStore {
             store: self,
-            epoch: epoch.unsigned_abs(),
+            epoch: self.sync_epoch.load(Ordering::SeqCst),
         }))
     }
 
     fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
         let conn = self.lock_conn()?;
-        conn.execute(
-            "UPDATE instance SET sync_epoch = abs(random()) WHERE id = 1",
+        let epoch: i64 = conn.query_row(
+            "UPDATE instance SET sync_epoch = abs(random()) WHERE id = 1 RETURNING sync_epoch",
             [],
+            |row| row.get(0),
         )?;
+        self.sync_epoch
+            .store(epoch.unsigned_abs(), Ordering::SeqCst);
         Ok(())
     }
 }
