@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
+import { openSyncDetail, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -52,7 +53,8 @@ test('a busy server is told honestly, the submission waits on the phone and is s
 
   // Said plainly: busy, safe on the phone, and when the app tries again (ten minutes asked,
   // stretched by up to half again at random).
-  await page.getByTestId('sync-status').filter({ hasText: '1 submission waits to be sent.' }).waitFor();
+  await page.getByTestId('sync-status').filter({ hasText: 'The server is busy' }).waitFor({ timeout: 30_000 });
+  await openSyncDetail(page);
   const busy = page.getByTestId('sync-busy');
   await busy.filter({ hasText: 'The server cannot take your submissions just now.' }).waitFor({ timeout: 30_000 });
   const said = await busy.textContent();
@@ -69,7 +71,7 @@ test('a busy server is told honestly, the submission waits on the phone and is s
 
   // The server has room again: "Sync now" sends it, once.
   await page.unroute('**/api/sync');
-  await page.getByRole('button', { name: 'Sync now' }).click();
+  await syncNow(page);
   await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
   assert.equal(await busy.count(), 0, 'no longer said busy');
   assert.equal(await storedDocuments(session), 1, 'the server holds the submission, once');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { adminSession, createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
+import { home, offlineReady, open } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -26,7 +27,7 @@ test('a submission filled in offline survives a reload and is sent when the netw
   const context = fixture.browser.context;
   const page = await context.newPage();
   await page.goto(link);
-  await page.getByTestId('enrolment').filter({ hasText: 'mafeteng-teachers' }).waitFor();
+  await page.getByTestId('enrolment').filter({ hasText: 'Registering for mafeteng-teachers' }).waitFor();
   const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
   // One language switch for the app's words and the forms' labels: English by default (the
@@ -35,13 +36,13 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await page.getByLabel('Language', { exact: true }).selectOption('st');
   await page.getByRole('button', { name: 'E ncha: Diaspora member registration' }).waitFor();
   await page.reload();
-  await page.getByRole('heading', { name: 'Liforomo' }).waitFor();
+  await page.getByRole('button', { name: 'E ncha: Diaspora member registration' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'st');
   await page.getByLabel('Puo', { exact: true }).selectOption('en');
   await start.waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
   // The app is ready offline before the network goes.
-  await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+  await offlineReady(page);
 
   await context.setOffline(true);
   await start.click();
@@ -53,6 +54,8 @@ test('a submission filled in offline survives a reload and is sent when the netw
   // A reload with the network off: the app starts from its cache and the draft is there.
   await page.waitForTimeout(500);
   await page.reload();
+  await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
+  await open(page, 'drafts');
   const draft = page.getByRole('button', { name: /^Continue: Diaspora member registration/ });
   await draft.waitFor();
   await draft.click();
@@ -64,10 +67,12 @@ test('a submission filled in offline survives a reload and is sent when the netw
     await page.getByRole('button', { name: 'Next' }).click();
   }
   await finalise.click();
-  await page.getByTestId('sync-status').filter({ hasText: '1 submission waits to be sent.' }).waitFor();
+  await page.getByTestId('sync-status').filter({ hasText: 'Offline: 1 submission waits' }).waitFor();
+  await page.getByTestId('notice').filter({ hasText: 'It will be sent when there is a network.' }).waitFor();
   await page.screenshot({ path: join(artifacts, 'capture-waiting.png'), fullPage: true });
 
   // Still offline: a backup file holds the unsent submission.
+  await open(page, 'phone');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: 'Save a backup file' }).click(),
@@ -80,6 +85,7 @@ test('a submission filled in offline survives a reload and is sent when the netw
   assert.equal(JSON.stringify(backup).includes(link.split('#')[1]), false, 'no secret in the backup');
 
   // The network returns: the app sends it on its own, with no form open.
+  await home(page);
   await context.setOffline(false);
   await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
   assert.equal(await storedDocuments(session), 1, 'the server holds the submission');
@@ -104,6 +110,7 @@ test('two tabs edit the same draft offline and both edits are kept', async () =>
   const second = await context.newPage();
   await second.goto(fixture.server.url);
   for (const page of [first, second]) {
+    await open(page, 'drafts');
     await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).first().click();
     // The registration questions are on the page after consent.
     await page.getByRole('button', { name: 'Next' }).click();
@@ -119,6 +126,7 @@ test('two tabs edit the same draft offline and both edits are kept', async () =>
 
   // Reopened, the draft holds both answers.
   await first.reload();
+  await open(first, 'drafts');
   await first.getByRole('button', { name: /^Continue: Diaspora member registration/ }).first().click();
   await first.getByRole('button', { name: 'Next' }).click();
   await first.getByLabel('First name(s)').waitFor();

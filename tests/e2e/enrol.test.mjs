@@ -19,7 +19,7 @@ test('opening an enrolment link enrols the phone for its association', async () 
   const link = await enrolmentLink('maseru-nurses');
   const page = fixture.browser.context.pages()[0] ?? await fixture.browser.context.newPage();
   await page.goto(link);
-  await page.getByTestId('enrolment').filter({ hasText: 'Enrolled for the association maseru-nurses (1 form).' }).waitFor();
+  await page.getByTestId('enrolment').filter({ hasText: 'Registering for maseru-nurses' }).waitFor();
   // The secret is gone from the address bar.
   assert.equal(new URL(page.url()).hash, '');
   assert.equal(new URL(page.url()).pathname, '/');

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ADMIN, createEnrolment } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
+import { home, offlineReady, open, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 // The server serves a copy of the built app, which the last test changes as a deployment of
@@ -123,7 +124,8 @@ async function startRegistration(page) {
 
 /** Opens the only draft and goes to the registration questions. */
 async function openDraft(page) {
-  await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).click();
+  await open(page, 'drafts');
+  await page.getByRole('button', { name: /^Continue: / }).click();
   await page.getByRole('button', { name: 'Next' }).click();
   await page.getByLabel('First name(s)').waitFor();
 }
@@ -213,8 +215,11 @@ test('a sync that cannot store what it brings says so, acknowledges nothing, and
   const { browser, page } = await enrolledPhone('berea-weavers');
   try {
     await finaliseRefusal(page);
+    await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+    await open(page, 'sent');
     const item = page.getByTestId('submission');
     await item.filter({ hasText: 'sent, not reviewed yet' }).waitFor({ timeout: 30_000 });
+    await home(page);
     const [id] = submissionsOf('berea-weavers');
     assert.ok(id, 'the server holds the submission');
     const comment = 'Please call the member back.';
@@ -222,19 +227,25 @@ test('a sync that cannot store what it brings says so, acknowledges nothing, and
 
     // Full: the sync brings the comment but cannot store it, and says why.
     await page.evaluate(() => window.letsemaFaults.fill());
-    await page.getByRole('button', { name: 'Sync now' }).click();
+    await syncNow(page);
     await page.getByTestId('sync-error').filter({ hasText: 'storage is full' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(artifacts, 'faults-sync-full.png'), fullPage: true });
+    await open(page, 'sent');
+    await item.filter({ hasText: 'sent, not reviewed yet' }).waitFor();
     assert.equal(await item.getByText(comment).count(), 0, 'not stored, so not shown');
+    await home(page);
 
     // Space returns: the next sync brings it.
     await page.evaluate(() => window.letsemaFaults.free());
-    await page.getByRole('button', { name: 'Sync now' }).click();
-    await item.filter({ hasText: 'a reviewer asks for corrections' }).getByText(comment).waitFor({ timeout: 30_000 });
+    await syncNow(page);
+    await page.getByTestId('sent-row').filter({ hasText: '1 returned for correction' }).waitFor({ timeout: 30_000 });
     await page.getByTestId('sync-error').waitFor({ state: 'detached' });
+    await open(page, 'sent');
+    await item.filter({ hasText: 'a reviewer asks for corrections' }).getByText(comment).waitFor();
     // And it is kept: after a reload, offline, it is still there.
     await browser.context.setOffline(true);
     await page.reload();
+    await open(page, 'sent');
     await item.getByText(comment).waitFor();
     await browser.context.setOffline(false);
   } finally {
@@ -260,7 +271,9 @@ test('a database connection closed under the page is opened again and no answer 
     await page.evaluate(() => window.letsemaFaults.closeConnections());
     await page.getByRole('button', { name: /^Back to the list/ }).click();
     await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
-    await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).waitFor();
+    await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
+    await open(page, 'drafts');
+    await page.getByRole('button', { name: /^Continue: / }).waitFor();
     assert.equal(await page.getByTestId('storage-problem').count(), 0);
 
     await page.reload();
@@ -293,7 +306,7 @@ test('a new version deployed while the phone holds a draft and unsent submission
   const { browser, page } = await enrolledPhone(association);
   const { context } = browser;
   try {
-    await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+    await offlineReady(page);
 
     // Offline: two submissions finalised, one draft left.
     await context.setOffline(true);
@@ -305,13 +318,13 @@ test('a new version deployed while the phone holds a draft and unsent submission
     await page.waitForTimeout(500);
     await page.getByRole('button', { name: /^Back to the list/ }).click();
     const status = page.getByTestId('sync-status');
-    await status.filter({ hasText: '2 submissions wait to be sent.' }).waitFor();
+    await status.filter({ hasText: 'Offline: 2 submissions wait' }).waitFor();
 
     // A new version is deployed. Still offline, the phone starts from its cache.
     const cache = deployNewVersion();
     await page.reload();
-    await status.filter({ hasText: '2 submissions wait to be sent.' }).waitFor();
-    await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).waitFor();
+    await status.filter({ hasText: 'Offline: 2 submissions wait' }).waitFor();
+    await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
 
     // The network returns for the app's files but the server's sync is unreachable: the
     // browser installs the new version, which takes over, while the work is unsent.
@@ -325,7 +338,7 @@ test('a new version deployed while the phone holds a draft and unsent submission
     await page.reload();
     assert.match(await page.evaluate(() => fetch('/style.css').then((r) => r.text())), /a new version/,
       'the new version runs');
-    await status.filter({ hasText: '2 submissions wait to be sent.' }).waitFor();
+    await status.filter({ hasText: /2 submissions wait/ }).waitFor();
     await openDraft(page);
     assert.equal(await page.getByLabel('First name(s)').inputValue(), 'Lineo');
     assert.equal(await page.getByLabel('Surname').inputValue(), 'Ramoeletsi');
@@ -335,12 +348,12 @@ test('a new version deployed while the phone holds a draft and unsent submission
 
     // The sync reaches the server: both submissions arrive.
     await context.unroute('**/api/sync');
-    await page.getByRole('button', { name: 'Sync now' }).click();
+    await syncNow(page);
     await status.filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
     const sent = submissionsOf(association);
     assert.equal(sent.length, 2, 'the server holds both submissions');
     for (const id of sent) assert.equal(JSON.parse(review([id])).answers.consent, 'no');
-    await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).waitFor();
+    await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
   } finally {
     await browser.close();
   }

@@ -73,6 +73,8 @@ test('a registration can be started, answered and left with the keyboard alone',
   await tabTo(page, (f) => f.tag === 'button' && f.text.startsWith('Back to the list'), 'Back to the list',
     { key: 'Shift+Tab' });
   await page.keyboard.press('Enter');
+  await tabTo(page, (f) => f.tag === 'button' && f.text.startsWith('Drafts'), 'the drafts');
+  await page.keyboard.press('Enter');
   await page.getByRole('button', { name: /^Continue: Diaspora member registration/ }).waitFor();
   await page.close();
 });

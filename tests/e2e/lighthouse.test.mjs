@@ -140,7 +140,7 @@ test('Lighthouse (mobile): accessibility and best practices score 100', { timeou
   const page = await fixture.browser.context.newPage();
   await page.goto(link);
   await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
-  await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('sync-status').filter({ hasText: 'Nothing finalised yet, so nothing to send.' }).waitFor({ timeout: 30_000 });
   await page.reload();
   await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
   const pwa = await pwaChecks(page);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
+import { home, offlineReady, open } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -19,7 +20,7 @@ test('a replacement phone restores a lost phone\'s backup and sends its work', a
   await lost.goto(link);
   const start = lost.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
-  await lost.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+  await offlineReady(lost);
   const { device, credential } = await lost.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
 
   // Offline, a registration is finalised and kept in a backup file; then the phone is lost.
@@ -31,7 +32,8 @@ test('a replacement phone restores a lost phone\'s backup and sends its work', a
     await lost.getByRole('button', { name: 'Next' }).click();
   }
   await finalise.click();
-  await lost.getByTestId('sync-status').filter({ hasText: '1 submission waits to be sent.' }).waitFor();
+  await lost.getByTestId('sync-status').filter({ hasText: 'Offline: 1 submission waits' }).waitFor();
+  await open(lost, 'phone');
   const [download] = await Promise.all([
     lost.waitForEvent('download'),
     lost.getByRole('button', { name: 'Save a backup file' }).click(),
@@ -53,14 +55,17 @@ test('a replacement phone restores a lost phone\'s backup and sends its work', a
   try {
     const page = await newPhone.context.newPage();
     await page.goto(replacement);
-    await page.getByTestId('enrolment').filter({ hasText: `Enrolled for the association ${association}` }).waitFor();
+    await page.getByTestId('enrolment').filter({ hasText: `Registering for ${association}` }).waitFor();
     const enrolled = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
     assert.equal(enrolled.device.id, device.id, 'the new phone is the lost device');
     assert.equal(enrolled.replaced, true);
 
+    await open(page, 'phone');
     await page.locator('#restore').setInputFiles(backupPath);
     await page.getByTestId('backup-message').filter({ hasText: '1 submission(s) added' }).waitFor();
     await page.getByRole('button', { name: 'Sync now' }).click();
+    await home(page);
+    await open(page, 'sent');
     await page.getByTestId('submission').filter({ hasText: 'sent, not reviewed yet' }).waitFor({ timeout: 30_000 });
     await page.screenshot({ path: join(artifacts, 'replacement-sent.png'), fullPage: true });
 

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN, createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
+import { home, open, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -37,6 +38,8 @@ test("a reviewer's comment reaches the phone, which corrects the submission and 
   }
   await finalise.click();
   const status = page.getByTestId('sync-status');
+  await status.filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  await open(page, 'sent');
   await page.getByTestId('submission').filter({ hasText: 'sent, not reviewed yet' }).waitFor({ timeout: 30_000 });
 
   // The reviewer finds it and sends it back with a comment.
@@ -48,7 +51,10 @@ test("a reviewer's comment reaches the phone, which corrects the submission and 
   assert.match(review([id, '--status', 'has_issues', '--comment', comment]), /has_issues, 1 comment/);
 
   // The phone receives the verdict and the comment.
-  await page.getByRole('button', { name: 'Sync now' }).click();
+  await home(page);
+  await syncNow(page);
+  await page.getByTestId('sent-row').filter({ hasText: '1 returned for correction' }).waitFor({ timeout: 30_000 });
+  await open(page, 'sent');
   const item = page.getByTestId('submission').filter({ hasText: 'a reviewer asks for corrections' });
   await item.waitFor({ timeout: 30_000 });
   await item.getByText(comment).waitFor();

@@ -1,5 +1,7 @@
-//! The app's one page for now: the product's name, the language switch, the form engine
-//! at work, the server's state and whether the app is ready to work offline.
+//! The app's page: the product's name and the language switch above, then an enrolled
+//! device's workspace ([`Workspace`], whose "This phone" page shows the server's state and
+//! whether the app works offline), or, before enrolment, that state, the enrolment's and the
+//! form engine at work.
 //!
 //! The language chosen here is the app's words' ([`AppWords`], passed down as a code) and
 //! the forms' labels' (Workspace → Filler → FormView); it is kept in the browser's storage.
@@ -15,7 +17,7 @@ use yew::prelude::*;
 use crate::enrol::{EnrolmentState, code_in_address, enrol, stored};
 use crate::offline::{OfflineReadiness, browser_online, register_service_worker};
 use crate::words::{AppWords, LANGUAGES, starting_language};
-use crate::workspace::Workspace;
+use crate::workspace::{PhoneStatus, Workspace};
 
 /// Where the chosen language is kept (a code of [`LANGUAGES`]). The `v1` is the layout's
 /// version.
@@ -124,20 +126,58 @@ pub fn app() -> Html {
 
     let engine = engine_info();
     let age = born.and_then(|born| age_in_years(born, today()));
+    let language_switch = html! {
+        <div class="language">
+            <label for="language">{ words.language }</label>
+            <select id="language" onchange={on_language}>
+                { for LANGUAGES.iter().map(|(code, name)| html! {
+                    <option value={*code} lang={*code} selected={*code == *language}>
+                        { *name }
+                    </option>
+                }) }
+            </select>
+        </div>
+    };
+
+    if let EnrolmentState::Enrolled(enrolled) = &*enrolment {
+        // A phone at work: the workspace is the page; the details are on "This phone".
+        let status = PhoneStatus {
+            online: *online,
+            offline_use: describe_readiness(&readiness, words),
+            engine: format!("{} ({})", engine.version, engine.arch),
+            server: describe_server(&server, &engine, words),
+        };
+        let association = enrolled.device.display_association();
+        return html! {
+            <>
+                <header class="banner compact">
+                    <div class="banner-row">
+                        <h1>{ "Letsema" }</h1>
+                        { language_switch }
+                    </div>
+                    <p class="tagline" data-testid="enrolment">{
+                        if enrolled.device.public {
+                            words.survey_ready.to_owned()
+                        } else {
+                            (words.for_association)(association)
+                        }
+                    }</p>
+                </header>
+                <main>
+                    <Workspace enrolled={enrolled.clone()} language={*language} status={status} />
+                </main>
+            </>
+        };
+    }
 
     html! {
         <>
             <header class="banner">
-                <h1>{ "Letsema" }</h1>
+                <div class="banner-row">
+                    <h1>{ "Letsema" }</h1>
+                    { language_switch }
+                </div>
                 <p class="tagline">{ words.tagline }</p>
-                <label for="language">{ words.language }</label>
-                <select id="language" onchange={on_language}>
-                    { for LANGUAGES.iter().map(|(code, name)| html! {
-                        <option value={*code} lang={*code} selected={*code == *language}>
-                            { *name }
-                        </option>
-                    }) }
-                </select>
             </header>
             <main>
                 <section class="card" aria-labelledby="status-title">
@@ -157,9 +197,6 @@ pub fn app() -> Html {
                     <h2 id="phone-title">{ words.phone_title }</h2>
                     <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment, words) }</p>
                 </section>
-                if let EnrolmentState::Enrolled(enrolled) = &*enrolment {
-                    <Workspace enrolled={enrolled.clone()} language={*language} />
-                } else {
                 <section class="card" aria-labelledby="age-title">
                     <h2 id="age-title">{ words.try_title }</h2>
                     <p>{ words.try_intro }</p>
@@ -173,7 +210,6 @@ pub fn app() -> Html {
                         } }
                     </p>
                 </section>
-                }
             </main>
         </>
     }

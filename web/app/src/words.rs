@@ -358,6 +358,67 @@ pub struct AppWords {
     /// The chosen file could not be read.
     pub file_unreadable: &'static str,
 
+    // The first screen, the lists and this phone's page.
+    /// A line of the first screen: the device's association (its name, else its code).
+    pub for_association: fn(&str) -> String,
+    /// Nothing finalised on this phone yet, so nothing was sent.
+    pub nothing_sent_yet: &'static str,
+    /// Offline, with this many submissions waiting.
+    pub offline_waiting: fn(u32) -> String,
+    /// The last round failed (the detail is a tap away).
+    pub send_failed: &'static str,
+    /// The server turned the last round away (the detail is a tap away).
+    pub server_busy_short: &'static str,
+    /// The name of the part of the first screen that opens the lists, for screen readers.
+    pub records: &'static str,
+    /// The row of the first screen that opens the finalised submissions waiting to be sent.
+    pub waiting_title: &'static str,
+    /// The row of the first screen that opens the finalised submissions sent.
+    pub sent_title: &'static str,
+    /// How many of the submissions shown came back from a reviewer.
+    pub returned: fn(usize) -> String,
+    /// The button to this phone's page (and its title).
+    pub this_phone: &'static str,
+    /// The button back to the first screen.
+    pub back_home: &'static str,
+    /// After finalising: what happens next.
+    pub finalised_next: &'static str,
+    /// After a correction: what happens next.
+    pub corrected_next: &'static str,
+    /// The label of the search box of a long list.
+    pub search_by_name: &'static str,
+    /// The search matches nothing.
+    pub no_match: &'static str,
+    /// The drafts' list is empty.
+    pub no_drafts: &'static str,
+    /// The submissions' list is empty.
+    pub no_submissions: &'static str,
+    /// The state of a draft.
+    pub state_draft: &'static str,
+    /// When a record was started: the date.
+    pub started: fn(&str) -> String,
+    /// A record without a name (its form has no `instance_name`, or it is empty): the
+    /// form's title.
+    pub unnamed: fn(&str) -> String,
+    /// The button that opens a draft again: its name.
+    pub continue_named: fn(&str) -> String,
+    /// The button that opens the file chooser for a backup to restore.
+    pub choose_backup: &'static str,
+    /// The state of the sync, on this phone's page.
+    pub sync_details: &'static str,
+    /// A survey taker's first screen: what happens to the answers.
+    pub survey_intro: &'static str,
+    /// A survey taker's button that starts the survey: its title.
+    pub start_survey: fn(&str) -> String,
+    /// A survey taker's button that continues the survey begun: its title.
+    pub continue_survey: fn(&str) -> String,
+    /// The thank-you page's title.
+    pub thanks_title: &'static str,
+    /// The thank-you page: what happens to the answers now.
+    pub thanks_text: &'static str,
+    /// The button that starts another submission of the survey.
+    pub fill_another: &'static str,
+
     // Filling in.
     /// The name of the filling-in screen, for screen readers.
     pub fill_in: &'static str,
@@ -521,6 +582,46 @@ impl AppWords {
             )
         },
         file_unreadable: "The file could not be read: choose it again.",
+
+        for_association: |association| format!("Registering for {association}"),
+        nothing_sent_yet: "Nothing finalised yet, so nothing to send.",
+        offline_waiting: |count| match count {
+            1 => "Offline: 1 submission waits; it goes when there is a network.".to_owned(),
+            _ => format!("Offline: {count} submissions wait; they go when there is a network."),
+        },
+        send_failed: "Not sent: the last try failed. Tap for details.",
+        server_busy_short: "The server is busy: the app tries again soon.",
+        records: "Your work",
+        waiting_title: "Waiting to be sent",
+        sent_title: "Sent",
+        returned: |count| match count {
+            1 => "1 returned for correction".to_owned(),
+            _ => format!("{count} returned for correction"),
+        },
+        this_phone: "This phone",
+        back_home: "Back to the first screen",
+        finalised_next: "Finalised and kept on this phone. It will be sent when there is a \
+                         network.",
+        corrected_next: "Correction kept on this phone. It will be sent when there is a \
+                         network.",
+        search_by_name: "Search by name",
+        no_match: "No record has that name.",
+        no_drafts: "No drafts: a registration you leave before finalising waits here.",
+        no_submissions: "Nothing finalised yet.",
+        state_draft: "draft, not finalised",
+        started: |when| format!("started {when}"),
+        unnamed: |title| format!("{title} (no name yet)"),
+        continue_named: |name| format!("Continue: {name}"),
+        choose_backup: "Choose a backup file to restore",
+        sync_details: "Sending",
+        survey_intro: "Your answers are kept on this device until they are sent, even \
+                       without a network.",
+        start_survey: |title| format!("Start: {title}"),
+        continue_survey: |title| format!("Continue: {title}"),
+        thanks_title: "Thank you",
+        thanks_text: "Your answers are kept on this device and sent as soon as there is a \
+                      network. You can close this page once they are sent.",
+        fill_another: "Fill in another",
 
         fill_in: "Fill in the form",
         opening_form: "Opening the form…",
@@ -690,6 +791,52 @@ impl AppWords {
         },
         file_unreadable: "Faele ha ea ka ea baloa: e khethe hape.",
 
+        for_association: |association| format!("U ngolisetsa {association}"),
+        nothing_sent_yet: "Ha ho se se qetiloeng, kahoo ha ho se ka romeloang.",
+        offline_waiting: |count| match count {
+            1 => "Ha ho marang-rang: foromo e le 'ngoe e emetse; e tla romeloa ha marang-rang \
+                  a le teng."
+                .to_owned(),
+            _ => format!(
+                "Ha ho marang-rang: liforomo tse {count} li emetse; li tla romeloa ha \
+                 marang-rang a le teng."
+            ),
+        },
+        send_failed: "Ha ea romeloa: teko ea ho qetela e hlōlehile. Tobetsa ho bona \
+                      lintlha.",
+        server_busy_short: "Seva e phathahane: app e tla leka hape haufinyane.",
+        records: "Mosebetsi oa hao",
+        waiting_title: "Tse emetseng ho romeloa",
+        sent_title: "Tse rometsoeng",
+        returned: |count| match count {
+            1 => "e le 'ngoe e khutlisitsoe hore e lokisoe".to_owned(),
+            _ => format!("tse {count} li khutlisitsoe hore li lokisoe"),
+        },
+        this_phone: "Fono ena",
+        back_home: "Khutlela skrineng sa pele",
+        finalised_next: "E qetiloe 'me e bolokiloe fonong ena. E tla romeloa ha marang-rang a \
+                         le teng.",
+        corrected_next: "Tokiso e bolokiloe fonong ena. E tla romeloa ha marang-rang a le \
+                         teng.",
+        search_by_name: "Batla ka lebitso",
+        no_match: "Ha ho rekoto e nang le lebitso leo.",
+        no_drafts: "Ha ho meralo: ngoliso eo u e tlohelang pele u e qetela e emela mona.",
+        no_submissions: "Ha ho se se qetiloeng hajoale.",
+        state_draft: "moralo, ha o so qetoe",
+        started: |when| format!("e qalile {when}"),
+        unnamed: |title| format!("{title} (ha e so be le lebitso)"),
+        continue_named: |name| format!("Tsoela pele: {name}"),
+        choose_backup: "Khetha faele ea kopi eo u e khutlisang",
+        sync_details: "Ho romela",
+        survey_intro: "Likarabo tsa hao li bolokoa sesebelisoeng sena ho fihlela li romeloa, \
+                       leha ho se marang-rang.",
+        start_survey: |title| format!("Qala: {title}"),
+        continue_survey: |title| format!("Tsoela pele: {title}"),
+        thanks_title: "Re a leboha",
+        thanks_text: "Likarabo tsa hao li bolokiloe sesebelisoeng sena 'me li tla romeloa hang \
+                      ha marang-rang a le teng. U ka koala leqephe lena ha li se li rometsoe.",
+        fill_another: "Tlatsa e 'ngoe",
+
         fill_in: "Tlatsa foromo",
         opening_form: "Re bula foromo…",
         back: "Khutlela lenaneng",
@@ -756,7 +903,10 @@ mod tests {
             reviewers_comments, storage_title, persisted_yes, persisted_no, persisted_unknown,
             space_warning, backup_title, backup_intro, save_backup, restore_backup,
             backup_saved, backup_not_saved, file_unreadable, fill_in, opening_form, back,
-            back_keeping_draft,
+            back_keeping_draft, nothing_sent_yet, send_failed, server_busy_short, records,
+            waiting_title, sent_title, this_phone, back_home, finalised_next, corrected_next,
+            search_by_name, no_match, no_drafts, no_submissions, state_draft, choose_backup,
+            sync_details, survey_intro, thanks_title, thanks_text, fill_another,
         }
             offline_failed("no worker"), server_working("0.1.0"), server_degraded("0.1.0"),
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
@@ -766,7 +916,9 @@ mod tests {
             continue_draft("Registration", "today"), correct("Registration"),
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
             forms_not_kept("full"),
-            form_unusable("cycle"),
+            form_unusable("cycle"), for_association("Maseru Nurses"), offline_waiting(3),
+            returned(2), started("today"), unnamed("Registration"), continue_named("Mokoena"),
+            start_survey("Survey"), continue_survey("Survey"),
         )
     }
 

@@ -18,6 +18,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_events::EventListener;
+use letsema_ids::ReviewStatus;
 use letsema_protocol::{DeviceForm, DeviceForms, Enrolled};
 use letsema_web_shared::messages::{FillKind, SyncOutcome, SyncRequest};
 use letsema_web_shared::storage::{Storage, estimate, persist, persisted};
@@ -25,8 +26,14 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use self::cards::{DraftsCard, FormsCard, SendingCard, StorageCard, SubmissionsCard};
-use self::state::{Action, BackupMessage, DraftItem, FormsError, Overview, Screen, WorkspaceState};
+use self::cards::{
+    DraftList, Home, PhonePage, Problems, StorageCard, SubmissionList, SurveyStart, SyncDetail,
+    Thanks,
+};
+pub use self::cards::{PhoneStatus, SyncLine};
+use self::state::{
+    Action, BackupMessage, DraftItem, FormsError, Notice, Overview, Screen, WorkspaceState,
+};
 use crate::bridge;
 use crate::capture::{Filler, FillerDone, page_writer, random_bytes, start_draft};
 use crate::enrol;
@@ -41,6 +48,8 @@ pub struct WorkspaceProps {
     /// The language chosen for the app's words and the forms' labels, by code (`en`, `st`).
     #[prop_or("en")]
     pub language: &'static str,
+    /// What the app knows of the phone and the server, for this phone's page.
+    pub status: PhoneStatus,
 }
 
 /// How many of the latest submissions the list shows.
@@ -192,12 +201,14 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     };
     let writer = page_writer(&props.enrolled, &session);
 
+    let public = props.enrolled.device.public;
     if let Screen::Filling { id, form, kind } = &state.screen {
         let on_done = {
             let dispatch = state.dispatcher();
             let wake = (*wake).clone();
             let refresh = refresh.clone();
             let store = store.clone();
+            let kind = *kind;
             Callback::from(move |done: FillerDone| {
                 if let FillerDone::Finalised(_) = done {
                     wake.set(true);
@@ -207,7 +218,14 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
                 // refresh has answered.
                 dispatch.dispatch(Action::Documents(None));
                 refresh.run(store.clone());
-                dispatch.dispatch(Action::Show(Screen::List));
+                dispatch.dispatch(match (done, kind) {
+                    (FillerDone::Back, _) => Action::Show(Screen::Home),
+                    (FillerDone::Finalised(_), _) if public => Action::Show(Screen::Thanks),
+                    (FillerDone::Finalised(_), FillKind::Draft) => Action::Done(Notice::Finalised),
+                    (FillerDone::Finalised(_), FillKind::Correction) => {
+                        Action::Done(Notice::Corrected)
+                    }
+                });
             })
         };
         return html! {
@@ -219,50 +237,6 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
     let sync_now = {
         let wake = (*wake).clone();
         Callback::from(move |_| wake.set(true))
-    };
-    let export = {
-        let dispatch = state.dispatcher();
-        Callback::from(move |_| {
-            let dispatch = dispatch.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let message = match bridge::export_backup().await {
-                    Ok(bytes) => match download(&bytes, &backup_name()) {
-                        Ok(()) => BackupMessage::Saved,
-                        Err(()) => BackupMessage::NotSaved,
-                    },
-                    Err(error) => BackupMessage::NotMade(error.to_string()),
-                };
-                dispatch.dispatch(Action::Backup(message));
-            });
-        })
-    };
-    let import = {
-        let store = store.clone();
-        let dispatch = state.dispatcher();
-        let refresh = refresh.clone();
-        let wake = (*wake).clone();
-        Callback::from(move |file: web_sys::File| {
-            let store = store.clone();
-            let dispatch = dispatch.clone();
-            let refresh = refresh.clone();
-            let wake = wake.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let read = JsFuture::from(file.array_buffer()).await;
-                let message = match read {
-                    Ok(buffer) => {
-                        let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-                        match bridge::import_backup(&bytes).await {
-                            Ok(report) => BackupMessage::Restored(report),
-                            Err(error) => BackupMessage::RestoreFailed(error.to_string()),
-                        }
-                    }
-                    Err(_) => BackupMessage::Unreadable,
-                };
-                dispatch.dispatch(Action::Backup(message));
-                wake.set(true);
-                refresh.run(store);
-            });
-        })
     };
     let start = {
         let enrolled = props.enrolled.clone();
@@ -298,6 +272,14 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
             }));
         })
     };
+    let show = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |screen: Screen| dispatch.dispatch(Action::Show(screen)))
+    };
+    let search = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |text: String| dispatch.dispatch(Action::Search(text)))
+    };
 
     let view = &state.overview;
     let documents = match state.documents.as_deref() {
@@ -305,46 +287,174 @@ pub fn workspace(props: &WorkspaceProps) -> Html {
         _ => None,
     };
     let sent = documents.map_or(&[][..], |documents| documents.sent.as_slice());
-    html! {
-        <div class="workspace">
-            { SendingCard {
+    let last_error = state
+        .round_failure
+        .as_deref()
+        .or(view.last_error.as_deref());
+    let line = SyncLine::of(
+        state.syncing,
+        props.status.online,
+        documents.map(|documents| documents.unsynced),
+        documents.map_or(0, |documents| documents.finalised),
+        last_error.is_some(),
+        state.busy.is_some(),
+    );
+    let detail = SyncDetail {
+        words,
+        last_success_ms: view.last_success_ms,
+        busy: state.busy,
+        last_error,
+        on_sync_now: sync_now,
+    };
+    let problems = Problems {
+        documents: match state.documents.as_deref() {
+            Some(Err(why)) => Some(why.as_str()),
+            _ => None,
+        },
+        start: state.start_problem.as_deref(),
+        storage: state.storage_problem.as_deref(),
+        forms: state.forms_problem.as_deref(),
+    };
+
+    if public {
+        // A survey taker: the link's one form, no workspace around it.
+        let form = view.forms.first();
+        let draft = form.and_then(|form| {
+            view.drafts
+                .iter()
+                .find(|draft| draft.form_id == form.form_id)
+        });
+        return match state.screen {
+            Screen::Thanks => Thanks {
                 words,
-                syncing: state.syncing,
-                unsynced: documents.map(|documents| documents.unsynced),
-                oldest_unsynced_ms: documents.and_then(|documents| documents.oldest_unsynced_ms),
-                documents_problem: match state.documents.as_deref() {
-                    Some(Err(why)) => Some(why.as_str()),
-                    _ => None,
-                },
-                start_problem: state.start_problem.as_deref(),
-                storage_problem: state.storage_problem.as_deref(),
-                last_success_ms: view.last_success_ms,
-                busy: state.busy,
-                last_error: state.round_failure.as_deref().or(view.last_error.as_deref()),
-                on_sync_now: sync_now,
-            }.view() }
-            { FormsCard {
-                words,
-                forms: &view.forms,
-                problem: state.forms_problem.as_deref(),
+                form,
+                line,
                 on_start: &start,
-            }.view() }
-            if !view.drafts.is_empty() {
-                { DraftsCard { words, drafts: &view.drafts, forms: &view.forms, on_open: &fill }.view() }
             }
-            if !sent.is_empty() {
-                { SubmissionsCard { words, sent, forms: &view.forms, on_correct: &fill }.view() }
+            .view(),
+            _ => SurveyStart {
+                words,
+                form,
+                draft,
+                line,
+                problems,
+                on_start: &start,
+                on_open: &fill,
             }
-            { StorageCard {
+            .view(),
+        };
+    }
+
+    match state.screen {
+        Screen::Drafts => DraftList {
+            words,
+            drafts: &view.drafts,
+            forms: &view.forms,
+            search: &state.search,
+            on_open: &fill,
+            on_show: &show,
+            on_search: &search,
+        }
+        .view(),
+        Screen::Submissions => SubmissionList {
+            words,
+            sent,
+            forms: &view.forms,
+            search: &state.search,
+            on_correct: &fill,
+            on_show: &show,
+            on_search: &search,
+        }
+        .view(),
+        Screen::Phone => {
+            let storage = StorageCard {
                 words,
                 persisted: view.persisted,
                 usage: view.usage,
                 backup_message: state.backup_message.as_ref(),
-                on_export: export,
-                on_import: import,
-            }.view() }
-        </div>
+                on_export: export_backup(state.dispatcher()),
+                on_import: import_backup(state.dispatcher(), store, refresh, (*wake).clone()),
+            };
+            PhonePage {
+                words,
+                status: &props.status,
+                association: props.enrolled.device.display_association(),
+                line,
+                detail,
+                storage,
+                on_show: &show,
+            }
+            .view()
+        }
+        Screen::Home | Screen::Thanks | Screen::Filling { .. } => Home {
+            words,
+            line,
+            detail,
+            problems,
+            notice: state.notice,
+            oldest_unsynced_ms: documents.and_then(|documents| documents.oldest_unsynced_ms),
+            forms: &view.forms,
+            drafts: view.drafts.len(),
+            waiting: documents.map(|documents| documents.unsynced),
+            sent: documents.map(|documents| documents.finalised.saturating_sub(documents.unsynced)),
+            returned: sent
+                .iter()
+                .filter(|item| item.status == Some(ReviewStatus::HasIssues))
+                .count(),
+            on_start: &start,
+            on_show: &show,
+        }
+        .view(),
     }
+}
+
+/// "Save a backup file": the documents' module makes it, the browser downloads it.
+fn export_backup(dispatch: UseReducerDispatcher<WorkspaceState>) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let dispatch = dispatch.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let message = match bridge::export_backup().await {
+                Ok(bytes) => match download(&bytes, &backup_name()) {
+                    Ok(()) => BackupMessage::Saved,
+                    Err(()) => BackupMessage::NotSaved,
+                },
+                Err(error) => BackupMessage::NotMade(error.to_string()),
+            };
+            dispatch.dispatch(Action::Backup(message));
+        });
+    })
+}
+
+/// A backup file chosen: the documents' module merges it in, then a sync round sends what
+/// it brought.
+fn import_backup(
+    dispatch: UseReducerDispatcher<WorkspaceState>,
+    store: Storage,
+    refresh: Refresh,
+    wake: Rc<Cell<bool>>,
+) -> Callback<web_sys::File> {
+    Callback::from(move |file: web_sys::File| {
+        let store = store.clone();
+        let dispatch = dispatch.clone();
+        let refresh = refresh.clone();
+        let wake = wake.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let read = JsFuture::from(file.array_buffer()).await;
+            let message = match read {
+                Ok(buffer) => {
+                    let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+                    match bridge::import_backup(&bytes).await {
+                        Ok(report) => BackupMessage::Restored(report),
+                        Err(error) => BackupMessage::RestoreFailed(error.to_string()),
+                    }
+                }
+                Err(_) => BackupMessage::Unreadable,
+            };
+            dispatch.dispatch(Action::Backup(message));
+            wake.set(true);
+            refresh.run(store);
+        });
+    })
 }
 
 /// One sync round as this device (in the documents' module, which records its outcome).

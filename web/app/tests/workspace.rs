@@ -4,7 +4,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use letsema_protocol::{DeviceForm, DeviceForms, DeviceInfo, Enrolled};
-use letsema_web::workspace::{Workspace, WorkspaceProps};
+use letsema_web::words::AppWords;
+use letsema_web::workspace::{PhoneStatus, SyncLine, Workspace, WorkspaceProps};
 use letsema_web_shared::storage::Storage;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -90,6 +91,12 @@ fn render(language: &'static str) -> web_sys::Element {
         WorkspaceProps {
             enrolled: enrolled(),
             language,
+            status: PhoneStatus {
+                online: true,
+                offline_use: "ready".to_owned(),
+                engine: "0.1.0 (wasm32)".to_owned(),
+                server: "working".to_owned(),
+            },
         },
     )
     .render();
@@ -186,4 +193,55 @@ async fn forms_that_are_kept_show_no_problem_and_can_be_started() {
             .is_none(),
         "{text}"
     );
+}
+
+#[wasm_bindgen_test]
+fn the_sync_line_says_everything_is_sent_only_when_something_was_sent_and_nothing_waits() {
+    let words = AppWords::for_language(Some("en"));
+    // (syncing, online, waiting, finalised, failed, busy) → what the first screen says.
+    let cases = [
+        (
+            (false, true, Some(0), 3, false, false),
+            "Everything is sent.",
+        ),
+        (
+            (false, true, Some(0), 0, false, false),
+            "Nothing finalised yet, so nothing to send.",
+        ),
+        // A failure of long ago does not matter once nothing waits.
+        (
+            (false, true, Some(0), 2, true, false),
+            "Everything is sent.",
+        ),
+        (
+            (false, true, Some(2), 2, false, false),
+            "2 submissions wait to be sent.",
+        ),
+        (
+            (false, false, Some(1), 4, true, false),
+            "Offline: 1 submission waits; it goes when there is a network.",
+        ),
+        (
+            (false, true, Some(1), 1, true, false),
+            "Not sent: the last try failed. Tap for details.",
+        ),
+        (
+            (false, true, Some(1), 1, true, true),
+            "The server is busy: the app tries again soon.",
+        ),
+        ((true, true, Some(0), 0, false, false), "Sending…"),
+        (
+            (false, true, None, 0, false, false),
+            "Looking at what waits to be sent…",
+        ),
+    ];
+    for ((syncing, online, waiting, finalised, failed, busy), said) in cases {
+        let line = SyncLine::of(syncing, online, waiting, finalised, failed, busy);
+        assert_eq!(
+            line.text(words),
+            said,
+            "syncing {syncing}, online {online}, waiting {waiting:?}, finalised {finalised}, \
+             failed {failed}, busy {busy}"
+        );
+    }
 }

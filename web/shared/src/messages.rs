@@ -124,6 +124,8 @@ pub struct DocumentsOverview {
     pub unsynced: u32,
     /// When the oldest of those last changed (ms since the Unix epoch).
     pub oldest_unsynced_ms: Option<i64>,
+    /// Finalised submissions on this device, sent or not.
+    pub finalised: u32,
     /// The latest finalised submissions, newest first.
     pub sent: Vec<SentItem>,
 }

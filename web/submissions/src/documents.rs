@@ -569,6 +569,7 @@ pub async fn overview(shown: usize) -> Result<DocumentsOverview, StorageError> {
         .ok()
         .zip(SessionId::from_bytes(&[0; 16]).ok())
         .map(|(device, session)| Writer::new(device, session, None));
+    let finalised = u32::try_from(documents.len()).unwrap_or(u32::MAX);
     documents.sort_by_key(|document| std::cmp::Reverse(document.changed_at_ms));
     let sent = documents
         .into_iter()
@@ -590,6 +591,7 @@ pub async fn overview(shown: usize) -> Result<DocumentsOverview, StorageError> {
     Ok(DocumentsOverview {
         unsynced: u32::try_from(unsynced.len()).unwrap_or(u32::MAX),
         oldest_unsynced_ms: unsynced.iter().copied().min(),
+        finalised,
         sent,
     })
 }

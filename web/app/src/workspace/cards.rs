@@ -1,6 +1,9 @@
-//! The workspace's list screen, one card each: sending, forms, drafts, submissions and
-//! storage. Views only: each is a struct of what it shows, borrowed from the workspace's
-//! state, and the callbacks that report what the person did; `view` draws it.
+//! The workspace's screens and their parts: the first screen ([`Home`], with the sync's
+//! state in one line, [`SyncLine`]), the lists of drafts and submissions ([`DraftList`],
+//! [`SubmissionList`]), this phone's page ([`PhonePage`], with backups in [`StorageCard`])
+//! and a survey taker's two screens ([`SurveyStart`], [`Thanks`]). Views only: each is a
+//! struct of what it shows, borrowed from the workspace's state, and the callbacks that
+//! report what the person did; `view` draws it.
 //!
 //! Plain views rather than yew function components: drawn again only when the workspace
 //! is, they need no props comparison or component of their own, and the first module is
@@ -13,7 +16,7 @@ use letsema_protocol::DeviceForm;
 use letsema_web_shared::messages::{FillKind, SentItem};
 use yew::prelude::*;
 
-use super::state::{BackupMessage, DraftItem};
+use super::state::{BackupMessage, DraftItem, Notice, Screen};
 use crate::capture::now_ms;
 use crate::schedule::about_minutes;
 use crate::words::AppWords;
@@ -22,6 +25,8 @@ use crate::words::AppWords;
 const STALE_AFTER_MS: i64 = 3 * 24 * 60 * 60 * 1000;
 /// Less free space than this gets a warning.
 const LOW_SPACE_BYTES: u64 = 50 * 1000 * 1000;
+/// A list longer than this gets a search box.
+const SEARCH_FROM: usize = 8;
 
 /// What opens a draft or a submission: its id, its form, and which it is.
 pub type Fill = (DocId, DeviceForm, FillKind);
@@ -35,23 +40,105 @@ fn title(forms: &[DeviceForm], form_id: &str) -> (Option<DeviceForm>, String) {
     (form, title)
 }
 
+/// What a record is called in a list: its name (the form's `instance_name`), else its
+/// form's title, said to have no name yet.
+fn record_name(name: Option<&str>, title: &str, words: &AppWords) -> String {
+    match name.map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => (words.unnamed)(title),
+    }
+}
+
+/// Whether a record called `name` is one the search `text` asks for (any part of the name,
+/// whatever the case).
+pub fn matches(name: &str, text: &str) -> bool {
+    let text = text.trim().to_lowercase();
+    text.is_empty() || name.to_lowercase().contains(&text)
+}
+
 /// A time as the browser writes it where the device is.
 fn when(ms: i64) -> String {
     let date = js_sys::Date::new(&(ms as f64).into());
     String::from(date.to_locale_string("default", &js_sys::Object::new()))
 }
 
-/// What waits to be sent, how the last round went, and "Sync now".
+/// The sync's state, said in one line on the first screen; the detail is a tap away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncLine {
+    /// A round runs.
+    Sending,
+    /// The documents' module has not answered yet.
+    Looking,
+    /// Nothing waits, and something was sent.
+    AllSent,
+    /// Nothing was finalised on this phone: nothing to send, and nothing sent.
+    NothingYet,
+    /// This many submissions wait.
+    Waiting(u32),
+    /// This many wait, and the browser is offline.
+    Offline(u32),
+    /// Some wait, and the last round failed.
+    Failed,
+    /// Some wait, and the server turned the last round away.
+    Busy,
+}
+
+impl SyncLine {
+    /// The line for: a round running, the browser online, how many submissions wait
+    /// (`None`: not known yet), how many were finalised on this phone, and whether the last
+    /// round failed or was turned away. Drafts count for nothing here: they are not
+    /// finalised, so neither sent nor waiting.
+    pub fn of(
+        syncing: bool,
+        online: bool,
+        waiting: Option<u32>,
+        finalised: u32,
+        failed: bool,
+        busy: bool,
+    ) -> SyncLine {
+        match waiting {
+            _ if syncing => SyncLine::Sending,
+            None => SyncLine::Looking,
+            Some(0) if finalised == 0 => SyncLine::NothingYet,
+            Some(0) => SyncLine::AllSent,
+            Some(count) if !online => SyncLine::Offline(count),
+            Some(_) if busy => SyncLine::Busy,
+            Some(_) if failed => SyncLine::Failed,
+            Some(count) => SyncLine::Waiting(count),
+        }
+    }
+
+    /// What it says.
+    pub fn text(self, words: &AppWords) -> String {
+        match self {
+            SyncLine::Sending => words.sending.to_owned(),
+            SyncLine::Looking => words.looking_at_waiting.to_owned(),
+            SyncLine::AllSent => words.all_sent.to_owned(),
+            SyncLine::NothingYet => words.nothing_sent_yet.to_owned(),
+            SyncLine::Waiting(count) => (words.waiting)(count),
+            SyncLine::Offline(count) => (words.offline_waiting)(count),
+            SyncLine::Failed => words.send_failed.to_owned(),
+            SyncLine::Busy => words.server_busy_short.to_owned(),
+        }
+    }
+
+    /// Its style: `ok`, `waiting` or `problem`.
+    fn class(self) -> &'static str {
+        match self {
+            SyncLine::AllSent | SyncLine::NothingYet => "ok",
+            SyncLine::Sending | SyncLine::Looking | SyncLine::Waiting(_) | SyncLine::Offline(_) => {
+                "waiting"
+            }
+            SyncLine::Failed | SyncLine::Busy => "problem",
+        }
+    }
+}
+
+/// The sync's detail: when the last round went through, why the last one failed or was
+/// turned away, old unsent work, and "Sync now".
 #[derive(Debug)]
-pub struct SendingCard<'a> {
+pub struct SyncDetail<'a> {
     pub words: &'static AppWords,
-    pub syncing: bool,
-    /// Submissions waiting to be sent (`None`: the documents' module has not answered).
-    pub unsynced: Option<u32>,
-    pub oldest_unsynced_ms: Option<i64>,
-    pub documents_problem: Option<&'a str>,
-    pub start_problem: Option<&'a str>,
-    pub storage_problem: Option<&'a str>,
     pub last_success_ms: Option<i64>,
     /// The wait until the next round after a busy server turned the last away.
     pub busy: Option<Duration>,
@@ -60,182 +147,388 @@ pub struct SendingCard<'a> {
     pub on_sync_now: Callback<MouseEvent>,
 }
 
-impl SendingCard<'_> {
+impl SyncDetail<'_> {
     pub fn view(&self) -> Html {
-        let (props, words) = (self, self.words);
+        let words = self.words;
         html! {
-            <section class="card" aria-labelledby="sync-title">
-                <h2 id="sync-title">{ words.sending_title }</h2>
-                <p data-testid="sync-status" aria-live="polite">
-                    { match (props.syncing, props.unsynced) {
-                        (true, _) => words.sending.to_owned(),
-                        (false, None) => words.looking_at_waiting.to_owned(),
-                        (false, Some(0)) => words.all_sent.to_owned(),
-                        (false, Some(waiting)) => (words.waiting)(waiting),
-                    } }
-                </p>
-                if let Some(why) = props.documents_problem {
-                    <p class="problem" role="alert" data-testid="documents-problem">{ why }</p>
-                }
-                if let Some(why) = props.start_problem {
-                    <p class="problem" role="alert">{ why }</p>
-                }
-                if let Some(why) = props.storage_problem {
-                    <p class="problem" role="alert" data-testid="storage-problem">{ why }</p>
-                }
-                if let Some(at) = props.last_success_ms {
+            <div class="sync-detail">
+                if let Some(at) = self.last_success_ms {
                     <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
                 }
-                if let Some(wait) = props.busy {
+                if let Some(wait) = self.busy {
                     <p class="warning" data-testid="sync-busy">{
                         (words.server_busy)(about_minutes(wait))
                     }</p>
-                } else if let Some(error) = props.last_error {
+                } else if let Some(error) = self.last_error {
                     <p class="problem" data-testid="sync-error">{ (words.last_attempt)(error) }</p>
                 }
-                <button type="button" onclick={props.on_sync_now.clone()}>{ words.sync_now }</button>
-                if let Some(oldest) = props.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
-                    <p class="warning" role="alert" data-testid="stale-warning">{
-                        (words.stale_warning)(&when(oldest))
-                    }</p>
-                }
-            </section>
+                <button type="button" class="button" onclick={self.on_sync_now.clone()}>
+                    { words.sync_now }
+                </button>
+            </div>
         }
     }
 }
 
-/// The device's forms, each a button that starts a new submission.
-#[derive(Debug)]
-pub struct FormsCard<'a> {
-    pub words: &'static AppWords,
-    pub forms: &'a [DeviceForm],
-    /// Why the forms downloaded at start could not be kept.
-    pub problem: Option<&'a str>,
-    /// A new submission of this form.
-    pub on_start: &'a Callback<DeviceForm>,
+/// Problems that stop work, said wherever the person is.
+#[derive(Debug, Default)]
+pub struct Problems<'a> {
+    /// The documents' module could not be loaded.
+    pub documents: Option<&'a str>,
+    /// A new draft could not be started.
+    pub start: Option<&'a str>,
+    /// A connection closed under the page could not be opened again.
+    pub storage: Option<&'a str>,
+    /// The forms downloaded could not be kept.
+    pub forms: Option<&'a str>,
 }
 
-impl FormsCard<'_> {
-    pub fn view(&self) -> Html {
-        let (props, words) = (self, self.words);
-        let forms = props.forms.iter().map(|form| {
-            let start = {
-                let form = form.clone();
-                props.on_start.reform(move |_: MouseEvent| form.clone())
-            };
-            html! {
-                <li key={form.form_id.clone()}>
-                    <button type="button" onclick={start}>{ (words.new_submission)(&form.title) }</button>
-                </li>
-            }
-        });
+impl Problems<'_> {
+    pub fn view(&self, words: &AppWords) -> Html {
         html! {
-            <section class="card" aria-labelledby="forms-title">
-                <h2 id="forms-title">{ words.forms_title }</h2>
-                if let Some(why) = props.problem {
+            <>
+                if let Some(why) = self.documents {
+                    <p class="problem" role="alert" data-testid="documents-problem">{ why }</p>
+                }
+                if let Some(why) = self.start {
+                    <p class="problem" role="alert">{ why }</p>
+                }
+                if let Some(why) = self.storage {
+                    <p class="problem" role="alert" data-testid="storage-problem">{ why }</p>
+                }
+                if let Some(why) = self.forms {
                     <p class="problem" role="alert" data-testid="forms-problem">{
                         (words.forms_not_kept)(why)
                     }</p>
                 }
-                if props.forms.is_empty() {
-                    <p>{ words.no_forms }</p>
-                } else {
-                    <ul class="actions">{ for forms }</ul>
-                }
-            </section>
+            </>
         }
     }
 }
 
-/// The drafts, each a button that opens it again.
+/// The first screen: the sync's state, the main action, and the way to the lists and to
+/// this phone's page.
 #[derive(Debug)]
-pub struct DraftsCard<'a> {
+pub struct Home<'a> {
     pub words: &'static AppWords,
-    pub drafts: &'a [DraftItem],
+    pub line: SyncLine,
+    pub detail: SyncDetail<'a>,
+    pub problems: Problems<'a>,
+    pub notice: Option<Notice>,
+    /// When the oldest submission waiting last changed.
+    pub oldest_unsynced_ms: Option<i64>,
     pub forms: &'a [DeviceForm],
-    /// Open this draft.
-    pub on_open: &'a Callback<Fill>,
+    pub drafts: usize,
+    /// Finalised submissions waiting to be sent (`None`: not known yet).
+    pub waiting: Option<u32>,
+    /// Finalised submissions sent.
+    pub sent: Option<u32>,
+    /// Of the latest submissions, how many a reviewer sent back for corrections.
+    pub returned: usize,
+    /// A new submission of this form.
+    pub on_start: &'a Callback<DeviceForm>,
+    pub on_show: &'a Callback<Screen>,
 }
 
-impl DraftsCard<'_> {
+impl Home<'_> {
     pub fn view(&self) -> Html {
-        let (props, words) = (self, self.words);
-        let drafts = props.drafts.iter().map(|draft| {
-            let (form, title) = title(props.forms, &draft.form_id);
-            let open = {
-                let on_open = props.on_open.clone();
-                let id = draft.id;
-                Callback::from(move |_: MouseEvent| {
-                    if let Some(form) = form.clone() {
-                        on_open.emit((id, form, FillKind::Draft));
-                    }
-                })
+        let words = self.words;
+        let starts = self.forms.iter().map(|form| {
+            let start = {
+                let form = form.clone();
+                self.on_start.reform(move |_: MouseEvent| form.clone())
             };
             html! {
-                <li key={draft.id.to_string()}>
-                    <button type="button" onclick={open}>
-                        { (words.continue_draft)(&title, &when(draft.updated_at_ms)) }
+                <li key={form.form_id.clone()}>
+                    <button type="button" class="button primary" onclick={start}>
+                        { (words.new_submission)(&form.title) }
                     </button>
                 </li>
             }
         });
+        let show = |screen: Screen| self.on_show.reform(move |_: MouseEvent| screen.clone());
+        let count = |known: Option<u32>| known.map_or_else(|| "…".to_owned(), |n| n.to_string());
         html! {
-            <section class="card" aria-labelledby="drafts-title">
-                <h2 id="drafts-title">{ words.drafts_title }</h2>
-                <ul class="actions" data-testid="drafts">{ for drafts }</ul>
-            </section>
+            <div class="workspace home">
+                <details class={classes!("sync-line", self.line.class())}>
+                    <summary data-testid="sync-status" aria-live="polite">
+                        { self.line.text(words) }
+                    </summary>
+                    { self.detail.view() }
+                </details>
+                { self.problems.view(words) }
+                if let Some(oldest) = self.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
+                    <p class="warning" role="alert" data-testid="stale-warning">{
+                        (words.stale_warning)(&when(oldest))
+                    }</p>
+                }
+                if let Some(notice) = self.notice {
+                    <p class="notice" role="status" data-testid="notice">{ match notice {
+                        Notice::Finalised => words.finalised_next,
+                        Notice::Corrected => words.corrected_next,
+                    } }</p>
+                }
+                if self.forms.is_empty() {
+                    <p class="card">{ words.no_forms }</p>
+                } else {
+                    <ul class="starts">{ for starts }</ul>
+                }
+                <nav class="records" aria-label={words.records}>
+                    <button type="button" class="row" data-testid="drafts-row"
+                        onclick={show(Screen::Drafts)}>
+                        <span>{ words.drafts_title }</span>
+                        <span class="count">{ self.drafts }</span>
+                    </button>
+                    <button type="button" class="row" data-testid="waiting-row"
+                        onclick={show(Screen::Submissions)}>
+                        <span>{ words.waiting_title }</span>
+                        <span class="count">{ count(self.waiting) }</span>
+                    </button>
+                    <button type="button" class="row" data-testid="sent-row"
+                        onclick={show(Screen::Submissions)}>
+                        <span>
+                            { words.sent_title }
+                            if self.returned > 0 {
+                                <span class="row-note">{ (words.returned)(self.returned) }</span>
+                            }
+                        </span>
+                        <span class="count">{ count(self.sent) }</span>
+                    </button>
+                    <button type="button" class="row" onclick={show(Screen::Phone)}>
+                        <span>{ words.this_phone }</span>
+                    </button>
+                </nav>
+            </div>
         }
     }
 }
 
-/// The latest submissions: where each stands, the reviewers' comments, "Correct".
+/// The top of a list or of this phone's page: the way back, and the title.
+fn screen_top(words: &AppWords, title: &str, on_show: &Callback<Screen>) -> Html {
+    let back = on_show.reform(|_: MouseEvent| Screen::Home);
+    html! {
+        <div class="screen-top">
+            <button type="button" class="button back" onclick={back}>{ words.back_home }</button>
+            <h2>{ title.to_owned() }</h2>
+        </div>
+    }
+}
+
+/// The search box of a long list.
+fn search_box(words: &AppWords, text: &str, on_search: &Callback<String>) -> Html {
+    let input = on_search.reform(|event: InputEvent| {
+        let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+        input.value()
+    });
+    html! {
+        <div class="search">
+            <label for="search">{ words.search_by_name }</label>
+            <input id="search" type="search" value={text.to_owned()} oninput={input} />
+        </div>
+    }
+}
+
+/// The drafts, each to be continued.
 #[derive(Debug)]
-pub struct SubmissionsCard<'a> {
+pub struct DraftList<'a> {
+    pub words: &'static AppWords,
+    pub drafts: &'a [DraftItem],
+    pub forms: &'a [DeviceForm],
+    pub search: &'a str,
+    /// Open this draft.
+    pub on_open: &'a Callback<Fill>,
+    pub on_show: &'a Callback<Screen>,
+    pub on_search: &'a Callback<String>,
+}
+
+impl DraftList<'_> {
+    pub fn view(&self) -> Html {
+        let words = self.words;
+        let drafts: Vec<Html> = self
+            .drafts
+            .iter()
+            .filter_map(|draft| {
+                let (form, title) = title(self.forms, &draft.form_id);
+                let name = record_name(None, &title, words);
+                if !matches(&name, self.search) {
+                    return None;
+                }
+                let open = {
+                    let on_open = self.on_open.clone();
+                    let id = draft.id;
+                    Callback::from(move |_: MouseEvent| {
+                        if let Some(form) = form.clone() {
+                            on_open.emit((id, form, FillKind::Draft));
+                        }
+                    })
+                };
+                Some(html! {
+                    <li key={draft.id.to_string()} class="record">
+                        <button type="button" class="record-open" onclick={open}>
+                            <span class="record-name">{ (words.continue_named)(&name) }</span>
+                            <span class="record-meta">
+                                { (words.started)(&when(draft.updated_at_ms)) }
+                                { " · " }
+                                <span class="state draft">{ words.state_draft }</span>
+                            </span>
+                        </button>
+                    </li>
+                })
+            })
+            .collect();
+        html! {
+            <div class="workspace list">
+                { screen_top(words, words.drafts_title, self.on_show) }
+                if self.drafts.len() > SEARCH_FROM {
+                    { search_box(words, self.search, self.on_search) }
+                }
+                if self.drafts.is_empty() {
+                    <p>{ words.no_drafts }</p>
+                } else if drafts.is_empty() {
+                    <p>{ words.no_match }</p>
+                }
+                <ul class="records-list" data-testid="drafts">{ for drafts }</ul>
+            </div>
+        }
+    }
+}
+
+/// The latest finalised submissions: where each stands, the reviewers' comments,
+/// "Correct".
+#[derive(Debug)]
+pub struct SubmissionList<'a> {
     pub words: &'static AppWords,
     pub sent: &'a [SentItem],
     pub forms: &'a [DeviceForm],
+    pub search: &'a str,
     /// Open this submission for a correction.
     pub on_correct: &'a Callback<Fill>,
+    pub on_show: &'a Callback<Screen>,
+    pub on_search: &'a Callback<String>,
 }
 
-impl SubmissionsCard<'_> {
+impl SubmissionList<'_> {
     pub fn view(&self) -> Html {
-        let (props, words) = (self, self.words);
-        let sent = props.sent.iter().map(|item| {
-            let (form, title) = title(props.forms, &item.form_id);
-            let state = match (item.unsynced, item.status) {
-                (true, _) => words.state_waiting,
-                (false, None | Some(ReviewStatus::Received)) => words.state_received,
-                (false, Some(ReviewStatus::HasIssues)) => words.state_has_issues,
-                (false, Some(ReviewStatus::Approved)) => words.state_approved,
-                (false, Some(ReviewStatus::Rejected)) => words.state_rejected,
-            };
-            let correct = {
-                let on_correct = props.on_correct.clone();
-                let id = item.id;
-                Callback::from(move |_: MouseEvent| {
-                    if let Some(form) = form.clone() {
-                        on_correct.emit((id, form, FillKind::Correction));
-                    }
+        let words = self.words;
+        let sent: Vec<Html> = self
+            .sent
+            .iter()
+            .filter_map(|item| {
+                let (form, title) = title(self.forms, &item.form_id);
+                let name = record_name(None, &title, words);
+                if !matches(&name, self.search) {
+                    return None;
+                }
+                let (state, class) = match (item.unsynced, item.status) {
+                    (true, _) => (words.state_waiting, "waiting"),
+                    (false, None | Some(ReviewStatus::Received)) => (words.state_received, "ok"),
+                    (false, Some(ReviewStatus::HasIssues)) => (words.state_has_issues, "problem"),
+                    (false, Some(ReviewStatus::Approved)) => (words.state_approved, "ok"),
+                    (false, Some(ReviewStatus::Rejected)) => (words.state_rejected, "problem"),
+                };
+                let correct = {
+                    let on_correct = self.on_correct.clone();
+                    let id = item.id;
+                    Callback::from(move |_: MouseEvent| {
+                        if let Some(form) = form.clone() {
+                            on_correct.emit((id, form, FillKind::Correction));
+                        }
+                    })
+                };
+                Some(html! {
+                    <li key={item.id.to_string()} class="record" data-testid="submission">
+                        <p class="record-name">{ name.clone() }</p>
+                        <p class="record-meta">
+                            { when(item.changed_at_ms) }
+                            { " · " }
+                            <span class={classes!("state", class)}>{ state }</span>
+                        </p>
+                        if !item.comments.is_empty() {
+                            <ul class="comments" aria-label={words.reviewers_comments}>
+                                { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
+                            </ul>
+                        }
+                        <button type="button" class="button secondary" onclick={correct}>
+                            { (words.correct)(&name) }
+                        </button>
+                    </li>
                 })
-            };
-            html! {
-                <li key={item.id.to_string()} data-testid="submission">
-                    <p>{ format!("{title}, {}: {state}", when(item.changed_at_ms)) }</p>
-                    if !item.comments.is_empty() {
-                        <ul class="comments" aria-label={words.reviewers_comments}>
-                            { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
-                        </ul>
-                    }
-                    <button type="button" onclick={correct}>{ (words.correct)(&title) }</button>
-                </li>
-            }
-        });
+            })
+            .collect();
         html! {
-            <section class="card" aria-labelledby="sent-title">
-                <h2 id="sent-title">{ words.submissions_title }</h2>
-                <ul class="actions" data-testid="submissions">{ for sent }</ul>
-            </section>
+            <div class="workspace list">
+                { screen_top(words, words.submissions_title, self.on_show) }
+                if self.sent.len() > SEARCH_FROM {
+                    { search_box(words, self.search, self.on_search) }
+                }
+                if self.sent.is_empty() {
+                    <p>{ words.no_submissions }</p>
+                } else if sent.is_empty() {
+                    <p>{ words.no_match }</p>
+                }
+                <ul class="records-list" data-testid="submissions">{ for sent }</ul>
+            </div>
+        }
+    }
+}
+
+/// What the app knows of the phone and the server, for this phone's page; worked out by
+/// the app around the workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhoneStatus {
+    /// Whether the browser says it is online.
+    pub online: bool,
+    /// Whether the app starts without a network, said.
+    pub offline_use: String,
+    /// The app's form engine: its version and architecture.
+    pub engine: String,
+    /// The server's state, said.
+    pub server: String,
+}
+
+/// This phone: the network, whether the app works offline, the versions, the server, the
+/// sync's detail, and storage with backups.
+#[derive(Debug)]
+pub struct PhonePage<'a> {
+    pub words: &'static AppWords,
+    pub status: &'a PhoneStatus,
+    /// The association the phone registers for (its name, else its code).
+    pub association: &'a str,
+    pub line: SyncLine,
+    pub detail: SyncDetail<'a>,
+    pub storage: StorageCard<'a>,
+    pub on_show: &'a Callback<Screen>,
+}
+
+impl PhonePage<'_> {
+    pub fn view(&self) -> Html {
+        let words = self.words;
+        html! {
+            <div class="workspace phone">
+                { screen_top(words, words.this_phone, self.on_show) }
+                <section class="card" aria-labelledby="phone-status-title">
+                    <h3 id="phone-status-title">{ words.status_title }</h3>
+                    <p data-testid="association">{ (words.for_association)(self.association) }</p>
+                    <dl class="status">
+                        <dt>{ words.network }</dt>
+                        <dd data-testid="network">{
+                            if self.status.online { words.online } else { words.offline }
+                        }</dd>
+                        <dt>{ words.offline_use }</dt>
+                        <dd data-testid="offline-readiness">{ self.status.offline_use.clone() }</dd>
+                        <dt>{ words.form_engine }</dt>
+                        <dd data-testid="engine">{ self.status.engine.clone() }</dd>
+                        <dt>{ words.server }</dt>
+                        <dd data-testid="server">{ self.status.server.clone() }</dd>
+                    </dl>
+                </section>
+                <section class="card" aria-labelledby="sync-title">
+                    <h3 id="sync-title">{ words.sync_details }</h3>
+                    <p data-testid="phone-sync-status">{ self.line.text(words) }</p>
+                    { self.detail.view() }
+                </section>
+                { self.storage.view() }
+            </div>
         }
     }
 }
@@ -263,11 +556,13 @@ impl StorageCard<'_> {
                 if let Some(file) = input.files().and_then(|files| files.get(0)) {
                     on_import.emit(file);
                 }
+                // The same file may be chosen again.
+                input.set_value("");
             })
         };
         html! {
             <section class="card" aria-labelledby="storage-title">
-                <h2 id="storage-title">{ words.storage_title }</h2>
+                <h3 id="storage-title">{ words.storage_title }</h3>
                 <p data-testid="persisted">{ match props.persisted {
                     Some(true) => words.persisted_yes,
                     Some(false) => words.persisted_no,
@@ -281,15 +576,114 @@ impl StorageCard<'_> {
                         }</p>
                     }
                 }
-                <h3>{ words.backup_title }</h3>
+                <h4>{ words.backup_title }</h4>
                 <p>{ words.backup_intro }</p>
-                <button type="button" onclick={props.on_export.clone()}>{ words.save_backup }</button>
-                <label for="restore">{ words.restore_backup }</label>
-                <input id="restore" type="file" accept=".json,application/json" onchange={import} />
+                <button type="button" class="button" onclick={props.on_export.clone()}>
+                    { words.save_backup }
+                </button>
+                // The browser's own file chooser speaks the browser's language, not the one
+                // chosen here: it is hidden (still focusable) behind a label drawn as a
+                // button, in ours.
+                <input id="restore" class="visually-hidden" type="file"
+                    accept=".json,application/json" onchange={import} />
+                <label for="restore" class="button file-button">{ words.choose_backup }</label>
                 if let Some(message) = props.backup_message {
                     <p data-testid="backup-message" role="status">{ message.describe(words) }</p>
                 }
             </section>
+        }
+    }
+}
+
+/// A survey taker's first screen: the survey's title, what happens to the answers, and the
+/// button that starts it (or continues the one begun).
+#[derive(Debug)]
+pub struct SurveyStart<'a> {
+    pub words: &'static AppWords,
+    pub form: Option<&'a DeviceForm>,
+    /// The survey begun and not finalised, if any.
+    pub draft: Option<&'a DraftItem>,
+    pub line: SyncLine,
+    pub problems: Problems<'a>,
+    pub on_start: &'a Callback<DeviceForm>,
+    pub on_open: &'a Callback<Fill>,
+}
+
+impl SurveyStart<'_> {
+    pub fn view(&self) -> Html {
+        let words = self.words;
+        let button = self.form.map(|form| {
+            if let Some(draft) = self.draft {
+                let on_open = self.on_open.clone();
+                let (id, form) = (draft.id, form.clone());
+                let title = form.title.clone();
+                let open = Callback::from(move |_: MouseEvent| {
+                    on_open.emit((id, form.clone(), FillKind::Draft));
+                });
+                html! {
+                    <button type="button" class="button primary" onclick={open}>
+                        { (words.continue_survey)(&title) }
+                    </button>
+                }
+            } else {
+                let form = form.clone();
+                let title = form.title.clone();
+                let start = self.on_start.reform(move |_: MouseEvent| form.clone());
+                html! {
+                    <button type="button" class="button primary" onclick={start}>
+                        { (words.start_survey)(&title) }
+                    </button>
+                }
+            }
+        });
+        html! {
+            <div class="workspace survey">
+                { self.problems.view(words) }
+                if let Some(form) = self.form {
+                    <h2>{ form.title.clone() }</h2>
+                }
+                <p>{ words.survey_intro }</p>
+                { for button }
+                if self.form.is_none() {
+                    <p>{ words.no_forms }</p>
+                }
+                <p class={classes!("sync-line", self.line.class())} data-testid="sync-status"
+                    aria-live="polite">{ self.line.text(words) }</p>
+            </div>
+        }
+    }
+}
+
+/// A survey taker's submission was finalised: thanks, where the answers are, and "fill in
+/// another".
+#[derive(Debug)]
+pub struct Thanks<'a> {
+    pub words: &'static AppWords,
+    pub form: Option<&'a DeviceForm>,
+    pub line: SyncLine,
+    pub on_start: &'a Callback<DeviceForm>,
+}
+
+impl Thanks<'_> {
+    pub fn view(&self) -> Html {
+        let words = self.words;
+        let another = self.form.map(|form| {
+            let form = form.clone();
+            let start = self.on_start.reform(move |_: MouseEvent| form.clone());
+            html! {
+                <button type="button" class="button primary" onclick={start}>
+                    { words.fill_another }
+                </button>
+            }
+        });
+        html! {
+            <div class="workspace survey">
+                <h2>{ words.thanks_title }</h2>
+                <p>{ words.thanks_text }</p>
+                <p class={classes!("sync-line", self.line.class())} data-testid="sync-status"
+                    aria-live="polite">{ self.line.text(words) }</p>
+                { for another }
+            </div>
         }
     }
 }

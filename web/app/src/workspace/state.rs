@@ -17,15 +17,33 @@ use crate::words::AppWords;
 /// What the workspace shows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum Screen {
-    /// Forms, drafts, submissions, sending and storage.
+    /// The first screen: the sync's state in a line, the main action (a new submission)
+    /// and how many drafts, waiting and sent submissions there are.
     #[default]
-    List,
+    Home,
+    /// The drafts, each to be continued.
+    Drafts,
+    /// The finalised submissions: what waits to be sent, what was sent, what came back.
+    Submissions,
+    /// This phone: the network, the server, the versions, storage and backups.
+    Phone,
     /// A draft or a submission being filled in.
     Filling {
         id: DocId,
         form: Box<DeviceForm>,
         kind: FillKind,
     },
+    /// A survey taker's submission was finalised: thanks, and "fill in another".
+    Thanks,
+}
+
+/// What the first screen says once, after something was done elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// A submission was finalised: it goes when there is a network.
+    Finalised,
+    /// A correction was saved: it goes when there is a network.
+    Corrected,
 }
 
 /// A draft in the list: what the list shows without its saved bytes.
@@ -132,6 +150,11 @@ pub struct WorkspaceState {
     pub screen: Screen,
     /// What the last backup or restore came to.
     pub backup_message: Option<BackupMessage>,
+    /// What the first screen says after a submission was finalised or corrected.
+    pub notice: Option<Notice>,
+    /// The text a long list is narrowed to (the search box of the drafts and the
+    /// submissions).
+    pub search: String,
 }
 
 /// What happened.
@@ -154,8 +177,12 @@ pub enum Action {
         failure: Option<String>,
         busy: Option<Duration>,
     },
-    /// Show another screen.
+    /// Show another screen (the search box starts empty, a notice is forgotten).
     Show(Screen),
+    /// Back on the first screen after finishing a submission, saying so.
+    Done(Notice),
+    /// The search box of a list changed.
+    Search(String),
     /// A new draft could not be started.
     StartFailed(String),
     /// A backup or restore ended.
@@ -186,7 +213,17 @@ impl Reducible for WorkspaceState {
                 next.busy = busy;
                 next.syncing = false;
             }
-            Action::Show(screen) => next.screen = screen,
+            Action::Show(screen) => {
+                next.screen = screen;
+                next.search.clear();
+                next.notice = None;
+            }
+            Action::Done(notice) => {
+                next.screen = Screen::Home;
+                next.search.clear();
+                next.notice = Some(notice);
+            }
+            Action::Search(text) => next.search = text,
             Action::StartFailed(why) => next.start_problem = Some(why),
             Action::Backup(message) => next.backup_message = Some(message),
         }

@@ -1,0 +1,37 @@
+// Ways around the volunteer's app, as a person takes them: the first screen holds the sync's
+// line (its detail a tap away), the main action, and rows to the drafts, the submissions and
+// "This phone" (the app's and the server's state, storage and backups).
+
+/** Opens the sync line's detail on the first screen, if it is not open. */
+export async function openSyncDetail(page) {
+  const summary = page.getByTestId('sync-status');
+  const open = await summary.evaluate((element) => element.closest('details')?.open ?? true);
+  if (!open) await summary.click();
+}
+
+/** "Sync now", from the first screen. */
+export async function syncNow(page) {
+  await openSyncDetail(page);
+  await page.getByRole('button', { name: 'Sync now' }).click();
+}
+
+/** Goes to a screen from the first one: 'drafts', 'waiting', 'sent' or 'phone'. */
+export async function open(page, screen) {
+  if (screen === 'phone') {
+    await page.getByRole('button', { name: 'This phone' }).click();
+  } else {
+    await page.getByTestId(`${screen}-row`).click();
+  }
+}
+
+/** Back to the first screen from a list or from "This phone". */
+export async function home(page) {
+  await page.getByRole('button', { name: 'Back to the first screen' }).click();
+}
+
+/** Waits until the app starts without a network (said on "This phone"), and comes back. */
+export async function offlineReady(page) {
+  await open(page, 'phone');
+  await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
+  await home(page);
+}
