@@ -369,6 +369,13 @@ pub struct AppWords {
     pub back_keeping_draft: &'static str,
     /// The form's definition does not compile here: the engine's reasons.
     pub form_unusable: fn(&str) -> String,
+
+    // Records and dates: drafts and submissions by name, when they were started.
+    /// The months' names, January first, as a date is written ("3 Dec 2026, 06:08"; see
+    /// [`crate::dates`]).
+    pub months: [&'static str; 12],
+    /// When a draft or a submission was started: the date ([`crate::dates`]).
+    pub started: fn(&str) -> String,
 }
 
 impl AppWords {
@@ -527,6 +534,11 @@ impl AppWords {
         back: "Back to the list",
         back_keeping_draft: "Back to the list (the draft is kept)",
         form_unusable: |why| format!("This form cannot be filled in here: {why}"),
+
+        months: [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+        started: |when| format!("started {when}"),
     };
 
     // REVIEW: Sesotho. Written without a native speaker; to be checked by one.
@@ -695,6 +707,26 @@ impl AppWords {
         back: "Khutlela lenaneng",
         back_keeping_draft: "Khutlela lenaneng (moralo o ea bolokoa)",
         form_unusable: |why| format!("Foromo ena e ke ke ea tlatsoa mona: {why}"),
+
+        // REVIEW: Sesotho. The months in Lesotho's spelling (as the rest of these words),
+        // from the South African spellings on Wikipedia's "Sotho calendar" (Pherekgong,
+        // Motsheanong, Lwetse, Pudungwana, Tshitwe, ...) written with Lesotho's kh, tš, oe
+        // and l before u. Full names: Sesotho has no short forms in common use.
+        months: [
+            "Pherekhong",
+            "Hlakola",
+            "Hlakubele",
+            "Mmesa",
+            "Motšeanong",
+            "Phupjane",
+            "Phupu",
+            "Phato",
+            "Loetse",
+            "Mphalane",
+            "Pulungoana",
+            "Tšitoe",
+        ],
+        started: |when| format!("e qalile {when}"),
     };
 
     /// The words for a language given by code or name, as [`Words::for_language`] finds
@@ -726,13 +758,30 @@ mod tests {
         assert_eq!(Words::for_language(None).code, "en");
     }
 
+    /// A word, or the words of a list (the months), as one text.
+    trait Text {
+        fn text(&self) -> String;
+    }
+
+    impl Text for &str {
+        fn text(&self) -> String {
+            (*self).to_owned()
+        }
+    }
+
+    impl Text for [&str; 12] {
+        fn text(&self) -> String {
+            self.join(" ")
+        }
+    }
+
     /// Destructures a struct of words without `..` (so that a new field cannot be forgotten
     /// here) into its texts, named, calling each function field with the arguments given.
     macro_rules! texts {
         ($words:expr, $kind:ident { $($text:ident),* $(,)? } $($call:ident($($arg:expr),*)),* $(,)?) => {{
             let $kind { $($text,)* $($call,)* } = $words;
             vec![
-                $((stringify!($text), $text.to_string()),)*
+                $((stringify!($text), Text::text(&$text)),)*
                 $((stringify!($call), $call($($arg),*)),)*
             ]
         }};
@@ -756,7 +805,7 @@ mod tests {
             reviewers_comments, storage_title, persisted_yes, persisted_no, persisted_unknown,
             space_warning, backup_title, backup_intro, save_backup, restore_backup,
             backup_saved, backup_not_saved, file_unreadable, fill_in, opening_form, back,
-            back_keeping_draft,
+            back_keeping_draft, months,
         }
             offline_failed("no worker"), server_working("0.1.0"), server_degraded("0.1.0"),
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
@@ -767,6 +816,7 @@ mod tests {
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
             forms_not_kept("full"),
             form_unusable("cycle"),
+            started("3 Dec 2026, 06:08"),
         )
     }
 

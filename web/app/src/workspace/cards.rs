@@ -15,6 +15,7 @@ use yew::prelude::*;
 
 use super::state::{BackupMessage, DraftItem};
 use crate::capture::now_ms;
+use crate::dates;
 use crate::schedule::about_minutes;
 use crate::words::AppWords;
 
@@ -33,12 +34,6 @@ fn title(forms: &[DeviceForm], form_id: &str) -> (Option<DeviceForm>, String) {
         .as_ref()
         .map_or_else(|| form_id.to_owned(), |form| form.title.clone());
     (form, title)
-}
-
-/// A time as the browser writes it where the device is.
-fn when(ms: i64) -> String {
-    let date = js_sys::Date::new(&(ms as f64).into());
-    String::from(date.to_locale_string("default", &js_sys::Object::new()))
 }
 
 /// What waits to be sent, how the last round went, and "Sync now".
@@ -84,7 +79,7 @@ impl SendingCard<'_> {
                     <p class="problem" role="alert" data-testid="storage-problem">{ why }</p>
                 }
                 if let Some(at) = props.last_success_ms {
-                    <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
+                    <p data-testid="last-sync">{ (words.last_sent)(&dates::local(words, at)) }</p>
                 }
                 if let Some(wait) = props.busy {
                     <p class="warning" data-testid="sync-busy">{
@@ -96,7 +91,7 @@ impl SendingCard<'_> {
                 <button type="button" onclick={props.on_sync_now.clone()}>{ words.sync_now }</button>
                 if let Some(oldest) = props.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
                     <p class="warning" role="alert" data-testid="stale-warning">{
-                        (words.stale_warning)(&when(oldest))
+                        (words.stale_warning)(&dates::local(words, oldest))
                     }</p>
                 }
             </section>
@@ -174,7 +169,7 @@ impl DraftsCard<'_> {
             html! {
                 <li key={draft.id.to_string()}>
                     <button type="button" onclick={open}>
-                        { (words.continue_draft)(&title, &when(draft.updated_at_ms)) }
+                        { (words.continue_draft)(&title, &dates::local(words, draft.updated_at_ms)) }
                     </button>
                 </li>
             }
@@ -221,7 +216,7 @@ impl SubmissionsCard<'_> {
             };
             html! {
                 <li key={item.id.to_string()} data-testid="submission">
-                    <p>{ format!("{title}, {}: {state}", when(item.changed_at_ms)) }</p>
+                    <p>{ format!("{title}, {}: {state}", dates::local(words, item.changed_at_ms)) }</p>
                     if !item.comments.is_empty() {
                         <ul class="comments" aria-label={words.reviewers_comments}>
                             { for item.comments.iter().map(|c| html! { <li>{ c.clone() }</li> }) }
