@@ -64,7 +64,11 @@ struct Harness {
     answers: Rc<RefCell<Vec<AnswerEvent>>>,
     repeats: Rc<RefCell<Vec<RepeatEvent>>>,
     finalised: Rc<Cell<u32>>,
+    names: Names,
 }
+
+/// Each name a view reported, with how many answers it had reported before it.
+type Names = Rc<RefCell<Vec<(usize, Option<String>)>>>;
 
 impl Harness {
     async fn new(form: Arc<CompiledForm>, initial: Answers) -> Harness {
@@ -82,6 +86,7 @@ impl Harness {
             answers: Rc::default(),
             repeats: Rc::default(),
             finalised: Rc::default(),
+            names: Rc::default(),
         };
         let props = harness.props(None);
         harness.handle = Some(
@@ -99,6 +104,7 @@ impl Harness {
         let answers = self.answers.clone();
         let repeats = self.repeats.clone();
         let finalised = self.finalised.clone();
+        let (names, answered) = (self.names.clone(), self.answers.clone());
         FormViewProps {
             form: self.form.clone(),
             answers: self.initial.clone(),
@@ -107,6 +113,9 @@ impl Harness {
             on_answer: Callback::from(move |e| answers.borrow_mut().push(e)),
             on_repeat: Callback::from(move |e| repeats.borrow_mut().push(e)),
             on_finalise: Callback::from(move |()| finalised.set(finalised.get() + 1)),
+            on_name: Callback::from(move |name| {
+                names.borrow_mut().push((answered.borrow().len(), name));
+            }),
         }
     }
 
@@ -352,6 +361,38 @@ async fn registration() -> Harness {
     view.press("Next").await;
     assert_eq!(view.title(), "Registration");
     view
+}
+
+#[wasm_bindgen_test]
+async fn the_submissions_name_is_reported_before_the_answer_that_changes_it() {
+    // The reference form's `instance_name` is `concat(${surname}, ', ', ${first_name})`.
+    let view = registration().await;
+    let name = |answered: usize, name: &str| (answered, Some(name.to_owned()));
+    assert_eq!(
+        *view.names.borrow(),
+        [name(0, ", ")],
+        "told once when opened"
+    );
+    view.type_in("Surname", "Mokoena").await;
+    view.type_in("First name(s)", "Palesa").await;
+    // Each new name came before the answer that changed it (the caller saves that answer
+    // with it), and an answer that changes nothing in it reports none.
+    view.type_in("Phone number", "+26658123456").await;
+    assert_eq!(
+        *view.names.borrow(),
+        [
+            name(0, ", "),
+            name(0, "Mokoena, "),
+            name(1, "Mokoena, Palesa")
+        ]
+    );
+    assert_eq!(view.answers.borrow().len(), 3);
+    // Changed again: the new name follows.
+    view.type_in("Surname", "Mokhele").await;
+    assert_eq!(
+        view.names.borrow().last(),
+        Some(&name(3, "Mokhele, Palesa"))
+    );
 }
 
 #[wasm_bindgen_test]

@@ -27,12 +27,15 @@ const LOW_SPACE_BYTES: u64 = 50 * 1000 * 1000;
 /// What opens a draft or a submission: its id, its form, and which it is.
 pub type Fill = (DocId, DeviceForm, FillKind);
 
-/// Form `form_id` among `forms` (when it is kept), and its title (its id when not).
-fn title(forms: &[DeviceForm], form_id: &str) -> (Option<DeviceForm>, String) {
+/// Form `form_id` among `forms` (when it is kept), and what a record of it is called: its
+/// `name` when it has one, else the form's title (its id when the form is not kept).
+fn title(forms: &[DeviceForm], form_id: &str, name: Option<&str>) -> (Option<DeviceForm>, String) {
     let form = forms.iter().find(|form| form.form_id == form_id).cloned();
-    let title = form
-        .as_ref()
-        .map_or_else(|| form_id.to_owned(), |form| form.title.clone());
+    let title = match (name, &form) {
+        (Some(name), _) => name.to_owned(),
+        (None, Some(form)) => form.title.clone(),
+        (None, None) => form_id.to_owned(),
+    };
     (form, title)
 }
 
@@ -156,7 +159,7 @@ impl DraftsCard<'_> {
     pub fn view(&self) -> Html {
         let (props, words) = (self, self.words);
         let drafts = props.drafts.iter().map(|draft| {
-            let (form, title) = title(props.forms, &draft.form_id);
+            let (form, title) = title(props.forms, &draft.form_id, draft.name.as_deref());
             let open = {
                 let on_open = props.on_open.clone();
                 let id = draft.id;
@@ -197,7 +200,7 @@ impl SubmissionsCard<'_> {
     pub fn view(&self) -> Html {
         let (props, words) = (self, self.words);
         let sent = props.sent.iter().map(|item| {
-            let (form, title) = title(props.forms, &item.form_id);
+            let (form, title) = title(props.forms, &item.form_id, item.name.as_deref());
             let state = match (item.unsynced, item.status) {
                 (true, _) => words.state_waiting,
                 (false, None | Some(ReviewStatus::Received)) => words.state_received,
