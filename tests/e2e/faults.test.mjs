@@ -122,7 +122,8 @@ async function startRegistration(page) {
   await page.getByLabel('First name(s)').waitFor();
 }
 
-/** Opens the only draft and goes to the registration questions. */
+/** Opens the only draft (listed by its name, or the form's title before it has one) and goes
+ * to the registration questions. */
 async function openDraft(page) {
   await open(page, 'drafts');
   await page.getByRole('button', { name: /^Continue: / }).click();
@@ -267,13 +268,14 @@ test('a database connection closed under the page is opened again and no answer 
     await page.waitForTimeout(800);
     assert.equal(await page.getByRole('alert').count(), 0, 'saved without a problem');
 
-    // The list still shows the forms and the draft (read through a new connection).
+    // The list still shows the forms and the draft, by its name (read through a new
+    // connection).
     await page.evaluate(() => window.letsemaFaults.closeConnections());
     await page.getByRole('button', { name: /^Back to the list/ }).click();
     await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
     await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
     await open(page, 'drafts');
-    await page.getByRole('button', { name: /^Continue: / }).waitFor();
+    await page.getByRole('button', { name: /^Continue: Mokhele, Thabo/ }).waitFor();
     assert.equal(await page.getByTestId('storage-problem').count(), 0);
 
     await page.reload();
@@ -325,6 +327,9 @@ test('a new version deployed while the phone holds a draft and unsent submission
     await page.reload();
     await status.filter({ hasText: 'Offline: 2 submissions wait' }).waitFor();
     await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
+    await open(page, 'drafts');
+    await page.getByRole('button', { name: /^Continue: Ramoeletsi, Lineo/ }).waitFor();
+    await home(page);
 
     // The network returns for the app's files but the server's sync is unreachable: the
     // browser installs the new version, which takes over, while the work is unsent.
@@ -354,6 +359,8 @@ test('a new version deployed while the phone holds a draft and unsent submission
     assert.equal(sent.length, 2, 'the server holds both submissions');
     for (const id of sent) assert.equal(JSON.parse(review([id])).answers.consent, 'no');
     await page.getByTestId('drafts-row').filter({ hasText: '1' }).waitFor();
+    await open(page, 'drafts');
+    await page.getByRole('button', { name: /^Continue: Ramoeletsi, Lineo/ }).waitFor();
   } finally {
     await browser.close();
   }

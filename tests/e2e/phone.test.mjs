@@ -83,6 +83,19 @@ test('the first screen is made for work, every control is touch-sized, and the s
   await open(page, 'drafts');
   const draft = page.getByRole('button', { name: /^Continue: / });
   await draft.filter({ hasText: 'draft, not finalised' }).waitFor();
+  // Named by the form's instance_name once there are names to give, with an unambiguous
+  // date ("3 Dec 2026, 06:08", never "03/12/2026").
+  await draft.click();
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByLabel('First name(s)').fill('Palesa');
+  await page.getByLabel('Surname').fill('Mokoena');
+  await page.getByLabel('Surname').blur();
+  await page.waitForTimeout(300);
+  await page.getByRole('button', { name: /^Back to the list/ }).click();
+  await open(page, 'drafts');
+  const named = page.getByRole('button', { name: /^Continue: Mokoena, Palesa/ });
+  await named.waitFor();
+  assert.match(await named.textContent(), /started \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}, \d{2}:\d{2}/);
   assert.deepEqual(await smallControls(page), [], 'the drafts');
   await shootBoth(page, 'drafts');
   await home(page);

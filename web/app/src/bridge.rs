@@ -192,7 +192,8 @@ impl OpenedSubmission {
         Ok((opened, answers))
     }
 
-    /// Writes `edit` into the document now; the future resolves when it is saved.
+    /// Writes `edit` into the document now, the submission named `name` after it (the
+    /// form's `instance_name`); the future resolves when it is saved.
     ///
     /// # Errors
     ///
@@ -200,10 +201,11 @@ impl OpenedSubmission {
     pub fn edit(
         &self,
         edit: &Edit,
+        name: Option<&str>,
     ) -> Result<impl Future<Output = Result<(), BridgeError>> + 'static, BridgeError> {
         let json = to_json(edit)?;
         let promise = method(&self.handle, "edit")?
-            .call1(&self.handle, &json.into())
+            .call2(&self.handle, &json.into(), &name.into())
             .map_err(|error| BridgeError::from_module(&error))?
             .dyn_into::<Promise>()
             .map_err(|_| BridgeError::Unexpected("edit gave no promise"))?;
@@ -216,13 +218,15 @@ impl OpenedSubmission {
         })
     }
 
-    /// Saves the last answers and finalises it.
+    /// Saves the last answers, named `name` (as [`edit`](Self::edit)), and finalises it.
     ///
     /// # Errors
     ///
     /// Why it could not be finalised.
-    pub async fn finalise(&self) -> Result<(), BridgeError> {
-        call_on(&self.handle, "finalise", &[]).await.map(|_| ())
+    pub async fn finalise(&self, name: Option<&str>) -> Result<(), BridgeError> {
+        call_on(&self.handle, "finalise", &[name.into()])
+            .await
+            .map(|_| ())
     }
 }
 

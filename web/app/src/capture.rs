@@ -61,6 +61,25 @@ pub async fn start_draft(
     .await
 }
 
+/// The longest name a record keeps, in characters (a name is for telling records apart in a
+/// list; the answers hold the rest).
+pub const MAX_NAME_CHARS: usize = 120;
+
+/// The name a draft or a submission is listed by, from its form's `instance_name` as the
+/// engine computed it: without the spaces and separators around it, at most
+/// [`MAX_NAME_CHARS`] characters, and `None` when nothing is left that names anyone (the
+/// reference form's `concat(${surname}, ', ', ${first_name})` is `", "` before both are
+/// answered).
+pub fn record_name(instance_name: Option<&str>) -> Option<String> {
+    let separator = |c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '-' | '/' | '|');
+    let name = instance_name?.trim_matches(separator);
+    if !name.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    let cut: String = name.chars().take(MAX_NAME_CHARS).collect();
+    Some(cut.trim_end().to_owned())
+}
+
 /// The edit an answer event stands for; `None` for a repeat's instances as a whole (those
 /// change through [`RepeatEvent`]s).
 pub fn answer_edit(event: &AnswerEvent) -> Option<Edit> {
@@ -171,6 +190,9 @@ pub fn filler(props: &FillerProps) -> Html {
     }
     // `_eq`: a successful save clears it, which must not redraw the form when it is clear.
     let problem = use_state_eq(|| None::<String>);
+    // The submission's name as the form view last reported it, saved with every edit: a
+    // cell, not state, since a new name changes nothing on this screen.
+    let name = use_mut_ref(|| None::<String>);
     let back = {
         let on_done = props.on_done.clone();
         Callback::from(move |_| on_done.emit(FillerDone::Back))
@@ -190,7 +212,8 @@ pub fn filler(props: &FillerProps) -> Html {
     let write = {
         let doc = doc.clone();
         let problem = problem.clone();
-        move |edit: Edit| match doc.edit(&edit) {
+        let name = name.clone();
+        move |edit: Edit| match doc.edit(&edit, name.borrow().as_deref()) {
             Ok(saved) => {
                 let problem = problem.clone();
                 wasm_bindgen_futures::spawn_local(async move {
@@ -219,16 +242,21 @@ pub fn filler(props: &FillerProps) -> Html {
         let id = props.id;
         let on_done = props.on_done.clone();
         let problem = problem.clone();
+        let name = name.clone();
         Callback::from(move |()| {
             let (doc, on_done, problem) = (doc.clone(), on_done.clone(), problem.clone());
+            let name = name.borrow().clone();
             wasm_bindgen_futures::spawn_local(async move {
-                match doc.finalise().await {
+                match doc.finalise(name.as_deref()).await {
                     Ok(()) => on_done.emit(FillerDone::Finalised(id)),
                     Err(error) => problem.set(Some(error.to_string())),
                 }
             });
         })
     };
+    let on_name = Callback::from(move |reported: Option<String>| {
+        *name.borrow_mut() = record_name(reported.as_deref());
+    });
     let language = props.language.clone();
     let environment = {
         let mut environment = Environment::new(now_local())
@@ -254,7 +282,40 @@ pub fn filler(props: &FillerProps) -> Html {
                 on_answer={on_answer}
                 on_repeat={on_repeat}
                 on_finalise={on_finalise}
+                on_name={on_name}
             />
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // On wasm32 the same tests run in the browser (`./dev test` runs the crate there).
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn a_record_is_named_by_what_its_instance_name_gives() {
+        let name = |raw: &str| record_name(Some(raw));
+        assert_eq!(name("Mokoena, Palesa").as_deref(), Some("Mokoena, Palesa"));
+        // Before both are answered, or with one of them: no dangling separator.
+        assert_eq!(name(", "), None);
+        assert_eq!(name("Mokoena, ").as_deref(), Some("Mokoena"));
+        assert_eq!(name(", Palesa").as_deref(), Some("Palesa"));
+        assert_eq!(name("  - / "), None);
+        assert_eq!(name("").as_deref(), None);
+        assert_eq!(record_name(None), None);
+        // Other scripts and digits name someone too.
+        assert_eq!(name("Ngũgĩ, 2").as_deref(), Some("Ngũgĩ, 2"));
+        // A long name is cut, on a character (not a byte) boundary.
+        let long = "Tšepo ".repeat(40);
+        let cut = name(&long).expect("a name");
+        assert_eq!(cut.chars().count(), MAX_NAME_CHARS - 1, "{cut:?}");
+        assert!(
+            cut.starts_with("Tšepo Tšepo") && cut.ends_with("Tšepo"),
+            "{cut:?}"
+        );
     }
 }

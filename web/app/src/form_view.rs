@@ -8,7 +8,10 @@
 //!   is hidden or closed, or the view goes away);
 //! - [`RepeatEvent`] when a person adds or removes a repeat instance;
 //! - `on_finalise` when the person finalises, which the view allows only when the engine
-//!   says the submission is complete and valid.
+//!   says the submission is complete and valid;
+//! - `on_name` with the submission's name (the form's `instance_name`) when the view opens
+//!   and whenever an answer changes it, always before the answer's own event, so that the
+//!   caller saves each answer with the name it gives.
 //!
 //! Callbacks run synchronously; when the page is being hidden or closed there is no later
 //! turn of the event loop, so `on_answer` should write to the in-memory document at once.
@@ -38,6 +41,7 @@
 //!     on_answer: Callback::from(|event| { /* write it to the document */ let _ = event; }),
 //!     on_repeat: Callback::noop(),
 //!     on_finalise: Callback::noop(),
+//!     on_name: Callback::noop(),
 //! };
 //! yew::Renderer::<FormView>::with_root_and_props(root, props).render();
 //! # }
@@ -137,6 +141,11 @@ pub struct FormViewProps {
     /// changes).
     #[prop_or_default]
     pub on_finalise: Callback<()>,
+    /// The submission's name (the form's `instance_name`; `None` when the form has none),
+    /// when the view opens and when it changes: before the event of the answer that changed
+    /// it.
+    #[prop_or_default]
+    pub on_name: Callback<Option<String>>,
 }
 
 impl PartialEq for FormViewProps {
@@ -148,6 +157,7 @@ impl PartialEq for FormViewProps {
             && self.on_answer == other.on_answer
             && self.on_repeat == other.on_repeat
             && self.on_finalise == other.on_finalise
+            && self.on_name == other.on_name
     }
 }
 
@@ -184,6 +194,8 @@ pub struct FormView {
     /// The element to focus after the next render.
     focus: Option<String>,
     finalised: bool,
+    /// The name last reported through `on_name`.
+    name: Option<String>,
     /// A refusal of the engine, which would be a bug of the view: shown, not hidden.
     failure: Option<String>,
     _listeners: Vec<EventListener>,
@@ -209,10 +221,15 @@ impl Component for FormView {
             on_field: ctx.link().callback(|m| FormViewMsg(Msg::Field(m))),
             focus: None,
             finalised: false,
+            name: None,
             failure: None,
             _listeners: flush_when_hidden(&pending),
         };
         view.page = view.first_page();
+        if let Ok(model) = &view.opened {
+            view.name = model.instance_name();
+            props.on_name.emit(view.name.clone());
+        }
         view
     }
 
@@ -225,6 +242,9 @@ impl Component for FormView {
             self.page = self.first_page();
             self.finalised = false;
             self.failure = None;
+            if let Ok(model) = &self.opened {
+                report_name(model, &mut self.name, &props.on_name);
+            }
             return true;
         }
         if props.language != old.language {
@@ -250,6 +270,7 @@ impl Component for FormView {
                     FieldAction::Input(value) => {
                         model.set_value(&location, &value).inspect(|&changed| {
                             if changed {
+                                report_name(model, &mut self.name, &ctx.props().on_name);
                                 let event = answer_event(model, &location);
                                 queue(&self.pending, location, event);
                             }
@@ -260,6 +281,7 @@ impl Component for FormView {
                         model.touch(&location);
                         result.inspect(|&changed| {
                             if changed {
+                                report_name(model, &mut self.name, &ctx.props().on_name);
                                 forget(&self.pending, &location);
                                 ctx.props().on_answer.emit(answer_event(model, &location));
                             } else {
@@ -273,6 +295,7 @@ impl Component for FormView {
                         model.touch(&location);
                         result.inspect(|&changed| {
                             if changed {
+                                report_name(model, &mut self.name, &ctx.props().on_name);
                                 ctx.props().on_answer.emit(answer_event(model, &location));
                             }
                         })
@@ -301,6 +324,7 @@ impl Component for FormView {
                         self.focus = first_field(&repeat.children)
                             .map(|name| model.element_id(&name, &instance));
                         self.finalised = false;
+                        report_name(model, &mut self.name, &ctx.props().on_name);
                         ctx.props().on_repeat.emit(RepeatEvent {
                             repeat: repeat.name.clone(),
                             repeats: repeat.repeats.clone(),
@@ -319,6 +343,7 @@ impl Component for FormView {
                         let outer = &instance[..instance.len().saturating_sub(1)];
                         self.focus = Some(add_button_id(model, &repeat.name, outer));
                         self.finalised = false;
+                        report_name(model, &mut self.name, &ctx.props().on_name);
                         ctx.props().on_repeat.emit(RepeatEvent {
                             repeat: repeat.name.clone(),
                             repeats: repeat.repeats.clone(),
@@ -708,6 +733,16 @@ fn open(props: &FormViewProps, prefix: &str) -> Result<Model, Vec<String>> {
         prefix.to_owned(),
     )
     .map_err(|errors| errors.iter().map(ToString::to_string).collect())
+}
+
+/// Reports the submission's name through `on_name` when it is not `last` (the name last
+/// reported), and keeps it as `last`.
+fn report_name(model: &Model, last: &mut Option<String>, on_name: &Callback<Option<String>>) {
+    let name = model.instance_name();
+    if name != *last {
+        on_name.emit(name.clone());
+        *last = name;
+    }
 }
 
 fn answer_event(model: &Model, location: &Location) -> AnswerEvent {

@@ -7,6 +7,7 @@
 mod app;
 pub mod bridge;
 pub mod capture;
+pub mod dates;
 mod enrol;
 pub mod form_view;
 mod offline;

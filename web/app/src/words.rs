@@ -395,8 +395,6 @@ pub struct AppWords {
     pub no_submissions: &'static str,
     /// The state of a draft.
     pub state_draft: &'static str,
-    /// When a record was started: the date.
-    pub started: fn(&str) -> String,
     /// A record without a name (its form has no `instance_name`, or it is empty): the
     /// form's title.
     pub unnamed: fn(&str) -> String,
@@ -430,6 +428,13 @@ pub struct AppWords {
     pub back_keeping_draft: &'static str,
     /// The form's definition does not compile here: the engine's reasons.
     pub form_unusable: fn(&str) -> String,
+
+    // Records and dates: drafts and submissions by name, when they were started.
+    /// The months' names, January first, as a date is written ("3 Dec 2026, 06:08"; see
+    /// [`crate::dates`]).
+    pub months: [&'static str; 12],
+    /// When a draft or a submission was started: the date ([`crate::dates`]).
+    pub started: fn(&str) -> String,
 }
 
 impl AppWords {
@@ -609,7 +614,6 @@ impl AppWords {
         no_drafts: "No drafts: a registration you leave before finalising waits here.",
         no_submissions: "Nothing finalised yet.",
         state_draft: "draft, not finalised",
-        started: |when| format!("started {when}"),
         unnamed: |title| format!("{title} (no name yet)"),
         continue_named: |name| format!("Continue: {name}"),
         choose_backup: "Choose a backup file to restore",
@@ -628,6 +632,11 @@ impl AppWords {
         back: "Back to the list",
         back_keeping_draft: "Back to the list (the draft is kept)",
         form_unusable: |why| format!("This form cannot be filled in here: {why}"),
+
+        months: [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+        started: |when| format!("started {when}"),
     };
 
     // REVIEW: Sesotho. Written without a native speaker; to be checked by one.
@@ -823,7 +832,6 @@ impl AppWords {
         no_drafts: "Ha ho meralo: ngoliso eo u e tlohelang pele u e qetela e emela mona.",
         no_submissions: "Ha ho se se qetiloeng hajoale.",
         state_draft: "moralo, ha o so qetoe",
-        started: |when| format!("e qalile {when}"),
         unnamed: |title| format!("{title} (ha e so be le lebitso)"),
         continue_named: |name| format!("Tsoela pele: {name}"),
         choose_backup: "Khetha faele ea kopi eo u e khutlisang",
@@ -842,6 +850,26 @@ impl AppWords {
         back: "Khutlela lenaneng",
         back_keeping_draft: "Khutlela lenaneng (moralo o ea bolokoa)",
         form_unusable: |why| format!("Foromo ena e ke ke ea tlatsoa mona: {why}"),
+
+        // REVIEW: Sesotho. The months in Lesotho's spelling (as the rest of these words),
+        // from the South African spellings on Wikipedia's "Sotho calendar" (Pherekgong,
+        // Motsheanong, Lwetse, Pudungwana, Tshitwe, ...) written with Lesotho's kh, tš, oe
+        // and l before u. Full names: Sesotho has no short forms in common use.
+        months: [
+            "Pherekhong",
+            "Hlakola",
+            "Hlakubele",
+            "Mmesa",
+            "Motšeanong",
+            "Phupjane",
+            "Phupu",
+            "Phato",
+            "Loetse",
+            "Mphalane",
+            "Pulungoana",
+            "Tšitoe",
+        ],
+        started: |when| format!("e qalile {when}"),
     };
 
     /// The words for a language given by code or name, as [`Words::for_language`] finds
@@ -873,13 +901,30 @@ mod tests {
         assert_eq!(Words::for_language(None).code, "en");
     }
 
+    /// A word, or the words of a list (the months), as one text.
+    trait Text {
+        fn text(&self) -> String;
+    }
+
+    impl Text for &str {
+        fn text(&self) -> String {
+            (*self).to_owned()
+        }
+    }
+
+    impl Text for [&str; 12] {
+        fn text(&self) -> String {
+            self.join(" ")
+        }
+    }
+
     /// Destructures a struct of words without `..` (so that a new field cannot be forgotten
     /// here) into its texts, named, calling each function field with the arguments given.
     macro_rules! texts {
         ($words:expr, $kind:ident { $($text:ident),* $(,)? } $($call:ident($($arg:expr),*)),* $(,)?) => {{
             let $kind { $($text,)* $($call,)* } = $words;
             vec![
-                $((stringify!($text), $text.to_string()),)*
+                $((stringify!($text), Text::text(&$text)),)*
                 $((stringify!($call), $call($($arg),*)),)*
             ]
         }};
@@ -906,7 +951,7 @@ mod tests {
             back_keeping_draft, nothing_sent_yet, send_failed, server_busy_short, records,
             waiting_title, sent_title, this_phone, back_home, finalised_next, corrected_next,
             search_by_name, no_match, no_drafts, no_submissions, state_draft, choose_backup,
-            sync_details, survey_intro, thanks_title, thanks_text, fill_another,
+            sync_details, survey_intro, thanks_title, thanks_text, fill_another, months,
         }
             offline_failed("no worker"), server_working("0.1.0"), server_degraded("0.1.0"),
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
@@ -917,8 +962,8 @@ mod tests {
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
             forms_not_kept("full"),
             form_unusable("cycle"), for_association("Maseru Nurses"), offline_waiting(3),
-            returned(2), started("today"), unnamed("Registration"), continue_named("Mokoena"),
-            start_survey("Survey"), continue_survey("Survey"),
+            returned(2), started("3 Dec 2026, 06:08"), unnamed("Registration"),
+            continue_named("Mokoena"), start_survey("Survey"), continue_survey("Survey"),
         )
     }
 

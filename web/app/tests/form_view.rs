@@ -64,7 +64,11 @@ struct Harness {
     answers: Rc<RefCell<Vec<AnswerEvent>>>,
     repeats: Rc<RefCell<Vec<RepeatEvent>>>,
     finalised: Rc<Cell<u32>>,
+    names: Names,
 }
+
+/// Each name a view reported, with how many answers it had reported before it.
+type Names = Rc<RefCell<Vec<(usize, Option<String>)>>>;
 
 impl Harness {
     async fn new(form: Arc<CompiledForm>, initial: Answers) -> Harness {
@@ -82,6 +86,7 @@ impl Harness {
             answers: Rc::default(),
             repeats: Rc::default(),
             finalised: Rc::default(),
+            names: Rc::default(),
         };
         let props = harness.props(None);
         harness.handle = Some(
@@ -99,6 +104,7 @@ impl Harness {
         let answers = self.answers.clone();
         let repeats = self.repeats.clone();
         let finalised = self.finalised.clone();
+        let (names, answered) = (self.names.clone(), self.answers.clone());
         FormViewProps {
             form: self.form.clone(),
             answers: self.initial.clone(),
@@ -107,6 +113,9 @@ impl Harness {
             on_answer: Callback::from(move |e| answers.borrow_mut().push(e)),
             on_repeat: Callback::from(move |e| repeats.borrow_mut().push(e)),
             on_finalise: Callback::from(move |()| finalised.set(finalised.get() + 1)),
+            on_name: Callback::from(move |name| {
+                names.borrow_mut().push((answered.borrow().len(), name));
+            }),
         }
     }
 
@@ -355,6 +364,38 @@ async fn registration() -> Harness {
 }
 
 #[wasm_bindgen_test]
+async fn the_submissions_name_is_reported_before_the_answer_that_changes_it() {
+    // The reference form's `instance_name` is `concat(${surname}, ', ', ${first_name})`.
+    let view = registration().await;
+    let name = |answered: usize, name: &str| (answered, Some(name.to_owned()));
+    assert_eq!(
+        *view.names.borrow(),
+        [name(0, ", ")],
+        "told once when opened"
+    );
+    view.type_in("Surname", "Mokoena").await;
+    view.type_in("First name(s)", "Palesa").await;
+    // Each new name came before the answer that changed it (the caller saves that answer
+    // with it), and an answer that changes nothing in it reports none.
+    view.type_in("Phone number", "+26658123456").await;
+    assert_eq!(
+        *view.names.borrow(),
+        [
+            name(0, ", "),
+            name(0, "Mokoena, "),
+            name(1, "Mokoena, Palesa")
+        ]
+    );
+    assert_eq!(view.answers.borrow().len(), 3);
+    // Changed again: the new name follows.
+    view.type_in("Surname", "Mokhele").await;
+    assert_eq!(
+        view.names.borrow().last(),
+        Some(&name(3, "Mokhele, Palesa"))
+    );
+}
+
+#[wasm_bindgen_test]
 async fn every_input_has_a_label_that_points_at_it() {
     let view = registration().await;
     let labelled: Vec<String> = view
@@ -544,19 +585,55 @@ async fn the_regions_offered_follow_the_country() {
     view.select("Province or region", "gauteng").await;
     assert_eq!(value(&view.last_answer()), "gauteng");
 
-    // Four regions of the United Kingdom: radio buttons.
+    // Four regions of the United Kingdom: the same drop-down list, with those four (and
+    // the province given before, shown as the current answer until another is chosen).
     view.choose("Country of residence", "United Kingdom").await;
-    assert_eq!(
-        view.option_labels("Province or region"),
-        ["England", "Scotland", "Wales", "Northern Ireland"]
-    );
+    let uk = ["", "england", "scotland", "wales", "northern_ireland"];
+    assert_eq!(select_options(&view, "Province or region")[..5], uk);
     assert!(!view.text().contains("KwaZulu-Natal"));
-    view.choose("Province or region", "Wales").await;
-    assert!(view.option("Province or region", "Wales").checked());
+    view.select("Province or region", "wales").await;
+    assert_eq!(value(&view.last_answer()), "wales");
+    assert_eq!(select_options(&view, "Province or region"), uk);
 
     view.choose("Country of residence", "Other").await;
     assert!(!view.has_group("Province or region"));
     assert!(view.has_control("Which other country?"));
+}
+
+/// The values of the options of the drop-down list labelled `label`.
+fn select_options(view: &Harness, label: &str) -> Vec<String> {
+    let select: HtmlSelectElement = view.control(label).dyn_into().expect("a select");
+    (0..select.length())
+        .filter_map(|i| select.item(i))
+        .filter_map(|option| option.get_attribute("value"))
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_question_keeps_its_widget_when_its_choice_filter_changes() {
+    // The rule counts the whole choice list (`MAX_RADIO_BUTTONS`), not what the filter
+    // leaves: nine provinces, four regions or six states, the same drop-down list.
+    let view = registration().await;
+    for (country, count) in [
+        ("South Africa", 9),
+        ("United Kingdom", 4),
+        ("United States", 6),
+        ("South Africa", 9),
+    ] {
+        view.choose("Country of residence", country).await;
+        assert_eq!(
+            view.control("Province or region").tag_name(),
+            "SELECT",
+            "{country}"
+        );
+        assert!(!view.has_group("Province or region"), "{country}");
+        // The empty first entry, then the country's own.
+        assert_eq!(
+            select_options(&view, "Province or region").len(),
+            count + 1,
+            "{country}"
+        );
+    }
 }
 
 #[wasm_bindgen_test]

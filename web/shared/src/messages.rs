@@ -145,6 +145,13 @@ pub struct SentItem {
     pub status: Option<ReviewStatus>,
     /// The reviewers' comments.
     pub comments: Vec<String>,
+    /// Its name, from the form's `instance_name`, as this device last saved it (`None`: the
+    /// form gives none, it came from the server, or an earlier version saved it).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// When it was started (ms since the Unix epoch), by the starting device's clock.
+    #[serde(default)]
+    pub started_at_ms: Option<i64>,
 }
 
 /// How a sync round ended.

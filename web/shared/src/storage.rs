@@ -16,8 +16,8 @@
 //!
 //! | store | key | value |
 //! | --- | --- | --- |
-//! | `documents` | document id, 32 lower-case hex digits | a finalised submission: `{id, bytes, heads, acked, changed_at, unsynced}` |
-//! | `drafts` | document id | a submission being filled in: `{id, form_id, form_version, language, updated_at, bytes, heads}` |
+//! | `documents` | document id, 32 lower-case hex digits | a finalised submission: `{id, bytes, heads, acked, changed_at, unsynced, name}` |
+//! | `drafts` | document id | a submission being filled in: `{id, form_id, form_version, language, updated_at, bytes, heads, name, started_at}` |
 //! | `forms` | form id | `{form_id, version, json}`: the [`DeviceForm`](letsema_protocol::DeviceForm) as the server sent it (JSON text) |
 //! | `state` | `enrolment`, `sync`, `sync_status` | `{json, stored_at}` (the [`Enrolled`](letsema_protocol::Enrolled) as JSON text); `{cursor_epoch, cursor_seq, next_request_id}`; `{last_success, last_error, last_error_at}` |
 //! | `meta` | `format` | `{version, created_at, migrated_at, written_by}` |
@@ -28,7 +28,9 @@
 //! IndexedDB cannot index booleans). The sync record's 64-bit numbers are decimal strings
 //! (a JavaScript number holds 53 bits). Wire types (`DeviceForm`, `Enrolled`) are kept as
 //! the JSON they travel as, so they follow the wire format's own compatibility rules. Absent
-//! optional fields are absent (`undefined`).
+//! optional fields are absent (`undefined`). `name` is the submission's name (the form's
+//! `instance_name`, computed by the screens' module when it saves) and `started_at` when
+//! the draft was started: records of earlier versions lack both, and read without them.
 //!
 //! # Versions and migrations
 //!
@@ -230,6 +232,9 @@ pub struct StoredDocument {
     /// When it last changed on this device (ms since the Unix epoch): a local edit, or when
     /// it first arrived from the server.
     pub changed_at_ms: i64,
+    /// Its name, from the form's `instance_name`, as the screens last saved it (`None`: the
+    /// form gives none, it arrived from the server, or an earlier version stored it).
+    pub name: Option<String>,
 }
 
 impl StoredDocument {
@@ -269,6 +274,12 @@ pub struct Draft {
     pub bytes: Vec<u8>,
     /// Its heads, sorted.
     pub heads: Vec<ChangeHash>,
+    /// Its name, from the form's `instance_name`, as the screens last saved it (`None`: the
+    /// form gives none, none was given yet, or an earlier version stored it).
+    pub name: Option<String>,
+    /// When it was started (ms since the Unix epoch; the submission's creation time), when
+    /// known (`None`: stored by an earlier version and not saved since).
+    pub started_at_ms: Option<i64>,
 }
 
 /// How the last syncs went, for the UI.

@@ -202,6 +202,8 @@ pub struct OpenSubmission {
     doc: SubmissionDoc,
     kind: FillKind,
     language: Option<String>,
+    /// Its name, as the screens last computed it (the stored one until they do).
+    name: Option<String>,
 }
 
 /// A submission whose latest answers the browser refused to store.
@@ -210,14 +212,17 @@ struct Unsaved {
     doc: SubmissionDoc,
     kind: FillKind,
     language: Option<String>,
+    name: Option<String>,
 }
 
-/// Writes `doc` where `kind` belongs, merged with what is stored (`doc` takes the stored
-/// changes in). A connection closed under the page is replaced by a new one, once.
+/// Writes `doc` where `kind` belongs, named `name`, merged with what is stored (`doc` takes
+/// the stored changes in). A connection closed under the page is replaced by a new one,
+/// once.
 async fn write(
     doc: &mut SubmissionDoc,
     kind: FillKind,
     language: Option<&str>,
+    name: Option<&str>,
 ) -> Result<(), StorageError> {
     let mut reopened = false;
     loop {
@@ -225,8 +230,11 @@ async fn write(
         // connection the write cannot start, so it fails with `Closed` having done nothing.
         let storage = cached_connection().await?;
         let saved = match kind {
-            FillKind::Draft => storage.put_draft(doc, language).await.map(|_| ()),
-            FillKind::Correction => storage.put_document(doc).await.map(|_| ()),
+            FillKind::Draft => storage
+                .put_named_draft(doc, language, name)
+                .await
+                .map(|_| ()),
+            FillKind::Correction => storage.put_named_document(doc, name).await.map(|_| ()),
         };
         match saved {
             // The connection was closed under the page: once more, on a new connection.
@@ -248,19 +256,12 @@ async fn write(
 /// is written by the next save that succeeds (the next answer, Finalise, or
 /// [`retry_unsaved`] every few seconds), and a draft opened again in this page shows it.
 /// While anything waits, leaving the page asks the person to confirm.
-fn keep_unsaved(id: DocId, mut doc: SubmissionDoc, kind: FillKind, language: Option<String>) {
+fn keep_unsaved(id: DocId, mut kept: Unsaved) {
     UNSAVED.with_borrow_mut(|unsaved| {
         if let Some(earlier) = unsaved.get_mut(&id) {
-            let _ = doc.merge(&mut earlier.doc);
+            let _ = kept.doc.merge(&mut earlier.doc);
         }
-        unsaved.insert(
-            id,
-            Unsaved {
-                doc,
-                kind,
-                language,
-            },
-        );
+        unsaved.insert(id, kept);
     });
     STAY.with_borrow_mut(|stay| {
         if stay.is_none() {
@@ -321,10 +322,8 @@ fn retry_unsaved() {
                     continue;
                 };
                 let mut doc = kept.doc;
-                if write(&mut doc, kept.kind, kept.language.as_deref())
-                    .await
-                    .is_ok()
-                {
+                let (language, name) = (kept.language.as_deref(), kept.name.as_deref());
+                if write(&mut doc, kept.kind, language, name).await.is_ok() {
                     settle(id, &mut doc);
                 }
             }
@@ -343,18 +342,18 @@ impl OpenSubmission {
     pub async fn open(request: &OpenRequest) -> Result<OpenSubmission, DocumentsError> {
         let storage = storage().await?;
         let writer = writer(&request.writer)?;
-        let mut doc = match request.kind {
+        let (mut doc, name) = match request.kind {
             FillKind::Draft => forget_closed(storage.draft(request.id).await)?
                 .ok_or_else(|| StorageError::DraftNotFound {
                     id: request.id.to_string(),
                 })
-                .and_then(|draft| draft.open(writer)),
+                .and_then(|draft| Ok((draft.open(writer)?, draft.name))),
             FillKind::Correction => forget_closed(storage.document(request.id).await)?
                 .ok_or_else(|| StorageError::Document {
                     id: request.id.to_string(),
                     reason: "it is no longer on this device".to_owned(),
                 })
-                .and_then(|document| document.open(writer)),
+                .and_then(|document| Ok((document.open(writer)?, document.name))),
         }?;
         // Answers of it that this page could not store yet (see `keep_unsaved`): shown
         // again, and saved with the next answer.
@@ -365,12 +364,19 @@ impl OpenSubmission {
             doc,
             kind: request.kind,
             language: request.language.clone(),
+            name,
         })
     }
 
     /// Its answers so far.
     pub fn answers(&self) -> Answers {
         self.doc.answers()
+    }
+
+    /// Names it `name` (the form's `instance_name` as the screens computed it; `None`: it
+    /// has none) from the next save on: each edit's and Finalise's.
+    pub fn set_name(&mut self, name: Option<String>) {
+        self.name = name;
     }
 
     /// Writes one edit into the document at once; the returned future saves it (merged
@@ -391,17 +397,23 @@ impl OpenSubmission {
     /// Saves the document where its kind belongs. When the browser refuses, the answers
     /// are kept in memory and saved later ([`keep_unsaved`]), and the error says so.
     fn save(&self) -> impl Future<Output = Result<(), DocumentsError>> + 'static {
-        let mut copy = self.doc.clone();
-        let (kind, language) = (self.kind, self.language.clone());
+        // A copy, kept in memory when the browser refuses it.
+        let mut copy = Unsaved {
+            doc: self.doc.clone(),
+            kind: self.kind,
+            language: self.language.clone(),
+            name: self.name.clone(),
+        };
         let id = DocId::from(&self.doc.meta().submission_id);
         async move {
-            match write(&mut copy, kind, language.as_deref()).await {
+            let (language, name) = (copy.language.as_deref(), copy.name.as_deref());
+            match write(&mut copy.doc, copy.kind, language, name).await {
                 Ok(()) => {
-                    settle(id, &mut copy);
+                    settle(id, &mut copy.doc);
                     Ok(())
                 }
                 Err(error) => {
-                    keep_unsaved(id, copy, kind, language);
+                    keep_unsaved(id, copy);
                     Err(DocumentsError::NotSavedYet(error))
                 }
             }
@@ -585,6 +597,8 @@ pub async fn overview(shown: usize) -> Result<DocumentsOverview, StorageError> {
                 unsynced,
                 status: review.status,
                 comments: review.comments.into_iter().map(|c| c.text).collect(),
+                name: document.name,
+                started_at_ms: Some(loaded.meta().created_at.0),
             })
         })
         .collect();

@@ -68,9 +68,11 @@ impl Submission {
         write(&self.0.answers())
     }
 
-    /// Writes an `Edit` now; the promise resolves when it is saved.
-    pub fn edit(&mut self, edit: String) -> Result<js_sys::Promise, JsValue> {
+    /// Writes an `Edit` now, the submission named `name` after it (the form's
+    /// `instance_name`, as the screens computed it); the promise resolves when it is saved.
+    pub fn edit(&mut self, edit: String, name: Option<String>) -> Result<js_sys::Promise, JsValue> {
         let edit: Edit = read(&edit)?;
+        self.0.set_name(name);
         let save = self
             .0
             .edit(&edit)
@@ -82,8 +84,9 @@ impl Submission {
         }))
     }
 
-    /// Saves the last answers and finalises it.
-    pub fn finalise(&self) -> js_sys::Promise {
+    /// Saves the last answers, named `name` (as `edit`), and finalises it.
+    pub fn finalise(&mut self, name: Option<String>) -> js_sys::Promise {
+        self.0.set_name(name);
         let finalise = self.0.finalise();
         wasm_bindgen_futures::future_to_promise(async move {
             finalise

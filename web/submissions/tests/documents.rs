@@ -111,6 +111,68 @@ async fn a_draft_keeps_every_answer_as_entered_and_finalising_queues_it_for_send
     );
 }
 
+/// The stored draft `id`'s name and start.
+async fn draft_name(id: letsema_ids::DocId) -> (Option<String>, Option<i64>) {
+    let storage = documents::storage().await.expect("the database opens");
+    let draft = storage
+        .draft(id)
+        .await
+        .expect("drafts read")
+        .expect("the draft is there");
+    (draft.name, draft.started_at_ms)
+}
+
+#[wasm_bindgen_test]
+async fn drafts_and_submissions_carry_the_name_of_their_last_save() {
+    let (id, mut draft) = new_draft().await;
+    let (name, started) = draft_name(id).await;
+    assert_eq!(name, None, "a new draft has no name yet");
+    let started = started.expect("a new draft knows when it was started");
+
+    // The screens name it with each edit; a later answer that changes the name renames it.
+    draft.set_name(Some("Mokoena".to_owned()));
+    draft
+        .edit(&answer("family_name", "Mokoena"))
+        .expect("written")
+        .await
+        .expect("saved");
+    assert_eq!(
+        draft_name(id).await,
+        (Some("Mokoena".to_owned()), Some(started))
+    );
+    draft.set_name(Some("Mokoena, Palesa".to_owned()));
+    draft
+        .edit(&answer("given_name", "Palesa"))
+        .expect("written")
+        .await
+        .expect("saved");
+    assert_eq!(draft_name(id).await.0.as_deref(), Some("Mokoena, Palesa"));
+    drop(draft);
+
+    // Opened again (a reload), its name stays until the screens give another.
+    let reopened = OpenSubmission::open(&open_request(id, FillKind::Draft, 2))
+        .await
+        .expect("the draft opens again");
+    reopened.finalise().await.expect("finalised");
+    let overview = documents::overview(10).await.expect("the overview reads");
+    assert_eq!(overview.sent[0].name.as_deref(), Some("Mokoena, Palesa"));
+    assert_eq!(overview.sent[0].started_at_ms, Some(started));
+
+    // A correction renames the submission.
+    let mut correction = OpenSubmission::open(&open_request(id, FillKind::Correction, 3))
+        .await
+        .expect("the submission opens for a correction");
+    correction.set_name(Some("Mokoena, Palesa M.".to_owned()));
+    correction
+        .edit(&answer("given_name", "Palesa M."))
+        .expect("written")
+        .await
+        .expect("saved");
+    let overview = documents::overview(10).await.expect("the overview reads");
+    assert_eq!(overview.sent[0].name.as_deref(), Some("Mokoena, Palesa M."));
+    assert_eq!(overview.sent[0].started_at_ms, Some(started));
+}
+
 #[wasm_bindgen_test]
 async fn a_refused_edit_writes_nothing_and_says_why() {
     let (_, mut draft) = new_draft().await;

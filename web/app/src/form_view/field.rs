@@ -15,9 +15,6 @@ use super::layout::Widget;
 use super::model::FieldData;
 use crate::words::Words;
 
-/// The most radio buttons a select_one shows; with more choices it is a drop-down list.
-pub(crate) const MAX_RADIO_BUTTONS: usize = 6;
-
 /// `GeolocationPositionError.PERMISSION_DENIED`.
 const PERMISSION_DENIED: f64 = 1.0;
 /// `GeolocationPositionError.TIMEOUT`.
@@ -65,8 +62,8 @@ pub(crate) fn field_view(props: &FieldProps) -> Html {
         Widget::Text { .. } | Widget::MultilineText | Widget::Date | Widget::Time => {
             text_field(props)
         }
-        Widget::SelectOne { minimal } => {
-            if minimal || data.choices.len() > MAX_RADIO_BUTTONS {
+        Widget::SelectOne { drop_down } => {
+            if drop_down {
                 html! { <SelectField data={props.data.clone()} words={props.words} on_event={props.on_event.clone()} /> }
             } else {
                 radio_field(props)

@@ -7,6 +7,16 @@ use std::rc::Rc;
 
 use letsema_form::model::{Form, Item, Question, QuestionType, Text};
 
+/// The most choices a select_one shows as radio buttons; with more, or with the `minimal`
+/// or `autocomplete` appearance, it is a drop-down list.
+///
+/// The rule counts the question's whole choice list (with "Other" when the question adds
+/// it), not the choices its `choice_filter` leaves: so a question keeps one widget whatever
+/// was answered before (the provinces of the reference form do not switch between radio
+/// buttons and a drop-down list when the country changes). A select_multiple is always
+/// check boxes.
+pub(crate) const MAX_RADIO_BUTTONS: usize = 6;
+
 /// The widget a question is shown with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Widget {
@@ -18,9 +28,10 @@ pub(crate) enum Widget {
     Date,
     /// A time picker.
     Time,
-    /// Radio buttons or a drop-down list, depending on how many choices are offered.
-    SelectOne { minimal: bool },
-    /// Check boxes.
+    /// A drop-down list (`drop_down`) or radio buttons: see [`MAX_RADIO_BUTTONS`].
+    SelectOne { drop_down: bool },
+    /// Check boxes, however many choices there are (a multiple-choice list box is hard to
+    /// use on a phone).
     SelectMultiple,
     /// A text shown, no answer.
     Note,
@@ -109,7 +120,14 @@ impl Layout {
     /// one, and one for each run of top-level questions between groups. Pages with nothing
     /// to show (only calculations and metadata) are left out.
     pub fn new(form: &Form) -> Layout {
-        let mut builder = Builder::default();
+        let mut builder = Builder {
+            choice_counts: form
+                .choice_lists
+                .iter()
+                .map(|list| (list.name.to_string(), list.choices.len()))
+                .collect(),
+            ..Builder::default()
+        };
         let mut loose: Vec<Node> = Vec::new();
         for item in &form.items {
             match item {
@@ -202,6 +220,8 @@ struct Builder {
     pages: Vec<Page>,
     page_of: HashMap<String, usize>,
     questions: HashMap<String, Rc<QuestionInfo>>,
+    /// How many choices each choice list has, by name (for [`MAX_RADIO_BUTTONS`]).
+    choice_counts: HashMap<String, usize>,
 }
 
 impl Builder {
@@ -256,7 +276,7 @@ impl Builder {
         match item {
             Item::Question(question) => {
                 let info = Rc::new(QuestionInfo {
-                    widget: widget(question),
+                    widget: widget(question, &self.choice_counts),
                     required: question
                         .required
                         .as_ref()
@@ -333,7 +353,8 @@ fn has_appearance(question: &Question, wanted: &str) -> bool {
         .is_some_and(|a| a.as_str().split_whitespace().any(|word| word == wanted))
 }
 
-fn widget(question: &Question) -> Widget {
+/// The widget of `question`; `choice_counts` is how many choices each list has.
+fn widget(question: &Question, choice_counts: &HashMap<String, usize>) -> Widget {
     match &question.kind {
         QuestionType::Text | QuestionType::Barcode => {
             if has_appearance(question, "multiline") {
@@ -357,10 +378,14 @@ fn widget(question: &Question) -> Widget {
         // The engine wants an offset (`2024-05-01T09:30:00.000+02:00`), which
         // `datetime-local` does not give: a text box with the engine's message is honest.
         QuestionType::DateTime => Widget::Text { inputmode: None },
-        QuestionType::SelectOne { .. } => Widget::SelectOne {
-            minimal: has_appearance(question, "minimal")
-                || has_appearance(question, "autocomplete"),
-        },
+        QuestionType::SelectOne { list, or_other } => {
+            let choices = choice_counts.get(list.as_str()).copied().unwrap_or(0);
+            Widget::SelectOne {
+                drop_down: has_appearance(question, "minimal")
+                    || has_appearance(question, "autocomplete")
+                    || choices + usize::from(*or_other) > MAX_RADIO_BUTTONS,
+            }
+        }
         QuestionType::SelectMultiple { .. } => Widget::SelectMultiple,
         QuestionType::Note => Widget::Note,
         QuestionType::Acknowledge => Widget::Acknowledge,
@@ -442,6 +467,20 @@ mod tests {
         );
         assert!(layout.sort_key("degree", &[0]) < layout.sort_key("institution", &[0]));
         assert!(layout.sort_key("year", &[0]) < layout.sort_key("degree", &[1]));
+    }
+
+    #[test]
+    fn a_select_ones_widget_counts_its_whole_choice_list() {
+        let layout = Layout::new(&letsema_workload::reference_form());
+        let widget = |name: &str| layout.question(name).map(|q| q.widget);
+        let drop_down = |drop_down| Some(Widget::SelectOne { drop_down });
+        // Three sexes: radio buttons; seven professions: a drop-down list.
+        assert_eq!(widget("sex"), drop_down(false));
+        assert_eq!(widget("profession"), drop_down(true));
+        // The regions of every country: a drop-down list, even for a country with four
+        // (the choice filter leaves those, the list holds them all).
+        assert_eq!(widget("region"), drop_down(true));
+        assert_eq!(widget("citizenships"), Some(Widget::SelectMultiple));
     }
 
     #[test]

@@ -95,6 +95,11 @@ impl Model {
         Ok(model)
     }
 
+    /// The submission's name, from the form's `instance_name` (`None` when it has none).
+    pub fn instance_name(&self) -> Option<String> {
+        self.state.instance_name()
+    }
+
     /// The app's words in the current language.
     pub fn words(&self) -> &'static Words {
         self.words

@@ -18,6 +18,7 @@ use yew::prelude::*;
 
 use super::state::{BackupMessage, DraftItem, Notice, Screen};
 use crate::capture::now_ms;
+use crate::dates;
 use crate::schedule::about_minutes;
 use crate::words::AppWords;
 
@@ -54,12 +55,6 @@ fn record_name(name: Option<&str>, title: &str, words: &AppWords) -> String {
 pub fn matches(name: &str, text: &str) -> bool {
     let text = text.trim().to_lowercase();
     text.is_empty() || name.to_lowercase().contains(&text)
-}
-
-/// A time as the browser writes it where the device is.
-fn when(ms: i64) -> String {
-    let date = js_sys::Date::new(&(ms as f64).into());
-    String::from(date.to_locale_string("default", &js_sys::Object::new()))
 }
 
 /// The sync's state, said in one line on the first screen; the detail is a tap away.
@@ -153,7 +148,7 @@ impl SyncDetail<'_> {
         html! {
             <div class="sync-detail">
                 if let Some(at) = self.last_success_ms {
-                    <p data-testid="last-sync">{ (words.last_sent)(&when(at)) }</p>
+                    <p data-testid="last-sync">{ (words.last_sent)(&dates::local(words, at)) }</p>
                 }
                 if let Some(wait) = self.busy {
                     <p class="warning" data-testid="sync-busy">{
@@ -259,7 +254,7 @@ impl Home<'_> {
                 { self.problems.view(words) }
                 if let Some(oldest) = self.oldest_unsynced_ms.filter(|at| now_ms() - at > STALE_AFTER_MS) {
                     <p class="warning" role="alert" data-testid="stale-warning">{
-                        (words.stale_warning)(&when(oldest))
+                        (words.stale_warning)(&dates::local(words, oldest))
                     }</p>
                 }
                 if let Some(notice) = self.notice {
@@ -349,7 +344,7 @@ impl DraftList<'_> {
             .iter()
             .filter_map(|draft| {
                 let (form, title) = title(self.forms, &draft.form_id);
-                let name = record_name(None, &title, words);
+                let name = record_name(draft.name.as_deref(), &title, words);
                 if !matches(&name, self.search) {
                     return None;
                 }
@@ -367,7 +362,10 @@ impl DraftList<'_> {
                         <button type="button" class="record-open" onclick={open}>
                             <span class="record-name">{ (words.continue_named)(&name) }</span>
                             <span class="record-meta">
-                                { (words.started)(&when(draft.updated_at_ms)) }
+                                { (words.started)(&dates::local(
+                                    words,
+                                    draft.started_at_ms.unwrap_or(draft.updated_at_ms),
+                                )) }
                                 { " · " }
                                 <span class="state draft">{ words.state_draft }</span>
                             </span>
@@ -415,7 +413,7 @@ impl SubmissionList<'_> {
             .iter()
             .filter_map(|item| {
                 let (form, title) = title(self.forms, &item.form_id);
-                let name = record_name(None, &title, words);
+                let name = record_name(item.name.as_deref(), &title, words);
                 if !matches(&name, self.search) {
                     return None;
                 }
@@ -439,7 +437,10 @@ impl SubmissionList<'_> {
                     <li key={item.id.to_string()} class="record" data-testid="submission">
                         <p class="record-name">{ name.clone() }</p>
                         <p class="record-meta">
-                            { when(item.changed_at_ms) }
+                            { (words.started)(&dates::local(
+                                words,
+                                item.started_at_ms.unwrap_or(item.changed_at_ms),
+                            )) }
                             { " · " }
                             <span class={classes!("state", class)}>{ state }</span>
                         </p>

@@ -55,6 +55,11 @@ pub struct DraftItem {
     pub form_id: String,
     /// When it was last saved (ms since the Unix epoch).
     pub updated_at_ms: i64,
+    /// Its name, from the form's `instance_name` (`None`: none yet, the form gives none, or
+    /// an earlier version saved it; list it by its form's title then).
+    pub name: Option<String>,
+    /// When it was started (ms since the Unix epoch; `None`: saved by an earlier version).
+    pub started_at_ms: Option<i64>,
 }
 
 impl From<Draft> for DraftItem {
@@ -63,6 +68,8 @@ impl From<Draft> for DraftItem {
             id: draft.id,
             form_id: draft.form_id,
             updated_at_ms: draft.updated_at_ms,
+            name: draft.name,
+            started_at_ms: draft.started_at_ms,
         }
     }
 }

@@ -30,6 +30,9 @@ pub struct DocumentRecord {
     pub changed_at: i64,
     /// 1 when some head is not acknowledged (indexed).
     pub unsynced: u8,
+    /// The submission's name (absent from records of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// A record of `drafts`.
@@ -44,6 +47,12 @@ pub struct DraftRecord {
     #[serde(with = "serde_bytes")]
     pub bytes: Vec<u8>,
     pub heads: Vec<String>,
+    /// The submission's name (absent from records of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// When it was started (absent from records of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<i64>,
 }
 
 /// A record of `forms`.
@@ -138,6 +147,7 @@ impl DocumentRecord {
             acked: hashes_to_hex(&doc.acked),
             changed_at: doc.changed_at_ms,
             unsynced: u8::from(doc.is_unsynced()),
+            name: doc.name.clone(),
         }
     }
 
@@ -151,6 +161,7 @@ impl DocumentRecord {
             heads,
             acked,
             changed_at_ms: self.changed_at,
+            name: self.name,
         })
     }
 }
@@ -165,6 +176,8 @@ impl DraftRecord {
             updated_at: draft.updated_at_ms,
             bytes: draft.bytes.clone(),
             heads: hashes_to_hex(&draft.heads),
+            name: draft.name.clone(),
+            started_at: draft.started_at_ms,
         }
     }
 
@@ -179,6 +192,8 @@ impl DraftRecord {
             updated_at_ms: self.updated_at,
             bytes: self.bytes,
             heads,
+            name: self.name,
+            started_at_ms: self.started_at,
         })
     }
 }
@@ -228,4 +243,56 @@ fn unhex(text: &str, out: &mut [u8]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_of_an_earlier_version_read_without_a_name_or_a_start() {
+        // As format 1 wrote them before names: no `name`, no `started_at`.
+        let draft: DraftRecord = serde_json::from_str(
+            r#"{"id": "00112233445566778899aabbccddeeff", "form_id": "f", "form_version": "1",
+                "updated_at": 5, "bytes": [], "heads": []}"#,
+        )
+        .expect("reads");
+        let draft = draft.decode().expect("decodes");
+        assert_eq!((draft.name, draft.started_at_ms), (None, None));
+        let document: DocumentRecord = serde_json::from_str(
+            r#"{"id": "00112233445566778899aabbccddeeff", "bytes": [], "heads": [], "acked": [],
+                "changed_at": 5, "unsynced": 1}"#,
+        )
+        .expect("reads");
+        assert_eq!(document.decode().expect("decodes").name, None);
+    }
+
+    #[test]
+    fn a_name_and_a_start_are_kept_and_absent_ones_are_not_written() {
+        let draft = Draft {
+            id: DocId([7; 16]),
+            form_id: "f".into(),
+            form_version: "1".into(),
+            language: None,
+            updated_at_ms: 9,
+            bytes: Vec::new(),
+            heads: Vec::new(),
+            name: Some("Mokoena, Palesa".into()),
+            started_at_ms: Some(3),
+        };
+        let record = DraftRecord::new(&draft);
+        let json = serde_json::to_string(&record).expect("written");
+        assert!(json.contains(r#""name":"Mokoena, Palesa""#), "{json}");
+        assert_eq!(record.decode().expect("decodes"), draft);
+        let unnamed = DraftRecord::new(&Draft {
+            name: None,
+            started_at_ms: None,
+            ..draft
+        });
+        let json = serde_json::to_string(&unnamed).expect("written");
+        assert!(
+            !json.contains("name") && !json.contains("started_at"),
+            "{json}"
+        );
+    }
 }

@@ -11,11 +11,15 @@
 //!   "exported_at": "2026-06-01T10:00:00.000Z",
 //!   "exported_at_ms": 1780308000000,
 //!   "device_id": "phone-1",
-//!   "documents": [{"id": "…uuid…", "changed_at_ms": 1780307000000, "bytes": "…base64…"}],
+//!   "documents": [{"id": "…uuid…", "changed_at_ms": 1780307000000, "bytes": "…base64…",
+//!                  "name": "Mokoena, Palesa"}],
 //!   "drafts": [{"id": "…", "form_id": "…", "form_version": "…", "language": "English (en)",
-//!               "updated_at_ms": 1780307500000, "bytes": "…base64…"}]
+//!               "updated_at_ms": 1780307500000, "bytes": "…base64…", "name": "Mokhele, Thabo"}]
 //! }
 //! ```
+//!
+//! `name` (the submission's name as the app last saved it) is absent when there is none, and
+//! from files of earlier versions; the name stored on the device wins over the file's.
 //!
 //! `bytes` is the saved automerge document (standard base64, padded). Importing merges each
 //! submission into what is stored (automerge merge: both sides' changes survive); one whose
@@ -71,6 +75,8 @@ struct BackupDocument {
     #[serde(default)]
     changed_at_ms: i64,
     bytes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -85,6 +91,8 @@ struct BackupDraft {
     #[serde(default)]
     updated_at_ms: i64,
     bytes: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
 }
 
 /// Backups of the app's database: [`Storage`] makes and reads them.
@@ -140,6 +148,7 @@ impl Backups for Storage {
                     id: document.id.to_string(),
                     changed_at_ms: document.changed_at_ms,
                     bytes: STANDARD.encode(&document.bytes),
+                    name: document.name.clone(),
                 })
                 .collect(),
             drafts: drafts
@@ -151,6 +160,7 @@ impl Backups for Storage {
                     language: draft.language.clone(),
                     updated_at_ms: draft.updated_at_ms,
                     bytes: STANDARD.encode(&draft.bytes),
+                    name: draft.name.clone(),
                 })
                 .collect(),
         };
@@ -201,7 +211,8 @@ impl Backups for Storage {
             } else {
                 now
             };
-            match merge_into_document(&documents, id, &mut doc, changed_at).await? {
+            let name = item.name.as_deref();
+            match merge_into_document(&documents, id, &mut doc, changed_at, name).await? {
                 Ok(Outcome::Added) => report.documents_added += 1,
                 Ok(Outcome::Merged) => report.documents_merged += 1,
                 Ok(Outcome::Unchanged) => report.unchanged += 1,
@@ -220,7 +231,8 @@ impl Backups for Storage {
             };
             // A draft finalised since the backup: its changes go into the submission.
             if get_document(&documents, id).await?.is_some() {
-                match merge_into_document(&documents, id, &mut doc, now).await? {
+                let name = item.name.as_deref();
+                match merge_into_document(&documents, id, &mut doc, now, name).await? {
                     Ok(Outcome::Merged) => report.drafts_merged += 1,
                     Ok(Outcome::Added | Outcome::Unchanged) => report.unchanged += 1,
                     Err(reason) => report.failed.push(ImportFailure {
@@ -232,7 +244,7 @@ impl Backups for Storage {
                 continue;
             }
             let existing = get_draft(&drafts, id).await?;
-            let (outcome, language, updated_at) = match &existing {
+            let (outcome, language, updated_at, name) = match &existing {
                 Some(existing) => {
                     let heads_before = existing.heads.clone();
                     match merge_stored(&mut doc, &existing.bytes, &existing.heads, id) {
@@ -255,6 +267,7 @@ impl Backups for Storage {
                         outcome,
                         existing.language.clone(),
                         existing.updated_at_ms.max(item.updated_at_ms),
+                        existing.name.clone().or_else(|| item.name.clone()),
                     )
                 }
                 None => (
@@ -265,6 +278,7 @@ impl Backups for Storage {
                     } else {
                         now
                     },
+                    item.name.clone(),
                 ),
             };
             match outcome {
@@ -283,6 +297,8 @@ impl Backups for Storage {
                 updated_at_ms: updated_at,
                 bytes: doc.save(),
                 heads: sorted_heads(&mut doc),
+                name,
+                started_at_ms: Some(doc.meta().created_at.0),
             };
             put_draft_record(&drafts, &draft).await?;
         }
@@ -336,16 +352,18 @@ fn decode_item(
     Ok(Some((id, doc)))
 }
 
-/// Merges `doc` into the stored finalised submission `id` (or adds it, unacknowledged).
-/// `Ok(Err(reason))` when the stored copy cannot be merged with it.
+/// Merges `doc` into the stored finalised submission `id` (or adds it, unacknowledged, named
+/// `name`). `Ok(Err(reason))` when the stored copy cannot be merged with it.
 async fn merge_into_document(
     documents: &indexed_db_futures::object_store::ObjectStore<'_>,
     id: DocId,
     doc: &mut SubmissionDoc,
     changed_at: i64,
+    name: Option<&str>,
 ) -> Result<Result<Outcome, String>, StorageError> {
     let existing = get_document(documents, id).await?;
-    let (outcome, acked, changed_at) = match existing {
+    let name_in_file = name.map(str::to_owned);
+    let (outcome, acked, changed_at, name) = match existing {
         Some(existing) => {
             if let Err(error) = merge_stored(doc, &existing.bytes, &existing.heads, id) {
                 return Ok(Err(error.to_string()));
@@ -357,9 +375,10 @@ async fn merge_into_document(
                 Outcome::Merged,
                 existing.acked,
                 existing.changed_at_ms.max(changed_at),
+                existing.name.or(name_in_file),
             )
         }
-        None => (Outcome::Added, Vec::new(), changed_at),
+        None => (Outcome::Added, Vec::new(), changed_at, name_in_file),
     };
     let stored = StoredDocument {
         id,
@@ -367,6 +386,7 @@ async fn merge_into_document(
         heads: sorted_heads(doc),
         acked,
         changed_at_ms: changed_at,
+        name,
     };
     put_document_record(documents, &stored).await?;
     Ok(Ok(outcome))

@@ -246,7 +246,10 @@ impl IdbClientStore {
             let Some(entry) = self.docs.get_mut(&id) else {
                 continue;
             };
+            // The name the screens gave it stays (the sync never names a submission).
+            let mut name = None;
             if let Some(stored) = get_document(&documents, id).await? {
+                name = stored.name.clone();
                 let foreign = entry.disk_heads.as_ref() != Some(&stored.heads)
                     && stored.heads != entry.doc.heads;
                 if foreign {
@@ -264,6 +267,7 @@ impl IdbClientStore {
                 heads: entry.doc.heads.clone(),
                 acked: entry.doc.acked.clone(),
                 changed_at_ms: entry.changed_at_ms,
+                name,
             };
             put_document_record(&documents, &record).await?;
             written.push((id, record.heads));

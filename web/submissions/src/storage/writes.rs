@@ -40,6 +40,19 @@ pub trait DocumentStorage {
         doc: &mut SubmissionDoc,
     ) -> impl Future<Output = Result<StoredDocument, StorageError>>;
 
+    /// [`put_document`](Self::put_document), and names it `name` (the form's
+    /// `instance_name` as the screens computed it; `None`: it has none). `put_document`
+    /// keeps the stored name.
+    ///
+    /// # Errors
+    ///
+    /// As [`put_document`](Self::put_document).
+    fn put_named_document(
+        &self,
+        doc: &mut SubmissionDoc,
+        name: Option<&str>,
+    ) -> impl Future<Output = Result<StoredDocument, StorageError>>;
+
     /// Saves a draft (a submission being filled in) in `language`, stamped now. When the
     /// stored draft holds changes `doc` lacks (another tab, a backup import), they are merged
     /// into `doc` first.
@@ -54,10 +67,24 @@ pub trait DocumentStorage {
         language: Option<&str>,
     ) -> impl Future<Output = Result<Draft, StorageError>>;
 
+    /// [`put_draft`](Self::put_draft), and names it `name` (the form's `instance_name` as
+    /// the screens computed it; `None`: it has none). `put_draft` keeps the stored name.
+    ///
+    /// # Errors
+    ///
+    /// As [`put_draft`](Self::put_draft).
+    fn put_named_draft(
+        &self,
+        doc: &mut SubmissionDoc,
+        language: Option<&str>,
+        name: Option<&str>,
+    ) -> impl Future<Output = Result<Draft, StorageError>>;
+
     /// Moves a draft into the finalised documents, in one transaction: the draft is gone
-    /// and the document is there (unacknowledged, changed now), or nothing changed. When a
-    /// document with that id already exists (a submission sent back for fixing), the draft
-    /// is merged into it and its acknowledged heads are kept.
+    /// and the document is there (unacknowledged, changed now, with the draft's name), or
+    /// nothing changed. When a document with that id already exists (a submission sent back
+    /// for fixing), the draft is merged into it and its acknowledged heads are kept (and its
+    /// name, when the draft has none).
     ///
     /// # Errors
     ///
@@ -82,29 +109,36 @@ pub trait DocumentStorage {
     fn set_sync_state(&self, state: SyncState) -> impl Future<Output = Result<(), StorageError>>;
 }
 
+/// The name a write gives a submission or a draft.
+#[derive(Debug, Clone, Copy)]
+enum Naming<'a> {
+    /// The name stored, if any.
+    Keep,
+    /// This one (`None`: no name).
+    Set(Option<&'a str>),
+}
+
+impl Naming<'_> {
+    /// The name to store, given the stored one.
+    fn name(self, stored: Option<String>) -> Option<String> {
+        match self {
+            Naming::Keep => stored,
+            Naming::Set(name) => name.map(str::to_owned),
+        }
+    }
+}
+
 impl DocumentStorage for Storage {
     async fn put_document(&self, doc: &mut SubmissionDoc) -> Result<StoredDocument, StorageError> {
-        let id = DocId::from(&doc.meta().submission_id);
-        let tx = self.write(&[DOCUMENTS])?;
-        let store = tx.object_store(DOCUMENTS).map_err(write_error)?;
-        let existing = get_document(&store, id).await?;
-        let acked = match existing {
-            Some(existing) => {
-                merge_stored(doc, &existing.bytes, &existing.heads, id)?;
-                existing.acked
-            }
-            None => Vec::new(),
-        };
-        let stored = StoredDocument {
-            id,
-            bytes: doc.save(),
-            heads: sorted_heads(doc),
-            acked,
-            changed_at_ms: now_ms(),
-        };
-        put_document_record(&store, &stored).await?;
-        commit(tx).await?;
-        Ok(stored)
+        write_document(self, doc, Naming::Keep).await
+    }
+
+    async fn put_named_document(
+        &self,
+        doc: &mut SubmissionDoc,
+        name: Option<&str>,
+    ) -> Result<StoredDocument, StorageError> {
+        write_document(self, doc, Naming::Set(name)).await
     }
 
     async fn put_draft(
@@ -112,24 +146,16 @@ impl DocumentStorage for Storage {
         doc: &mut SubmissionDoc,
         language: Option<&str>,
     ) -> Result<Draft, StorageError> {
-        let id = DocId::from(&doc.meta().submission_id);
-        let tx = self.write(&[DRAFTS])?;
-        let store = tx.object_store(DRAFTS).map_err(write_error)?;
-        if let Some(existing) = get_draft(&store, id).await? {
-            merge_stored(doc, &existing.bytes, &existing.heads, id)?;
-        }
-        let draft = Draft {
-            id,
-            form_id: doc.meta().form_id.as_str().to_owned(),
-            form_version: doc.meta().form_version.as_str().to_owned(),
-            language: language.map(str::to_owned),
-            updated_at_ms: now_ms(),
-            bytes: doc.save(),
-            heads: sorted_heads(doc),
-        };
-        put_draft_record(&store, &draft).await?;
-        commit(tx).await?;
-        Ok(draft)
+        write_draft(self, doc, language, Naming::Keep).await
+    }
+
+    async fn put_named_draft(
+        &self,
+        doc: &mut SubmissionDoc,
+        language: Option<&str>,
+        name: Option<&str>,
+    ) -> Result<Draft, StorageError> {
+        write_draft(self, doc, language, Naming::Set(name)).await
     }
 
     async fn finalise(&self, id: DocId) -> Result<StoredDocument, StorageError> {
@@ -140,12 +166,12 @@ impl DocumentStorage for Storage {
             return Err(StorageError::DraftNotFound { id: id.to_string() });
         };
         let mut doc = open_bytes(&draft.bytes, id)?;
-        let acked = match get_document(&documents, id).await? {
+        let (acked, name) = match get_document(&documents, id).await? {
             Some(existing) => {
                 merge_stored(&mut doc, &existing.bytes, &existing.heads, id)?;
-                existing.acked
+                (existing.acked, draft.name.or(existing.name))
             }
-            None => Vec::new(),
+            None => (Vec::new(), draft.name),
         };
         let stored = StoredDocument {
             id,
@@ -153,6 +179,7 @@ impl DocumentStorage for Storage {
             heads: sorted_heads(&mut doc),
             acked,
             changed_at_ms: now_ms(),
+            name,
         };
         put_document_record(&documents, &stored).await?;
         drafts
@@ -177,6 +204,67 @@ impl DocumentStorage for Storage {
         put_state(&store, KEY_SYNC, &sync_record(&state)).await?;
         commit(tx).await
     }
+}
+
+/// [`DocumentStorage::put_document`], naming it as `naming` says.
+async fn write_document(
+    storage: &Storage,
+    doc: &mut SubmissionDoc,
+    naming: Naming<'_>,
+) -> Result<StoredDocument, StorageError> {
+    let id = DocId::from(&doc.meta().submission_id);
+    let tx = storage.write(&[DOCUMENTS])?;
+    let store = tx.object_store(DOCUMENTS).map_err(write_error)?;
+    let existing = get_document(&store, id).await?;
+    let (acked, name) = match existing {
+        Some(existing) => {
+            merge_stored(doc, &existing.bytes, &existing.heads, id)?;
+            (existing.acked, existing.name)
+        }
+        None => (Vec::new(), None),
+    };
+    let stored = StoredDocument {
+        id,
+        bytes: doc.save(),
+        heads: sorted_heads(doc),
+        acked,
+        changed_at_ms: now_ms(),
+        name: naming.name(name),
+    };
+    put_document_record(&store, &stored).await?;
+    commit(tx).await?;
+    Ok(stored)
+}
+
+/// [`DocumentStorage::put_draft`], naming it as `naming` says.
+async fn write_draft(
+    storage: &Storage,
+    doc: &mut SubmissionDoc,
+    language: Option<&str>,
+    naming: Naming<'_>,
+) -> Result<Draft, StorageError> {
+    let id = DocId::from(&doc.meta().submission_id);
+    let tx = storage.write(&[DRAFTS])?;
+    let store = tx.object_store(DRAFTS).map_err(write_error)?;
+    let mut name = None;
+    if let Some(existing) = get_draft(&store, id).await? {
+        merge_stored(doc, &existing.bytes, &existing.heads, id)?;
+        name = existing.name;
+    }
+    let draft = Draft {
+        id,
+        form_id: doc.meta().form_id.as_str().to_owned(),
+        form_version: doc.meta().form_version.as_str().to_owned(),
+        language: language.map(str::to_owned),
+        updated_at_ms: now_ms(),
+        bytes: doc.save(),
+        heads: sorted_heads(doc),
+        name: naming.name(name),
+        started_at_ms: Some(doc.meta().created_at.0),
+    };
+    put_draft_record(&store, &draft).await?;
+    commit(tx).await?;
+    Ok(draft)
 }
 
 /// Opening a stored submission or draft as a document.
