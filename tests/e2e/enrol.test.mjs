@@ -78,7 +78,7 @@ test('a named association shows its name instead of its code', async () => {
   const page = await fixture.browser.context.newPage();
   await page.goto(link);
   await page.getByTestId('enrolment')
-    .filter({ hasText: "Enrolled for the association Berea Farmers' Union (1 form)." }).waitFor();
+    .filter({ hasText: "Registering for Berea Farmers' Union" }).waitFor();
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
   assert.equal(stored.device.association, 'berea-farmers');
   assert.equal(stored.device.association_name, "Berea Farmers' Union");

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
-import { artifacts } from './browser.mjs';
+import { artifacts, launchBrowser } from './browser.mjs';
 import { home, open } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
@@ -137,29 +137,32 @@ test('a survey taker gets one form, no workspace, and a thank-you page; the answ
   });
   assert.equal(created.status, 201);
   const { link } = await created.json();
-  const browser = fixture.browser;
-  const page = await browser.context.newPage();
-  await page.setViewportSize(PHONE);
-  await page.goto(link);
-  const start = page.getByRole('button', { name: 'Start: Diaspora member registration' });
-  await start.waitFor();
-  await page.getByRole('heading', { name: 'Diaspora member registration' }).waitFor();
-  // None of the volunteer's workspace.
-  for (const name of ['This phone', 'Sync now', 'Save a backup file']) {
-    assert.equal(await page.getByRole('button', { name }).count(), 0, `no "${name}"`);
-  }
-  assert.equal(await page.getByTestId('drafts-row').count(), 0, 'no list of drafts');
-  assert.deepEqual(await smallControls(page), [], 'the survey start');
-  await shootBoth(page, 'survey');
+  // A browser of its own: a survey taker's phone has never been a volunteer's.
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.context.newPage();
+    await page.setViewportSize(PHONE);
+    await page.goto(link);
+    const start = page.getByRole('button', { name: 'Start: Diaspora member registration' });
+    await start.waitFor();
+    await page.getByRole('heading', { name: 'Diaspora member registration' }).waitFor();
+    // None of the volunteer's workspace.
+    for (const name of ['This phone', 'Sync now', 'Save a backup file']) {
+      assert.equal(await page.getByRole('button', { name }).count(), 0, `no "${name}"`);
+    }
+    assert.equal(await page.getByTestId('drafts-row').count(), 0, 'no list of drafts');
+    assert.deepEqual(await smallControls(page), [], 'the survey start');
+    await shootBoth(page, 'survey');
 
-  await finaliseRefusal(page, start);
-  await page.getByRole('heading', { name: 'Thank you' }).waitFor();
-  await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
-  assert.deepEqual(await smallControls(page), [], 'the thank-you page');
-  await shootBoth(page, 'thanks');
-  // "Fill in another" opens a new one.
-  await page.getByRole('button', { name: 'Fill in another' }).click();
-  await page.getByRole('radio', { name: 'No' }).waitFor();
-  await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
-  await page.close();
+    await finaliseRefusal(page, start);
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+    assert.deepEqual(await smallControls(page), [], 'the thank-you page');
+    await shootBoth(page, 'thanks');
+    // "Fill in another" opens a new one.
+    await page.getByRole('button', { name: 'Fill in another' }).click();
+    await page.getByRole('radio', { name: 'No' }).waitFor();
+  } finally {
+    await browser.close();
+  }
 });

@@ -69,7 +69,7 @@ test("a reviewer's comment reaches the phone, which corrects the submission and 
   await yes.check();
   await page.waitForTimeout(500);
   await page.getByRole('button', { name: /^Back to the list/ }).click();
-  await status.filter({ hasText: '1 submission waits to be sent.' }).waitFor({ timeout: 30_000 });
+  await status.filter({ hasText: 'Offline: 1 submission waits' }).waitFor({ timeout: 30_000 });
 
   // Online again: the correction reaches the server, with the review kept.
   await context.setOffline(false);

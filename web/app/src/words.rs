@@ -365,8 +365,8 @@ pub struct AppWords {
     pub nothing_sent_yet: &'static str,
     /// Offline, with this many submissions waiting.
     pub offline_waiting: fn(u32) -> String,
-    /// The last round failed (the detail is a tap away).
-    pub send_failed: &'static str,
+    /// This many submissions wait, and the last round failed (the detail is a tap away).
+    pub send_failed: fn(u32) -> String,
     /// The server turned the last round away (the detail is a tap away).
     pub server_busy_short: &'static str,
     /// The name of the part of the first screen that opens the lists, for screen readers.
@@ -594,7 +594,10 @@ impl AppWords {
             1 => "Offline: 1 submission waits; it goes when there is a network.".to_owned(),
             _ => format!("Offline: {count} submissions wait; they go when there is a network."),
         },
-        send_failed: "Not sent: the last try failed. Tap for details.",
+        send_failed: |count| match count {
+            1 => "1 submission waits: the last try to send failed. Tap for details.".to_owned(),
+            _ => format!("{count} submissions wait: the last try to send failed. Tap for details."),
+        },
         server_busy_short: "The server is busy: the app tries again soon.",
         records: "Your work",
         waiting_title: "Waiting to be sent",
@@ -811,8 +814,15 @@ impl AppWords {
                  marang-rang a le teng."
             ),
         },
-        send_failed: "Ha ea romeloa: teko ea ho qetela e hlōlehile. Tobetsa ho bona \
-                      lintlha.",
+        send_failed: |count| match count {
+            1 => "Foromo e le 'ngoe e emetse: teko ea ho qetela ea ho romela e hlōlehile. \
+                  Tobetsa ho bona lintlha."
+                .to_owned(),
+            _ => format!(
+                "Liforomo tse {count} li emetse: teko ea ho qetela ea ho romela e hlōlehile. \
+                 Tobetsa ho bona lintlha."
+            ),
+        },
         server_busy_short: "Seva e phathahane: app e tla leka hape haufinyane.",
         records: "Mosebetsi oa hao",
         waiting_title: "Tse emetseng ho romeloa",
@@ -948,7 +958,7 @@ mod tests {
             reviewers_comments, storage_title, persisted_yes, persisted_no, persisted_unknown,
             space_warning, backup_title, backup_intro, save_backup, restore_backup,
             backup_saved, backup_not_saved, file_unreadable, fill_in, opening_form, back,
-            back_keeping_draft, nothing_sent_yet, send_failed, server_busy_short, records,
+            back_keeping_draft, nothing_sent_yet, server_busy_short, records,
             waiting_title, sent_title, this_phone, back_home, finalised_next, corrected_next,
             search_by_name, no_match, no_drafts, no_submissions, state_draft, choose_backup,
             sync_details, survey_intro, thanks_title, thanks_text, fill_another, months,
@@ -962,7 +972,7 @@ mod tests {
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
             forms_not_kept("full"),
             form_unusable("cycle"), for_association("Maseru Nurses"), offline_waiting(3),
-            returned(2), started("3 Dec 2026, 06:08"), unnamed("Registration"),
+            returned(2), send_failed(2), started("3 Dec 2026, 06:08"), unnamed("Registration"),
             continue_named("Mokoena"), start_survey("Survey"), continue_survey("Survey"),
         )
     }

@@ -223,7 +223,7 @@ fn the_sync_line_says_everything_is_sent_only_when_something_was_sent_and_nothin
         ),
         (
             (false, true, Some(1), 1, true, false),
-            "Not sent: the last try failed. Tap for details.",
+            "1 submission waits: the last try to send failed. Tap for details.",
         ),
         (
             (false, true, Some(1), 1, true, true),

@@ -72,8 +72,8 @@ pub enum SyncLine {
     Waiting(u32),
     /// This many wait, and the browser is offline.
     Offline(u32),
-    /// Some wait, and the last round failed.
-    Failed,
+    /// This many wait, and the last round failed.
+    Failed(u32),
     /// Some wait, and the server turned the last round away.
     Busy,
 }
@@ -98,7 +98,7 @@ impl SyncLine {
             Some(0) => SyncLine::AllSent,
             Some(count) if !online => SyncLine::Offline(count),
             Some(_) if busy => SyncLine::Busy,
-            Some(_) if failed => SyncLine::Failed,
+            Some(count) if failed => SyncLine::Failed(count),
             Some(count) => SyncLine::Waiting(count),
         }
     }
@@ -112,7 +112,7 @@ impl SyncLine {
             SyncLine::NothingYet => words.nothing_sent_yet.to_owned(),
             SyncLine::Waiting(count) => (words.waiting)(count),
             SyncLine::Offline(count) => (words.offline_waiting)(count),
-            SyncLine::Failed => words.send_failed.to_owned(),
+            SyncLine::Failed(count) => (words.send_failed)(count),
             SyncLine::Busy => words.server_busy_short.to_owned(),
         }
     }
@@ -124,7 +124,7 @@ impl SyncLine {
             SyncLine::Sending | SyncLine::Looking | SyncLine::Waiting(_) | SyncLine::Offline(_) => {
                 "waiting"
             }
-            SyncLine::Failed | SyncLine::Busy => "problem",
+            SyncLine::Failed(_) | SyncLine::Busy => "problem",
         }
     }
 }
