@@ -76,55 +76,22 @@ pub async fn run_validator(store: SharedStore, wake: Arc<Notify>, activity: Arc<
 /// When the store cannot give what is pending or record what was judged; nothing is then
 /// taken off the queue.
 pub fn validate_batch(
-    store: &(impl ValidationStore + FormStore + Sync + ?Sized),
+    store: &(impl ValidationStore + FormStore + ?Sized),
     cache: &mut FormCache,
 ) -> Result<usize, ValidateError> {
     let pending = store.pending(VALIDATION_BATCH)?;
     let count = pending.len();
     if count > 0 {
-        let judged = in_background(|| judge(store, pending, cache));
+        let judged = judge(store, pending, cache);
         store.record_verdicts(&judged)?;
     }
     Ok(count)
 }
 
-/// The nice value of the thread the form engine judges on ([`in_background`]).
-pub const JUDGE_NICENESS: i32 = 10;
-
-/// Runs `work` on a thread of its own at a lower CPU priority ([`JUDGE_NICENESS`], where the
-/// system allows it: Linux), and returns what it gives: the kernel then gives syncs the
-/// processors first, and the judging what is left, which is all of them when no sync runs.
-/// Only the form engine's work runs there: a low-priority thread must not hold the
-/// database's write lock that syncs wait for. A panic in `work` goes on in the caller.
-pub fn in_background<T: Send>(work: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(|| {
-            lower_priority();
-            work()
-        });
-        handle
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
-}
-
-/// Lowers the calling thread's priority to [`JUDGE_NICENESS`]; it keeps its priority where
-/// that is refused (a server already running at a lower one).
-#[cfg(target_os = "linux")]
-fn lower_priority() {
-    let thread = rustix::thread::gettid();
-    if let Err(error) = rustix::process::setpriority_process(Some(thread), JUDGE_NICENESS) {
-        tracing::debug!(%error, "the judging thread keeps its priority");
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn lower_priority() {}
-
 /// Judges pending documents with the form engine (`store::project`): each one loaded as the
 /// store's cache has it, or else from its bytes; the forms compiled once into `cache`.
 pub fn judge(
-    store: &(impl ValidationStore + FormStore + Sync + ?Sized),
+    store: &(impl ValidationStore + FormStore + ?Sized),
     pending: Vec<PendingSubmission>,
     cache: &mut FormCache,
 ) -> Vec<JudgedSubmission> {
@@ -209,27 +176,6 @@ impl Drop for SyncInFlight {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn judging_runs_on_a_thread_of_lower_priority_and_the_caller_keeps_its_own() {
-        let own = rustix::process::getpriority_process(None).expect("a priority");
-        let (thread, priority) = in_background(|| {
-            (
-                std::thread::current().id(),
-                rustix::process::getpriority_process(Some(rustix::thread::gettid())),
-            )
-        });
-        assert_ne!(thread, std::thread::current().id(), "on a thread of its own");
-        assert_eq!(priority.expect("a priority"), JUDGE_NICENESS.max(own));
-        assert_eq!(rustix::process::getpriority_process(None).expect("a priority"), own);
-    }
-
-    #[test]
-    fn a_panic_while_judging_reaches_the_caller() {
-        let caught = std::panic::catch_unwind(|| in_background(|| panic!("the engine broke")));
-        assert!(caught.is_err());
-    }
 
     const GAP: Duration = Duration::from_millis(100);
 
