@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
-import { openSyncDetail, syncNow } from './screens.mjs';
+import { finaliseRefusal, openSyncDetail, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -42,14 +42,7 @@ test('a busy server is told honestly, the submission waits on the phone and is s
   await page.goto(link);
   const start = page.getByRole('button', { name: 'New: Diaspora member registration' });
   await start.waitFor();
-  await start.click();
-  // Declining consent makes the rest not apply: a submission in two clicks.
-  await page.getByRole('radio', { name: 'No' }).check();
-  const finalise = page.getByRole('button', { name: 'Finalise' });
-  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
-    await page.getByRole('button', { name: 'Next' }).click();
-  }
-  await finalise.click();
+  await finaliseRefusal(page, start);
 
   // Said plainly: busy, safe on the phone, and when the app tries again (ten minutes asked,
   // stretched by up to half again at random).

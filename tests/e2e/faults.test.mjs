@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { ADMIN, createEnrolment } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
-import { home, offlineReady, open, syncNow } from './screens.mjs';
+import { finaliseRefusal, home, offlineReady, open, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 // The server serves a copy of the built app, which the last test changes as a deployment of
@@ -136,15 +136,9 @@ async function answer(page, label, value) {
   await page.getByLabel(label).blur();
 }
 
-/** Records a refusal (the shortest complete submission) and finalises it. */
-async function finaliseRefusal(page) {
-  await page.getByRole('button', { name: 'New: Diaspora member registration' }).click();
-  await page.getByRole('radio', { name: 'No' }).check();
-  const finalise = page.getByRole('button', { name: 'Finalise' });
-  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
-    await page.getByRole('button', { name: 'Next' }).click();
-  }
-  await finalise.click();
+/** Records a refusal and finalises it; back on the first screen. */
+async function finaliseAndReturn(page) {
+  await finaliseAndReturn(page);
   await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
 }
 
@@ -215,7 +209,7 @@ test('answers typed while the device is full are kept, the volunteer is told, an
 test('a sync that cannot store what it brings says so, acknowledges nothing, and brings it once space returns', async () => {
   const { browser, page } = await enrolledPhone('berea-weavers');
   try {
-    await finaliseRefusal(page);
+    await finaliseAndReturn(page);
     await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
     await open(page, 'sent');
     const item = page.getByTestId('submission');
@@ -312,8 +306,8 @@ test('a new version deployed while the phone holds a draft and unsent submission
 
     // Offline: two submissions finalised, one draft left.
     await context.setOffline(true);
-    await finaliseRefusal(page);
-    await finaliseRefusal(page);
+    await finaliseAndReturn(page);
+    await finaliseAndReturn(page);
     await startRegistration(page);
     await answer(page, 'First name(s)', 'Lineo');
     await answer(page, 'Surname', 'Ramoeletsi');

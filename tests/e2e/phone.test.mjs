@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
-import { home, open } from './screens.mjs';
+import { finaliseRefusal, home, open } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -37,17 +37,6 @@ async function shootBoth(page, name) {
   await page.screenshot({ path: join(artifacts, `phone-${name}-st.png`), fullPage: true });
   await page.getByLabel('Puo', { exact: true }).selectOption('en');
   await page.getByLabel('Language', { exact: true }).waitFor();
-}
-
-/** Records a refusal (the shortest complete submission) and finalises it. */
-async function finaliseRefusal(page, start) {
-  await start.click();
-  await page.getByRole('radio', { name: 'No' }).check();
-  const finalise = page.getByRole('button', { name: 'Finalise' });
-  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
-    await page.getByRole('button', { name: 'Next' }).click();
-  }
-  await finalise.click();
 }
 
 test('the first screen is made for work, every control is touch-sized, and the states are honest', async () => {

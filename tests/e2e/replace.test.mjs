@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
-import { home, offlineReady, open } from './screens.mjs';
+import { finaliseRefusal, home, offlineReady, open } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -25,13 +25,7 @@ test('a replacement phone restores a lost phone\'s backup and sends its work', a
 
   // Offline, a registration is finalised and kept in a backup file; then the phone is lost.
   await context.setOffline(true);
-  await start.click();
-  await lost.getByRole('radio', { name: 'No' }).check();
-  const finalise = lost.getByRole('button', { name: 'Finalise' });
-  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
-    await lost.getByRole('button', { name: 'Next' }).click();
-  }
-  await finalise.click();
+  await finaliseRefusal(lost, start);
   await lost.getByTestId('sync-status').filter({ hasText: 'Offline: 1 submission waits' }).waitFor();
   await open(lost, 'phone');
   const [download] = await Promise.all([

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN, createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
-import { home, open, syncNow } from './screens.mjs';
+import { finaliseRefusal, home, open, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
@@ -30,13 +30,7 @@ test("a reviewer's comment reaches the phone, which corrects the submission and 
   await start.waitFor();
 
   // The volunteer records a refusal and sends it.
-  await start.click();
-  await page.getByRole('radio', { name: 'No' }).check();
-  const finalise = page.getByRole('button', { name: 'Finalise' });
-  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
-    await page.getByRole('button', { name: 'Next' }).click();
-  }
-  await finalise.click();
+  await finaliseRefusal(page, start);
   const status = page.getByTestId('sync-status');
   await status.filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
   await open(page, 'sent');

@@ -35,3 +35,17 @@ export async function offlineReady(page) {
   await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
   await home(page);
 }
+
+/**
+ * Records a refusal (consent "No": the shortest complete submission) and finalises it,
+ * starting with `start` (the first screen's "New: …" button, unless another is given).
+ */
+export async function finaliseRefusal(page, start = page.getByRole('button', { name: 'New: Diaspora member registration' })) {
+  await start.click();
+  await page.getByRole('radio', { name: 'No' }).check();
+  const finalise = page.getByRole('button', { name: 'Finalise' });
+  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+  await finalise.click();
+}

@@ -323,6 +323,43 @@ fn search_box(words: &AppWords, text: &str, on_search: &Callback<String>) -> Htm
     }
 }
 
+/// A list screen: the way back, the title, a search box once the list is long, the
+/// records the search leaves (or why there are none).
+struct RecordList<'a> {
+    words: &'static AppWords,
+    title: &'static str,
+    /// Said when there is no record at all.
+    none: &'static str,
+    test_id: &'static str,
+    /// How many records there are, whatever the search.
+    total: usize,
+    /// The records the search leaves, drawn.
+    shown: Vec<Html>,
+    search: &'a str,
+    on_show: &'a Callback<Screen>,
+    on_search: &'a Callback<String>,
+}
+
+impl RecordList<'_> {
+    fn view(self) -> Html {
+        let words = self.words;
+        html! {
+            <div class="workspace list">
+                { screen_top(words, self.title, self.on_show) }
+                if self.total > SEARCH_FROM {
+                    { search_box(words, self.search, self.on_search) }
+                }
+                if self.total == 0 {
+                    <p>{ self.none }</p>
+                } else if self.shown.is_empty() {
+                    <p>{ words.no_match }</p>
+                }
+                <ul class="records-list" data-testid={self.test_id}>{ for self.shown }</ul>
+            </div>
+        }
+    }
+}
+
 /// The drafts, each to be continued.
 #[derive(Debug)]
 pub struct DraftList<'a> {
@@ -374,20 +411,18 @@ impl DraftList<'_> {
                 })
             })
             .collect();
-        html! {
-            <div class="workspace list">
-                { screen_top(words, words.drafts_title, self.on_show) }
-                if self.drafts.len() > SEARCH_FROM {
-                    { search_box(words, self.search, self.on_search) }
-                }
-                if self.drafts.is_empty() {
-                    <p>{ words.no_drafts }</p>
-                } else if drafts.is_empty() {
-                    <p>{ words.no_match }</p>
-                }
-                <ul class="records-list" data-testid="drafts">{ for drafts }</ul>
-            </div>
+        RecordList {
+            words,
+            title: words.drafts_title,
+            none: words.no_drafts,
+            test_id: "drafts",
+            total: self.drafts.len(),
+            shown: drafts,
+            search: self.search,
+            on_show: self.on_show,
+            on_search: self.on_search,
         }
+        .view()
     }
 }
 
@@ -456,20 +491,18 @@ impl SubmissionList<'_> {
                 })
             })
             .collect();
-        html! {
-            <div class="workspace list">
-                { screen_top(words, words.submissions_title, self.on_show) }
-                if self.sent.len() > SEARCH_FROM {
-                    { search_box(words, self.search, self.on_search) }
-                }
-                if self.sent.is_empty() {
-                    <p>{ words.no_submissions }</p>
-                } else if sent.is_empty() {
-                    <p>{ words.no_match }</p>
-                }
-                <ul class="records-list" data-testid="submissions">{ for sent }</ul>
-            </div>
+        RecordList {
+            words,
+            title: words.submissions_title,
+            none: words.no_submissions,
+            test_id: "submissions",
+            total: self.sent.len(),
+            shown: sent,
+            search: self.search,
+            on_show: self.on_show,
+            on_search: self.on_search,
         }
+        .view()
     }
 }
 
