@@ -138,7 +138,7 @@ async function answer(page, label, value) {
 
 /** Records a refusal and finalises it; back on the first screen. */
 async function finaliseAndReturn(page) {
-  await finaliseAndReturn(page);
+  await finaliseRefusal(page);
   await page.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
 }
 
