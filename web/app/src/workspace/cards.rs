@@ -395,7 +395,7 @@ impl DraftList<'_> {
                     })
                 };
                 Some(html! {
-                    <li key={draft.id.to_string()} class="record">
+                    <li key={draft.id.to_string()} class="record openable">
                         <button type="button" class="record-open" onclick={open}>
                             <span class="record-name">{ (words.continue_named)(&name) }</span>
                             <span class="record-meta">
