@@ -27,7 +27,7 @@ use super::filters::{blocking, json_body, operation, peer_addr, respond, with_st
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AssociationName, DeviceError, DeviceInfo, NewEnrolment, Role};
+use crate::store::{AssociationCode, AssociationName, DeviceError, DeviceInfo, NewEnrolment, Role};
 
 const MAX_BODY: u64 = 8 * 1024;
 /// The longest an enrolment link may stay valid.
@@ -153,7 +153,7 @@ async fn create_enrolment(
             message,
         )
     };
-    if !valid_name(&body.association) {
+    if AssociationCode::parse(&body.association).is_err() {
         return Err(invalid(
             "association: use 1 to 64 letters, digits, '-', '_' or '.'".to_owned(),
         ));
@@ -320,11 +320,4 @@ pub(super) fn link_and_qr(
         })
         .map_err(|_| ApiError::internal())?;
     Ok((link, qr_svg))
-}
-
-fn valid_name(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
