@@ -126,8 +126,9 @@ string_id!(
     /// The id of a submission: a UUID generated on the device that created it, in lower-case
     /// canonical form (`123e4567-e89b-42d3-a456-426614174000`).
     ///
-    /// Use [`SubmissionId::from_random_bytes`] with 16 random bytes from the caller to make a
-    /// new one; this crate has no source of randomness of its own.
+    /// Use [`SubmissionId::new_v7`] with the time and 16 random bytes from the caller to make
+    /// a new one; this crate has no clock or source of randomness of its own. Ids made before
+    /// are version 4 (random); both kinds parse and sync alike.
     SubmissionId,
     "submission id",
     "expected a lower-case UUID such as 123e4567-e89b-42d3-a456-426614174000",
@@ -135,10 +136,34 @@ string_id!(
 );
 
 impl SubmissionId {
-    /// A version 4 (random) UUID made from 16 random bytes the caller generated.
+    /// A version 7 UUID (RFC 9562): the first 48 bits are `at` in Unix milliseconds, the
+    /// other 74 (besides version and variant) come from `random`, which the caller drew.
+    ///
+    /// Ids made in the order submissions are started sort in that order, so the server's
+    /// indexes keyed by document id take a field day's new submissions at their end, a few
+    /// pages written per commit, where random (version 4) ids dirty a page per submission
+    /// across the whole index (issue 13: 5.6 times the bytes written with 200,000 held).
+    /// The time says when the submission was started, which its document says anyway.
+    /// A time before 1970 counts as 1970.
+    pub fn new_v7(at: Timestamp, random: [u8; 16]) -> SubmissionId {
+        let millis = u64::try_from(at.0).unwrap_or(0).min((1 << 48) - 1);
+        let mut bytes = random;
+        bytes[..6].copy_from_slice(&millis.to_be_bytes()[2..]);
+        bytes[6] = (bytes[6] & 0x0f) | 0x70;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        SubmissionId::from_uuid_bytes(&bytes)
+    }
+
+    /// A version 4 (random) UUID made from 16 random bytes the caller generated. New
+    /// submissions take [`SubmissionId::new_v7`]; this is for tests and tools that want an id
+    /// with no time in it.
     pub fn from_random_bytes(mut bytes: [u8; 16]) -> SubmissionId {
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        SubmissionId::from_uuid_bytes(&bytes)
+    }
+
+    fn from_uuid_bytes(bytes: &[u8; 16]) -> SubmissionId {
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         SubmissionId(format!(
             "{}-{}-{}-{}-{}",
@@ -374,6 +399,26 @@ mod tests {
         let id = SubmissionId::from_random_bytes([0xff; 16]);
         assert_eq!(id.as_str(), "ffffffff-ffff-4fff-bfff-ffffffffffff");
         assert_eq!(SubmissionId::parse(id.as_str()), Ok(id));
+    }
+
+    #[test]
+    fn a_v7_id_starts_with_the_time_and_keeps_random_bits() {
+        // RFC 9562's example: 2022-02-22T19:22:22Z.
+        let id = SubmissionId::new_v7(Timestamp(0x017f_22e2_79b0), [0xff; 16]);
+        assert_eq!(id.as_str(), "017f22e2-79b0-7fff-bfff-ffffffffffff");
+        assert_eq!(SubmissionId::parse(id.as_str()), Ok(id));
+        let zero = SubmissionId::new_v7(Timestamp(0), [0; 16]);
+        assert_eq!(zero.as_str(), "00000000-0000-7000-8000-000000000000");
+        let before_1970 = SubmissionId::new_v7(Timestamp(-5), [0; 16]);
+        assert_eq!(before_1970, zero);
+    }
+
+    #[test]
+    fn v7_ids_sort_in_the_order_of_their_times() {
+        let earlier = SubmissionId::new_v7(Timestamp(1_781_503_200_000), [0xff; 16]);
+        let later = SubmissionId::new_v7(Timestamp(1_781_503_200_001), [0; 16]);
+        assert!(DocId::from(&earlier) < DocId::from(&later));
+        assert!(earlier.as_str() < later.as_str());
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //!
 //! let id = DocId([0x12; 16]);
 //! assert_eq!(id.to_string(), "12121212-1212-1212-1212-121212121212");
-//! assert_eq!(id.bucket(), 0x12);
+//! let mut bytes = [0x01; 16];
+//! bytes[15] = 0x34;
+//! assert_eq!(DocId(bytes).bucket(), 0x34);
 //! let hash = ChangeHash([0xab; 32]);
 //! assert_eq!(hash.to_string(), "ab".repeat(32));
 //! assert_eq!(format!("{hash:?}"), "ChangeHash(abababababab…)");
@@ -34,10 +36,12 @@ use serde::{Deserialize, Serialize};
 pub struct DocId(pub [u8; 16]);
 
 impl DocId {
-    /// The bucket of this document in the sync repair's summary: its first byte.
-    /// Submission ids are random (version 4) UUIDs, so the buckets fill evenly.
+    /// The bucket of this document in the sync repair's summary: its last byte. That byte is
+    /// random in both kinds of submission id (version 4, random; version 7, which starts
+    /// with the time), so the buckets fill evenly; a version 7 id's first byte is the same
+    /// for years.
     pub fn bucket(&self) -> u8 {
-        self.0[0]
+        self.0[15]
     }
 }
 

@@ -58,7 +58,8 @@ pub const VERSION: u8 = 2;
 pub const HEADER_LEN: usize = 9;
 /// Flag bit 0: the payload is deflated.
 pub const FLAG_DEFLATE: u8 = 1;
-/// How many buckets a [`Summary::Buckets`] has: one per value of a document id's first byte.
+/// How many buckets a [`Summary::Buckets`] has: one per value of a document id's last byte
+/// ([`DocId::bucket`]).
 pub const BUCKETS: usize = 256;
 
 /// Payloads shorter than this are sent as they are: deflate cannot win much on them.

@@ -2,8 +2,8 @@
 //! levels, so two sides that disagree find the documents that differ without listing all of
 //! them.
 //!
-//! A document's bucket is the first byte of its id (ids are random UUIDs, so buckets fill
-//! evenly). A bucket's digest is the first 8 bytes of SHA-256 over its documents in id order,
+//! A document's bucket is the last byte of its id ([`DocId::bucket`]: random in version 4
+//! and version 7 UUIDs alike, so buckets fill evenly). A bucket's digest is the first 8 bytes of SHA-256 over its documents in id order,
 //! each as its 16 id bytes, its head count (u32 LE) and its sorted heads; an empty bucket's
 //! digest is all zeros. The root is SHA-256 over the 256 digests. Both sides compute the same
 //! values from the same heads, so equal roots mean equal sets of documents and heads.

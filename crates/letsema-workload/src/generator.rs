@@ -76,9 +76,9 @@ impl Generator {
         self.member()
     }
 
-    /// A new submission document written by `device` at `at`, with a submission id from
-    /// this generator and one member's answers, written in one change at `at` (a form
-    /// filled in offline and saved when it was finalised).
+    /// A new submission document written by `device` at `at`, with a version 7 submission id
+    /// of `at` and this generator's random bits, and one member's answers, written in one
+    /// change at `at` (a form filled in offline and saved when it was finalised).
     ///
     /// The document's association is the member's `association` answer, unless it is
     /// `none` or consent was declined.
@@ -117,7 +117,7 @@ impl Generator {
             _ => None,
         };
         let new = NewSubmission {
-            submission_id: SubmissionId::from_random_bytes(id),
+            submission_id: SubmissionId::new_v7(at, id),
             form_id: FormId::parse(&self.catalogue.form_id)?,
             form_version: FormVersion::parse(&self.catalogue.form_version)?,
             association,

@@ -180,13 +180,14 @@ pub fn writer(request: &WriterRequest) -> Result<Writer, DocumentsError> {
 ///
 /// What went wrong, in words a person can act on.
 pub async fn start_draft(request: &StartRequest) -> Result<DocId, DocumentsError> {
+    let started = Timestamp(now_ms());
     let new = NewSubmission {
-        submission_id: SubmissionId::from_random_bytes(random_bytes::<16>()),
+        submission_id: SubmissionId::new_v7(started, random_bytes::<16>()),
         form_id: FormId::parse(&request.form_id)?,
         form_version: FormVersion::parse(&request.form_version)?,
         association: Some(AssociationId::parse(&request.association)?),
     };
-    let mut doc = SubmissionDoc::create(new, writer(&request.writer)?, Timestamp(now_ms()))?;
+    let mut doc = SubmissionDoc::create(new, writer(&request.writer)?, started)?;
     let storage = storage().await?;
     let draft = forget_closed(
         storage
