@@ -140,14 +140,9 @@ fn validate_email(email: &str) -> Result<(), PeopleError> {
     }
 }
 
+/// An association code by [`AssociationCode::parse`]'s rule, the one rule for codes.
 fn validate_association(name: &str) -> Result<(), PeopleError> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(PeopleError::BadAssociation(name.to_owned()))
-    }
+    super::AssociationCode::parse(name)
+        .map(|_| ())
+        .map_err(|_| PeopleError::BadAssociation(name.to_owned()))
 }
