@@ -12,6 +12,7 @@ mod devices;
 mod forms;
 mod judge;
 mod people;
+mod postgres;
 mod sqlite;
 mod sync;
 mod validate;
@@ -34,6 +35,9 @@ pub use forms::{
 };
 pub use judge::{FormCache, Projection, SubmissionVerdict, Verdict, project};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
+#[doc(hidden)]
+pub use postgres::testing as postgres_testing;
+pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
 pub use sqlite::{DATABASE_FILE, SqliteStore, SqliteSyncStore, StoreError};
 pub use sync::SyncStoreError;
 pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};
@@ -77,6 +81,12 @@ impl DataDirLock {
         file.try_lock().map_err(|_| busy())?;
         Ok(DataDirLock { _file: file })
     }
+}
+
+/// Now, as the tables' `*_at` text columns hold it in every backend (RFC 3339, UTC, whole
+/// seconds).
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Opens the default backend, the embedded SQLite database in `data_dir` (created and

@@ -4,7 +4,8 @@
 
 use rusqlite::{Connection, params};
 
-use super::{SqliteStore, now_rfc3339};
+use super::SqliteStore;
+use crate::store::now_rfc3339;
 use crate::store::{
     Association, AssociationCode, AssociationError, AssociationName, AssociationStore,
 };

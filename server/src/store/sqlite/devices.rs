@@ -3,7 +3,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, now_rfc3339};
+use super::SqliteStore;
+use crate::store::now_rfc3339;
 use crate::store::{
     DeviceError, DeviceInfo, DeviceStore, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL,
     PUBLIC_LINK_USES, PublicLink,

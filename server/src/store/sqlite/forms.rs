@@ -5,7 +5,8 @@ use std::sync::Arc;
 use letsema_form::model::Form;
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, now_rfc3339};
+use super::SqliteStore;
+use crate::store::now_rfc3339;
 use crate::store::{FormStore, FormSummary, PreparedForm, PublishError, Published};
 
 impl From<rusqlite::Error> for PublishError {

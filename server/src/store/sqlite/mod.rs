@@ -203,11 +203,6 @@ impl Backend for SqliteStore {
     }
 }
 
-/// Now, as the tables' `*_at` text columns hold it (RFC 3339, UTC, whole seconds).
-fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 /// How many read-only connections a store opens: one per core, at least 2 and at most 8.
 /// A read holds one only for its queries (milliseconds), so a few serve many requests.
 fn reader_count() -> usize {

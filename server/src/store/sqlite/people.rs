@@ -4,7 +4,8 @@
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
-use super::{SqliteStore, now_rfc3339};
+use super::SqliteStore;
+use crate::store::now_rfc3339;
 use crate::store::people::LOGIN_FAILURE_WINDOW_SECS;
 use crate::store::{NewUser, PeopleError, PeopleStore, Role, SessionInfo, StaffUser};
 

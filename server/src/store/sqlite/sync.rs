@@ -20,15 +20,16 @@
 use std::sync::MutexGuard;
 use std::sync::atomic::Ordering;
 
-use letsema_doc::{AssociationId, DeviceId, SubmissionDoc};
+use letsema_doc::{DeviceId, SubmissionDoc};
 use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::{
-    CommitDoc, DocMeta, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
+    CommitDoc, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
 };
 use letsema_sync::summary::HeadsIndex;
 use rusqlite::{Connection, OptionalExtension, ToSql, TransactionBehavior, params};
 
 use super::SqliteStore;
+use crate::store::sync::{doc_id_from_blob, heads_from_blob, heads_to_blob, meta};
 use crate::store::{SyncAccess, SyncSession, SyncStoreError};
 
 /// The sync view of the database for one request.
@@ -85,41 +86,6 @@ impl SqliteStore {
             .lock()
             .map_err(|_| SyncStoreError::Corrupt("the database lock is poisoned".to_owned()))
     }
-}
-
-fn heads_to_blob(heads: &[ChangeHash]) -> Vec<u8> {
-    heads.iter().flat_map(|h| h.0).collect()
-}
-
-pub(super) fn heads_from_blob(blob: &[u8]) -> Result<Vec<ChangeHash>, SyncStoreError> {
-    if !blob.len().is_multiple_of(32) {
-        return Err(SyncStoreError::Corrupt(
-            "stored heads are not 32-byte hashes".to_owned(),
-        ));
-    }
-    Ok(blob
-        .chunks_exact(32)
-        .map(|chunk| {
-            let mut hash = [0u8; 32];
-            hash.copy_from_slice(chunk);
-            ChangeHash(hash)
-        })
-        .collect())
-}
-
-pub(super) fn doc_id_from_blob(blob: &[u8]) -> Result<DocId, SyncStoreError> {
-    <[u8; 16]>::try_from(blob)
-        .map(DocId)
-        .map_err(|_| SyncStoreError::Corrupt("a stored document id is not 16 bytes".to_owned()))
-}
-
-fn meta(creator: String, association: Option<String>) -> Result<DocMeta, SyncStoreError> {
-    Ok(DocMeta {
-        creator: DeviceId::parse(&creator).map_err(|e| SyncStoreError::Corrupt(e.to_string()))?,
-        association: association
-            .map(|a| AssociationId::parse(&a).map_err(|e| SyncStoreError::Corrupt(e.to_string())))
-            .transpose()?,
-    })
 }
 
 /// A document's bytes (its own, or its one log entry's when they are empty), heads and

@@ -13,7 +13,7 @@ use letsema_protocol::sync::{ChangeHash, DocId};
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
-use super::sync::heads_from_blob;
+use crate::store::sync::heads_from_blob;
 use crate::store::{
     JudgedSubmission, PendingSubmission, SubmissionVerdict, ValidateError, ValidationStore,
 };

@@ -1,0 +1,446 @@
+//! The sync protocol's [`ServerStore`] over PostgreSQL, with several servers on one
+//! database: the same tables as SQLite's (`documents`, `change_log`, `validation_queue`,
+//! the epoch in `instance`) and the same promises, kept against other servers' concurrent
+//! transactions as well as this one's.
+//!
+//! - **No pull skips a change.** A pull moves its cursor to the highest sequence number it
+//!   could see. A number taken by a transaction that commits after another's higher one
+//!   would be skipped for good. So a commit takes its numbers only while it holds the
+//!   change log's advisory lock (`pg_advisory_xact_lock`, held until it commits or rolls
+//!   back): transactions take numbers in the order they commit, and a snapshot that sees a
+//!   number sees every lower one that will ever commit. The lock is taken after the rows
+//!   are checked, for the writes alone; the automerge work of a request happens before, on
+//!   the server that received it. (`tests` interleave two commits on purpose: with the
+//!   lock removed, the cursor test fails.)
+//! - **Nothing is overwritten.** A commit locks the rows of the documents it changes
+//!   (`FOR UPDATE`) and checks that each still has the heads its new state was computed
+//!   from; a new document another server inserted meanwhile is a unique violation. Either
+//!   is [`SyncStoreError::Conflict`]: nothing is written and the phone retries, and the
+//!   retry merges with what the other server stored. The cache of loaded documents is
+//!   asked only for the heads the database holds now ([`ServerStore::load`] reads them).
+//! - **The epoch** is read at the start of every sync request, so a renewal reaches every
+//!   server at once.
+//!
+//! A batch is written with one statement per table (`unnest` of arrays), not one per
+//! document, so a commit costs a few round trips whatever its size.
+
+use letsema_doc::{DeviceId, SubmissionDoc};
+use letsema_protocol::sync::{ChangeHash, DocId};
+use letsema_sync::store::{
+    CommitDoc, LogEntry, LogPage, LogPageBuilder, Scope, ServerStore, StoredDoc,
+};
+use letsema_sync::summary::HeadsIndex;
+use tokio_postgres::types::ToSql;
+
+use super::{PostgresStore, is_disk_full, is_unique_violation};
+use crate::store::sync::{doc_id_from_blob, heads_from_blob, heads_to_blob, meta};
+use crate::store::{SyncAccess, SyncSession, SyncStoreError};
+
+/// The advisory lock key of the change log's numbers ("LTSMLOG\0").
+pub(super) const LOG_LOCK: i64 = 0x4c54_534d_4c4f_4700;
+
+/// Rows a pull reads from the database at a time: a page stops as soon as it is full.
+const PULL_FETCH_ROWS: i32 = 256;
+
+/// The sync view of the database for one request.
+#[derive(Debug)]
+pub struct PostgresSyncStore<'a> {
+    store: &'a PostgresStore,
+    epoch: u64,
+}
+
+impl From<tokio_postgres::Error> for SyncStoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if is_disk_full(&error) {
+            tracing::error!(
+                "the database's disk is full: syncs store nothing (phones keep their changes \
+                 and retry) until space is freed"
+            );
+            return SyncStoreError::DiskFull;
+        }
+        SyncStoreError::Database(Box::new(error))
+    }
+}
+
+impl SyncAccess for PostgresStore {
+    fn sync_store(&self) -> Result<SyncSession<'_>, SyncStoreError> {
+        let epoch = self.run(async {
+            let client = self.client().await.map_err(SyncStoreError::Database)?;
+            let row = client
+                .query_one("SELECT sync_epoch FROM instance WHERE id = 1", &[])
+                .await?;
+            Ok::<_, SyncStoreError>(row.get::<_, i64>(0).unsigned_abs())
+        })?;
+        Ok(Box::new(PostgresSyncStore { store: self, epoch }))
+    }
+
+    fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
+        self.run(async {
+            let client = self.client().await.map_err(SyncStoreError::Database)?;
+            client
+                .execute(
+                    "UPDATE instance SET sync_epoch = floor(random() * 9007199254740991)::BIGINT
+                     WHERE id = 1",
+                    &[],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+}
+
+/// A document's bytes (its own, or its one log entry's when they are empty), heads and
+/// owners.
+const LOAD_SQL: &str = "SELECT CASE WHEN length(d.bytes) = 0 THEN l.changes ELSE d.bytes END,
+         d.heads, d.creator, d.association
+     FROM documents d LEFT JOIN change_log l ON length(d.bytes) = 0 AND l.seq = d.last_seq
+     WHERE d.doc_id = $1";
+
+/// The stored heads of some documents, their rows locked until the commit ends.
+const LOCK_HEADS_SQL: &str =
+    "SELECT doc_id, heads FROM documents WHERE doc_id = ANY($1) ORDER BY doc_id FOR UPDATE";
+
+/// `n` new numbers of the change log, in order; only under [`LOG_LOCK`].
+const TAKE_SEQS_SQL: &str =
+    "SELECT nextval('change_log_seq') FROM generate_series(1, $1::BIGINT) ORDER BY 1";
+
+const UPSERT_DOCUMENTS_SQL: &str =
+    "INSERT INTO documents (doc_id, creator, association, bytes, heads, last_seq)
+     SELECT * FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BYTEA[], $5::BYTEA[],
+                          $6::BIGINT[])
+     ON CONFLICT (doc_id) DO UPDATE SET bytes = excluded.bytes, heads = excluded.heads,
+         last_seq = excluded.last_seq";
+
+const APPEND_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, changes)
+     SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BYTEA[])";
+
+/// Puts documents in the validation queue at their new numbers (a claim on an older state
+/// no longer holds).
+const ENQUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
+     SELECT * FROM unnest($1::BYTEA[], $2::BIGINT[])
+     ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, claimed_until = NULL";
+
+const LAST_SEQ_SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM change_log";
+
+/// The log entries of a scope after a sequence number (`$1`), skipping an origin (`$2`);
+/// the scope's documents are found through their index by `last_seq`, as in SQLite.
+fn log_page_sql(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::Device(_) => {
+            "SELECT l.seq, l.doc_id, l.changes FROM change_log l
+             JOIN documents d ON d.doc_id = l.doc_id
+             WHERE l.seq > $1 AND l.origin <> $2 AND d.last_seq > $1 AND d.creator = $3
+             ORDER BY l.seq"
+        }
+        Scope::Associations(_) => {
+            "SELECT l.seq, l.doc_id, l.changes FROM change_log l
+             JOIN documents d ON d.doc_id = l.doc_id
+             WHERE l.seq > $1 AND l.origin <> $2 AND d.last_seq > $1
+               AND d.association = ANY($3)
+             ORDER BY l.seq"
+        }
+        Scope::All => {
+            "SELECT l.seq, l.doc_id, l.changes FROM change_log l
+             WHERE l.seq > $1 AND l.origin <> $2
+             ORDER BY l.seq"
+        }
+    }
+}
+
+/// The ids and heads of a scope's documents.
+fn heads_index_sql(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::Device(_) => "SELECT doc_id, heads FROM documents WHERE creator = $1",
+        Scope::Associations(_) => "SELECT doc_id, heads FROM documents WHERE association = ANY($1)",
+        Scope::All => "SELECT doc_id, heads FROM documents",
+    }
+}
+
+/// The scope's parameter, if it has one: a device id or a list of associations.
+enum ScopeParam {
+    Device(String),
+    Associations(Vec<String>),
+}
+
+impl ScopeParam {
+    fn of(scope: &Scope) -> Option<ScopeParam> {
+        match scope {
+            Scope::Device(device) => Some(ScopeParam::Device(device.as_str().to_owned())),
+            Scope::Associations(associations) => Some(ScopeParam::Associations(
+                associations.iter().map(|a| a.as_str().to_owned()).collect(),
+            )),
+            Scope::All => None,
+        }
+    }
+
+    fn as_sql(&self) -> &(dyn ToSql + Sync) {
+        match self {
+            ScopeParam::Device(device) => device,
+            ScopeParam::Associations(associations) => associations,
+        }
+    }
+}
+
+impl PostgresSyncStore<'_> {
+    async fn commit_batch(&self, batch: &[CommitDoc]) -> Result<Vec<u64>, SyncStoreError> {
+        let mut client = self
+            .store
+            .client()
+            .await
+            .map_err(SyncStoreError::Database)?;
+        let tx = client.transaction().await?;
+        let ids: Vec<&[u8]> = batch.iter().map(|item| &item.doc.0[..]).collect();
+        // The optimistic check, on rows now locked against other servers' commits.
+        let mut stored = std::collections::HashMap::with_capacity(batch.len());
+        for row in tx
+            .query(&tx.prepare_cached(LOCK_HEADS_SQL).await?, &[&ids])
+            .await?
+        {
+            let doc = doc_id_from_blob(row.get::<_, &[u8]>(0))?;
+            stored.insert(doc, row.get::<_, Vec<u8>>(1));
+        }
+        // Within a batch, a document's later item starts from the earlier one's heads.
+        let mut expected_now: std::collections::HashMap<DocId, Vec<u8>> = stored;
+        for item in batch {
+            let expected = item.base_heads.as_deref().map(heads_to_blob);
+            if expected_now.get(&item.doc) != expected.as_ref() {
+                return Err(SyncStoreError::Conflict(item.doc));
+            }
+            expected_now.insert(item.doc, heads_to_blob(&item.heads));
+        }
+        // From here to the commit, no other transaction takes log numbers.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+            .await?;
+        let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+        let seqs: Vec<i64> = tx
+            .query(&tx.prepare_cached(TAKE_SEQS_SQL).await?, &[&count])
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        if seqs.len() != batch.len() {
+            return Err(SyncStoreError::Corrupt(
+                "the change log's sequence gave too few numbers".to_owned(),
+            ));
+        }
+        // A document that appears twice in a batch is written once, at its last item.
+        let mut last_item = std::collections::HashMap::with_capacity(batch.len());
+        for (index, item) in batch.iter().enumerate() {
+            last_item.insert(item.doc, index);
+        }
+        let (mut doc_ids, mut creators, mut associations, mut documents, mut heads, mut last) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        for (index, (item, seq)) in batch.iter().zip(&seqs).enumerate() {
+            if last_item.get(&item.doc) != Some(&index) {
+                continue;
+            }
+            doc_ids.push(&item.doc.0[..]);
+            creators.push(item.meta.creator.as_str());
+            associations.push(item.meta.association.as_ref().map(|a| a.as_str()));
+            // A new document's bytes are its change chunks, which the log entry holds.
+            documents.push(if item.document == item.changes {
+                &[][..]
+            } else {
+                &item.document[..]
+            });
+            heads.push(heads_to_blob(&item.heads));
+            last.push(*seq);
+        }
+        let upsert = tx
+            .execute(
+                &tx.prepare_cached(UPSERT_DOCUMENTS_SQL).await?,
+                &[
+                    &doc_ids,
+                    &creators,
+                    &associations,
+                    &documents,
+                    &heads,
+                    &last,
+                ],
+            )
+            .await;
+        if let Err(error) = upsert {
+            // Another server inserted one of these new documents since the check.
+            if is_unique_violation(&error) {
+                return Err(SyncStoreError::Conflict(batch[0].doc));
+            }
+            return Err(error.into());
+        }
+        let log_docs: Vec<&[u8]> = batch.iter().map(|item| &item.doc.0[..]).collect();
+        let origins: Vec<&str> = batch.iter().map(|item| item.origin.as_str()).collect();
+        let changes: Vec<&[u8]> = batch.iter().map(|item| &item.changes[..]).collect();
+        tx.execute(
+            &tx.prepare_cached(APPEND_LOG_SQL).await?,
+            &[&seqs, &log_docs, &origins, &changes],
+        )
+        .await?;
+        tx.execute(&tx.prepare_cached(ENQUEUE_SQL).await?, &[&doc_ids, &last])
+            .await?;
+        tx.commit().await?;
+        Ok(seqs.iter().map(|seq| seq.unsigned_abs()).collect())
+    }
+
+    async fn read_log_page(
+        &self,
+        after: u64,
+        scope: &Scope,
+        exclude: &DeviceId,
+        max_bytes: usize,
+        max_docs: usize,
+    ) -> Result<LogPage, SyncStoreError> {
+        let mut client = self
+            .store
+            .client()
+            .await
+            .map_err(SyncStoreError::Database)?;
+        // One snapshot: the entries and the last sequence number agree.
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let statement = tx.prepare_cached(log_page_sql(scope)).await?;
+        let after_param = i64::try_from(after).unwrap_or(i64::MAX);
+        let exclude_param = exclude.as_str();
+        let scope_param = ScopeParam::of(scope);
+        let mut parameters: Vec<&(dyn ToSql + Sync)> = vec![&after_param, &exclude_param];
+        if let Some(param) = &scope_param {
+            parameters.push(param.as_sql());
+        }
+        // A portal, read a few rows at a time: a page stops reading once it is full.
+        let portal = tx.bind(&statement, &parameters).await?;
+        let mut page = LogPageBuilder::new(after, max_bytes, max_docs);
+        loop {
+            let rows = tx.query_portal(&portal, PULL_FETCH_ROWS).await?;
+            let done = rows.len() < usize::try_from(PULL_FETCH_ROWS).unwrap_or(usize::MAX);
+            for row in rows {
+                let entry = LogEntry {
+                    seq: row.get::<_, i64>(0).unsigned_abs(),
+                    doc: doc_id_from_blob(row.get::<_, &[u8]>(1))?,
+                    changes: row.get(2),
+                };
+                if !page.offer(&entry) {
+                    return Ok(page.finish());
+                }
+            }
+            if done {
+                break;
+            }
+        }
+        // Everything after the last entry is out of scope or the caller's own: the cursor
+        // may move past it (read in the same snapshot, so nothing slipped in between).
+        let last: i64 = tx.query_one(LAST_SEQ_SQL, &[]).await?.get(0);
+        page.scanned(last.unsigned_abs());
+        tx.commit().await?;
+        Ok(page.finish())
+    }
+
+    async fn read_heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
+        let mut client = self
+            .store
+            .client()
+            .await
+            .map_err(SyncStoreError::Database)?;
+        let tx = client
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await?;
+        let statement = tx.prepare_cached(heads_index_sql(scope)).await?;
+        let scope_param = ScopeParam::of(scope);
+        let parameters: Vec<&(dyn ToSql + Sync)> =
+            scope_param.iter().map(ScopeParam::as_sql).collect();
+        let mut index = HeadsIndex::new();
+        for row in tx.query(&statement, &parameters).await? {
+            let doc = doc_id_from_blob(row.get::<_, &[u8]>(0))?;
+            index.insert(doc, heads_from_blob(row.get::<_, &[u8]>(1))?);
+        }
+        let last: i64 = tx.query_one(LAST_SEQ_SQL, &[]).await?.get(0);
+        tx.commit().await?;
+        Ok((index, last.unsigned_abs()))
+    }
+}
+
+impl ServerStore for PostgresSyncStore<'_> {
+    type Error = SyncStoreError;
+
+    fn cached(&self, doc: DocId, heads: &[ChangeHash]) -> Option<SubmissionDoc> {
+        self.store.docs.get(doc, heads)
+    }
+
+    fn remember(
+        &self,
+        doc: DocId,
+        heads: &[ChangeHash],
+        loaded: SubmissionDoc,
+        saved_bytes: usize,
+    ) {
+        self.store.docs.put(doc, heads, loaded, saved_bytes);
+    }
+
+    fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, SyncStoreError> {
+        self.store.run(async {
+            let client = self
+                .store
+                .client()
+                .await
+                .map_err(SyncStoreError::Database)?;
+            let row = client
+                .query_opt(&client.prepare_cached(LOAD_SQL).await?, &[&&doc.0[..]])
+                .await?;
+            row.map(|row| {
+                Ok(StoredDoc {
+                    bytes: row.get(0),
+                    heads: heads_from_blob(row.get::<_, &[u8]>(1))?,
+                    meta: meta(row.get(2), row.get(3))?,
+                })
+            })
+            .transpose()
+        })
+    }
+
+    fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, SyncStoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.store.run(self.commit_batch(&batch))
+    }
+
+    fn log_page(
+        &self,
+        after: u64,
+        scope: &Scope,
+        exclude: &DeviceId,
+        max_bytes: usize,
+        max_docs: usize,
+    ) -> Result<LogPage, SyncStoreError> {
+        self.store
+            .run(self.read_log_page(after, scope, exclude, max_bytes, max_docs))
+    }
+
+    fn heads_index(&self, scope: &Scope) -> Result<(HeadsIndex, u64), SyncStoreError> {
+        self.store.run(self.read_heads_index(scope))
+    }
+
+    fn last_seq(&self) -> u64 {
+        let last = self.store.run(async {
+            let client = self
+                .store
+                .client()
+                .await
+                .map_err(SyncStoreError::Database)?;
+            let row = client.query_one(LAST_SEQ_SQL, &[]).await?;
+            Ok::<_, SyncStoreError>(row.get::<_, i64>(0).unsigned_abs())
+        });
+        last.unwrap_or_else(|error| {
+            tracing::error!(%error, "reading the last sequence number failed");
+            0
+        })
+    }
+}
