@@ -444,3 +444,315 @@ impl ServerStore for PostgresSyncStore<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use letsema_doc::AssociationId;
+    use letsema_sync::store::DocMeta;
+
+    use super::*;
+    use crate::store::postgres::testing::fresh_database;
+
+    fn open(url: &str) -> PostgresStore {
+        PostgresStore::open(url, 4).expect("the store opens")
+    }
+
+    fn device(name: &str) -> DeviceId {
+        DeviceId::parse(name).expect("a device id")
+    }
+
+    /// A first push of document `n` by `phone-1`: its bytes are its change chunks.
+    fn new_doc(n: u8) -> CommitDoc {
+        CommitDoc {
+            doc: DocId([n; 16]),
+            meta: DocMeta {
+                creator: device("phone-1"),
+                association: Some(AssociationId::parse("basotho_uk").expect("an association")),
+            },
+            base_heads: None,
+            document: vec![n; 8],
+            heads: vec![ChangeHash([n; 32])],
+            changes: vec![n; 8],
+            origin: device("phone-1"),
+        }
+    }
+
+    fn everything(store: &PostgresStore, after: u64) -> LogPage {
+        store
+            .sync_store()
+            .expect("a sync session")
+            .log_page(after, &Scope::All, &device("reviewer"), 1 << 20, 100)
+            .expect("a page of the log")
+    }
+
+    #[test]
+    fn a_new_document_is_stored_once_and_an_edited_one_as_saved() {
+        let store = open(&fresh_database());
+        let mut session = store.sync_store().expect("a sync session");
+        assert_eq!(session.commit(vec![new_doc(1)]).expect("commits"), [1]);
+        let loaded = session
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(loaded.bytes, vec![1; 8], "read back from its log entry");
+        assert_eq!(loaded.heads, [ChangeHash([1; 32])]);
+        assert_eq!(loaded.meta.creator, device("phone-1"));
+
+        let mut edit = new_doc(1);
+        edit.base_heads = Some(vec![ChangeHash([1; 32])]);
+        edit.heads = vec![ChangeHash([2; 32])];
+        edit.document = vec![7; 12];
+        edit.changes = vec![2; 4];
+        assert_eq!(session.commit(vec![edit]).expect("commits"), [2]);
+        let loaded = session
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(loaded.bytes, vec![7; 12]);
+        assert_eq!(loaded.heads, [ChangeHash([2; 32])]);
+        assert!(session.load(DocId([3; 16])).expect("loads").is_none());
+        assert_eq!(session.last_seq(), 2);
+    }
+
+    #[test]
+    fn a_commit_from_stale_heads_or_of_a_document_that_exists_writes_nothing() {
+        let store = open(&fresh_database());
+        let mut session = store.sync_store().expect("a sync session");
+        session.commit(vec![new_doc(1)]).expect("commits");
+        // Computed from heads the document no longer has: another server stored first.
+        let mut stale = new_doc(1);
+        stale.base_heads = Some(vec![ChangeHash([9; 32])]);
+        let refused = session.commit(vec![new_doc(2), stale]);
+        assert!(
+            matches!(refused, Err(SyncStoreError::Conflict(doc)) if doc == DocId([1; 16])),
+            "{refused:?}"
+        );
+        // A "new" document that is stored already.
+        let refused = session.commit(vec![new_doc(1)]);
+        assert!(
+            matches!(refused, Err(SyncStoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        assert!(
+            session.load(DocId([2; 16])).expect("loads").is_none(),
+            "nothing written"
+        );
+        assert_eq!(everything(&store, 0).entries.len(), 1);
+    }
+
+    #[test]
+    fn pulls_page_through_the_log_by_scope_skipping_the_callers_own_changes() {
+        let store = open(&fresh_database());
+        let mut session = store.sync_store().expect("a sync session");
+        let mut other = new_doc(3);
+        other.meta.creator = device("phone-2");
+        other.meta.association = None;
+        other.origin = device("phone-2");
+        session
+            .commit(vec![new_doc(1), new_doc(2), other])
+            .expect("commits");
+        let page = |scope: &Scope, caller: &str, after: u64, max_docs: usize| {
+            session
+                .log_page(after, scope, &device(caller), 1 << 20, max_docs)
+                .expect("a page")
+        };
+        let docs =
+            |page: &LogPage| -> Vec<u8> { page.entries.iter().map(|e| e.doc.0[0]).collect() };
+
+        let phone_1 = Scope::Device(device("phone-1"));
+        assert_eq!(docs(&page(&phone_1, "phone-1", 0, 100)), Vec::<u8>::new());
+        assert_eq!(
+            page(&phone_1, "phone-1", 0, 100).last_seq,
+            3,
+            "past its own"
+        );
+        let association = Scope::Associations(
+            [AssociationId::parse("basotho_uk").expect("an association")].into(),
+        );
+        assert_eq!(docs(&page(&association, "reviewer", 0, 100)), [1, 2]);
+        let first = page(&Scope::All, "reviewer", 0, 2);
+        assert_eq!((docs(&first), first.more), (vec![1, 2], true));
+        let rest = page(&Scope::All, "reviewer", first.last_seq, 2);
+        assert_eq!((docs(&rest), rest.more, rest.last_seq), (vec![3], false, 3));
+        let (index, last) = session.heads_index(&association).expect("the heads");
+        assert_eq!((index.len(), last), (2, 3));
+    }
+
+    #[test]
+    fn servers_started_together_migrate_once_and_reopening_keeps_the_data() {
+        let url = fresh_database();
+        let stores: Vec<PostgresStore> = std::thread::scope(|scope| {
+            let opening: Vec<_> = (0..3).map(|_| scope.spawn(|| open(&url))).collect();
+            opening
+                .into_iter()
+                .map(|o| o.join().expect("opens"))
+                .collect()
+        });
+        let mut session = stores[0].sync_store().expect("a sync session");
+        session.commit(vec![new_doc(1)]).expect("commits");
+        let epoch = session.epoch();
+        drop(session);
+        let again = open(&url);
+        let session = again.sync_store().expect("a sync session");
+        assert_eq!(session.epoch(), epoch);
+        assert_eq!(session.last_seq(), 1);
+        assert_eq!(
+            again.database_health().schema_version,
+            Some(u32::try_from(super::super::MIGRATIONS.len()).expect("a few"))
+        );
+        drop(session);
+        // A renewed epoch reaches every server's next request at once.
+        stores[1].renew_sync_epoch().expect("renews");
+        assert_ne!(stores[2].sync_store().expect("a session").epoch(), epoch);
+    }
+
+    /// Two servers commit at once: A has taken its log number and not yet committed when B
+    /// commits. A reviewer pulls in between. Without the change log's lock, B's entry
+    /// (number 2) would be visible before A's (number 1), the pull would move the cursor to
+    /// 2, and A's document would never reach that reviewer.
+    #[test]
+    fn no_pull_skips_a_change_committed_late_by_another_server() {
+        let url = fresh_database();
+        let server_a = open(&url);
+        let server_b = open(&url);
+
+        let (in_flight, a_in_flight) = mpsc::channel();
+        let (finish_a, a_may_finish) = mpsc::channel::<()>();
+        let a = std::thread::spawn({
+            let server_a = server_a.clone();
+            move || {
+                // A's commit, stopped between taking its number and committing: the steps
+                // of `commit_batch`, with the same lock and statements.
+                server_a.run(async {
+                    let mut client = server_a.client().await.expect("a connection");
+                    let tx = client.transaction().await.expect("a transaction");
+                    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+                        .await
+                        .expect("the log's lock");
+                    let seq: i64 = tx
+                        .query_one(TAKE_SEQS_SQL, &[&1i64])
+                        .await
+                        .expect("a number")
+                        .get(0);
+                    let doc = new_doc(1);
+                    let id = &doc.doc.0[..];
+                    tx.execute(
+                        UPSERT_DOCUMENTS_SQL,
+                        &[
+                            &vec![id],
+                            &vec![doc.meta.creator.as_str()],
+                            &vec![Some("basotho_uk")],
+                            &vec![&[][..] as &[u8]],
+                            &vec![heads_to_blob(&doc.heads)],
+                            &vec![seq],
+                        ],
+                    )
+                    .await
+                    .expect("the document");
+                    tx.execute(
+                        APPEND_LOG_SQL,
+                        &[
+                            &vec![seq],
+                            &vec![id],
+                            &vec!["phone-1"],
+                            &vec![&doc.changes[..]],
+                        ],
+                    )
+                    .await
+                    .expect("the log entry");
+                    in_flight.send(seq).expect("the test waits");
+                    a_may_finish.recv().expect("the test says when");
+                    tx.commit().await.expect("A commits");
+                });
+            }
+        });
+        let a_seq = a_in_flight
+            .recv_timeout(Duration::from_secs(10))
+            .expect("A took its number");
+        assert_eq!(a_seq, 1);
+
+        let (b_done, b_finished) = mpsc::channel();
+        let b = std::thread::spawn({
+            let server_b = server_b.clone();
+            move || {
+                let mut session = server_b.sync_store().expect("a sync session");
+                let seqs = session.commit(vec![new_doc(2)]).expect("B commits");
+                b_done.send(seqs).expect("the test waits");
+            }
+        });
+        // B waits for A's number to be committed before it takes its own.
+        assert!(
+            b_finished.recv_timeout(Duration::from_millis(500)).is_err(),
+            "B committed while A's lower number was still in flight"
+        );
+        let between = everything(&server_b, 0);
+        assert!(between.entries.is_empty(), "{:?}", between.entries);
+        assert_eq!(between.last_seq, 0, "the cursor stays below A's number");
+
+        finish_a.send(()).expect("A finishes");
+        a.join().expect("A's thread");
+        let b_seqs = b_finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("B commits once A has");
+        b.join().expect("B's thread");
+        assert_eq!(b_seqs, [2]);
+
+        let after = everything(&server_a, between.last_seq);
+        let pulled: Vec<(u64, u8)> = after.entries.iter().map(|e| (e.seq, e.doc.0[0])).collect();
+        assert_eq!(pulled, [(1, 1), (2, 2)], "the reviewer gets both, in order");
+    }
+
+    /// The same document pushed through server A and then changed through server B: B's
+    /// commit is computed from the heads it loaded, which A's commit moved, so it is refused
+    /// (the phone retries and B then merges), never written over A's.
+    #[test]
+    fn a_document_changed_through_another_server_is_not_overwritten() {
+        let url = fresh_database();
+        let server_a = open(&url);
+        let server_b = open(&url);
+        server_a
+            .sync_store()
+            .expect("a session")
+            .commit(vec![new_doc(1)])
+            .expect("commits");
+        let loaded_by_b = server_b
+            .sync_store()
+            .expect("a session")
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+
+        let mut through_a = new_doc(1);
+        through_a.base_heads = Some(loaded_by_b.heads.clone());
+        through_a.heads = vec![ChangeHash([2; 32])];
+        through_a.document = vec![2; 12];
+        server_a
+            .sync_store()
+            .expect("a session")
+            .commit(vec![through_a])
+            .expect("A commits an edit");
+
+        let mut through_b = new_doc(1);
+        through_b.base_heads = Some(loaded_by_b.heads);
+        through_b.heads = vec![ChangeHash([3; 32])];
+        through_b.document = vec![3; 12];
+        let refused = server_b
+            .sync_store()
+            .expect("a session")
+            .commit(vec![through_b]);
+        assert!(
+            matches!(refused, Err(SyncStoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        let stored = server_b
+            .sync_store()
+            .expect("a session")
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(stored.bytes, vec![2; 12], "A's edit stands");
+    }
+}

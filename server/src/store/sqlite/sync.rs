@@ -326,6 +326,7 @@ fn last_seq(conn: &Connection) -> Result<u64, SyncStoreError> {
 
 #[cfg(test)]
 mod tests {
+    use letsema_doc::AssociationId;
     use letsema_sync::store::{CommitDoc, DocMeta, Scope, ServerStore};
 
     use super::*;
