@@ -15,6 +15,10 @@
 //! (`prepare_cached`). The schema is migrated at start-up under an advisory lock, so that
 //! servers started together migrate once (`migrations/postgres/`, a history of its own).
 
+mod associations;
+mod devices;
+mod forms;
+mod people;
 mod sync;
 mod validate;
 
@@ -29,7 +33,7 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use letsema_protocol::{DatabaseHealth, DatabaseState};
 use tokio_postgres::NoTls;
 
-use super::DatabaseError;
+use super::{Backend, DatabaseError};
 
 /// Schema migrations, oldest first, from `server/migrations/postgres/`. Never edit one
 /// that has shipped: add a new one.
@@ -282,7 +286,12 @@ impl PostgresStore {
     }
 }
 
-// TODO(issue 16): `impl Backend for PostgresStore` once every area's trait is implemented.
+impl Backend for PostgresStore {
+    fn health(&self) -> DatabaseHealth {
+        self.database_health()
+    }
+}
+
 impl PostgresStore {
     /// [`Backend::health`].
     pub fn database_health(&self) -> DatabaseHealth {
