@@ -15,6 +15,7 @@
 //! (`prepare_cached`). The schema is migrated at start-up under an advisory lock, so that
 //! servers started together migrate once (`migrations/postgres/`, a history of its own).
 
+mod import;
 mod sync;
 mod validate;
 
