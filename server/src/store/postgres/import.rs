@@ -170,7 +170,8 @@ impl PostgresStore {
         tx.batch_execute(LOCK_ALL_SQL)
             .await
             .map_err(write(Table::Instance))?;
-        for table in &Table::ALL[1..] {
+        let batched = || Table::ALL.iter().filter(|t| **t != Table::Instance);
+        for table in batched() {
             let sql = format!("SELECT EXISTS (SELECT 1 FROM {})", table.name());
             let used: bool = tx.query_one(&sql, &[]).await.map_err(write(*table))?.get(0);
             if used {
@@ -189,7 +190,7 @@ impl PostgresStore {
 
         // (enrolment, device it replaces), written once the devices are.
         let mut replaces: Vec<(i64, String)> = Vec::new();
-        for table in &Table::ALL[1..] {
+        for table in batched() {
             let mut written = 0u64;
             loop {
                 let batch = source.next_batch(*table).map_err(read(*table))?;
