@@ -185,6 +185,26 @@ enum Command {
         #[arg(long, default_value = "./data", value_name = "DIR")]
         data_dir: PathBuf,
     },
+    /// Copy the installation in --data-dir into an empty PostgreSQL database: every table,
+    /// with the same ids, change log numbers and sync epoch, so that phones keep syncing
+    /// without re-enrolling; then verify the copy and print a summary. The server must be
+    /// stopped; the SQLite database is left as it was.
+    Migrate {
+        /// The server's data directory.
+        #[arg(long, default_value = "./data", value_name = "DIR")]
+        data_dir: PathBuf,
+        /// The new, empty PostgreSQL database (create it first, e.g. with createdb), as
+        /// postgres://USER:PASSWORD@HOST:PORT/DATABASE. Read from the environment variable
+        /// LETSEMA_DATABASE_URL when not given, so that the password does not show in the
+        /// process list.
+        #[arg(
+            long,
+            env = "LETSEMA_DATABASE_URL",
+            hide_env_values = true,
+            value_name = "URL"
+        )]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -311,6 +331,9 @@ enum CliError {
     /// `letsema form ...`.
     #[error(transparent)]
     Form(#[from] commands::form::FormCommandError),
+    /// `letsema migrate`.
+    #[error(transparent)]
+    Migrate(#[from] commands::migrate::MigrateError),
     /// `letsema load`.
     #[error(transparent)]
     Load(#[from] commands::load::LoadError),
@@ -425,6 +448,15 @@ fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Command::Restore { src, data_dir } => {
             commands::backup::restore(&data_dir, &src, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Migrate { data_dir, to } => {
+            commands::migrate::migrate(
+                &data_dir,
+                &to,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )?;
             Ok(true)
         }
         Command::User(UserCommand::Add {

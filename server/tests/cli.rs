@@ -340,6 +340,25 @@ fn a_second_server_on_the_same_data_dir_is_refused_and_backups_are_taken_while_i
     assert_eq!(busy.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&busy.stderr).contains("another letsema process"));
 
+    // So does a migration to PostgreSQL (refused before any connection is tried); the URL
+    // may come from the environment, and its password is never printed.
+    let migrate = letsema()
+        .args(["migrate", "--data-dir"])
+        .arg(&data)
+        .env(
+            "LETSEMA_DATABASE_URL",
+            "postgres://letsema:s3cret-word@127.0.0.1:1/letsema",
+        )
+        .output()
+        .expect("letsema runs");
+    assert_eq!(migrate.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&migrate.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains("stop the server first"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+
     server.kill().expect("server stopped");
     server.wait().expect("server reaped");
     let restored = restore();

@@ -4,6 +4,7 @@ pub mod association;
 pub mod backup;
 pub mod form;
 pub mod load;
+pub mod migrate;
 pub mod remote;
 pub mod review;
 pub mod user;

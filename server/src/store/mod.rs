@@ -5,6 +5,8 @@
 //! `validate.rs`, `sync.rs`) holds its types, its error (which names no database) and the
 //! rules that are not about storage, for every backend to follow; `sqlite/<area>.rs` holds
 //! SQLite's implementation of the area's trait. A second backend goes beside it (`postgres/`).
+//! `transfer.rs` carries a whole installation from one backend to the other (`letsema
+//! migrate`).
 
 mod associations;
 mod backend;
@@ -15,6 +17,7 @@ mod people;
 mod postgres;
 mod sqlite;
 mod sync;
+pub mod transfer;
 mod validate;
 
 pub use associations::{
@@ -38,7 +41,7 @@ pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 #[doc(hidden)]
 pub use postgres::testing as postgres_testing;
 pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
-pub use sqlite::{DATABASE_FILE, SqliteStore, SqliteSyncStore, StoreError};
+pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
 pub use sync::SyncStoreError;
 pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};
 

@@ -18,6 +18,7 @@
 mod associations;
 mod devices;
 mod forms;
+mod import;
 mod people;
 mod sync;
 mod validate;

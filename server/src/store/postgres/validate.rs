@@ -210,13 +210,13 @@ impl ValidationStore for PostgresStore {
 
 /// PostgreSQL's text cannot hold U+0000, which an answer may: the projection shows U+FFFD
 /// instead (the document itself keeps what was typed).
-fn without_nul(text: &str) -> String {
+pub(super) fn without_nul(text: &str) -> String {
     text.replace('\0', "\u{fffd}")
 }
 
 /// As [`without_nul`] for JSON text, whose strings spell U+0000 as an escape (`jsonb`
 /// refuses it): every string in it loses its U+0000, nothing else changes.
-fn json_without_nul(json: &str) -> String {
+pub(super) fn json_without_nul(json: &str) -> String {
     if !json.contains("\\u0000") && !json.contains('\0') {
         return json.to_owned();
     }

@@ -10,11 +10,13 @@
 
 mod associations;
 mod devices;
+mod export;
 mod forms;
 mod people;
 mod sync;
 mod validate;
 
+pub use export::SqliteExport;
 pub use sync::SqliteSyncStore;
 
 use std::path::{Path, PathBuf};
@@ -165,6 +167,12 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The writer's connection, for tests that shape the database by hand.
+    #[cfg(test)]
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A read-only connection: one that is free, or else the next in turn.
