@@ -365,15 +365,16 @@ pub mod testing {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
         );
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime");
         let config = tokio_postgres::Config::from_str(&url).expect("a PostgreSQL URL");
         // Its own thread: the caller may be inside another runtime.
         std::thread::scope(|scope| {
             scope
                 .spawn(|| {
+                    // Made and dropped on this thread: the caller may be inside a runtime.
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("a runtime");
                     runtime.block_on(async {
                         let (client, connection) = config
                             .connect(tokio_postgres::NoTls)
