@@ -90,8 +90,9 @@ impl TlsFiles {
 pub struct ServeConfig {
     /// The address to listen on.
     pub listen: ListenAddr,
-    /// The folder holding the embedded database; created on first start.
-    pub data_dir: PathBuf,
+    /// The database: the embedded one in a data directory (created on first start), or
+    /// PostgreSQL.
+    pub database: crate::store::Database,
     /// The folder holding the built web app (`index.html`, `sw.js`, `pkg/`).
     pub web_dir: PathBuf,
     /// Publish the reference form on start if it is not published yet.

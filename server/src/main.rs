@@ -4,8 +4,9 @@ use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use letsema_server::config::{ConnectionLimits, TlsFiles};
+use letsema_server::store::Database;
 use letsema_server::{
     ConnectionTimeouts, ListenAddr, ServeConfig, Server, commands, serve::shutdown_signal,
 };
@@ -30,9 +31,8 @@ enum Command {
         /// The address to listen on, IP:PORT (port 0 picks a free port).
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "IP:PORT")]
         listen: String,
-        /// The folder for the embedded database; created on first start.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
         /// The folder holding the built web app.
         #[arg(long, default_value = "./web/dist", value_name = "DIR")]
         web_dir: PathBuf,
@@ -101,9 +101,11 @@ enum Command {
     /// Run the diaspora-500 workload against a running server over HTTP, as phones would,
     /// and print bytes, requests and time per phase.
     Load {
-        /// The server, e.g. http://127.0.0.1:8080.
-        #[arg(long)]
-        url: String,
+        /// The server, e.g. http://127.0.0.1:8080. Repeat for several servers of one
+        /// installation (on one PostgreSQL database): phones are spread over them in turn,
+        /// and the first enrols them and reports the validation queue.
+        #[arg(long = "url", required = true)]
+        urls: Vec<String>,
         /// Submissions in all.
         #[arg(long, default_value_t = 500)]
         submissions: usize,
@@ -172,18 +174,16 @@ enum Command {
     Backup {
         /// The backup file to create (it must not exist).
         dest: PathBuf,
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Put a backup in place of the database; the server must be stopped. The replaced
     /// database is kept beside it.
     Restore {
         /// A file made by `letsema backup`.
         src: PathBuf,
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Copy the installation in --data-dir into an empty PostgreSQL database: every table,
     /// with the same ids, change log numbers and sync epoch, so that phones keep syncing
@@ -207,6 +207,43 @@ enum Command {
     },
 }
 
+/// Where the database is: `--data-dir` (the embedded SQLite database, the default) or
+/// `--database` (PostgreSQL).
+#[derive(Debug, Args)]
+struct DatabaseArgs {
+    /// The folder for the embedded database; created on first start. Not used with
+    /// --database.
+    #[arg(long, default_value = "./data", value_name = "DIR")]
+    data_dir: PathBuf,
+    /// A PostgreSQL database instead of the embedded one, for several servers on one
+    /// database: postgres://USER:PASSWORD@HOST:PORT/DATABASE. Read from the environment
+    /// variable LETSEMA_DATABASE_URL, so that its password does not show in the process
+    /// list.
+    #[arg(
+        long,
+        env = "LETSEMA_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    database: Option<String>,
+    /// With --database: the most connections to PostgreSQL this process opens (all the
+    /// servers' together must stay below PostgreSQL's max_connections).
+    #[arg(long, value_name = "N", default_value_t = letsema_server::store::DEFAULT_POOL_SIZE)]
+    database_pool: usize,
+}
+
+impl DatabaseArgs {
+    fn database(self) -> Database {
+        match self.database {
+            Some(url) => Database::Postgres {
+                url,
+                pool_size: self.database_pool,
+            },
+            None => Database::Embedded(self.data_dir),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Create a staff account. The password is asked for on the terminal, or read from the
@@ -224,15 +261,13 @@ enum UserCommand {
         /// reviewer with none sees all). Repeat for several.
         #[arg(long = "association", value_name = "NAME")]
         associations: Vec<String>,
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// List the staff accounts.
     List {
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -245,15 +280,13 @@ enum AssociationCommand {
         /// The name people know it by, e.g. "Maseru Nurses' Association" (at most 120
         /// characters, on one line).
         name: String,
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// List the associations in use or named, with their names.
     List {
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
 }
 
@@ -272,15 +305,13 @@ enum FormCommand {
     Publish {
         /// The form file (.xlsx, .xls, .csv, .md).
         file: PathBuf,
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// List the published forms.
     List {
-        /// The server's data directory.
-        #[arg(long, default_value = "./data", value_name = "DIR")]
-        data_dir: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
     },
     /// Run the form engine over answers and print what is relevant, missing, invalid and
     /// computed, as JSON.
@@ -328,6 +359,14 @@ enum CliError {
     /// `letsema backup` or `letsema restore`.
     #[error(transparent)]
     Backup(#[from] commands::backup::BackupError),
+    /// `letsema backup` or `restore` with --database.
+    #[error(
+        "letsema {0} copies the embedded database only: back a PostgreSQL database up with \
+         pg_dump (pg_dump --format=custom --file=letsema.dump \"$LETSEMA_DATABASE_URL\") and \
+         restore it with pg_restore into an empty database, servers stopped (see the README, \
+         \"When one machine is not enough\")"
+    )]
+    PostgresBackup(&'static str),
     /// `letsema form ...`.
     #[error(transparent)]
     Form(#[from] commands::form::FormCommandError),
@@ -383,7 +422,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             Ok(!outcome.has_errors)
         }
         Command::Load {
-            url,
+            urls,
             submissions,
             devices,
             seed,
@@ -407,7 +446,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 }
             };
             let options = commands::load::LoadOptions {
-                url,
+                urls,
                 submissions,
                 devices,
                 seed,
@@ -442,11 +481,17 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             commands::review::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)
         }
-        Command::Backup { dest, data_dir } => {
+        Command::Backup { dest, database } => {
+            let Database::Embedded(data_dir) = database.database() else {
+                return Err(CliError::PostgresBackup("backup"));
+            };
             commands::backup::backup(&data_dir, &dest, &mut std::io::stdout().lock())?;
             Ok(true)
         }
-        Command::Restore { src, data_dir } => {
+        Command::Restore { src, database } => {
+            let Database::Embedded(data_dir) = database.database() else {
+                return Err(CliError::PostgresBackup("restore"));
+            };
             commands::backup::restore(&data_dir, &src, &mut std::io::stdout().lock())?;
             Ok(true)
         }
@@ -464,7 +509,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             role,
             name,
             associations,
-            data_dir,
+            database,
         }) => {
             let request = commands::user::AddUser {
                 email,
@@ -472,31 +517,40 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 name,
                 associations,
             };
-            commands::user::add(&request, &data_dir, &mut std::io::stdout().lock())?;
+            commands::user::add(
+                &request,
+                &database.database(),
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(true)
         }
-        Command::User(UserCommand::List { data_dir }) => {
-            commands::user::list(&data_dir, &mut std::io::stdout().lock())?;
+        Command::User(UserCommand::List { database }) => {
+            commands::user::list(&database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
         Command::Association(AssociationCommand::Name {
             code,
             name,
-            data_dir,
+            database,
         }) => {
-            commands::association::name(&code, &name, &data_dir, &mut std::io::stdout().lock())?;
+            commands::association::name(
+                &code,
+                &name,
+                &database.database(),
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(true)
         }
-        Command::Association(AssociationCommand::List { data_dir }) => {
-            commands::association::list(&data_dir, &mut std::io::stdout().lock())?;
+        Command::Association(AssociationCommand::List { database }) => {
+            commands::association::list(&database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
-        Command::Form(FormCommand::Publish { file, data_dir }) => {
-            commands::form::publish(&file, &data_dir, &mut std::io::stdout().lock())?;
+        Command::Form(FormCommand::Publish { file, database }) => {
+            commands::form::publish(&file, &database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
-        Command::Form(FormCommand::List { data_dir }) => {
-            commands::form::list(&data_dir, &mut std::io::stdout().lock())?;
+        Command::Form(FormCommand::List { database }) => {
+            commands::form::list(&database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
         Command::Form(FormCommand::Eval {
@@ -522,7 +576,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
         }
         Command::Serve {
             listen,
-            data_dir,
+            database,
             web_dir,
             demo,
             public_url,
@@ -538,7 +592,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             let tls = TlsFiles::from_flags(tls_cert, tls_key)?;
             let config = ServeConfig {
                 listen,
-                data_dir,
+                database: database.database(),
                 web_dir,
                 demo,
                 public_url,
@@ -558,7 +612,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 // Before the address is printed: whoever reads it may stop the server at once.
                 let shutdown = shutdown_signal();
                 let url = server.url();
-                tracing::info!(database = %server.database_path().display(), "database ready");
+                tracing::info!(database = %server.database_description(), "database ready");
                 // The address goes to standard output so that scripts and tests can read it.
                 println!("Letsema is serving {url} (Ctrl+C stops it)");
                 server.run(shutdown).await;

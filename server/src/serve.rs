@@ -21,7 +21,6 @@ pub use client::client_address;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
@@ -35,7 +34,9 @@ use crate::config::{
 };
 use crate::routes::routes;
 use crate::state::AppState;
-use crate::store::{DataDirLock, REFERENCE_FORM, SharedStore, SqliteStore, StoreError};
+use crate::store::{
+    DataDirLock, Database, OpenError, REFERENCE_FORM, SharedStore, SqliteStore, StoreError,
+};
 use crate::validator::run_validator;
 
 pub use tls::TlsError;
@@ -139,6 +140,8 @@ pub enum ServeError {
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
+    Open(#[from] OpenError),
+    #[error("{0}")]
     Busy(#[from] crate::store::DataDirBusy),
     #[error("cannot publish the reference form: {0}")]
     Demo(#[from] crate::store::PublishError),
@@ -157,7 +160,8 @@ pub enum ServeError {
 /// A server whose database is open and whose port is bound, ready to run.
 #[derive(Debug)]
 pub struct Server {
-    _lock: DataDirLock,
+    /// The embedded database's data directory, held while the server runs.
+    _lock: Option<DataDirLock>,
     listener: TcpListener,
     state: AppState,
     local_addr: SocketAddr,
@@ -165,7 +169,7 @@ pub struct Server {
     timeouts: ConnectionTimeouts,
     limits: ResolvedLimits,
     trusted_proxies: Arc<[IpAddr]>,
-    database_path: PathBuf,
+    database_description: String,
 }
 
 impl Server {
@@ -182,12 +186,19 @@ impl Server {
         let local_addr = listener
             .local_addr()
             .map_err(|source| ServeError::Listen { addr, source })?;
-        SqliteStore::prepare_dir(&config.data_dir)?;
-        let lock = DataDirLock::acquire(&config.data_dir)?;
+        // The embedded database's folder is this process's alone; PostgreSQL is shared by
+        // every server of an installation.
+        let lock = match &config.database {
+            Database::Embedded(data_dir) => {
+                SqliteStore::prepare_dir(data_dir)?;
+                Some(DataDirLock::acquire(data_dir)?)
+            }
+            Database::Postgres { .. } => None,
+        };
         // The one place that chooses the backend: everything after sees only the trait.
-        let store = SqliteStore::open(&config.data_dir)?;
-        let database_path = store.path().to_owned();
-        let store: SharedStore = Arc::new(store);
+        let opened = config.database.open()?;
+        let database_description = opened.description;
+        let store: SharedStore = opened.store;
         if config.demo {
             publish_reference_form(&store)?;
         }
@@ -226,7 +237,7 @@ impl Server {
             timeouts: config.timeouts,
             limits,
             trusted_proxies: config.trusted_proxies.into(),
-            database_path,
+            database_description,
         })
     }
 
@@ -245,9 +256,9 @@ impl Server {
         format!("{}://{}/", scheme(self.is_tls()), self.local_addr)
     }
 
-    /// The database file in use.
-    pub fn database_path(&self) -> PathBuf {
-        self.database_path.clone()
+    /// The database in use, for the log: its file, or `postgres://HOST:PORT/NAME`.
+    pub fn database_description(&self) -> &str {
+        &self.database_description
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish.

@@ -28,7 +28,7 @@ struct Running {
 async fn start(dir: &Path, tls: Option<TlsFiles>) -> Running {
     let config = ServeConfig {
         listen: "127.0.0.1:0".parse::<ListenAddr>().expect("an address"),
-        data_dir: dir.join("data"),
+        database: letsema_server::store::Database::Embedded(dir.join("data")),
         web_dir: dir.join("no-web-app-here"),
         demo: false,
         public_url: None,

@@ -3,9 +3,8 @@
 //! do for staff).
 
 use std::io::Write;
-use std::path::Path;
 
-use crate::store::{AssociationCode, AssociationError, AssociationName, StoreError};
+use crate::store::{AssociationCode, AssociationError, AssociationName, Database, OpenError};
 
 /// Why `letsema association ...` failed, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +14,7 @@ pub enum AssociationCommandError {
     Association(#[from] AssociationError),
     /// The database could not be opened.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] OpenError),
     /// The report could not be written.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
@@ -30,12 +29,12 @@ pub enum AssociationCommandError {
 pub fn name(
     code: &str,
     name: &str,
-    data_dir: &Path,
+    database: &Database,
     out: &mut dyn Write,
 ) -> Result<(), AssociationCommandError> {
     let code = AssociationCode::parse(code)?;
     let name = AssociationName::parse(name)?;
-    let store = crate::store::open(data_dir)?;
+    let store = database.open()?.store;
     let association = store.name_association(&code, &name, "cli")?;
     writeln!(
         out,
@@ -52,8 +51,8 @@ pub fn name(
 /// # Errors
 ///
 /// When the database cannot be opened or read.
-pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), AssociationCommandError> {
-    let store = crate::store::open(data_dir)?;
+pub fn list(database: &Database, out: &mut dyn Write) -> Result<(), AssociationCommandError> {
+    let store = database.open()?.store;
     let associations = store.associations()?;
     if associations.is_empty() {
         writeln!(
@@ -86,7 +85,7 @@ mod tests {
     #[test]
     fn a_name_given_on_the_command_line_is_listed() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let data = dir.path().join("data");
+        let data = crate::store::Database::Embedded(dir.path().join("data"));
         let said = output(|out| name("maseru-nurses", " Maseru Nurses' Association ", &data, out));
         assert_eq!(
             said,
@@ -102,7 +101,7 @@ mod tests {
     #[test]
     fn a_bad_code_or_name_is_refused_before_the_database_is_opened() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let data = dir.path().join("data");
+        let data = crate::store::Database::Embedded(dir.path().join("data"));
         let error = name("Maseru Nurses", "Maseru Nurses", &data, &mut Vec::new())
             .expect_err("a code has no spaces");
         assert!(matches!(
@@ -112,6 +111,9 @@ mod tests {
         let error = name("maseru-nurses", "Maseru\nNurses", &data, &mut Vec::new())
             .expect_err("a name is one line");
         assert!(error.to_string().contains("control character"), "{error}");
-        assert!(!data.exists(), "no database is made for a refused name");
+        assert!(
+            !dir.path().join("data").exists(),
+            "no database is made for a refused name"
+        );
     }
 }

@@ -21,7 +21,7 @@ use letsema_form::runtime::{
 };
 use letsema_xlsform::{Import, SourceFormat, import_file};
 
-use crate::store::{PublishError, StoreError};
+use crate::store::{Database, OpenError, PublishError};
 
 /// The largest form file read. Real XLSForms are well under a megabyte.
 pub const MAX_FORM_FILE_BYTES: u64 = 20 * 1024 * 1024;
@@ -151,7 +151,7 @@ pub enum FormCommandError {
     SerialiseResult(#[source] serde_json::Error),
     /// The database could not be opened.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] OpenError),
     /// The form could not be published, or the published forms listed.
     #[error(transparent)]
     Publish(#[from] PublishError),
@@ -337,7 +337,11 @@ fn read_answers(path: &Path) -> Result<Answers, FormCommandError> {
 ///
 /// When the file cannot be read or is too large, the database cannot be opened, or the
 /// form cannot be published (its errors, or a version published with other content).
-pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), FormCommandError> {
+pub fn publish(
+    path: &Path,
+    database: &Database,
+    out: &mut dyn Write,
+) -> Result<(), FormCommandError> {
     let name = file_name(path)?;
     let size = file_size(path)?;
     if size > MAX_FORM_FILE_BYTES {
@@ -347,7 +351,7 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
         });
     }
     let bytes = read(path)?;
-    let store = crate::store::open(data_dir)?;
+    let store = database.open()?.store;
     let published = crate::store::publish_file(&*store, name, &bytes, "letsema form publish")?;
     for warning in &published.warnings {
         writeln!(out, "{}: {warning}", path.display())?;
@@ -373,8 +377,8 @@ pub fn publish(path: &Path, data_dir: &Path, out: &mut dyn Write) -> Result<(), 
 /// # Errors
 ///
 /// When the database cannot be opened or read.
-pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), FormCommandError> {
-    let store = crate::store::open(data_dir)?;
+pub fn list(database: &Database, out: &mut dyn Write) -> Result<(), FormCommandError> {
+    let store = database.open()?.store;
     let forms = store.published_forms()?;
     if forms.is_empty() {
         writeln!(

@@ -1,10 +1,9 @@
 //! `letsema user ...`: staff accounts from the command line (the first admin is made here).
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 
 use crate::auth::{HashError, check_password_strength, hash_password};
-use crate::store::{NewUser, PeopleError, Role, StoreError};
+use crate::store::{Database, NewUser, OpenError, PeopleError, Role};
 
 /// Why `letsema user ...` failed, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +22,7 @@ pub enum UserCommandError {
     Hash(#[from] HashError),
     /// The database could not be opened.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] OpenError),
     /// The database refused the account, or could not list them.
     #[error(transparent)]
     People(#[from] PeopleError),
@@ -67,14 +66,14 @@ pub struct AddUser {
 /// cannot be opened or refuses the account.
 pub fn add(
     request: &AddUser,
-    data_dir: &Path,
+    database: &Database,
     out: &mut dyn Write,
 ) -> Result<(), UserCommandError> {
     let role: Role = request.role.parse().map_err(UserCommandError::Role)?;
     let password = read_password()?;
     check_password_strength(&password).map_err(UserCommandError::WeakPassword)?;
     let password_hash = hash_password(&password)?;
-    let store = crate::store::open(data_dir)?;
+    let store = database.open()?.store;
     let user = store.add_user(
         &NewUser {
             email: request.email.trim().to_owned(),
@@ -101,8 +100,8 @@ pub fn add(
 /// # Errors
 ///
 /// When the database cannot be opened or read.
-pub fn list(data_dir: &Path, out: &mut dyn Write) -> Result<(), UserCommandError> {
-    let store = crate::store::open(data_dir)?;
+pub fn list(database: &Database, out: &mut dyn Write) -> Result<(), UserCommandError> {
+    let store = database.open()?.store;
     let users = store.list_users()?;
     if users.is_empty() {
         writeln!(
@@ -176,7 +175,7 @@ mod tests {
     #[test]
     fn an_unknown_role_is_refused_before_the_password_is_asked_for() {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let data = dir.path().join("data");
+        let data = crate::store::Database::Embedded(dir.path().join("data"));
         let request = AddUser {
             email: "someone@example.org".to_owned(),
             role: "boss".to_owned(),
@@ -192,6 +191,9 @@ mod tests {
             error.to_string(),
             "--role: unknown role \"boss\": use admin, reviewer or coordinator"
         );
-        assert!(!data.exists(), "no database is made for a refused account");
+        assert!(
+            !dir.path().join("data").exists(),
+            "no database is made for a refused account"
+        );
     }
 }

@@ -92,6 +92,74 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Where the database is: the one choice of backend, made by `--data-dir` and `--database`.
+#[derive(Clone)]
+pub enum Database {
+    /// The embedded SQLite database in this data directory (the default).
+    Embedded(PathBuf),
+    /// A PostgreSQL database, shared by every server of an installation.
+    Postgres {
+        /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE`: never logged or printed whole.
+        url: String,
+        /// The most connections this process opens.
+        pool_size: usize,
+    },
+}
+
+impl std::fmt::Debug for Database {
+    /// Without the URL, which may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Database::Embedded(dir) => f.debug_tuple("Embedded").field(dir).finish(),
+            Database::Postgres { pool_size, .. } => f
+                .debug_struct("Postgres")
+                .field("pool_size", pool_size)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Why the database could not be opened, whichever it is.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Sqlite(#[from] StoreError),
+    #[error(transparent)]
+    Postgres(#[from] PostgresError),
+}
+
+/// An open database, and what to call it in messages (a file, or `HOST:PORT/NAME`).
+#[derive(Debug)]
+pub struct Opened {
+    pub store: SharedStore,
+    pub description: String,
+}
+
+impl Database {
+    /// Opens (and on first start creates) the database, and migrates its schema to the
+    /// latest version.
+    pub fn open(&self) -> Result<Opened, OpenError> {
+        match self {
+            Database::Embedded(data_dir) => {
+                let store = SqliteStore::open(data_dir)?;
+                let description = store.path().display().to_string();
+                Ok(Opened {
+                    store: Arc::new(store),
+                    description,
+                })
+            }
+            Database::Postgres { url, pool_size } => {
+                let store = PostgresStore::open(url, *pool_size)?;
+                let description = format!("postgres://{}", store.target());
+                Ok(Opened {
+                    store: Arc::new(store),
+                    description,
+                })
+            }
+        }
+    }
+}
+
 /// Opens the default backend, the embedded SQLite database in `data_dir` (created and
 /// migrated as [`SqliteStore::open`] does).
 pub fn open(data_dir: &Path) -> Result<SharedStore, StoreError> {
