@@ -1,4 +1,4 @@
-//! `letsema load --url URL --submissions N [--devices D] [--seed S]`: the diaspora-500
+//! `letsema load --url URL [--url URL...] --submissions N [--devices D] [--seed S]`: the diaspora-500
 //! workload against any running server, over real HTTP, as volunteers' phones would: each
 //! simulated phone enrols itself, captures its share of submissions, and then, all phones at
 //! once, syncs, syncs again with nothing new, edits one field in 10% of them and syncs. It
@@ -48,6 +48,9 @@ pub enum LoadError {
     /// No phones or no submissions were asked for.
     #[error("give at least one device and one submission")]
     NothingToDo,
+    /// No `--url`.
+    #[error("give the server with --url (repeat it for several servers on one database)")]
+    NoServer,
     /// `--phones-per-address 0`.
     #[error("give at least one phone per address")]
     NoPhonesPerAddress,
@@ -160,8 +163,9 @@ pub struct PhoneFailure {
 /// What `letsema load` was asked to do.
 #[derive(Debug, Clone)]
 pub struct LoadOptions {
-    /// The server, e.g. `http://127.0.0.1:8080`.
-    pub url: String,
+    /// The servers, e.g. `http://127.0.0.1:8080`: phones are spread over them in turn (one
+    /// installation's servers on one database); the first also enrols them and reports.
+    pub urls: Vec<String>,
     /// Submissions in all.
     pub submissions: usize,
     /// Simulated phones, syncing at the same time.
@@ -204,6 +208,8 @@ pub enum Enrolment {
 }
 
 struct Phone {
+    /// The server this phone syncs with.
+    server: String,
     credential: String,
     client: Client<MemoryClientStore>,
     http: reqwest::Client,
@@ -258,7 +264,14 @@ fn source_addresses(base: &str, devices: usize, per_address: usize) -> Option<Ve
 }
 
 async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), LoadError> {
-    let base = options.url.trim_end_matches('/').to_owned();
+    let bases: Vec<String> = options
+        .urls
+        .iter()
+        .map(|url| url.trim_end_matches('/').to_owned())
+        .collect();
+    let Some(base) = bases.first().cloned() else {
+        return Err(LoadError::NoServer);
+    };
     let addresses = source_addresses(&base, options.devices, options.phones_per_address);
     let clients: Vec<reqwest::Client> = match &addresses {
         Some(addresses) => addresses
@@ -290,9 +303,10 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Loa
     }
     writeln!(
         out,
-        "letsema load: {} submissions from {} phones against {base} (seed {}){}",
+        "letsema load: {} submissions from {} phones against {} (seed {}){}",
         options.submissions,
         options.devices,
+        bases.join(", "),
         options.seed,
         match &addresses {
             Some(a) => format!(
@@ -317,7 +331,9 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Loa
             ..RetryPolicy::default()
         };
         let label = format!("load test phone {index}");
-        let enrolled = enrol_device(&http, &base, code, Some(&label), &policy, &mut jitter)
+        // Each phone talks to one server, in turn, from enrolment on.
+        let server = bases[index % bases.len()].clone();
+        let enrolled = enrol_device(&http, &server, code, Some(&label), &policy, &mut jitter)
             .await
             .map_err(|source| LoadError::Enrol { index, source })?;
         let credential = enrolled.credential;
@@ -342,6 +358,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Loa
             client.save_document(&mut doc)?;
         }
         phones.push(Phone {
+            server,
             credential,
             client,
             http,
@@ -378,9 +395,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Loa
         }
         let mut runs = Vec::with_capacity(rounds);
         for _ in 0..rounds {
-            runs.push(
-                sync_round(name, &mut phones, &base, options.server_pid, &mut failures).await?,
-            );
+            runs.push(sync_round(name, &mut phones, options.server_pid, &mut failures).await?);
         }
         let phase = PhaseReport::median_of(runs);
         writeln!(out, "{}", phase.line())?;
@@ -397,6 +412,7 @@ async fn run_async(options: &LoadOptions, out: &mut dyn Write) -> Result<(), Loa
     if let Some(path) = &options.json {
         let json = serde_json::json!({
             "url": base,
+            "urls": bases,
             "submissions": options.submissions,
             "devices": options.devices,
             "seed": options.seed,
@@ -435,7 +451,6 @@ const NO_OP_ROUNDS: usize = 5;
 async fn sync_round(
     name: &'static str,
     phones: &mut Vec<Phone>,
-    base: &str,
     server_pid: Option<u32>,
     failures: &mut Vec<PhoneFailure>,
 ) -> Result<PhaseReport, LoadError> {
@@ -452,9 +467,8 @@ async fn sync_round(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (phone, first) in phones.drain(..).zip(firsts) {
-        let base = base.to_owned();
         tasks.push(tokio::spawn(async move {
-            sync_phone(&base, phone, first, started).await
+            sync_phone(phone, first, started).await
         }));
     }
     let mut phase = PhaseReport {
@@ -486,7 +500,6 @@ async fn sync_round(
 /// Runs one phone's sync, whose first request is made, to the end; gives the phone back
 /// whatever happened.
 async fn sync_phone(
-    base: &str,
     mut phone: Phone,
     first: Option<Vec<u8>>,
     phase_started: Instant,
@@ -494,7 +507,7 @@ async fn sync_phone(
     let who = SyncAs::Device(phone.credential.clone());
     let result = sync_from(
         &phone.http,
-        base,
+        &phone.server,
         &who,
         &mut phone.client,
         first,
@@ -914,7 +927,7 @@ mod tests {
     #[test]
     fn a_load_without_phones_or_submissions_is_refused_before_any_request() {
         let options = LoadOptions {
-            url: "http://127.0.0.1:9".to_owned(),
+            urls: vec!["http://127.0.0.1:9".to_owned()],
             submissions: 10,
             devices: 0,
             seed: 1,
