@@ -217,7 +217,9 @@ async fn sync_frames_must_say_they_are_sync_frames() {
 
 #[tokio::test]
 async fn after_a_restore_from_backup_phones_send_back_what_the_backup_lacks() {
-    let mut f = fixture();
+    // `letsema backup` and `restore` are the embedded database's (PostgreSQL's are pg_dump
+    // and pg_restore).
+    let mut f = common::embedded_fixture();
     let phone = f.enrol("assoc-a").await;
     let me = writer(&phone, 1);
     let mut client = Client::new(ClientConfig::new(me.clone()), MemoryClientStore::new());

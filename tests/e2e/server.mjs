@@ -4,11 +4,29 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 const bin = process.env.LETSEMA_BIN;
 const webDir = process.env.LETSEMA_WEB_DIR;
 
 export const ADMIN = { email: 'admin@example.org', password: 'an e2e admin password' };
+
+/**
+ * With LETSEMA_E2E_BACKEND=postgres, each server gets a new database in the cluster that
+ * LETSEMA_TEST_POSTGRES_URL names (./dev test starts one), given to `letsema` as
+ * LETSEMA_DATABASE_URL; otherwise its embedded database in the data directory.
+ */
+function databaseEnv() {
+  if (process.env.LETSEMA_E2E_BACKEND !== 'postgres') return {};
+  const cluster = process.env.LETSEMA_TEST_POSTGRES_URL;
+  if (!cluster) throw new Error('LETSEMA_E2E_BACKEND=postgres needs LETSEMA_TEST_POSTGRES_URL (./dev test sets it)');
+  const name = `e2e_${randomBytes(8).toString('hex')}`;
+  const created = spawnSync('psql', [cluster, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (created.status !== 0) throw new Error(`creating a test database failed: ${created.stderr || created.error}`);
+  const url = new URL(cluster);
+  url.pathname = `/${name}`;
+  return { LETSEMA_DATABASE_URL: url.toString() };
+}
 
 /**
  * Starts a server; resolves once it prints its address. With `demo`, the reference form is
@@ -20,18 +38,20 @@ export async function startServer({ demo = false, webDir: appDir = webDir } = {}
     throw new Error('set LETSEMA_BIN and LETSEMA_WEB_DIR (./dev test does)');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'letsema-e2e-'));
+  const database = databaseEnv();
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', appDir];
   if (demo) {
     const added = spawnSync(bin, ['user', 'add', ADMIN.email, '--role', 'admin', '--data-dir', dataDir], {
       input: ADMIN.password + '\n',
       encoding: 'utf8',
+      env: { ...process.env, ...database },
     });
     if (added.status !== 0) throw new Error(`letsema user add failed: ${added.stderr}`);
     args.push('--demo');
   }
   const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
+    env: { ...process.env, ...database, RUST_LOG: 'warn' },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });

@@ -7,7 +7,7 @@ pub mod process;
 use letsema_server::auth::hash_password;
 use letsema_server::routes::routes;
 use letsema_server::state::AppState;
-use letsema_server::store::{NewUser, Role};
+use letsema_server::store::{Database, NewUser, Role, SharedStore};
 use warp::http::StatusCode;
 use warp::test::request;
 
@@ -26,9 +26,45 @@ pub struct Fixture {
     pub state: AppState,
 }
 
+/// The backend the tests run on: `LETSEMA_TEST_BACKEND=postgres` (with
+/// `LETSEMA_TEST_POSTGRES_URL`, as `./dev test` sets them) for PostgreSQL, a fresh database
+/// per store; otherwise the embedded SQLite database in `data_dir`.
+pub fn test_store(data_dir: &std::path::Path) -> SharedStore {
+    match std::env::var("LETSEMA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            Database::Postgres {
+                url: letsema_server::store::postgres_testing::fresh_database(),
+                pool_size: 8,
+            }
+            .open()
+            .expect("the PostgreSQL store opens")
+            .store
+        }
+        Ok("sqlite") | Err(_) => embedded_store(data_dir),
+        Ok(other) => panic!("LETSEMA_TEST_BACKEND={other}: use sqlite or postgres"),
+    }
+}
+
+/// The embedded SQLite database in `data_dir`, whatever the tests' backend: for what only
+/// it has (its backup and restore commands, its files).
+pub fn embedded_store(data_dir: &std::path::Path) -> SharedStore {
+    letsema_server::store::open(data_dir).expect("store opens")
+}
+
 pub fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
-    let store = letsema_server::store::open(&dir.path().join("data")).expect("store opens");
+    let store = test_store(&dir.path().join("data"));
+    fixture_on(dir, store)
+}
+
+/// A fixture on the embedded database, whatever the tests' backend.
+pub fn embedded_fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = embedded_store(&dir.path().join("data"));
+    fixture_on(dir, store)
+}
+
+fn fixture_on(dir: tempfile::TempDir, store: SharedStore) -> Fixture {
     let hash = hash_password(PASSWORD).expect("hash");
     for (email, role, associations) in STAFF {
         store

@@ -118,3 +118,43 @@ pub async fn enrol_phones(
     }
     enrolled
 }
+
+/// `letsema user add EMAIL --role ROLE` on the PostgreSQL database at `database_url`.
+pub fn add_user_on(database_url: &str, email: &str, role: &str, password: &str) {
+    let mut add = letsema()
+        .args(["user", "add", email, "--role", role])
+        .env("LETSEMA_DATABASE_URL", database_url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("letsema runs");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("{password}\n").as_bytes())
+        .expect("password written");
+    assert!(
+        add.wait().expect("letsema ends").success(),
+        "user add failed"
+    );
+}
+
+/// Starts `letsema serve` on a free port, on the PostgreSQL database at `database_url`
+/// (given as LETSEMA_DATABASE_URL, as an operator would), with the demo form when `demo`.
+pub fn start_server_on(database_url: &str, demo: bool) -> (Child, String) {
+    let mut command = letsema();
+    command.arg("serve");
+    if demo {
+        command.arg("--demo");
+    }
+    let mut child = command
+        .args(["--listen", "127.0.0.1:0", "--web-dir", "/nonexistent"])
+        .env("LETSEMA_DATABASE_URL", database_url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("letsema starts");
+    let url = served_address(&mut child).unwrap_or_else(|line| panic!("{line}"));
+    (child, url)
+}
