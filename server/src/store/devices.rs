@@ -78,3 +78,13 @@ pub struct PublicLink {
     pub joined: u32,
     pub revoked: bool,
 }
+
+/// An enrolment's or a device's form ids as every backend stores them: a JSON array.
+pub(crate) fn forms_to_json(forms: &[String]) -> Result<String, DeviceError> {
+    serde_json::to_string(forms).map_err(|e| DeviceError::Corrupt(e.to_string()))
+}
+
+/// The form ids [`forms_to_json`] stored.
+pub(crate) fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
+    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
+}

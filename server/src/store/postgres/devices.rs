@@ -74,8 +74,7 @@ impl DeviceStore for PostgresStore {
         if let Some(replaces) = &new.replaces {
             refuse_nul("device id", replaces)?;
         }
-        let forms =
-            serde_json::to_string(&new.forms).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
+        let forms = crate::store::devices::forms_to_json(&new.forms)?;
         self.run(async {
             let mut client = self.client().await.map_err(DeviceError::Database)?;
             let tx = client.transaction().await?;
@@ -246,7 +245,7 @@ impl DeviceStore for PostgresStore {
             Ok(DeviceInfo {
                 id,
                 association,
-                forms: parse_forms(&forms)?,
+                forms: crate::store::devices::parse_forms(&forms)?,
                 label,
                 created_at,
                 last_seen_at: Some(now),
@@ -470,7 +469,7 @@ fn device_row(row: &Row) -> Result<DeviceInfo, DeviceError> {
     Ok(DeviceInfo {
         id: row.try_get(0)?,
         association: row.try_get(1)?,
-        forms: parse_forms(row.try_get(2)?)?,
+        forms: crate::store::devices::parse_forms(row.try_get(2)?)?,
         label: row.try_get(3)?,
         created_at: row.try_get(4)?,
         last_seen_at: row.try_get(5)?,
@@ -486,7 +485,7 @@ fn enrolment_row(row: &Row) -> Result<Enrolment, DeviceError> {
     Ok(Enrolment {
         id: row.try_get(0)?,
         association: row.try_get(1)?,
-        forms: parse_forms(row.try_get(2)?)?,
+        forms: crate::store::devices::parse_forms(row.try_get(2)?)?,
         label: row.try_get(3)?,
         expires_at: row.try_get(4)?,
         uses_left: uses(row.try_get(5)?)?,
@@ -498,7 +497,7 @@ fn enrolment_row(row: &Row) -> Result<Enrolment, DeviceError> {
 /// A public link from a row of `id, forms, association, label, expires_at, uses_left,
 /// revoked`.
 fn public_link_row(row: &Row) -> Result<PublicLink, DeviceError> {
-    let forms = parse_forms(row.try_get(1)?)?;
+    let forms = crate::store::devices::parse_forms(row.try_get(1)?)?;
     Ok(PublicLink {
         id: row.try_get(0)?,
         form: forms.into_iter().next().unwrap_or_default(),
@@ -515,10 +514,6 @@ fn public_link_row(row: &Row) -> Result<PublicLink, DeviceError> {
 fn uses(stored: i64) -> Result<u32, DeviceError> {
     u32::try_from(stored)
         .map_err(|_| DeviceError::Corrupt(format!("an enrolment has {stored} uses left")))
-}
-
-fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
-    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]

@@ -22,8 +22,7 @@ impl DeviceStore for SqliteStore {
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
     ) -> Result<Enrolment, DeviceError> {
-        let forms =
-            serde_json::to_string(&new.forms).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
+        let forms = crate::store::devices::forms_to_json(&new.forms)?;
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         tx.execute(
@@ -193,7 +192,7 @@ impl DeviceStore for SqliteStore {
         Ok(DeviceInfo {
             id,
             association,
-            forms: parse_forms(&forms)?,
+            forms: crate::store::devices::parse_forms(&forms)?,
             label,
             created_at,
             last_seen_at: Some(now),
@@ -398,17 +397,19 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<DeviceInfo>> {
     let revoked: bool = row.get(6)?;
     let public: bool = row.get(7)?;
     let association_name: Option<String> = row.get(8)?;
-    Ok(parse_forms(&forms).map(|forms| DeviceInfo {
-        id,
-        association,
-        forms,
-        label,
-        created_at,
-        last_seen_at,
-        revoked,
-        public,
-        association_name,
-    }))
+    Ok(
+        crate::store::devices::parse_forms(&forms).map(|forms| DeviceInfo {
+            id,
+            association,
+            forms,
+            label,
+            created_at,
+            last_seen_at,
+            revoked,
+            public,
+            association_name,
+        }),
+    )
 }
 
 /// An enrolment from a row of `id, association, forms, label, expires_at, uses_left,
@@ -424,16 +425,18 @@ fn enrolment_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<Enrolment>>
         row.get(6)?,
         row.get(7)?,
     );
-    Ok(parse_forms(&forms).map(|forms| Enrolment {
-        id,
-        association,
-        forms,
-        label,
-        expires_at,
-        uses_left,
-        revoked,
-        replaces,
-    }))
+    Ok(
+        crate::store::devices::parse_forms(&forms).map(|forms| Enrolment {
+            id,
+            association,
+            forms,
+            label,
+            expires_at,
+            uses_left,
+            revoked,
+            replaces,
+        }),
+    )
 }
 
 /// A public link from a row of `id, forms, association, label, expires_at, uses_left,
@@ -448,17 +451,15 @@ fn public_link_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Parsed<PublicLin
         row.get(4)?,
         row.get(6)?,
     );
-    Ok(parse_forms(&forms).map(|forms| PublicLink {
-        id,
-        form: forms.into_iter().next().unwrap_or_default(),
-        association,
-        label,
-        expires_at,
-        joined: PUBLIC_LINK_USES.saturating_sub(uses_left),
-        revoked,
-    }))
-}
-
-fn parse_forms(json: &str) -> Result<Vec<String>, DeviceError> {
-    serde_json::from_str(json).map_err(|e| DeviceError::Corrupt(e.to_string()))
+    Ok(
+        crate::store::devices::parse_forms(&forms).map(|forms| PublicLink {
+            id,
+            form: forms.into_iter().next().unwrap_or_default(),
+            association,
+            label,
+            expires_at,
+            joined: PUBLIC_LINK_USES.saturating_sub(uses_left),
+            revoked,
+        }),
+    )
 }
