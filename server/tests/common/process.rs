@@ -11,9 +11,15 @@ pub fn letsema() -> Command {
 
 /// `letsema user add EMAIL --role admin`, the password given on standard input.
 pub fn add_admin(data: &Path, email: &str, password: &str) {
-    let mut add = letsema()
-        .args(["user", "add", email, "--role", "admin", "--data-dir"])
-        .arg(data)
+    let mut add = letsema();
+    add.args(["user", "add", email, "--role", "admin", "--data-dir"])
+        .arg(data);
+    add_user_with(add, password);
+}
+
+/// Runs a prepared `letsema user add`, the password given on standard input.
+fn add_user_with(mut command: Command, password: &str) {
+    let mut add = command
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -121,22 +127,10 @@ pub async fn enrol_phones(
 
 /// `letsema user add EMAIL --role ROLE` on the PostgreSQL database at `database_url`.
 pub fn add_user_on(database_url: &str, email: &str, role: &str, password: &str) {
-    let mut add = letsema()
-        .args(["user", "add", email, "--role", role])
-        .env("LETSEMA_DATABASE_URL", database_url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("letsema runs");
-    add.stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{password}\n").as_bytes())
-        .expect("password written");
-    assert!(
-        add.wait().expect("letsema ends").success(),
-        "user add failed"
-    );
+    let mut add = letsema();
+    add.args(["user", "add", email, "--role", role])
+        .env("LETSEMA_DATABASE_URL", database_url);
+    add_user_with(add, password);
 }
 
 /// Starts `letsema serve` on a free port, on the PostgreSQL database at `database_url`

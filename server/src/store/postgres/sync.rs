@@ -294,12 +294,7 @@ impl PostgresSyncStore<'_> {
             .await
             .map_err(SyncStoreError::Database)?;
         // One snapshot: the entries and the last sequence number agree.
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = snapshot(&mut client).await?;
         let statement = tx.prepare_cached(log_page_sql(scope)).await?;
         let after_param = i64::try_from(after).unwrap_or(i64::MAX);
         let exclude_param = exclude.as_str();
@@ -342,12 +337,7 @@ impl PostgresSyncStore<'_> {
             .client()
             .await
             .map_err(SyncStoreError::Database)?;
-        let tx = client
-            .build_transaction()
-            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .await?;
+        let tx = snapshot(&mut client).await?;
         let statement = tx.prepare_cached(heads_index_sql(scope)).await?;
         let scope_param = ScopeParam::of(scope);
         let parameters: Vec<&(dyn ToSql + Sync)> =
@@ -361,6 +351,18 @@ impl PostgresSyncStore<'_> {
         tx.commit().await?;
         Ok((index, last.unsigned_abs()))
     }
+}
+
+/// A read-only transaction on one snapshot, for reads whose parts must agree.
+async fn snapshot(
+    client: &mut deadpool_postgres::Object,
+) -> Result<deadpool_postgres::Transaction<'_>, tokio_postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
 }
 
 impl ServerStore for PostgresSyncStore<'_> {
