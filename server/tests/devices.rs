@@ -256,3 +256,58 @@ async fn a_device_downloads_the_forms_of_its_enrolment_and_admins_publish_new_on
     let body = String::from_utf8_lossy(broken.body());
     assert!(body.contains("row 3"), "{body}");
 }
+
+#[tokio::test]
+async fn labels_with_hidden_characters_are_refused_before_anything_is_used() {
+    let f = fixture();
+    let coord = f.staff("coord-a@example.org").await;
+    for label in [
+        "Two\nlines",
+        "Mar\u{0}ket",
+        "\u{202E}desrever",
+        &"x".repeat(201),
+    ] {
+        let mut body = enrolment("assoc-a", 1);
+        body["label"] = json!(label);
+        let (status, error) = f
+            .send("POST", "/api/enrolments", Some(&coord), Some(body))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{label:?}: {error}"
+        );
+        let message = error["error"]["message"].as_str().expect("a message");
+        assert!(message.starts_with("label: "), "{message}");
+    }
+    let (_, created) = f
+        .send(
+            "POST",
+            "/api/enrolments",
+            Some(&coord),
+            Some(enrolment("assoc-a", 1)),
+        )
+        .await;
+    let code = code_of(&created);
+    let (status, error) = f
+        .send(
+            "POST",
+            "/api/devices/enrol",
+            None,
+            Some(json!({ "code": code, "label": "Pa\u{0}lesa" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["code"], "invalid_label");
+    // The link's one use is still there.
+    let (status, enrolled) = f
+        .send(
+            "POST",
+            "/api/devices/enrol",
+            None,
+            Some(json!({ "code": code, "label": "Palesa" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{enrolled}");
+    assert_eq!(enrolled["device"]["label"], "Palesa");
+}

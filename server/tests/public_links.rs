@@ -97,6 +97,21 @@ async fn only_admins_open_public_links_and_only_to_published_forms() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    let (status, error) = f
+        .send(
+            "POST",
+            "/api/public-links",
+            Some(&admin),
+            Some(json!({ "form": "diaspora_registration", "label": "Mar\u{0}ket day" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("label: ")),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -323,4 +323,49 @@ async fn only_admins_manage_accounts() {
             .await
             .is_ok()
     );
+
+    // Case is folded for A-Z alone, on every backend (as SQLite's NOCASE does): an
+    // address that differs beyond ASCII is another account, so that an installation moves
+    // from one backend to the other with the same accounts.
+    for email in ["zoë@example.org", "ZOË@example.org"] {
+        let created = add(serde_json::json!({
+            "email": email, "display_name": "Zoë", "role": "reviewer",
+            "password": "another long password"
+        }))
+        .await;
+        assert_eq!(created.status(), StatusCode::CREATED, "{email}");
+    }
+    let refused = [
+        (
+            serde_json::json!({"email": "tab@example.org", "display_name": "Two\nlines",
+                "role": "reviewer", "password": "another long password"}),
+            "display_name: no line breaks",
+        ),
+        (
+            serde_json::json!({"email": "nul@example.org", "display_name": "Ca\u{0}rol",
+                "role": "reviewer", "password": "another long password"}),
+            "display_name: no line breaks",
+        ),
+        (
+            serde_json::json!({"email": "twice@example.org", "display_name": "Twice",
+                "role": "reviewer", "associations": ["assoc-a", "assoc-a"],
+                "password": "another long password"}),
+            "named twice",
+        ),
+    ];
+    for (body, message) in refused {
+        let response = add(body.clone()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}"
+        );
+        let error: serde_json::Value = serde_json::from_slice(response.body()).expect("JSON");
+        assert!(
+            error["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains(message)),
+            "{error}"
+        );
+    }
 }

@@ -27,7 +27,10 @@ use super::filters::{blocking, json_body, operation, peer_addr, respond, with_st
 use crate::auth::{Staff, device, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AssociationCode, AssociationName, DeviceError, DeviceInfo, NewEnrolment, Role};
+use crate::store::{
+    AssociationCode, AssociationName, DeviceError, DeviceInfo, MAX_LABEL_CHARS, NewEnrolment, Role,
+    check_text,
+};
 
 const MAX_BODY: u64 = 8 * 1024;
 /// The longest an enrolment link may stay valid.
@@ -172,11 +175,10 @@ async fn create_enrolment(
         .map(AssociationName::parse)
         .transpose()
         .map_err(|e| invalid(format!("association_name: {e}")))?;
-    if body.forms.is_empty() || body.forms.len() > 50 || body.label.len() > 200 {
-        return Err(invalid(
-            "forms: name 1 to 50 published forms; label: at most 200 characters".to_owned(),
-        ));
+    if body.forms.is_empty() || body.forms.len() > 50 {
+        return Err(invalid("forms: name 1 to 50 published forms".to_owned()));
     }
+    check_text("label", &body.label, MAX_LABEL_CHARS).map_err(|e| invalid(e.to_string()))?;
     let published = published_form_ids(&state).await?;
     if let Some(unknown) = body.forms.iter().find(|f| !published.contains(f)) {
         return Err(invalid(format!(
@@ -242,9 +244,16 @@ async fn enrol(
     body: EnrolRequest,
 ) -> Result<Response, ApiError> {
     state.limits.public(remote.map(|a| a.ip()))?;
-    if body.code.is_empty() || body.code.len() > 128 || body.label.len() > 200 {
+    if body.code.is_empty() || body.code.len() > 128 {
         return Err(DeviceError::EnrolmentInvalid.into());
     }
+    check_text("label", &body.label, MAX_LABEL_CHARS).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_label",
+            e.to_string(),
+        )
+    })?;
     let credential = random_token()?;
     let device_id = format!("dev-{}", &random_token()?[..16]);
     let code_digest = token_digest(&body.code);

@@ -23,7 +23,7 @@ use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, random_token, staff, token_digest, unix_now};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{PublicLink, Role};
+use crate::store::{MAX_LABEL_CHARS, PublicLink, Role, check_text};
 
 const MAX_BODY: u64 = 8 * 1024;
 /// How long a public link stays open by default.
@@ -92,9 +92,7 @@ async fn create(
             "expires_in_days: between 1 and {MAX_PUBLIC_LINK_DAYS}"
         )));
     }
-    if body.label.chars().count() > 200 {
-        return Err(invalid("label: at most 200 characters".to_owned()));
-    }
+    check_text("label", &body.label, MAX_LABEL_CHARS).map_err(|e| invalid(e.to_string()))?;
     if !published_form_ids(&state).await?.contains(&body.form) {
         return Err(invalid(format!(
             "form {:?} is not published: publish it first, or check the id",

@@ -65,10 +65,7 @@ impl AssociationName {
         if chars > MAX_ASSOCIATION_NAME_CHARS {
             return Err(AssociationError::NameTooLong(chars));
         }
-        if name
-            .chars()
-            .any(|c| c.is_control() || is_direction_control(c))
-        {
+        if name.chars().any(super::text::is_hidden) {
             return Err(AssociationError::NameControl);
         }
         Ok(AssociationName(name.to_owned()))
@@ -77,12 +74,6 @@ impl AssociationName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Unicode's explicit bidirectional formatting characters (embeddings, overrides,
-/// isolates), which are not `char::is_control` but change how the text around them shows.
-fn is_direction_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// An association as staff see it: every code in use (by staff accounts or enrolments) or

@@ -17,6 +17,7 @@ mod people;
 mod postgres;
 mod sqlite;
 mod sync;
+mod text;
 pub mod transfer;
 mod validate;
 
@@ -43,6 +44,7 @@ pub use postgres::testing as postgres_testing;
 pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
 pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
 pub use sync::SyncStoreError;
+pub use text::{MAX_DISPLAY_NAME_CHARS, MAX_LABEL_CHARS, TextError, check_text};
 pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};
 
 use std::path::{Path, PathBuf};

@@ -93,6 +93,10 @@ pub enum PeopleError {
     AdminAssociation,
     #[error("{0:?} is not an association name: use 1 to 64 letters, digits, '-', '_' or '.'")]
     BadAssociation(String),
+    #[error("the association {0:?} is named twice: name each once")]
+    AssociationTwice(String),
+    #[error(transparent)]
+    BadText(#[from] super::TextError),
     #[error("an account for {0} exists already")]
     EmailTaken(String),
     #[error("the database failed: {0}")]
@@ -105,8 +109,8 @@ pub enum PeopleError {
 pub const LOGIN_FAILURE_WINDOW_SECS: i64 = 15 * 60;
 
 impl NewUser {
-    /// The account's own rules, whatever the backend: a valid e-mail address and
-    /// association names, one association for a coordinator, none for an admin. Every
+    /// The account's own rules, whatever the backend: a valid e-mail address, a display
+    /// name by [`super::check_text`]'s rule, association codes each named once, one association for a coordinator, none for an admin. Every
     /// [`super::PeopleStore::add_user`] checks these first.
     ///
     /// # Errors
@@ -114,8 +118,16 @@ impl NewUser {
     /// The first rule broken.
     pub fn check(&self) -> Result<(), PeopleError> {
         validate_email(&self.email)?;
-        for association in &self.associations {
+        super::check_text(
+            "display_name",
+            &self.display_name,
+            super::MAX_DISPLAY_NAME_CHARS,
+        )?;
+        for (i, association) in self.associations.iter().enumerate() {
             validate_association(association)?;
+            if self.associations[..i].contains(association) {
+                return Err(PeopleError::AssociationTwice(association.clone()));
+            }
         }
         match self.role {
             Role::Coordinator if self.associations.len() != 1 => {
