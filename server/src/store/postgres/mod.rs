@@ -38,7 +38,10 @@ use super::{Backend, DatabaseError};
 
 /// Schema migrations, oldest first, from `server/migrations/postgres/`. Never edit one
 /// that has shipped: add a new one.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_schema.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_schema.sql"),
+    include_str!("../../../migrations/postgres/0002_ascii_email_case_and_devices_by_enrolment.sql"),
+];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").
 const MIGRATION_LOCK: i64 = 0x4c54_534d_4d49_4752;

@@ -56,6 +56,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../../migrations/0011_documents_by_scope_and_seq.sql"
     )),
     M::up(include_str!("../../../migrations/0012_associations.sql")),
+    M::up(include_str!(
+        "../../../migrations/0013_devices_by_enrolment.sql"
+    )),
 ];
 
 /// Why the database could not be opened.
