@@ -185,6 +185,15 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Make every phone compare all it holds with the server on its next sync, and send
+    /// back what the database lacks: run it after restoring PostgreSQL with pg_restore or
+    /// from a base backup, or after promoting a replica that may have missed recent writes.
+    /// PostgreSQL's servers may keep running; the embedded database's server must be
+    /// stopped (`letsema restore` renews it itself).
+    RenewEpoch {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Copy the installation in --data-dir into an empty PostgreSQL database: every table,
     /// with the same ids, change log numbers and sync epoch, so that phones keep syncing
     /// without re-enrolling; then verify the copy and print a summary. The server must be
@@ -363,13 +372,16 @@ enum CliError {
     #[error(
         "letsema {0} copies the embedded database only: back a PostgreSQL database up with \
          pg_dump (pg_dump --format=custom --file=letsema.dump \"$LETSEMA_DATABASE_URL\") and \
-         restore it with pg_restore into an empty database, servers stopped (see the README, \
-         \"When one machine is not enough\")"
+         restore it with pg_restore into an empty database, servers stopped, then run letsema \
+         renew-epoch (see the README, \"When one machine is not enough\")"
     )]
     PostgresBackup(&'static str),
     /// `letsema form ...`.
     #[error(transparent)]
     Form(#[from] commands::form::FormCommandError),
+    /// `letsema renew-epoch`.
+    #[error(transparent)]
+    Epoch(#[from] commands::epoch::EpochError),
     /// `letsema migrate`.
     #[error(transparent)]
     Migrate(#[from] commands::migrate::MigrateError),
@@ -493,6 +505,10 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 return Err(CliError::PostgresBackup("restore"));
             };
             commands::backup::restore(&data_dir, &src, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::RenewEpoch { database } => {
+            commands::epoch::renew(&database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
         Command::Migrate { data_dir, to } => {

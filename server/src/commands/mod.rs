@@ -2,6 +2,7 @@
 
 pub mod association;
 pub mod backup;
+pub mod epoch;
 pub mod form;
 pub mod load;
 pub mod migrate;
