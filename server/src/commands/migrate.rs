@@ -17,8 +17,8 @@ use std::time::Instant;
 
 use crate::store::transfer::{MigrationSummary, Table, TransferError, TransferSource};
 use crate::store::{
-    DATABASE_FILE, DataDirLock, DatabaseError, PostgresError, PostgresStore, SqliteStore,
-    StoreError, SyncAccess, SyncStoreError,
+    DATABASE_FILE, DataDirLock, DatabaseError, MOVED_MARKER, PostgresError, PostgresStore,
+    SqliteStore, StoreError, SyncAccess, SyncStoreError, now_rfc3339,
 };
 
 /// A progress line on long tables every this many rows.
@@ -63,6 +63,16 @@ pub enum MigrateError {
     /// The copy failed (nothing was written), or the target is not empty.
     #[error(transparent)]
     Transfer(#[from] TransferError),
+    /// The copy is done and verified, but the old data directory could not be marked.
+    #[error(
+        "the copy is done and verified, but {path} could not be written ({source}): write \
+         it by hand (any text), so that no server starts on the old copy"
+    )]
+    Marker {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A table has another number of rows on each side after the copy.
     #[error(
         "the copy does not match: {table} has {sqlite} rows in SQLite but {postgres} in \
@@ -168,6 +178,17 @@ pub fn migrate(
         last_seq: verified.last_seq,
         elapsed: started.elapsed(),
     };
+    // The SQLite copy must not be served again: phones syncing with it would split the
+    // installation in two. `Database::open` refuses a data directory with this marker.
+    let marker = data_dir.join(MOVED_MARKER);
+    std::fs::write(
+        &marker,
+        format!("to postgres://{target} on {}\n", now_rfc3339()),
+    )
+    .map_err(|source| MigrateError::Marker {
+        path: marker.clone(),
+        source,
+    })?;
     print_summary(&summary, &path, &target, out)?;
     Ok(summary)
 }
@@ -366,7 +387,8 @@ fn print_summary(
         out,
         "verified: every table's row count, the heads of all {} documents, the sync epoch \
          and the last change log number ({}): phones keep syncing without re-enrolling once \
-         the servers run on this database. {} stays as it is: serve from it no more.",
+         the servers run on this database. {} stays as it is, marked as moved: letsema refuses to \
+         serve it.",
         summary.documents_verified,
         summary.last_seq,
         path.display()
@@ -662,6 +684,19 @@ mod tests {
         assert!(out.contains(postgres.target()), "{out}");
         assert!(!out.contains("s3cret"), "{out}");
 
+        // The old copy is marked as moved, and no server starts on it.
+        let refused = crate::store::Database::Embedded(dir.path().to_owned())
+            .open()
+            .expect_err("the old copy is not served");
+        let message = refused.to_string();
+        assert!(
+            matches!(refused, crate::store::OpenError::Moved { .. }),
+            "{message}"
+        );
+        assert!(message.contains(postgres.target()), "{message}");
+        assert!(message.contains("--database"), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
+
         // The same epoch and log numbers: cursors keep their meaning.
         let (before, after) = (
             sqlite.sync_store().expect("a session"),
@@ -933,6 +968,10 @@ mod tests {
             "{error}"
         );
         assert!(error.to_string().contains("Nothing was copied"), "{error}");
+        assert!(
+            !field.dir.path().join(MOVED_MARKER).exists(),
+            "a failed copy leaves the installation where it was"
+        );
         let postgres = PostgresStore::open(&url, 2).expect("opens");
         let counts = postgres.row_counts().expect("counts");
         assert!(

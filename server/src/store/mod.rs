@@ -94,6 +94,10 @@ pub(crate) fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The file `letsema migrate` leaves in a data directory it copied to PostgreSQL (it
+/// says where to, and when); [`Database::open`] refuses to open that directory.
+pub const MOVED_MARKER: &str = "letsema.moved";
+
 /// Where the database is: the one choice of backend, made by `--data-dir` and `--database`.
 #[derive(Clone)]
 pub enum Database {
@@ -124,6 +128,19 @@ impl std::fmt::Debug for Database {
 /// Why the database could not be opened, whichever it is.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// `letsema migrate` copied this data directory to PostgreSQL: serving the old copy
+    /// would split the installation in two.
+    #[error(
+        "the installation in {data_dir} moved to PostgreSQL ({moved}): start letsema with \
+         --database (or LETSEMA_DATABASE_URL) instead. To use this old copy anyway, delete \
+         {marker}"
+    )]
+    Moved {
+        data_dir: PathBuf,
+        /// What the marker says: where to, and when.
+        moved: String,
+        marker: PathBuf,
+    },
     #[error(transparent)]
     Sqlite(#[from] StoreError),
     #[error(transparent)]
@@ -143,6 +160,14 @@ impl Database {
     pub fn open(&self) -> Result<Opened, OpenError> {
         match self {
             Database::Embedded(data_dir) => {
+                let marker = data_dir.join(MOVED_MARKER);
+                if let Ok(moved) = std::fs::read_to_string(&marker) {
+                    return Err(OpenError::Moved {
+                        data_dir: data_dir.clone(),
+                        moved: moved.trim().to_owned(),
+                        marker,
+                    });
+                }
                 let store = SqliteStore::open(data_dir)?;
                 let description = store.path().display().to_string();
                 Ok(Opened {
