@@ -4,6 +4,7 @@
 //! build the same routes in memory (`warp::test`) or start the real server on a free port.
 
 pub mod auth;
+pub mod client_tls;
 pub mod commands;
 pub mod config;
 pub mod error;

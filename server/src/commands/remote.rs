@@ -2,8 +2,7 @@
 //! `letsema review`: signing staff in, and running the sync protocol to the end.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use letsema_sync::client::{Client, ClientError, Rejection};
@@ -11,38 +10,15 @@ use letsema_sync::client_store::ClientStore;
 use letsema_sync::retry::{RetryPolicy, is_retryable, parse_retry_after};
 use rand_core::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
-use tokio_rustls::rustls::ClientConfig;
-use tokio_rustls::rustls::crypto::ring;
-use tokio_rustls::rustls::pki_types::CertificateDer;
-use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
+
+use crate::client_tls::{ClientTlsError, client_config};
 
 /// Why talking to a server failed, in words that say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    /// `--ca-cert` could not be read as PEM certificates.
-    #[error(
-        "cannot read certificates from {path}: {source}; give a PEM file (-----BEGIN \
-         CERTIFICATE-----)"
-    )]
-    ReadCertificates {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: pem::Error,
-    },
-    /// `--ca-cert` holds no certificate.
-    #[error("{path} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)")]
-    NoCertificate {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The platform's certificate verifier could not be set up.
-    #[error("cannot set up certificate checks: {0}")]
-    Verifier(#[source] tokio_rustls::rustls::Error),
-    /// TLS could not be set up.
-    #[error("cannot set up TLS: {0}")]
-    Tls(#[source] tokio_rustls::rustls::Error),
+    /// `--ca-cert` could not be used, or TLS could not be set up.
+    #[error(transparent)]
+    Tls(#[from] ClientTlsError),
     /// The HTTP client could not be made.
     #[error("cannot make an HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
@@ -181,33 +157,7 @@ pub fn http_client_from(
     ca_cert: Option<&Path>,
     local: Option<IpAddr>,
 ) -> Result<reqwest::Client, RemoteError> {
-    let extra: Vec<CertificateDer<'static>> = match ca_cert {
-        None => Vec::new(),
-        Some(path) => {
-            let certificates = CertificateDer::pem_file_iter(path)
-                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-                .map_err(|source| RemoteError::ReadCertificates {
-                    path: path.to_owned(),
-                    source,
-                })?;
-            if certificates.is_empty() {
-                return Err(RemoteError::NoCertificate {
-                    path: path.to_owned(),
-                });
-            }
-            certificates
-        }
-    };
-    let provider = Arc::new(ring::default_provider());
-    let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-            .map_err(RemoteError::Verifier)?;
-    let tls = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(RemoteError::Tls)?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    let tls = client_config(ca_cert)?;
     reqwest::Client::builder()
         .timeout(Duration::from_secs(120))
         .local_address(local)
@@ -603,30 +553,4 @@ pub async fn sync_from<S: ClientStore>(
         next = client.next_request()?;
     }
     Ok(traffic)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_ca_cert_file_must_hold_a_certificate() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let empty = dir.path().join("empty.pem");
-        std::fs::write(&empty, "not a certificate\n").expect("written");
-        let error = http_client(Some(&empty)).expect_err("refused");
-        assert!(matches!(&error, RemoteError::NoCertificate { path } if *path == empty));
-        assert_eq!(
-            error.to_string(),
-            format!(
-                "{} holds no certificate; give a PEM file (-----BEGIN CERTIFICATE-----)",
-                empty.display()
-            )
-        );
-        let missing = dir.path().join("missing.pem");
-        assert!(matches!(
-            http_client(Some(&missing)),
-            Err(RemoteError::ReadCertificates { path, .. }) if path == missing
-        ));
-    }
 }

@@ -14,6 +14,8 @@
 //! default); each connection prepares a statement once and keeps it
 //! (`prepare_cached`). The schema is migrated at start-up under an advisory lock, so that
 //! servers started together migrate once (`migrations/postgres/`, a history of its own).
+//! The connection is plain, or TLS with the certificate verified, as the URL's `sslmode`
+//! says (`tls.rs`).
 
 mod associations;
 mod devices;
@@ -21,6 +23,7 @@ mod forms;
 mod import;
 mod people;
 mod sync;
+mod tls;
 mod validate;
 
 pub use sync::PostgresSyncStore;
@@ -33,6 +36,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use letsema_protocol::{DatabaseHealth, DatabaseState};
 use tokio_postgres::NoTls;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{Backend, DatabaseError};
 
@@ -63,6 +67,9 @@ pub enum PostgresError {
          postgres://USER:PASSWORD@HOST:PORT/DATABASE"
     )]
     Url(#[source] tokio_postgres::Error),
+    /// The URL's TLS options cannot be followed, or TLS cannot be set up.
+    #[error("cannot protect the database connection: {0}")]
+    Tls(String),
     /// The runtime that drives the connections could not start.
     #[error("cannot start the database connection thread: {0}")]
     Runtime(#[source] std::io::Error),
@@ -71,8 +78,11 @@ pub enum PostgresError {
     Pool(String),
     /// The server did not answer, refused the connection or the credentials.
     #[error(
-        "cannot connect to the database at {target}: {source}. Check that PostgreSQL runs, \
-         that the URL's host, port, user and password are right, and that the database exists"
+        "cannot connect to the database at {target}: {}. Check that PostgreSQL runs, that \
+         the URL's host, port, user and password are right, that the database exists, and \
+         with sslmode that its certificate names that host and is trusted (give its CA with \
+         sslrootcert=FILE)",
+        causes(source.as_ref())
     )]
     Connect {
         target: String,
@@ -138,7 +148,9 @@ impl PostgresStore {
     /// Connects to the database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`) with
     /// at most `pool_size` connections, and migrates its schema to the latest version.
     pub fn open(url: &str, pool_size: usize) -> Result<Self, PostgresError> {
-        let config = tokio_postgres::Config::from_str(url).map_err(PostgresError::Url)?;
+        let transport = tls::transport(url)?;
+        let config =
+            tokio_postgres::Config::from_str(&transport.url).map_err(PostgresError::Url)?;
         let target = describe(&config);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -146,13 +158,13 @@ impl PostgresStore {
             .enable_all()
             .build()
             .map_err(PostgresError::Runtime)?;
-        let manager = Manager::from_config(
-            config,
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
+        let manager_config = ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        };
+        let manager = match transport.tls {
+            Some(tls) => Manager::from_config(config, MakeRustlsConnect::new(tls), manager_config),
+            None => Manager::from_config(config, NoTls, manager_config),
+        };
         let pool = {
             // The pool's timers run on the database runtime.
             let _entered = runtime.enter();
@@ -318,6 +330,22 @@ fn describe(config: &tokio_postgres::Config) -> String {
         .or(config.get_user())
         .unwrap_or("postgres");
     format!("{host}:{port}/{database}")
+}
+
+/// An error and its causes on one line (tokio-postgres's own text stops at "error
+/// performing TLS handshake").
+fn causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
 }
 
 fn pool_error(error: deadpool_postgres::PoolError) -> DatabaseError {
