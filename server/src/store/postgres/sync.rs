@@ -8,15 +8,17 @@
 //!   would be skipped for good. So a commit takes its numbers only while it holds the
 //!   change log's advisory lock (`pg_advisory_xact_lock`, held until it commits or rolls
 //!   back): transactions take numbers in the order they commit, and a snapshot that sees a
-//!   number sees every lower one that will ever commit. The lock is taken after the rows
-//!   are checked, for the writes alone; the automerge work of a request happens before, on
-//!   the server that received it. (`tests` interleave two commits on purpose: with the
-//!   lock removed, the cursor test fails.)
-//! - **Nothing is overwritten.** A commit locks the rows of the documents it changes
-//!   (`FOR UPDATE`) and checks that each still has the heads its new state was computed
-//!   from; a new document another server inserted meanwhile is a unique violation. Either
-//!   is [`SyncStoreError::Conflict`]: nothing is written and the phone retries, and the
-//!   retry merges with what the other server stored. The cache of loaded documents is
+//!   number sees every lower one that will ever commit. The lock is held for the check and
+//!   the writes alone; the automerge work of a request happens before, on the server that
+//!   received it. (`tests` interleave two commits on purpose: with the lock removed, the
+//!   cursor test fails.)
+//! - **Nothing is overwritten.** Under that lock, a commit locks the rows of the documents
+//!   it changes (`FOR UPDATE`) and checks that each still has the heads its new state was
+//!   computed from, and that a document it creates does not exist. The check comes after
+//!   the lock, so it sees every commit that took the lock before, including a new document
+//!   another server was inserting (which has no row to lock until it commits). A mismatch is
+//!   [`SyncStoreError::Conflict`]: nothing is written and the phone retries, and the retry
+//!   merges with what the other server stored. The cache of loaded documents is
 //!   asked only for the heads the database holds now ([`ServerStore::load`] reads them).
 //! - **The epoch** is read at the start of every sync request, so a renewal reaches every
 //!   server at once.
@@ -189,6 +191,12 @@ impl PostgresSyncStore<'_> {
             .await
             .map_err(SyncStoreError::Database)?;
         let tx = client.transaction().await?;
+        // From here to the commit, no other transaction takes log numbers or checks heads.
+        // The lock comes first: a document another server is creating has no row to lock
+        // yet, so only this order lets the check below see it once that server commits
+        // (checked after the lock, it is a conflict; checked before, it would be overwritten).
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
+            .await?;
         let ids: Vec<&[u8]> = batch.iter().map(|item| &item.doc.0[..]).collect();
         // The optimistic check, on rows now locked against other servers' commits.
         let mut stored = std::collections::HashMap::with_capacity(batch.len());
@@ -208,9 +216,6 @@ impl PostgresSyncStore<'_> {
             }
             expected_now.insert(item.doc, heads_to_blob(&item.heads));
         }
-        // From here to the commit, no other transaction takes log numbers.
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOG_LOCK])
-            .await?;
         let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
         let seqs: Vec<i64> = tx
             .query(&tx.prepare_cached(TAKE_SEQS_SQL).await?, &[&count])
@@ -615,19 +620,23 @@ mod tests {
     /// commits. A reviewer pulls in between. Without the change log's lock, B's entry
     /// (number 2) would be visible before A's (number 1), the pull would move the cursor to
     /// 2, and A's document would never reach that reviewer.
-    #[test]
-    fn no_pull_skips_a_change_committed_late_by_another_server() {
-        let url = fresh_database();
-        let server_a = open(&url);
-        let server_b = open(&url);
-
+    /// Starts server A's commit of `doc` and stops it between taking its number (and the
+    /// log's lock) and committing: the steps of `commit_batch`, with the same lock and
+    /// statements. Gives its thread, its number once taken, and the sender that lets it
+    /// commit.
+    fn commit_in_flight(
+        server_a: &PostgresStore,
+        doc: CommitDoc,
+    ) -> (
+        std::thread::JoinHandle<()>,
+        mpsc::Receiver<i64>,
+        mpsc::Sender<()>,
+    ) {
         let (in_flight, a_in_flight) = mpsc::channel();
         let (finish_a, a_may_finish) = mpsc::channel::<()>();
         let a = std::thread::spawn({
             let server_a = server_a.clone();
             move || {
-                // A's commit, stopped between taking its number and committing: the steps
-                // of `commit_batch`, with the same lock and statements.
                 server_a.run(async {
                     let mut client = server_a.client().await.expect("a connection");
                     let tx = client.transaction().await.expect("a transaction");
@@ -639,7 +648,6 @@ mod tests {
                         .await
                         .expect("a number")
                         .get(0);
-                    let doc = new_doc(1);
                     let id = &doc.doc.0[..];
                     tx.execute(
                         UPSERT_DOCUMENTS_SQL,
@@ -659,7 +667,7 @@ mod tests {
                         &[
                             &vec![seq],
                             &vec![id],
-                            &vec!["phone-1"],
+                            &vec![doc.origin.as_str()],
                             &vec![&doc.changes[..]],
                         ],
                     )
@@ -671,6 +679,16 @@ mod tests {
                 });
             }
         });
+        (a, a_in_flight, finish_a)
+    }
+
+    #[test]
+    fn no_pull_skips_a_change_committed_late_by_another_server() {
+        let url = fresh_database();
+        let server_a = open(&url);
+        let server_b = open(&url);
+
+        let (a, a_in_flight, finish_a) = commit_in_flight(&server_a, new_doc(1));
         let a_seq = a_in_flight
             .recv_timeout(Duration::from_secs(10))
             .expect("A took its number");
@@ -705,6 +723,62 @@ mod tests {
         let after = everything(&server_a, between.last_seq);
         let pulled: Vec<(u64, u8)> = after.entries.iter().map(|e| (e.seq, e.doc.0[0])).collect();
         assert_eq!(pulled, [(1, 1), (2, 2)], "the reviewer gets both, in order");
+    }
+
+    /// One new document pushed through two servers at once (a phone that retried through
+    /// another, or another device that chose the same id): one is stored, and the other is
+    /// refused as a conflict once the first is committed, never written over it.
+    #[test]
+    fn a_new_document_committed_by_two_servers_at_once_is_stored_once() {
+        let url = fresh_database();
+        let server_a = open(&url);
+        let server_b = open(&url);
+        let (a, a_in_flight, finish_a) = commit_in_flight(&server_a, new_doc(1));
+        a_in_flight
+            .recv_timeout(Duration::from_secs(10))
+            .expect("A took its number");
+
+        let (b_done, b_finished) = mpsc::channel();
+        let b = std::thread::spawn({
+            let server_b = server_b.clone();
+            move || {
+                let mut other = new_doc(1);
+                other.meta.creator = device("phone-9");
+                other.origin = device("phone-9");
+                other.heads = vec![ChangeHash([9; 32])];
+                other.changes = vec![9; 8];
+                let mut session = server_b.sync_store().expect("a sync session");
+                b_done
+                    .send(session.commit(vec![other]))
+                    .expect("the test waits");
+            }
+        });
+        assert!(
+            b_finished.recv_timeout(Duration::from_millis(500)).is_err(),
+            "B decided while A's new document was still in flight"
+        );
+        finish_a.send(()).expect("A finishes");
+        a.join().expect("A's thread");
+        let refused = b_finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("B decides once A has committed");
+        b.join().expect("B's thread");
+        assert!(
+            matches!(refused, Err(SyncStoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        let stored = server_b
+            .sync_store()
+            .expect("a session")
+            .load(DocId([1; 16]))
+            .expect("loads")
+            .expect("stored");
+        assert_eq!(
+            stored.meta.creator,
+            device("phone-1"),
+            "A's document stands"
+        );
+        assert_eq!(everything(&server_b, 0).entries.len(), 1, "one log entry");
     }
 
     /// The same document pushed through server A and then changed through server B: B's
