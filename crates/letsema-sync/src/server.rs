@@ -226,6 +226,11 @@ impl Server {
     ) -> Vec<PushResult> {
         let mut seen = HashSet::new();
         let mut outcomes = Vec::with_capacity(docs.len());
+        if docs.len() > 1 {
+            let ids: Vec<DocId> = docs.iter().map(|push| push.doc).collect();
+            // An optimisation only: on failure, each load asks the store itself.
+            let _ = store.prefetch(&ids);
+        }
         for push in docs {
             let outcome = if seen.insert(push.doc) {
                 let store: &S = store;

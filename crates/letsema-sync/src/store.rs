@@ -208,6 +208,20 @@ pub trait ServerStore {
     /// A storage failure.
     fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, Self::Error>;
 
+    /// Told the documents a push names before they are [`ServerStore::load`]ed one by one, a
+    /// store whose every read is a round trip (PostgreSQL) may learn in one query which of
+    /// them are not stored, and answer their `load` without asking again. The answer may be
+    /// out of date by the time of the commit: the commit's check (rule 2) still decides. The
+    /// default does nothing, for stores whose reads are cheap.
+    ///
+    /// # Errors
+    ///
+    /// A storage failure; the loads that follow then ask the store themselves.
+    fn prefetch(&self, docs: &[DocId]) -> Result<(), Self::Error> {
+        let _ = docs;
+        Ok(())
+    }
+
     /// Commits a batch atomically and durably, or nothing; returns each document's log
     /// sequence number, in batch order.
     ///
@@ -274,6 +288,10 @@ impl<S: ServerStore + ?Sized> ServerStore for Box<S> {
 
     fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, Self::Error> {
         (**self).load(doc)
+    }
+
+    fn prefetch(&self, docs: &[DocId]) -> Result<(), Self::Error> {
+        (**self).prefetch(docs)
     }
 
     fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, Self::Error> {
@@ -345,6 +363,8 @@ pub struct MemoryServerStore {
     fail_next_commit: bool,
     commits: u64,
     cache: DocCache,
+    /// The documents of each [`ServerStore::prefetch`] call, for tests to see.
+    prefetches: std::sync::Mutex<Vec<Vec<DocId>>>,
 }
 
 /// A copy of the durable state, as another process opening the same data would have: its
@@ -357,6 +377,7 @@ impl Clone for MemoryServerStore {
             fail_next_commit: self.fail_next_commit,
             commits: self.commits,
             cache: DocCache::default(),
+            prefetches: std::sync::Mutex::default(),
         }
     }
 }
@@ -373,6 +394,7 @@ impl MemoryServerStore {
             fail_next_commit: false,
             commits: 0,
             cache: DocCache::default(),
+            prefetches: std::sync::Mutex::default(),
         }
     }
 
@@ -387,6 +409,7 @@ impl MemoryServerStore {
         MemoryServerStore {
             fail_next_commit: false,
             cache: DocCache::default(),
+            prefetches: std::sync::Mutex::default(),
             ..self
         }
     }
@@ -400,6 +423,7 @@ impl MemoryServerStore {
             fail_next_commit: false,
             commits: 0,
             cache: DocCache::default(),
+            prefetches: std::sync::Mutex::default(),
         }
     }
 
@@ -432,6 +456,14 @@ impl MemoryServerStore {
     pub fn doc_ids(&self) -> Vec<DocId> {
         self.state.docs.keys().copied().collect()
     }
+
+    /// The documents each [`ServerStore::prefetch`] call named, oldest first.
+    pub fn prefetches(&self) -> Vec<Vec<DocId>> {
+        self.prefetches
+            .lock()
+            .map(|calls| calls.clone())
+            .unwrap_or_default()
+    }
 }
 
 impl ServerStore for MemoryServerStore {
@@ -453,6 +485,14 @@ impl ServerStore for MemoryServerStore {
 
     fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// Records the call; reads from memory are cheap, so nothing is read ahead.
+    fn prefetch(&self, docs: &[DocId]) -> Result<(), MemoryStoreError> {
+        if let Ok(mut calls) = self.prefetches.lock() {
+            calls.push(docs.to_vec());
+        }
+        Ok(())
     }
 
     fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, MemoryStoreError> {

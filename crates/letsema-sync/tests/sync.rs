@@ -38,6 +38,35 @@ fn a_first_sync_pushes_every_document_in_one_request_and_acknowledges_them() {
 }
 
 #[test]
+fn a_push_names_its_documents_to_the_store_once_before_loading_them() {
+    let (mut server, mut store) = server();
+    let mut phone = Device::phone("phone-lerato");
+    let mut created = phone.create(3, 5, None);
+    sync(&mut phone, &mut server, &mut store);
+    let mut prefetched = store.prefetches();
+    assert_eq!(prefetched.len(), 1, "one call for the push: {prefetched:?}");
+    created.sort();
+    prefetched[0].sort();
+    assert_eq!(prefetched[0], created);
+
+    // A boxed store (as the server hands its storage over, a trait object) is told too.
+    let mut boxed = Box::new(MemoryServerStore::new(1));
+    let mut phone = Device::phone("phone-thabo");
+    phone.create(4, 2, None);
+    sync_through(&mut phone, &mut Server::default(), &mut boxed);
+    assert_eq!(boxed.prefetches().len(), 1);
+}
+
+/// A sync round through any store, as [`sync`] does through the memory store.
+fn sync_through<S: ServerStore>(device: &mut Device, server: &mut Server, store: &mut S) {
+    device.client.start_sync();
+    while let Some(request) = device.client.next_request().expect("request") {
+        let response = server.handle(&device.caller, &request, store);
+        device.client.handle_response(&response).expect("response");
+    }
+}
+
+#[test]
 fn a_sync_with_nothing_new_is_one_small_request_and_answer() {
     let (mut server, mut store) = server();
     let mut phone = Device::phone("phone-lerato");

@@ -26,6 +26,9 @@
 //! A batch is written with one statement per table (`unnest` of arrays), not one per
 //! document, so a commit costs a few round trips whatever its size.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+
 use letsema_doc::{DeviceId, SubmissionDoc};
 use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::{
@@ -49,6 +52,9 @@ const PULL_FETCH_ROWS: i32 = 256;
 pub struct PostgresSyncStore<'a> {
     store: &'a PostgresStore,
     epoch: u64,
+    /// Documents [`ServerStore::prefetch`] found not stored, answered by `load` without a
+    /// round trip; forgotten at every commit.
+    absent: RefCell<HashSet<DocId>>,
 }
 
 impl From<tokio_postgres::Error> for SyncStoreError {
@@ -73,7 +79,11 @@ impl SyncAccess for PostgresStore {
                 .await?;
             Ok::<_, SyncStoreError>(row.get::<_, i64>(0).unsigned_abs())
         })?;
-        Ok(Box::new(PostgresSyncStore { store: self, epoch }))
+        Ok(Box::new(PostgresSyncStore {
+            store: self,
+            epoch,
+            absent: RefCell::default(),
+        }))
     }
 
     fn renew_sync_epoch(&self) -> Result<(), SyncStoreError> {
@@ -121,6 +131,9 @@ const APPEND_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, chang
 const ENQUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
      SELECT * FROM unnest($1::BYTEA[], $2::BIGINT[])
      ON CONFLICT (doc_id) DO UPDATE SET seq = excluded.seq, claimed_until = NULL";
+
+/// Which of some documents are stored.
+const STORED_AMONG_SQL: &str = "SELECT doc_id FROM documents WHERE doc_id = ANY($1)";
 
 const LAST_SEQ_SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM change_log";
 
@@ -392,6 +405,9 @@ impl ServerStore for PostgresSyncStore<'_> {
     }
 
     fn load(&self, doc: DocId) -> Result<Option<StoredDoc>, SyncStoreError> {
+        if self.absent.borrow().contains(&doc) {
+            return Ok(None);
+        }
         self.store.run(async {
             let client = self
                 .store
@@ -412,7 +428,32 @@ impl ServerStore for PostgresSyncStore<'_> {
         })
     }
 
+    /// One query for a push's documents: those not stored are answered by `load` from
+    /// memory. A first sync's pushes are all new documents, and each `load` would otherwise
+    /// be a round trip to the database.
+    fn prefetch(&self, docs: &[DocId]) -> Result<(), SyncStoreError> {
+        let ids: Vec<&[u8]> = docs.iter().map(|doc| &doc.0[..]).collect();
+        let stored = self.store.run(async {
+            let client = self
+                .store
+                .client()
+                .await
+                .map_err(SyncStoreError::Database)?;
+            let rows = client
+                .query(&client.prepare_cached(STORED_AMONG_SQL).await?, &[&ids])
+                .await?;
+            rows.iter()
+                .map(|row| doc_id_from_blob(row.get::<_, &[u8]>(0)))
+                .collect::<Result<HashSet<DocId>, SyncStoreError>>()
+        })?;
+        let mut absent = self.absent.borrow_mut();
+        absent.clear();
+        absent.extend(docs.iter().filter(|doc| !stored.contains(doc)));
+        Ok(())
+    }
+
     fn commit(&mut self, batch: Vec<CommitDoc>) -> Result<Vec<u64>, SyncStoreError> {
+        self.absent.get_mut().clear();
         if batch.is_empty() {
             return Ok(Vec::new());
         }
@@ -779,6 +820,45 @@ mod tests {
             "A's document stands"
         );
         assert_eq!(everything(&server_b, 0).entries.len(), 1, "one log entry");
+    }
+
+    /// A push's documents are asked about in one query; those not stored are answered from
+    /// memory until the next commit, and a commit still checks (another server may have
+    /// stored one since).
+    #[test]
+    fn a_prefetch_answers_loads_of_new_documents_and_the_commit_still_checks() {
+        let url = fresh_database();
+        let server_a = open(&url);
+        let server_b = open(&url);
+        server_a
+            .sync_store()
+            .expect("a session")
+            .commit(vec![new_doc(1)])
+            .expect("commits");
+        let mut session = server_a.sync_store().expect("a session");
+        session
+            .prefetch(&[DocId([1; 16]), DocId([2; 16])])
+            .expect("one query");
+        assert!(session.load(DocId([1; 16])).expect("loads").is_some());
+        assert!(session.load(DocId([2; 16])).expect("loads").is_none());
+
+        // Another server stores document 2 meanwhile: this session still believes it new,
+        // and its commit is refused rather than written over the other's.
+        server_b
+            .sync_store()
+            .expect("a session")
+            .commit(vec![new_doc(2)])
+            .expect("B commits");
+        assert!(session.load(DocId([2; 16])).expect("loads").is_none());
+        let mut late = new_doc(2);
+        late.heads = vec![ChangeHash([7; 32])];
+        let refused = session.commit(vec![late]);
+        assert!(
+            matches!(refused, Err(SyncStoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        // After a commit, loads ask the database again.
+        assert!(session.load(DocId([2; 16])).expect("loads").is_some());
     }
 
     /// The same document pushed through server A and then changed through server B: B's
