@@ -306,6 +306,12 @@ fn rows() -> Vec<Row> {
             rule: staff_only,
         },
         Row {
+            method: "GET",
+            path: |_, _| "/api/submissions?limit=5".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
             method: "POST",
             path: |_, _| "/api/forms?name=extra.md".into(),
             body: |_| {

@@ -43,7 +43,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
 /// The associations a staff member sees: an admin every one; a reviewer those their
 /// account lists (none listed: every one); a coordinator their own.
-fn visible(staff: &Staff) -> AssociationScope {
+pub(super) fn visible(staff: &Staff) -> AssociationScope {
     match staff.user.role {
         Role::Admin => AssociationScope::All,
         Role::Reviewer if staff.user.associations.is_empty() => AssociationScope::All,

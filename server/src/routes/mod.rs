@@ -11,6 +11,7 @@ pub mod health;
 pub mod metrics;
 mod public_links;
 mod session;
+mod submissions;
 pub mod sync;
 mod users;
 mod web;
@@ -47,6 +48,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(public_links::routes(state.clone()))
             .unify()
             .or(forms::routes(state.clone()))
+            .unify()
+            .or(submissions::routes(state.clone()))
             .unify()
             .or(sync::routes(state.clone()))
             .unify(),

@@ -24,7 +24,7 @@ use super::{
     Association, AssociationCode, AssociationError, AssociationName, DeviceError, DeviceInfo,
     Enrolment, FormSummary, JudgedSubmission, NewEnrolment, NewUser, PendingSubmission,
     PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo, StaffUser,
-    SubmissionVerdict, SyncStoreError, ValidateError,
+    SubmissionPage, SubmissionQuery, SubmissionVerdict, SyncStoreError, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -45,6 +45,7 @@ pub trait Backend:
     + DeviceStore
     + FormStore
     + ValidationStore
+    + SubmissionStore
     + SyncAccess
     + Debug
     + Send
@@ -239,6 +240,15 @@ pub trait ValidationStore {
         &self,
         doc_id: &[u8; 16],
     ) -> Result<Option<SubmissionVerdict>, ValidateError>;
+}
+
+/// The staff's table of submissions, read from the projection the validator writes.
+pub trait SubmissionStore {
+    /// One page of the submissions `query` asks for, within its scope, newest (or oldest)
+    /// first by creation time, after its cursor. Every filter is served by an index (the
+    /// projection's, its text index, `submission_choices`): a page costs what it reads, not
+    /// what is stored.
+    fn submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, ValidateError>;
 }
 
 /// The sync protocol's storage.

@@ -76,6 +76,12 @@ pub struct Projection {
     pub withdrawn: bool,
     pub answers: String,
     pub verdict: Verdict,
+    /// How many fields hold concurrent values, unresolved.
+    pub conflicts: u32,
+    /// What the submission is found by in the staff's table ([`super::search_text`]).
+    pub search: String,
+    /// The (question, value) pairs it can be filtered by ([`super::choice_values`]).
+    pub choices: Vec<(String, String)>,
 }
 
 impl Projection {
@@ -92,6 +98,9 @@ impl Projection {
                 issues: vec![issue],
                 instance_name: None,
             },
+            conflicts: 0,
+            search: String::new(),
+            choices: Vec::new(),
         }
     }
 }
@@ -136,7 +145,12 @@ pub fn project(
     let form_id = meta.form_id.as_str().to_owned();
     let form_version = meta.form_version.as_str().to_owned();
     let created_ms = meta.created_at.0;
-    let verdict = match forms.compiled(published, &form_id, &form_version) {
+    let compiled = forms.compiled(published, &form_id, &form_version);
+    let choices = compiled
+        .as_ref()
+        .map(|compiled| super::choice_values(compiled.form(), &answers))
+        .unwrap_or_default();
+    let verdict = match compiled {
         None => Verdict {
             complete: false,
             issues: vec![format!(
@@ -147,6 +161,8 @@ pub fn project(
         },
         Some(compiled) => judge(compiled, &answers, created_ms),
     };
+    let search = super::search_text(&answers, verdict.instance_name.as_deref());
+    let conflicts = u32::try_from(doc.conflicts().len()).unwrap_or(u32::MAX);
     Projection {
         form_id,
         form_version,
@@ -161,6 +177,9 @@ pub fn project(
         // as a JSON object with sorted keys.
         answers: serde_json::to_string(&answers).unwrap_or_else(|_| "{}".to_owned()),
         verdict,
+        conflicts,
+        search,
+        choices,
     }
 }
 

@@ -16,6 +16,7 @@ mod judge;
 mod people;
 mod postgres;
 mod sqlite;
+mod submissions;
 mod sync;
 mod text;
 pub mod transfer;
@@ -27,7 +28,7 @@ pub use associations::{
 };
 pub use backend::{
     AssociationStore, Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore,
-    SyncAccess, SyncSession, ValidationStore,
+    SubmissionStore, SyncAccess, SyncSession, ValidationStore,
 };
 pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,
@@ -43,6 +44,10 @@ pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 pub use postgres::testing as postgres_testing;
 pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
 pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
+pub use submissions::{
+    ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError,
+    SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, search_terms, search_text,
+};
 pub use sync::SyncStoreError;
 pub use text::{MAX_DISPLAY_NAME_CHARS, MAX_LABEL_CHARS, TextError, check_text};
 pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};

@@ -216,6 +216,13 @@ pub struct SubmissionRow {
     pub issues: String,
     pub validated_seq: i64,
     pub validated_at: i64,
+    pub association: Option<String>,
+    pub conflicts: i64,
+    /// What the staff's text search finds it by.
+    pub search: String,
+    /// Its choices, a JSON array of `[question, value]` pairs (the target's trigger fills
+    /// `submission_choices` from them).
+    pub choices: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -87,16 +87,19 @@ const DOCUMENTS_SQL: &str = "INSERT INTO documents (doc_id, creator, association
 const CHANGE_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, changes)
      SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::BYTEA[])";
 
+/// The projections; `submission_choices` follows from their `choices` by trigger.
 const SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at)
+         validated_seq, validated_at, association, conflicts, search, choices)
      SELECT doc_id, form_id, form_version, created_at, review_status, withdrawn,
-         instance_name, answers::JSONB, complete, issues, validated_seq, validated_at
+         instance_name, answers::JSONB, complete, issues, validated_seq, validated_at,
+         association, conflicts, search, choices::JSONB
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
-                 $12::BIGINT[])
+                 $12::BIGINT[], $13::TEXT[], $14::INTEGER[], $15::TEXT[], $16::TEXT[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
-               instance_name, answers, complete, issues, validated_seq, validated_at)";
+               instance_name, answers, complete, issues, validated_seq, validated_at,
+               association, conflicts, search, choices)";
 
 /// Unclaimed: no server judges them yet.
 const VALIDATION_QUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
@@ -465,6 +468,16 @@ async fn write_batch(
             let issues: Vec<String> = rows.iter().map(|r| without_nul(&r.issues)).collect();
             let validated_seq: Vec<i64> = rows.iter().map(|r| r.validated_seq).collect();
             let validated_at: Vec<i64> = rows.iter().map(|r| r.validated_at).collect();
+            let association: Vec<Option<String>> = rows
+                .iter()
+                .map(|r| r.association.as_deref().map(without_nul))
+                .collect();
+            let conflicts: Vec<i32> = rows
+                .iter()
+                .map(|r| i32::try_from(r.conflicts).unwrap_or(i32::MAX))
+                .collect();
+            let search: Vec<String> = rows.iter().map(|r| without_nul(&r.search)).collect();
+            let choices: Vec<String> = rows.iter().map(|r| json_without_nul(&r.choices)).collect();
             tx.execute(
                 SUBMISSIONS_SQL,
                 &[
@@ -480,6 +493,10 @@ async fn write_batch(
                     &issues,
                     &validated_seq,
                     &validated_at,
+                    &association,
+                    &conflicts,
+                    &search,
+                    &choices,
                 ],
             )
             .await

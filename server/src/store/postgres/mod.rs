@@ -22,6 +22,7 @@ mod devices;
 mod forms;
 mod import;
 mod people;
+mod submissions;
 mod sync;
 mod tls;
 mod validate;
@@ -45,6 +46,7 @@ use super::{Backend, DatabaseError};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../migrations/postgres/0002_ascii_email_case_and_devices_by_enrolment.sql"),
+    include_str!("../../../migrations/postgres/0003_submissions_table.sql"),
 ];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").

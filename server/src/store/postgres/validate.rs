@@ -13,6 +13,7 @@ use letsema_doc::SubmissionDoc;
 use letsema_protocol::sync::{ChangeHash, DocId};
 
 use super::PostgresStore;
+use crate::store::submissions::choices_json;
 use crate::store::sync::{doc_id_from_blob, heads_from_blob};
 use crate::store::{
     JudgedSubmission, PendingSubmission, SubmissionVerdict, ValidateError, ValidationStore,
@@ -46,22 +47,29 @@ const CLAIM_SQL: &str = "WITH pick AS (
      LEFT JOIN change_log l ON length(d.bytes) = 0 AND l.seq = d.last_seq
      ORDER BY c.seq";
 
-/// Writes projections, each unless one made from a newer `last_seq` is there already.
+/// Writes projections, each unless one made from a newer `last_seq` is there already. The
+/// association is the document's; the choices reach `submission_choices` by trigger.
 const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at)
-     SELECT doc_id, form_id, form_version, created_at, review_status, withdrawn,
-         instance_name, answers::JSONB, complete, issues, validated_seq, $12
+         validated_seq, validated_at, association, conflicts, search, choices)
+     SELECT j.doc_id, form_id, form_version, created_at, review_status, withdrawn,
+         instance_name, answers::JSONB, complete, issues, validated_seq, $12,
+         (SELECT d.association FROM documents d WHERE d.doc_id = j.doc_id), conflicts, search,
+         choices::JSONB
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
-                 $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[])
+                 $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
+                 $13::INTEGER[], $14::TEXT[], $15::TEXT[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
-               instance_name, answers, complete, issues, validated_seq)
+               instance_name, answers, complete, issues, validated_seq, conflicts, search,
+               choices)
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
          withdrawn = excluded.withdrawn, instance_name = excluded.instance_name,
          answers = excluded.answers, complete = excluded.complete, issues = excluded.issues,
-         validated_seq = excluded.validated_seq, validated_at = excluded.validated_at
+         validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
+         association = excluded.association, conflicts = excluded.conflicts,
+         search = excluded.search, choices = excluded.choices
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
 /// Takes documents off the queue, each unless a commit queued it again at a newer `seq`.
@@ -169,6 +177,18 @@ impl ValidationStore for PostgresStore {
             })
             .collect();
         let seqs: Vec<i64> = judged.iter().map(|j| j.seq).collect();
+        let conflicts: Vec<i32> = judged
+            .iter()
+            .map(|j| i32::try_from(j.projection.conflicts).unwrap_or(i32::MAX))
+            .collect();
+        let search: Vec<String> = judged
+            .iter()
+            .map(|j| without_nul(&j.projection.search))
+            .collect();
+        let choices: Vec<String> = judged
+            .iter()
+            .map(|j| json_without_nul(&choices_json(&j.projection.choices)))
+            .collect();
         self.run(async {
             let mut client = self.client().await.map_err(ValidateError::Database)?;
             let tx = client.transaction().await?;
@@ -176,7 +196,7 @@ impl ValidationStore for PostgresStore {
                 &tx.prepare_cached(UPSERT_SUBMISSIONS_SQL).await?,
                 &[
                     &doc_ids, &form_ids, &versions, &created, &statuses, &withdrawn, &names,
-                    &answers, &complete, &issues, &seqs, &now,
+                    &answers, &complete, &issues, &seqs, &now, &conflicts, &search, &choices,
                 ],
             )
             .await?;

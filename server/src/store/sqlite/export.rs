@@ -118,8 +118,8 @@ fn batch_sql(table: Table) -> &'static str {
         Table::Submissions => {
             "SELECT rowid, doc_id, form_id, form_version, created_at, \
              review_status, withdrawn, instance_name, json(answers), complete, issues, \
-             validated_seq, validated_at FROM submissions \
-             WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+             validated_seq, validated_at, association, conflicts, search, choices \
+             FROM submissions WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         }
         Table::ValidationQueue => {
             "SELECT doc_id, doc_id, seq FROM validation_queue \
@@ -275,8 +275,12 @@ fn push_row(batch: &mut Batch, row: &Row<'_>) -> rusqlite::Result<usize> {
                 issues: row.get(10)?,
                 validated_seq: row.get(11)?,
                 validated_at: row.get(12)?,
+                association: row.get(13)?,
+                conflicts: row.get(14)?,
+                search: row.get(15)?,
+                choices: row.get(16)?,
             };
-            let size = 128 + r.answers.len() + r.issues.len();
+            let size = 128 + r.answers.len() + r.issues.len() + r.search.len() + r.choices.len();
             rows.push(r);
             size
         }

@@ -13,6 +13,7 @@ mod devices;
 mod export;
 mod forms;
 mod people;
+mod submissions;
 mod sync;
 mod validate;
 
@@ -58,6 +59,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../../migrations/0012_associations.sql")),
     M::up(include_str!(
         "../../../migrations/0013_devices_by_enrolment.sql"
+    )),
+    M::up(include_str!(
+        "../../../migrations/0014_submissions_table.sql"
     )),
 ];
 

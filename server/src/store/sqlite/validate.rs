@@ -13,6 +13,7 @@ use letsema_protocol::sync::{ChangeHash, DocId};
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
+use crate::store::submissions::choices_json;
 use crate::store::sync::heads_from_blob;
 use crate::store::{
     JudgedSubmission, PendingSubmission, SubmissionVerdict, ValidateError, ValidationStore,
@@ -36,17 +37,21 @@ const PICK_SQL: &str = "SELECT q.doc_id,
      LEFT JOIN change_log l ON length(d.bytes) = 0 AND l.seq = d.last_seq
      ORDER BY q.seq LIMIT ?1";
 
-/// Writes a projection, unless one made from a newer `last_seq` is there already.
+/// Writes a projection, unless one made from a newer `last_seq` is there already. The
+/// association is the document's; the choices reach `submission_choices` by trigger.
 const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, jsonb(?8), ?9, ?10, ?11, ?12)
+         validated_seq, validated_at, association, conflicts, search, choices)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, jsonb(?8), ?9, ?10, ?11, ?12,
+         (SELECT association FROM documents WHERE doc_id = ?1), ?13, ?14, ?15)
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
          withdrawn = excluded.withdrawn, instance_name = excluded.instance_name,
          answers = excluded.answers, complete = excluded.complete, issues = excluded.issues,
-         validated_seq = excluded.validated_seq, validated_at = excluded.validated_at
+         validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
+         association = excluded.association, conflicts = excluded.conflicts,
+         search = excluded.search, choices = excluded.choices
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
 /// Takes a document off the queue, unless a commit queued it again at a newer `seq`.
@@ -109,7 +114,10 @@ impl ValidationStore for SqliteStore {
                 projection.verdict.complete,
                 serde_json::to_string(&projection.verdict.issues).unwrap_or_default(),
                 seq,
-                now
+                now,
+                projection.conflicts,
+                projection.search,
+                choices_json(&projection.choices),
             ])?;
             tx.prepare_cached(DEQUEUE_SQL)?
                 .execute(params![&doc_id.0[..], seq])?;
@@ -405,7 +413,9 @@ mod tests {
         }
 
         let store = SqliteStore::open(dir.path()).expect("opens and migrates");
-        assert_eq!(store.validation_queue().expect("the queue"), 2);
+        // B and C by migration 9; A too, by migration 14, which makes every projection
+        // again for the staff's table.
+        assert_eq!(store.validation_queue().expect("the queue"), 3);
         let picked: Vec<(Vec<u8>, i64)> = store
             .pending(VALIDATION_BATCH)
             .expect("picks")
@@ -414,7 +424,7 @@ mod tests {
             .collect();
         assert_eq!(
             picked,
-            [(c.to_vec(), 3), (b.to_vec(), 4)],
+            [(a.to_vec(), 1), (c.to_vec(), 3), (b.to_vec(), 4)],
             "oldest change first"
         );
 
@@ -437,11 +447,12 @@ mod tests {
         crate::store::publish_file(&store, name, bytes, "a test")
             .expect("publish the reference form");
         let mut cache = FormCache::default();
-        assert_eq!(validate_batch(&store, &mut cache).expect("a pass"), 2);
+        assert_eq!(validate_batch(&store, &mut cache).expect("a pass"), 3);
         assert_eq!(store.validation_queue().expect("the queue"), 0);
+        assert_eq!(validated_seq(&store, &a), Some(1));
         assert_eq!(validated_seq(&store, &b), Some(4));
         assert_eq!(validated_seq(&store, &c), Some(3));
-        for doc in [b, c] {
+        for doc in [a, b, c] {
             let verdict = store
                 .submission_verdict(&doc)
                 .expect("reads")

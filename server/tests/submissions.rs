@@ -1,0 +1,375 @@
+//! The staff's table of submissions (`GET /api/submissions`): pages, scopes, filters and
+//! text search, on the backend the tests run on (`./dev test` runs them on both).
+
+mod common;
+
+use common::{Browser, EnrolledDevice, Fixture, fixture};
+use letsema_doc::{Answer, DeviceId, ReviewStatus, SessionId, SubmissionDoc, Timestamp, Writer};
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::MemoryClientStore;
+use serde_json::Value;
+use warp::http::StatusCode;
+
+/// 2026-05-28, 20:26:40 UTC; one submission a minute from there, unless a test says.
+const T0: i64 = 1_780_000_000_000;
+const DAY: i64 = 86_400_000;
+
+/// A phone of an association, with its sync client.
+struct Phone {
+    device: EnrolledDevice,
+    writer: Writer,
+    client: Client<MemoryClientStore>,
+    generator: letsema_workload::Generator,
+}
+
+impl Phone {
+    async fn enrol(f: &Fixture, association: &str, seed: u64) -> Phone {
+        let device = f.enrol(association).await;
+        let writer = Writer::new(
+            DeviceId::parse(&device.id).expect("a device id"),
+            SessionId::from_bytes(&[7; 16]).expect("16 bytes"),
+            None,
+        );
+        Phone {
+            client: Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new()),
+            writer,
+            device,
+            generator: letsema_workload::Generator::new(seed),
+        }
+    }
+
+    /// A valid generated submission created at `at`, with these answers set over it.
+    fn capture(&mut self, at: i64, answers: &[(&str, &str)]) -> SubmissionDoc {
+        let mut doc = self
+            .generator
+            .submission_in(&self.writer, Some(&self.device.association), Timestamp(at))
+            .expect("a submission");
+        for (name, value) in answers {
+            doc.set_answer(name, &Answer::value(*value), Timestamp(at + 1_000))
+                .expect("an answer");
+        }
+        doc
+    }
+
+    /// Saves `doc` on the phone; gives the submission's id as the table shows it.
+    fn save(&mut self, doc: &mut SubmissionDoc) -> String {
+        self.client.save_document(doc).expect("saved").to_string()
+    }
+
+    async fn sync(&mut self, f: &Fixture) {
+        self.client.start_sync();
+        let mut requests = 0;
+        while let Some(frame) = self.client.next_request().expect("the client store works") {
+            let (status, body) = f.post_sync(&self.device.credential, frame).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            let progress = self
+                .client
+                .handle_response(&body)
+                .expect("a valid response");
+            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
+            requests += 1;
+            assert!(requests < 50, "the sync does not end");
+        }
+    }
+}
+
+/// Runs the validator until nothing waits: the table shows what it has judged.
+fn validate(f: &Fixture) {
+    let store = &f.state.store;
+    let mut cache = letsema_server::store::FormCache::default();
+    while store.validation_queue().expect("the queue") > 0 {
+        letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated");
+    }
+}
+
+async fn table(f: &Fixture, who: &Browser, query: &str) -> (StatusCode, Value) {
+    f.send("GET", &format!("/api/submissions?{query}"), Some(who), None)
+        .await
+}
+
+/// The ids of a page, in its order.
+async fn ids(f: &Fixture, who: &Browser, query: &str) -> Vec<String> {
+    let (status, page) = table(f, who, query).await;
+    assert_eq!(status, StatusCode::OK, "{query}: {page}");
+    page["submissions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| row["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn pages_run_newest_first_and_a_cursor_goes_on_without_repeating_or_skipping() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 1).await;
+    let mut made = Vec::new();
+    for i in 0..7 {
+        let mut doc = phone.capture(T0 + i * 60_000, &[]);
+        made.push(phone.save(&mut doc));
+    }
+    phone.sync(&f).await;
+    validate(&f);
+    let admin = f.staff("admin@example.org").await;
+
+    let mut seen = Vec::new();
+    let mut query = "limit=3".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = table(&f, &admin, &query).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let rows = page["submissions"].as_array().expect("a list");
+        assert!(rows.len() <= 3);
+        seen.extend(
+            rows.iter()
+                .map(|row| row["id"].as_str().expect("id").to_owned()),
+        );
+        pages += 1;
+        match page["next"].as_str() {
+            Some(next) => query = format!("limit=3&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let newest_first: Vec<String> = made.iter().rev().cloned().collect();
+    assert_eq!(seen, newest_first);
+    assert_eq!(ids(&f, &admin, "order=oldest").await, made);
+
+    // A submission that arrives while a reviewer pages does not shift the pages after.
+    let (_, first) = table(&f, &admin, "limit=3").await;
+    let next = first["next"].as_str().expect("more").to_owned();
+    let mut late = phone.capture(T0 + 3_600_000, &[]);
+    let late_id = phone.save(&mut late);
+    phone.sync(&f).await;
+    validate(&f);
+    assert_eq!(
+        ids(&f, &admin, &format!("limit=3&after={next}")).await,
+        newest_first[3..6]
+    );
+    assert_eq!(ids(&f, &admin, "limit=1").await, [late_id]);
+
+    let (status, row) = table(&f, &admin, "limit=1").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = &row["submissions"][0];
+    assert_eq!(row["form_id"], "diaspora_registration");
+    assert_eq!(row["association"], "assoc-a");
+    assert_eq!(row["device"], phone.device.id.as_str());
+    assert_eq!(row["created_at"], T0 + 3_600_000);
+    assert_eq!(row["review_status"], "received");
+    assert_eq!(row["conflicts"], 0);
+}
+
+#[tokio::test]
+async fn each_role_sees_the_associations_it_may_and_nothing_without_signing_in() {
+    let f = fixture();
+    let mut a = Phone::enrol(&f, "assoc-a", 2).await;
+    let mut b = Phone::enrol(&f, "assoc-b", 3).await;
+    let a_ids: Vec<String> = (0..2)
+        .map(|i| {
+            let mut doc = a.capture(T0 + i * 60_000, &[]);
+            a.save(&mut doc)
+        })
+        .collect();
+    let mut doc = b.capture(T0 + 600_000, &[]);
+    let b_id = b.save(&mut doc);
+    a.sync(&f).await;
+    b.sync(&f).await;
+    validate(&f);
+
+    let count = |list: Vec<String>| list.len();
+    let admin = f.staff("admin@example.org").await;
+    let reviewer = f.staff("reviewer@example.org").await;
+    let coord_a = f.staff("coord-a@example.org").await;
+    let coord_b = f.staff("coord-b@example.org").await;
+    assert_eq!(count(ids(&f, &admin, "").await), 3);
+    assert_eq!(count(ids(&f, &reviewer, "").await), 3);
+    let mut own = ids(&f, &coord_a, "").await;
+    own.sort();
+    let mut expected = a_ids.clone();
+    expected.sort();
+    assert_eq!(own, expected);
+    assert_eq!(ids(&f, &coord_b, "").await, vec![b_id.clone()]);
+    assert!(ids(&f, &coord_a, "association=assoc-b").await.is_empty());
+    assert_eq!(ids(&f, &admin, "association=assoc-b").await, [b_id]);
+
+    let (status, body) = f.send("GET", "/api/submissions", None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+}
+
+#[tokio::test]
+async fn filters_find_by_name_phone_choice_status_completeness_and_day() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 4).await;
+    let mut mpho = phone.capture(
+        T0,
+        &[
+            ("first_name", "Mphò"),
+            ("surname", "Mokoena"),
+            ("phone", "+266 5800 1234"),
+            ("country", "uk"),
+            ("profession", "nurse"),
+        ],
+    );
+    let mut lineo = phone.capture(
+        T0 + DAY,
+        &[
+            ("first_name", "Lineo"),
+            ("surname", "Thabane"),
+            ("country", "south_africa"),
+            ("profession", "doctor"),
+        ],
+    );
+    lineo
+        .set_review_status(ReviewStatus::HasIssues, Timestamp(T0 + DAY + 5_000))
+        .expect("a status");
+    let mut palesa = phone.capture(
+        T0 + 2 * DAY,
+        &[
+            ("first_name", "Palesa"),
+            ("surname", "Mokoena"),
+            ("country", "uk"),
+            ("profession", "doctor"),
+            ("email", "not-an-address"),
+        ],
+    );
+    let mpho_id = phone.save(&mut mpho);
+    let lineo_id = phone.save(&mut lineo);
+    let palesa_id = phone.save(&mut palesa);
+    phone.sync(&f).await;
+    validate(&f);
+    let reviewer = f.staff("reviewer@example.org").await;
+
+    // Text: any case, with or without diacritics, a word or its start, a phone's digits.
+    assert_eq!(ids(&f, &reviewer, "q=mpho").await, vec![mpho_id.clone()]);
+    assert_eq!(
+        ids(&f, &reviewer, "q=MOKOENA").await,
+        [palesa_id.clone(), mpho_id.clone()]
+    );
+    assert_eq!(ids(&f, &reviewer, "q=mok").await.len(), 2);
+    assert_eq!(
+        ids(&f, &reviewer, "q=palesa+mok").await,
+        vec![palesa_id.clone()]
+    );
+    assert_eq!(
+        ids(&f, &reviewer, "q=58001234").await,
+        vec![mpho_id.clone()]
+    );
+    assert_eq!(ids(&f, &reviewer, "q=5800").await, vec![mpho_id.clone()]);
+    assert!(ids(&f, &reviewer, "q=nobody").await.is_empty());
+
+    // Choices, alone and together.
+    assert_eq!(
+        ids(&f, &reviewer, "choice=country:uk").await,
+        [palesa_id.clone(), mpho_id.clone()]
+    );
+    assert_eq!(
+        ids(&f, &reviewer, "choice=country:uk&choice=profession:doctor").await,
+        vec![palesa_id.clone()]
+    );
+    assert_eq!(
+        ids(&f, &reviewer, "choice=country:uk&order=oldest").await,
+        [mpho_id.clone(), palesa_id.clone()]
+    );
+
+    // Status, completeness, days (whole days, UTC), form.
+    assert_eq!(
+        ids(&f, &reviewer, "status=has_issues").await,
+        vec![lineo_id.clone()]
+    );
+    let (_, incomplete) = table(&f, &reviewer, "complete=false").await;
+    let incomplete = incomplete["submissions"].as_array().expect("a list");
+    assert!(incomplete.iter().any(|row| row["id"] == palesa_id.as_str()));
+    assert!(
+        incomplete.iter().all(|row| row["complete"] == false
+            && row["issues"].as_array().is_some_and(|i| !i.is_empty()))
+    );
+    let (_, complete) = table(&f, &reviewer, "complete=true").await;
+    assert!(
+        complete["submissions"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .all(|row| row["complete"] == true && row["id"] != palesa_id.as_str())
+    );
+    assert_eq!(
+        ids(&f, &reviewer, "from=2026-05-29&to=2026-05-29").await,
+        vec![lineo_id.clone()]
+    );
+    assert_eq!(ids(&f, &reviewer, "from=2026-05-29").await.len(), 2);
+    assert_eq!(
+        ids(&f, &reviewer, "form=diaspora_registration").await.len(),
+        3
+    );
+    assert!(ids(&f, &reviewer, "form=another_form").await.is_empty());
+
+    // A correction moves the submission from one choice to the other.
+    let mut edited = phone
+        .client
+        .open_document((&letsema_doc::SubmissionId::parse(&mpho_id).expect("an id")).into())
+        .expect("opens")
+        .expect("kept");
+    edited
+        .set_answer("country", &Answer::value("usa"), Timestamp(T0 + 3 * DAY))
+        .expect("edited");
+    phone.save(&mut edited);
+    phone.sync(&f).await;
+    validate(&f);
+    assert_eq!(ids(&f, &reviewer, "choice=country:uk").await, [palesa_id]);
+    assert_eq!(ids(&f, &reviewer, "choice=country:usa").await, [mpho_id]);
+}
+
+#[tokio::test]
+async fn a_field_written_on_two_devices_at_once_is_found_by_the_conflicts_filter() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 5).await;
+    let mut calm = phone.capture(T0, &[]);
+    let calm_id = phone.save(&mut calm);
+    let mut doc = phone.capture(T0 + 60_000, &[]);
+    let other = Writer::new(
+        DeviceId::parse(&phone.device.id).expect("a device id"),
+        SessionId::from_bytes(&[8; 16]).expect("16 bytes"),
+        None,
+    );
+    let mut fork = doc.fork(other);
+    doc.set_answer("city", &Answer::value("Durban"), Timestamp(T0 + 70_000))
+        .expect("one value");
+    fork.set_answer("city", &Answer::value("Leeds"), Timestamp(T0 + 70_000))
+        .expect("another");
+    doc.merge(&mut fork).expect("merged");
+    assert!(!doc.conflicts().is_empty(), "the test made a conflict");
+    let conflicted_id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    validate(&f);
+
+    let admin = f.staff("admin@example.org").await;
+    assert_eq!(
+        ids(&f, &admin, "conflicts=true").await,
+        vec![conflicted_id.clone()]
+    );
+    assert_eq!(ids(&f, &admin, "conflicts=false").await, [calm_id]);
+    let (_, page) = table(&f, &admin, "conflicts=true").await;
+    assert!(page["submissions"][0]["conflicts"].as_u64() >= Some(1));
+}
+
+#[tokio::test]
+async fn a_malformed_query_is_refused_with_the_parameter_and_what_to_write() {
+    let f = fixture();
+    let admin = f.staff("admin@example.org").await;
+    for (query, parameter) in [
+        ("status=done", "status"),
+        ("from=28-05-2026", "from"),
+        ("limit=1000", "limit"),
+        ("after=nonsense", "after"),
+        ("sort=name", "unknown parameter"),
+        ("choice=country", "choice"),
+    ] {
+        let (status, body) = table(&f, &admin, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body["error"]["code"], "invalid_query");
+        let message = body["error"]["message"].as_str().expect("a message");
+        assert!(message.starts_with(parameter), "{query}: {message}");
+    }
+    let long = format!("q={}", "a".repeat(3000));
+    let (status, _) = table(&f, &admin, &long).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
