@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 pub mod routes;
 pub mod serve;
+pub mod staff_edit;
 pub mod state;
 pub mod store;
 pub mod validator;

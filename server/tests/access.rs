@@ -312,6 +312,54 @@ fn rows() -> Vec<Row> {
             rule: staff_only,
         },
         Row {
+            method: "GET",
+            path: |_, _| "/api/submissions/0190f2a4-5b6c-7d8e-9f00-112233445566".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/submissions/0190f2a4-5b6c-7d8e-9f00-112233445566/review".into(),
+            body: |_| Some(json!({ "status": "approved" }).to_string().into_bytes()),
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/submissions/0190f2a4-5b6c-7d8e-9f00-112233445566/answers".into(),
+            body: |_| {
+                Some(
+                    json!({ "field": "city", "value": "Leeds" })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/submissions/0190f2a4-5b6c-7d8e-9f00-112233445566/resolve".into(),
+            body: |_| {
+                Some(
+                    json!({ "field": "review_status", "value": { "review_status": "approved" } })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/submissions/review".into(),
+            body: |_| {
+                Some(
+                    json!({ "ids": ["0190f2a4-5b6c-7d8e-9f00-112233445566"], "status": "approved" })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
             method: "POST",
             path: |_, _| "/api/forms?name=extra.md".into(),
             body: |_| {

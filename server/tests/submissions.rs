@@ -373,3 +373,319 @@ async fn a_malformed_query_is_refused_with_the_parameter_and_what_to_write() {
     let (status, _) = table(&f, &admin, &long).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// A submission's page: its document now, as staff read it.
+async fn read(f: &Fixture, who: &Browser, id: &str) -> (StatusCode, Value) {
+    f.send("GET", &format!("/api/submissions/{id}"), Some(who), None)
+        .await
+}
+
+#[tokio::test]
+async fn a_reviewer_reads_a_submission_with_every_fields_history_and_the_engines_judgement() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 6).await;
+    let mut doc = phone.capture(T0, &[("city", "Maseru"), ("email", "not-an-address")]);
+    let id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    let reviewer = f.staff("reviewer@example.org").await;
+
+    let (status, detail) = read(&f, &reviewer, &id).await;
+    assert_eq!(status, StatusCode::OK, "{detail}");
+    assert_eq!(detail["id"], id.as_str());
+    assert_eq!(detail["association"], "assoc-a");
+    assert_eq!(detail["device"], phone.device.id.as_str());
+    assert_eq!(detail["answers"]["city"], "Maseru");
+    assert_eq!(detail["review_status"], "received");
+    assert_eq!(
+        detail["complete"], false,
+        "judged at once, before the validator ran"
+    );
+    assert!(
+        detail["issues"].as_array().is_some_and(|issues| issues
+            .iter()
+            .any(|i| i.as_str().is_some_and(|i| i.contains("email")))),
+        "{detail}"
+    );
+    let history = detail["history"].as_array().expect("a history");
+    let city: Vec<&Value> = history
+        .iter()
+        .filter(|change| change["field"]["answer"]["name"] == "city")
+        .collect();
+    assert!(!city.is_empty(), "{history:?}");
+    let last = city.last().expect("a change");
+    assert_eq!(last["to"]["answer"], "Maseru");
+    assert_eq!(last["device"], phone.device.id.as_str());
+    assert_eq!(last["time"], T0 + 1_000);
+
+    // Another association's coordinator is told nothing exists; a malformed id likewise.
+    let other = f.staff("coord-b@example.org").await;
+    let (status, _) = read(&f, &other, &id).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = read(&f, &reviewer, "not-an-id").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_correction_and_a_comment_reach_the_phone_and_merge_with_its_own_offline_edit() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 7).await;
+    let mut doc = phone.capture(T0, &[("city", "Maseru"), ("specialisation", "Paediatrics")]);
+    let id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    let coordinator = f.staff("coord-a@example.org").await;
+
+    let (status, after) = f
+        .send(
+            "POST",
+            &format!("/api/submissions/{id}/answers"),
+            Some(&coordinator),
+            Some(serde_json::json!({ "field": "city", "value": "Mafeteng" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["answers"]["city"], "Mafeteng");
+    let (status, after) = f
+        .send(
+            "POST",
+            &format!("/api/submissions/{id}/review"),
+            Some(&coordinator),
+            Some(serde_json::json!({
+                "status": "has_issues",
+                "comment": "Please check the specialisation with Lineo."
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["review_status"], "has_issues");
+    assert_eq!(
+        after["comments"][0]["text"],
+        "Please check the specialisation with Lineo."
+    );
+    let staff_change = after["history"]
+        .as_array()
+        .expect("a history")
+        .iter()
+        .rfind(|change| change["field"]["answer"]["name"] == "city")
+        .expect("the correction is in the history")
+        .clone();
+    assert!(
+        staff_change["device"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("staff-")),
+        "{staff_change}"
+    );
+
+    // Meanwhile, offline, the volunteer corrects another field; then syncs.
+    let doc_id = (&letsema_doc::SubmissionId::parse(&id).expect("an id")).into();
+    let mut offline = phone
+        .client
+        .open_document(doc_id)
+        .expect("opens")
+        .expect("kept");
+    offline
+        .set_answer(
+            "specialisation",
+            &Answer::value("Neonatal care"),
+            Timestamp(T0 + 120_000),
+        )
+        .expect("edited");
+    phone.save(&mut offline);
+    phone.sync(&f).await;
+    let on_phone = phone
+        .client
+        .open_document(doc_id)
+        .expect("opens")
+        .expect("kept");
+    assert_eq!(on_phone.answer("city"), Some(Answer::value("Mafeteng")));
+    assert_eq!(
+        on_phone.answer("specialisation"),
+        Some(Answer::value("Neonatal care"))
+    );
+    let review = on_phone.review();
+    assert_eq!(review.status, Some(ReviewStatus::HasIssues));
+    assert_eq!(review.comments.len(), 1);
+
+    let (_, now) = read(&f, &coordinator, &id).await;
+    assert_eq!(now["answers"]["city"], "Mafeteng");
+    assert_eq!(now["answers"]["specialisation"], "Neonatal care");
+    validate(&f);
+    assert_eq!(
+        ids(&f, &coordinator, "status=has_issues").await,
+        vec![id.clone()]
+    );
+
+    // What the submission cannot hold is refused, and names what to fix.
+    for (path, body) in [
+        (
+            "answers",
+            serde_json::json!({ "field": "no_such_question", "value": "x" }),
+        ),
+        (
+            "answers",
+            serde_json::json!({ "field": "degree", "value": "BSc" }),
+        ),
+        ("review", serde_json::json!({})),
+        ("review", serde_json::json!({ "comment": "   " })),
+        ("review", serde_json::json!({ "comment": "bell\u{7}" })),
+    ] {
+        let (status, error) = f
+            .send(
+                "POST",
+                &format!("/api/submissions/{id}/{path}"),
+                Some(&coordinator),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(error["error"]["code"], "invalid_edit");
+    }
+    let other = f.staff("coord-b@example.org").await;
+    let (status, _) = f
+        .send(
+            "POST",
+            &format!("/api/submissions/{id}/review"),
+            Some(&other),
+            Some(serde_json::json!({ "status": "approved" })),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another association's is not there"
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_is_listed_with_each_value_and_its_author_and_resolved_by_a_recorded_choice() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 8).await;
+    let mut doc = phone.capture(T0, &[]);
+    let mut fork = doc.fork(Writer::new(
+        DeviceId::parse(&phone.device.id).expect("a device id"),
+        SessionId::from_bytes(&[9; 16]).expect("16 bytes"),
+        None,
+    ));
+    doc.set_answer("city", &Answer::value("Durban"), Timestamp(T0 + 10_000))
+        .expect("one value");
+    fork.set_answer("city", &Answer::value("Leeds"), Timestamp(T0 + 20_000))
+        .expect("another");
+    doc.merge(&mut fork).expect("merged");
+    let id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    let admin = f.staff("admin@example.org").await;
+
+    let (_, detail) = read(&f, &admin, &id).await;
+    let conflicts = detail["conflicts"].as_array().expect("conflicts");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    let values: Vec<&Value> = conflicts[0]["values"]
+        .as_array()
+        .expect("values")
+        .iter()
+        .collect();
+    assert_eq!(values.len(), 2);
+    assert!(
+        values
+            .iter()
+            .all(|v| v["device"] == phone.device.id.as_str())
+    );
+    let mut times: Vec<i64> = values
+        .iter()
+        .map(|v| v["time"].as_i64().expect("a time"))
+        .collect();
+    times.sort_unstable();
+    assert_eq!(times, [T0 + 10_000, T0 + 20_000]);
+
+    let (status, after) = f
+        .send(
+            "POST",
+            &format!("/api/submissions/{id}/resolve"),
+            Some(&admin),
+            Some(serde_json::json!({
+                "field": conflicts[0]["field"],
+                "value": { "answer": "Leeds" }
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert!(
+        after["conflicts"].as_array().is_some_and(Vec::is_empty),
+        "{after}"
+    );
+    assert_eq!(after["answers"]["city"], "Leeds");
+    validate(&f);
+    assert!(ids(&f, &admin, "conflicts=true").await.is_empty());
+    phone.sync(&f).await;
+    let doc_id = (&letsema_doc::SubmissionId::parse(&id).expect("an id")).into();
+    let on_phone = phone
+        .client
+        .open_document(doc_id)
+        .expect("opens")
+        .expect("kept");
+    assert!(
+        on_phone.conflicts().is_empty(),
+        "the phone has the resolution"
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_status_change_sets_each_submission_in_scope_and_says_so_for_each() {
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 9).await;
+    let made: Vec<String> = (0..5)
+        .map(|i| {
+            let mut doc = phone.capture(T0 + i * 60_000, &[]);
+            phone.save(&mut doc)
+        })
+        .collect();
+    phone.sync(&f).await;
+    let outsider = f.staff("coord-b@example.org").await;
+    let (status, answer) = f
+        .send(
+            "POST",
+            "/api/submissions/review",
+            Some(&outsider),
+            Some(serde_json::json!({ "ids": made, "status": "approved" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .all(|r| r["ok"] == false)
+    );
+
+    let reviewer = f.staff("reviewer@example.org").await;
+    let (status, answer) = f
+        .send(
+            "POST",
+            "/api/submissions/review",
+            Some(&reviewer),
+            Some(serde_json::json!({ "ids": made, "status": "approved" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().expect("results");
+    let answered: Vec<&str> = results
+        .iter()
+        .map(|r| r["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        answered,
+        made.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    assert!(results.iter().all(|r| r["ok"] == true), "{answer}");
+    validate(&f);
+    assert_eq!(ids(&f, &reviewer, "status=approved").await.len(), 5);
+
+    let (status, _) = f
+        .send(
+            "POST",
+            "/api/submissions/review",
+            Some(&reviewer),
+            Some(serde_json::json!({ "ids": [], "status": "approved" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}

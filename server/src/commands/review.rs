@@ -14,9 +14,7 @@
 
 use std::io::Write;
 
-use letsema_doc::{
-    DeviceId, DocError, IdError, ReviewStatus, SessionId, SubmissionId, Timestamp, UserId, Writer,
-};
+use letsema_doc::{DocError, IdError, ReviewStatus, SubmissionId, Timestamp, Writer};
 use letsema_sync::client::{Client, ClientConfig, ClientError};
 use letsema_sync::client_store::MemoryClientStore;
 use letsema_sync::wire::DocId;
@@ -211,15 +209,11 @@ async fn run_async(
     Ok(())
 }
 
-/// The writer of a staff member's changes: the actor device the server expects of their
-/// account (`staff-<id>`), a fresh session, and the account as the comments' author.
+/// The writer of a staff member's changes, with a fresh session.
 fn staff_writer(user_id: i64) -> Result<Writer, ReviewError> {
-    let device = DeviceId::parse(&crate::routes::sync::staff_device_id(user_id))?;
     let mut session = [0u8; 16];
     getrandom::fill(&mut session).map_err(ReviewError::Random)?;
-    let session = SessionId::from_bytes(&session)?;
-    let user = UserId::parse(&format!("staff-{user_id}"))?;
-    Ok(Writer::new(device, session, Some(user)))
+    Ok(crate::routes::sync::staff_writer(user_id, session)?)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use letsema_doc::{AssociationId, DeviceId};
+use letsema_doc::{AssociationId, DeviceId, IdError, SessionId, UserId, Writer};
 use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, Scope};
 use warp::Filter;
@@ -154,10 +154,25 @@ pub fn staff_device_id(user_id: i64) -> String {
     format!("staff-{user_id}")
 }
 
+/// The writer of a staff member's changes: the actor device the server expects of their
+/// account ([`staff_device_id`]), the session `session` (random, drawn by the caller: two
+/// writers for one account at once must not share an actor), and the account as the
+/// changes' user.
+///
+/// # Errors
+///
+/// When the account's id makes no valid device or user id (it always does).
+pub fn staff_writer(user_id: i64, session: [u8; 16]) -> Result<Writer, IdError> {
+    let device = DeviceId::parse(&staff_device_id(user_id))?;
+    let session = SessionId::from_bytes(&session)?;
+    let user = UserId::parse(&format!("staff-{user_id}"))?;
+    Ok(Writer::new(device, session, Some(user)))
+}
+
 /// Staff sync what their role lets them see: admins, and reviewers of every association, all
 /// submissions; a coordinator their association's; a reviewer limited to some associations
 /// those associations'.
-fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
+pub(crate) fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
     let device =
         DeviceId::parse(&staff_device_id(staff.user.id)).map_err(|_| ApiError::internal())?;
     let associations = || {

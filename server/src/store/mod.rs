@@ -49,7 +49,9 @@ pub use submissions::{
     SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, search_terms, search_text,
 };
 pub use sync::SyncStoreError;
-pub use text::{MAX_DISPLAY_NAME_CHARS, MAX_LABEL_CHARS, TextError, check_text};
+pub use text::{
+    MAX_DISPLAY_NAME_CHARS, MAX_LABEL_CHARS, TextError, check_text, is_hidden_direction,
+};
 pub use validate::{JudgedSubmission, PendingSubmission, ValidateError};
 
 use std::path::{Path, PathBuf};

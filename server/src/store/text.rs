@@ -48,7 +48,13 @@ pub fn check_text(field: &'static str, text: &str, max: usize) -> Result<(), Tex
 /// (Unicode's `Cc`) or one of Unicode's explicit bidirectional formatting characters
 /// (embeddings, overrides, isolates), which are not `char::is_control`.
 pub fn is_hidden(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || is_hidden_direction(c)
+}
+
+/// One of Unicode's explicit bidirectional formatting characters (embeddings, overrides,
+/// isolates).
+pub fn is_hidden_direction(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

@@ -1,0 +1,344 @@
+//! What staff read and change of one submission, on the server.
+//!
+//! [`detail`] reads a submission as its document holds it now: answers, review, every
+//! field's history (who wrote which value, when, from which device) and the fields written
+//! concurrently, unresolved.
+//!
+//! [`edit`] and [`edit_many`] change submissions: a review status, a comment, a corrected
+//! answer, a conflict resolved. Each edit is an automerge change by the staff member's own
+//! actor (`staff-<id>` with a session of its own, the account as its user), pushed through
+//! the sync server exactly as a phone's changes are: the same scope check, the same checks
+//! of the changes, the same commit that refuses to overwrite. So it reaches the volunteer's
+//! phone on its next sync, merges with the volunteer's own edits field by field and shows
+//! in the history. A commit that loses a race with another writer is made again from what
+//! that writer stored.
+
+use letsema_doc::{
+    Answer, AnswerPath, Answers, Comment, Conflict, FieldChange, FieldPath, FieldValue, Limits,
+    ReviewStatus, SubmissionDoc, Timestamp, Writer,
+};
+
+use letsema_form::model::{Item, QuestionType};
+use letsema_protocol::sync::{
+    ChangeEncoding, DocChanges, DocId, PushResult, RejectCode, Request, Response, SyncRequest,
+};
+use letsema_sync::server::{Server, ServerConfig};
+use letsema_sync::store::{Caller, ServerStore};
+use serde::Serialize;
+
+use crate::store::{Backend, FormCache, SyncStoreError, project};
+
+/// The most submissions one bulk edit may change.
+pub const MAX_BULK: usize = 1000;
+/// Submissions pushed in one request of a bulk edit (one commit each).
+const BULK_BATCH: usize = 100;
+/// How many times an edit that lost a race is made again.
+const ATTEMPTS: usize = 3;
+
+/// One change a staff member makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    Status(ReviewStatus),
+    /// A comment for the volunteer.
+    Comment(String),
+    /// A corrected answer of a question outside repeats (`None`: cleared).
+    Answer {
+        field: String,
+        value: Option<Answer>,
+    },
+    /// One value chosen (or typed) for a field written concurrently.
+    Resolve {
+        field: FieldPath,
+        value: FieldValue,
+    },
+}
+
+/// Why an edit or a read failed, in words that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("there is no submission {0} you may see: check the id in the table")]
+    NotFound(DocId),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("the server refused the change: {0}")]
+    Refused(String),
+    #[error(
+        "other changes to this submission kept arriving while yours was stored: nothing of \
+         yours was lost, try again"
+    )]
+    Busy,
+    #[error("the database failed: {0}")]
+    Store(#[from] SyncStoreError),
+    #[error("the stored submission cannot be read: {0}")]
+    Unreadable(String),
+}
+
+/// A submission as staff read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionDetail {
+    pub id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub association: Option<String>,
+    /// The device that created it.
+    pub device: String,
+    pub created_at: i64,
+    pub answers: Answers,
+    pub review_status: ReviewStatus,
+    pub comments: Vec<Comment>,
+    pub withdrawn: bool,
+    /// Every change to every field, oldest first.
+    pub history: Vec<FieldChange>,
+    /// The fields written concurrently, not yet resolved.
+    pub conflicts: Vec<Conflict>,
+    /// The form engine's judgement of it now: what is missing or invalid.
+    pub complete: bool,
+    pub issues: Vec<String>,
+    pub instance_name: Option<String>,
+}
+
+/// Reads submission `doc_id`, if `caller` may see it.
+///
+/// # Errors
+///
+/// [`EditError::NotFound`] when it is not stored or not in the caller's scope (the two are
+/// not told apart); a database failure.
+pub fn detail(
+    store: &dyn Backend,
+    caller: &Caller,
+    writer: Writer,
+    doc_id: DocId,
+    forms: &mut FormCache,
+) -> Result<SubmissionDetail, EditError> {
+    let session = store.sync_store()?;
+    let (mut doc, _) = load(&*session, caller, writer, doc_id)?;
+    let meta = doc.meta().clone();
+    let review = doc.review();
+    let history = doc.history();
+    let conflicts = doc.conflicts();
+    let answers = doc.answers();
+    let withdrawn = doc.is_withdrawn();
+    // Judged now, by the same engine as the validator: a correction shows at once.
+    let verdict = project(Some(doc), &[], forms, store).verdict;
+    Ok(SubmissionDetail {
+        id: doc_id.to_string(),
+        form_id: meta.form_id.as_str().to_owned(),
+        form_version: meta.form_version.as_str().to_owned(),
+        association: meta.association.as_ref().map(|a| a.as_str().to_owned()),
+        device: meta.created_by_device.as_str().to_owned(),
+        created_at: meta.created_at.0,
+        answers,
+        review_status: review.status.unwrap_or(ReviewStatus::Received),
+        comments: review.comments,
+        withdrawn,
+        history,
+        conflicts,
+        complete: verdict.complete,
+        issues: verdict.issues,
+        instance_name: verdict.instance_name,
+    })
+}
+
+/// Makes `edits` to submission `doc_id` as `writer`, within `caller`'s scope, at `now`.
+///
+/// # Errors
+///
+/// [`EditError::NotFound`] out of scope; [`EditError::Invalid`] for a value the submission
+/// cannot hold; [`EditError::Refused`] when the sync server refuses the change;
+/// [`EditError::Busy`] when other writers won the race every time.
+pub fn edit(
+    store: &dyn Backend,
+    caller: &Caller,
+    writer: &Writer,
+    doc_id: DocId,
+    edits: &[Edit],
+    now: Timestamp,
+) -> Result<(), EditError> {
+    edit_many(store, caller, writer, &[doc_id], edits, now)
+        .pop()
+        .map_or(Err(EditError::Busy), |(_, result)| result)
+}
+
+/// Makes the same `edits` to every submission of `doc_ids` (at most [`MAX_BULK`]), a
+/// hundred to a commit; gives each submission's outcome, in order.
+pub fn edit_many(
+    store: &dyn Backend,
+    caller: &Caller,
+    writer: &Writer,
+    doc_ids: &[DocId],
+    edits: &[Edit],
+    now: Timestamp,
+) -> Vec<(DocId, Result<(), EditError>)> {
+    let mut outcomes: Vec<(DocId, Result<(), EditError>)> = Vec::with_capacity(doc_ids.len());
+    for batch in doc_ids.chunks(BULK_BATCH) {
+        let mut waiting: Vec<DocId> = batch.to_vec();
+        let mut settled: Vec<(DocId, Result<(), EditError>)> = Vec::new();
+        for _ in 0..ATTEMPTS {
+            if waiting.is_empty() {
+                break;
+            }
+            waiting = push_once(store, caller, writer, &waiting, edits, now, &mut settled);
+        }
+        settled.extend(waiting.into_iter().map(|doc| (doc, Err(EditError::Busy))));
+        // In the order asked.
+        for doc in batch {
+            if let Some(index) = settled.iter().position(|(d, _)| d == doc) {
+                outcomes.push(settled.swap_remove(index));
+            }
+        }
+    }
+    outcomes
+}
+
+/// One push of `docs`' edits; records what is settled and gives the documents to try
+/// again (they lost a race, or the store failed for now).
+fn push_once(
+    store: &dyn Backend,
+    caller: &Caller,
+    writer: &Writer,
+    docs: &[DocId],
+    edits: &[Edit],
+    now: Timestamp,
+    settled: &mut Vec<(DocId, Result<(), EditError>)>,
+) -> Vec<DocId> {
+    let mut session = match store.sync_store() {
+        Ok(session) => session,
+        Err(e) => {
+            let message = e.to_string();
+            settled.extend(docs.iter().map(|doc| {
+                (
+                    *doc,
+                    Err(EditError::Store(SyncStoreError::Corrupt(message.clone()))),
+                )
+            }));
+            return Vec::new();
+        }
+    };
+    let mut push = Vec::new();
+    for doc_id in docs {
+        let changes =
+            load(&*session, caller, writer.clone(), *doc_id).and_then(|(mut doc, heads)| {
+                for one in edits {
+                    if let Edit::Answer { field, .. } = one {
+                        check_question(store, &doc, field)?;
+                    }
+                    apply(&mut doc, one, now)?;
+                }
+                Ok(doc.changes_after(&heads))
+            });
+        match changes {
+            Ok(changes) if changes.is_empty() => settled.push((*doc_id, Ok(()))),
+            Ok(changes) => push.push(DocChanges {
+                doc: *doc_id,
+                encoding: ChangeEncoding::Chunks,
+                changes,
+            }),
+            Err(e) => settled.push((*doc_id, Err(e))),
+        }
+    }
+    if push.is_empty() {
+        return Vec::new();
+    }
+    let request = Request::Sync(SyncRequest {
+        request_id: 1,
+        push,
+        pull: None,
+    });
+    let mut server = Server::new(ServerConfig::default());
+    let pushed: Vec<DocId> = match &request {
+        Request::Sync(sync) => sync.push.iter().map(|p| p.doc).collect(),
+        _ => Vec::new(),
+    };
+    let Response::Sync(response) = server.respond(caller, request, &mut session) else {
+        settled.extend(pushed.into_iter().map(|doc| {
+            (
+                doc,
+                Err(EditError::Refused(
+                    "the sync server gave an unexpected answer".to_owned(),
+                )),
+            )
+        }));
+        return Vec::new();
+    };
+    let mut again = Vec::new();
+    for result in response.push {
+        match result {
+            PushResult::Committed { doc } | PushResult::CommittedWithMore { doc, .. } => {
+                settled.push((doc, Ok(())));
+            }
+            PushResult::Rejected {
+                doc,
+                code: RejectCode::StoreFailed,
+                ..
+            } => again.push(doc),
+            PushResult::Rejected { doc, message, .. } => {
+                settled.push((doc, Err(EditError::Refused(message))));
+            }
+        }
+    }
+    again
+}
+
+/// The stored document `doc_id` loaded as `writer` would edit it, with its stored heads,
+/// if `caller` may see it.
+fn load(
+    session: &dyn ServerStore<Error = SyncStoreError>,
+    caller: &Caller,
+    writer: Writer,
+    doc_id: DocId,
+) -> Result<(SubmissionDoc, Vec<letsema_protocol::sync::ChangeHash>), EditError> {
+    let stored = session
+        .load(doc_id)?
+        .filter(|stored| caller.scope.contains(&stored.meta))
+        .ok_or(EditError::NotFound(doc_id))?;
+    let doc = SubmissionDoc::load_with_limits(&stored.bytes, writer, &Limits::default())
+        .map_err(|e| EditError::Unreadable(e.to_string()))?;
+    Ok((doc, stored.heads))
+}
+
+/// Refuses a correction of anything but a question of the submission's form outside
+/// repeats (a note or a group has no answer; a repeat's answers are corrected on the phone).
+fn check_question(store: &dyn Backend, doc: &SubmissionDoc, field: &str) -> Result<(), EditError> {
+    let meta = doc.meta();
+    let form = store
+        .form_definition(meta.form_id.as_str(), meta.form_version.as_str())
+        .map_err(|e| EditError::Unreadable(e.to_string()))?
+        .ok_or_else(|| {
+            EditError::Invalid(format!(
+                "form {} version {} is not published here: publish it to correct answers",
+                meta.form_id.as_str(),
+                meta.form_version.as_str()
+            ))
+        })?;
+    fn find(items: &[Item], name: &str) -> bool {
+        items.iter().any(|item| match item {
+            Item::Question(question) => {
+                question.name.as_str() == name && !matches!(question.kind, QuestionType::Note)
+            }
+            Item::Group(_) => find(item.children(), name),
+            Item::Repeat(_) => false,
+        })
+    }
+    if find(&form.items, field) {
+        Ok(())
+    } else {
+        Err(EditError::Invalid(format!(
+            "field: the form has no question {field:?} outside repeats: check the name"
+        )))
+    }
+}
+
+fn apply(doc: &mut SubmissionDoc, edit: &Edit, now: Timestamp) -> Result<(), EditError> {
+    let invalid = |e: letsema_doc::DocError| EditError::Invalid(e.to_string());
+    match edit {
+        Edit::Status(status) => doc.set_review_status(*status, now).map_err(invalid),
+        Edit::Comment(text) => doc.add_comment(text, now).map(|_| ()).map_err(invalid),
+        Edit::Answer { field, value } => match value {
+            Some(value) => doc.set_answer(field, value, now).map_err(invalid),
+            None => doc
+                .clear_answer(&AnswerPath::field(field), now)
+                .map_err(invalid),
+        },
+        Edit::Resolve { field, value } => doc.resolve(field, value, now).map_err(invalid),
+    }
+}
