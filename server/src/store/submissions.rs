@@ -391,9 +391,12 @@ pub(crate) fn page_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String, V
         time = "c.created_at";
         id = "c.doc_id";
     }
+    // Every further choice is one probe of its key per row of the first: the row's time and
+    // id complete it.
     for choice in choices {
         conditions.push(format!(
-            "s.doc_id IN (SELECT doc_id FROM submission_choices WHERE field = {} AND value = {})",
+            "EXISTS (SELECT 1 FROM submission_choices c2 WHERE c2.field = {} AND c2.value = {} \
+             AND c2.created_at = c.created_at AND c2.doc_id = c.doc_id)",
             push(Param::Text(choice.field.clone())),
             push(Param::Text(choice.value.clone()))
         ));
