@@ -18,7 +18,7 @@ use letsema_doc::{
     ReviewStatus, SubmissionDoc, Timestamp, Writer,
 };
 
-use letsema_form::model::{Item, QuestionType};
+use letsema_form::model::QuestionType;
 use letsema_protocol::sync::{
     ChangeEncoding, DocChanges, DocId, PushResult, RejectCode, Request, Response, SyncRequest,
 };
@@ -26,7 +26,7 @@ use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, ServerStore};
 use serde::Serialize;
 
-use crate::store::{Backend, FormCache, SyncStoreError, project};
+use crate::store::{Backend, FormCache, SyncStoreError, project, questions_outside_repeats};
 
 /// The most submissions one bulk edit may change.
 pub const MAX_BULK: usize = 1000;
@@ -310,16 +310,12 @@ fn check_question(store: &dyn Backend, doc: &SubmissionDoc, field: &str) -> Resu
                 meta.form_version.as_str()
             ))
         })?;
-    fn find(items: &[Item], name: &str) -> bool {
-        items.iter().any(|item| match item {
-            Item::Question(question) => {
-                question.name.as_str() == name && !matches!(question.kind, QuestionType::Note)
-            }
-            Item::Group(_) => find(item.children(), name),
-            Item::Repeat(_) => false,
-        })
-    }
-    if find(&form.items, field) {
+    let question = questions_outside_repeats(&form)
+        .into_iter()
+        .any(|question| {
+            question.name.as_str() == field && !matches!(question.kind, QuestionType::Note)
+        });
+    if question {
         Ok(())
     } else {
         Err(EditError::Invalid(format!(

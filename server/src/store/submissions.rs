@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-use letsema_form::model::{Form, Item, QuestionType};
+use letsema_form::model::{Form, Item, Question, QuestionType};
 use letsema_form::runtime::{Answer, Answers};
 use letsema_protocol::sync::DocId;
 use serde::Serialize;
@@ -591,24 +591,15 @@ pub fn search_text(answers: &Answers, instance_name: Option<&str>) -> String {
 /// select questions outside repeats (each selected value of a `select_multiple`), such as
 /// country of residence and profession.
 pub fn choice_values(form: &Form, answers: &Answers) -> Vec<(String, String)> {
-    fn selects<'a>(items: &'a [Item], out: &mut Vec<&'a str>) {
-        for item in items {
-            match item {
-                Item::Question(question) => {
-                    if matches!(
-                        question.kind,
-                        QuestionType::SelectOne { .. } | QuestionType::SelectMultiple { .. }
-                    ) {
-                        out.push(question.name.as_str());
-                    }
-                }
-                Item::Group(_) => selects(item.children(), out),
-                Item::Repeat(_) => {}
-            }
-        }
-    }
-    let mut names = Vec::new();
-    selects(&form.items, &mut names);
+    let names = questions_outside_repeats(form)
+        .into_iter()
+        .filter(|question| {
+            matches!(
+                question.kind,
+                QuestionType::SelectOne { .. } | QuestionType::SelectMultiple { .. }
+            )
+        })
+        .map(|question| question.name.as_str());
     let mut pairs = Vec::new();
     for name in names {
         match answers.get(name) {
@@ -627,6 +618,23 @@ pub fn choice_values(form: &Form, answers: &Answers) -> Vec<(String, String)> {
     pairs.sort();
     pairs.dedup();
     pairs
+}
+
+/// The form's questions outside repeats, groups opened, in form order: those whose answer
+/// is one per submission (what the table filters by, and what staff may correct).
+pub fn questions_outside_repeats(form: &Form) -> Vec<&Question> {
+    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Question>) {
+        for item in items {
+            match item {
+                Item::Question(question) => out.push(question),
+                Item::Group(_) => walk(item.children(), out),
+                Item::Repeat(_) => {}
+            }
+        }
+    }
+    let mut questions = Vec::new();
+    walk(&form.items, &mut questions);
+    questions
 }
 
 /// A submission's choices as both backends keep them in `submissions.choices` (from which
