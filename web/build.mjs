@@ -32,9 +32,11 @@ const appFiles = () => filesUnder(out)
   .map((path) => relative(out, path).split('\\').join('/'))
   .sort();
 
-// The documents' module (docs/) is loaded after the first screen is drawn; everything else
-// is what a first visit downloads before it.
+// The documents' module (docs/) is loaded after the first screen is drawn; the staff area
+// (staff/) is a bundle of its own that volunteers never download; everything else is what a
+// first visit downloads before it.
 const isLater = (path) => path.startsWith('docs/');
+const isStaff = (path) => path.startsWith('staff/');
 
 function printSizes() {
   const rows = appFiles().filter((path) => path !== 'sw.js').map((path) => {
@@ -49,9 +51,11 @@ function printSizes() {
   const line = (label, row) => console.log(label.padEnd(44) + kb(row.raw) + kb(row.gzip) + kb(row.brotli));
   console.log('file'.padEnd(44) + 'raw'.padStart(11) + 'gzip'.padStart(11) + 'brotli'.padStart(11));
   for (const row of rows) line(row.path, row);
-  line('first load (all but docs/)', sum(rows.filter((row) => !isLater(row.path))));
-  line('after the first screen (docs/)', sum(rows.filter((row) => isLater(row.path))));
-  line('everything a first visit downloads', sum(rows));
+  const volunteers = rows.filter((row) => !isStaff(row.path));
+  line('first load (all but docs/ and staff/)', sum(volunteers.filter((row) => !isLater(row.path))));
+  line('after the first screen (docs/)', sum(volunteers.filter((row) => isLater(row.path))));
+  line('everything a first visit downloads', sum(volunteers));
+  line('the staff area (staff/, never a volunteer)', sum(rows.filter((row) => isStaff(row.path))));
 }
 
 if (report) {
@@ -70,7 +74,9 @@ for (const source of filesUnder(join(here, 'static'))) {
 
 // 2. The service worker: its id is a hash of every file it caches, so any change of the app
 // makes a new service worker and a new cache.
-const cached = appFiles();
+// The staff area is not the volunteers' app: their service worker neither caches it nor
+// changes when it does.
+const cached = appFiles().filter((path) => !isStaff(path));
 const hash = createHash('sha256');
 for (const path of cached) hash.update(path).update(readFileSync(join(out, path)));
 const buildId = hash.digest('hex').slice(0, 16);

@@ -14,22 +14,24 @@
 //! that writer stored.
 
 use letsema_doc::{
-    Answer, AnswerPath, Answers, Comment, Conflict, FieldChange, FieldPath, FieldValue, Limits,
-    ReviewStatus, SubmissionDoc, Timestamp, Writer,
+    Answer, AnswerPath, FieldPath, FieldValue, Limits, ReviewStatus, SubmissionDoc, Timestamp,
+    Writer,
 };
 
 use letsema_form::model::QuestionType;
+use letsema_protocol::staff::SubmissionDetail;
 use letsema_protocol::sync::{
     ChangeEncoding, DocChanges, DocId, PushResult, RejectCode, Request, Response, SyncRequest,
 };
 use letsema_sync::server::{Server, ServerConfig};
 use letsema_sync::store::{Caller, ServerStore};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::store::{Backend, FormCache, SyncStoreError, project, questions_outside_repeats};
 
 /// The most submissions one bulk edit may change.
-pub const MAX_BULK: usize = 1000;
+pub use letsema_protocol::staff::MAX_BULK;
 /// Submissions pushed in one request of a bulk edit (one commit each).
 const BULK_BATCH: usize = 100;
 /// How many times an edit that lost a race is made again.
@@ -73,28 +75,17 @@ pub enum EditError {
     Unreadable(String),
 }
 
-/// A submission as staff read it.
-#[derive(Debug, Clone, Serialize)]
-pub struct SubmissionDetail {
-    pub id: String,
-    pub form_id: String,
-    pub form_version: String,
-    pub association: Option<String>,
-    /// The device that created it.
-    pub device: String,
-    pub created_at: i64,
-    pub answers: Answers,
-    pub review_status: ReviewStatus,
-    pub comments: Vec<Comment>,
-    pub withdrawn: bool,
-    /// Every change to every field, oldest first.
-    pub history: Vec<FieldChange>,
-    /// The fields written concurrently, not yet resolved.
-    pub conflicts: Vec<Conflict>,
-    /// The form engine's judgement of it now: what is missing or invalid.
-    pub complete: bool,
-    pub issues: Vec<String>,
-    pub instance_name: Option<String>,
+/// `value` as the wire type of the same JSON: a document's field paths, values, history,
+/// conflicts and comments become `letsema-protocol`'s, which cannot name `letsema-doc`'s
+/// types (and the other way for a resolution).
+///
+/// # Errors
+///
+/// [`EditError::Invalid`] when the JSON of one is not the JSON of the other.
+pub fn wire<T: Serialize, U: DeserializeOwned>(value: &T) -> Result<U, EditError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|e| EditError::Invalid(format!("a field or value of an unknown shape: {e}")))
 }
 
 /// Reads submission `doc_id`, if `caller` may see it.
@@ -129,10 +120,10 @@ pub fn detail(
         created_at: meta.created_at.0,
         answers,
         review_status: review.status.unwrap_or(ReviewStatus::Received),
-        comments: review.comments,
+        comments: wire(&review.comments)?,
         withdrawn,
-        history,
-        conflicts,
+        history: wire(&history)?,
+        conflicts: wire(&conflicts)?,
         complete: verdict.complete,
         issues: verdict.issues,
         instance_name: verdict.instance_name,

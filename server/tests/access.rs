@@ -307,6 +307,12 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            path: |_, _| "/api/forms/diaspora_registration?version=1".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
             path: |_, _| "/api/submissions?limit=5".into(),
             body: none,
             rule: staff_only,

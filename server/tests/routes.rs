@@ -23,6 +23,12 @@ fn fixture() -> Fixture {
     )
     .expect("w");
     std::fs::write(web_dir.join("pkg/app_bg.wasm"), b"\0asm-raw").expect("w");
+    std::fs::create_dir_all(web_dir.join("staff")).expect("staff dir");
+    std::fs::write(
+        web_dir.join("staff/index.html"),
+        "<!doctype html><title>staff</title>",
+    )
+    .expect("w");
     std::fs::write(web_dir.join("pkg/app_bg.wasm.br"), b"brotli-bytes").expect("w");
     std::fs::write(web_dir.join("secret.txt"), b"not for you").expect("w");
     Fixture {
@@ -168,6 +174,22 @@ async fn app_addresses_without_a_file_get_the_app_and_missing_files_do_not() {
         .reply(&filter)
         .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_staff_areas_addresses_get_the_staff_page() {
+    let f = fixture();
+    let filter = routes(f.state.clone());
+    for path in ["/staff", "/staff/", "/staff/submissions"] {
+        let page = warp::test::request().path(path).reply(&filter).await;
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert!(
+            String::from_utf8_lossy(page.body()).contains("<title>staff</title>"),
+            "{path} is the staff area"
+        );
+    }
+    let volunteers = warp::test::request().path("/staffing").reply(&filter).await;
+    assert!(String::from_utf8_lossy(volunteers.body()).contains("<title>app</title>"));
 }
 
 #[tokio::test]

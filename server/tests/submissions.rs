@@ -426,6 +426,60 @@ async fn a_reviewer_reads_a_submission_with_every_fields_history_and_the_engines
 }
 
 #[tokio::test]
+async fn the_staff_area_reads_its_session_the_form_and_the_submission_as_the_wire_types() {
+    use letsema_protocol::DeviceForm;
+    use letsema_protocol::staff::{FieldPath, Role, Session, SubmissionDetail, SubmissionPage};
+
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 6).await;
+    let mut doc = phone.capture(T0, &[("city", "Maseru")]);
+    let id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    let reviewer = f.staff("reviewer@example.org").await;
+
+    let (status, session) = f.send("GET", "/api/session", Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let session: Session = serde_json::from_value(session).expect("a session");
+    assert_eq!(session.user.role, Role::Reviewer);
+
+    validate(&f);
+    let (status, page) = table(&f, &reviewer, "limit=5").await;
+    assert_eq!(status, StatusCode::OK);
+    let page: SubmissionPage = serde_json::from_value(page).expect("a page");
+    assert_eq!(page.submissions[0].id, id);
+
+    let (_, detail) = read(&f, &reviewer, &id).await;
+    let detail: SubmissionDetail = serde_json::from_value(detail).expect("a submission");
+    assert!(detail.history.iter().any(|change| change.field
+        == FieldPath::Answer(letsema_protocol::staff::AnswerPath {
+            repeats: Vec::new(),
+            name: "city".into(),
+        })));
+
+    let path = format!(
+        "/api/forms/{}?version={}",
+        detail.form_id, detail.form_version
+    );
+    let (status, form) = f.send("GET", &path, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    let form: DeviceForm = serde_json::from_value(form).expect("a form");
+    assert_eq!(form.version, detail.form_version);
+    assert!(form.definition.find_question("city").is_some());
+
+    let (status, missing) = f
+        .send(
+            "GET",
+            "/api/forms/diaspora_registration?version=no-such",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    let (status, _) = f.send("GET", &path, None, None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn a_correction_and_a_comment_reach_the_phone_and_merge_with_its_own_offline_edit() {
     let f = fixture();
     let mut phone = Phone::enrol(&f, "assoc-a", 7).await;

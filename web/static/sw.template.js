@@ -30,8 +30,9 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('fetch', (event) => {
   const request = event.request;
   const url = new URL(request.url);
-  if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) {
-    return; // The network, as if there were no service worker.
+  if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')
+      || url.pathname === '/staff' || url.pathname.startsWith('/staff/')) {
+    return; // The network, as if there were no service worker (the staff area is not the app).
   }
   if (request.mode === 'navigate') {
     // Every address of the app is the same page: answer from the cache, so that opening

@@ -5,6 +5,7 @@
 //! than a surprise in the field. Nothing here does I/O.
 //!
 //! - [`sync`]: the sync frames.
+//! - [`staff`]: the staff API's bodies (the submissions table, one submission, review edits).
 //! - [`retry`]: when a request a busy server turned away (503, 429, 408) is sent again; the
 //!   phone, `letsema load` and the web app's screens (their sync schedule) read it.
 //!
@@ -20,6 +21,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod retry;
+pub mod staff;
 pub mod sync;
 
 pub use letsema_form::EngineInfo;

@@ -4,6 +4,8 @@
 //! - `POST /api/forms?name=FILE.xlsx` (admin; the body is the file) → published, or 422
 //!   with every diagnostic (sheet, row, column, what to do)
 //! - `GET /api/forms` (staff) → every published version
+//! - `GET /api/forms/{form}?version=V` (staff) → that version with its definition
+//!   (the staff area lays submissions out with it)
 //! - `GET /api/device/forms` (device) → the latest version of each of its forms, with the
 //!   definition
 
@@ -26,6 +28,11 @@ struct PublishQuery {
     name: String,
 }
 
+#[derive(Debug, Deserialize)]
+struct VersionQuery {
+    version: String,
+}
+
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let publish = operation!(POST "forms")
         .and(with_state(state.clone()))
@@ -42,12 +49,25 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .and(staff(state.clone()))
         .then(list)
         .map(respond);
+    let definition = operation!(GET "forms" / String)
+        .and(warp::query::<VersionQuery>())
+        .and(with_state(state.clone()))
+        .and(staff(state.clone()))
+        .then(definition)
+        .map(respond);
     let for_device = operation!(GET "device" / "forms")
         .and(with_state(state.clone()))
         .and(device(state))
         .then(device_forms)
         .map(respond);
-    publish.or(list).unify().or(for_device).unify().boxed()
+    publish
+        .or(list)
+        .unify()
+        .or(definition)
+        .unify()
+        .or(for_device)
+        .unify()
+        .boxed()
 }
 
 async fn publish(
@@ -72,6 +92,44 @@ async fn list(state: AppState, _staff: Staff) -> Result<Response, ApiError> {
     let store = state.store.clone();
     let forms = blocking(move || store.published_forms()).await?;
     Ok(warp::reply::json(&serde_json::json!({ "forms": forms })).into_response())
+}
+
+/// One published version of a form, with its definition: what the staff area lays a
+/// submission out with. Every staff role reads every form (forms are not per association).
+async fn definition(
+    form_id: String,
+    query: VersionQuery,
+    state: AppState,
+    _staff: Staff,
+) -> Result<Response, ApiError> {
+    let version = query.version;
+    let store = state.store.clone();
+    let form = blocking(move || {
+        let published = store.published_forms()?;
+        let Some(summary) = published
+            .into_iter()
+            .find(|f| f.form_id == form_id && f.version == version)
+        else {
+            return Ok::<_, PublishError>(None);
+        };
+        Ok(store
+            .form_definition(&form_id, &version)?
+            .map(|definition| DeviceForm {
+                form_id: summary.form_id,
+                version: summary.version,
+                title: summary.title,
+                definition: (*definition).clone(),
+            }))
+    })
+    .await?;
+    match form {
+        Some(form) => Ok(warp::reply::json(&form).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "No such form version is published: see GET /api/forms for the published ones.",
+        )),
+    }
 }
 
 async fn device_forms(state: AppState, device: DeviceInfo) -> Result<Response, ApiError> {

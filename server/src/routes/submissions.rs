@@ -22,9 +22,12 @@
 //! Every change is the staff member's own automerge change, pushed through the sync server
 //! as a phone's is (`staff_edit.rs`), on the sync workers.
 
-use letsema_doc::{Answer, FieldPath, FieldValue, ReviewStatus, SubmissionId, Timestamp, Writer};
+use letsema_doc::{FieldPath, FieldValue, SubmissionId, Timestamp, Writer};
+use letsema_protocol::staff::{
+    AnswerRequest, BulkResult, BulkResults, BulkReviewRequest, MAX_COMMENT_CHARS, ResolveRequest,
+    ReviewRequest,
+};
 use letsema_protocol::sync::DocId;
-use serde::Deserialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -43,8 +46,6 @@ use crate::store::{
 
 /// The most bytes of an edit's body (a bulk edit's thousand ids fit).
 const MAX_BODY: u64 = 64 * 1024;
-/// The most characters of a comment.
-const MAX_COMMENT_CHARS: usize = 2000;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let list = operation!(GET "submissions")
@@ -95,34 +96,6 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReviewBody {
-    status: Option<ReviewStatus>,
-    comment: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct AnswerBody {
-    field: String,
-    value: Option<Answer>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResolveBody {
-    field: FieldPath,
-    value: FieldValue,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BulkBody {
-    ids: Vec<String>,
-    status: ReviewStatus,
-}
-
 async fn list(state: AppState, staff: Staff, raw: String) -> Result<Response, ApiError> {
     if raw.len() > MAX_QUERY_BYTES {
         return Err(invalid(&QueryError::TooLong));
@@ -155,7 +128,7 @@ async fn review(
     id: String,
     state: AppState,
     staff: Staff,
-    body: ReviewBody,
+    body: ReviewRequest,
 ) -> Result<Response, ApiError> {
     let mut edits = Vec::new();
     if let Some(status) = body.status {
@@ -174,7 +147,7 @@ async fn answer(
     id: String,
     state: AppState,
     staff: Staff,
-    body: AnswerBody,
+    body: AnswerRequest,
 ) -> Result<Response, ApiError> {
     if body.field.is_empty() || body.field.len() > 128 {
         return Err(invalid_edit("field: the name of a question".to_owned()));
@@ -190,12 +163,11 @@ async fn resolve(
     id: String,
     state: AppState,
     staff: Staff,
-    body: ResolveBody,
+    body: ResolveRequest,
 ) -> Result<Response, ApiError> {
-    let edit = Edit::Resolve {
-        field: body.field,
-        value: body.value,
-    };
+    let field: FieldPath = staff_edit::wire(&body.field).map_err(edit_error)?;
+    let value: FieldValue = staff_edit::wire(&body.value).map_err(edit_error)?;
+    let edit = Edit::Resolve { field, value };
     apply(state, staff, &id, vec![edit]).await
 }
 
@@ -223,7 +195,11 @@ async fn apply(
     Ok(warp::reply::json(&detail).into_response())
 }
 
-async fn bulk(state: AppState, staff: Staff, body: BulkBody) -> Result<Response, ApiError> {
+async fn bulk(
+    state: AppState,
+    staff: Staff,
+    body: BulkReviewRequest,
+) -> Result<Response, ApiError> {
     if body.ids.is_empty() || body.ids.len() > MAX_BULK {
         return Err(invalid_edit(format!("ids: 1 to {MAX_BULK} submissions")));
     }
@@ -251,16 +227,15 @@ async fn bulk(state: AppState, staff: Staff, body: BulkBody) -> Result<Response,
         .await
         .map_err(|_| ApiError::internal())?;
     state.validator.notify_one();
-    let results: Vec<serde_json::Value> = outcomes
+    let results = outcomes
         .into_iter()
-        .map(|(doc, outcome)| match outcome {
-            Ok(()) => serde_json::json!({ "id": doc.to_string(), "ok": true }),
-            Err(e) => {
-                serde_json::json!({ "id": doc.to_string(), "ok": false, "error": e.to_string() })
-            }
+        .map(|(doc, outcome)| BulkResult {
+            id: doc.to_string(),
+            ok: outcome.is_ok(),
+            error: outcome.err().map(|e| e.to_string()),
         })
         .collect();
-    Ok(warp::reply::json(&serde_json::json!({ "results": results })).into_response())
+    Ok(warp::reply::json(&BulkResults { results }).into_response())
 }
 
 fn submission_id(id: &str) -> Result<DocId, ApiError> {

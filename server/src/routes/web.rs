@@ -5,7 +5,8 @@
 //! the build left a brotli (`.br`) or gzip (`.gz`) copy beside a file, and the browser
 //! accepts that encoding, the compressed copy is sent: bytes are money on prepaid data.
 //! Any path without a file extension that names no file gets `index.html`, so the app's
-//! own addresses (an enrolment link, say) load the app. Symbolic links inside the folder are
+//! own addresses (an enrolment link, say) load the app; under `/staff`, the staff area's
+//! `staff/index.html`. Symbolic links inside the folder are
 //! never followed: a file reached through one is "not found" (see [`open_in`]).
 
 use std::fs::{File, Metadata};
@@ -63,7 +64,12 @@ fn serve_file_blocking(
     accept_encoding: Option<String>,
     if_none_match: Option<String>,
 ) -> Result<Response, ApiError> {
-    let relative = if path.is_empty() { "index.html" } else { path };
+    let relative = match path {
+        "" => "index.html",
+        // `/staff/` as people type it: the staff area's page (no other folder is a page).
+        "staff/" => "staff/index.html",
+        path => path,
+    };
     if !is_safe_relative_path(relative) {
         return Err(not_found());
     }
@@ -74,7 +80,7 @@ fn serve_file_blocking(
         if last.contains('.') {
             return Err(not_found());
         }
-        relative = "index.html".to_owned();
+        relative = app_page(&relative).to_owned();
         opened = open_in(web_dir, &relative);
     }
     let Some(mut opened) = opened else {
@@ -143,6 +149,16 @@ fn serve_file_blocking(
         headers.insert(ETAG, value);
     }
     Ok(response)
+}
+
+/// The page of an address of one of the apps: the staff area's under `staff`, the
+/// volunteers' everywhere else.
+fn app_page(path: &str) -> &'static str {
+    if path == "staff" || path.starts_with("staff/") {
+        "staff/index.html"
+    } else {
+        "index.html"
+    }
 }
 
 fn not_found() -> ApiError {

@@ -46,8 +46,8 @@ pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSync
 pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
 pub use submissions::{
     ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError,
-    SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, questions_outside_repeats,
-    search_terms, search_text,
+    SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, page_from_rows,
+    questions_outside_repeats, search_terms, search_text,
 };
 pub use sync::SyncStoreError;
 pub use text::{

@@ -12,8 +12,8 @@ use std::fmt;
 
 use letsema_form::model::{Form, Item, Question, QuestionType};
 use letsema_form::runtime::{Answer, Answers};
+pub use letsema_protocol::staff::{SubmissionPage, SubmissionRow};
 use letsema_protocol::sync::DocId;
-use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -478,52 +478,19 @@ pub(crate) fn page_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String, V
     (sql, values)
 }
 
-/// A submission in the table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SubmissionRow {
-    /// The submission's id (a UUID).
-    pub id: String,
-    pub form_id: String,
-    pub form_version: String,
-    pub association: Option<String>,
-    /// The device that created it.
-    pub device: String,
-    /// When it was created, milliseconds since the Unix epoch.
-    pub created_at: i64,
-    pub review_status: String,
-    /// Its name as the form's `instance_name` makes it, if any.
-    pub instance_name: Option<String>,
-    /// Nothing missing and nothing invalid, by the form engine.
-    pub complete: bool,
-    /// What the form engine found missing or invalid.
-    pub issues: Vec<String>,
-    /// How many fields hold concurrent values, unresolved.
-    pub conflicts: u32,
-    pub withdrawn: bool,
-}
-
-/// A page of the table, and the cursor of the next one (none: this is the last).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SubmissionPage {
-    pub submissions: Vec<SubmissionRow>,
-    pub next: Option<String>,
-}
-
-impl SubmissionPage {
-    /// The page from the rows a backend read: up to `limit + 1`, the extra one only saying
-    /// that there is a next page.
-    pub fn from_rows(mut rows: Vec<(Cursor, SubmissionRow)>, limit: usize) -> Self {
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next = if more {
-            rows.last().map(|(cursor, _)| cursor.encode())
-        } else {
-            None
-        };
-        SubmissionPage {
-            submissions: rows.into_iter().map(|(_, row)| row).collect(),
-            next,
-        }
+/// The page from the rows a backend read: up to `limit + 1`, the extra one only saying that
+/// there is a next page.
+pub fn page_from_rows(mut rows: Vec<(Cursor, SubmissionRow)>, limit: usize) -> SubmissionPage {
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let next = if more {
+        rows.last().map(|(cursor, _)| cursor.encode())
+    } else {
+        None
+    };
+    SubmissionPage {
+        submissions: rows.into_iter().map(|(_, row)| row).collect(),
+        next,
     }
 }
 

@@ -79,6 +79,7 @@ const APPLICATIONS: &[&str] = &[
     "letsema-web",
     "letsema-web-submissions",
     "letsema-web-shared",
+    "letsema-web-staff",
 ];
 
 /// The app's first module: what a phone downloads and compiles before the first screen.
@@ -282,6 +283,27 @@ fn the_libraries_do_no_io() {
                 }
             }
         }
+    }
+}
+
+/// The staff area is a bundle of its own: the volunteers' two modules never link it, and it
+/// links neither of them, so that neither grows when the other does.
+#[test]
+fn the_staff_area_and_the_volunteers_modules_link_nothing_of_each_other() {
+    let graph = Graph::read(Some("wasm32-unknown-unknown"));
+    let staff = graph.reached("letsema-web-staff");
+    assert!(
+        staff.contains_key("letsema-form"),
+        "the graph was not read: {staff:?}"
+    );
+    for name in ["letsema-web", "letsema-web-submissions", "letsema-web-shared"] {
+        if let Some(via) = staff.get(name) {
+            panic!("letsema-web-staff reaches {name} through {via}");
+        }
+        assert!(
+            !graph.reached(name).contains_key("letsema-web-staff"),
+            "{name} reaches the staff area"
+        );
     }
 }
 

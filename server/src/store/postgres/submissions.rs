@@ -11,12 +11,13 @@ use crate::store::submissions::{Dialect, Param, page_sql};
 use crate::store::sync::doc_id_from_blob;
 use crate::store::{
     Cursor, SubmissionPage, SubmissionQuery, SubmissionRow, SubmissionStore, ValidateError,
+    page_from_rows,
 };
 
 impl SubmissionStore for PostgresStore {
     fn submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, ValidateError> {
         if query.matches_nothing() {
-            return Ok(SubmissionPage::from_rows(Vec::new(), query.limit));
+            return Ok(page_from_rows(Vec::new(), query.limit));
         }
         let (sql, values) = page_sql(query, &POSTGRES);
         self.run(async {
@@ -26,7 +27,7 @@ impl SubmissionStore for PostgresStore {
             // cache of prepared statements would keep every one.
             let rows = client.query(sql.as_str(), &params).await?;
             let rows = rows.iter().map(row).collect::<Result<Vec<_>, _>>()?;
-            Ok(SubmissionPage::from_rows(rows, query.limit))
+            Ok(page_from_rows(rows, query.limit))
         })
     }
 }

@@ -16,6 +16,7 @@ use super::SqliteStore;
 use crate::store::submissions::{Dialect, Param, page_sql};
 use crate::store::{
     Cursor, SubmissionPage, SubmissionQuery, SubmissionRow, SubmissionStore, ValidateError,
+    page_from_rows,
 };
 use letsema_protocol::sync::DocId;
 
@@ -37,7 +38,7 @@ const SQLITE: Dialect = Dialect {
 impl SubmissionStore for SqliteStore {
     fn submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, ValidateError> {
         if query.matches_nothing() {
-            return Ok(SubmissionPage::from_rows(Vec::new(), query.limit));
+            return Ok(page_from_rows(Vec::new(), query.limit));
         }
         let (sql, params) = page_sql(query, &SQLITE);
         let values = params.into_iter().map(|param| match param {
@@ -50,7 +51,7 @@ impl SubmissionStore for SqliteStore {
         let rows = statement
             .query_map(params_from_iter(values), row)?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(SubmissionPage::from_rows(rows, query.limit))
+        Ok(page_from_rows(rows, query.limit))
     }
 }
 

@@ -1,0 +1,312 @@
+//! The staff API's bodies: the submissions table, one submission, and the edits a reviewer
+//! makes (`server/src/routes/submissions.rs` answers them; the staff area and the tests
+//! read them).
+//!
+//! Field paths and values have the JSON of `letsema-doc`'s `FieldPath` and `FieldValue`,
+//! which this crate may not depend on (it never reaches automerge): the server converts
+//! through their JSON, and its tests check that every variant survives the trip.
+
+use letsema_form::runtime::{Answer, Answers};
+use letsema_ids::ReviewStatus;
+use serde::{Deserialize, Serialize};
+
+/// The most submissions a bulk status change names.
+pub const MAX_BULK: usize = 1000;
+/// The most characters of a comment.
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
+/// A signed-in staff member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Everything, including accounts and forms.
+    Admin,
+    /// Reviews submissions of every association, or of those listed.
+    Reviewer,
+    /// Manages one association: its devices and its submissions.
+    Coordinator,
+}
+
+/// A staff account as the session shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffUser {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The associations the account is limited to (none: a reviewer or admin of all).
+    pub associations: Vec<String>,
+}
+
+/// What `GET /api/session` and a successful sign-in answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user: StaffUser,
+    /// Echoed in the `x-csrf-token` header of every state-changing request.
+    pub csrf_token: String,
+}
+
+/// `POST /api/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+/// An association, as `GET /api/associations` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Association {
+    /// Its code, as devices and accounts name it.
+    pub code: String,
+    /// Its display name, if one was given.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// A published form version, as `GET /api/forms` lists it (newest first within a form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormSummary {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+}
+
+/// A submission in the table (`GET /api/submissions`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionRow {
+    /// The submission's id (a UUID).
+    pub id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub association: Option<String>,
+    /// The device that created it.
+    pub device: String,
+    /// When it was created, milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub review_status: String,
+    /// Its name as the form's `instance_name` makes it, if any.
+    pub instance_name: Option<String>,
+    /// Nothing missing and nothing invalid, by the form engine.
+    pub complete: bool,
+    /// What the form engine found missing or invalid.
+    pub issues: Vec<String>,
+    /// How many fields hold concurrent values, unresolved.
+    pub conflicts: u32,
+    pub withdrawn: bool,
+}
+
+/// A page of the table, and the cursor of the next one (none: this is the last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmissionPage {
+    pub submissions: Vec<SubmissionRow>,
+    pub next: Option<String>,
+}
+
+/// Where a value of a submission is: an answer (possibly inside repeat instances), the
+/// review status, or the withdrawn flag. The JSON of `letsema-doc`'s `FieldPath`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldPath {
+    Answer(AnswerPath),
+    ReviewStatus,
+    Withdrawn,
+}
+
+/// An answer's place: its question's name, inside zero or more repeat instances (each the
+/// repeat's name and the instance's id), outermost first.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AnswerPath {
+    pub repeats: Vec<(String, String)>,
+    pub name: String,
+}
+
+impl FieldPath {
+    /// The question's name, for an answer.
+    pub fn question(&self) -> Option<&str> {
+        match self {
+            FieldPath::Answer(path) => Some(&path.name),
+            FieldPath::ReviewStatus | FieldPath::Withdrawn => None,
+        }
+    }
+
+    /// Whether it is an answer outside every repeat.
+    pub fn is_top_level_answer(&self) -> bool {
+        matches!(self, FieldPath::Answer(path) if path.repeats.is_empty())
+    }
+}
+
+/// A value of a [`FieldPath`]. The JSON of `letsema-doc`'s `FieldValue`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldValue {
+    Answer(Answer),
+    ReviewStatus(ReviewStatus),
+    Withdrawn(bool),
+}
+
+/// A reviewer's comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Its stable id.
+    pub id: String,
+    /// Who wrote it (a user id).
+    pub author: String,
+    /// When, by the writer's clock, milliseconds since the Unix epoch.
+    pub at: i64,
+    pub text: String,
+}
+
+/// One change of one field: the value before and after, and who made it, where and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: FieldPath,
+    /// The value the writer saw before (none: no value).
+    pub from: Option<FieldValue>,
+    /// The value after (none: cleared).
+    pub to: Option<FieldValue>,
+    /// The change's hash, hex.
+    pub change: String,
+    /// The automerge actor that made it, hex.
+    pub actor: String,
+    /// The device, when the actor is a Letsema device's.
+    pub device: Option<String>,
+    /// The writer's user, if recorded (a reviewer, or the volunteer signed in on the phone).
+    pub user: Option<String>,
+    /// The writer's clock reading, milliseconds since the Unix epoch.
+    pub time: i64,
+}
+
+/// A field written concurrently with different values, not yet resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub field: FieldPath,
+    /// Every value, in the same order everywhere; the document shows the last.
+    pub values: Vec<ConflictValue>,
+}
+
+/// One of a conflict's values, and who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictValue {
+    pub value: FieldValue,
+    pub actor: String,
+    pub device: Option<String>,
+    pub user: Option<String>,
+    pub time: Option<i64>,
+    pub change: Option<String>,
+}
+
+/// One submission (`GET /api/submissions/{id}`, and the answer to every edit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmissionDetail {
+    pub id: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub association: Option<String>,
+    /// The device that created it.
+    pub device: String,
+    pub created_at: i64,
+    /// The answers tree (repeats as lists of answers).
+    pub answers: Answers,
+    pub review_status: ReviewStatus,
+    pub comments: Vec<Comment>,
+    pub withdrawn: bool,
+    /// Every change to every field, oldest first.
+    pub history: Vec<FieldChange>,
+    /// Fields written concurrently, unresolved.
+    pub conflicts: Vec<Conflict>,
+    /// Nothing missing and nothing invalid, by the form engine, judged at once.
+    pub complete: bool,
+    /// What the form engine found missing or invalid.
+    pub issues: Vec<String>,
+    pub instance_name: Option<String>,
+}
+
+/// `POST /api/submissions/{id}/review`: a status, a comment, or both.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ReviewStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// `POST /api/submissions/{id}/answers`: a question outside repeats and its new value (a
+/// list for a `select_multiple`; none clears it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    pub field: String,
+    pub value: Option<Answer>,
+}
+
+/// `POST /api/submissions/{id}/resolve`: the value a conflicting field keeps (one of its
+/// values, or another).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    pub field: FieldPath,
+    pub value: FieldValue,
+}
+
+/// `POST /api/submissions/review`: one status for up to [`MAX_BULK`] submissions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkReviewRequest {
+    pub ids: Vec<String>,
+    pub status: ReviewStatus,
+}
+
+/// What a bulk change did to one submission.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResult {
+    pub id: String,
+    pub ok: bool,
+    /// Why not, when it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The answer to a bulk change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkResults {
+    pub results: Vec<BulkResult>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_paths_and_values_have_the_documents_json() {
+        let path = FieldPath::Answer(AnswerPath {
+            repeats: vec![("children".into(), "ab12".into())],
+            name: "age".into(),
+        });
+        assert_eq!(
+            serde_json::to_string(&path).expect("serialises"),
+            r#"{"answer":{"repeats":[["children","ab12"]],"name":"age"}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&FieldPath::ReviewStatus).expect("serialises"),
+            r#""review_status""#
+        );
+        let value = FieldValue::Answer(Answer::Value("Leeds".into()));
+        assert_eq!(
+            serde_json::to_string(&value).expect("serialises"),
+            r#"{"answer":"Leeds"}"#
+        );
+    }
+
+    #[test]
+    fn a_review_request_names_only_what_it_changes() {
+        let request = ReviewRequest {
+            status: Some(ReviewStatus::HasIssues),
+            comment: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&request).expect("serialises"),
+            r#"{"status":"has_issues"}"#
+        );
+    }
+}

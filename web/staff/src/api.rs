@@ -1,0 +1,193 @@
+//! The staff API, as the staff area calls it: JSON over the session cookie, the CSRF token
+//! echoed on every change. Errors keep the server's own message, which says what to do.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use letsema_protocol::ApiErrorBody;
+use letsema_protocol::DeviceForm;
+use letsema_protocol::staff::{
+    AnswerRequest, Association, BulkResults, BulkReviewRequest, Credentials, FormSummary,
+    ResolveRequest, ReviewRequest, Session, SubmissionDetail, SubmissionPage,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No answer: the network or the server is down.
+    #[error("network")]
+    Network,
+    /// The session ended (401): sign in again.
+    #[error("signed out")]
+    SignedOut,
+    /// The server refused, with its reason.
+    #[error("{message}")]
+    Refused { status: u16, message: String },
+}
+
+async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let status = response.status();
+    if status == 401 {
+        return Err(ApiError::SignedOut);
+    }
+    if !(200..300).contains(&status) {
+        let message = match response.json::<ApiErrorBody>().await {
+            Ok(body) => body.error.message,
+            Err(_) => format!("The server answered {status}."),
+        };
+        return Err(ApiError::Refused { status, message });
+    }
+    response.json::<T>().await.map_err(|_| ApiError::Refused {
+        status,
+        message: "The server's answer could not be read: reload the page.".to_owned(),
+    })
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, ApiError> {
+    let response = Request::get(path)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    answer(response).await
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(
+    builder: RequestBuilder,
+    csrf: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    let request = builder
+        .header("x-csrf-token", csrf)
+        .json(body)
+        .map_err(|_| ApiError::Network)?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    answer(response).await
+}
+
+/// Who is signed in, if anyone.
+pub async fn session() -> Result<Option<Session>, ApiError> {
+    match get::<Session>("/api/session").await {
+        Ok(session) => Ok(Some(session)),
+        Err(ApiError::SignedOut) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Signs in.
+pub async fn sign_in(credentials: &Credentials) -> Result<Session, ApiError> {
+    let response = Request::post("/api/session")
+        .json(credentials)
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    // A wrong password is a 401 with the server's message, not an ended session.
+    if response.status() == 401 {
+        let message = match response.json::<ApiErrorBody>().await {
+            Ok(body) => body.error.message,
+            Err(_) => "The e-mail address or the password is wrong.".to_owned(),
+        };
+        return Err(ApiError::Refused {
+            status: 401,
+            message,
+        });
+    }
+    answer(response).await
+}
+
+/// Signs out.
+pub async fn sign_out(csrf: &str) -> Result<(), ApiError> {
+    let response = Request::delete("/api/session")
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    match response.status() {
+        200..300 | 401 => Ok(()),
+        status => Err(ApiError::Refused {
+            status,
+            message: format!("The server answered {status}."),
+        }),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct Forms {
+    forms: Vec<FormSummary>,
+}
+
+#[derive(serde::Deserialize)]
+struct Associations {
+    associations: Vec<Association>,
+}
+
+/// Every published form version, newest first within a form.
+pub async fn forms() -> Result<Vec<FormSummary>, ApiError> {
+    Ok(get::<Forms>("/api/forms").await?.forms)
+}
+
+/// The associations the staff member sees.
+pub async fn associations() -> Result<Vec<Association>, ApiError> {
+    Ok(get::<Associations>("/api/associations").await?.associations)
+}
+
+/// One form version with its definition.
+pub async fn form(form_id: &str, version: &str) -> Result<DeviceForm, ApiError> {
+    get(&format!(
+        "/api/forms/{}?version={}",
+        encode(form_id),
+        encode(version)
+    ))
+    .await
+}
+
+/// A page of the table; `query` is the query string without `?`.
+pub async fn submissions(query: &str) -> Result<SubmissionPage, ApiError> {
+    get(&format!("/api/submissions?{query}")).await
+}
+
+/// One submission.
+pub async fn submission(id: &str) -> Result<SubmissionDetail, ApiError> {
+    get(&format!("/api/submissions/{}", encode(id))).await
+}
+
+/// Sets a status and/or adds a comment.
+pub async fn review(
+    csrf: &str,
+    id: &str,
+    request: &ReviewRequest,
+) -> Result<SubmissionDetail, ApiError> {
+    let path = format!("/api/submissions/{}/review", encode(id));
+    send(Request::post(&path), csrf, request).await
+}
+
+/// Corrects an answer.
+pub async fn correct(
+    csrf: &str,
+    id: &str,
+    request: &AnswerRequest,
+) -> Result<SubmissionDetail, ApiError> {
+    let path = format!("/api/submissions/{}/answers", encode(id));
+    send(Request::post(&path), csrf, request).await
+}
+
+/// Resolves a conflict.
+pub async fn resolve(
+    csrf: &str,
+    id: &str,
+    request: &ResolveRequest,
+) -> Result<SubmissionDetail, ApiError> {
+    let path = format!("/api/submissions/{}/resolve", encode(id));
+    send(Request::post(&path), csrf, request).await
+}
+
+/// One status for many.
+pub async fn bulk(csrf: &str, request: &BulkReviewRequest) -> Result<BulkResults, ApiError> {
+    send(Request::post("/api/submissions/review"), csrf, request).await
+}
+
+/// `value` as one segment of a path or a query string's value.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}

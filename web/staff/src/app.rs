@@ -1,0 +1,240 @@
+//! The staff area's page: the title, the language switch and the signed-in account above;
+//! below, the sign-in form, the submissions table or one submission.
+//!
+//! Where the staff member is lives in the address's hash, so that the browser's Back
+//! button, a reload and a shared link all work: `#/submissions?FILTERS` is the table with
+//! those filters, `#/submission/ID` one submission.
+
+use gloo_events::EventListener;
+use gloo_storage::{LocalStorage, Storage};
+use letsema_protocol::staff::Session;
+use yew::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::filters::Filters;
+use crate::sign_in::SignIn;
+use crate::submission::SubmissionView;
+use crate::table::Table;
+use crate::words::{LANGUAGES, Words, starting_language};
+
+/// Where the chosen language is kept: the same key as the volunteers' app, so that one
+/// choice holds for both on a shared computer.
+const LANGUAGE_KEY: &str = "letsema.language.v1";
+
+/// What the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    Table(Filters),
+    Submission(String),
+}
+
+impl Route {
+    /// The route of the address's hash (without `#`).
+    pub fn parse(hash: &str) -> Route {
+        let hash = hash.trim_start_matches('#');
+        if let Some(id) = hash.strip_prefix("/submission/") {
+            return Route::Submission(id.to_owned());
+        }
+        let query = hash
+            .strip_prefix("/submissions")
+            .map(|rest| rest.trim_start_matches('?'))
+            .unwrap_or_default();
+        Route::Table(Filters::from_query(query))
+    }
+
+    /// The hash that shows this route.
+    pub fn hash(&self) -> String {
+        match self {
+            Route::Table(filters) => {
+                let query = filters.hash();
+                if query.is_empty() {
+                    "#/submissions".to_owned()
+                } else {
+                    format!("#/submissions?{query}")
+                }
+            }
+            Route::Submission(id) => format!("#/submission/{id}"),
+        }
+    }
+}
+
+fn current_route() -> Route {
+    let hash = web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default();
+    Route::parse(&hash)
+}
+
+/// Shows `route`: the hash changes, and the `hashchange` listener redraws.
+pub fn navigate(route: &Route) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(&route.hash());
+    }
+}
+
+/// Whether the session is known yet.
+#[derive(Debug, Clone, PartialEq)]
+enum SessionState {
+    Checking,
+    SignedOut { message: Option<String> },
+    SignedIn(Session),
+    Unreachable,
+}
+
+#[function_component(App)]
+pub fn app() -> Html {
+    let language = use_state(|| {
+        let chosen = LocalStorage::get::<String>(LANGUAGE_KEY).ok();
+        let browser = web_sys::window().and_then(|window| window.navigator().language());
+        starting_language(chosen.as_deref(), browser.as_deref())
+    });
+    let words = Words::for_language(&language);
+    let session = use_state(|| SessionState::Checking);
+    let route = use_state(current_route);
+
+    {
+        let session = session.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                session.set(match api::session().await {
+                    Ok(Some(current)) => SessionState::SignedIn(current),
+                    Ok(None) => SessionState::SignedOut { message: None },
+                    Err(_) => SessionState::Unreachable,
+                });
+            });
+        });
+    }
+    {
+        let route = route.clone();
+        use_effect_with((), move |()| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "hashchange", move |_| route.set(current_route()))
+            });
+            move || drop(listener)
+        });
+    }
+    use_effect_with(*language, |code| {
+        if let Some(root) = web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.document_element())
+        {
+            let _ = root.set_attribute("lang", code);
+        }
+        if let Some(document) = web_sys::window().and_then(|window| window.document()) {
+            document.set_title(Words::for_language(code).title);
+        }
+    });
+
+    let on_language = {
+        let language = language.clone();
+        Callback::from(move |event: Event| {
+            let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+            let value = select.value();
+            if let Some((code, _)) = LANGUAGES.iter().find(|(code, _)| *code == value) {
+                let _ = LocalStorage::set(LANGUAGE_KEY, code);
+                language.set(code);
+            }
+        })
+    };
+    // Any call that finds the session ended comes back here.
+    let on_signed_out = {
+        let session = session.clone();
+        Callback::from(move |()| {
+            session.set(SessionState::SignedOut {
+                message: Some(words.signed_out.to_owned()),
+            });
+        })
+    };
+    let on_signed_in = {
+        let session = session.clone();
+        Callback::from(move |signed_in: Session| session.set(SessionState::SignedIn(signed_in)))
+    };
+    let sign_out = {
+        let session = session.clone();
+        Callback::from(move |_: MouseEvent| {
+            let session = session.clone();
+            if let SessionState::SignedIn(current) = &*session {
+                let csrf = current.csrf_token.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    match api::sign_out(&csrf).await {
+                        Ok(()) | Err(ApiError::SignedOut) => {
+                            session.set(SessionState::SignedOut { message: None });
+                        }
+                        Err(_) => session.set(SessionState::Unreachable),
+                    }
+                });
+            }
+        })
+    };
+
+    let language_switch = html! {
+        <div class="language">
+            <label for="language">{ words.language }</label>
+            <select id="language" onchange={on_language}>
+                { for LANGUAGES.iter().map(|(code, name)| html! {
+                    <option value={*code} selected={*code == *language}>{ *name }</option>
+                }) }
+            </select>
+        </div>
+    };
+    let account = match &*session {
+        SessionState::SignedIn(current) => html! {
+            <div class="account">
+                <span data-testid="signed-in-as">{ current.user.display_name.clone() }</span>
+                <button type="button" class="secondary" onclick={sign_out}>{ words.sign_out }</button>
+            </div>
+        },
+        _ => html! {},
+    };
+    let main = match &*session {
+        SessionState::Checking => html! { <p class="loading">{ words.loading }</p> },
+        SessionState::Unreachable => html! {
+            <p class="problem" role="alert">{ words.network_problem }</p>
+        },
+        SessionState::SignedOut { message } => html! {
+            <SignIn words={words} message={message.clone()} on_signed_in={on_signed_in} />
+        },
+        SessionState::SignedIn(current) => match &*route {
+            Route::Table(filters) => html! {
+                <Table words={words} language={*language} session={current.clone()}
+                    filters={filters.clone()} on_signed_out={on_signed_out} />
+            },
+            Route::Submission(id) => html! {
+                <SubmissionView words={words} language={*language} session={current.clone()}
+                    id={id.clone()} on_signed_out={on_signed_out} />
+            },
+        },
+    };
+    html! {
+        <>
+            <header class="staff-header">
+                <h1>{ words.title }</h1>
+                { language_switch }
+                { account }
+            </header>
+            <main id="main">{ main }</main>
+        </>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_round_trip_through_the_hash() {
+        let filters = Filters {
+            form: "reg".into(),
+            search: "mpho".into(),
+            ..Filters::default()
+        };
+        for route in [
+            Route::Table(Filters::default()),
+            Route::Table(filters),
+            Route::Submission("0190f2a4-0000-7000-8000-000000000001".into()),
+        ] {
+            assert_eq!(Route::parse(&route.hash()), route);
+        }
+        assert_eq!(Route::parse(""), Route::Table(Filters::default()));
+    }
+}

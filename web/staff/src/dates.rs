@@ -1,0 +1,47 @@
+//! Times as people read them, in the browser's time zone: "4 Dec 2026, 06:08" (never
+//! "04/12/2026", which half the world reads the other way round).
+
+/// The month names of `code` (English for any other).
+fn months(code: &str) -> [&'static str; 12] {
+    match code {
+        "st" => [
+            "Phe", "Hla", "Hlb", "Mme", "Mot", "Jan", "Upu", "Pha", "Leo", "Mph", "Pun", "Tsh",
+        ],
+        _ => [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ],
+    }
+}
+
+/// A day and time, from its parts.
+pub fn format(code: &str, year: i32, month0: usize, day: u32, hour: u32, minute: u32) -> String {
+    let month = months(code).get(month0).copied().unwrap_or("?");
+    format!("{day} {month} {year}, {hour:02}:{minute:02}")
+}
+
+/// `millis` since the Unix epoch, in the browser's time zone.
+pub fn when(code: &str, millis: i64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(millis as f64));
+    #[allow(clippy::cast_possible_truncation)]
+    let year = date.get_full_year() as i32;
+    format(
+        code,
+        year,
+        date.get_month() as usize,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_is_written_with_the_month_as_a_word() {
+        assert_eq!(format("en", 2026, 11, 4, 6, 8), "4 Dec 2026, 06:08");
+        assert_eq!(format("st", 2026, 0, 15, 18, 30), "15 Phe 2026, 18:30");
+    }
+}

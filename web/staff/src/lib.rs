@@ -1,0 +1,31 @@
+//! The Letsema staff area: review, correction and conflict resolution of submissions in the
+//! browser, at `/staff`. A WebAssembly bundle of its own (`staff/` in the built app), so
+//! that the volunteers' first load and their service worker's cache do not grow by a byte.
+//!
+//! - `app.rs`: the page, the language, the session, the route in the address's hash.
+//! - `sign_in.rs`: the sign-in form.
+//! - `table.rs` + `filters.rs`: the submissions table, its filters and bulk status change.
+//! - `submission.rs` + `layout.rs`: one submission laid out by the form engine, with its
+//!   history, conflicts, review and corrections.
+//! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
+
+pub mod api;
+pub mod app;
+pub mod dates;
+pub mod filters;
+pub mod layout;
+pub mod sign_in;
+pub mod submission;
+pub mod table;
+pub mod words;
+
+/// Draws the staff area into `#app`.
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn start() {
+    let root = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id("app"));
+    if let Some(root) = root {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
+}

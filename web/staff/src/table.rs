@@ -1,0 +1,553 @@
+//! The submissions table: filters, a page of rows at a time (keyset paging: "Show more"
+//! asks for the rows after the last), and a status set on a selection at once.
+//!
+//! The filters are applied by changing the address (see `app.rs`), so Back returns to the
+//! previous filters.
+
+use std::collections::BTreeSet;
+
+use letsema_form::model::Form;
+use letsema_ids::ReviewStatus;
+use letsema_protocol::staff::{
+    Association, BulkReviewRequest, FormSummary, MAX_BULK, Session, SubmissionRow,
+};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::app::{Route, navigate};
+use crate::dates::when;
+use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
+use crate::words::Words;
+
+/// The statuses, in the order a reviewer meets them.
+pub const STATUSES: [ReviewStatus; 4] = [
+    ReviewStatus::Received,
+    ReviewStatus::HasIssues,
+    ReviewStatus::Approved,
+    ReviewStatus::Rejected,
+];
+
+#[derive(Debug, Properties, PartialEq)]
+pub struct TableProps {
+    pub words: &'static Words,
+    pub language: &'static str,
+    pub session: Session,
+    pub filters: Filters,
+    pub on_signed_out: Callback<()>,
+}
+
+/// The rows shown and what is known about more.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Rows {
+    rows: Vec<SubmissionRow>,
+    next: Option<String>,
+    loading: bool,
+    problem: Option<String>,
+}
+
+fn problem_of(error: ApiError, words: &Words, on_signed_out: &Callback<()>) -> Option<String> {
+    match error {
+        ApiError::SignedOut => {
+            on_signed_out.emit(());
+            None
+        }
+        ApiError::Network => Some(words.network_problem.to_owned()),
+        ApiError::Refused { message, .. } => Some(message),
+    }
+}
+
+fn load(
+    filters: Filters,
+    after: Option<String>,
+    rows: UseStateHandle<Rows>,
+    words: &'static Words,
+    on_signed_out: Callback<()>,
+) {
+    let mut loading = (*rows).clone();
+    loading.loading = true;
+    if after.is_none() {
+        loading.rows.clear();
+        loading.next = None;
+    }
+    let mut kept = loading.clone();
+    rows.set(loading);
+    wasm_bindgen_futures::spawn_local(async move {
+        let query = filters.query(after.as_deref());
+        kept.loading = false;
+        match api::submissions(&query).await {
+            Ok(page) => {
+                kept.rows.extend(page.submissions);
+                kept.next = page.next;
+                kept.problem = None;
+            }
+            Err(error) => kept.problem = problem_of(error, words, &on_signed_out),
+        }
+        rows.set(kept);
+    });
+}
+
+#[function_component(Table)]
+pub fn table(props: &TableProps) -> Html {
+    let words = props.words;
+    let forms = use_state(Vec::<FormSummary>::new);
+    let associations = use_state(Vec::<Association>::new);
+    let draft = use_state(|| props.filters.clone());
+    let definition = use_state(|| None::<Form>);
+    let rows = use_state(Rows::default);
+    let selected = use_state(BTreeSet::<String>::new);
+    let bulk_status = use_state(|| ReviewStatus::Approved);
+    let bulk_message = use_state(|| None::<String>);
+
+    {
+        let (forms, associations) = (forms.clone(), associations.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::forms().await {
+                    Ok(list) => forms.set(list),
+                    Err(ApiError::SignedOut) => on_signed_out.emit(()),
+                    Err(_) => {}
+                }
+                if let Ok(list) = api::associations().await {
+                    associations.set(list);
+                }
+            });
+        });
+    }
+    {
+        let (rows, draft, selected) = (rows.clone(), draft.clone(), selected.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        use_effect_with(props.filters.clone(), move |filters| {
+            draft.set(filters.clone());
+            selected.set(BTreeSet::new());
+            load(filters.clone(), None, rows, words, on_signed_out);
+        });
+    }
+    // The chosen form's newest version: the questions it can be filtered by.
+    {
+        let definition = definition.clone();
+        let newest = forms
+            .iter()
+            .find(|f| f.form_id == draft.form)
+            .map(|f| (f.form_id.clone(), f.version.clone()));
+        use_effect_with(newest, move |newest| {
+            let newest = newest.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let form = match newest {
+                    Some((form_id, version)) => api::form(&form_id, &version)
+                        .await
+                        .ok()
+                        .map(|f| f.definition),
+                    None => None,
+                };
+                definition.set(form);
+            });
+        });
+    }
+    let questions: Vec<ChoiceQuestion> = definition
+        .as_ref()
+        .map(|form| choice_questions(form, props.language))
+        .unwrap_or_default();
+
+    // Each control changes one filter of the draft.
+    let edit = |change: fn(&mut Filters, String)| {
+        let draft = draft.clone();
+        Callback::from(move |event: Event| {
+            let value = event
+                .target_dyn_into::<HtmlInputElement>()
+                .map(|input| {
+                    if input.type_() == "checkbox" {
+                        input.checked().to_string()
+                    } else {
+                        input.value()
+                    }
+                })
+                .or_else(|| {
+                    event
+                        .target_dyn_into::<HtmlSelectElement>()
+                        .map(|select| select.value())
+                })
+                .unwrap_or_default();
+            let mut next = (*draft).clone();
+            change(&mut next, value);
+            draft.set(next);
+        })
+    };
+    let on_search = {
+        let draft = draft.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let mut next = (*draft).clone();
+            next.search = input.value();
+            draft.set(next);
+        })
+    };
+    let apply = {
+        let draft = draft.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            navigate(&Route::Table((*draft).clone()));
+        })
+    };
+    let clear = Callback::from(move |_: MouseEvent| navigate(&Route::Table(Filters::default())));
+    let add_choice = {
+        let draft = draft.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut next = (*draft).clone();
+            if next.choices.len() < MAX_CHOICE_FILTERS {
+                next.choices.push((String::new(), String::new()));
+            }
+            draft.set(next);
+        })
+    };
+    let more = {
+        let (rows, filters) = (rows.clone(), props.filters.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |_: MouseEvent| {
+            load(
+                filters.clone(),
+                rows.next.clone(),
+                rows.clone(),
+                words,
+                on_signed_out.clone(),
+            );
+        })
+    };
+    let toggle_all = {
+        let (rows, selected) = (rows.clone(), selected.clone());
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            selected.set(if input.checked() {
+                rows.rows
+                    .iter()
+                    .take(MAX_BULK)
+                    .map(|r| r.id.clone())
+                    .collect()
+            } else {
+                BTreeSet::new()
+            });
+        })
+    };
+    let on_bulk_status = {
+        let bulk_status = bulk_status.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            if let Some(status) = STATUSES.iter().find(|s| s.as_str() == select.value()) {
+                bulk_status.set(*status);
+            }
+        })
+    };
+    let apply_bulk = {
+        let (selected, bulk_status, bulk_message, rows) = (
+            selected.clone(),
+            bulk_status.clone(),
+            bulk_message.clone(),
+            rows.clone(),
+        );
+        let csrf = props.session.csrf_token.clone();
+        let filters = props.filters.clone();
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |_: MouseEvent| {
+            let request = BulkReviewRequest {
+                ids: selected.iter().cloned().collect(),
+                status: *bulk_status,
+            };
+            if request.ids.is_empty() {
+                return;
+            }
+            let (csrf, selected, bulk_message, rows, filters, on_signed_out) = (
+                csrf.clone(),
+                selected.clone(),
+                bulk_message.clone(),
+                rows.clone(),
+                filters.clone(),
+                on_signed_out.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::bulk(&csrf, &request).await {
+                    Ok(outcome) => {
+                        let failed = outcome.results.iter().filter(|r| !r.ok).count();
+                        bulk_message.set(Some(
+                            words.bulk_done(outcome.results.len() - failed, failed),
+                        ));
+                        selected.set(BTreeSet::new());
+                        load(filters, None, rows, words, on_signed_out);
+                    }
+                    Err(error) => {
+                        bulk_message.set(problem_of(error, words, &on_signed_out));
+                    }
+                }
+            });
+        })
+    };
+
+    let choice_filters = draft.choices.iter().enumerate().map(|(index, (question, value))| {
+        let chosen = questions.iter().find(|q| &q.name == question);
+        let on_question = {
+            let draft = draft.clone();
+            Callback::from(move |event: Event| {
+                let select: HtmlSelectElement = event.target_unchecked_into();
+                let mut next = (*draft).clone();
+                if let Some(pair) = next.choices.get_mut(index) {
+                    *pair = (select.value(), String::new());
+                }
+                draft.set(next);
+            })
+        };
+        let on_value = {
+            let draft = draft.clone();
+            Callback::from(move |event: Event| {
+                let select: HtmlSelectElement = event.target_unchecked_into();
+                let mut next = (*draft).clone();
+                if let Some(pair) = next.choices.get_mut(index) {
+                    pair.1 = select.value();
+                }
+                draft.set(next);
+            })
+        };
+        let remove = {
+            let draft = draft.clone();
+            Callback::from(move |_: MouseEvent| {
+                let mut next = (*draft).clone();
+                if index < next.choices.len() {
+                    next.choices.remove(index);
+                }
+                draft.set(next);
+            })
+        };
+        let question_id = format!("choice-question-{index}");
+        let value_id = format!("choice-value-{index}");
+        html! {
+            <div class="choice-filter" key={index}>
+                <label for={question_id.clone()}>{ words.question }</label>
+                <select id={question_id} onchange={on_question}>
+                    <option value="" selected={question.is_empty()}>{ words.any }</option>
+                    { for questions.iter().map(|q| html! {
+                        <option value={q.name.clone()} selected={&q.name == question}>{ q.label.clone() }</option>
+                    }) }
+                </select>
+                <label for={value_id.clone()}>{ words.answer }</label>
+                <select id={value_id} onchange={on_value} disabled={chosen.is_none()}>
+                    <option value="" selected={value.is_empty()}>{ words.any }</option>
+                    { for chosen.into_iter().flat_map(|q| q.choices.iter()).map(|c| html! {
+                        <option value={c.value.clone()} selected={&c.value == value}>{ c.label.clone() }</option>
+                    }) }
+                </select>
+                <button type="button" class="secondary" onclick={remove}
+                    aria-label={words.remove_filter}>{ "×" }</button>
+            </div>
+        }
+    });
+
+    let versions: Vec<&FormSummary> = forms.iter().filter(|f| f.form_id == draft.form).collect();
+    let mut form_ids: Vec<(&str, &str)> = Vec::new();
+    for form in forms.iter() {
+        if !form_ids.iter().any(|(id, _)| *id == form.form_id) {
+            form_ids.push((&form.form_id, &form.title));
+        }
+    }
+    let association_name = |code: &Option<String>| -> String {
+        match code {
+            None => words.public_links.to_owned(),
+            Some(code) => associations
+                .iter()
+                .find(|a| &a.code == code)
+                .and_then(|a| a.name.clone())
+                .unwrap_or_else(|| code.clone()),
+        }
+    };
+    let all_selected = !rows.rows.is_empty() && rows.rows.iter().all(|r| selected.contains(&r.id));
+
+    let body = rows.rows.iter().map(|row| {
+        let id = row.id.clone();
+        let toggle = {
+            let (selected, id) = (selected.clone(), id.clone());
+            Callback::from(move |event: Event| {
+                let input: HtmlInputElement = event.target_unchecked_into();
+                let mut next = (*selected).clone();
+                if input.checked() && next.len() < MAX_BULK {
+                    next.insert(id.clone());
+                } else {
+                    next.remove(&id);
+                }
+                selected.set(next);
+            })
+        };
+        let name = row.instance_name.clone().filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| words.unnamed.to_owned());
+        let status = STATUSES.iter().find(|s| s.as_str() == row.review_status)
+            .map_or_else(|| row.review_status.clone(), |s| words.status_name(*s).to_owned());
+        let check_id = format!("select-{id}");
+        html! {
+            <tr key={id.clone()} data-testid="submission-row">
+                <td class="select">
+                    <input type="checkbox" id={check_id.clone()} checked={selected.contains(&id)}
+                        onchange={toggle} />
+                    <label for={check_id} class="visually-hidden">{ format!("{} {name}", words.select_row) }</label>
+                </td>
+                <td data-label={words.name}>
+                    <a href={Route::Submission(id.clone()).hash()}>{ name.clone() }</a>
+                    if row.withdrawn { <span class="tag">{ words.withdrawn }</span> }
+                </td>
+                <td data-label={words.form}>{ format!("{} · {}", row.form_id, row.form_version) }</td>
+                <td data-label={words.association}>{ association_name(&row.association) }</td>
+                <td data-label={words.created}>{ when(words.code, row.created_at) }</td>
+                <td data-label={words.status}><span class={classes!("status", row.review_status.clone())}>{ status }</span></td>
+                <td data-label={words.judgement}>
+                    if row.complete { { words.complete } } else { <span class="issues" title={row.issues.join("; ")}>{ words.issues(row.issues.len()) }</span> }
+                    if row.conflicts > 0 { <span class="tag conflict">{ words.conflicts(row.conflicts) }</span> }
+                </td>
+            </tr>
+        }
+    });
+
+    let completeness_value = match draft.completeness {
+        Completeness::Any => "",
+        Completeness::Complete => "true",
+        Completeness::WithIssues => "false",
+    };
+    html! {
+        <section class="table" aria-labelledby="table-title">
+            <h2 id="table-title">{ words.submissions }</h2>
+            <form class="filters" onsubmit={apply} role="search">
+                <fieldset>
+                    <legend>{ words.filters }</legend>
+                    <div class="field wide">
+                        <label for="q">{ words.search }</label>
+                        <input id="q" type="search" value={draft.search.clone()} oninput={on_search}
+                            aria-describedby="q-hint" maxlength="200" />
+                        <small id="q-hint">{ words.search_hint }</small>
+                    </div>
+                    <div class="field">
+                        <label for="form">{ words.form }</label>
+                        <select id="form" onchange={edit(|f, v| { f.form = v; f.version.clear(); f.choices.clear(); })}>
+                            <option value="" selected={draft.form.is_empty()}>{ words.any }</option>
+                            { for form_ids.iter().map(|(id, title)| html! {
+                                <option value={id.to_string()} selected={draft.form == *id}>{ format!("{title} ({id})") }</option>
+                            }) }
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="version">{ words.version }</label>
+                        <select id="version" disabled={draft.form.is_empty()} onchange={edit(|f, v| f.version = v)}>
+                            <option value="" selected={draft.version.is_empty()}>{ words.any }</option>
+                            { for versions.iter().map(|f| html! {
+                                <option value={f.version.clone()} selected={draft.version == f.version}>{ f.version.clone() }</option>
+                            }) }
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="association">{ words.association }</label>
+                        <select id="association" onchange={edit(|f, v| f.association = v)}>
+                            <option value="" selected={draft.association.is_empty()}>{ words.any }</option>
+                            { for associations.iter().map(|a| html! {
+                                <option value={a.code.clone()} selected={draft.association == a.code}>
+                                    { a.name.clone().unwrap_or_else(|| a.code.clone()) }
+                                </option>
+                            }) }
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="status">{ words.status }</label>
+                        <select id="status" onchange={edit(|f, v| f.status = v)}>
+                            <option value="" selected={draft.status.is_empty()}>{ words.any }</option>
+                            { for STATUSES.iter().map(|s| html! {
+                                <option value={s.as_str()} selected={draft.status == s.as_str()}>{ words.status_name(*s) }</option>
+                            }) }
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="from">{ words.from }</label>
+                        <input id="from" type="date" value={draft.from.clone()} onchange={edit(|f, v| f.from = v)} />
+                    </div>
+                    <div class="field">
+                        <label for="to">{ words.to }</label>
+                        <input id="to" type="date" value={draft.to.clone()} onchange={edit(|f, v| f.to = v)} />
+                    </div>
+                    <div class="field">
+                        <label for="complete">{ words.completeness }</label>
+                        <select id="complete" onchange={edit(|f, v| f.completeness = match v.as_str() {
+                            "true" => Completeness::Complete,
+                            "false" => Completeness::WithIssues,
+                            _ => Completeness::Any,
+                        })}>
+                            <option value="" selected={completeness_value.is_empty()}>{ words.any }</option>
+                            <option value="true" selected={completeness_value == "true"}>{ words.complete_only }</option>
+                            <option value="false" selected={completeness_value == "false"}>{ words.with_issues_only }</option>
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="order">{ words.order }</label>
+                        <select id="order" onchange={edit(|f, v| f.oldest_first = v == "oldest")}>
+                            <option value="newest" selected={!draft.oldest_first}>{ words.newest }</option>
+                            <option value="oldest" selected={draft.oldest_first}>{ words.oldest }</option>
+                        </select>
+                    </div>
+                    <div class="field check">
+                        <input id="conflicts" type="checkbox" checked={draft.conflicts}
+                            onchange={edit(|f, v| f.conflicts = v == "true")} />
+                        <label for="conflicts">{ words.conflicts_only }</label>
+                    </div>
+                    if !draft.form.is_empty() {
+                        <div class="choice-filters wide">
+                            { for choice_filters }
+                            if draft.choices.len() < MAX_CHOICE_FILTERS && !questions.is_empty() {
+                                <button type="button" class="secondary" onclick={add_choice}>{ words.add_choice_filter }</button>
+                            }
+                        </div>
+                    }
+                    <div class="actions wide">
+                        <button type="submit">{ words.apply }</button>
+                        <button type="button" class="secondary" onclick={clear}>{ words.clear }</button>
+                    </div>
+                </fieldset>
+            </form>
+
+            <div class="bulk" role="group" aria-label={words.set_status_of_selected}>
+                <span data-testid="selected-count">{ words.selected(selected.len()) }</span>
+                <label for="bulk-status" class="visually-hidden">{ words.status }</label>
+                <select id="bulk-status" onchange={on_bulk_status}>
+                    { for STATUSES.iter().map(|s| html! {
+                        <option value={s.as_str()} selected={*bulk_status == *s}>{ words.status_name(*s) }</option>
+                    }) }
+                </select>
+                <button type="button" onclick={apply_bulk} disabled={selected.is_empty()}>
+                    { words.set_status_of_selected }
+                </button>
+                if let Some(message) = &*bulk_message {
+                    <span role="status" data-testid="bulk-message">{ message.clone() }</span>
+                }
+            </div>
+
+            if let Some(problem) = &rows.problem {
+                <p class="problem" role="alert">{ problem.clone() }</p>
+            }
+            <table class="submissions">
+                <thead>
+                    <tr>
+                        <th scope="col" class="select">
+                            <input type="checkbox" id="select-all" checked={all_selected} onchange={toggle_all} />
+                            <label for="select-all" class="visually-hidden">{ words.select_all }</label>
+                        </th>
+                        <th scope="col">{ words.name }</th>
+                        <th scope="col">{ words.form }</th>
+                        <th scope="col">{ words.association }</th>
+                        <th scope="col">{ words.created }</th>
+                        <th scope="col">{ words.status }</th>
+                        <th scope="col">{ words.judgement }</th>
+                    </tr>
+                </thead>
+                <tbody>{ for body }</tbody>
+            </table>
+            <p class="shown" role="status">
+                if rows.loading { { words.loading } }
+                else if rows.rows.is_empty() && rows.problem.is_none() { { words.no_submissions } }
+                else { { words.shown(rows.rows.len(), rows.next.is_some()) } }
+            </p>
+            if rows.next.is_some() && !rows.loading {
+                <button type="button" class="secondary" onclick={more}>{ words.more }</button>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,357 @@
+//! The staff area's words, in English and Sesotho. The forms bring their own labels; these
+//! are the words around them. The Sesotho was written without a native speaker and is to be
+//! reviewed by one (REVIEW: Sesotho), as the volunteers' app's.
+//!
+//! Texts with numbers in them are functions, so that each language places them itself.
+
+use letsema_ids::ReviewStatus;
+
+/// The languages offered, by code, with their own names.
+pub const LANGUAGES: [(&str, &str); 2] = [("en", "English"), ("st", "Sesotho")];
+
+/// The staff area's words in one language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Words {
+    pub code: &'static str,
+    pub title: &'static str,
+    pub language: &'static str,
+    pub sign_in_title: &'static str,
+    pub email: &'static str,
+    pub password: &'static str,
+    pub sign_in: &'static str,
+    pub signing_in: &'static str,
+    pub sign_out: &'static str,
+    pub loading: &'static str,
+    pub submissions: &'static str,
+    pub filters: &'static str,
+    pub form: &'static str,
+    pub version: &'static str,
+    pub any: &'static str,
+    pub association: &'static str,
+    pub public_links: &'static str,
+    pub status: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub completeness: &'static str,
+    pub complete_only: &'static str,
+    pub with_issues_only: &'static str,
+    pub conflicts_only: &'static str,
+    pub question: &'static str,
+    pub answer: &'static str,
+    pub add_choice_filter: &'static str,
+    pub remove_filter: &'static str,
+    pub search: &'static str,
+    pub search_hint: &'static str,
+    pub order: &'static str,
+    pub newest: &'static str,
+    pub oldest: &'static str,
+    pub apply: &'static str,
+    pub clear: &'static str,
+    pub name: &'static str,
+    pub created: &'static str,
+    pub judgement: &'static str,
+    pub complete: &'static str,
+    pub unnamed: &'static str,
+    pub more: &'static str,
+    pub no_submissions: &'static str,
+    pub select_row: &'static str,
+    pub select_all: &'static str,
+    pub set_status_of_selected: &'static str,
+    pub back_to_table: &'static str,
+    pub review: &'static str,
+    pub comment: &'static str,
+    pub save_review: &'static str,
+    pub comments: &'static str,
+    pub no_comments: &'static str,
+    pub correct: &'static str,
+    pub save: &'static str,
+    pub cancel: &'static str,
+    pub no_answer: &'static str,
+    pub history: &'static str,
+    pub conflict: &'static str,
+    pub conflicts_title: &'static str,
+    pub keep_this: &'static str,
+    pub another_value: &'static str,
+    pub use_value: &'static str,
+    pub withdrawn: &'static str,
+    pub saved: &'static str,
+    pub device: &'static str,
+    pub first_value: &'static str,
+    pub cleared: &'static str,
+    pub instance: &'static str,
+    pub not_shown: &'static str,
+    pub network_problem: &'static str,
+    pub signed_out: &'static str,
+    pub judged: &'static str,
+}
+
+impl Words {
+    /// The words of `code`, English for any other.
+    pub fn for_language(code: &str) -> &'static Words {
+        if code == "st" { &SESOTHO } else { &ENGLISH }
+    }
+
+    /// A review status's name.
+    pub fn status_name(&self, status: ReviewStatus) -> &'static str {
+        match (self.code, status) {
+            ("st", ReviewStatus::Received) => "e amohetsoe",
+            ("st", ReviewStatus::HasIssues) => "e na le mathata",
+            ("st", ReviewStatus::Approved) => "e amohetswe ka botlalo",
+            ("st", ReviewStatus::Rejected) => "e hanngoe",
+            (_, ReviewStatus::Received) => "received",
+            (_, ReviewStatus::HasIssues) => "has issues",
+            (_, ReviewStatus::Approved) => "approved",
+            (_, ReviewStatus::Rejected) => "rejected",
+        }
+    }
+
+    /// "3 issues", for the table's judgement column.
+    pub fn issues(&self, count: usize) -> String {
+        match (self.code, count) {
+            ("st", 1) => "bothata bo le 1".to_owned(),
+            ("st", n) => format!("mathata a {n}"),
+            (_, 1) => "1 issue".to_owned(),
+            (_, n) => format!("{n} issues"),
+        }
+    }
+
+    /// "2 conflicts".
+    pub fn conflicts(&self, count: u32) -> String {
+        match (self.code, count) {
+            ("st", 1) => "khohlano e le 1".to_owned(),
+            ("st", n) => format!("likhohlano tse {n}"),
+            (_, 1) => "1 conflict".to_owned(),
+            (_, n) => format!("{n} conflicts"),
+        }
+    }
+
+    /// "12 selected".
+    pub fn selected(&self, count: usize) -> String {
+        match self.code {
+            "st" => format!("tse {count} li khethiloe"),
+            _ => format!("{count} selected"),
+        }
+    }
+
+    /// What a bulk change did.
+    pub fn bulk_done(&self, changed: usize, failed: usize) -> String {
+        match (self.code, failed) {
+            ("st", 0) => format!("Tse {changed} li fetotsoe."),
+            ("st", f) => format!("Tse {changed} li fetotsoe; tse {f} ha lia fetoha."),
+            (_, 0) => format!("{changed} changed."),
+            (_, f) => format!("{changed} changed; {f} could not be changed."),
+        }
+    }
+
+    /// Who wrote a value: a reviewer (`staff-3`), a volunteer's device, or someone unknown.
+    pub fn author(&self, user: Option<&str>, device: Option<&str>) -> String {
+        match (user.and_then(|u| u.strip_prefix("staff-")), device) {
+            (Some(id), _) => match self.code {
+                "st" => format!("mohlahlobi #{id}"),
+                _ => format!("reviewer #{id}"),
+            },
+            (None, Some(device)) => match self.code {
+                "st" => format!("sesebelisoa {device}"),
+                _ => format!("device {device}"),
+            },
+            (None, None) => match self.code {
+                "st" => "ha ho tsejoe".to_owned(),
+                _ => "unknown".to_owned(),
+            },
+        }
+    }
+
+    /// "History (3)".
+    pub fn history_of(&self, count: usize) -> String {
+        format!("{} ({count})", self.history)
+    }
+
+    /// "Showing 50; more below".
+    pub fn shown(&self, count: usize, more: bool) -> String {
+        match (self.code, more) {
+            ("st", true) => format!("Tse {count} lia bontšoa; tse ling li teng."),
+            ("st", false) => format!("Tse {count} lia bontšoa."),
+            (_, true) => format!("Showing {count}; there are more."),
+            (_, false) => format!("Showing {count}."),
+        }
+    }
+}
+
+pub static ENGLISH: Words = Words {
+    code: "en",
+    title: "Letsema: review",
+    language: "Language",
+    sign_in_title: "Sign in to review submissions",
+    email: "E-mail address",
+    password: "Password",
+    sign_in: "Sign in",
+    signing_in: "Signing in…",
+    sign_out: "Sign out",
+    loading: "Loading…",
+    submissions: "Submissions",
+    filters: "Filters",
+    form: "Form",
+    version: "Version",
+    any: "Any",
+    association: "Association",
+    public_links: "Survey takers (public links)",
+    status: "Review status",
+    from: "Created from",
+    to: "Created until",
+    completeness: "Judgement",
+    complete_only: "Complete",
+    with_issues_only: "With issues",
+    conflicts_only: "With conflicts only",
+    question: "Question",
+    answer: "Answer",
+    add_choice_filter: "Filter by an answer",
+    remove_filter: "Remove this filter",
+    search: "Search names and phone numbers",
+    search_hint: "Words of two letters or more; each matches the start of a word.",
+    order: "Order",
+    newest: "Newest first",
+    oldest: "Oldest first",
+    apply: "Apply filters",
+    clear: "Clear",
+    name: "Name",
+    created: "Created",
+    judgement: "Judgement",
+    complete: "complete",
+    unnamed: "(no name)",
+    more: "Show more",
+    no_submissions: "No submission matches these filters.",
+    select_row: "Select",
+    select_all: "Select all shown",
+    set_status_of_selected: "Set the status of the selected",
+    back_to_table: "Back to the submissions",
+    review: "Review",
+    comment: "Comment for the volunteer",
+    save_review: "Save the review",
+    comments: "Comments",
+    no_comments: "No comments yet.",
+    correct: "Correct",
+    save: "Save",
+    cancel: "Cancel",
+    no_answer: "(no answer)",
+    history: "History",
+    conflict: "Conflict",
+    conflicts_title: "Conflicting edits",
+    keep_this: "Keep this value",
+    another_value: "Or type another value",
+    use_value: "Use this value",
+    withdrawn: "Withdrawn by the volunteer",
+    saved: "Saved. The volunteer's phone receives it on its next sync.",
+    device: "Device",
+    first_value: "first answer",
+    cleared: "(cleared)",
+    instance: "Entry",
+    not_shown: "Not asked (not relevant)",
+    network_problem: "The server could not be reached. Check the connection and try again.",
+    signed_out: "Your session has ended. Sign in again.",
+    judged: "Judged by the form now",
+};
+
+pub static SESOTHO: Words = Words {
+    code: "st",
+    title: "Letsema: tlhahlobo",
+    language: "Puo",
+    sign_in_title: "Kena ho hlahloba lipalo",
+    email: "Aterese ea e-mail",
+    password: "Phasewete",
+    sign_in: "Kena",
+    signing_in: "Ea kena…",
+    sign_out: "Tsoa",
+    loading: "Ea laela…",
+    submissions: "Lipalo tse rometsoeng",
+    filters: "Lihloekisi",
+    form: "Foromo",
+    version: "Phetolelo",
+    any: "Efe kapa efe",
+    association: "Mokhatlo",
+    public_links: "Ba arabang (lihokelo tsa sechaba)",
+    status: "Boemo ba tlhahlobo",
+    from: "E entsoe ho tloha",
+    to: "E entsoe ho fihlela",
+    completeness: "Kahlolo",
+    complete_only: "E feletseng",
+    with_issues_only: "E nang le mathata",
+    conflicts_only: "Tse nang le likhohlano feela",
+    question: "Potso",
+    answer: "Karabo",
+    add_choice_filter: "Hloekisa ka karabo",
+    remove_filter: "Tlosa sehloekisi sena",
+    search: "Batla mabitso le linomoro tsa mohala",
+    search_hint: "Mantsoe a litlhaku tse peli kapa ho feta; le leng le le leng le tšoana le qalo ea lentsoe.",
+    order: "Tatellano",
+    newest: "Tse ncha pele",
+    oldest: "Tsa khale pele",
+    apply: "Sebelisa lihloekisi",
+    clear: "Hlakola",
+    name: "Lebitso",
+    created: "E entsoe",
+    judgement: "Kahlolo",
+    complete: "e feletse",
+    unnamed: "(ha e na lebitso)",
+    more: "Bontša tse ling",
+    no_submissions: "Ha ho palo e tsamaellanang le lihloekisi tsena.",
+    select_row: "Khetha",
+    select_all: "Khetha tsohle tse bontšoang",
+    set_status_of_selected: "Fetola boemo ba tse khethiloeng",
+    back_to_table: "Khutlela lipalong",
+    review: "Tlhahlobo",
+    comment: "Maikutlo ho moithaopi",
+    save_review: "Boloka tlhahlobo",
+    comments: "Maikutlo",
+    no_comments: "Ha ho maikutlo hajoale.",
+    correct: "Lokisa",
+    save: "Boloka",
+    cancel: "Hlakola",
+    no_answer: "(ha ho karabo)",
+    history: "Nalane",
+    conflict: "Khohlano",
+    conflicts_title: "Liphetoho tse hohlanang",
+    keep_this: "Boloka boleng bona",
+    another_value: "Kapa ngola boleng bo bong",
+    use_value: "Sebelisa boleng bona",
+    withdrawn: "E hulisitsoe ke moithaopi",
+    saved: "E bolokiloe. Mohala oa moithaopi o tla e fumana ha o hokahana hape.",
+    device: "Sesebelisoa",
+    first_value: "karabo ea pele",
+    cleared: "(e hlakotsoe)",
+    instance: "Kenyo",
+    not_shown: "Ha ea botsoa (ha e amane)",
+    network_problem: "Seva ha e fumanehe. Hlahloba khokahano 'me u leke hape.",
+    signed_out: "Nako ea hau e felile. Kena hape.",
+    judged: "E ahlotsoe ke foromo hona joale",
+};
+
+/// The language to start in: the one chosen before, else the browser's, else English.
+pub fn starting_language(chosen: Option<&str>, browser: Option<&str>) -> &'static str {
+    let known = |code: &str| LANGUAGES.iter().find(|(c, _)| *c == code).map(|(c, _)| *c);
+    chosen
+        .and_then(known)
+        .or_else(|| browser.and_then(|b| known(b.split('-').next().unwrap_or(b))))
+        .unwrap_or("en")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_language_chosen_before_wins_over_the_browsers() {
+        assert_eq!(starting_language(Some("st"), Some("en-GB")), "st");
+        assert_eq!(starting_language(None, Some("st-LS")), "st");
+        assert_eq!(starting_language(Some("fr"), Some("de")), "en");
+    }
+
+    #[test]
+    fn authors_are_named_by_what_wrote() {
+        assert_eq!(
+            ENGLISH.author(Some("staff-4"), Some("staff-4")),
+            "reviewer #4"
+        );
+        assert_eq!(ENGLISH.author(None, Some("dev-abc")), "device dev-abc");
+        assert_eq!(SESOTHO.issues(1), "bothata bo le 1");
+    }
+}
