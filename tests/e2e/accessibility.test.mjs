@@ -2,31 +2,11 @@
 // contrast, structure) at 360 px, in English and in Sesotho.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createEnrolment } from './server.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
+import { violations } from './axe.mjs';
 
 const fixture = useServerAndBrowser({ demo: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** The WCAG 2 A/AA violations on the page now, as readable lines. */
-async function violations(page) {
-  // Evaluated through the browser's debugging protocol, which the page's CSP (no inline
-  // scripts) does not apply to.
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const result = await globalThis.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return result.violations.map((v) => ({
-      id: v.id,
-      help: v.help,
-      nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5),
-    }));
-  });
-  return found.map((v) => `${v.id}: ${v.help} (${v.nodes.join('; ')})`);
-}
 
 test('the main screens have no WCAG 2 A or AA violations', async () => {
   const { link } = await createEnrolment(fixture.server, 'mohales-hoek-nurses');

@@ -49,3 +49,41 @@ export async function finaliseRefusal(page, start = page.getByRole('button', { n
   }
   await finalise.click();
 }
+
+/**
+ * Fills in a whole registration with consent (every required answer of the reference form,
+ * `first`, `surname`, `city` and `phone` as given) and finalises it, starting with `start`.
+ */
+export async function finaliseRegistration(page, { first, surname, city, phone },
+  start = page.getByRole('button', { name: 'New: Diaspora member registration' })) {
+  await start.click();
+  await page.getByRole('radio', { name: 'Yes', exact: true }).first().check();
+  await page.getByRole('button', { name: 'Next' }).click();
+  // Radio buttons are a radiogroup, check boxes a group.
+  const group = (name) => page.getByRole('radiogroup', { name }).or(page.getByRole('group', { name }));
+  await group(/diaspora association/).getByRole('radio', { name: 'Lesotho Health Professionals Abroad', exact: true }).check();
+  await page.getByLabel('First name(s)').fill(first);
+  await page.getByLabel('Surname').fill(surname);
+  await group(/^Sex/).getByRole('radio', { name: 'Female', exact: true }).check();
+  await page.getByLabel('Date of birth').fill('1988-04-12');
+  await group(/Country of residence/).getByRole('radio', { name: 'South Africa', exact: true }).check();
+  const region = page.getByRole('combobox', { name: 'Province or region' });
+  await region.waitFor();
+  await region.selectOption({ index: 1 });
+  await page.getByLabel('City or town').fill(city);
+  await page.getByLabel('How many years have you lived outside Lesotho?').fill('6');
+  await group(/citizenships/).getByRole('checkbox', { name: 'Lesotho', exact: true }).check();
+  await page.getByRole('combobox', { name: 'Profession' }).selectOption({ index: 1 });
+  await group(/Highest qualification/).getByRole('radio', { name: 'Diploma', exact: true }).check();
+  await group(/professional council/).getByRole('radio', { name: 'No', exact: true }).check();
+  await group(/Employment status/).getByRole('radio', { name: 'Student', exact: true }).check();
+  await group(/languages/).getByRole('checkbox', { name: 'Sesotho', exact: true }).check();
+  await page.getByLabel('Phone number').fill(phone);
+  await group(/take part/).getByRole('checkbox', { name: 'Mentoring', exact: true }).check();
+  await page.getByLabel('Phone number').blur();
+  const finalise = page.getByRole('button', { name: 'Finalise' });
+  for (let i = 0; i < 10 && !(await finalise.isVisible()); i += 1) {
+    await page.getByRole('button', { name: 'Next' }).click();
+  }
+  await finalise.click();
+}

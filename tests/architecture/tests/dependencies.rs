@@ -296,7 +296,11 @@ fn the_staff_area_and_the_volunteers_modules_link_nothing_of_each_other() {
         staff.contains_key("letsema-form"),
         "the graph was not read: {staff:?}"
     );
-    for name in ["letsema-web", "letsema-web-submissions", "letsema-web-shared"] {
+    for name in [
+        "letsema-web",
+        "letsema-web-submissions",
+        "letsema-web-shared",
+    ] {
         if let Some(via) = staff.get(name) {
             panic!("letsema-web-staff reaches {name} through {via}");
         }

@@ -81,6 +81,25 @@ impl Filters {
         out.finish()
     }
 
+    /// How many filters are set (each answer filter counts once; the order is not a filter).
+    pub fn count(&self) -> usize {
+        let set = |value: &str| usize::from(!value.trim().is_empty());
+        set(&self.form)
+            + set(&self.version)
+            + set(&self.association)
+            + set(&self.status)
+            + set(&self.from)
+            + set(&self.to)
+            + usize::from(self.completeness != Completeness::Any)
+            + usize::from(self.conflicts)
+            + self
+                .choices
+                .iter()
+                .filter(|(q, v)| !q.is_empty() && !v.is_empty())
+                .count()
+            + set(&self.search)
+    }
+
     /// The filters of a query string (the address's hash), ignoring what it does not know.
     pub fn from_query(query: &str) -> Filters {
         let mut filters = Filters::default();

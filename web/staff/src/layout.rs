@@ -488,7 +488,13 @@ mod tests {
         );
         assert_eq!(
             rows[0].editor,
-            Some(Editor::One(state.choices("consent", &[]).ok().flatten().expect("choices")))
+            Some(Editor::One(
+                state
+                    .choices("consent", &[])
+                    .ok()
+                    .flatten()
+                    .expect("choices")
+            ))
         );
     }
 
@@ -526,7 +532,10 @@ mod tests {
         let rows = questions(&page);
         assert_eq!(rows[0].history, [0, 3]);
         assert_eq!(
-            rows.iter().find(|q| q.name == "name").expect("the name").conflict,
+            rows.iter()
+                .find(|q| q.name == "name")
+                .expect("the name")
+                .conflict,
             Some(0)
         );
         let Some(Block::Repeat { history, .. }) = page.last() else {

@@ -310,6 +310,8 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
             if let Some(problem) = &*problem { <p class="problem" role="alert">{ problem.clone() }</p> }
             if let Some(notice) = &*notice { <p class="notice" role="status" data-testid="saved">{ notice.clone() }</p> }
 
+            <div class="submission-body">
+            <aside class="side">
             if !detail.conflicts.is_empty() {
                 <section class="conflicts" aria-labelledby="conflicts-title">
                     <h3 id="conflicts-title">{ words.conflicts_title }</h3>
@@ -344,8 +346,9 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
                     </ul>
                 }
             </section>
-
+            </aside>
             { blocks }
+            </div>
         </article>
     }
 }

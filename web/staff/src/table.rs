@@ -357,6 +357,12 @@ pub fn table(props: &TableProps) -> Html {
                 .unwrap_or_else(|| code.clone()),
         }
     };
+    let form_title = |id: &str| -> String {
+        forms
+            .iter()
+            .find(|f| f.form_id == id)
+            .map_or_else(|| id.to_owned(), |f| f.title.clone())
+    };
     let all_selected = !rows.rows.is_empty() && rows.rows.iter().all(|r| selected.contains(&r.id));
 
     let body = rows.rows.iter().map(|row| {
@@ -390,7 +396,7 @@ pub fn table(props: &TableProps) -> Html {
                     <a href={Route::Submission(id.clone()).hash()}>{ name.clone() }</a>
                     if row.withdrawn { <span class="tag">{ words.withdrawn }</span> }
                 </td>
-                <td data-label={words.form}>{ format!("{} · {}", row.form_id, row.form_version) }</td>
+                <td data-label={words.form}>{ format!("{} · {}", form_title(&row.form_id), row.form_version) }</td>
                 <td data-label={words.association}>{ association_name(&row.association) }</td>
                 <td data-label={words.created}>{ when(words.code, row.created_at) }</td>
                 <td data-label={words.status}><span class={classes!("status", row.review_status.clone())}>{ status }</span></td>
@@ -402,6 +408,12 @@ pub fn table(props: &TableProps) -> Html {
         }
     });
 
+    // Open on a laptop; on a phone, closed unless some are set (the table comes first).
+    let filters_open = props.filters.count() > 0
+        || web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_none_or(|width| width >= 640.0);
     let completeness_value = match draft.completeness {
         Completeness::Any => "",
         Completeness::Complete => "true",
@@ -411,8 +423,10 @@ pub fn table(props: &TableProps) -> Html {
         <section class="table" aria-labelledby="table-title">
             <h2 id="table-title">{ words.submissions }</h2>
             <form class="filters" onsubmit={apply} role="search">
+                <details open={filters_open}>
+                <summary>{ words.filters_summary(props.filters.count()) }</summary>
                 <fieldset>
-                    <legend>{ words.filters }</legend>
+                    <legend class="visually-hidden">{ words.filters }</legend>
                     <div class="field wide">
                         <label for="q">{ words.search }</label>
                         <input id="q" type="search" value={draft.search.clone()} oninput={on_search}
@@ -502,11 +516,12 @@ pub fn table(props: &TableProps) -> Html {
                         <button type="button" class="secondary" onclick={clear}>{ words.clear }</button>
                     </div>
                 </fieldset>
+                </details>
             </form>
 
             <div class="bulk" role="group" aria-label={words.set_status_of_selected}>
                 <span data-testid="selected-count">{ words.selected(selected.len()) }</span>
-                <label for="bulk-status" class="visually-hidden">{ words.status }</label>
+                <label for="bulk-status" class="visually-hidden">{ words.new_status }</label>
                 <select id="bulk-status" onchange={on_bulk_status}>
                     { for STATUSES.iter().map(|s| html! {
                         <option value={s.as_str()} selected={*bulk_status == *s}>{ words.status_name(*s) }</option>

@@ -57,6 +57,7 @@ pub struct Words {
     pub select_row: &'static str,
     pub select_all: &'static str,
     pub set_status_of_selected: &'static str,
+    pub new_status: &'static str,
     pub back_to_table: &'static str,
     pub review: &'static str,
     pub comment: &'static str,
@@ -161,6 +162,15 @@ impl Words {
         }
     }
 
+    /// "Filters (2 set)", on the filters' fold.
+    pub fn filters_summary(&self, count: usize) -> String {
+        match (self.code, count) {
+            (_, 0) => self.filters.to_owned(),
+            ("st", n) => format!("{} ({n} li sebetsa)", self.filters),
+            (_, n) => format!("{} ({n} set)", self.filters),
+        }
+    }
+
     /// "History (3)".
     pub fn history_of(&self, count: usize) -> String {
         format!("{} ({count})", self.history)
@@ -223,6 +233,7 @@ pub static ENGLISH: Words = Words {
     select_row: "Select",
     select_all: "Select all shown",
     set_status_of_selected: "Set the status of the selected",
+    new_status: "New status",
     back_to_table: "Back to the submissions",
     review: "Review",
     comment: "Comment for the volunteer",
@@ -297,6 +308,7 @@ pub static SESOTHO: Words = Words {
     select_row: "Khetha",
     select_all: "Khetha tsohle tse bontšoang",
     set_status_of_selected: "Fetola boemo ba tse khethiloeng",
+    new_status: "Boemo bo bocha",
     back_to_table: "Khutlela lipalong",
     review: "Tlhahlobo",
     comment: "Maikutlo ho moithaopi",

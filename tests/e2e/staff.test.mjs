@@ -1,0 +1,224 @@
+// End to end: the staff area at /staff, in its own browser profile (a reviewer's laptop),
+// beside a volunteer's phone (the fixture's profile). The reviewer signs in, filters,
+// searches a name, opens the submission, reads a field's history, corrects an answer and
+// sends it back with a comment; the phone receives the comment, corrects another field
+// offline and syncs, and both edits stand. Then a conflict made on purpose is found by its
+// filter and resolved. Every screen passes axe at 1280 px and at 360 px.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ADMIN, createEnrolment } from './server.mjs';
+import { artifacts, launchBrowser } from './browser.mjs';
+import { finaliseRegistration, home, open, syncNow } from './screens.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
+import { violations } from './axe.mjs';
+
+const fixture = useServerAndBrowser({ demo: true });
+let laptop;
+before(async () => { laptop = await launchBrowser(); });
+after(async () => { await laptop?.close(); });
+
+const VOLUNTEER = { first: 'Palesa', surname: 'Mokhethi', city: 'Bloemfontein', phone: '+27821234567' };
+
+/** The phone's first screen, with a registration finalised and sent. */
+async function phoneWithARegistration() {
+  const { link } = await createEnrolment(fixture.server, 'maseru-nurses', { name: 'Maseru nurses' });
+  const phone = await fixture.browser.context.newPage();
+  await phone.goto(link);
+  await phone.getByRole('button', { name: 'New: Diaspora member registration' }).waitFor();
+  await finaliseRegistration(phone, VOLUNTEER);
+  await phone.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  return phone;
+}
+
+/**
+ * The staff area at 1280 px, signed in as the demo admin (the laptop's profile keeps the
+ * session after the first sign-in, which is tried with a wrong password first).
+ */
+async function signedIn() {
+  const page = await laptop.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(new URL('/staff', fixture.server.url).href);
+  const table = page.getByRole('heading', { name: 'Submissions', exact: true });
+  const email = page.getByLabel('E-mail address');
+  await table.or(email).waitFor();
+  if (await email.isVisible()) {
+    await email.fill(ADMIN.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The e-mail address or the password is wrong' }).waitFor();
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await table.waitFor();
+  return page;
+}
+
+/** The question `label` on a submission's page. */
+const question = (page, label) => page.getByTestId('question').filter({
+  has: page.locator('.label', { hasText: label }),
+});
+
+/** Opens a question's history (a click on its summary, if it is closed). */
+async function showHistory(q) {
+  const history = q.getByTestId('history');
+  if (!(await history.evaluate((details) => details.open))) await history.locator('summary').click();
+}
+
+test('a reviewer corrects and returns a submission in the browser; the phone corrects another field offline; both stand', async () => {
+  const phone = await phoneWithARegistration();
+  const page = await signedIn();
+  assert.deepEqual(await violations(page), [], 'the table at 1280 px');
+
+  // Filter by association, then search the surname.
+  await page.getByLabel('Association').selectOption('maseru-nurses');
+  await page.getByLabel('Search names and phone numbers').fill('mokhe');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const rows = page.getByTestId('submission-row');
+  await rows.filter({ hasText: 'Mokhethi' }).waitFor({ timeout: 30_000 });
+  assert.equal(await rows.count(), 1, 'one submission matches');
+  assert.match(page.url(), /association=maseru-nurses/, 'the filters are in the address');
+  await page.screenshot({ path: join(artifacts, 'staff-table.png'), fullPage: true });
+
+  // The submission, laid out by its form, with a field's history.
+  await rows.getByRole('link').click();
+  await page.getByRole('heading', { name: /Mokhethi/ }).waitFor();
+  const city = question(page, 'City or town');
+  await city.locator('.value', { hasText: VOLUNTEER.city }).waitFor();
+  await city.getByText('History (1)').waitFor();
+  await showHistory(city);
+  await city.getByTestId('history').getByText(/device dev-/).waitFor();
+  assert.equal(await question(page, 'Which other country?').count(), 0, 'a question that is not relevant is not shown');
+  assert.deepEqual(await violations(page), [], 'a submission at 1280 px');
+
+  // A correction, judged again at once, and the verdict with a comment.
+  await city.getByRole('button', { name: 'Correct: City or town' }).click();
+  await page.getByLabel('Correct: City or town').fill('Welkom');
+  await city.getByRole('button', { name: 'Save' }).click();
+  await page.getByTestId('saved').waitFor();
+  await city.locator('.value', { hasText: 'Welkom' }).waitFor();
+  await city.getByText('History (2)').waitFor();
+  const comment = 'Please check the e-mail address with the member.';
+  await page.getByLabel('Review status').selectOption('has_issues');
+  await page.getByLabel('Comment for the volunteer').fill(comment);
+  await page.getByRole('button', { name: 'Save the review' }).click();
+  await page.getByTestId('review-status').filter({ hasText: 'has issues' }).waitFor();
+  await page.getByTestId('comments').getByText(comment).waitFor();
+  await showHistory(city);
+  await city.getByTestId('history').getByText(/reviewer #/).waitFor();
+  await page.screenshot({ path: join(artifacts, 'staff-submission-history.png'), fullPage: true });
+
+  // The phone receives the comment and, offline, corrects the e-mail address.
+  await syncNow(phone);
+  await phone.getByTestId('sent-row').filter({ hasText: '1 returned for correction' }).waitFor({ timeout: 30_000 });
+  await open(phone, 'sent');
+  const item = phone.getByTestId('submission').filter({ hasText: 'a reviewer asks for corrections' });
+  await item.getByText(comment).waitFor({ timeout: 30_000 });
+  await fixture.browser.context.setOffline(true);
+  await item.getByRole('button', { name: /^Correct: / }).click();
+  await phone.getByRole('button', { name: 'Next' }).click();
+  await phone.getByLabel('E-mail address').fill('palesa@example.org');
+  await phone.getByLabel('E-mail address').blur();
+  await phone.waitForTimeout(500);
+  await phone.getByRole('button', { name: /^Back to the list/ }).click();
+  await phone.getByTestId('sync-status').filter({ hasText: 'Offline: 1 submission waits' }).waitFor({ timeout: 30_000 });
+  await fixture.browser.context.setOffline(false);
+  await syncNow(phone);
+  await phone.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+
+  // Both edits stand on the server.
+  await page.reload();
+  await question(page, 'City or town').locator('.value', { hasText: 'Welkom' }).waitFor({ timeout: 30_000 });
+  await question(page, 'E-mail address').locator('.value', { hasText: 'palesa@example.org' }).waitFor();
+  await page.getByTestId('comments').getByText(comment).waitFor();
+
+  // At 360 px, and in Sesotho, the same screens pass axe.
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.deepEqual(await violations(page), [], 'a submission at 360 px');
+  await page.getByLabel('Language', { exact: true }).selectOption('st');
+  await page.getByRole('button', { name: 'Khutlela lipalong' }).waitFor();
+  assert.deepEqual(await violations(page), [], 'a submission at 360 px in Sesotho');
+  await page.getByRole('button', { name: 'Khutlela lipalong' }).click();
+  await page.getByTestId('submission-row').first().waitFor();
+  assert.deepEqual(await violations(page), [], 'the table at 360 px in Sesotho');
+  await page.screenshot({ path: join(artifacts, 'staff-table-360-st.png'), fullPage: true });
+  await page.getByLabel('Puo', { exact: true }).selectOption('en');
+  await phone.close();
+  await page.close();
+});
+
+test('a conflict made on purpose is found by its filter and resolved in the browser, and the phone receives the resolution', async () => {
+  const phone = await fixture.browser.context.newPage();
+  await phone.goto(fixture.server.url);
+  await phone.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  const page = await signedIn();
+  await page.getByLabel('Search names and phone numbers').fill('Palesa Mokhethi');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByTestId('submission-row').getByRole('link').click();
+  const city = question(page, 'City or town');
+  await city.locator('.value', { hasText: 'Welkom' }).waitFor();
+
+  // Offline, the phone writes one city; online, the reviewer writes another.
+  await fixture.browser.context.setOffline(true);
+  await open(phone, 'sent');
+  await phone.getByRole('button', { name: /^Correct: / }).first().click();
+  await phone.getByRole('button', { name: 'Next' }).click();
+  await phone.getByLabel('City or town').fill('Kroonstad');
+  await phone.getByLabel('City or town').blur();
+  await phone.waitForTimeout(500);
+  await phone.getByRole('button', { name: /^Back to the list/ }).click();
+  await phone.getByTestId('sync-status').filter({ hasText: 'Offline: 1 submission waits' }).waitFor({ timeout: 30_000 });
+  await city.getByRole('button', { name: 'Correct: City or town' }).click();
+  await page.getByLabel('Correct: City or town').fill('Sasolburg');
+  await city.getByRole('button', { name: 'Save' }).click();
+  await city.locator('.value', { hasText: 'Sasolburg' }).waitFor();
+  await fixture.browser.context.setOffline(false);
+  await syncNow(phone);
+  await phone.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+
+  // The table's filter finds it; the submission lists both values and who wrote them.
+  await page.getByRole('button', { name: 'Back to the submissions' }).click();
+  await page.getByLabel('With conflicts only').check();
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  const row = page.getByTestId('submission-row').filter({ hasText: 'Mokhethi' });
+  await row.getByText('1 conflict').waitFor({ timeout: 30_000 });
+  await row.getByRole('link').click();
+  const conflict = page.getByTestId('conflict').filter({ hasText: 'City or town' });
+  await conflict.getByText('Kroonstad').waitFor();
+  await conflict.getByText('Sasolburg').waitFor();
+  await conflict.getByText(/device dev-/).waitFor();
+  await conflict.getByText(/reviewer #/).waitFor();
+  assert.deepEqual(await violations(page), [], 'a conflict at 1280 px');
+  await page.screenshot({ path: join(artifacts, 'staff-conflict.png'), fullPage: true });
+
+  // The reviewer keeps the volunteer's value: the conflict is gone, the choice recorded.
+  await conflict.getByRole('listitem').filter({ hasText: 'Kroonstad' })
+    .getByRole('button', { name: 'Keep this value' }).click();
+  await page.getByTestId('saved').waitFor();
+  assert.equal(await page.getByTestId('conflict').count(), 0, 'no conflict is left');
+  await question(page, 'City or town').locator('.value', { hasText: 'Kroonstad' }).waitFor();
+
+  // The phone receives the resolution.
+  await syncNow(phone);
+  await phone.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
+  await open(phone, 'sent');
+  await phone.getByRole('button', { name: /^Correct: / }).first().click();
+  await phone.getByRole('button', { name: 'Next' }).click();
+  assert.equal(await phone.getByLabel('City or town').inputValue(), 'Kroonstad');
+  await phone.close();
+  await page.close();
+});
+
+test('a bulk status change sets every selected submission', async () => {
+  const page = await signedIn();
+  await page.getByTestId('submission-row').first().waitFor({ timeout: 30_000 });
+  await page.getByLabel('Select all shown').check();
+  assert.match(await page.getByTestId('selected-count').textContent(), /^[1-9]\d* selected$/);
+  await page.getByLabel('New status').selectOption('approved');
+  await page.getByRole('button', { name: 'Set the status of the selected' }).click();
+  await page.getByTestId('bulk-message').filter({ hasText: /changed\.$/ }).waitFor();
+  await page.getByRole('group', { name: 'Filters' }).getByLabel('Review status').selectOption('approved');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByTestId('submission-row').filter({ hasText: 'Mokhethi' }).waitFor({ timeout: 30_000 });
+  await page.close();
+});
