@@ -169,6 +169,10 @@ enum Command {
         /// self-signed one): a PEM file of the certificates to trust.
         #[arg(long, value_name = "FILE")]
         ca_cert: Option<PathBuf>,
+        /// Sync only this association's submissions (one of the account's): quick on a
+        /// large server.
+        #[arg(long, value_name = "CODE")]
+        association: Option<String>,
     },
     /// Copy the database consistently, while the server runs.
     Backup {
@@ -480,6 +484,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             status,
             comment,
             ca_cert,
+            association,
         } => {
             let options = commands::review::ReviewOptions {
                 url,
@@ -489,6 +494,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 status,
                 comment,
                 ca_cert,
+                association,
             };
             commands::review::run(&options, &mut std::io::stdout().lock())?;
             Ok(true)

@@ -384,11 +384,21 @@ async fn a_reviewers_comment_reaches_the_phone_that_made_the_submission() {
 
 /// Runs a staff member's sync (session cookie and CSRF token) until it has nothing to send.
 async fn staff_sync(f: &Fixture, staff: &common::Browser, desk: &mut Client<MemoryClientStore>) {
+    staff_sync_at(f, staff, desk, "/api/staff/sync").await;
+}
+
+/// [`staff_sync`] at `path` (with a query string, say).
+async fn staff_sync_at(
+    f: &Fixture,
+    staff: &common::Browser,
+    desk: &mut Client<MemoryClientStore>,
+    path: &str,
+) {
     desk.start_sync();
     while let Some(frame) = desk.next_request().expect("store") {
         let response = warp::test::request()
             .method("POST")
-            .path("/api/staff/sync")
+            .path(path)
             .header("content-type", "application/x-letsema-sync")
             .header("cookie", &staff.cookie)
             .header("x-csrf-token", &staff.csrf)
@@ -461,6 +471,48 @@ async fn a_reviewer_limited_to_two_associations_syncs_theirs_and_nothing_else() 
         desk.open_document(made[2]).expect("store").is_none(),
         "assoc-c's submission must not reach a reviewer of A and B"
     );
+
+    // One association onto a laptop: its submissions only, and none outside the account's.
+    let mut laptop = Client::new(
+        ClientConfig::new(Writer::new(
+            DeviceId::parse(&letsema_server::routes::sync::staff_device_id(user_id)).expect("id"),
+            SessionId::from_bytes(&[9; 16]).expect("session"),
+            None,
+        )),
+        MemoryClientStore::new(),
+    );
+    staff_sync_at(
+        &f,
+        &reviewer,
+        &mut laptop,
+        "/api/staff/sync?association=assoc-b",
+    )
+    .await;
+    assert!(
+        laptop.open_document(made[0]).expect("store").is_none(),
+        "assoc-a's stays"
+    );
+    assert!(
+        laptop.open_document(made[1]).expect("store").is_some(),
+        "assoc-b's comes"
+    );
+    laptop.start_sync();
+    let frame = laptop.next_request().expect("store").expect("a request");
+    for (query, status) in [
+        ("association=assoc-c", StatusCode::FORBIDDEN),
+        ("association=", StatusCode::BAD_REQUEST),
+    ] {
+        let response = warp::test::request()
+            .method("POST")
+            .path(&format!("/api/staff/sync?{query}"))
+            .header("content-type", "application/x-letsema-sync")
+            .header("cookie", &reviewer.cookie)
+            .header("x-csrf-token", &reviewer.csrf)
+            .body(frame.clone())
+            .reply(&letsema_server::routes::routes(f.state.clone()))
+            .await;
+        assert_eq!(response.status(), status, "{query}");
+    }
 }
 
 #[tokio::test]

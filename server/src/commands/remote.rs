@@ -215,6 +215,8 @@ pub struct StaffSession {
     pub csrf: String,
     /// The account's id (its changes carry the actor device `staff-<id>`).
     pub user_id: i64,
+    /// Sync one association's submissions only (`?association=`); none: all the account's.
+    pub association: Option<String>,
 }
 
 /// Signs in at `base` (e.g. `http://127.0.0.1:8080`).
@@ -264,6 +266,7 @@ pub async fn sign_in(
         cookie,
         csrf,
         user_id,
+        association: None,
     })
 }
 
@@ -519,7 +522,15 @@ pub async fn sync_from<S: ClientStore>(
                     .post(format!("{base}/api/sync"))
                     .header("authorization", format!("Bearer {credential}")),
                 SyncAs::Staff(session) => http
-                    .post(format!("{base}/api/staff/sync"))
+                    .post(match &session.association {
+                        Some(code) => format!(
+                            "{base}/api/staff/sync?{}",
+                            form_urlencoded::Serializer::new(String::new())
+                                .append_pair("association", code)
+                                .finish()
+                        ),
+                        None => format!("{base}/api/staff/sync"),
+                    })
                     .header("cookie", &session.cookie)
                     .header("x-csrf-token", &session.csrf),
             };

@@ -6,11 +6,11 @@
 //! review, or sets its review status, adds a comment under the account's name and syncs the
 //! change back. The phone that
 //! made the submission receives both on its next sync and shows them to the volunteer, who
-//! can correct it. (The staff workspace in the browser will do the same for people; this
-//! command serves operators and the end-to-end tests meanwhile.)
+//! can correct it. (The staff area in the browser, `/staff`, does this and more for people;
+//! this command serves operators and scripts.)
 //!
-//! It downloads every submission in the account's scope, so on a large server it is slow:
-//! a reviewer limited to one association is the quick case.
+//! It downloads every submission in the account's scope, so on a large server it is slow;
+//! `--association CODE` downloads that association's only.
 
 use std::io::Write;
 
@@ -91,6 +91,9 @@ pub struct ReviewOptions {
     pub comment: Option<String>,
     /// A PEM file of certificates to trust besides the system's (for `https://`).
     pub ca_cert: Option<std::path::PathBuf>,
+    /// Sync one association's submissions only (quick on a large server); none: every
+    /// submission the account may see.
+    pub association: Option<String>,
 }
 
 /// The longest comment accepted, in characters (a comment is for a volunteer's phone).
@@ -133,7 +136,8 @@ async fn run_async(
 ) -> Result<(), ReviewError> {
     let http = http_client(options.ca_cert.as_deref())?;
     let base = options.url.trim_end_matches('/');
-    let session = sign_in(&http, base, &options.email, &options.password).await?;
+    let mut session = sign_in(&http, base, &options.email, &options.password).await?;
+    session.association.clone_from(&options.association);
     let writer = staff_writer(session.user_id)?;
     let who = SyncAs::Staff(session);
     let mut client = Client::new(ClientConfig::new(writer), MemoryClientStore::new());
@@ -230,6 +234,7 @@ mod tests {
             status: None,
             comment: comment.map(str::to_owned),
             ca_cert: None,
+            association: None,
         }
     }
 

@@ -36,7 +36,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(|device: DeviceInfo| device_caller(&device));
     let staff_sync = operation!(POST "staff" / "sync")
         .and(staff(state.clone()))
-        .map(|staff: Staff| staff_caller(&staff));
+        .and(warp::query::<StaffSyncQuery>())
+        .map(|staff: Staff, query: StaffSyncQuery| {
+            staff_caller(&staff).and_then(|caller| narrowed(caller, query.association.as_deref()))
+        });
     with_state(state)
         .and(phones.or(staff_sync).unify())
         .and(warp::header::optional::<String>("content-type"))
@@ -204,6 +207,43 @@ pub(crate) fn staff_caller(staff: &Staff) -> Result<Caller, ApiError> {
         scope,
         association: None,
     })
+}
+
+/// `POST /api/staff/sync?association=CODE`: one association's submissions only (what a
+/// reviewer takes onto a laptop), within what the account may see.
+#[derive(Debug, serde::Deserialize)]
+struct StaffSyncQuery {
+    association: Option<String>,
+}
+
+/// `caller` limited to `association`, when one is asked for: a `403` outside its scope, a
+/// `400` for a code that is not one.
+fn narrowed(mut caller: Caller, association: Option<&str>) -> Result<Caller, ApiError> {
+    let Some(code) = association else {
+        return Ok(caller);
+    };
+    let association = AssociationId::parse(code).map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "association: an association's code, as GET /api/associations lists them",
+        )
+    })?;
+    let allowed = match &caller.scope {
+        Scope::All => true,
+        Scope::Associations(set) => set.contains(&association),
+        Scope::Device(_) => false,
+    };
+    if !allowed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This account does not review that association: sync one of your own, or none \
+             to sync all of yours.",
+        ));
+    }
+    caller.scope = Scope::Associations(BTreeSet::from([association]));
+    Ok(caller)
 }
 
 /// One sync request: admitted by the caller's request rate, work budget and syncs in
