@@ -12,6 +12,8 @@ use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::filters::Filters;
+use crate::offline::{CopyInfo, OfflineCopy};
+use crate::offline_view::{OfflineHandle, OfflineList};
 use crate::sign_in::SignIn;
 use crate::submission::SubmissionView;
 use crate::table::Table;
@@ -26,6 +28,10 @@ const LANGUAGE_KEY: &str = "letsema.language.v1";
 pub enum Route {
     Table(Filters),
     Submission(String),
+    /// The offline copy's list.
+    Offline,
+    /// A submission of the offline copy.
+    OfflineSubmission(String),
 }
 
 impl Route {
@@ -34,6 +40,12 @@ impl Route {
         let hash = hash.trim_start_matches('#');
         if let Some(id) = hash.strip_prefix("/submission/") {
             return Route::Submission(id.to_owned());
+        }
+        if let Some(id) = hash.strip_prefix("/offline/") {
+            return Route::OfflineSubmission(id.to_owned());
+        }
+        if hash == "/offline" {
+            return Route::Offline;
         }
         let query = hash
             .strip_prefix("/submissions")
@@ -54,6 +66,8 @@ impl Route {
                 }
             }
             Route::Submission(id) => format!("#/submission/{id}"),
+            Route::Offline => "#/offline".to_owned(),
+            Route::OfflineSubmission(id) => format!("#/offline/{id}"),
         }
     }
 }
@@ -91,6 +105,32 @@ pub fn app() -> Html {
     let words = Words::for_language(&language);
     let session = use_state(|| SessionState::Checking);
     let route = use_state(current_route);
+    let offline = use_state(OfflineHandle::default);
+    let revision = use_state(|| 0_u32);
+    let on_changed = {
+        let revision = revision.clone();
+        Callback::from(move |()| revision.set(revision.wrapping_add(1)))
+    };
+
+    // The account's offline copy, if this computer keeps one, opened once signed in.
+    {
+        let (offline, on_changed) = (offline.clone(), on_changed.clone());
+        let user = match &*session {
+            SessionState::SignedIn(current) => Some(current.user.id),
+            _ => None,
+        };
+        use_effect_with(user, move |user| {
+            if let Some(info) = user.and_then(CopyInfo::stored) {
+                let offline = (*offline).clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(copy) = OfflineCopy::open(info).await {
+                        *offline.0.borrow_mut() = Some(copy);
+                        on_changed.emit(());
+                    }
+                });
+            }
+        });
+    }
 
     {
         let session = session.clone();
@@ -197,11 +237,22 @@ pub fn app() -> Html {
         SessionState::SignedIn(current) => match &*route {
             Route::Table(filters) => html! {
                 <Table words={words} language={*language} session={current.clone()}
-                    filters={filters.clone()} on_signed_out={on_signed_out} />
+                    filters={filters.clone()} on_signed_out={on_signed_out}
+                    offline={(*offline).clone()} revision={*revision} on_changed={on_changed} />
             },
             Route::Submission(id) => html! {
                 <SubmissionView words={words} language={*language} session={current.clone()}
-                    id={id.clone()} on_signed_out={on_signed_out} />
+                    id={id.clone()} on_signed_out={on_signed_out} offline={None::<OfflineHandle>}
+                    on_changed={on_changed} />
+            },
+            Route::Offline => html! {
+                <OfflineList words={words} session={current.clone()} offline={(*offline).clone()}
+                    revision={*revision} on_changed={on_changed} association={String::new()} />
+            },
+            Route::OfflineSubmission(id) => html! {
+                <SubmissionView words={words} language={*language} session={current.clone()}
+                    id={id.clone()} on_signed_out={on_signed_out}
+                    offline={Some((*offline).clone())} on_changed={on_changed} />
             },
         },
     };
@@ -232,6 +283,8 @@ mod tests {
             Route::Table(Filters::default()),
             Route::Table(filters),
             Route::Submission("0190f2a4-0000-7000-8000-000000000001".into()),
+            Route::Offline,
+            Route::OfflineSubmission("0190f2a4-0000-7000-8000-000000000001".into()),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }

@@ -7,6 +7,8 @@
 //! - `table.rs` + `filters.rs`: the submissions table, its filters and bulk status change.
 //! - `submission.rs` + `layout.rs`: one submission laid out by the form engine, with its
 //!   history, conflicts, review and corrections.
+//! - `offline.rs` + `offline_view.rs`: one association's submissions on this computer,
+//!   reviewed with no network and sent later.
 //! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
 
 pub mod api;
@@ -14,6 +16,8 @@ pub mod app;
 pub mod dates;
 pub mod filters;
 pub mod layout;
+pub mod offline;
+pub mod offline_view;
 pub mod sign_in;
 pub mod submission;
 pub mod table;

@@ -9,8 +9,8 @@ use chrono::{FixedOffset, Offset, TimeZone, Utc};
 use letsema_form::model::Form;
 use letsema_form::runtime::Answer;
 use letsema_protocol::staff::{
-    AnswerRequest, FieldChange, FieldPath, FieldValue, ResolveRequest, ReviewRequest, Session,
-    SubmissionDetail,
+    AnswerRequest, FieldChange, FieldPath, FieldValue, MAX_COMMENT_CHARS, ResolveRequest,
+    ReviewRequest, Session, SubmissionDetail,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -19,6 +19,8 @@ use crate::api::{self, ApiError};
 use crate::app::{Route, navigate};
 use crate::dates::when;
 use crate::layout::{Block, Editor, QuestionRow, field_label, lay_out, open};
+use crate::offline::{OfflineEdit, OfflineError};
+use crate::offline_view::OfflineHandle;
 use crate::table::STATUSES;
 use crate::words::Words;
 
@@ -29,6 +31,9 @@ pub struct SubmissionProps {
     pub session: Session,
     pub id: String,
     pub on_signed_out: Callback<()>,
+    /// The offline copy, when the submission is read and changed there (`#/offline/ID`).
+    pub offline: Option<OfflineHandle>,
+    pub on_changed: Callback<()>,
 }
 
 /// The submission and the form it was filled in with.
@@ -44,6 +49,27 @@ enum Change {
     Review(ReviewRequest),
     Answer(AnswerRequest),
     Resolve(ResolveRequest),
+}
+
+/// A change as the offline copy makes it; a comment checked as the server would.
+fn offline_edit(change: &Change) -> Result<OfflineEdit, OfflineError> {
+    Ok(match change.clone() {
+        Change::Review(ReviewRequest { status, comment }) => {
+            let comment = comment.map(|text| text.trim().to_owned());
+            if let Some(text) = &comment
+                && (text.is_empty()
+                    || text.chars().count() > MAX_COMMENT_CHARS
+                    || text.chars().any(|c| c.is_control() && c != '\n'))
+            {
+                return Err(OfflineError::Edit(format!(
+                    "comment: 1 to {MAX_COMMENT_CHARS} characters, no control characters"
+                )));
+            }
+            OfflineEdit::Review { status, comment }
+        }
+        Change::Answer(AnswerRequest { field, value }) => OfflineEdit::Answer { field, value },
+        Change::Resolve(ResolveRequest { field, value }) => OfflineEdit::Resolve { field, value },
+    })
 }
 
 /// The value as people read it.
@@ -90,10 +116,25 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
     };
 
     {
-        let (loaded, fail) = (loaded.clone(), fail.clone());
+        let (loaded, fail, problem) = (loaded.clone(), fail.clone(), problem.clone());
+        let offline = props.offline.clone();
         use_effect_with(props.id.clone(), move |id| {
             let id = id.clone();
             loaded.set(None);
+            if let Some(offline) = offline {
+                let read = offline
+                    .read(|copy| copy.detail(&id).map(|detail| (copy.form(&detail), detail)));
+                match read {
+                    Some(Ok((Some(form), detail))) => loaded.set(Some(Loaded {
+                        detail,
+                        form: Rc::new(form),
+                    })),
+                    Some(Ok((None, _))) => problem.set(Some(words.network_problem.to_owned())),
+                    Some(Err(error)) => problem.set(Some(error.to_string())),
+                    None => problem.set(Some(words.loading.to_owned())),
+                }
+                return;
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 let detail = match api::submission(&id).await {
                     Ok(detail) => detail,
@@ -121,6 +162,7 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
         let csrf = props.session.csrf_token.clone();
         let id = props.id.clone();
         let fail = fail.clone();
+        let (offline, on_changed) = (props.offline.clone(), props.on_changed.clone());
         Callback::from(move |change: Change| {
             let (loaded, problem, notice, busy, editing, csrf, id, fail) = (
                 loaded.clone(),
@@ -132,13 +174,26 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
                 id.clone(),
                 fail.clone(),
             );
+            let (offline, on_changed) = (offline.clone(), on_changed.clone());
             busy.set(true);
             notice.set(None);
             wasm_bindgen_futures::spawn_local(async move {
-                let result = match &change {
-                    Change::Review(request) => api::review(&csrf, &id, request).await,
-                    Change::Answer(request) => api::correct(&csrf, &id, request).await,
-                    Change::Resolve(request) => api::resolve(&csrf, &id, request).await,
+                let result = match (&offline, &change) {
+                    (Some(offline), change) => {
+                        let edit = offline_edit(change);
+                        let result = offline
+                            .with(async |copy| copy.edit(&id, edit?).await)
+                            .await
+                            .map_err(|e| ApiError::Refused {
+                                status: 0,
+                                message: e.to_string(),
+                            });
+                        on_changed.emit(());
+                        result
+                    }
+                    (None, Change::Review(request)) => api::review(&csrf, &id, request).await,
+                    (None, Change::Answer(request)) => api::correct(&csrf, &id, request).await,
+                    (None, Change::Resolve(request)) => api::resolve(&csrf, &id, request).await,
                 };
                 match result {
                     Ok(detail) => {
@@ -150,7 +205,14 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
                         }
                         problem.set(None);
                         editing.set(None);
-                        notice.set(Some(words.saved.to_owned()));
+                        notice.set(Some(
+                            if offline.is_some() {
+                                words.offline_badge
+                            } else {
+                                words.saved
+                            }
+                            .to_owned(),
+                        ));
                     }
                     Err(error) => fail(error),
                 }
@@ -295,6 +357,9 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
         <article class="submission" aria-labelledby="submission-title">
             <button type="button" class="secondary" onclick={back}>{ words.back_to_table }</button>
             <h2 id="submission-title">{ name }</h2>
+            if props.offline.is_some() {
+                <p class="notice" data-testid="offline-badge">{ words.offline_badge }</p>
+            }
             <dl class="facts">
                 <dt>{ words.form }</dt><dd>{ format!("{} · {}", form.title, detail.form_version) }</dd>
                 <dt>{ words.association }</dt><dd>{ detail.association.clone().unwrap_or_else(|| words.public_links.to_owned()) }</dd>

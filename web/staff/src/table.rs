@@ -18,6 +18,7 @@ use crate::api::{self, ApiError};
 use crate::app::{Route, navigate};
 use crate::dates::when;
 use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
+use crate::offline_view::{OfflineHandle, OfflinePanel};
 use crate::words::Words;
 
 /// The statuses, in the order a reviewer meets them.
@@ -35,6 +36,9 @@ pub struct TableProps {
     pub session: Session,
     pub filters: Filters,
     pub on_signed_out: Callback<()>,
+    pub offline: OfflineHandle,
+    pub revision: u32,
+    pub on_changed: Callback<()>,
 }
 
 /// The rows shown and what is known about more.
@@ -183,11 +187,23 @@ pub fn table(props: &TableProps) -> Html {
             draft.set(next);
         })
     };
+    // Applying the filters shown again reloads the table (new rows, a judgement made since).
     let apply = {
-        let draft = draft.clone();
+        let (draft, rows, filters) = (draft.clone(), rows.clone(), props.filters.clone());
+        let on_signed_out = props.on_signed_out.clone();
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            navigate(&Route::Table((*draft).clone()));
+            if *draft == filters {
+                load(
+                    filters.clone(),
+                    None,
+                    rows.clone(),
+                    words,
+                    on_signed_out.clone(),
+                );
+            } else {
+                navigate(&Route::Table((*draft).clone()));
+            }
         })
     };
     let clear = Callback::from(move |_: MouseEvent| navigate(&Route::Table(Filters::default())));
@@ -518,6 +534,10 @@ pub fn table(props: &TableProps) -> Html {
                 </fieldset>
                 </details>
             </form>
+
+            <OfflinePanel words={words} session={props.session.clone()} offline={props.offline.clone()}
+                revision={props.revision} on_changed={props.on_changed.clone()}
+                association={props.filters.association.clone()} />
 
             <div class="bulk" role="group" aria-label={words.set_status_of_selected}>
                 <span data-testid="selected-count">{ words.selected(selected.len()) }</span>

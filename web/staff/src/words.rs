@@ -84,6 +84,13 @@ pub struct Words {
     pub network_problem: &'static str,
     pub signed_out: &'static str,
     pub judged: &'static str,
+    pub taking_offline: &'static str,
+    pub offline_title: &'static str,
+    pub open_offline: &'static str,
+    pub send_changes: &'static str,
+    pub offline_hint: &'static str,
+    pub not_sent: &'static str,
+    pub offline_badge: &'static str,
 }
 
 impl Words {
@@ -168,6 +175,50 @@ impl Words {
             (_, 0) => self.filters.to_owned(),
             ("st", n) => format!("{} ({n} li sebetsa)", self.filters),
             (_, n) => format!("{} ({n} set)", self.filters),
+        }
+    }
+
+    /// The button that takes an association's submissions onto this computer.
+    pub fn take_offline(&self, association: &str) -> String {
+        match self.code {
+            "st" => format!("Nka lipalo tsa {association} ho komporo ena"),
+            _ => format!("Take {association}'s submissions offline"),
+        }
+    }
+
+    /// After taking a copy.
+    pub fn taken_offline(&self, count: usize) -> String {
+        match self.code {
+            "st" => {
+                format!("Lipalo tse {count} li komporong ena: li ka hlahlojoa ntle le marang-rang.")
+            }
+            _ => format!(
+                "{count} submissions are on this computer: they can be reviewed with no network."
+            ),
+        }
+    }
+
+    /// What the copy holds.
+    pub fn offline_summary(&self, association: &str, count: usize, waiting: usize) -> String {
+        match self.code {
+            "st" => format!(
+                "Kopi ea {association}: lipalo tse {count}; tse {waiting} li na le liphetoho tse so kang li romeloa."
+            ),
+            _ => format!(
+                "Copy of {association}: {count} submissions; {waiting} with changes not sent yet."
+            ),
+        }
+    }
+
+    /// After a send.
+    pub fn sent_changes(&self, acknowledged: usize, updated: usize) -> String {
+        match self.code {
+            "st" => format!(
+                "Liphetoho li rometsoe: tse {acknowledged} li amohetsoe, tse {updated} li ntlafalitsoe ho tsoa sevareng."
+            ),
+            _ => format!(
+                "Changes sent: {acknowledged} accepted by the server, {updated} updated from it."
+            ),
         }
     }
 
@@ -260,6 +311,13 @@ pub static ENGLISH: Words = Words {
     network_problem: "The server could not be reached. Check the connection and try again.",
     signed_out: "Your session has ended. Sign in again.",
     judged: "Judged by the form now",
+    taking_offline: "Taking the submissions onto this computer…",
+    offline_title: "Offline review",
+    open_offline: "Open the offline copy",
+    send_changes: "Send changes",
+    offline_hint: "To review with no network, filter the table by one association and take its submissions onto this computer.",
+    not_sent: "not sent",
+    offline_badge: "Offline copy: changes are kept on this computer until you send them.",
 };
 
 pub static SESOTHO: Words = Words {
@@ -335,6 +393,13 @@ pub static SESOTHO: Words = Words {
     network_problem: "Seva ha e fumanehe. Hlahloba khokahano 'me u leke hape.",
     signed_out: "Nako ea hau e felile. Kena hape.",
     judged: "E ahlotsoe ke foromo hona joale",
+    taking_offline: "Ho nka lipalo ho komporo ena…",
+    offline_title: "Tlhahlobo ntle le marang-rang",
+    open_offline: "Bula kopi e sa hlokeng marang-rang",
+    send_changes: "Romela liphetoho",
+    offline_hint: "Ho hlahloba ntle le marang-rang, hloekisa lethathamo ka mokhatlo o le mong 'me u nke lipalo tsa oona ho komporo ena.",
+    not_sent: "ha e so romeloe",
+    offline_badge: "Kopi e sa hlokeng marang-rang: liphetoho li bolokoa komporong ena ho fihlela u li romela.",
 };
 
 /// The language to start in: the one chosen before, else the browser's, else English.

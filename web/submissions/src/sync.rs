@@ -45,9 +45,52 @@ impl DurableStore for crate::storage::IdbClientStore {
 /// The longest a round may take, in requests: far beyond any real backlog.
 const MAX_REQUESTS: usize = 10_000;
 
+/// Where a round's requests go, and the headers that say who sends them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The path and query at the page's own origin.
+    pub path: String,
+    /// Sent with every request (the browser adds the session cookie itself).
+    pub headers: Vec<(String, String)>,
+}
+
+impl Endpoint {
+    /// An enrolled device's: `POST /api/sync` with its credential.
+    pub fn device(credential: &str) -> Endpoint {
+        Endpoint {
+            path: "/api/sync".to_owned(),
+            headers: vec![("authorization".to_owned(), format!("Bearer {credential}"))],
+        }
+    }
+
+    /// A signed-in staff member's: `POST /api/staff/sync` with the session's CSRF token,
+    /// limited to one association when one is given.
+    pub fn staff(csrf_token: &str, association: Option<&str>) -> Endpoint {
+        let path = match association {
+            Some(code) => format!(
+                "/api/staff/sync?association={}",
+                String::from(js_sys::encode_uri_component(code))
+            ),
+            None => "/api/staff/sync".to_owned(),
+        };
+        Endpoint {
+            path,
+            headers: vec![("x-csrf-token".to_owned(), csrf_token.to_owned())],
+        }
+    }
+}
+
 /// Runs one sync round with the server at the page's own origin, as the device with
 /// `credential`.
 pub async fn sync_round<S: DurableStore>(client: &mut Client<S>, credential: &str) -> SyncOutcome {
+    sync_round_at(client, &Endpoint::device(credential)).await
+}
+
+/// Runs one sync round with the server at the page's own origin, at `endpoint`.
+pub async fn sync_round_at<S: DurableStore>(
+    client: &mut Client<S>,
+    endpoint: &Endpoint,
+) -> SyncOutcome {
     client.start_sync();
     let mut requests = 0;
     let (mut acknowledged, mut updated) = (0, 0);
@@ -65,7 +108,7 @@ pub async fn sync_round<S: DurableStore>(client: &mut Client<S>, credential: &st
                     .to_owned(),
             );
         }
-        let answer = match send(&frame, credential).await {
+        let answer = match send(&frame, endpoint).await {
             Ok(answer) => answer,
             Err(failure) => return failure,
         };
@@ -92,11 +135,11 @@ pub async fn sync_round<S: DurableStore>(client: &mut Client<S>, credential: &st
 /// Sends one frame until the server takes it: again, the same bytes, each time it turns the
 /// frame away before storing anything, after the wait [`RetryPolicy::default`] gives for
 /// that attempt. The answer's body, or how the round ends.
-async fn send(frame: &[u8], credential: &str) -> Result<Vec<u8>, SyncOutcome> {
+async fn send(frame: &[u8], endpoint: &Endpoint) -> Result<Vec<u8>, SyncOutcome> {
     let policy = RetryPolicy::default();
     let mut attempt = 0;
     loop {
-        let retry_after = match post(frame, credential).await {
+        let retry_after = match post(frame, endpoint).await {
             Ok(answer) => return Ok(answer),
             Err(Refusal::End(outcome)) => return Err(outcome),
             Err(Refusal::TurnedAway { retry_after }) => retry_after,
@@ -138,10 +181,13 @@ enum Refusal {
 }
 
 /// Sends one frame once; the answer's body, or why there is none.
-async fn post(frame: &[u8], credential: &str) -> Result<Vec<u8>, Refusal> {
+async fn post(frame: &[u8], endpoint: &Endpoint) -> Result<Vec<u8>, Refusal> {
     let body = Uint8Array::from(frame);
-    let request = gloo_net::http::Request::post("/api/sync")
-        .header("authorization", &format!("Bearer {credential}"))
+    let mut request = gloo_net::http::Request::post(&endpoint.path);
+    for (name, value) in &endpoint.headers {
+        request = request.header(name, value);
+    }
+    let request = request
         .header("content-type", MEDIA_TYPE)
         .body(body)
         .map_err(|error| Refusal::End(SyncOutcome::Failed(error.to_string())))?;
