@@ -66,7 +66,7 @@ if (report) {
 // 1. The static files.
 for (const source of filesUnder(join(here, 'static'))) {
   const name = relative(join(here, 'static'), source);
-  if (name === 'sw.template.js') continue;
+  if (name === 'sw.template.js' || name === join('staff', 'sw.template.js')) continue;
   const target = join(out, name);
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(source, target);
@@ -85,6 +85,17 @@ const template = readFileSync(join(here, 'static', 'sw.template.js'), 'utf8');
 writeFileSync(join(out, 'sw.js'), template
   .replace('__BUILD_ID__', buildId)
   .replace('__APP_FILES__', JSON.stringify(urls, null, 2)));
+
+// 2b. The staff area's own service worker (scope /staff): its files only, with an id of
+// their own, so that a reviewer's laptop opens the staff area with no network.
+const staffFiles = appFiles().filter((path) => isStaff(path) && path !== 'staff/sw.js');
+const staffHash = createHash('sha256');
+for (const path of staffFiles) staffHash.update(path).update(readFileSync(join(out, path)));
+const staffBuildId = staffHash.digest('hex').slice(0, 16);
+const staffTemplate = readFileSync(join(here, 'static', 'staff', 'sw.template.js'), 'utf8');
+writeFileSync(join(out, 'staff', 'sw.js'), staffTemplate
+  .replace('__BUILD_ID__', staffBuildId)
+  .replace('__STAFF_FILES__', JSON.stringify(['/staff', '/icon.svg', ...staffFiles.map((path) => '/' + path)], null, 2)));
 
 // 3. Compressed copies, at the highest levels: they are made once and sent many times.
 for (const path of appFiles()) {

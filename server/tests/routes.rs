@@ -29,6 +29,7 @@ fn fixture() -> Fixture {
         "<!doctype html><title>staff</title>",
     )
     .expect("w");
+    std::fs::write(web_dir.join("staff/sw.js"), "// the staff area's worker").expect("w");
     std::fs::write(web_dir.join("pkg/app_bg.wasm.br"), b"brotli-bytes").expect("w");
     std::fs::write(web_dir.join("secret.txt"), b"not for you").expect("w");
     Fixture {
@@ -190,6 +191,13 @@ async fn the_staff_areas_addresses_get_the_staff_page() {
     }
     let volunteers = warp::test::request().path("/staffing").reply(&filter).await;
     assert!(String::from_utf8_lossy(volunteers.body()).contains("<title>app</title>"));
+    // Its service worker may serve /staff, above its own folder.
+    let worker = warp::test::request()
+        .path("/staff/sw.js")
+        .reply(&filter)
+        .await;
+    assert_eq!(worker.status(), StatusCode::OK);
+    assert_eq!(worker.headers()["service-worker-allowed"], "/staff");
 }
 
 #[tokio::test]

@@ -276,6 +276,14 @@ test('a reviewer takes an association offline, reviews and corrects with no netw
   await showHistory(city);
   await city.getByTestId('history').getByText('Mafeteng').waitFor();
   assert.deepEqual(await violations(page), [], 'a submission of the offline copy');
+
+  // The laptop's browser is closed and opened again, still with no network: the staff
+  // area's service worker opens the page, and the copy is there with the changes.
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await page.reload();
+  await page.getByTestId('no-network').waitFor();
+  await question(page, 'City or town').locator('.value', { hasText: 'Mafeteng' }).waitFor();
+  await page.getByTestId('review-status').filter({ hasText: 'approved' }).waitFor();
   await page.screenshot({ path: join(artifacts, 'staff-offline-submission.png'), fullPage: true });
   await page.goBack();
   await page.getByTestId('offline-summary').filter({ hasText: '1 with changes not sent yet' }).waitFor();

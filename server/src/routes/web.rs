@@ -143,6 +143,10 @@ fn serve_file_blocking(
         response
     };
     let headers = response.headers_mut();
+    if relative == STAFF_SERVICE_WORKER {
+        // Its scope is /staff (the staff area's address), above its own folder.
+        headers.insert("service-worker-allowed", HeaderValue::from_static("/staff"));
+    }
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(value) = HeaderValue::from_str(&etag) {
@@ -150,6 +154,9 @@ fn serve_file_blocking(
     }
     Ok(response)
 }
+
+/// The staff area's service worker, which serves `/staff` (see `web/static/staff/`).
+const STAFF_SERVICE_WORKER: &str = "staff/sw.js";
 
 /// The page of an address of one of the apps: the staff area's under `staff`, the
 /// volunteers' everywhere else.

@@ -7,7 +7,7 @@
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
-use letsema_protocol::staff::Session;
+use letsema_protocol::staff::{Session, StaffUser};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -90,9 +90,22 @@ pub fn navigate(route: &Route) {
 #[derive(Debug, Clone, PartialEq)]
 enum SessionState {
     Checking,
-    SignedOut { message: Option<String> },
+    SignedOut {
+        message: Option<String>,
+    },
     SignedIn(Session),
+    /// No network, and this computer keeps the remembered account's offline copy: its
+    /// screens work; sending waits for the network (and a session).
+    Offline(StaffUser),
     Unreachable,
+}
+
+/// Where the last signed-in account is remembered, so that its offline copy opens with no
+/// network (the session cannot be checked then).
+const USER_KEY: &str = "letsema.staff.user.v1";
+
+fn remember(session: &Session) {
+    let _ = LocalStorage::set(USER_KEY, &session.user);
 }
 
 #[function_component(App)]
@@ -117,6 +130,7 @@ pub fn app() -> Html {
         let (offline, on_changed) = (offline.clone(), on_changed.clone());
         let user = match &*session {
             SessionState::SignedIn(current) => Some(current.user.id),
+            SessionState::Offline(user) => Some(user.id),
             _ => None,
         };
         use_effect_with(user, move |user| {
@@ -137,9 +151,17 @@ pub fn app() -> Html {
         use_effect_with((), move |()| {
             wasm_bindgen_futures::spawn_local(async move {
                 session.set(match api::session().await {
-                    Ok(Some(current)) => SessionState::SignedIn(current),
+                    Ok(Some(current)) => {
+                        remember(&current);
+                        SessionState::SignedIn(current)
+                    }
                     Ok(None) => SessionState::SignedOut { message: None },
-                    Err(_) => SessionState::Unreachable,
+                    Err(_) => match LocalStorage::get::<StaffUser>(USER_KEY) {
+                        Ok(user) if CopyInfo::stored(user.id).is_some() => {
+                            SessionState::Offline(user)
+                        }
+                        _ => SessionState::Unreachable,
+                    },
                 });
             });
         });
@@ -187,7 +209,10 @@ pub fn app() -> Html {
     };
     let on_signed_in = {
         let session = session.clone();
-        Callback::from(move |signed_in: Session| session.set(SessionState::SignedIn(signed_in)))
+        Callback::from(move |signed_in: Session| {
+            remember(&signed_in);
+            session.set(SessionState::SignedIn(signed_in));
+        })
     };
     let sign_out = {
         let session = session.clone();
@@ -198,6 +223,9 @@ pub fn app() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match api::sign_out(&csrf).await {
                         Ok(()) | Err(ApiError::SignedOut) => {
+                            // The offline copy stays (unsent changes are never thrown away);
+                            // signing in again opens it.
+                            LocalStorage::delete(USER_KEY);
                             session.set(SessionState::SignedOut { message: None });
                         }
                         Err(_) => session.set(SessionState::Unreachable),
@@ -224,9 +252,37 @@ pub fn app() -> Html {
                 <button type="button" class="secondary" onclick={sign_out}>{ words.sign_out }</button>
             </div>
         },
+        SessionState::Offline(user) => html! {
+            <div class="account">
+                <span data-testid="signed-in-as">{ user.display_name.clone() }</span>
+            </div>
+        },
         _ => html! {},
     };
     let main = match &*session {
+        SessionState::Offline(user) => {
+            let offline_session = Session {
+                user: user.clone(),
+                csrf_token: String::new(),
+            };
+            let list = html! {
+                <OfflineList words={words} session={offline_session.clone()} offline={(*offline).clone()}
+                    revision={*revision} on_changed={on_changed.clone()} association={String::new()} />
+            };
+            html! {
+                <>
+                    <p class="notice" role="status" data-testid="no-network">{ words.no_network_offline_copy }</p>
+                    { match &*route {
+                        Route::OfflineSubmission(id) | Route::Submission(id) => html! {
+                            <SubmissionView words={words} language={*language} session={offline_session}
+                                id={id.clone()} on_signed_out={on_signed_out.clone()}
+                                offline={Some((*offline).clone())} revision={*revision} on_changed={on_changed.clone()} />
+                        },
+                        Route::Table(_) | Route::Offline => list,
+                    } }
+                </>
+            }
+        }
         SessionState::Checking => html! { <p class="loading">{ words.loading }</p> },
         SessionState::Unreachable => html! {
             <p class="problem" role="alert">{ words.network_problem }</p>
@@ -242,7 +298,7 @@ pub fn app() -> Html {
             },
             Route::Submission(id) => html! {
                 <SubmissionView words={words} language={*language} session={current.clone()}
-                    id={id.clone()} on_signed_out={on_signed_out} offline={None::<OfflineHandle>}
+                    id={id.clone()} on_signed_out={on_signed_out} offline={None::<OfflineHandle>} revision={0}
                     on_changed={on_changed} />
             },
             Route::Offline => html! {
@@ -252,7 +308,7 @@ pub fn app() -> Html {
             Route::OfflineSubmission(id) => html! {
                 <SubmissionView words={words} language={*language} session={current.clone()}
                     id={id.clone()} on_signed_out={on_signed_out}
-                    offline={Some((*offline).clone())} on_changed={on_changed} />
+                    offline={Some((*offline).clone())} revision={*revision} on_changed={on_changed} />
             },
         },
     };

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use letsema_protocol::staff::Session;
 use yew::prelude::*;
 
+use crate::api;
 use crate::app::Route;
 use crate::dates::when;
 use crate::offline::{CopyInfo, OfflineCopy, OfflineError};
@@ -156,6 +157,17 @@ fn send_callback(
         );
         busy.set(true);
         wasm_bindgen_futures::spawn_local(async move {
+            // The session's token now: the copy may have been opened with no network, or the
+            // page kept open for hours.
+            let csrf = match api::session().await {
+                Ok(Some(session)) => session.csrf_token,
+                Ok(None) => {
+                    message.set(Some(words.signed_out.to_owned()));
+                    busy.set(false);
+                    return;
+                }
+                Err(_) => csrf,
+            };
             let result = offline.with(async |copy| copy.send(&csrf).await).await;
             message.set(Some(match result {
                 Ok(sent) => words.sent_changes(sent.acknowledged, sent.updated),

@@ -33,6 +33,8 @@ pub struct SubmissionProps {
     pub on_signed_out: Callback<()>,
     /// The offline copy, when the submission is read and changed there (`#/offline/ID`).
     pub offline: Option<OfflineHandle>,
+    /// Bumped by the app after every change of the offline copy.
+    pub revision: u32,
     pub on_changed: Callback<()>,
 }
 
@@ -118,9 +120,13 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
     {
         let (loaded, fail, problem) = (loaded.clone(), fail.clone(), problem.clone());
         let offline = props.offline.clone();
-        use_effect_with(props.id.clone(), move |id| {
+        // Offline, read again whenever the copy changes (it opens after the page does).
+        let key = (
+            props.id.clone(),
+            if offline.is_some() { props.revision } else { 0 },
+        );
+        use_effect_with(key, move |(id, _)| {
             let id = id.clone();
-            loaded.set(None);
             if let Some(offline) = offline {
                 let read = offline
                     .read(|copy| copy.detail(&id).map(|detail| (copy.form(&detail), detail)));
@@ -131,10 +137,12 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
                     })),
                     Some(Ok((None, _))) => problem.set(Some(words.network_problem.to_owned())),
                     Some(Err(error)) => problem.set(Some(error.to_string())),
-                    None => problem.set(Some(words.loading.to_owned())),
+                    // Not open yet, or busy: the next revision reads it.
+                    None => {}
                 }
                 return;
             }
+            loaded.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 let detail = match api::submission(&id).await {
                     Ok(detail) => detail,

@@ -91,6 +91,7 @@ pub struct Words {
     pub offline_hint: &'static str,
     pub not_sent: &'static str,
     pub offline_badge: &'static str,
+    pub no_network_offline_copy: &'static str,
 }
 
 impl Words {
@@ -318,6 +319,7 @@ pub static ENGLISH: Words = Words {
     offline_hint: "To review with no network, filter the table by one association and take its submissions onto this computer.",
     not_sent: "not sent",
     offline_badge: "Offline copy: changes are kept on this computer until you send them.",
+    no_network_offline_copy: "No network: this is the offline copy kept on this computer. Changes are sent when the network returns and you press Send changes.",
 };
 
 pub static SESOTHO: Words = Words {
@@ -400,6 +402,7 @@ pub static SESOTHO: Words = Words {
     offline_hint: "Ho hlahloba ntle le marang-rang, hloekisa lethathamo ka mokhatlo o le mong 'me u nke lipalo tsa oona ho komporo ena.",
     not_sent: "ha e so romeloe",
     offline_badge: "Kopi e sa hlokeng marang-rang: liphetoho li bolokoa komporong ena ho fihlela u li romela.",
+    no_network_offline_copy: "Ha ho marang-rang: ena ke kopi e bolokiloeng komporong ena. Liphetoho li romeloa ha marang-rang a khutla 'me u tobetsa Romela liphetoho.",
 };
 
 /// The language to start in: the one chosen before, else the browser's, else English.
