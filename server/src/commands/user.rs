@@ -69,7 +69,10 @@ pub fn add(
     database: &Database,
     out: &mut dyn Write,
 ) -> Result<(), UserCommandError> {
-    let role: Role = request.role.parse().map_err(UserCommandError::Role)?;
+    let role: Role = request
+        .role
+        .parse::<Role>()
+        .map_err(|e| UserCommandError::Role(e.into()))?;
     let password = read_password()?;
     check_password_strength(&password).map_err(UserCommandError::WeakPassword)?;
     let password_hash = hash_password(&password)?;

@@ -8,7 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use letsema_protocol::staff::Credentials;
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::http::header::SET_COOKIE;
@@ -24,23 +24,12 @@ use crate::config::AuthConfig;
 use crate::error::ApiError;
 use crate::limits::Network;
 use crate::state::AppState;
-use crate::store::StaffUser;
 
 /// The largest sign-in body accepted.
 const MAX_BODY: u64 = 4 * 1024;
 
-#[derive(Debug, Deserialize)]
-struct Credentials {
-    email: String,
-    password: String,
-}
-
-/// What `GET /api/session` and a successful sign-in answer.
-#[derive(Debug, Serialize)]
-pub struct SessionBody {
-    pub user: StaffUser,
-    pub csrf_token: String,
-}
+/// What `GET /api/session` and a successful sign-in answer (the wire's type).
+pub use letsema_protocol::staff::Session as SessionBody;
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     let sign_in = operation!(POST "session")

@@ -3,53 +3,10 @@
 //! `sqlite/people.rs` SQLite's implementation. Password hashing happens outside (in
 //! `crate::auth`), never while the database is held.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
 use super::DatabaseError;
 
-/// What a staff member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Everything, including accounts and forms.
-    Admin,
-    /// Reviews submissions of every association, or of those listed.
-    Reviewer,
-    /// Manages one association: its devices and its submissions.
-    Coordinator,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Reviewer => "reviewer",
-            Role::Coordinator => "coordinator",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = PeopleError;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "admin" => Ok(Role::Admin),
-            "reviewer" => Ok(Role::Reviewer),
-            "coordinator" => Ok(Role::Coordinator),
-            other => Err(PeopleError::UnknownRole(other.to_owned())),
-        }
-    }
-}
+/// What a staff member may do, and a staff account as the API shows it: the wire's types.
+pub use letsema_protocol::staff::{Role, StaffUser, UnknownRole};
 
 /// A staff account to create. The password is already hashed.
 #[derive(Debug, Clone)]
@@ -63,21 +20,17 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-/// A staff account, without its password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StaffUser {
-    pub id: i64,
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub associations: Vec<String>,
-}
-
 /// A signed-in staff member and the CSRF token of their session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionInfo {
     pub user: StaffUser,
     pub csrf_token: String,
+}
+
+impl From<UnknownRole> for PeopleError {
+    fn from(error: UnknownRole) -> Self {
+        PeopleError::UnknownRole(error.0)
+    }
 }
 
 /// Why an operation on people failed. Each message says what to do.

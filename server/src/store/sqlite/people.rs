@@ -1,7 +1,6 @@
 //! [`PeopleStore`] in SQL: the `users`, `user_associations`, `sessions`, `login_failures`
 //! and `audit_log` tables.
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
 use rusqlite::{OptionalExtension, params};
 
 use super::SqliteStore;
@@ -222,19 +221,17 @@ fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StaffUser> {
         id: row.get(0)?,
         email: row.get(1)?,
         display_name: row.get(2)?,
-        role: row.get(3)?,
+        role: role_at(row, 3)?,
         associations: Vec::new(),
     })
 }
 
-/// A role as stored: the table's CHECK allows only the three names.
-impl FromSql for Role {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        value
-            .as_str()?
-            .parse()
-            .map_err(|e: PeopleError| FromSqlError::Other(Box::new(e)))
-    }
+/// The role in column `index`, as stored: the table's CHECK allows only the three names.
+fn role_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Role> {
+    let text: String = row.get(index)?;
+    text.parse::<Role>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// `user` with the associations stored for it.
