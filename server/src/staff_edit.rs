@@ -14,8 +14,8 @@
 //! that writer stored.
 
 use letsema_doc::{
-    Answer, AnswerPath, FieldPath, FieldValue, Limits, ReviewStatus, SubmissionDoc, Timestamp,
-    Writer,
+    Answer, AnswerPath, FieldPath, FieldValue, Limits, RepeatInstanceId, ReviewStatus,
+    SubmissionDoc, Timestamp, Writer,
 };
 
 use letsema_form::model::QuestionType;
@@ -28,7 +28,9 @@ use letsema_sync::store::{Caller, ServerStore};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::store::{Backend, FormCache, SyncStoreError, project, questions_outside_repeats};
+use crate::store::{
+    Backend, FormCache, SyncStoreError, project, questions_of_repeat, questions_outside_repeats,
+};
 
 /// The most submissions one bulk edit may change.
 pub use letsema_protocol::staff::MAX_BULK;
@@ -43,9 +45,11 @@ pub enum Edit {
     Status(ReviewStatus),
     /// A comment for the volunteer.
     Comment(String),
-    /// A corrected answer of a question outside repeats (`None`: cleared).
+    /// A corrected answer (`None`: cleared) of a question outside repeats, or of one in an
+    /// entry (`(repeat, entry id)`) of a repeat outside repeats.
     Answer {
         field: String,
+        entry: Option<(String, RepeatInstanceId)>,
         value: Option<Answer>,
     },
     /// One value chosen (or typed) for a field written concurrently.
@@ -108,6 +112,18 @@ pub fn detail(
     let history = doc.history();
     let conflicts = doc.conflicts();
     let answers = doc.answers();
+    let repeats = answers
+        .iter()
+        .filter(|(_, answer)| matches!(answer, Answer::Repeat(_)))
+        .map(|(name, _)| {
+            let ids = doc
+                .repeat_instances(&AnswerPath::field(name))
+                .into_iter()
+                .map(|instance| instance.id.as_str().to_owned())
+                .collect();
+            (name.to_owned(), ids)
+        })
+        .collect();
     let withdrawn = doc.is_withdrawn();
     // Judged now, by the same engine as the validator: a correction shows at once.
     let verdict = project(Some(doc), &[], forms, store).verdict;
@@ -127,6 +143,7 @@ pub fn detail(
         complete: verdict.complete,
         issues: verdict.issues,
         instance_name: verdict.instance_name,
+        repeats,
     })
 }
 
@@ -210,8 +227,13 @@ fn push_once(
         let changes =
             load(&*session, caller, writer.clone(), *doc_id).and_then(|(mut doc, heads)| {
                 for one in edits {
-                    if let Edit::Answer { field, .. } = one {
-                        check_question(store, &doc, field)?;
+                    if let Edit::Answer { field, entry, .. } = one {
+                        check_question(
+                            store,
+                            &doc,
+                            field,
+                            entry.as_ref().map(|(r, _)| r.as_str()),
+                        )?;
                     }
                     apply(&mut doc, one, now)?;
                 }
@@ -288,8 +310,14 @@ fn load(
 }
 
 /// Refuses a correction of anything but a question of the submission's form outside
-/// repeats (a note or a group has no answer; a repeat's answers are corrected on the phone).
-fn check_question(store: &dyn Backend, doc: &SubmissionDoc, field: &str) -> Result<(), EditError> {
+/// repeats, or, with `repeat`, directly in that repeat outside repeats (a note or a group
+/// has no answer; a nested repeat's answers are corrected on the phone).
+fn check_question(
+    store: &dyn Backend,
+    doc: &SubmissionDoc,
+    field: &str,
+    repeat: Option<&str>,
+) -> Result<(), EditError> {
     let meta = doc.meta();
     let form = store
         .form_definition(meta.form_id.as_str(), meta.form_version.as_str())
@@ -301,17 +329,22 @@ fn check_question(store: &dyn Backend, doc: &SubmissionDoc, field: &str) -> Resu
                 meta.form_version.as_str()
             ))
         })?;
-    let question = questions_outside_repeats(&form)
-        .into_iter()
-        .any(|question| {
-            question.name.as_str() == field && !matches!(question.kind, QuestionType::Note)
-        });
-    if question {
-        Ok(())
-    } else {
-        Err(EditError::Invalid(format!(
+    let questions = match repeat {
+        None => questions_outside_repeats(&form),
+        Some(repeat) => questions_of_repeat(&form, repeat),
+    };
+    let question = questions.into_iter().any(|question| {
+        question.name.as_str() == field && !matches!(question.kind, QuestionType::Note)
+    });
+    match (question, repeat) {
+        (true, _) => Ok(()),
+        (false, None) => Err(EditError::Invalid(format!(
             "field: the form has no question {field:?} outside repeats: check the name"
-        )))
+        ))),
+        (false, Some(repeat)) => Err(EditError::Invalid(format!(
+            "field: the form has no question {field:?} in a repeat {repeat:?} outside repeats: \
+             check both names"
+        ))),
     }
 }
 
@@ -320,12 +353,20 @@ fn apply(doc: &mut SubmissionDoc, edit: &Edit, now: Timestamp) -> Result<(), Edi
     match edit {
         Edit::Status(status) => doc.set_review_status(*status, now).map_err(invalid),
         Edit::Comment(text) => doc.add_comment(text, now).map(|_| ()).map_err(invalid),
-        Edit::Answer { field, value } => match value {
-            Some(value) => doc.set_answer(field, value, now).map_err(invalid),
-            None => doc
-                .clear_answer(&AnswerPath::field(field), now)
-                .map_err(invalid),
-        },
+        Edit::Answer {
+            field,
+            entry,
+            value,
+        } => {
+            let path = match entry {
+                None => AnswerPath::field(field),
+                Some((repeat, id)) => AnswerPath::field(repeat).child(id, field),
+            };
+            match value {
+                Some(value) => doc.set_answer_at(&path, value, now).map_err(invalid),
+                None => doc.clear_answer(&path, now).map_err(invalid),
+            }
+        }
         Edit::Resolve { field, value } => doc.resolve(field, value, now).map_err(invalid),
     }
 }

@@ -480,6 +480,99 @@ async fn the_staff_area_reads_its_session_the_form_and_the_submission_as_the_wir
 }
 
 #[tokio::test]
+async fn an_answer_in_a_repeat_entry_is_corrected_by_the_entry_it_names_and_reaches_the_phone() {
+    use letsema_doc::{AnswerPath, Answers};
+
+    let f = fixture();
+    let mut phone = Phone::enrol(&f, "assoc-a", 8).await;
+    let mut doc = phone.capture(T0, &[]);
+    let qualifications = AnswerPath::field("qualifications");
+    let entry = doc
+        .add_repeat_instance(
+            &qualifications,
+            &Answers::new()
+                .with("degree", Answer::value("BSc Nursing"))
+                .with(
+                    "institution",
+                    Answer::value("National University of Lesotho"),
+                )
+                .with("year", Answer::value("2015")),
+            Timestamp(T0 + 2_000),
+        )
+        .expect("an entry");
+    let id = phone.save(&mut doc);
+    phone.sync(&f).await;
+    let reviewer = f.staff("reviewer@example.org").await;
+
+    let (_, detail) = read(&f, &reviewer, &id).await;
+    let ids: Vec<&str> = detail["repeats"]["qualifications"]
+        .as_array()
+        .expect("the entries' ids")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let position = ids
+        .iter()
+        .position(|one| *one == entry.as_str())
+        .expect("the entry is listed");
+    let correct = |field: &str, entry: &str, value: &str| {
+        serde_json::json!({
+            "field": field,
+            "entry": { "repeat": "qualifications", "id": entry },
+            "value": value,
+        })
+    };
+    let path = format!("/api/submissions/{id}/answers");
+    let (status, after) = f
+        .send(
+            "POST",
+            &path,
+            Some(&reviewer),
+            Some(correct("year", entry.as_str(), "2016")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{after}");
+    assert_eq!(after["answers"]["qualifications"][position]["year"], "2016");
+    assert!(
+        after["history"]
+            .as_array()
+            .expect("a history")
+            .iter()
+            .any(|change| {
+                change["field"]["answer"]["name"] == "year"
+                    && change["field"]["answer"]["repeats"][0][1] == entry.as_str()
+                    && change["to"]["answer"] == "2016"
+            }),
+        "the correction is in the entry's history"
+    );
+
+    // A question that is not in that repeat, an entry that is not there: refused.
+    for (body, why) in [
+        (
+            correct("city", entry.as_str(), "Leribe"),
+            "city is outside the repeat",
+        ),
+        (correct("year", "no-such-entry", "2017"), "no such entry"),
+    ] {
+        let (status, answer) = f.send("POST", &path, Some(&reviewer), Some(body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {answer}");
+    }
+
+    // The phone receives the correction in its entry.
+    phone.sync(&f).await;
+    let doc_id = letsema_doc::SubmissionId::parse(&id).expect("an id");
+    let on_phone = phone
+        .client
+        .open_document(letsema_protocol::sync::DocId::from(&doc_id))
+        .expect("the store")
+        .expect("the submission");
+    assert_eq!(
+        on_phone.answer_at(&qualifications.child(&entry, "year")),
+        Some(Answer::value("2016"))
+    );
+}
+
+#[tokio::test]
 async fn a_correction_and_a_comment_reach_the_phone_and_merge_with_its_own_offline_edit() {
     let f = fixture();
     let mut phone = Phone::enrol(&f, "assoc-a", 7).await;

@@ -254,6 +254,18 @@ pub struct SubmissionDetail {
     /// What the form engine found missing or invalid.
     pub issues: Vec<String>,
     pub instance_name: Option<String>,
+    /// The entries' ids of each repeat outside repeats, in the order `answers` lists them:
+    /// what a correction inside an entry names ([`AnswerRequest::entry`]).
+    #[serde(default)]
+    pub repeats: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// An entry of a repeat outside repeats: the repeat's name and the entry's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatEntry {
+    pub repeat: String,
+    pub id: String,
 }
 
 /// `POST /api/submissions/{id}/review`: a status, a comment, or both.
@@ -266,12 +278,15 @@ pub struct ReviewRequest {
     pub comment: Option<String>,
 }
 
-/// `POST /api/submissions/{id}/answers`: a question outside repeats and its new value (a
-/// list for a `select_multiple`; none clears it).
+/// `POST /api/submissions/{id}/answers`: a question and its new value (a list for a
+/// `select_multiple`; none clears it). A question of a repeat outside repeats names the
+/// entry ([`SubmissionDetail::repeats`]); any other is outside repeats.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerRequest {
     pub field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<RepeatEntry>,
     pub value: Option<Answer>,
 }
 

@@ -22,7 +22,7 @@
 //! Every change is the staff member's own automerge change, pushed through the sync server
 //! as a phone's is (`staff_edit.rs`), on the sync workers.
 
-use letsema_doc::{FieldPath, FieldValue, SubmissionId, Timestamp, Writer};
+use letsema_doc::{FieldPath, FieldValue, RepeatInstanceId, SubmissionId, Timestamp, Writer};
 use letsema_protocol::staff::{
     AnswerRequest, BulkResult, BulkResults, BulkReviewRequest, MAX_COMMENT_CHARS, ResolveRequest,
     ReviewRequest,
@@ -152,8 +152,25 @@ async fn answer(
     if body.field.is_empty() || body.field.len() > 128 {
         return Err(invalid_edit("field: the name of a question".to_owned()));
     }
+    let entry = match body.entry {
+        None => None,
+        Some(entry) => {
+            if entry.repeat.is_empty()
+                || entry.repeat.len() > 128
+                || entry.id.is_empty()
+                || entry.id.len() > 128
+            {
+                return Err(invalid_edit(
+                    "entry: a repeat's name and an entry's id, as the submission lists them"
+                        .to_owned(),
+                ));
+            }
+            Some((entry.repeat, RepeatInstanceId::from_string(entry.id)))
+        }
+    };
     let edit = Edit::Answer {
         field: body.field,
+        entry,
         value: body.value,
     };
     apply(state, staff, &id, vec![edit]).await

@@ -47,7 +47,7 @@ pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, Stor
 pub use submissions::{
     ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError,
     SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, page_from_rows,
-    questions_outside_repeats, search_terms, search_text,
+    questions_of_repeat, questions_outside_repeats, search_terms, search_text,
 };
 pub use sync::SyncStoreError;
 pub use text::{

@@ -604,6 +604,32 @@ pub fn questions_outside_repeats(form: &Form) -> Vec<&Question> {
     questions
 }
 
+/// The questions directly in `repeat` (a repeat outside repeats), through its groups, not
+/// in repeats nested in it; none when the form has no such repeat.
+pub fn questions_of_repeat<'a>(form: &'a Form, repeat: &str) -> Vec<&'a Question> {
+    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Question>) {
+        for item in items {
+            match item {
+                Item::Question(question) => out.push(question),
+                Item::Group(_) => walk(item.children(), out),
+                Item::Repeat(_) => {}
+            }
+        }
+    }
+    fn find<'a>(items: &'a [Item], repeat: &str) -> Option<&'a Item> {
+        items.iter().find_map(|item| match item {
+            Item::Repeat(_) if item.name().as_str() == repeat => Some(item),
+            Item::Group(_) => find(item.children(), repeat),
+            _ => None,
+        })
+    }
+    let mut questions = Vec::new();
+    if let Some(found) = find(&form.items, repeat) {
+        walk(found.children(), &mut questions);
+    }
+    questions
+}
+
 /// A submission's choices as both backends keep them in `submissions.choices` (from which
 /// a trigger fills `submission_choices`): a JSON array of `[question, value]` pairs.
 pub(crate) fn choices_json(choices: &[(String, String)]) -> String {

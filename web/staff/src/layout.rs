@@ -7,7 +7,7 @@
 //!
 //! Pure: no browser, so its tests run natively.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
@@ -39,8 +39,12 @@ pub struct QuestionRow {
     pub shown: String,
     /// What the engine finds missing or invalid, in the chosen language.
     pub issue: Option<String>,
-    /// How it is corrected (questions outside repeats only).
+    /// How it is corrected (questions outside repeats, and in entries of repeats outside
+    /// repeats).
     pub editor: Option<Editor>,
+    /// The entry it is in, for a question of a repeat outside repeats: the repeat's name and
+    /// the entry's id.
+    pub entry: Option<(String, String)>,
     /// Its changes: indexes into the submission's history, oldest first.
     pub history: Vec<usize>,
     /// Its unresolved conflict: an index into the submission's conflicts.
@@ -56,7 +60,8 @@ pub enum Block {
         label: Option<String>,
         children: Vec<Block>,
     },
-    /// A repeat: its label, each relevant entry's blocks, and the changes of all its fields.
+    /// A repeat: its label, each relevant entry's blocks, and the changes made to it that no
+    /// question shown carries (entries added or removed, entries not shown).
     Repeat {
         name: String,
         label: Option<String>,
@@ -107,8 +112,13 @@ pub fn open(
 }
 
 /// The page of `state`'s submission, with `history` and `conflicts` placed beside their
-/// fields.
-pub fn lay_out(state: &FormState, history: &[FieldChange], conflicts: &[Conflict]) -> Vec<Block> {
+/// fields; `repeats` gives the entries' ids of each repeat outside repeats, in order.
+pub fn lay_out(
+    state: &FormState,
+    history: &[FieldChange],
+    conflicts: &[Conflict],
+    repeats: &BTreeMap<String, Vec<String>>,
+) -> Vec<Block> {
     let mut issues = HashMap::new();
     for issue in state
         .missing_required()
@@ -126,9 +136,10 @@ pub fn lay_out(state: &FormState, history: &[FieldChange], conflicts: &[Conflict
         issues,
         history,
         conflicts,
+        repeats,
     };
     let mut out = Vec::new();
-    page.walk(&page.form.items, &[], &[], &mut out);
+    page.walk(&page.form.items, &[], &[], None, &mut out);
     out
 }
 
@@ -139,6 +150,7 @@ struct Page<'a> {
     issues: HashMap<(String, Vec<usize>), String>,
     history: &'a [FieldChange],
     conflicts: &'a [Conflict],
+    repeats: &'a BTreeMap<String, Vec<String>>,
 }
 
 impl Page<'_> {
@@ -178,11 +190,18 @@ impl Page<'_> {
         self.state.is_relevant(name, instance).unwrap_or(false)
     }
 
-    fn walk(&self, items: &[Item], repeats: &[String], instance: &[usize], out: &mut Vec<Block>) {
+    fn walk(
+        &self,
+        items: &[Item],
+        repeats: &[String],
+        instance: &[usize],
+        entry: Option<&(String, String)>,
+        out: &mut Vec<Block>,
+    ) {
         for item in items {
             match item {
                 Item::Question(question) => {
-                    if let Some(row) = self.question(question, repeats, instance) {
+                    if let Some(row) = self.question(question, repeats, instance, entry) {
                         out.push(Block::Question(row));
                     }
                 }
@@ -191,7 +210,7 @@ impl Page<'_> {
                         continue;
                     }
                     let mut children = Vec::new();
-                    self.walk(&group.items, repeats, instance, &mut children);
+                    self.walk(&group.items, repeats, instance, entry, &mut children);
                     if !children.is_empty() {
                         out.push(Block::Group {
                             label: self.text(&group.label, instance),
@@ -204,23 +223,40 @@ impl Page<'_> {
                     let count = self.state.repeat_count(name, instance).unwrap_or(0);
                     let mut inner = repeats.to_vec();
                     inner.push(name.to_owned());
+                    // Entries of a repeat outside repeats are named by id (corrections,
+                    // history); those of nested repeats are read only.
+                    let ids = if repeats.is_empty() {
+                        self.repeats
+                            .get(name)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default()
+                    } else {
+                        &[]
+                    };
                     let mut entries = Vec::new();
+                    let mut shown = Vec::new();
                     for i in 0..count {
                         let mut at = instance.to_vec();
                         at.push(i);
                         if !self.relevant(name, &at) {
                             continue;
                         }
+                        let here = ids.get(i).map(|id| (name.to_owned(), id.clone()));
+                        if let Some(id) = ids.get(i) {
+                            shown.push(id.as_str());
+                        }
                         let mut blocks = Vec::new();
-                        self.walk(&repeat.items, &inner, &at, &mut blocks);
+                        self.walk(&repeat.items, &inner, &at, here.as_ref(), &mut blocks);
                         entries.push(blocks);
                     }
-                    // Inside repeats, history is the repeat's: every change under it.
+                    // What no question shown carries: the list itself, entries not shown.
                     let history = if repeats.is_empty() {
                         self.changes(|path| {
                             matches!(path, FieldPath::Answer(p)
-                                if p.repeats.first().is_some_and(|(r, _)| r == name)
-                                    || (p.repeats.is_empty() && p.name == name))
+                            if (p.repeats.is_empty() && p.name == name)
+                                || p.repeats.first().is_some_and(|(r, id)| {
+                                    r == name && !shown.contains(&id.as_str())
+                                }))
                         })
                     } else {
                         Vec::new()
@@ -252,6 +288,7 @@ impl Page<'_> {
         question: &Question,
         repeats: &[String],
         instance: &[usize],
+        entry: Option<&(String, String)>,
     ) -> Option<QuestionRow> {
         let name = question.name.as_str();
         if question.kind.is_silent()
@@ -281,8 +318,9 @@ impl Page<'_> {
         } else {
             value.clone()
         };
-        let top_level = repeats.is_empty();
-        let editor = top_level.then(|| match &question.kind {
+        // Outside repeats, or in an entry named by id.
+        let addressable = repeats.is_empty() || (repeats.len() == 1 && entry.is_some());
+        let editor = addressable.then(|| match &question.kind {
             QuestionType::SelectOne { .. } | QuestionType::SelectOneExternal { .. } => {
                 Editor::One(choices.clone())
             }
@@ -300,7 +338,16 @@ impl Page<'_> {
             .chain(instance.iter().map(ToString::to_string))
             .collect::<Vec<_>>()
             .join("-");
-        let is_this = |path: &FieldPath| matches!(path, FieldPath::Answer(p) if p.repeats.is_empty() && p.name == name);
+        let is_this = |path: &FieldPath| match (path, entry) {
+            (FieldPath::Answer(p), None) => p.repeats.is_empty() && p.name == name,
+            (FieldPath::Answer(p), Some((repeat, id))) => {
+                p.name == name
+                    && p.repeats.len() == 1
+                    && p.repeats[0].0 == *repeat
+                    && p.repeats[0].1 == *id
+            }
+            _ => false,
+        };
         Some(QuestionRow {
             name: name.to_owned(),
             key,
@@ -314,12 +361,13 @@ impl Page<'_> {
                 .get(&(name.to_owned(), instance.to_vec()))
                 .cloned(),
             editor,
-            history: if top_level {
+            entry: entry.cloned(),
+            history: if addressable {
                 self.changes(is_this)
             } else {
                 Vec::new()
             },
-            conflict: if top_level {
+            conflict: if addressable {
                 self.conflicts.iter().position(|c| is_this(&c.field))
             } else {
                 None
@@ -449,7 +497,7 @@ mod tests {
     fn labels_follow_the_language_and_fill_in_references() {
         let form = form();
         let state = open(&form, &answers("yes"), "st", now()).expect("laid out");
-        let page = lay_out(&state, &[], &[]);
+        let page = lay_out(&state, &[], &[], &BTreeMap::new());
         let rows = questions(&page);
         assert_eq!(rows[0].label, "Tumello?");
         assert_eq!(rows[0].shown, "E", "a choice is shown by its label");
@@ -461,7 +509,7 @@ mod tests {
     fn questions_that_are_not_relevant_are_left_out() {
         let form = form();
         let state = open(&form, &answers("no"), "en", now()).expect("laid out");
-        let names: Vec<_> = questions(&lay_out(&state, &[], &[]))
+        let names: Vec<_> = questions(&lay_out(&state, &[], &[], &BTreeMap::new()))
             .iter()
             .map(|q| q.name.clone())
             .collect();
@@ -472,7 +520,7 @@ mod tests {
     fn a_missing_required_answer_is_marked_and_repeats_are_lists() {
         let form = form();
         let state = open(&form, &answers("yes"), "en", now()).expect("laid out");
-        let page = lay_out(&state, &[], &[]);
+        let page = lay_out(&state, &[], &[], &BTreeMap::new());
         let rows = questions(&page);
         let phone = rows.iter().find(|q| q.name == "phone").expect("the phone");
         assert!(phone.issue.is_some(), "the phone is required and missing");
@@ -528,9 +576,25 @@ mod tests {
             field: field("name", vec![]),
             values: vec![],
         }];
-        let page = lay_out(&state, &history, &conflicts);
+        let repeats = BTreeMap::from([(
+            "children".to_owned(),
+            vec!["i1".to_owned(), "i2".to_owned()],
+        )]);
+        let page = lay_out(&state, &history, &conflicts, &repeats);
         let rows = questions(&page);
         assert_eq!(rows[0].history, [0, 3]);
+        let first_child = rows.iter().find(|q| q.name == "child").expect("a child");
+        assert_eq!(
+            first_child.history,
+            [1],
+            "an entry's field has its own history"
+        );
+        assert_eq!(
+            first_child.entry,
+            Some(("children".to_owned(), "i1".to_owned())),
+            "and is corrected in its entry"
+        );
+        assert!(first_child.editor.is_some());
         assert_eq!(
             rows.iter()
                 .find(|q| q.name == "name")
@@ -541,6 +605,9 @@ mod tests {
         let Some(Block::Repeat { history, .. }) = page.last() else {
             panic!("the repeat is last");
         };
-        assert_eq!(history, &[1]);
+        assert!(
+            history.is_empty(),
+            "every change of the repeat is beside its field"
+        );
     }
 }

@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use letsema_doc::{
-    AnswerPath, DeviceId, FieldPath as DocFieldPath, FieldValue as DocFieldValue, SessionId,
-    SubmissionDoc, Timestamp, UserId, Writer,
+    AnswerPath, DeviceId, FieldPath as DocFieldPath, FieldValue as DocFieldValue, RepeatInstanceId,
+    SessionId, SubmissionDoc, Timestamp, UserId, Writer,
 };
 use letsema_form::model::Form;
 use letsema_form::runtime::Answer;
@@ -96,8 +96,10 @@ pub enum OfflineEdit {
         status: Option<ReviewStatus>,
         comment: Option<String>,
     },
+    /// `entry`: the repeat's name and the entry's id, for a question in an entry.
     Answer {
         field: String,
+        entry: Option<(String, String)>,
         value: Option<Answer>,
     },
     Resolve {
@@ -340,6 +342,18 @@ impl OfflineCopy {
         let meta = doc.meta().clone();
         let review = doc.review();
         let answers = doc.answers();
+        let repeats = answers
+            .iter()
+            .filter(|(_, answer)| matches!(answer, Answer::Repeat(_)))
+            .map(|(name, _)| {
+                let ids = doc
+                    .repeat_instances(&AnswerPath::field(name))
+                    .into_iter()
+                    .map(|instance| instance.id.as_str().to_owned())
+                    .collect();
+                (name.to_owned(), ids)
+            })
+            .collect();
         // Judged here, by the same engine as the server's.
         let (complete, issues, instance_name) = match self
             .info
@@ -373,6 +387,7 @@ impl OfflineCopy {
             complete,
             issues,
             instance_name,
+            repeats,
         }))
     }
 
@@ -397,12 +412,22 @@ impl OfflineCopy {
                     doc.add_comment(&comment, at).map_err(invalid)?;
                 }
             }
-            OfflineEdit::Answer { field, value } => match value {
-                Some(value) => doc.set_answer(&field, &value, at).map_err(invalid)?,
-                None => doc
-                    .clear_answer(&AnswerPath::field(&field), at)
-                    .map_err(invalid)?,
-            },
+            OfflineEdit::Answer {
+                field,
+                entry,
+                value,
+            } => {
+                let path = match entry {
+                    None => AnswerPath::field(&field),
+                    Some((repeat, id)) => {
+                        AnswerPath::field(repeat).child(&RepeatInstanceId::from_string(id), &field)
+                    }
+                };
+                match value {
+                    Some(value) => doc.set_answer_at(&path, &value, at).map_err(invalid)?,
+                    None => doc.clear_answer(&path, at).map_err(invalid)?,
+                }
+            }
             OfflineEdit::Resolve { field, value } => {
                 let field: DocFieldPath = wire(&field)?;
                 let value: DocFieldValue = wire(&value)?;

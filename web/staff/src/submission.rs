@@ -9,8 +9,8 @@ use chrono::{FixedOffset, Offset, TimeZone, Utc};
 use letsema_form::model::Form;
 use letsema_form::runtime::Answer;
 use letsema_protocol::staff::{
-    AnswerRequest, FieldChange, FieldPath, FieldValue, MAX_COMMENT_CHARS, ResolveRequest,
-    ReviewRequest, Session, SubmissionDetail,
+    AnswerRequest, FieldChange, FieldPath, FieldValue, MAX_COMMENT_CHARS, RepeatEntry,
+    ResolveRequest, ReviewRequest, Session, SubmissionDetail,
 };
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
@@ -69,7 +69,15 @@ fn offline_edit(change: &Change) -> Result<OfflineEdit, OfflineError> {
             }
             OfflineEdit::Review { status, comment }
         }
-        Change::Answer(AnswerRequest { field, value }) => OfflineEdit::Answer { field, value },
+        Change::Answer(AnswerRequest {
+            field,
+            entry,
+            value,
+        }) => OfflineEdit::Answer {
+            field,
+            entry: entry.map(|entry| (entry.repeat, entry.id)),
+            value,
+        },
         Change::Resolve(ResolveRequest { field, value }) => OfflineEdit::Resolve { field, value },
     })
 }
@@ -254,7 +262,12 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
     let detail = &current.detail;
     let form = &current.form;
     let page = match open(form, &detail.answers, props.language, now()) {
-        Ok(state) => Ok(lay_out(&state, &detail.history, &detail.conflicts)),
+        Ok(state) => Ok(lay_out(
+            &state,
+            &detail.history,
+            &detail.conflicts,
+            &detail.repeats,
+        )),
         Err(error) => Err(error.to_string()),
     };
     let label_of = |field: &FieldPath| {
@@ -505,10 +518,10 @@ impl Context<'_> {
 
     fn question(&self, row: &QuestionRow) -> Html {
         let words = self.words;
-        let editing = self.editing.as_deref() == Some(row.name.as_str());
+        let editing = self.editing.as_deref() == Some(row.key.as_str());
         let start = {
-            let (editing, name) = (self.editing.clone(), row.name.clone());
-            Callback::from(move |_: MouseEvent| editing.set(Some(name.clone())))
+            let (editing, key) = (self.editing.clone(), row.key.clone());
+            Callback::from(move |_: MouseEvent| editing.set(Some(key.clone())))
         };
         let cancel = {
             let editing = self.editing.clone();
@@ -541,8 +554,12 @@ impl Context<'_> {
 
     fn editor(&self, row: &QuestionRow, editor: &Editor, cancel: Callback<MouseEvent>) -> Html {
         let words = self.words;
-        let id = format!("correct-{}", row.name);
+        let id = format!("correct-{}", row.key);
         let name = row.name.clone();
+        let entry = row
+            .entry
+            .clone()
+            .map(|(repeat, id)| RepeatEntry { repeat, id });
         let send = self.send.clone();
         let multiple = matches!(editor, Editor::Many(_));
         let input_id = id.clone();
@@ -584,6 +601,7 @@ impl Context<'_> {
             };
             send.emit(Change::Answer(AnswerRequest {
                 field: name.clone(),
+                entry: entry.clone(),
                 value,
             }));
         });
