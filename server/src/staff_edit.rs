@@ -112,18 +112,7 @@ pub fn detail(
     let history = doc.history();
     let conflicts = doc.conflicts();
     let answers = doc.answers();
-    let repeats = answers
-        .iter()
-        .filter(|(_, answer)| matches!(answer, Answer::Repeat(_)))
-        .map(|(name, _)| {
-            let ids = doc
-                .repeat_instances(&AnswerPath::field(name))
-                .into_iter()
-                .map(|instance| instance.id.as_str().to_owned())
-                .collect();
-            (name.to_owned(), ids)
-        })
-        .collect();
+    let repeats = doc.top_level_repeat_ids();
     let withdrawn = doc.is_withdrawn();
     // Judged now, by the same engine as the validator: a correction shows at once.
     let verdict = project(Some(doc), &[], forms, store).verdict;

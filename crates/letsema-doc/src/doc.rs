@@ -519,6 +519,23 @@ impl SubmissionDoc {
         }
     }
 
+    /// The entries' ids of each repeat outside repeats, in the order [`Self::answers`] lists
+    /// the entries: what a correction inside an entry names.
+    pub fn top_level_repeat_ids(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.answers()
+            .iter()
+            .filter(|(_, answer)| matches!(answer, Answer::Repeat(_)))
+            .map(|(name, _)| {
+                let ids = self
+                    .repeat_instances(&AnswerPath::field(name))
+                    .into_iter()
+                    .map(|instance| instance.id.as_str().to_owned())
+                    .collect();
+                (name.to_owned(), ids)
+            })
+            .collect()
+    }
+
     /// Appends an instance with `answers` to the repeat at `path`, creating the repeat if it
     /// has no instances yet. Returns the new instance's id.
     ///

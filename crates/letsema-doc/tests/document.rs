@@ -135,6 +135,14 @@ fn repeat_instances_have_stable_ids_and_can_be_edited_and_removed() {
         instances.iter().map(|i| i.id.clone()).collect::<Vec<_>>(),
         vec![bsc.clone(), msc.clone()]
     );
+    assert_eq!(
+        doc.top_level_repeat_ids(),
+        std::collections::BTreeMap::from([(
+            "qualifications".to_owned(),
+            vec![bsc.as_str().to_owned(), msc.as_str().to_owned()]
+        )]),
+        "the ids in the order the answers list the entries"
+    );
     assert_eq!(instances[1].answers.get("year"), Some(&text("2019")));
     doc.remove_repeat_instance(&repeat, &bsc, t(4))
         .expect("remove");

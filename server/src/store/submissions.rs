@@ -590,32 +590,14 @@ pub fn choice_values(form: &Form, answers: &Answers) -> Vec<(String, String)> {
 /// The form's questions outside repeats, groups opened, in form order: those whose answer
 /// is one per submission (what the table filters by, and what staff may correct).
 pub fn questions_outside_repeats(form: &Form) -> Vec<&Question> {
-    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Question>) {
-        for item in items {
-            match item {
-                Item::Question(question) => out.push(question),
-                Item::Group(_) => walk(item.children(), out),
-                Item::Repeat(_) => {}
-            }
-        }
-    }
     let mut questions = Vec::new();
-    walk(&form.items, &mut questions);
+    questions_in(&form.items, &mut questions);
     questions
 }
 
 /// The questions directly in `repeat` (a repeat outside repeats), through its groups, not
 /// in repeats nested in it; none when the form has no such repeat.
 pub fn questions_of_repeat<'a>(form: &'a Form, repeat: &str) -> Vec<&'a Question> {
-    fn walk<'a>(items: &'a [Item], out: &mut Vec<&'a Question>) {
-        for item in items {
-            match item {
-                Item::Question(question) => out.push(question),
-                Item::Group(_) => walk(item.children(), out),
-                Item::Repeat(_) => {}
-            }
-        }
-    }
     fn find<'a>(items: &'a [Item], repeat: &str) -> Option<&'a Item> {
         items.iter().find_map(|item| match item {
             Item::Repeat(_) if item.name().as_str() == repeat => Some(item),
@@ -625,9 +607,20 @@ pub fn questions_of_repeat<'a>(form: &'a Form, repeat: &str) -> Vec<&'a Question
     }
     let mut questions = Vec::new();
     if let Some(found) = find(&form.items, repeat) {
-        walk(found.children(), &mut questions);
+        questions_in(found.children(), &mut questions);
     }
     questions
+}
+
+/// The questions of `items`, groups opened, repeats left out, in form order.
+fn questions_in<'a>(items: &'a [Item], out: &mut Vec<&'a Question>) {
+    for item in items {
+        match item {
+            Item::Question(question) => out.push(question),
+            Item::Group(_) => questions_in(item.children(), out),
+            Item::Repeat(_) => {}
+        }
+    }
 }
 
 /// A submission's choices as both backends keep them in `submissions.choices` (from which

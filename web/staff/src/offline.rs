@@ -342,18 +342,7 @@ impl OfflineCopy {
         let meta = doc.meta().clone();
         let review = doc.review();
         let answers = doc.answers();
-        let repeats = answers
-            .iter()
-            .filter(|(_, answer)| matches!(answer, Answer::Repeat(_)))
-            .map(|(name, _)| {
-                let ids = doc
-                    .repeat_instances(&AnswerPath::field(name))
-                    .into_iter()
-                    .map(|instance| instance.id.as_str().to_owned())
-                    .collect();
-                (name.to_owned(), ids)
-            })
-            .collect();
+        let repeats = doc.top_level_repeat_ids();
         // Judged here, by the same engine as the server's.
         let (complete, issues, instance_name) = match self
             .info
