@@ -187,6 +187,23 @@ pub async fn bulk(csrf: &str, request: &BulkReviewRequest) -> Result<BulkResults
     send(Request::post("/api/submissions/review"), csrf, request).await
 }
 
+/// What a page says of `error`: nothing for an ended session (`on_signed_out` takes the
+/// person to the sign-in form), else the reason.
+pub fn problem(
+    error: ApiError,
+    words: &crate::words::Words,
+    on_signed_out: &yew::Callback<()>,
+) -> Option<String> {
+    match error {
+        ApiError::SignedOut => {
+            on_signed_out.emit(());
+            None
+        }
+        ApiError::Network => Some(words.network_problem.to_owned()),
+        ApiError::Refused { message, .. } => Some(message),
+    }
+}
+
 /// `value` as one segment of a path or a query string's value.
 pub fn encode(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))

@@ -13,6 +13,18 @@ fn months(code: &str) -> [&'static str; 12] {
     }
 }
 
+/// Now, in the browser's time zone: what the form engine judges with (`today()`, `now()`).
+pub fn now_local() -> chrono::DateTime<chrono::FixedOffset> {
+    use chrono::{FixedOffset, Offset, TimeZone, Utc};
+    #[allow(clippy::cast_possible_truncation)]
+    let offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or(Utc.fix());
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = js_sys::Date::now() as i64;
+    let utc = chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default();
+    offset.from_utc_datetime(&utc.naive_utc())
+}
+
 /// A day and time, from its parts.
 pub fn format(code: &str, year: i32, month0: usize, day: u32, hour: u32, minute: u32) -> String {
     let month = months(code).get(month0).copied().unwrap_or("?");

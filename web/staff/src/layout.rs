@@ -90,7 +90,16 @@ pub fn open(
     language: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<FormState, LayoutError> {
-    let compiled = CompiledForm::new(form).map_err(|errors| {
+    open_compiled(compile(form)?, answers, language, now)
+}
+
+/// `form` compiled by the engine, to open many submissions with ([`open_compiled`]).
+///
+/// # Errors
+///
+/// When the form does not compile.
+pub fn compile(form: &Form) -> Result<Arc<CompiledForm>, LayoutError> {
+    CompiledForm::new(form).map(Arc::new).map_err(|errors| {
         LayoutError::Form(
             errors
                 .iter()
@@ -98,9 +107,22 @@ pub fn open(
                 .collect::<Vec<_>>()
                 .join("; "),
         )
-    })?;
+    })
+}
+
+/// [`open`] with a form already compiled.
+///
+/// # Errors
+///
+/// When the answers do not fit the form.
+pub fn open_compiled(
+    compiled: Arc<CompiledForm>,
+    answers: &Answers,
+    language: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<FormState, LayoutError> {
     let environment = Environment::new(now).with_language(language);
-    FormState::new(Arc::new(compiled), answers, environment).map_err(|errors| {
+    FormState::new(compiled, answers, environment).map_err(|errors| {
         LayoutError::Answers(
             errors
                 .iter()

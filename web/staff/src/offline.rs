@@ -13,7 +13,9 @@
 //! What the copy is (which association, for which account, which forms) is kept in
 //! `localStorage` under [`COPY_KEY`].
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use gloo_storage::{LocalStorage, Storage as _};
 use letsema_doc::{
@@ -22,6 +24,7 @@ use letsema_doc::{
 };
 use letsema_form::model::Form;
 use letsema_form::runtime::Answer;
+use letsema_form::runtime::CompiledForm;
 use letsema_ids::{DocId, ReviewStatus};
 use letsema_protocol::DeviceForm;
 use letsema_protocol::staff::{FieldPath, FieldValue, Session, SubmissionDetail, SubmissionRow};
@@ -32,7 +35,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::api;
-use crate::layout::open;
+use crate::dates::now_local;
+use crate::layout::{LayoutError, compile, open_compiled};
 
 /// Where the copy's description is kept.
 pub const COPY_KEY: &str = "letsema.staff.offline.v1";
@@ -119,6 +123,8 @@ pub struct Sent {
 pub struct OfflineCopy {
     pub info: CopyInfo,
     client: Client<IdbClientStore>,
+    /// The copy's forms, compiled once each (by the key of [`CopyInfo::forms`]).
+    compiled: RefCell<BTreeMap<String, Arc<CompiledForm>>>,
 }
 
 impl std::fmt::Debug for OfflineCopy {
@@ -169,18 +175,33 @@ impl OfflineCopy {
             ClientConfig::new(writer(info.user_id, &info.session)?),
             store,
         );
-        Ok(OfflineCopy { info, client })
+        Ok(OfflineCopy {
+            info,
+            client,
+            compiled: RefCell::default(),
+        })
     }
 
     /// Takes `association`'s submissions onto this computer for `session`'s account (a
-    /// copy kept before, of any association, is replaced once all its changes are sent).
-    pub async fn take(session: &Session, association: &str) -> Result<OfflineCopy, OfflineError> {
+    /// copy kept before, of any association, is replaced once all its changes are sent):
+    /// `open` is that copy when it is open already, else it is opened from storage.
+    pub async fn take(
+        session: &Session,
+        association: &str,
+        open: Option<OfflineCopy>,
+    ) -> Result<OfflineCopy, OfflineError> {
         let user_id = session.user.id;
-        if let Some(previous) = CopyInfo::stored(user_id) {
-            let mut copy = OfflineCopy::open(previous).await?;
+        let previous = match (open, CopyInfo::stored(user_id)) {
+            (Some(copy), _) => Some(copy),
+            (None, Some(info)) => Some(OfflineCopy::open(info).await?),
+            (None, None) => None,
+        };
+        if let Some(mut copy) = previous {
             if copy.waiting() > 0 {
                 copy.send(&session.csrf_token).await?;
             }
+            // Closed before its database is deleted.
+            drop(copy);
         }
         Storage::delete_database(&database(user_id))
             .await
@@ -254,6 +275,22 @@ impl OfflineCopy {
         }
         self.save_info()?;
         Ok(sent)
+    }
+
+    /// `form` (of `form_id` and `version`) compiled, once per copy.
+    fn compiled(
+        &self,
+        form_id: &str,
+        version: &str,
+        form: &Form,
+    ) -> Result<Arc<CompiledForm>, LayoutError> {
+        let key = form_key(form_id, version);
+        if let Some(compiled) = self.compiled.borrow().get(&key) {
+            return Ok(compiled.clone());
+        }
+        let compiled = compile(form)?;
+        self.compiled.borrow_mut().insert(key, compiled.clone());
+        Ok(compiled)
     }
 
     fn ids(&self) -> Vec<DocId> {
@@ -347,8 +384,11 @@ impl OfflineCopy {
         let (complete, issues, instance_name) = match self
             .info
             .form(meta.form_id.as_str(), meta.form_version.as_str())
-            .map(|form| open(form, &answers, "en", chrono_now()))
-        {
+            .map(|form| {
+                let compiled =
+                    self.compiled(meta.form_id.as_str(), meta.form_version.as_str(), form)?;
+                open_compiled(compiled, &answers, "en", now_local())
+            }) {
             Some(Ok(state)) => {
                 let issues: Vec<String> = state
                     .missing_required()
@@ -436,10 +476,4 @@ fn parse_id(id: &str) -> Result<DocId, OfflineError> {
     letsema_doc::SubmissionId::parse(id)
         .map(|id| DocId::from(&id))
         .map_err(|_| OfflineError::Missing)
-}
-
-fn chrono_now() -> chrono::DateTime<chrono::FixedOffset> {
-    let utc =
-        chrono::DateTime::from_timestamp_millis(letsema_web_shared::now_ms()).unwrap_or_default();
-    utc.fixed_offset()
 }

@@ -98,8 +98,7 @@ pub fn offline_panel(props: &PanelProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 // A copy open now is sent and replaced.
                 let open = offline.0.borrow_mut().take();
-                drop(open);
-                match OfflineCopy::take(&session, &association).await {
+                match OfflineCopy::take(&session, &association, open).await {
                     Ok(copy) => {
                         message.set(Some(words.taken_offline(copy.len())));
                         *offline.0.borrow_mut() = Some(copy);
@@ -186,10 +185,15 @@ pub fn offline_list(props: &PanelProps) -> Html {
     let busy = use_state(|| false);
     let message = use_state(|| None::<String>);
     let send = send_callback(props, busy.clone(), message.clone());
-    let rows = props
-        .offline
-        .read(|copy| (copy.info.association.clone(), copy.rows()));
-    let body = match rows {
+    // Every submission of the copy opened and judged: once per change of the copy, not at
+    // every redraw.
+    let rows = {
+        let offline = props.offline.clone();
+        use_memo(props.revision, move |_| {
+            offline.read(|copy| (copy.info.association.clone(), copy.rows()))
+        })
+    };
+    let body = match rows.as_ref().clone() {
         None => html! { <p class="loading">{ words.loading }</p> },
         Some((_, Err(error))) => {
             html! { <p class="problem" role="alert">{ error.to_string() }</p> }

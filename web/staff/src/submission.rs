@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use chrono::{FixedOffset, Offset, TimeZone, Utc};
 use letsema_form::model::Form;
 use letsema_form::runtime::Answer;
 use letsema_protocol::staff::{
@@ -17,7 +16,7 @@ use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::app::{Route, navigate};
-use crate::dates::when;
+use crate::dates::{now_local, when};
 use crate::layout::{Block, Editor, QuestionRow, field_label, lay_out, open};
 use crate::offline::{OfflineEdit, OfflineError};
 use crate::offline_view::OfflineHandle;
@@ -95,16 +94,6 @@ fn value_text(words: &Words, value: Option<&FieldValue>) -> String {
     }
 }
 
-fn now() -> chrono::DateTime<FixedOffset> {
-    #[allow(clippy::cast_possible_truncation)]
-    let offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-    let offset = FixedOffset::east_opt(offset_minutes * 60).unwrap_or(Utc.fix());
-    #[allow(clippy::cast_possible_truncation)]
-    let millis = js_sys::Date::now() as i64;
-    let utc = chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default();
-    offset.from_utc_datetime(&utc.naive_utc())
-}
-
 #[function_component(SubmissionView)]
 pub fn submission_view(props: &SubmissionProps) -> Html {
     let words = props.words;
@@ -118,10 +107,10 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
 
     let fail = {
         let (problem, on_signed_out) = (problem.clone(), props.on_signed_out.clone());
-        move |error: ApiError| match error {
-            ApiError::SignedOut => on_signed_out.emit(()),
-            ApiError::Network => problem.set(Some(words.network_problem.to_owned())),
-            ApiError::Refused { message, .. } => problem.set(Some(message)),
+        move |error: ApiError| {
+            if let Some(message) = api::problem(error, words, &on_signed_out) {
+                problem.set(Some(message));
+            }
         }
     };
 
@@ -247,6 +236,23 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
         }
     });
 
+    // Laid out once per submission and language, not at every redraw (busy, editing, a
+    // notice): the engine compiles the form and evaluates every question.
+    let page = use_memo(((*loaded).clone(), props.language), |(loaded, language)| {
+        loaded.as_ref().map(|current| {
+            let detail = &current.detail;
+            match open(&current.form, &detail.answers, language, now_local()) {
+                Ok(state) => Ok(lay_out(
+                    &state,
+                    &detail.history,
+                    &detail.conflicts,
+                    &detail.repeats,
+                )),
+                Err(error) => Err(error.to_string()),
+            }
+        })
+    });
+
     let Some(current) = &*loaded else {
         return html! {
             <section class="submission">
@@ -261,15 +267,6 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
     };
     let detail = &current.detail;
     let form = &current.form;
-    let page = match open(form, &detail.answers, props.language, now()) {
-        Ok(state) => Ok(lay_out(
-            &state,
-            &detail.history,
-            &detail.conflicts,
-            &detail.repeats,
-        )),
-        Err(error) => Err(error.to_string()),
-    };
     let label_of = |field: &FieldPath| {
         field_label(form, props.language, field).unwrap_or_else(|| match field {
             FieldPath::Answer(path) => path.name.clone(),
@@ -290,11 +287,12 @@ pub fn submission_view(props: &SubmissionProps) -> Html {
         editing: editing.clone(),
         busy: *busy,
     };
-    let blocks = match &page {
-        Ok(blocks) => {
+    let blocks = match page.as_ref() {
+        Some(Ok(blocks)) => {
             html! { <div class="answers">{ for blocks.iter().map(|b| context.block(b)) }</div> }
         }
-        Err(error) => html! { <p class="problem" role="alert">{ error.clone() }</p> },
+        Some(Err(error)) => html! { <p class="problem" role="alert">{ error.clone() }</p> },
+        None => html! {},
     };
     let conflicts = detail.conflicts.iter().map(|conflict| {
         let field = conflict.field.clone();

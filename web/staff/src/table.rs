@@ -50,17 +50,6 @@ struct Rows {
     problem: Option<String>,
 }
 
-fn problem_of(error: ApiError, words: &Words, on_signed_out: &Callback<()>) -> Option<String> {
-    match error {
-        ApiError::SignedOut => {
-            on_signed_out.emit(());
-            None
-        }
-        ApiError::Network => Some(words.network_problem.to_owned()),
-        ApiError::Refused { message, .. } => Some(message),
-    }
-}
-
 fn load(
     filters: Filters,
     after: Option<String>,
@@ -85,7 +74,7 @@ fn load(
                 kept.next = page.next;
                 kept.problem = None;
             }
-            Err(error) => kept.problem = problem_of(error, words, &on_signed_out),
+            Err(error) => kept.problem = api::problem(error, words, &on_signed_out),
         }
         rows.set(kept);
     });
@@ -291,7 +280,7 @@ pub fn table(props: &TableProps) -> Html {
                         load(filters, None, rows, words, on_signed_out);
                     }
                     Err(error) => {
-                        bulk_message.set(problem_of(error, words, &on_signed_out));
+                        bulk_message.set(api::problem(error, words, &on_signed_out));
                     }
                 }
             });
