@@ -132,14 +132,27 @@ pub async fn associations() -> Result<Vec<Association>, ApiError> {
     Ok(get::<Associations>("/api/associations").await?.associations)
 }
 
+thread_local! {
+    /// Form versions fetched on this page: a published version never changes, so each is
+    /// asked for once however many of its submissions are opened.
+    static FORMS: std::cell::RefCell<std::collections::BTreeMap<(String, String), DeviceForm>> =
+        std::cell::RefCell::default();
+}
+
 /// One form version with its definition.
 pub async fn form(form_id: &str, version: &str) -> Result<DeviceForm, ApiError> {
-    get(&format!(
+    let key = (form_id.to_owned(), version.to_owned());
+    if let Some(form) = FORMS.with(|forms| forms.borrow().get(&key).cloned()) {
+        return Ok(form);
+    }
+    let form: DeviceForm = get(&format!(
         "/api/forms/{}?version={}",
         encode(form_id),
         encode(version)
     ))
-    .await
+    .await?;
+    FORMS.with(|forms| forms.borrow_mut().insert(key, form.clone()));
+    Ok(form)
 }
 
 /// A page of the table; `query` is the query string without `?`.
@@ -152,14 +165,25 @@ pub async fn submission(id: &str) -> Result<SubmissionDetail, ApiError> {
     get(&format!("/api/submissions/{}", encode(id))).await
 }
 
+/// One change to submission `id` (`action`: `review`, `answers` or `resolve`); the
+/// submission after it.
+async fn edit<B: Serialize>(
+    csrf: &str,
+    id: &str,
+    action: &str,
+    request: &B,
+) -> Result<SubmissionDetail, ApiError> {
+    let path = format!("/api/submissions/{}/{action}", encode(id));
+    send(Request::post(&path), csrf, request).await
+}
+
 /// Sets a status and/or adds a comment.
 pub async fn review(
     csrf: &str,
     id: &str,
     request: &ReviewRequest,
 ) -> Result<SubmissionDetail, ApiError> {
-    let path = format!("/api/submissions/{}/review", encode(id));
-    send(Request::post(&path), csrf, request).await
+    edit(csrf, id, "review", request).await
 }
 
 /// Corrects an answer.
@@ -168,8 +192,7 @@ pub async fn correct(
     id: &str,
     request: &AnswerRequest,
 ) -> Result<SubmissionDetail, ApiError> {
-    let path = format!("/api/submissions/{}/answers", encode(id));
-    send(Request::post(&path), csrf, request).await
+    edit(csrf, id, "answers", request).await
 }
 
 /// Resolves a conflict.
@@ -178,8 +201,7 @@ pub async fn resolve(
     id: &str,
     request: &ResolveRequest,
 ) -> Result<SubmissionDetail, ApiError> {
-    let path = format!("/api/submissions/{}/resolve", encode(id));
-    send(Request::post(&path), csrf, request).await
+    edit(csrf, id, "resolve", request).await
 }
 
 /// One status for many.
