@@ -8,6 +8,7 @@ pub mod client_tls;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod limits;
 pub mod metrics;
 pub mod routes;

@@ -174,6 +174,30 @@ enum Command {
         #[arg(long, value_name = "CODE")]
         association: Option<String>,
     },
+    /// Export one form's submissions (every published version) as CSV (a zip: one file for
+    /// the submissions, one per repeat), XLSX or JSON lines: from a running server with
+    /// --url and --email (the password is read from the terminal, or the first line of
+    /// standard input), or from the database itself (--data-dir or --database). Every
+    /// export is recorded in the audit log.
+    Export(Box<ExportArgs>),
+    /// Read the audit log, newest first: exports, imports, OData reads, sign-ins, accounts,
+    /// enrolments, revocations and public links, with who, when and from which address.
+    Audit {
+        /// Only this action, such as export, session.open or device.revoke.
+        #[arg(long)]
+        action: Option<String>,
+        /// Only this actor, such as user:3 or cli.
+        #[arg(long)]
+        actor: Option<String>,
+        /// How many entries, at most (1 to 1000).
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// As JSON lines rather than a table.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Copy the database consistently, while the server runs.
     Backup {
         /// The backup file to create (it must not exist).
@@ -254,6 +278,123 @@ impl DatabaseArgs {
             },
             None => Database::Embedded(self.data_dir),
         }
+    }
+}
+
+/// `letsema export`'s arguments: the staff table's filters, the export's options, and where
+/// the submissions come from.
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// The form's id.
+    #[arg(long)]
+    form: String,
+    /// csv (a zip of CSV files), xlsx or jsonl.
+    #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx", "jsonl"])]
+    format: String,
+    /// The file to write; by default FORM-DAY.EXTENSION in the current folder.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    force: bool,
+    /// Only this version of the form.
+    #[arg(long)]
+    version: Option<String>,
+    /// Only this association's submissions.
+    #[arg(long, value_name = "CODE")]
+    association: Option<String>,
+    /// Only with this review status: received, has_issues, approved or rejected.
+    #[arg(long)]
+    status: Option<String>,
+    /// Only made on or after this day (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    from: Option<String>,
+    /// Only made on or before this day (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    to: Option<String>,
+    /// true: only complete submissions; false: only those with issues.
+    #[arg(long)]
+    complete: Option<bool>,
+    /// true: only those with unresolved conflicting edits.
+    #[arg(long)]
+    conflicts: Option<bool>,
+    /// Only those whose select question QUESTION has VALUE among its answers; up to four.
+    #[arg(long, value_name = "QUESTION:VALUE")]
+    choice: Vec<String>,
+    /// Only those whose names or text answers hold these words (or words starting so).
+    #[arg(long, value_name = "WORDS")]
+    search: Option<String>,
+    /// oldest (the default) or newest first.
+    #[arg(long)]
+    order: Option<String>,
+    /// Column headers without their groups' names.
+    #[arg(long)]
+    no_group_names: bool,
+    /// A select_multiple also as one 0/1 column per choice.
+    #[arg(long)]
+    split_select_multiple: bool,
+    /// Choice labels in this language rather than choice names.
+    #[arg(long, value_name = "LANGUAGE")]
+    labels: Option<String>,
+    /// Leave out the review status and the reviewers' comments.
+    #[arg(long)]
+    no_review: bool,
+    /// Leave out the server's judgement (complete, issues).
+    #[arg(long)]
+    no_judgement: bool,
+    /// No progress on standard error.
+    #[arg(long, short)]
+    quiet: bool,
+    /// A running server, e.g. https://letsema.example.org, instead of the database.
+    #[arg(long, requires = "email")]
+    url: Option<String>,
+    /// The staff account to sign in with at --url.
+    #[arg(long, requires = "url")]
+    email: Option<String>,
+    /// For an https:// server whose certificate the system does not trust: a PEM file of
+    /// the certificates to trust.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+impl ExportArgs {
+    /// The filters and options as the API's query parameters.
+    fn parameters(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![
+            ("form".to_owned(), self.form.clone()),
+            ("format".to_owned(), self.format.clone()),
+        ];
+        let mut add = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                pairs.push((name.to_owned(), value));
+            }
+        };
+        add("version", self.version.clone());
+        add("association", self.association.clone());
+        add("status", self.status.clone());
+        add("from", self.from.clone());
+        add("to", self.to.clone());
+        add("complete", self.complete.map(|v| v.to_string()));
+        add("conflicts", self.conflicts.map(|v| v.to_string()));
+        add("q", self.search.clone());
+        add("order", self.order.clone());
+        add(
+            "group_names",
+            self.no_group_names.then(|| "false".to_owned()),
+        );
+        add(
+            "split_select_multiple",
+            self.split_select_multiple.then(|| "true".to_owned()),
+        );
+        add("labels", self.labels.clone());
+        add("review", self.no_review.then(|| "false".to_owned()));
+        add("judgement", self.no_judgement.then(|| "false".to_owned()));
+        for choice in &self.choice {
+            pairs.push(("choice".to_owned(), choice.clone()));
+        }
+        pairs
     }
 }
 
@@ -395,6 +536,12 @@ enum CliError {
     /// `letsema review`.
     #[error(transparent)]
     Review(#[from] commands::review::ReviewError),
+    /// `letsema export`.
+    #[error(transparent)]
+    Export(#[from] commands::export::ExportCommandError),
+    /// `letsema audit`.
+    #[error(transparent)]
+    Audit(#[from] commands::audit::AuditCommandError),
     /// `letsema user ...`.
     #[error(transparent)]
     User(#[from] commands::user::UserCommandError),
@@ -497,6 +644,47 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 association,
             };
             commands::review::run(&options, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Export(args) => {
+            let parameters = args.parameters();
+            let source = match (args.url, args.email) {
+                (Some(url), Some(email)) => commands::export::Source::Server {
+                    url,
+                    email,
+                    password: commands::user::read_sign_in_password()?,
+                    ca_cert: args.ca_cert,
+                },
+                _ => commands::export::Source::Database(args.database.database()),
+            };
+            let options = commands::export::ExportOptions {
+                parameters,
+                output: args.output,
+                force: args.force,
+                progress: !args.quiet,
+            };
+            commands::export::run(&source, &options, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Audit {
+            action,
+            actor,
+            limit,
+            json,
+            database,
+        } => {
+            let query = letsema_server::store::AuditQuery {
+                before: None,
+                action,
+                actor,
+                limit,
+            };
+            commands::audit::run(
+                &database.database(),
+                &query,
+                json,
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(true)
         }
         Command::Backup { dest, database } => {

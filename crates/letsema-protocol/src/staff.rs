@@ -137,6 +137,31 @@ pub struct SubmissionPage {
     pub next: Option<String>,
 }
 
+/// One entry of the audit log: who did what, when, from where. It names people by id
+/// (`user:7`, `device:…`), never by what a submission holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Who: `user:ID` for a staff account, `cli` for a command run on the server, or
+    /// `device:ID` for a phone.
+    pub actor: String,
+    /// What: `export`, `import`, `odata.read`, `session.open`, `user.add`, ...
+    pub action: String,
+    /// Which filter, file, account or device it concerned.
+    pub detail: String,
+    /// The network address the request came from; none for a command.
+    pub address: Option<String>,
+}
+
+/// A page of the audit log, newest first, and where the next page starts (none: the end).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRecord>,
+    pub next: Option<String>,
+}
+
 /// Where a value of a submission is: an answer (possibly inside repeat instances), the
 /// review status, or the withdrawn flag. The JSON of `letsema-doc`'s `FieldPath`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

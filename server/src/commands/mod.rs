@@ -1,8 +1,10 @@
 //! The `letsema` subcommands other than `serve`: tools for form authors and operators.
 
 pub mod association;
+pub mod audit;
 pub mod backup;
 pub mod epoch;
+pub mod export;
 pub mod form;
 pub mod load;
 pub mod migrate;

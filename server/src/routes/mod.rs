@@ -4,7 +4,10 @@
 //! handler.
 
 mod associations;
+mod audit;
 mod devices;
+pub mod download;
+mod exports;
 pub mod filters;
 mod forms;
 pub mod health;
@@ -50,6 +53,10 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(forms::routes(state.clone()))
             .unify()
             .or(submissions::routes(state.clone()))
+            .unify()
+            .or(exports::routes(state.clone()))
+            .unify()
+            .or(audit::routes(state.clone()))
             .unify()
             .or(sync::routes(state.clone()))
             .unify(),

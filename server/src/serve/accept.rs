@@ -250,7 +250,7 @@ async fn serve_connection<I, S>(
                     .headers_mut()
                     .insert(STRICT_TRANSPORT_SECURITY, hsts);
             }
-            Ok::<_, Infallible>(response)
+            Ok::<_, Infallible>(crate::routes::download::body_of(response))
         }
     });
     let io = FirstBytesDeadline::new(io, first_bytes);

@@ -21,10 +21,11 @@ use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::ServerStore;
 
 use super::{
-    Association, AssociationCode, AssociationError, AssociationName, DeviceError, DeviceInfo,
-    Enrolment, FormSummary, JudgedSubmission, NewEnrolment, NewUser, PendingSubmission,
-    PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo, StaffUser,
-    SubmissionPage, SubmissionQuery, SubmissionVerdict, SyncStoreError, ValidateError,
+    Association, AssociationCode, AssociationError, AssociationName, AuditEntry, AuditPage,
+    AuditQuery, DeviceError, DeviceInfo, Enrolment, ExportBatch, FormSummary, JudgedSubmission,
+    NewEnrolment, NewUser, PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError,
+    Published, SessionInfo, StaffUser, SubmissionPage, SubmissionQuery, SubmissionVerdict,
+    SyncStoreError, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -101,6 +102,13 @@ pub trait PeopleStore {
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
     fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError>;
+
+    /// Adds an entry to the audit log (an export, an import, an OData read: what has no
+    /// store method of its own to record it).
+    fn record_audit(&self, entry: &AuditEntry) -> Result<(), PeopleError>;
+
+    /// A page of the audit log, newest first.
+    fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage, PeopleError>;
 }
 
 /// Associations' display names. An association is a code wherever it is used (staff
@@ -249,6 +257,11 @@ pub trait SubmissionStore {
     /// projection's, its text index, `submission_choices`): a page costs what it reads, not
     /// what is stored.
     fn submissions(&self, query: &SubmissionQuery) -> Result<SubmissionPage, ValidateError>;
+
+    /// One batch of an export: the rows `query` asks for (its `limit` is the batch's size,
+    /// unbounded by the table's page size), each with its answers and comments, after its
+    /// cursor, read as [`Self::submissions`] reads a page.
+    fn export_batch(&self, query: &SubmissionQuery) -> Result<ExportBatch, ValidateError>;
 }
 
 /// The sync protocol's storage.

@@ -82,6 +82,9 @@ pub struct Projection {
     pub search: String,
     /// The (question, value) pairs it can be filtered by ([`super::choice_values`]).
     pub choices: Vec<(String, String)>,
+    /// The reviewers' comments, JSON: `[{"author", "at", "text"}]` (`at` in milliseconds),
+    /// in document order ([`comments_json`]).
+    pub comments: String,
 }
 
 impl Projection {
@@ -101,6 +104,7 @@ impl Projection {
             conflicts: 0,
             search: String::new(),
             choices: Vec::new(),
+            comments: "[]".to_owned(),
         }
     }
 }
@@ -180,7 +184,23 @@ pub fn project(
         conflicts,
         search,
         choices,
+        comments: comments_json(&review.comments),
     }
+}
+
+/// The comments of a review as the projection keeps them: `[{"author", "at", "text"}]`.
+pub fn comments_json(comments: &[letsema_doc::Comment]) -> String {
+    let list: Vec<serde_json::Value> = comments
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "author": c.author.as_str(),
+                "at": c.at.0,
+                "text": c.text,
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
 }
 
 /// Runs the form engine over a submission's answers as the document gives them (the tree

@@ -9,6 +9,7 @@
 //! migrate`).
 
 mod associations;
+mod audit;
 mod backend;
 mod devices;
 mod forms;
@@ -26,6 +27,9 @@ pub use associations::{
     Association, AssociationCode, AssociationError, AssociationName, AssociationScope,
     MAX_ASSOCIATION_NAME_CHARS,
 };
+pub use audit::{
+    AuditEntry, AuditPage, AuditQuery, AuditRecord, DEFAULT_AUDIT_ROWS, MAX_AUDIT_ROWS, audit_page,
+};
 pub use backend::{
     AssociationStore, Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore,
     SubmissionStore, SyncAccess, SyncSession, ValidationStore,
@@ -38,16 +42,17 @@ pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,
     prepare_form, publish_file,
 };
-pub use judge::{FormCache, Projection, SubmissionVerdict, Verdict, project};
+pub use judge::{FormCache, Projection, SubmissionVerdict, Verdict, comments_json, project};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 #[doc(hidden)]
 pub use postgres::testing as postgres_testing;
 pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
 pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
 pub use submissions::{
-    ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError,
-    SubmissionPage, SubmissionQuery, SubmissionRow, choice_values, fold, page_from_rows,
-    questions_of_repeat, questions_outside_repeats, search_terms, search_text,
+    ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, EXPORT_BATCH_ROWS, ExportBatch, ExportRow,
+    MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError, SubmissionPage, SubmissionQuery,
+    SubmissionRow, choice_values, fold, page_from_rows, questions_of_repeat,
+    questions_outside_repeats, search_terms, search_text,
 };
 pub use sync::SyncStoreError;
 pub use text::{

@@ -341,6 +341,50 @@ const COLUMNS: &str = "s.doc_id, s.form_id, s.form_version, s.association, d.cre
      s.created_at, s.review_status, s.instance_name, s.complete, s.issues, s.conflicts,
      s.withdrawn";
 
+/// The columns of an export's rows: a page's, then the answers (JSON text) and the
+/// comments; `{answers}` is the dialect's [`Dialect::answers_text`].
+fn export_columns(dialect: &Dialect) -> String {
+    format!("{COLUMNS}, {}, s.comments", dialect.answers_text)
+}
+
+/// The most rows of an export read in one query: a batch, not the whole export, so that
+/// memory stays flat whatever the number of submissions.
+pub const EXPORT_BATCH_ROWS: usize = 500;
+
+/// One submission as an export reads it: its row in the table, its answers (the JSON of
+/// [`letsema_form::runtime::Answers`]) and its comments (`[{"author", "at", "text"}]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRow {
+    pub row: SubmissionRow,
+    pub answers: String,
+    pub comments: String,
+}
+
+/// A batch of an export: its rows, and where the next batch starts (none: the last).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExportBatch {
+    pub rows: Vec<ExportRow>,
+    pub next: Option<Cursor>,
+}
+
+impl ExportBatch {
+    /// The batch from the rows a backend read: up to `limit + 1`, the extra one only saying
+    /// that there is a next batch.
+    pub fn from_rows(mut rows: Vec<(Cursor, ExportRow)>, limit: usize) -> Self {
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if more {
+            rows.last().map(|(cursor, _)| *cursor)
+        } else {
+            None
+        };
+        ExportBatch {
+            rows: rows.into_iter().map(|(_, row)| row).collect(),
+            next,
+        }
+    }
+}
+
 /// A parameter of a page's query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Param {
@@ -361,6 +405,8 @@ pub(crate) struct Dialect {
     pub text_query: fn(&SubmissionQuery) -> Option<String>,
     /// The text search's condition, given its parameter's placeholder.
     pub text_search: fn(&str) -> String,
+    /// The answers column as JSON text.
+    pub answers_text: &'static str,
 }
 
 /// The SQL of a page of `query` and its parameters, in order, for a backend's `dialect`:
@@ -369,6 +415,15 @@ pub(crate) struct Dialect {
 /// among the projection's indexes. The boolean filters are literals, so that the partial
 /// indexes apply; the cursor is a row comparison, `(created_at, doc_id) < (?, ?)`.
 pub(crate) fn page_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String, Vec<Param>) {
+    select_sql(COLUMNS, query, dialect)
+}
+
+/// The SQL of a batch of an export: a page's ([`page_sql`]) with the answers and comments.
+pub(crate) fn export_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String, Vec<Param>) {
+    select_sql(&export_columns(dialect), query, dialect)
+}
+
+fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (String, Vec<Param>) {
     let mut values: Vec<Param> = Vec::new();
     let mut push = |value: Param| {
         values.push(value);
@@ -472,7 +527,7 @@ pub(crate) fn page_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String, V
         format!("WHERE {}", conditions.join(" AND "))
     };
     let sql = format!(
-        "SELECT {COLUMNS} FROM {from} {filter} \
+        "SELECT {columns} FROM {from} {filter} \
          ORDER BY {time} {direction}, {id} {direction} LIMIT {limit}"
     );
     (sql, values)

@@ -141,6 +141,8 @@ pub struct AuditRow {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    /// The network address the action came from, if it came from one.
+    pub address: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -223,6 +225,8 @@ pub struct SubmissionRow {
     /// Its choices, a JSON array of `[question, value]` pairs (the target's trigger fills
     /// `submission_choices` from them).
     pub choices: String,
+    /// The reviewers' comments, a JSON array.
+    pub comments: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -56,8 +56,9 @@ const SESSIONS_SQL: &str = "INSERT INTO sessions (token_sha256, user_id, csrf_to
 const LOGIN_FAILURES_SQL: &str = "INSERT INTO login_failures (email, failures, last_failure_at)
      SELECT * FROM unnest($1::TEXT[], $2::BIGINT[], $3::BIGINT[])";
 
-const AUDIT_LOG_SQL: &str = "INSERT INTO audit_log (id, at, actor, action, detail)
-     SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[])";
+const AUDIT_LOG_SQL: &str = "INSERT INTO audit_log (id, at, actor, action, detail, address)
+     SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                          $6::TEXT[])";
 
 const ASSOCIATIONS_SQL: &str = "INSERT INTO associations (code, name, created_at, updated_at)
      SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[])";
@@ -90,16 +91,17 @@ const CHANGE_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, chang
 /// The projections; `submission_choices` follows from their `choices` by trigger.
 const SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at, association, conflicts, search, choices)
+         validated_seq, validated_at, association, conflicts, search, choices, comments)
      SELECT doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, validated_at,
-         association, conflicts, search, choices::JSONB
+         association, conflicts, search, choices::JSONB, comments
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
-                 $12::BIGINT[], $13::TEXT[], $14::INTEGER[], $15::TEXT[], $16::TEXT[])
+                 $12::BIGINT[], $13::TEXT[], $14::INTEGER[], $15::TEXT[], $16::TEXT[],
+                 $17::TEXT[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
                instance_name, answers, complete, issues, validated_seq, validated_at,
-               association, conflicts, search, choices)";
+               association, conflicts, search, choices, comments)";
 
 /// Unclaimed: no server judges them yet.
 const VALIDATION_QUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
@@ -359,8 +361,12 @@ async fn write_batch(
             let actor: Vec<&str> = rows.iter().map(|r| r.actor.as_str()).collect();
             let action: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
             let detail: Vec<&str> = rows.iter().map(|r| r.detail.as_str()).collect();
-            tx.execute(AUDIT_LOG_SQL, &[&id, &at, &actor, &action, &detail])
-                .await
+            let address: Vec<Option<&str>> = rows.iter().map(|r| r.address.as_deref()).collect();
+            tx.execute(
+                AUDIT_LOG_SQL,
+                &[&id, &at, &actor, &action, &detail, &address],
+            )
+            .await
         }
         Batch::Associations(rows) => {
             let code: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
@@ -478,6 +484,7 @@ async fn write_batch(
                 .collect();
             let search: Vec<String> = rows.iter().map(|r| without_nul(&r.search)).collect();
             let choices: Vec<String> = rows.iter().map(|r| json_without_nul(&r.choices)).collect();
+            let comments: Vec<String> = rows.iter().map(|r| without_nul(&r.comments)).collect();
             tx.execute(
                 SUBMISSIONS_SQL,
                 &[
@@ -497,6 +504,7 @@ async fn write_batch(
                     &conflicts,
                     &search,
                     &choices,
+                    &comments,
                 ],
             )
             .await

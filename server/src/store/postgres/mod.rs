@@ -47,6 +47,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_schema.sql"),
     include_str!("../../../migrations/postgres/0002_ascii_email_case_and_devices_by_enrolment.sql"),
     include_str!("../../../migrations/postgres/0003_submissions_table.sql"),
+    include_str!("../../../migrations/postgres/0004_submission_comments.sql"),
+    include_str!("../../../migrations/postgres/0005_audit_address.sql"),
 ];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").

@@ -23,7 +23,10 @@ use tokio_postgres::Row;
 use super::PostgresStore;
 use crate::store::now_rfc3339;
 use crate::store::people::LOGIN_FAILURE_WINDOW_SECS;
-use crate::store::{NewUser, PeopleError, PeopleStore, Role, SessionInfo, StaffUser};
+use crate::store::{
+    AuditEntry, AuditPage, AuditQuery, AuditRecord, NewUser, PeopleError, PeopleStore, Role,
+    SessionInfo, StaffUser, audit_page,
+};
 
 impl From<tokio_postgres::Error> for PeopleError {
     fn from(error: tokio_postgres::Error) -> Self {
@@ -331,6 +334,58 @@ impl PeopleStore for PostgresStore {
             .await?;
             tx.commit().await?;
             Ok(usize::try_from(closed).unwrap_or(usize::MAX))
+        })
+    }
+
+    fn record_audit(&self, entry: &AuditEntry) -> Result<(), PeopleError> {
+        let clean = |text: &str| text.replace('\0', "\u{fffd}");
+        let (actor, action, detail) = (
+            clean(&entry.actor),
+            clean(&entry.action),
+            clean(&entry.detail),
+        );
+        let address = entry.address.as_deref().map(clean);
+        self.run(async {
+            let client = self.client().await.map_err(PeopleError::Database)?;
+            client
+                .execute(
+                    "INSERT INTO audit_log (at, actor, action, detail, address) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[&now_rfc3339(), &actor, &action, &detail, &address],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage, PeopleError> {
+        let limit = i64::try_from(query.limit + 1).unwrap_or(i64::MAX);
+        self.run(async {
+            let client = self.client().await.map_err(PeopleError::Database)?;
+            let rows = client
+                .query(
+                    "SELECT id, at, actor, action, detail, address FROM audit_log \
+                     WHERE ($1::BIGINT IS NULL OR id < $1) \
+                       AND ($2::TEXT IS NULL OR action = $2) \
+                       AND ($3::TEXT IS NULL OR actor = $3) \
+                     ORDER BY id DESC LIMIT $4",
+                    &[&query.before, &query.action, &query.actor, &limit],
+                )
+                .await?;
+            let rows = rows
+                .iter()
+                .map(|row| {
+                    Ok(AuditRecord {
+                        id: row.try_get(0)?,
+                        at: row.try_get(1)?,
+                        actor: row.try_get(2)?,
+                        action: row.try_get(3)?,
+                        detail: row.try_get(4)?,
+                        address: row.try_get(5)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, PeopleError>>()?;
+            Ok(audit_page(rows, query.limit))
         })
     }
 }

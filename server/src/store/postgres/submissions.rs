@@ -7,11 +7,11 @@
 use tokio_postgres::types::ToSql;
 
 use super::PostgresStore;
-use crate::store::submissions::{Dialect, Param, page_sql};
+use crate::store::submissions::{Dialect, Param, export_sql, page_sql};
 use crate::store::sync::doc_id_from_blob;
 use crate::store::{
-    Cursor, SubmissionPage, SubmissionQuery, SubmissionRow, SubmissionStore, ValidateError,
-    page_from_rows,
+    Cursor, ExportBatch, ExportRow, SubmissionPage, SubmissionQuery, SubmissionRow,
+    SubmissionStore, ValidateError, page_from_rows,
 };
 
 impl SubmissionStore for PostgresStore {
@@ -30,6 +30,33 @@ impl SubmissionStore for PostgresStore {
             Ok(page_from_rows(rows, query.limit))
         })
     }
+
+    fn export_batch(&self, query: &SubmissionQuery) -> Result<ExportBatch, ValidateError> {
+        if query.matches_nothing() {
+            return Ok(ExportBatch::default());
+        }
+        let (sql, values) = export_sql(query, &POSTGRES);
+        self.run(async {
+            let client = self.client().await.map_err(ValidateError::Database)?;
+            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(as_sql).collect();
+            let rows = client.query(sql.as_str(), &params).await?;
+            let rows = rows
+                .iter()
+                .map(|r| {
+                    let (cursor, table_row) = row(r)?;
+                    Ok((
+                        cursor,
+                        ExportRow {
+                            row: table_row,
+                            answers: r.try_get(12)?,
+                            comments: r.try_get(13)?,
+                        },
+                    ))
+                })
+                .collect::<Result<Vec<_>, ValidateError>>()?;
+            Ok(ExportBatch::from_rows(rows, query.limit))
+        })
+    }
 }
 
 /// PostgreSQL's part of a page's SQL.
@@ -39,6 +66,7 @@ const POSTGRES: Dialect = Dialect {
     several_associations: |list| format!("s.association IN ({list})"),
     text_query: SubmissionQuery::tsquery,
     text_search: |param| format!("s.search_vector @@ to_tsquery('simple', {param})"),
+    answers_text: "s.answers::text",
 };
 
 fn as_sql(param: &Param) -> &(dyn ToSql + Sync) {

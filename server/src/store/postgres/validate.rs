@@ -51,17 +51,17 @@ const CLAIM_SQL: &str = "WITH pick AS (
 /// association is the document's; the choices reach `submission_choices` by trigger.
 const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at, association, conflicts, search, choices)
+         validated_seq, validated_at, association, conflicts, search, choices, comments)
      SELECT j.doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, $12,
          (SELECT d.association FROM documents d WHERE d.doc_id = j.doc_id), conflicts, search,
-         choices::JSONB
+         choices::JSONB, comments
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
-                 $13::INTEGER[], $14::TEXT[], $15::TEXT[])
+                 $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
                instance_name, answers, complete, issues, validated_seq, conflicts, search,
-               choices)
+               choices, comments)
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
@@ -69,7 +69,8 @@ const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, 
          answers = excluded.answers, complete = excluded.complete, issues = excluded.issues,
          validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
          association = excluded.association, conflicts = excluded.conflicts,
-         search = excluded.search, choices = excluded.choices
+         search = excluded.search, choices = excluded.choices,
+         comments = excluded.comments
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
 /// Takes documents off the queue, each unless a commit queued it again at a newer `seq`.
@@ -189,6 +190,10 @@ impl ValidationStore for PostgresStore {
             .iter()
             .map(|j| json_without_nul(&choices_json(&j.projection.choices)))
             .collect();
+        let comments: Vec<String> = judged
+            .iter()
+            .map(|j| without_nul(&j.projection.comments))
+            .collect();
         self.run(async {
             let mut client = self.client().await.map_err(ValidateError::Database)?;
             let tx = client.transaction().await?;
@@ -197,6 +202,7 @@ impl ValidationStore for PostgresStore {
                 &[
                     &doc_ids, &form_ids, &versions, &created, &statuses, &withdrawn, &names,
                     &answers, &complete, &issues, &seqs, &now, &conflicts, &search, &choices,
+                    &comments,
                 ],
             )
             .await?;

@@ -89,7 +89,7 @@ fn batch_sql(table: Table) -> &'static str {
              FROM login_failures WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         }
         Table::AuditLog => {
-            "SELECT id, at, actor, action, detail FROM audit_log \
+            "SELECT id, at, actor, action, detail, address FROM audit_log \
              WHERE id > ?1 ORDER BY id LIMIT ?2"
         }
         Table::Associations => {
@@ -118,8 +118,8 @@ fn batch_sql(table: Table) -> &'static str {
         Table::Submissions => {
             "SELECT rowid, doc_id, form_id, form_version, created_at, \
              review_status, withdrawn, instance_name, json(answers), complete, issues, \
-             validated_seq, validated_at, association, conflicts, search, choices \
-             FROM submissions WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+             validated_seq, validated_at, association, conflicts, search, choices, \
+             comments FROM submissions WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         }
         Table::ValidationQueue => {
             "SELECT doc_id, doc_id, seq FROM validation_queue \
@@ -192,6 +192,7 @@ fn push_row(batch: &mut Batch, row: &Row<'_>) -> rusqlite::Result<usize> {
                 actor: row.get(2)?,
                 action: row.get(3)?,
                 detail: row.get(4)?,
+                address: row.get(5)?,
             };
             let size = 64 + r.detail.len();
             rows.push(r);
@@ -279,8 +280,14 @@ fn push_row(batch: &mut Batch, row: &Row<'_>) -> rusqlite::Result<usize> {
                 conflicts: row.get(14)?,
                 search: row.get(15)?,
                 choices: row.get(16)?,
+                comments: row.get(17)?,
             };
-            let size = 128 + r.answers.len() + r.issues.len() + r.search.len() + r.choices.len();
+            let size = 128
+                + r.answers.len()
+                + r.issues.len()
+                + r.search.len()
+                + r.choices.len()
+                + r.comments.len();
             rows.push(r);
             size
         }

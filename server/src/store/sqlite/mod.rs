@@ -63,6 +63,10 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../migrations/0014_submissions_table.sql"
     )),
+    M::up(include_str!(
+        "../../../migrations/0015_submission_comments.sql"
+    )),
+    M::up(include_str!("../../../migrations/0016_audit_address.sql")),
 ];
 
 /// Why the database could not be opened.

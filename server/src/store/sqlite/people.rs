@@ -6,7 +6,10 @@ use rusqlite::{OptionalExtension, params};
 use super::SqliteStore;
 use crate::store::now_rfc3339;
 use crate::store::people::LOGIN_FAILURE_WINDOW_SECS;
-use crate::store::{NewUser, PeopleError, PeopleStore, Role, SessionInfo, StaffUser};
+use crate::store::{
+    AuditEntry, AuditPage, AuditQuery, AuditRecord, NewUser, PeopleError, PeopleStore, Role,
+    SessionInfo, StaffUser, audit_page,
+};
 
 impl From<rusqlite::Error> for PeopleError {
     fn from(error: rusqlite::Error) -> Self {
@@ -208,6 +211,49 @@ impl PeopleStore for SqliteStore {
         )?;
         tx.commit()?;
         Ok(closed)
+    }
+
+    fn record_audit(&self, entry: &AuditEntry) -> Result<(), PeopleError> {
+        let conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, action, detail, address) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                now_rfc3339(),
+                entry.actor,
+                entry.action,
+                entry.detail,
+                entry.address
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn audit_log(&self, query: &AuditQuery) -> Result<AuditPage, PeopleError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(
+            "SELECT id, at, actor, action, detail, address FROM audit_log \
+             WHERE (?1 IS NULL OR id < ?1) AND (?2 IS NULL OR action = ?2) \
+               AND (?3 IS NULL OR actor = ?3) \
+             ORDER BY id DESC LIMIT ?4",
+        )?;
+        let limit = i64::try_from(query.limit + 1).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(
+                params![query.before, query.action, query.actor, limit],
+                |row| {
+                    Ok(AuditRecord {
+                        id: row.get(0)?,
+                        at: row.get(1)?,
+                        actor: row.get(2)?,
+                        action: row.get(3)?,
+                        detail: row.get(4)?,
+                        address: row.get(5)?,
+                    })
+                },
+            )?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(audit_page(rows, query.limit))
     }
 }
 

@@ -13,10 +13,10 @@ use rusqlite::params_from_iter;
 use rusqlite::types::Value;
 
 use super::SqliteStore;
-use crate::store::submissions::{Dialect, Param, page_sql};
+use crate::store::submissions::{Dialect, Param, export_sql, page_sql};
 use crate::store::{
-    Cursor, SubmissionPage, SubmissionQuery, SubmissionRow, SubmissionStore, ValidateError,
-    page_from_rows,
+    Cursor, ExportBatch, ExportRow, SubmissionPage, SubmissionQuery, SubmissionRow,
+    SubmissionStore, ValidateError, page_from_rows,
 };
 use letsema_protocol::sync::DocId;
 
@@ -33,6 +33,7 @@ const SQLITE: Dialect = Dialect {
             "s.rowid IN (SELECT rowid FROM submission_search WHERE submission_search MATCH {param})"
         )
     },
+    answers_text: "json(s.answers)",
 };
 
 impl SubmissionStore for SqliteStore {
@@ -41,17 +42,44 @@ impl SubmissionStore for SqliteStore {
             return Ok(page_from_rows(Vec::new(), query.limit));
         }
         let (sql, params) = page_sql(query, &SQLITE);
-        let values = params.into_iter().map(|param| match param {
-            Param::Text(text) => Value::Text(text),
-            Param::Integer(number) => Value::Integer(number),
-            Param::Blob(bytes) => Value::Blob(bytes),
-        });
+        let values = params.into_iter().map(value);
         let conn = self.reader();
         let mut statement = conn.prepare_cached(&sql)?;
         let rows = statement
             .query_map(params_from_iter(values), row)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(page_from_rows(rows, query.limit))
+    }
+
+    fn export_batch(&self, query: &SubmissionQuery) -> Result<ExportBatch, ValidateError> {
+        if query.matches_nothing() {
+            return Ok(ExportBatch::default());
+        }
+        let (sql, params) = export_sql(query, &SQLITE);
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(&sql)?;
+        let rows = statement
+            .query_map(params_from_iter(params.into_iter().map(value)), |r| {
+                let (cursor, table_row) = row(r)?;
+                Ok((
+                    cursor,
+                    ExportRow {
+                        row: table_row,
+                        answers: r.get(12)?,
+                        comments: r.get(13)?,
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ExportBatch::from_rows(rows, query.limit))
+    }
+}
+
+fn value(param: Param) -> Value {
+    match param {
+        Param::Text(text) => Value::Text(text),
+        Param::Integer(number) => Value::Integer(number),
+        Param::Blob(bytes) => Value::Blob(bytes),
     }
 }
 

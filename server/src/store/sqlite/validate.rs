@@ -41,9 +41,9 @@ const PICK_SQL: &str = "SELECT q.doc_id,
 /// association is the document's; the choices reach `submission_choices` by trigger.
 const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at, association, conflicts, search, choices)
+         validated_seq, validated_at, association, conflicts, search, choices, comments)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, jsonb(?8), ?9, ?10, ?11, ?12,
-         (SELECT association FROM documents WHERE doc_id = ?1), ?13, ?14, ?15)
+         (SELECT association FROM documents WHERE doc_id = ?1), ?13, ?14, ?15, ?16)
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
@@ -51,7 +51,8 @@ const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, f
          answers = excluded.answers, complete = excluded.complete, issues = excluded.issues,
          validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
          association = excluded.association, conflicts = excluded.conflicts,
-         search = excluded.search, choices = excluded.choices
+         search = excluded.search, choices = excluded.choices,
+         comments = excluded.comments
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
 /// Takes a document off the queue, unless a commit queued it again at a newer `seq`.
@@ -118,6 +119,7 @@ impl ValidationStore for SqliteStore {
                 projection.conflicts,
                 projection.search,
                 choices_json(&projection.choices),
+                projection.comments,
             ])?;
             tx.prepare_cached(DEQUEUE_SQL)?
                 .execute(params![&doc_id.0[..], seq])?;
