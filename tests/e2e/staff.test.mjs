@@ -6,6 +6,7 @@
 // filter and resolved. Every screen passes axe at 1280 px and at 360 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ADMIN, adminSession, createEnrolment } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
@@ -309,5 +310,77 @@ test('a reviewer takes an association offline, reviews and corrects with no netw
   await open(phone, 'sent');
   await phone.getByTestId('submission').filter({ hasText: comment }).waitFor({ timeout: 30_000 });
   await phone.close();
+  await page.close();
+});
+
+/** The key of `answers` (an export's JSON line) for the question `name`: with its groups' names. */
+const exportedKey = (answers, name) => Object.keys(answers).find((key) => key === name || key.endsWith(`-${name}`));
+
+test('an export of the filtered submissions downloads from the browser, and holds what the server holds', async () => {
+  const page = await signedIn();
+  await page.getByTestId('submission-row').first().waitFor({ timeout: 30_000 });
+  const panel = page.getByTestId('export-panel');
+  await panel.filter({ hasText: 'Choose a form in the filters' }).waitFor();
+  await page.getByRole('group', { name: 'Filters' }).getByLabel('Form', { exact: true })
+    .selectOption('diaspora_registration');
+  await applyUntilShown(page, page.getByTestId('submission-row'));
+  assert.deepEqual(await violations(page), [], 'the export panel passes axe');
+
+  await panel.getByLabel('Format').selectOption('jsonl');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Download the export' }).click(),
+  ]);
+  assert.match(download.suggestedFilename(), /^diaspora_registration-\d{4}-\d{2}-\d{2}\.jsonl$/);
+  const path = join(artifacts, download.suggestedFilename());
+  await download.saveAs(path);
+  const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  assert.ok(lines.length >= 1, 'the registration made in the first test at least');
+  await panel.getByTestId('export-message')
+    .filter({ hasText: `${lines.length} submissions exported` }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'staff-export.png') });
+
+  for (const line of lines) {
+    const held = await onTheServer(line.KEY);
+    assert.equal(line.FormVersion, held.form_version);
+    assert.equal(line.ReviewState, held.review_status);
+    for (const [name, value] of Object.entries(held.answers)) {
+      const key = exportedKey(line.answers, name);
+      if (value === '' || (Array.isArray(value) && value.length === 0)) {
+        assert.ok(key === undefined || line.answers[key] === null, `${name}: unanswered`);
+        continue;
+      }
+      assert.ok(key !== undefined, `${name} is in the export of ${line.KEY}`);
+      const exported = line.answers[key];
+      if (Array.isArray(value) && typeof value[0] === 'object') {
+        assert.equal(exported.length, value.length, `${name}: as many entries`);
+      } else if (Array.isArray(value)) {
+        assert.deepEqual([...exported].sort(), [...value].sort(), name);
+      } else if (typeof exported === 'number') {
+        assert.equal(exported, Number(value), `${name}: a number`);
+      } else {
+        assert.equal(exported, value, name);
+      }
+    }
+  }
+
+  await panel.getByLabel('Format').selectOption('xlsx');
+  const [workbook] = await Promise.all([
+    page.waitForEvent('download'),
+    panel.getByRole('button', { name: 'Download the export' }).click(),
+  ]);
+  assert.match(workbook.suggestedFilename(), /\.xlsx$/);
+  const xlsx = join(artifacts, workbook.suggestedFilename());
+  await workbook.saveAs(xlsx);
+  assert.equal(readFileSync(xlsx).subarray(0, 2).toString(), 'PK', 'an Office Open XML file (a zip)');
+
+  // On the record: the admin's two exports.
+  const session = await adminSession(fixture.server);
+  const log = await (await fetch(new URL('/api/audit?action=export', fixture.server.url), {
+    headers: { cookie: session.cookie },
+  })).json();
+  assert.ok(log.entries.length >= 2, JSON.stringify(log));
+  assert.match(log.entries[0].detail, /format=xlsx/);
+  assert.equal(log.entries[0].address, '127.0.0.1');
   await page.close();
 });

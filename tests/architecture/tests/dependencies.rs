@@ -20,6 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("letsema-form", &["letsema-expr", "letsema-answers"]),
     ("letsema-doc", &["letsema-answers", "letsema-ids"]),
     ("letsema-xlsform", &["letsema-expr", "letsema-form"]),
+    ("letsema-export", &["letsema-form", "letsema-answers"]),
     (
         "letsema-protocol",
         &["letsema-ids", "letsema-form", "letsema-answers"],

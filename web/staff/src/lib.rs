@@ -14,6 +14,7 @@
 pub mod api;
 pub mod app;
 pub mod dates;
+pub mod export_view;
 pub mod filters;
 pub mod layout;
 pub mod offline;

@@ -17,6 +17,7 @@ use yew::prelude::*;
 use crate::api::{self, ApiError};
 use crate::app::{Route, navigate};
 use crate::dates::when;
+use crate::export_view::ExportPanel;
 use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
 use crate::offline_view::{OfflineHandle, OfflinePanel};
 use crate::words::Words;
@@ -523,6 +524,10 @@ pub fn table(props: &TableProps) -> Html {
                 </fieldset>
                 </details>
             </form>
+
+            <ExportPanel words={words} filters={props.filters.clone()}
+                languages={definition.as_ref().map(|form| form.languages().iter().map(|l| l.as_str().to_owned()).collect::<Vec<_>>()).unwrap_or_default()}
+                on_signed_out={props.on_signed_out.clone()} />
 
             <OfflinePanel words={words} session={props.session.clone()} offline={props.offline.clone()}
                 revision={props.revision} on_changed={props.on_changed.clone()}

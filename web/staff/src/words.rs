@@ -86,6 +86,21 @@ pub struct Words {
     pub judged: &'static str,
     pub taking_offline: &'static str,
     pub offline_title: &'static str,
+    pub export_title: &'static str,
+    pub export_hint: &'static str,
+    pub export_format: &'static str,
+    pub format_xlsx: &'static str,
+    pub format_csv: &'static str,
+    pub format_jsonl: &'static str,
+    pub export_choices_as: &'static str,
+    pub export_choice_names: &'static str,
+    pub export_group_names: &'static str,
+    pub export_split: &'static str,
+    pub export_review: &'static str,
+    pub export_judgement: &'static str,
+    pub export_on_record: &'static str,
+    pub export_download: &'static str,
+    pub export_preparing: &'static str,
     pub open_offline: &'static str,
     pub send_changes: &'static str,
     pub offline_hint: &'static str,
@@ -188,6 +203,25 @@ impl Words {
     }
 
     /// After taking a copy.
+    pub fn export_labels_in(&self, language: &str) -> String {
+        match self.code {
+            "st" => format!("Mabitso ka {language}"),
+            _ => format!("Labels in {language}"),
+        }
+    }
+
+    pub fn export_done(&self, count: u64, bytes: u64) -> String {
+        let size = if bytes >= 1_000_000 {
+            format!("{:.1} MB", bytes as f64 / 1e6)
+        } else {
+            format!("{} KB", bytes.div_ceil(1000))
+        };
+        match self.code {
+            "st" => format!("Lipalo tse {count} li ntšitsoe ({size})."),
+            _ => format!("{count} submissions exported ({size})."),
+        }
+    }
+
     pub fn taken_offline(&self, count: usize) -> String {
         match self.code {
             "st" => {
@@ -314,6 +348,21 @@ pub static ENGLISH: Words = Words {
     judged: "Judged by the form now",
     taking_offline: "Taking the submissions onto this computer…",
     offline_title: "Offline review",
+    export_title: "Export",
+    export_hint: "Choose a form in the filters to export its submissions.",
+    export_format: "Format",
+    format_xlsx: "Excel (.xlsx), a sheet per repeat",
+    format_csv: "CSV in a zip, a file per repeat",
+    format_jsonl: "JSON lines",
+    export_choices_as: "Choices as",
+    export_choice_names: "Their names, as stored",
+    export_group_names: "Group names in column headers",
+    export_split: "A 0/1 column for each choice of a multiple choice",
+    export_review: "Review status and comments",
+    export_judgement: "The server's judgement (complete, issues)",
+    export_on_record: "Every submission the filters match is exported, of every version of the form. The export is recorded in the audit log.",
+    export_download: "Download the export",
+    export_preparing: "Preparing the export… a large register takes up to half a minute.",
     open_offline: "Open the offline copy",
     send_changes: "Send changes",
     offline_hint: "To review with no network, filter the table by one association and take its submissions onto this computer.",
@@ -397,6 +446,21 @@ pub static SESOTHO: Words = Words {
     judged: "E ahlotsoe ke foromo hona joale",
     taking_offline: "Ho nka lipalo ho komporo ena…",
     offline_title: "Tlhahlobo ntle le marang-rang",
+    export_title: "Ntša lipalo",
+    export_hint: "Khetha foromo ho li-filthara ho ntša lipalo tsa eona.",
+    export_format: "Sebopeho",
+    format_xlsx: "Excel (.xlsx), leqephe bakeng sa pheta-pheto ka 'ngoe",
+    format_csv: "CSV ka har'a zip, faele bakeng sa pheta-pheto ka 'ngoe",
+    format_jsonl: "Mela ea JSON",
+    export_choices_as: "Likhetho joalo ka",
+    export_choice_names: "Mabitso a tsona, joalo ka ha a bolokiloe",
+    export_group_names: "Mabitso a lihlopha lihloohong tsa litšiea",
+    export_split: "Tšiea ea 0/1 bakeng sa khetho ka 'ngoe ea likhetho tse ngata",
+    export_review: "Boemo ba tlhahlobo le maikutlo",
+    export_judgement: "Kahlolo ea seva (e felletse, mathata)",
+    export_on_record: "Palo e 'ngoe le e 'ngoe eo li-filthara li e fumanang ea ntšoa, ea mofuta o mong le o mong oa foromo. Ho ntšoa hona ho ngoloa bukeng ea tlhahlobo.",
+    export_download: "Jarolla lipalo",
+    export_preparing: "Ho lokisa lipalo… rejisetara e kholo e nka ho fihla halofo ea motsotso.",
     open_offline: "Bula kopi e sa hlokeng marang-rang",
     send_changes: "Romela liphetoho",
     offline_hint: "Ho hlahloba ntle le marang-rang, hloekisa lethathamo ka mokhatlo o le mong 'me u nke lipalo tsa oona ho komporo ena.",
