@@ -337,7 +337,7 @@ test('an export of the filtered submissions downloads from the browser, and hold
   const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
   assert.ok(lines.length >= 1, 'the registration made in the first test at least');
   await panel.getByTestId('export-message')
-    .filter({ hasText: `${lines.length} submissions exported` }).waitFor();
+    .filter({ hasText: `${lines.length} submission${lines.length === 1 ? '' : 's'} exported` }).waitFor();
   await page.screenshot({ path: join(artifacts, 'staff-export.png') });
 
   for (const line of lines) {

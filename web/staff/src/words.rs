@@ -218,6 +218,7 @@ impl Words {
         };
         match self.code {
             "st" => format!("Lipalo tse {count} li ntšitsoe ({size})."),
+            _ if count == 1 => format!("1 submission exported ({size})."),
             _ => format!("{count} submissions exported ({size})."),
         }
     }
