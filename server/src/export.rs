@@ -36,10 +36,9 @@ pub const OPTION_PARAMETERS: [&str; 6] = [
 /// member's scope) and how to write them.
 #[derive(Debug, Clone)]
 pub struct ExportRequest {
-    /// The filters; its cursor and limit are the export's own.
+    /// The filters, its form among them (`form=` is required: an export is of one form);
+    /// its cursor and limit are the export's own.
     pub query: SubmissionQuery,
-    /// The form exported (`form=` is required: an export is of one form).
-    pub form: String,
     pub format: Format,
     pub options: ExportOptions,
 }
@@ -135,29 +134,34 @@ impl ExportRequest {
         }
         let order_given = filters.iter().any(|(name, _)| name == "order");
         let mut query = SubmissionQuery::from_pairs(scope, filters)?;
-        let form = query.form.clone().ok_or(QueryError::Invalid {
-            parameter: "form",
-            why: "an export is of one form: give its id, such as form=diaspora_registration"
-                .to_owned(),
-        })?;
+        if query.form.is_none() {
+            return Err(QueryError::Invalid {
+                parameter: "form",
+                why: "an export is of one form: give its id, such as form=diaspora_registration"
+                    .to_owned(),
+            });
+        }
         if !order_given {
             // Oldest first, as a register reads; `order=newest` can still be asked.
             query.order = Order::Oldest;
         }
         query.limit = EXPORT_BATCH_ROWS;
-        query.after = None;
         Ok(ExportRequest {
             query,
-            form,
             format: format.unwrap_or(Format::Csv),
             options,
         })
     }
 
+    /// The form exported.
+    pub fn form(&self) -> &str {
+        self.query.form.as_deref().unwrap_or_default()
+    }
+
     /// The file's name: the form's id, the day, and the format's extension.
     pub fn file_name(&self, today: &str) -> String {
         let form: String = self
-            .form
+            .form()
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -175,7 +179,7 @@ impl ExportRequest {
     pub fn audit_detail(&self) -> String {
         let query = &self.query;
         let mut parts = vec![
-            format!("form={}", self.form),
+            format!("form={}", self.form()),
             format!("format={}", self.format.as_str()),
         ];
         let mut add = |name: &str, value: Option<String>| {
@@ -247,13 +251,13 @@ pub struct Written {
 /// # Errors
 ///
 /// An unknown form, a failed read, or a failed write.
-pub fn write_export<W: Write + Seek>(
+pub fn write_export<W: Write + Seek + Send>(
     store: &dyn Backend,
     request: &ExportRequest,
     out: W,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(W, Written), ExportError> {
-    let versions = form_versions(store, &request.form)?;
+    let versions = form_versions(store, request.form())?;
     let forms: Vec<&Form> = versions.iter().map(AsRef::as_ref).collect();
     let schema = Schema::new(&forms)?;
     let mut exporter = Exporter::new(request.format, &schema, request.options.clone(), out)?;
@@ -267,15 +271,7 @@ pub fn write_export<W: Write + Seek>(
             // The projection wrote both from typed values: text that does not read is a
             // damaged row, exported with what can be read rather than dropped.
             let answers: Answers = serde_json::from_str(&row.answers).unwrap_or_default();
-            let comments: Vec<Comment> = serde_json::from_str::<Vec<StoredComment>>(&row.comments)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| Comment {
-                    author: c.author,
-                    at: c.at,
-                    text: c.text,
-                })
-                .collect();
+            let comments: Vec<Comment> = serde_json::from_str(&row.comments).unwrap_or_default();
             exporter.push(&Submission {
                 id: &row.row.id,
                 form_version: &row.row.form_version,
@@ -299,12 +295,4 @@ pub fn write_export<W: Write + Seek>(
     let submissions = exporter.rows();
     let out = exporter.finish()?;
     Ok((out, Written { submissions }))
-}
-
-/// A comment as the projection keeps it (`store::comments_json`).
-#[derive(serde::Deserialize)]
-struct StoredComment {
-    author: String,
-    at: i64,
-    text: String,
 }

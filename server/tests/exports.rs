@@ -106,24 +106,8 @@ impl Phone {
     }
 
     async fn sync(&mut self, f: &Fixture) {
-        self.client.start_sync();
-        let mut requests = 0;
-        while let Some(frame) = self.client.next_request().expect("the client store works") {
-            let (status, body) = f.post_sync(&self.device.credential, frame).await;
-            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-            let progress = self.client.handle_response(&body).expect("a response");
-            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
-            requests += 1;
-            assert!(requests < 50, "the sync does not end");
-        }
-    }
-}
-
-fn validate(f: &Fixture) {
-    let store = &f.state.store;
-    let mut cache = letsema_server::store::FormCache::default();
-    while store.validation_queue().expect("the queue") > 0 {
-        letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated");
+        f.sync_phone(&self.device.credential, &mut self.client)
+            .await;
     }
 }
 
@@ -171,7 +155,7 @@ async fn register(f: &Fixture) -> (String, String) {
         &Answers::new().with("full_name", "Palesa"),
     );
     other.sync(f).await;
-    validate(f);
+    f.validate_all();
     let admin = f.staff("admin@example.org").await;
     let (status, body) = f
         .send(
@@ -182,7 +166,7 @@ async fn register(f: &Fixture) -> (String, String) {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    validate(f);
+    f.validate_all();
     (first, second)
 }
 

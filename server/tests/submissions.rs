@@ -57,28 +57,8 @@ impl Phone {
     }
 
     async fn sync(&mut self, f: &Fixture) {
-        self.client.start_sync();
-        let mut requests = 0;
-        while let Some(frame) = self.client.next_request().expect("the client store works") {
-            let (status, body) = f.post_sync(&self.device.credential, frame).await;
-            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-            let progress = self
-                .client
-                .handle_response(&body)
-                .expect("a valid response");
-            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
-            requests += 1;
-            assert!(requests < 50, "the sync does not end");
-        }
-    }
-}
-
-/// Runs the validator until nothing waits: the table shows what it has judged.
-fn validate(f: &Fixture) {
-    let store = &f.state.store;
-    let mut cache = letsema_server::store::FormCache::default();
-    while store.validation_queue().expect("the queue") > 0 {
-        letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated");
+        f.sync_phone(&self.device.credential, &mut self.client)
+            .await;
     }
 }
 
@@ -109,7 +89,7 @@ async fn pages_run_newest_first_and_a_cursor_goes_on_without_repeating_or_skippi
         made.push(phone.save(&mut doc));
     }
     phone.sync(&f).await;
-    validate(&f);
+    f.validate_all();
     let admin = f.staff("admin@example.org").await;
 
     let mut seen = Vec::new();
@@ -141,7 +121,7 @@ async fn pages_run_newest_first_and_a_cursor_goes_on_without_repeating_or_skippi
     let mut late = phone.capture(T0 + 3_600_000, &[]);
     let late_id = phone.save(&mut late);
     phone.sync(&f).await;
-    validate(&f);
+    f.validate_all();
     assert_eq!(
         ids(&f, &admin, &format!("limit=3&after={next}")).await,
         newest_first[3..6]
@@ -174,7 +154,7 @@ async fn each_role_sees_the_associations_it_may_and_nothing_without_signing_in()
     let b_id = b.save(&mut doc);
     a.sync(&f).await;
     b.sync(&f).await;
-    validate(&f);
+    f.validate_all();
 
     let count = |list: Vec<String>| list.len();
     let admin = f.staff("admin@example.org").await;
@@ -236,7 +216,7 @@ async fn filters_find_by_name_phone_choice_status_completeness_and_day() {
     let lineo_id = phone.save(&mut lineo);
     let palesa_id = phone.save(&mut palesa);
     phone.sync(&f).await;
-    validate(&f);
+    f.validate_all();
     let reviewer = f.staff("reviewer@example.org").await;
 
     // Text: any case, with or without diacritics, a word or its start, a phone's digits.
@@ -313,7 +293,7 @@ async fn filters_find_by_name_phone_choice_status_completeness_and_day() {
         .expect("edited");
     phone.save(&mut edited);
     phone.sync(&f).await;
-    validate(&f);
+    f.validate_all();
     assert_eq!(ids(&f, &reviewer, "choice=country:uk").await, [palesa_id]);
     assert_eq!(ids(&f, &reviewer, "choice=country:usa").await, [mpho_id]);
 }
@@ -339,7 +319,7 @@ async fn a_field_written_on_two_devices_at_once_is_found_by_the_conflicts_filter
     assert!(!doc.conflicts().is_empty(), "the test made a conflict");
     let conflicted_id = phone.save(&mut doc);
     phone.sync(&f).await;
-    validate(&f);
+    f.validate_all();
 
     let admin = f.staff("admin@example.org").await;
     assert_eq!(
@@ -442,7 +422,7 @@ async fn the_staff_area_reads_its_session_the_form_and_the_submission_as_the_wir
     let session: Session = serde_json::from_value(session).expect("a session");
     assert_eq!(session.user.role, Role::Reviewer);
 
-    validate(&f);
+    f.validate_all();
     let (status, page) = table(&f, &reviewer, "limit=5").await;
     assert_eq!(status, StatusCode::OK);
     let page: SubmissionPage = serde_json::from_value(page).expect("a page");
@@ -655,7 +635,7 @@ async fn a_correction_and_a_comment_reach_the_phone_and_merge_with_its_own_offli
     let (_, now) = read(&f, &coordinator, &id).await;
     assert_eq!(now["answers"]["city"], "Mafeteng");
     assert_eq!(now["answers"]["specialisation"], "Neonatal care");
-    validate(&f);
+    f.validate_all();
     assert_eq!(
         ids(&f, &coordinator, "status=has_issues").await,
         vec![id.clone()]
@@ -759,7 +739,7 @@ async fn a_conflict_is_listed_with_each_value_and_its_author_and_resolved_by_a_r
         "{after}"
     );
     assert_eq!(after["answers"]["city"], "Leeds");
-    validate(&f);
+    f.validate_all();
     assert!(ids(&f, &admin, "conflicts=true").await.is_empty());
     phone.sync(&f).await;
     let doc_id = (&letsema_doc::SubmissionId::parse(&id).expect("an id")).into();
@@ -823,7 +803,7 @@ async fn a_bulk_status_change_sets_each_submission_in_scope_and_says_so_for_each
         made.iter().map(String::as_str).collect::<Vec<_>>()
     );
     assert!(results.iter().all(|r| r["ok"] == true), "{answer}");
-    validate(&f);
+    f.validate_all();
     assert_eq!(ids(&f, &reviewer, "status=approved").await.len(), 5);
 
     let (status, _) = f

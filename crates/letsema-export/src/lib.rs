@@ -155,7 +155,8 @@ pub struct Submission<'a> {
     pub id: &'a str,
     /// The version of the form it was filled in.
     pub form_version: &'a str,
-    /// When the server received it, in milliseconds since the Unix epoch (UTC).
+    /// When it was made (by its device's clock), in milliseconds since the Unix epoch
+    /// (UTC): its `SubmissionDate`.
     pub created_at: i64,
     /// The association it was collected for, if any.
     pub association: Option<&'a str>,
@@ -175,8 +176,9 @@ pub struct Submission<'a> {
     pub answers: &'a Answers,
 }
 
-/// A reviewer's comment on a submission.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A reviewer's comment on a submission; its JSON (`{"author", "at", "text"}`) is the one
+/// the server's projection keeps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Comment {
     /// Who wrote it.
     pub author: String,
@@ -421,12 +423,15 @@ impl<W: Write + Seek> Exporter<W> {
     }
 
     /// Writes what remains (the ZIP, the workbook, the buffered lines) and gives the output
-    /// back.
+    /// back (which must be `Send` for rust_xlsxwriter to write a workbook into it).
     ///
     /// # Errors
     ///
     /// Writing to the output or reading a temporary file back fails.
-    pub fn finish(self) -> Result<W, ExportError> {
+    pub fn finish(self) -> Result<W, ExportError>
+    where
+        W: Send,
+    {
         match self.sink {
             Sink::Csv(sink) => sink.finish(),
             Sink::Xlsx(sink) => sink.finish(),

@@ -1,9 +1,9 @@
 //! XLSX: one constant-memory worksheet per table, written row by row (each worksheet
 //! streams to a temporary file), saved when the export finishes.
 
-use std::io::{self, Seek, SeekFrom, Write};
+use std::io::{Seek, Write};
 
-use chrono::{Datelike, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDateTime, NaiveTime, Timelike};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 
 use crate::ExportError;
@@ -75,13 +75,13 @@ impl<W: Write + Seek> XlsxSink<W> {
         })
     }
 
-    /// Saves the workbook (through a temporary file, so that the output needs neither
-    /// `Send` nor the whole file in memory) and copies it to the output.
-    pub(crate) fn finish(mut self) -> Result<W, ExportError> {
-        let mut file = tempfile::tempfile()?;
-        self.workbook.save_to_writer(&mut file)?;
-        file.seek(SeekFrom::Start(0))?;
-        io::copy(&mut file, &mut self.out)?;
+    /// Saves the workbook into the output, its worksheets copied from their temporary
+    /// files.
+    pub(crate) fn finish(mut self) -> Result<W, ExportError>
+    where
+        W: Send,
+    {
+        self.workbook.save_to_writer(&mut self.out)?;
         Ok(self.out)
     }
 
@@ -129,44 +129,39 @@ impl<W> RowSink for XlsxSink<W> {
                     }
                     None => write_text(worksheet, row, column, text, too_long)?,
                 },
-                Cell::Date(text) => match parse_date(text)
-                    .and_then(|date| excel_datetime(date.and_hms_opt(0, 0, 0).unwrap_or_default()))
-                {
-                    Some(date) => {
-                        worksheet.write_datetime_with_format(row, column, date, &self.date)?;
-                    }
-                    None => write_text(worksheet, row, column, text, too_long)?,
-                },
-                Cell::DateTime(text) => match parse_datetime(text).and_then(excel_datetime) {
-                    Some(moment) => {
-                        worksheet.write_datetime_with_format(
-                            row,
-                            column,
-                            moment,
-                            &self.datetime,
-                        )?;
-                    }
-                    None => write_text(worksheet, row, column, text, too_long)?,
-                },
+                Cell::Date(text) => {
+                    let date =
+                        parse_date(text).and_then(|d| excel_datetime(d.and_time(NaiveTime::MIN)));
+                    write_moment(worksheet, row, column, date, &self.date, text, too_long)?;
+                }
+                Cell::DateTime(text) => {
+                    let moment = parse_datetime(text).and_then(excel_datetime);
+                    write_moment(
+                        worksheet,
+                        row,
+                        column,
+                        moment,
+                        &self.datetime,
+                        text,
+                        too_long,
+                    )?;
+                }
                 Cell::Flag(selected) => {
                     worksheet.write_number(row, column, if *selected { 1 } else { 0 })?;
                 }
                 Cell::Timestamp(millis) => {
-                    match chrono::DateTime::from_timestamp_millis(*millis)
-                        .and_then(|moment| excel_datetime(moment.naive_utc()))
-                    {
-                        Some(moment) => {
-                            worksheet.write_datetime_with_format(
-                                row,
-                                column,
-                                moment,
-                                &self.datetime,
-                            )?;
-                        }
-                        None => {
-                            worksheet.write_string(row, column, millis.to_string())?;
-                        }
-                    }
+                    let moment = chrono::DateTime::from_timestamp_millis(*millis)
+                        .and_then(|moment| excel_datetime(moment.naive_utc()));
+                    let text = millis.to_string();
+                    write_moment(
+                        worksheet,
+                        row,
+                        column,
+                        moment,
+                        &self.datetime,
+                        &text,
+                        too_long,
+                    )?;
                 }
                 Cell::Bool(value) => {
                     worksheet.write_boolean(row, column, *value)?;
@@ -192,6 +187,26 @@ fn write_text(
     }
     worksheet.write_string(row, column, text)?;
     Ok(())
+}
+
+/// A date or time as a date cell in `format`, or `text` where it did not parse (or falls
+/// outside Excel's years).
+fn write_moment(
+    worksheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    moment: Option<ExcelDateTime>,
+    format: &Format,
+    text: &str,
+    too_long: impl FnOnce(&str) -> ExportError,
+) -> Result<(), ExportError> {
+    match moment {
+        Some(moment) => {
+            worksheet.write_datetime_with_format(row, column, moment, format)?;
+            Ok(())
+        }
+        None => write_text(worksheet, row, column, text, too_long),
+    }
 }
 
 /// A wall-clock time as Excel holds it; `None` outside Excel's years (1900 to 9999).

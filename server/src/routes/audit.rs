@@ -4,14 +4,13 @@
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
-use super::filters::{blocking, operation, respond, with_state};
+use super::filters::{blocking, operation, query_pairs, respond, with_state};
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AuditQuery, MAX_QUERY_BYTES, Role};
+use crate::store::{AuditQuery, Role};
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
     operation!(GET "audit")
@@ -25,14 +24,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 
 async fn list(state: AppState, staff: Staff, raw: String) -> Result<Response, ApiError> {
     staff.require(&[Role::Admin])?;
-    let invalid =
-        |message: String| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message);
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(invalid(crate::store::QueryError::TooLong.to_string()));
-    }
-    let pairs = form_urlencoded::parse(raw.as_bytes())
-        .map(|(name, value)| (name.into_owned(), value.into_owned()));
-    let query = AuditQuery::from_pairs(pairs).map_err(|e| invalid(e.to_string()))?;
+    let query = AuditQuery::from_pairs(query_pairs(&raw)?)?;
     let store = state.store.clone();
     let page = blocking(move || store.audit_log(&query)).await?;
     Ok(warp::reply::json(&page).into_response())

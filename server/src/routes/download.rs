@@ -11,15 +11,15 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use http_body_util::combinators::UnsyncBoxBody;
-use http_body_util::{BodyExt, StreamBody};
+use http_body_util::{BodyExt, Either, StreamBody};
 use hyper::body::Frame;
 use tokio::io::AsyncReadExt;
 
 /// The bytes read from the file at a time.
 const CHUNK_BYTES: usize = 64 * 1024;
 
-/// A body of any kind, as the accept loop hands responses to hyper.
-pub type AnyBody = UnsyncBoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
+/// A file's body, read as it is sent.
+pub type FileBody = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// A file to send as a response's body (see the module's documentation). Extensions must
 /// be `Clone`: the file is shared, and taken once.
@@ -33,7 +33,7 @@ impl StreamedFile {
     }
 
     /// The body that reads the file; empty if it was already taken.
-    pub fn into_body(self) -> AnyBody {
+    pub fn into_body(self) -> FileBody {
         let file = self
             .0
             .lock()
@@ -51,18 +51,18 @@ impl StreamedFile {
                 }
                 // The client sees the body end early (its length is short): the error ends
                 // the stream, and the next poll finds no file.
-                Err(error) => Some((Err(error.into()), None)),
+                Err(error) => Some((Err(error), None)),
             }
         });
         StreamBody::new(chunks).boxed_unsync()
     }
 }
 
-/// A response's body as the accept loop sends it: the file it carries, or its own.
-pub fn body_of(mut response: warp::reply::Response) -> hyper::Response<AnyBody> {
-    let file = response.extensions_mut().remove::<StreamedFile>();
-    response.map(|body| match file {
-        Some(file) => file.into_body(),
-        None => body.map_err(Into::into).boxed_unsync(),
-    })
+/// A response's body as the accept loop sends it: the file it carries, or its own as it is
+/// (every other response, untouched).
+pub fn body_of<B>(mut response: hyper::Response<B>) -> hyper::Response<Either<B, FileBody>> {
+    match response.extensions_mut().remove::<StreamedFile>() {
+        Some(file) => response.map(|_| Either::Right(file.into_body())),
+        None => response.map(Either::Left),
+    }
 }

@@ -26,12 +26,12 @@ use warp::reply::Response;
 
 use super::associations::visible;
 use super::download::StreamedFile;
-use super::filters::{blocking, operation, peer_addr, respond, with_state};
+use super::filters::{blocking, operation, peer_addr, query_pairs, respond, with_state};
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
 use crate::export::{ExportError, ExportRequest, SUBMISSIONS_HEADER, write_export};
 use crate::state::AppState;
-use crate::store::{AuditEntry, MAX_QUERY_BYTES};
+use crate::store::AuditEntry;
 
 /// Exports written at once, at most: each holds a core and writes to the disk.
 pub const MAX_CONCURRENT_EXPORTS: usize = 2;
@@ -56,13 +56,7 @@ async fn export(
     raw: String,
     exports: Arc<Semaphore>,
 ) -> Result<Response, ApiError> {
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(invalid(&crate::store::QueryError::TooLong.to_string()));
-    }
-    let pairs = form_urlencoded::parse(raw.as_bytes())
-        .map(|(name, value)| (name.into_owned(), value.into_owned()));
-    let request =
-        ExportRequest::from_pairs(visible(&staff), pairs).map_err(|e| invalid(&e.to_string()))?;
+    let request = ExportRequest::from_pairs(visible(&staff), query_pairs(&raw)?)?;
     let Ok(permit) = exports.try_acquire_owned() else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -86,14 +80,7 @@ async fn export(
     let format = request.format;
     let (file, length, submissions) = blocking(move || {
         let _permit = permit;
-        let file = tempfile::tempfile().map_err(|e| {
-            tracing::error!(error = %e, "no temporary file for an export");
-            ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "no_space",
-                "the server cannot write the export's file: its disk may be full",
-            )
-        })?;
+        let file = tempfile::tempfile().map_err(no_space)?;
         let (mut file, written) =
             write_export(&*store, &request, file, &mut |_| {}).map_err(export_error)?;
         let length = file.stream_position().map_err(|_| ApiError::internal())?;
@@ -119,13 +106,19 @@ async fn export(
     Ok(response)
 }
 
-fn invalid(message: &str) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message.to_owned())
+/// The export's file could not be written: 507, the reason logged (it names no person).
+fn no_space(error: std::io::Error) -> ApiError {
+    tracing::error!(%error, "an export's file could not be written");
+    ApiError::new(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "no_space",
+        "the server cannot write the export's file: its disk may be full",
+    )
 }
 
 fn export_error(error: ExportError) -> ApiError {
     match error {
-        ExportError::Query(e) => invalid(&e.to_string()),
+        ExportError::Query(e) => e.into(),
         ExportError::UnknownForm(_) => {
             ApiError::new(StatusCode::NOT_FOUND, "unknown_form", error.to_string())
         }
@@ -133,14 +126,7 @@ fn export_error(error: ExportError) -> ApiError {
         ExportError::Store(e) => e.into(),
         // Excel's limits (rows in a sheet, characters in a cell): the message says to export
         // as CSV or to filter.
-        ExportError::Write(letsema_export::ExportError::Io(e)) => {
-            tracing::error!(error = %e, "an export's file could not be written");
-            ApiError::new(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "no_space",
-                "the server cannot write the export's file: its disk may be full",
-            )
-        }
+        ExportError::Write(letsema_export::ExportError::Io(e)) => no_space(e),
         ExportError::Write(e) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "export_refused",

@@ -14,7 +14,9 @@ use warp::{Filter, Rejection};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AssociationError, DeviceError, PeopleError, PublishError};
+use crate::store::{
+    AssociationError, DeviceError, MAX_QUERY_BYTES, PeopleError, PublishError, QueryError,
+};
 
 /// The filter of one API operation: its path (as `warp::path!` takes it, under `/api/`, or
 /// at the top with `top`) and its method, recorded in [`served_operations`] as the router is
@@ -130,6 +132,29 @@ pub fn peer_addr()
         .map(|peer: Option<PeerAddr>, remote: Option<SocketAddr>| {
             peer.map(|PeerAddr(addr)| addr).or(remote)
         })
+}
+
+/// A query string (`warp::query::raw`'s) as decoded `name=value` pairs, for the routes
+/// whose parameters repeat (`choice=`) or are checked by the store's own rules.
+///
+/// # Errors
+///
+/// [`QueryError::TooLong`] beyond [`MAX_QUERY_BYTES`].
+pub fn query_pairs(raw: &str) -> Result<Vec<(String, String)>, ApiError> {
+    if raw.len() > MAX_QUERY_BYTES {
+        return Err(QueryError::TooLong.into());
+    }
+    Ok(form_urlencoded::parse(raw.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect())
+}
+
+/// A parameter that is unknown, repeated or malformed: 400 `invalid_query`, with what to
+/// write instead.
+impl From<QueryError> for ApiError {
+    fn from(error: QueryError) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
+    }
 }
 
 impl From<PeopleError> for ApiError {

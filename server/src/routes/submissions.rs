@@ -34,15 +34,13 @@ use warp::http::StatusCode;
 use warp::reply::{Reply, Response};
 
 use super::associations::visible;
-use super::filters::{blocking, json_body, operation, respond, with_state};
+use super::filters::{blocking, json_body, operation, query_pairs, respond, with_state};
 use super::sync::{staff_caller, staff_writer};
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
 use crate::staff_edit::{self, Edit, EditError, MAX_BULK};
 use crate::state::AppState;
-use crate::store::{
-    FormCache, MAX_QUERY_BYTES, QueryError, SubmissionQuery, ValidateError, is_hidden_direction,
-};
+use crate::store::{FormCache, SubmissionQuery, ValidateError, is_hidden_direction};
 
 /// The most bytes of an edit's body (a bulk edit's thousand ids fit).
 const MAX_BODY: u64 = 64 * 1024;
@@ -97,12 +95,7 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 }
 
 async fn list(state: AppState, staff: Staff, raw: String) -> Result<Response, ApiError> {
-    if raw.len() > MAX_QUERY_BYTES {
-        return Err(invalid(&QueryError::TooLong));
-    }
-    let pairs = form_urlencoded::parse(raw.as_bytes())
-        .map(|(name, value)| (name.into_owned(), value.into_owned()));
-    let query = SubmissionQuery::from_pairs(visible(&staff), pairs).map_err(|e| invalid(&e))?;
+    let query = SubmissionQuery::from_pairs(visible(&staff), query_pairs(&raw)?)?;
     let store = state.store.clone();
     let page = blocking(move || store.submissions(&query)).await?;
     Ok(warp::reply::json(&page).into_response())
@@ -296,10 +289,6 @@ fn writer_of(staff: &Staff) -> Result<Writer, ApiError> {
 
 fn now() -> Timestamp {
     Timestamp(chrono::Utc::now().timestamp_millis())
-}
-
-fn invalid(error: &QueryError) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", error.to_string())
 }
 
 fn invalid_edit(message: String) -> ApiError {

@@ -188,19 +188,18 @@ pub fn project(
     }
 }
 
-/// The comments of a review as the projection keeps them: `[{"author", "at", "text"}]`.
+/// The comments of a review as the projection keeps them, `[{"author", "at", "text"}]`:
+/// the JSON of the exports' [`letsema_export::Comment`], which reads them back.
 pub fn comments_json(comments: &[letsema_doc::Comment]) -> String {
-    let list: Vec<serde_json::Value> = comments
+    let list: Vec<letsema_export::Comment> = comments
         .iter()
-        .map(|c| {
-            serde_json::json!({
-                "author": c.author.as_str(),
-                "at": c.at.0,
-                "text": c.text,
-            })
+        .map(|c| letsema_export::Comment {
+            author: c.author.as_str().to_owned(),
+            at: c.at.0,
+            text: c.text.clone(),
         })
         .collect();
-    serde_json::Value::Array(list).to_string()
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Runs the form engine over a submission's answers as the document gives them (the tree

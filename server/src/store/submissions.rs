@@ -370,18 +370,9 @@ pub struct ExportBatch {
 impl ExportBatch {
     /// The batch from the rows a backend read: up to `limit + 1`, the extra one only saying
     /// that there is a next batch.
-    pub fn from_rows(mut rows: Vec<(Cursor, ExportRow)>, limit: usize) -> Self {
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next = if more {
-            rows.last().map(|(cursor, _)| *cursor)
-        } else {
-            None
-        };
-        ExportBatch {
-            rows: rows.into_iter().map(|(_, row)| row).collect(),
-            next,
-        }
+    pub fn from_rows(rows: Vec<(Cursor, ExportRow)>, limit: usize) -> Self {
+        let (rows, next) = keep_page(rows, limit);
+        ExportBatch { rows, next }
     }
 }
 
@@ -535,18 +526,25 @@ fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (Str
 
 /// The page from the rows a backend read: up to `limit + 1`, the extra one only saying that
 /// there is a next page.
-pub fn page_from_rows(mut rows: Vec<(Cursor, SubmissionRow)>, limit: usize) -> SubmissionPage {
+pub fn page_from_rows(rows: Vec<(Cursor, SubmissionRow)>, limit: usize) -> SubmissionPage {
+    let (submissions, next) = keep_page(rows, limit);
+    SubmissionPage {
+        submissions,
+        next: next.map(|cursor| cursor.encode()),
+    }
+}
+
+/// The first `limit` of the rows read (a page or a batch asks for one more, which only says
+/// that there is a next), and the cursor after them when there is a next.
+fn keep_page<T>(mut rows: Vec<(Cursor, T)>, limit: usize) -> (Vec<T>, Option<Cursor>) {
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = if more {
-        rows.last().map(|(cursor, _)| cursor.encode())
+        rows.last().map(|(cursor, _)| *cursor)
     } else {
         None
     };
-    SubmissionPage {
-        submissions: rows.into_iter().map(|(_, row)| row).collect(),
-        next,
-    }
+    (rows.into_iter().map(|(_, row)| row).collect(), next)
 }
 
 /// Text as both backends index and search it: compatibility-decomposed, without

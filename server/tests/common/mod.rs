@@ -124,6 +124,35 @@ impl Fixture {
         self.sign_in(email, PASSWORD).await.expect("signed in")
     }
 
+    /// Runs the validator until nothing waits: the staff's table and exports show what it
+    /// has judged.
+    pub fn validate_all(&self) {
+        let store = &self.state.store;
+        let mut cache = letsema_server::store::FormCache::default();
+        while store.validation_queue().expect("the queue") > 0 {
+            letsema_server::validator::validate_batch(&**store, &mut cache).expect("validated");
+        }
+    }
+
+    /// Syncs a phone's client to the end as the device with `credential`, every push
+    /// accepted.
+    pub async fn sync_phone(
+        &self,
+        credential: &str,
+        client: &mut letsema_sync::client::Client<letsema_sync::client_store::MemoryClientStore>,
+    ) {
+        client.start_sync();
+        let mut requests = 0;
+        while let Some(frame) = client.next_request().expect("the client store works") {
+            let (status, body) = self.post_sync(credential, frame).await;
+            assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+            let progress = client.handle_response(&body).expect("a valid response");
+            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
+            requests += 1;
+            assert!(requests < 50, "the sync does not end");
+        }
+    }
+
     /// Sends a request; `browser` adds the cookie and the CSRF token.
     pub async fn send(
         &self,

@@ -25,7 +25,8 @@ pub enum ApiError {
     Refused { status: u16, message: String },
 }
 
-async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+/// The response if it is a success; otherwise why not, in the server's words.
+pub async fn accepted(response: Response) -> Result<Response, ApiError> {
     let status = response.status();
     if status == 401 {
         return Err(ApiError::SignedOut);
@@ -37,6 +38,12 @@ async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> 
         };
         return Err(ApiError::Refused { status, message });
     }
+    Ok(response)
+}
+
+async fn answer<T: DeserializeOwned>(response: Response) -> Result<T, ApiError> {
+    let response = accepted(response).await?;
+    let status = response.status();
     response.json::<T>().await.map_err(|_| ApiError::Refused {
         status,
         message: "The server's answer could not be read: reload the page.".to_owned(),

@@ -99,15 +99,10 @@ pub fn export_panel(props: &ExportProps) -> Html {
             busy.set(true);
             message.set(Some(words.export_preparing.to_owned()));
             wasm_bindgen_futures::spawn_local(async move {
-                message.set(Some(match fetch_and_save(&url).await {
-                    Ok((count, bytes)) => words.export_done(count, bytes),
-                    Err(crate::api::ApiError::SignedOut) => {
-                        on_signed_out.emit(());
-                        String::new()
-                    }
-                    Err(crate::api::ApiError::Network) => words.network_problem.to_owned(),
-                    Err(crate::api::ApiError::Refused { message, .. }) => message,
-                }));
+                message.set(match fetch_and_save(&url).await {
+                    Ok((count, bytes)) => Some(words.export_done(count, bytes)),
+                    Err(error) => crate::api::problem(error, words, &on_signed_out),
+                });
                 busy.set(false);
             });
         })
@@ -183,17 +178,8 @@ async fn fetch_and_save(url: &str) -> Result<(u64, u64), crate::api::ApiError> {
         .send()
         .await
         .map_err(|_| ApiError::Network)?;
+    let response = crate::api::accepted(response).await?;
     let status = response.status();
-    if status == 401 {
-        return Err(ApiError::SignedOut);
-    }
-    if !(200..300).contains(&status) {
-        let message = match response.json::<letsema_protocol::ApiErrorBody>().await {
-            Ok(body) => body.error.message,
-            Err(_) => format!("The server answered {status}."),
-        };
-        return Err(ApiError::Refused { status, message });
-    }
     let count = response
         .headers()
         .get("x-letsema-submissions")
