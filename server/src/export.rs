@@ -16,7 +16,7 @@ use letsema_form::model::Form;
 
 use crate::store::{
     AssociationScope, Backend, EXPORT_BATCH_ROWS, Order, PublishError, QueryError, SubmissionQuery,
-    ValidateError,
+    ValidateError, boolean,
 };
 
 /// The response header that says how many submissions an export holds.
@@ -80,9 +80,9 @@ impl ExportRequest {
         let mut filters = Vec::new();
         let mut format = None;
         let mut options = ExportOptions::default();
-        let mut seen: Vec<String> = Vec::new();
+        let mut seen: Vec<&'static str> = Vec::new();
         for (name, value) in pairs {
-            if !OPTION_PARAMETERS.contains(&name.as_str()) {
+            let Some(option) = OPTION_PARAMETERS.into_iter().find(|o| *o == name) else {
                 if name == "after" || name == "limit" {
                     return Err(QueryError::Invalid {
                         parameter: if name == "after" { "after" } else { "limit" },
@@ -93,23 +93,16 @@ impl ExportRequest {
                 }
                 filters.push((name, value));
                 continue;
-            }
-            if seen.contains(&name) {
+            };
+            if seen.contains(&option) {
                 return Err(QueryError::Invalid {
-                    parameter: option_name(&name),
+                    parameter: option,
                     why: "given twice: give it once".to_owned(),
                 });
             }
-            seen.push(name.clone());
-            let flag = |value: &str| match value {
-                "true" => Ok(true),
-                "false" => Ok(false),
-                _ => Err(QueryError::Invalid {
-                    parameter: option_name(&name),
-                    why: "true or false".to_owned(),
-                }),
-            };
-            match name.as_str() {
+            seen.push(option);
+            let flag = |value: &str| boolean(option, value);
+            match option {
                 "format" => {
                     format = Some(value.parse::<Format>().map_err(|_| QueryError::Invalid {
                         parameter: "format",
@@ -205,14 +198,6 @@ impl ExportRequest {
         }
         parts.join(" ")
     }
-}
-
-fn option_name(name: &str) -> &'static str {
-    OPTION_PARAMETERS
-        .iter()
-        .find(|known| **known == name)
-        .copied()
-        .unwrap_or("format")
 }
 
 /// Every published version of `form`, newest first.

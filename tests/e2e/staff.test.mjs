@@ -374,6 +374,14 @@ test('an export of the filtered submissions downloads from the browser, and hold
   await workbook.saveAs(xlsx);
   assert.equal(readFileSync(xlsx).subarray(0, 2).toString(), 'PK', 'an Office Open XML file (a zip)');
 
+  // The panel at 360 px, in English and in Sesotho.
+  await page.setViewportSize({ width: 360, height: 740 });
+  await panel.screenshot({ path: join(artifacts, 'staff-export-360.png') });
+  await page.getByLabel('Language', { exact: true }).selectOption('st');
+  await panel.getByRole('button', { name: 'Jarolla lipalo' }).waitFor();
+  await panel.screenshot({ path: join(artifacts, 'staff-export-360-st.png') });
+  await page.getByLabel('Puo', { exact: true }).selectOption('en');
+
   // On the record: the admin's two exports.
   const session = await adminSession(fixture.server);
   const log = await (await fetch(new URL('/api/audit?action=export', fixture.server.url), {

@@ -51,7 +51,7 @@ pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, Stor
 pub use submissions::{
     ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, EXPORT_BATCH_ROWS, ExportBatch, ExportRow,
     MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError, SubmissionPage, SubmissionQuery,
-    SubmissionRow, choice_values, fold, page_from_rows, questions_of_repeat,
+    SubmissionRow, boolean, choice_values, fold, page_from_rows, questions_of_repeat,
     questions_outside_repeats, search_terms, search_text,
 };
 pub use sync::SyncStoreError;

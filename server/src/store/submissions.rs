@@ -313,7 +313,12 @@ fn plain(value: &str, parameter: &'static str) -> Result<String, QueryError> {
     Ok(value.to_owned())
 }
 
-fn boolean(parameter: &'static str, value: &str) -> Result<bool, QueryError> {
+/// A `true` or `false` parameter.
+///
+/// # Errors
+///
+/// [`QueryError::Invalid`] for anything else.
+pub fn boolean(parameter: &'static str, value: &str) -> Result<bool, QueryError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
