@@ -303,7 +303,7 @@ fn set_once<T>(slot: &mut Option<T>, parameter: &'static str, value: T) -> Resul
 }
 
 /// An identifier-like value: 1 to 128 bytes, no control characters.
-fn plain(value: &str, parameter: &'static str) -> Result<String, QueryError> {
+pub(super) fn plain(value: &str, parameter: &'static str) -> Result<String, QueryError> {
     if value.is_empty() || value.len() > 128 || value.chars().any(char::is_control) {
         return Err(QueryError::Invalid {
             parameter,
