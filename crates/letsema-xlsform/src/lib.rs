@@ -192,6 +192,23 @@ impl fmt::Display for Diagnostic {
 /// uses it, so the generated workbook holds exactly what the importer reads.
 pub use read::table_cells as markdown_table_cells;
 
+/// A spreadsheet as text, as the importer reads a form's: named sheets of non-blank rows of
+/// trimmed cells (whole numbers without a decimal point, dates as `YYYY-MM-DD HH:MM:SS`),
+/// each row with the number a person sees beside it.
+pub use read::{Row, Sheet, Workbook};
+
+/// Reads any table (`.xlsx`, `.xls`, `.csv`) as the importer reads a form, within the same
+/// bounds and with the same protection against damaged files: for tables that are not forms,
+/// such as the member registers `letsema import` reads. A CSV file is one sheet whose lines
+/// are its rows (not pyxform's layout, which names sheets in the first column).
+///
+/// # Errors
+///
+/// A message saying why the file cannot be read and what to do.
+pub fn read_table(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
+    read::read_table(bytes, format)
+}
+
 /// Imports an XLSForm from its bytes.
 ///
 /// When the settings give no `form_id`, the id is derived from the title, or is `form`, and

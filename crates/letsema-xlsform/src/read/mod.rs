@@ -13,42 +13,44 @@ use crate::SourceFormat;
 
 /// A workbook as text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Workbook {
-    pub(crate) sheets: Vec<Sheet>,
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
 }
 
 /// One sheet: its name as written and its non-blank rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sheet {
-    pub(crate) name: String,
-    pub(crate) rows: Vec<Row>,
+pub struct Sheet {
+    pub name: String,
+    pub rows: Vec<Row>,
     /// The spreadsheet column index of the first cell of each row, for column letters; `None`
     /// where letters mean nothing (markdown tables).
-    pub(crate) first_column: Option<usize>,
+    pub first_column: Option<usize>,
 }
 
 /// One non-blank row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Row {
+pub struct Row {
     /// The row number (or line number) the author sees, 1-based.
-    pub(crate) number: usize,
+    pub number: usize,
     /// Trimmed cell texts, empty for an empty cell.
-    pub(crate) cells: Vec<String>,
+    pub cells: Vec<String>,
 }
 
 impl Row {
-    pub(crate) fn is_blank(&self) -> bool {
+    /// Whether every cell is empty.
+    pub fn is_blank(&self) -> bool {
         self.cells.iter().all(|cell| cell.is_empty())
     }
 
-    pub(crate) fn cell(&self, index: usize) -> &str {
+    /// The cell at `index`, empty beyond the row's end.
+    pub fn cell(&self, index: usize) -> &str {
         self.cells.get(index).map_or("", String::as_str)
     }
 }
 
 impl Sheet {
     /// The letter of a column of this sheet, as a spreadsheet shows it.
-    pub(crate) fn letter(&self, index: usize) -> Option<String> {
+    pub fn letter(&self, index: usize) -> Option<String> {
         self.first_column
             .map(|first| column_letter(first.saturating_add(index)))
     }
@@ -56,7 +58,7 @@ impl Sheet {
 
 impl Workbook {
     /// The sheet with this name, ignoring case and surrounding spaces as pyxform does.
-    pub(crate) fn sheet(&self, name: &str) -> Option<&Sheet> {
+    pub fn sheet(&self, name: &str) -> Option<&Sheet> {
         self.sheets
             .iter()
             .find(|sheet| sheet.name.trim().eq_ignore_ascii_case(name))
@@ -69,6 +71,15 @@ pub(crate) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, Strin
         SourceFormat::Xlsx | SourceFormat::Xls => spreadsheet::read(bytes, format),
         SourceFormat::Csv => text::read_csv(bytes),
         SourceFormat::Markdown => text::read_markdown(bytes),
+    }
+}
+
+/// Reads a table that is not a form: a spreadsheet's sheets as [`read`] reads them, a CSV
+/// file as one sheet of plain lines (not pyxform's layout of sheets in the first column).
+pub(crate) fn read_table(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
+    match format {
+        SourceFormat::Csv => text::read_csv_table(bytes),
+        _ => read(bytes, format),
     }
 }
 

@@ -6,6 +6,28 @@
 use super::{Row, Sheet, Workbook};
 
 pub(super) fn read_csv(bytes: &[u8]) -> Result<Workbook, String> {
+    // The first column holds the sheet names, so data starts in column B.
+    Ok(split_sheets(csv_lines(bytes)?, Some(1)))
+}
+
+/// A plain CSV table (not pyxform's layout): one sheet, `table`, every non-blank line a row.
+pub(super) fn read_csv_table(bytes: &[u8]) -> Result<Workbook, String> {
+    let rows = csv_lines(bytes)?
+        .into_iter()
+        .map(|(number, cells)| Row { number, cells })
+        .filter(|row| !row.is_blank())
+        .collect();
+    Ok(Workbook {
+        sheets: vec![Sheet {
+            name: "table".to_owned(),
+            rows,
+            first_column: Some(0),
+        }],
+    })
+}
+
+/// Every line of a CSV file, with its line number, as trimmed cells.
+fn csv_lines(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
     let text = utf8(bytes, "CSV")?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -27,8 +49,7 @@ pub(super) fn read_csv(bytes: &[u8]) -> Result<Workbook, String> {
             record.iter().map(|cell| cell.trim().to_owned()).collect(),
         ));
     }
-    // The first column holds the sheet names, so data starts in column B.
-    Ok(split_sheets(lines, Some(1)))
+    Ok(lines)
 }
 
 pub(super) fn read_markdown(bytes: &[u8]) -> Result<Workbook, String> {
