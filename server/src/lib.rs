@@ -9,6 +9,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod export;
+pub mod import;
 pub mod limits;
 pub mod metrics;
 pub mod routes;

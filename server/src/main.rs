@@ -180,6 +180,39 @@ enum Command {
     /// standard input), or from the database itself (--data-dir or --database). Every
     /// export is recorded in the audit log.
     Export(Box<ExportArgs>),
+    /// Import an existing register (a spreadsheet of members, .xlsx, .xls or .csv, one row
+    /// per person, the columns' names in the first row) as submissions of a published form
+    /// in one association. Rows that cannot be read refuse the whole import, with their row,
+    /// column and reason; importing the same file again changes nothing.
+    Import {
+        /// The register.
+        file: PathBuf,
+        /// The form's id.
+        #[arg(long)]
+        form: String,
+        /// The version rows become submissions of (default: the newest published).
+        #[arg(long)]
+        version: Option<String>,
+        /// The association the members belong to.
+        #[arg(long, value_name = "CODE")]
+        association: String,
+        /// The column that identifies a person across imports (a member number); default:
+        /// the whole row.
+        #[arg(long, value_name = "COLUMN")]
+        key: Option<String>,
+        /// Match a column to a question (COLUMN=question), or leave it out (COLUMN=).
+        /// Repeat for several.
+        #[arg(long, value_name = "COLUMN=QUESTION", value_parser = letsema_server::import::ImportRequest::parse_map)]
+        map: Vec<(String, Option<String>)>,
+        /// Read, check and judge every row, and say what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// No progress on standard error.
+        #[arg(long, short)]
+        quiet: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Read the audit log, newest first: exports, imports, OData reads, sign-ins, accounts,
     /// enrolments, revocations and public links, with who, when and from which address.
     Audit {
@@ -539,6 +572,9 @@ enum CliError {
     /// `letsema export`.
     #[error(transparent)]
     Export(#[from] commands::export::ExportCommandError),
+    /// `letsema import`.
+    #[error(transparent)]
+    Import(#[from] commands::import::ImportCommandError),
     /// `letsema audit`.
     #[error(transparent)]
     Audit(#[from] commands::audit::AuditCommandError),
@@ -664,6 +700,34 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 progress: !args.quiet,
             };
             commands::export::run(&source, &options, &mut std::io::stdout().lock())?;
+            Ok(true)
+        }
+        Command::Import {
+            file,
+            form,
+            version,
+            association,
+            key,
+            map,
+            dry_run,
+            quiet,
+            database,
+        } => {
+            let request = letsema_server::import::ImportRequest {
+                form,
+                version,
+                association,
+                key,
+                map,
+                dry_run,
+            };
+            commands::import::run(
+                &database.database(),
+                &file,
+                &request,
+                quiet,
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(true)
         }
         Command::Audit {

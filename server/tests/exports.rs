@@ -7,6 +7,7 @@ mod common;
 
 use std::io::{Cursor, Read};
 
+use common::forms::{VERSION_1, VERSION_2};
 use common::{EnrolledDevice, Fixture, fixture};
 use letsema_doc::{
     Answer, Answers, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
@@ -20,51 +21,6 @@ use warp::http::StatusCode;
 
 /// 2026-05-28, 20:26:40 UTC.
 const T0: i64 = 1_780_000_000_000;
-
-/// Version 1 of a small registration form: a name, an age, a consent and a repeat of
-/// children.
-const VERSION_1: &str = "
-| survey |
-|        | type              | name       | label          |
-|        | text              | full_name  | Name           |
-|        | integer           | age        | Age            |
-|        | select_one yes_no | consent    | Consent        |
-|        | begin repeat      | children   | Children       |
-|        | text              | child_name | Child's name   |
-|        | integer           | child_age  | Child's age    |
-|        | end repeat        |            |                |
-| choices |
-|         | list_name | name | label |
-|         | yes_no    | yes  | Yes   |
-|         | yes_no    | no   | No    |
-| settings |
-|          | form_id               | version | form_title   |
-|          | diaspora_registration | test-1  | Registration |
-";
-
-/// Version 2: `age` gone; a height, a birth date and the languages spoken added.
-const VERSION_2: &str = "
-| survey |
-|        | type                   | name       | label          |
-|        | text                   | full_name  | Name           |
-|        | decimal                | height     | Height         |
-|        | date                   | birth_date | Born           |
-|        | select_one yes_no      | consent    | Consent        |
-|        | select_multiple langs  | languages  | Languages      |
-|        | begin repeat           | children   | Children       |
-|        | text                   | child_name | Child's name   |
-|        | integer                | child_age  | Child's age    |
-|        | end repeat             |            |                |
-| choices |
-|         | list_name | name | label   |
-|         | yes_no    | yes  | Yes     |
-|         | yes_no    | no   | No      |
-|         | langs     | st   | Sesotho |
-|         | langs     | en   | English |
-| settings |
-|          | form_id               | version | form_title   |
-|          | diaspora_registration | test-2  | Registration |
-";
 
 /// A phone of an association, with its sync client.
 struct Phone {

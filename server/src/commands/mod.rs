@@ -6,6 +6,7 @@ pub mod backup;
 pub mod epoch;
 pub mod export;
 pub mod form;
+pub mod import;
 pub mod load;
 pub mod migrate;
 pub mod remote;

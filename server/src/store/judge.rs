@@ -163,7 +163,7 @@ pub fn project(
             )],
             instance_name: None,
         },
-        Some(compiled) => judge(compiled, &answers, created_ms),
+        Some(compiled) => judge_answers(compiled, &answers, created_ms),
     };
     let search = super::search_text(&answers, verdict.instance_name.as_deref());
     let conflicts = u32::try_from(doc.conflicts().len()).unwrap_or(u32::MAX);
@@ -205,7 +205,7 @@ pub fn comments_json(comments: &[letsema_doc::Comment]) -> String {
 /// Runs the form engine over a submission's answers as the document gives them (the tree
 /// the phone's engine judged, with no conversion), as of when the submission was created (so
 /// that `today()` means the day it was filled in).
-fn judge(compiled: Arc<CompiledForm>, answers: &Answers, created_ms: i64) -> Verdict {
+pub fn judge_answers(compiled: Arc<CompiledForm>, answers: &Answers, created_ms: i64) -> Verdict {
     let now: DateTime<FixedOffset> = DateTime::from_timestamp_millis(created_ms)
         .unwrap_or_default()
         .fixed_offset();

@@ -42,7 +42,9 @@ pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,
     prepare_form, publish_file,
 };
-pub use judge::{FormCache, Projection, SubmissionVerdict, Verdict, comments_json, project};
+pub use judge::{
+    FormCache, Projection, SubmissionVerdict, Verdict, comments_json, judge_answers, project,
+};
 pub use people::{NewUser, PeopleError, Role, SessionInfo, StaffUser};
 #[doc(hidden)]
 pub use postgres::testing as postgres_testing;

@@ -2,6 +2,7 @@
 //! and signing in as a browser does.
 #![allow(dead_code)] // Each test file uses its own part of this.
 
+pub mod forms;
 pub mod process;
 
 use letsema_server::auth::hash_password;

@@ -23,7 +23,7 @@ use letsema_sync::store::{Caller, MemoryServerStore, Scope, ServerStore};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
-use super::{FormCache, Verdict, judge, project};
+use super::{FormCache, Verdict, judge_answers, project};
 use crate::store::{FormStore, SqliteStore};
 
 /// The form: every answer kind, a repeat inside a repeat, and expressions that read
@@ -225,7 +225,7 @@ fn judged_alike(
         FormState::new(Arc::clone(form), phone, environment).is_ok(),
         "the phone's answers fit the form"
     );
-    let on_the_phone: Verdict = judge(Arc::clone(form), phone, CREATED.0);
+    let on_the_phone: Verdict = judge_answers(Arc::clone(form), phone, CREATED.0);
     let expected = phone.normalized();
 
     let mut doc = written_on_the_phone(phone);
@@ -239,7 +239,7 @@ fn judged_alike(
     let loaded = SubmissionDoc::load(&saved, writer("letsema-validator")).expect("it loads");
     prop_assert_eq!(&loaded.answers(), &expected, "saved and loaded");
     prop_assert_eq!(
-        &judge(Arc::clone(form), &loaded.answers(), CREATED.0),
+        &judge_answers(Arc::clone(form), &loaded.answers(), CREATED.0),
         &on_the_phone
     );
 
@@ -261,7 +261,7 @@ fn judged_alike(
     let json = serde_json::to_string(&loaded.answers()).expect("JSON");
     let crossed: Answers = serde_json::from_str(&json).expect("it reads back");
     prop_assert_eq!(
-        &judge(Arc::clone(form), &crossed, CREATED.0),
+        &judge_answers(Arc::clone(form), &crossed, CREATED.0),
         &on_the_phone,
         "as JSON"
     );
@@ -311,7 +311,7 @@ fn the_generated_answers_cover_empty_and_nested_repeats_and_both_verdicts() {
             }
             _ => {}
         }
-        if judge(Arc::clone(&form), &phone, CREATED.0).complete {
+        if judge_answers(Arc::clone(&form), &phone, CREATED.0).complete {
             complete += 1;
         } else {
             incomplete += 1;
