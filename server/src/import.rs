@@ -164,7 +164,7 @@ pub enum ImportError {
 }
 
 /// What an import did, or (with a dry run) would do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportReport {
     /// Rows read.
     pub rows: usize,
@@ -174,6 +174,9 @@ pub struct ImportReport {
     pub already: usize,
     /// New rows the form engine finds incomplete or invalid (they are imported, flagged).
     pub with_issues: usize,
+    /// Columns left out because the form computes them or a device records them
+    /// (`calculate`, `start`, ...), as an export has them.
+    pub computed: Vec<String>,
     pub dry_run: bool,
 }
 
@@ -185,7 +188,15 @@ impl std::fmt::Display for ImportReport {
             "{} row(s) read: {} {verb} imported ({} with issues the form finds), {} imported \
              before and left as they are",
             self.rows, self.new, self.with_issues, self.already
-        )
+        )?;
+        if !self.computed.is_empty() {
+            write!(
+                f,
+                "; left out, as the form computes them: {}",
+                self.computed.join(", ")
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -305,6 +316,7 @@ pub fn import_register(
         new: fresh.len(),
         already: before.len(),
         with_issues,
+        computed: plan.computed.clone(),
         dry_run: request.dry_run,
     };
     if request.dry_run {
@@ -446,6 +458,8 @@ struct Plan<'f> {
     columns: Vec<(usize, String, &'f Question)>,
     /// The key column's index; none: the whole row.
     key: Option<usize>,
+    /// Columns of questions the form computes or a device records, left out.
+    computed: Vec<String>,
 }
 
 impl<'f> Plan<'f> {
@@ -461,6 +475,7 @@ impl<'f> Plan<'f> {
         let mut columns = Vec::new();
         let mut unmatched = Vec::new();
         let mut taken: HashMap<&str, &str> = HashMap::new();
+        let mut computed = Vec::new();
         for (index, name) in header.iter().enumerate() {
             let name = name.trim();
             let mapped = request.map.iter().find(|(column, _)| column == name);
@@ -469,7 +484,13 @@ impl<'f> Plan<'f> {
                 Some((_, Some(question))) => Some(question.as_str()),
                 None if name.is_empty() || EXPORT_COLUMNS.contains(&name) => continue,
                 None if request.key.as_deref() == Some(name) => None,
-                None => Some(name.rsplit('-').next().unwrap_or(name)),
+                // As an export heads it, with its groups' names before it.
+                None => Some(
+                    std::iter::once(name)
+                        .chain(name.match_indices('-').map(|(at, _)| &name[at + 1..]))
+                        .find(|candidate| importable.contains_key(candidate))
+                        .unwrap_or(name),
+                ),
             };
             let Some(question_name) = question_name else {
                 continue;
@@ -488,10 +509,10 @@ impl<'f> Plan<'f> {
                 question.kind,
                 QuestionType::Note | QuestionType::Calculate | QuestionType::Metadata(_)
             ) {
-                return Err(ImportError::Column(format!(
-                    "column {name:?}: {question_name} is filled by the form or the device, \
-                     not answered: leave the column out with --map '{name}='"
-                )));
+                // Computed by the form or recorded by a device (an export has them): not
+                // answers to import.
+                computed.push(name.to_owned());
+                continue;
             }
             if let Some(first) = taken.insert(question.name.as_str(), name) {
                 return Err(ImportError::Column(format!(
@@ -513,7 +534,11 @@ impl<'f> Plan<'f> {
             ),
             None => None,
         };
-        Ok(Plan { columns, key })
+        Ok(Plan {
+            columns,
+            key,
+            computed,
+        })
     }
 
     /// A row's key: its key column's cell, or every cell.
