@@ -49,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_submissions_table.sql"),
     include_str!("../../../migrations/postgres/0004_submission_comments.sql"),
     include_str!("../../../migrations/postgres/0005_audit_address.sql"),
+    include_str!("../../../migrations/postgres/0006_submissions_by_form_and_time.sql"),
 ];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").

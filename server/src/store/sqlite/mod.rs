@@ -67,6 +67,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../../migrations/0015_submission_comments.sql"
     )),
     M::up(include_str!("../../../migrations/0016_audit_address.sql")),
+    M::up(include_str!(
+        "../../../migrations/0017_submissions_by_form_and_time.sql"
+    )),
 ];
 
 /// Why the database could not be opened.

@@ -136,6 +136,8 @@ mod tests {
             (AssociationScope::All, "association=a"),
             (AssociationScope::All, "status=has_issues"),
             (AssociationScope::All, "form=f&version=1"),
+            (AssociationScope::All, "form=f"),
+            (AssociationScope::All, "form=f&order=oldest"),
             (AssociationScope::All, "complete=false"),
             (AssociationScope::All, "conflicts=true"),
             (AssociationScope::All, "from=2026-01-01&to=2026-01-31"),
@@ -146,8 +148,15 @@ mod tests {
             ),
             (AssociationScope::All, "q=mpho"),
         ] {
-            for text in [text.to_owned(), format!("{text}{cursor}")] {
-                let (sql, _) = page_sql(&query(scope.clone(), &text), &SQLITE);
+            // A page of the table, and a batch of an export (the same query, more columns).
+            let pages = [text.to_owned(), format!("{text}{cursor}")].map(|text| {
+                let asked = query(scope.clone(), &text);
+                [
+                    (text.clone(), page_sql(&asked, &SQLITE).0),
+                    (text, export_sql(&asked, &SQLITE).0),
+                ]
+            });
+            for (text, sql) in pages.into_iter().flatten() {
                 let plan = crate::store::sqlite::query_plan(&conn, &sql);
                 let joined = plan.join(" | ");
                 if text.starts_with("q=") {
