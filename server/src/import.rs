@@ -163,41 +163,13 @@ pub enum ImportError {
     Refused { row: usize, message: String },
 }
 
-/// What an import did, or (with a dry run) would do.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ImportReport {
-    /// Rows read.
-    pub rows: usize,
-    /// Rows written as new submissions (or that would be).
-    pub new: usize,
-    /// Rows imported before, left as they are.
-    pub already: usize,
-    /// New rows the form engine finds incomplete or invalid (they are imported, flagged).
-    pub with_issues: usize,
-    /// Columns left out because the form computes them or a device records them
-    /// (`calculate`, `start`, ...), as an export has them.
-    pub computed: Vec<String>,
-    pub dry_run: bool,
-}
+/// What an import did, or (with a dry run) would do: the wire's type.
+pub use letsema_protocol::staff::ImportReport;
 
-impl std::fmt::Display for ImportReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verb = if self.dry_run { "would be" } else { "were" };
-        write!(
-            f,
-            "{} row(s) read: {} {verb} imported ({} with issues the form finds), {} imported \
-             before and left as they are",
-            self.rows, self.new, self.with_issues, self.already
-        )?;
-        if !self.computed.is_empty() {
-            write!(
-                f,
-                "; left out, as the form computes them: {}",
-                self.computed.join(", ")
-            )?;
-        }
-        Ok(())
-    }
+/// A row's new submission, as its changes, ready to push.
+struct BuiltRow {
+    number: usize,
+    changes: DocChanges,
 }
 
 /// A row read: its number, its key and its answers.
@@ -332,55 +304,78 @@ pub fn import_register(
     let form_id = FormId::parse(&request.form).map_err(|e| ImportError::Column(e.to_string()))?;
     let form_version =
         FormVersion::parse(&version).map_err(|e| ImportError::Column(e.to_string()))?;
+    // One submission's changes, made from its row.
+    let build = |row: &ReadRow| -> Result<BuiltRow, ImportError> {
+        let new = NewSubmission {
+            submission_id: row.id.clone(),
+            form_id: form_id.clone(),
+            form_version: form_version.clone(),
+            association: Some(association.clone()),
+        };
+        let refused = |e: letsema_doc::DocError| ImportError::Refused {
+            row: row.number,
+            message: e.to_string(),
+        };
+        let mut doc = SubmissionDoc::create(new, writer.clone(), now).map_err(refused)?;
+        doc.set_answers(&row.answers, now).map_err(refused)?;
+        Ok(BuiltRow {
+            number: row.number,
+            changes: DocChanges {
+                doc: DocId::from(&row.id),
+                encoding: ChangeEncoding::Chunks,
+                changes: doc.changes_after(&[]),
+            },
+        })
+    };
     let mut server = Server::new(ServerConfig::default());
     let mut written = 0;
     progress(0, fresh.len());
-    for batch in fresh.chunks(PUSH_BATCH) {
-        let mut push = Vec::with_capacity(batch.len());
-        let mut rows_of: HashMap<DocId, usize> = HashMap::new();
-        for row in batch {
-            let new = NewSubmission {
-                submission_id: row.id.clone(),
-                form_id: form_id.clone(),
-                form_version: form_version.clone(),
-                association: Some(association.clone()),
-            };
-            let refused = |e: letsema_doc::DocError| ImportError::Refused {
-                row: row.number,
-                message: e.to_string(),
-            };
-            let mut doc = SubmissionDoc::create(new, writer.clone(), now).map_err(refused)?;
-            doc.set_answers(&row.answers, now).map_err(refused)?;
-            let doc_id = DocId::from(&row.id);
-            rows_of.insert(doc_id, row.number);
-            push.push(DocChanges {
-                doc: doc_id,
-                encoding: ChangeEncoding::Chunks,
-                changes: doc.changes_after(&[]),
-            });
-        }
-        let request = Request::Sync(SyncRequest {
-            request_id: 1,
-            push,
-            pull: None,
-        });
-        let Response::Sync(response) = server.respond(&caller, request, &mut session) else {
-            return Err(ImportError::Refused {
-                row: batch.first().map_or(0, |row| row.number),
-                message: "the sync server gave an unexpected answer".to_owned(),
-            });
-        };
-        for result in response.push {
-            if let PushResult::Rejected { doc, message, .. } = result {
-                return Err(ImportError::Refused {
-                    row: rows_of.get(&doc).copied().unwrap_or(0),
-                    message,
-                });
+    // Two steps a batch, on two threads: one makes the next batch's documents while the
+    // sync server checks and commits this one (each about half of an import's time).
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for batch in fresh.chunks(PUSH_BATCH) {
+                let built: Result<Vec<BuiltRow>, ImportError> = batch.iter().map(build).collect();
+                let failed = built.is_err();
+                // A closed channel: the writer stopped at an error.
+                if sender.send(built).is_err() || failed {
+                    break;
+                }
             }
+        });
+        for built in batches {
+            let built = built?;
+            let first = built.first().map_or(0, |row| row.number);
+            let rows_of: HashMap<DocId, usize> = built
+                .iter()
+                .map(|row| (row.changes.doc, row.number))
+                .collect();
+            let count = built.len();
+            let request = Request::Sync(SyncRequest {
+                request_id: 1,
+                push: built.into_iter().map(|row| row.changes).collect(),
+                pull: None,
+            });
+            let Response::Sync(response) = server.respond(&caller, request, &mut session) else {
+                return Err(ImportError::Refused {
+                    row: first,
+                    message: "the sync server gave an unexpected answer".to_owned(),
+                });
+            };
+            for result in response.push {
+                if let PushResult::Rejected { doc, message, .. } = result {
+                    return Err(ImportError::Refused {
+                        row: rows_of.get(&doc).copied().unwrap_or(0),
+                        message,
+                    });
+                }
+            }
+            written += count;
+            progress(written, report.new);
         }
-        written += batch.len();
-        progress(written, fresh.len());
-    }
+        Ok(())
+    })?;
     report.new = written;
     Ok(report)
 }

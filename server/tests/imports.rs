@@ -10,6 +10,7 @@ use common::{Fixture, fixture};
 use letsema_doc::Timestamp;
 use letsema_server::import::{ImportError, ImportRequest, import_register};
 use letsema_server::store::{AssociationScope, publish_file};
+use warp::http::StatusCode;
 
 /// 2026-05-28, 20:26:40 UTC.
 const NOW: Timestamp = Timestamp(1_780_000_000_000);
@@ -334,4 +335,101 @@ fn letsema_import_reports_what_it_did_and_each_import_is_on_record() {
         err.contains("Notes"),
         "the unmatched column is named: {err}"
     );
+}
+
+#[tokio::test]
+async fn the_staff_area_imports_into_an_association_its_account_may_write_and_the_log_says_so() {
+    let f = fixture();
+    publish(&f);
+    let path = |association: &str, dry_run: bool| {
+        format!(
+            "/api/imports?name=register.csv&form=diaspora_registration&version=test-2\
+             &association={association}&key=member_no&map=Notes%3D&dry_run={dry_run}"
+        )
+    };
+    let coordinator = f.staff("coord-a@example.org").await;
+    let (status, body) = f
+        .send_bytes(
+            "POST",
+            &path("assoc-b", false),
+            Some(&coordinator),
+            REGISTER.as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "another association's: {body}"
+    );
+    let reviewer = f.staff("reviewer@example.org").await;
+    let (status, _) = f
+        .send_bytes(
+            "POST",
+            &path("assoc-a", false),
+            Some(&reviewer),
+            REGISTER.as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "reviewers review, they do not import"
+    );
+
+    let (status, report) = f
+        .send_bytes(
+            "POST",
+            &path("assoc-a", true),
+            Some(&coordinator),
+            REGISTER.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        (report["new"].as_u64(), report["dry_run"].as_bool()),
+        (Some(3), Some(true))
+    );
+    let (status, report) = f
+        .send_bytes(
+            "POST",
+            &path("assoc-a", false),
+            Some(&coordinator),
+            REGISTER.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["new"], 3);
+    assert_eq!(f.state.store.document_count().expect("a count"), 3);
+
+    let bad = "member_no,full_name,height\nM-1,Neo,tall\n";
+    let (status, body) = f
+        .send_bytes(
+            "POST",
+            &path("assoc-a", false),
+            Some(&coordinator),
+            bad.as_bytes(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("row 2, column height")),
+        "{body}"
+    );
+
+    let log = f
+        .state
+        .store
+        .audit_log(&letsema_server::store::AuditQuery {
+            action: Some("import".to_owned()),
+            ..Default::default()
+        })
+        .expect("the log");
+    assert_eq!(log.entries.len(), 1, "the one import that wrote: {log:?}");
+    assert!(
+        log.entries[0].detail.contains("file=register.csv"),
+        "{log:?}"
+    );
+    assert!(log.entries[0].detail.contains("new=3"), "{log:?}");
 }

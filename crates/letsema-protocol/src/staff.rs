@@ -137,6 +137,42 @@ pub struct SubmissionPage {
     pub next: Option<String>,
 }
 
+/// What an import of a register did, or (a dry run) would do.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Rows read.
+    pub rows: usize,
+    /// Rows written as new submissions (or that would be).
+    pub new: usize,
+    /// Rows imported before, left as they are.
+    pub already: usize,
+    /// New rows the form engine finds incomplete or invalid (imported, and flagged).
+    pub with_issues: usize,
+    /// Columns left out because the form computes them or a device records them.
+    pub computed: Vec<String>,
+    pub dry_run: bool,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run { "would be" } else { "were" };
+        write!(
+            f,
+            "{} row(s) read: {} {verb} imported ({} with issues the form finds), {} imported \
+             before and left as they are",
+            self.rows, self.new, self.with_issues, self.already
+        )?;
+        if !self.computed.is_empty() {
+            write!(
+                f,
+                "; left out, as the form computes them: {}",
+                self.computed.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// One entry of the audit log: who did what, when, from where. It names people by id
 /// (`user:7`, `device:…`), never by what a submission holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,7 @@ mod exports;
 pub mod filters;
 mod forms;
 pub mod health;
+mod imports;
 pub mod metrics;
 mod public_links;
 mod session;
@@ -57,6 +58,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(exports::routes(state.clone()))
             .unify()
             .or(audit::routes(state.clone()))
+            .unify()
+            .or(imports::routes(state.clone()))
             .unify()
             .or(sync::routes(state.clone()))
             .unify(),

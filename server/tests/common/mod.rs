@@ -155,6 +155,29 @@ impl Fixture {
     }
 
     /// Sends a request; `browser` adds the cookie and the CSRF token.
+    /// Sends `bytes` as a request's body (a file, not JSON).
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        browser: Option<&Browser>,
+        bytes: &[u8],
+    ) -> (StatusCode, serde_json::Value) {
+        let mut builder = request()
+            .method(method)
+            .path(path)
+            .header("content-length", bytes.len().to_string())
+            .body(bytes);
+        if let Some(browser) = browser {
+            builder = builder
+                .header("cookie", &browser.cookie)
+                .header("x-csrf-token", &browser.csrf);
+        }
+        let response = builder.reply(&routes(self.state.clone())).await;
+        let json = serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
+        (response.status(), json)
+    }
+
     pub async fn send(
         &self,
         method: &str,

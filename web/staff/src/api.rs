@@ -6,7 +6,7 @@ use letsema_protocol::ApiErrorBody;
 use letsema_protocol::DeviceForm;
 use letsema_protocol::staff::{
     AnswerRequest, Association, BulkResults, BulkReviewRequest, Credentials, FormSummary,
-    ResolveRequest, ReviewRequest, Session, SubmissionDetail, SubmissionPage,
+    ImportReport, ResolveRequest, ReviewRequest, Session, SubmissionDetail, SubmissionPage,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -67,6 +67,21 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     let request = builder
         .header("x-csrf-token", csrf)
         .json(body)
+        .map_err(|_| ApiError::Network)?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    answer(response).await
+}
+
+/// Sends a register to import, or to check with `dry_run=true` in `url`'s query.
+pub async fn import(
+    csrf: &str,
+    url: &str,
+    bytes: js_sys::Uint8Array,
+) -> Result<ImportReport, ApiError> {
+    let request = Request::post(url)
+        .header("x-csrf-token", csrf)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
         .map_err(|_| ApiError::Network)?;
     let response = request.send().await.map_err(|_| ApiError::Network)?;
     answer(response).await

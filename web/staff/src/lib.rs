@@ -16,6 +16,7 @@ pub mod app;
 pub mod dates;
 pub mod export_view;
 pub mod filters;
+pub mod import_view;
 pub mod layout;
 pub mod offline;
 pub mod offline_view;

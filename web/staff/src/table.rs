@@ -19,6 +19,7 @@ use crate::app::{Route, navigate};
 use crate::dates::when;
 use crate::export_view::ExportPanel;
 use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
+use crate::import_view::ImportPanel;
 use crate::offline_view::{OfflineHandle, OfflinePanel};
 use crate::words::Words;
 
@@ -205,6 +206,20 @@ pub fn table(props: &TableProps) -> Html {
                 next.choices.push((String::new(), String::new()));
             }
             draft.set(next);
+        })
+    };
+    // After an import: the table from its first page again, with the new rows.
+    let reload = {
+        let (rows, filters) = (rows.clone(), props.filters.clone());
+        let on_signed_out = props.on_signed_out.clone();
+        Callback::from(move |()| {
+            load(
+                filters.clone(),
+                None,
+                rows.clone(),
+                words,
+                on_signed_out.clone(),
+            );
         })
     };
     let more = {
@@ -528,6 +543,10 @@ pub fn table(props: &TableProps) -> Html {
             <ExportPanel words={words} filters={props.filters.clone()}
                 languages={definition.as_ref().map(|form| form.languages().iter().map(|l| l.as_str().to_owned()).collect::<Vec<_>>()).unwrap_or_default()}
                 on_signed_out={props.on_signed_out.clone()} />
+
+            <ImportPanel words={words} session={props.session.clone()} form={props.filters.form.clone()}
+                associations={(*associations).clone()} association={props.filters.association.clone()}
+                on_signed_out={props.on_signed_out.clone()} on_imported={reload} />
 
             <OfflinePanel words={words} session={props.session.clone()} offline={props.offline.clone()}
                 revision={props.revision} on_changed={props.on_changed.clone()}

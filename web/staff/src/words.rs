@@ -101,6 +101,17 @@ pub struct Words {
     pub export_on_record: &'static str,
     pub export_download: &'static str,
     pub export_preparing: &'static str,
+    pub import_title: &'static str,
+    pub import_hint: &'static str,
+    pub import_file: &'static str,
+    pub import_key: &'static str,
+    pub import_key_hint: &'static str,
+    pub import_map: &'static str,
+    pub import_map_hint: &'static str,
+    pub import_check: &'static str,
+    pub import_run: &'static str,
+    pub import_reading: &'static str,
+    pub import_choose_file: &'static str,
     pub open_offline: &'static str,
     pub send_changes: &'static str,
     pub offline_hint: &'static str,
@@ -207,6 +218,40 @@ impl Words {
         match self.code {
             "st" => format!("Mabitso ka {language}"),
             _ => format!("Labels in {language}"),
+        }
+    }
+
+    pub fn import_report(&self, report: &letsema_protocol::staff::ImportReport) -> String {
+        let imported = match (self.code, report.dry_run) {
+            ("st", true) => format!(
+                "Mela e {} e baliloe: e {} e ka kenngoa (e {} e na le mathata a foromo), e {} e \
+                 se e kentsoe pele. Ha ho letho le ngotsoeng.",
+                report.rows, report.new, report.with_issues, report.already
+            ),
+            ("st", false) => format!(
+                "Mela e {} e baliloe: e {} e kentsoe (e {} e na le mathata a foromo), e {} e \
+                 ne e se e kentsoe pele.",
+                report.rows, report.new, report.with_issues, report.already
+            ),
+            (_, true) => format!(
+                "{} rows read: {} would be imported ({} with issues the form finds), {} were \
+                 imported before. Nothing was written.",
+                report.rows, report.new, report.with_issues, report.already
+            ),
+            (_, false) => format!(
+                "{} rows read: {} imported ({} with issues the form finds), {} imported \
+                 before and left as they are.",
+                report.rows, report.new, report.with_issues, report.already
+            ),
+        };
+        if report.computed.is_empty() {
+            imported
+        } else {
+            let left = report.computed.join(", ");
+            match self.code {
+                "st" => format!("{imported} Tse tlohetsoeng (foromo ea li bala): {left}."),
+                _ => format!("{imported} Left out, as the form computes them: {left}."),
+            }
         }
     }
 
@@ -364,6 +409,17 @@ pub static ENGLISH: Words = Words {
     export_on_record: "Every submission the filters match is exported, of every version of the form. The export is recorded in the audit log.",
     export_download: "Download the export",
     export_preparing: "Preparing the export… a large register takes up to half a minute.",
+    import_title: "Import a register",
+    import_hint: "Choose a form in the filters to import a list of members as its submissions.",
+    import_file: "Spreadsheet (.xlsx, .xls or .csv), the columns' names in the first row",
+    import_key: "Key column (optional)",
+    import_key_hint: "A member number, so that importing the same file again adds nobody twice.",
+    import_map: "Columns to match (optional)",
+    import_map_hint: "One per line: COLUMN=question, or COLUMN= to leave a column out.",
+    import_check: "Check the file",
+    import_run: "Import",
+    import_reading: "Reading the rows…",
+    import_choose_file: "Choose the file to import first.",
     open_offline: "Open the offline copy",
     send_changes: "Send changes",
     offline_hint: "To review with no network, filter the table by one association and take its submissions onto this computer.",
@@ -462,6 +518,17 @@ pub static SESOTHO: Words = Words {
     export_on_record: "Palo e 'ngoe le e 'ngoe eo lihloekisi li e fumanang ea ntšoa, ea mofuta o mong le o mong oa foromo. Ho ntšoa hona ho ngoloa bukeng ea tlhahlobo.",
     export_download: "Jarolla lipalo",
     export_preparing: "Ho lokisa lipalo… rejisetara e kholo e nka ho fihla halofo ea motsotso.",
+    import_title: "Kenya rejisetara",
+    import_hint: "Khetha foromo ho lihloekisi ho kenya lenane la litho e le lipalo tsa eona.",
+    import_file: "Spreadsheet (.xlsx, .xls kapa .csv), mabitso a litšiea moleng oa pele",
+    import_key: "Tšiea ea senotlolo (ha e qobelloe)",
+    import_key_hint: "Nomoro ea setho, e le hore ho kenya faele e tšoanang hape ho se eketse motho habeli.",
+    import_map: "Litšiea tse lokelang ho tsamaisana (ha li qobelloe)",
+    import_map_hint: "E 'ngoe moleng ka mong: TŠIEA=potso, kapa TŠIEA= ho tlohela tšiea.",
+    import_check: "Hlahloba faele",
+    import_run: "Kenya",
+    import_reading: "Ho bala mela…",
+    import_choose_file: "Khetha faele eo u e kenyang pele.",
     open_offline: "Bula kopi e sa hlokeng marang-rang",
     send_changes: "Romela liphetoho",
     offline_hint: "Ho hlahloba ntle le marang-rang, hloekisa lethathamo ka mokhatlo o le mong 'me u nke lipalo tsa oona ho komporo ena.",
