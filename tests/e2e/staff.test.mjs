@@ -401,12 +401,12 @@ test('a register is imported from the staff area: checked first, then written, t
   await form.selectOption('diaspora_registration');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   const panel = page.getByTestId('import-panel');
-  // The reference form's own questions, a member number as the key, and a notes column
-  // left out by hand.
+  // The reference form's own questions (consent first: the rest is asked only with it), a
+  // member number as the key, and a notes column left out by hand.
   const register = [
-    'member_no,first_name,surname,Notes',
-    'IMP-1,Lineo,Mohapi,met at the 2019 gathering',
-    'IMP-2,Teboho,Ramakatsa,',
+    'member_no,consent,first_name,surname,Notes',
+    'IMP-1,yes,Lineo,Mohapi,met at the 2019 gathering',
+    'IMP-2,yes,Teboho,Ramakatsa,',
   ].join('\n');
   await panel.getByLabel(/^Spreadsheet/).setInputFiles({
     name: 'register.csv', mimeType: 'text/csv', buffer: Buffer.from(register),
