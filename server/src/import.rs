@@ -55,21 +55,6 @@ pub const IMPORT_DEVICE: &str = "letsema-import";
 const PUSH_BATCH: usize = 200;
 /// The most row problems reported (a wrong column can make every row wrong).
 const MAX_PROBLEMS: usize = 200;
-/// The columns an export adds besides the questions: left out of an import, so that an
-/// export can be imported elsewhere.
-const EXPORT_COLUMNS: [&str; 11] = [
-    "SubmissionDate",
-    "KEY",
-    "PARENT_KEY",
-    "FormVersion",
-    "Association",
-    "DeviceID",
-    "InstanceName",
-    "ReviewState",
-    "Comments",
-    "Complete",
-    "Issues",
-];
 
 /// What to import.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -477,15 +462,16 @@ impl<'f> Plan<'f> {
             let question_name = match mapped {
                 Some((_, None)) => continue,
                 Some((_, Some(question))) => Some(question.as_str()),
-                None if name.is_empty() || EXPORT_COLUMNS.contains(&name) => continue,
+                // An export's own columns, and its split select_multiple columns (`languages/en`,
+                // which repeat `languages`), so that an export can be imported elsewhere.
+                None if name.is_empty()
+                    || letsema_export::META_COLUMNS.contains(&name)
+                    || is_split_column(name, &importable) =>
+                {
+                    continue;
+                }
                 None if request.key.as_deref() == Some(name) => None,
-                // As an export heads it, with its groups' names before it.
-                None => Some(
-                    std::iter::once(name)
-                        .chain(name.match_indices('-').map(|(at, _)| &name[at + 1..]))
-                        .find(|candidate| importable.contains_key(candidate))
-                        .unwrap_or(name),
-                ),
+                None => Some(named_question(name, &importable).map_or(name, |q| q.name.as_str())),
             };
             let Some(question_name) = question_name else {
                 continue;
@@ -564,6 +550,26 @@ impl<'f> Plan<'f> {
         }
         (answers, problems)
     }
+}
+
+/// Whether `name` is an export's 0/1 column of one choice of a select_multiple
+/// (`HEADER/choice`, the header possibly with its groups' names).
+fn is_split_column(name: &str, importable: &HashMap<&str, &Question>) -> bool {
+    name.rsplit_once('/').is_some_and(|(header, _)| {
+        named_question(header, importable)
+            .is_some_and(|q| matches!(q.kind, QuestionType::SelectMultiple { .. }))
+    })
+}
+
+/// The question a header names: the header itself, or what follows any of its groups'
+/// names (`registration-first_name`, as an export heads it with group names).
+fn named_question<'q>(
+    header: &str,
+    importable: &HashMap<&str, &'q Question>,
+) -> Option<&'q Question> {
+    std::iter::once(header)
+        .chain(header.match_indices('-').map(|(at, _)| &header[at + 1..]))
+        .find_map(|candidate| importable.get(candidate).copied())
 }
 
 /// A cell's text as the answer `question` takes, or why it cannot be one.

@@ -433,3 +433,29 @@ async fn the_staff_area_imports_into_an_association_its_account_may_write_and_th
     );
     assert!(log.entries[0].detail.contains("new=3"), "{log:?}");
 }
+
+#[tokio::test]
+async fn an_exports_own_columns_and_split_choices_are_left_out_so_an_export_imports_elsewhere() {
+    let f = fixture();
+    publish(&f);
+    let register = "SubmissionDate,member_no,languages,languages/st,languages/en,KEY,ReviewState
+2026-05-28T20:26:40.000Z,M-1,st en,1,1,0191f5a2-8c3e-7c4a-9f1e-2b7d4c6a8e01,approved
+";
+    let report = import(&f, &request(&[], false), "export.csv", register.as_bytes())
+        .expect("an export's columns are understood");
+    assert_eq!(report.new, 1);
+    f.validate_all();
+    let rows = exported(&f);
+    let mut languages: Vec<&str> = rows[0]["answers"]["languages"]
+        .as_array()
+        .expect("several")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    languages.sort_unstable();
+    assert_eq!(languages, ["en", "st"]);
+    assert_eq!(
+        rows[0]["ReviewState"], "received",
+        "a review is not imported"
+    );
+}

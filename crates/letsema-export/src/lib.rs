@@ -109,6 +109,22 @@ use csv_zip::CsvSink;
 use jsonl::JsonSink;
 use xlsx::XlsxSink;
 
+/// Every column an export adds besides the questions' (in any table, whatever the options):
+/// what an import of an export leaves out.
+pub const META_COLUMNS: [&str; 11] = [
+    "SubmissionDate",
+    "KEY",
+    "PARENT_KEY",
+    "FormVersion",
+    "Association",
+    "DeviceID",
+    "InstanceName",
+    "ReviewState",
+    "Comments",
+    "Complete",
+    "Issues",
+];
+
 /// What an export holds and how its columns are named.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportOptions {
