@@ -138,7 +138,7 @@ fn answers(
                     };
                     key(out, column.header(options))?;
                     match kind {
-                        Kind::Number => number(out, &text)?,
+                        Kind::Integer | Kind::Decimal => number(out, &text)?,
                         Kind::SelectOne => string(out, label(column, &text, labels, language))?,
                         _ => string(out, &text)?,
                     }

@@ -93,6 +93,7 @@
 
 mod csv_zip;
 mod jsonl;
+pub mod odata;
 mod rows;
 mod schema;
 mod xlsx;

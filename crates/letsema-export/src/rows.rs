@@ -139,7 +139,7 @@ impl Reader<'_> {
             }
             kind => cells.push(match answer {
                 Some(Answer::Value(value)) if !value.is_empty() => match kind {
-                    Kind::Number => Cell::Number(value),
+                    Kind::Integer | Kind::Decimal => Cell::Number(value),
                     Kind::Date => Cell::Date(value),
                     Kind::DateTime => Cell::DateTime(value),
                     Kind::SelectOne => {

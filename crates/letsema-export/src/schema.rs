@@ -48,6 +48,8 @@ pub(crate) enum Entry {
         /// The repeat's name with the groups' around it inside its parent's table (its JSON
         /// key when `group_names`).
         grouped: String,
+        /// The names of the groups around it inside its parent's table, outermost first.
+        groups: Vec<String>,
         /// The index of the repeat's table in [`Schema::tables`].
         table: usize,
     },
@@ -60,6 +62,8 @@ pub(crate) struct Column {
     pub(crate) kind: Kind,
     /// The header with the groups' names (`personal-name`), made once.
     pub(crate) grouped: String,
+    /// The names of the groups around it inside its table, outermost first.
+    pub(crate) groups: Vec<String>,
     /// A select's choices: the newest version's list, then any choice only an older
     /// version's list has.
     pub(crate) choices: Vec<ChoiceDef>,
@@ -79,8 +83,10 @@ pub(crate) struct ChoiceDef {
 pub(crate) enum Kind {
     /// Text, and everything without a better type (time, geopoint, calculate...).
     Text,
-    /// `integer`, `decimal` and `range`: a number cell or a JSON number when it parses.
-    Number,
+    /// `integer`: a number cell or a JSON number when it parses.
+    Integer,
+    /// `decimal` and `range`: a number cell or a JSON number when it parses.
+    Decimal,
     /// `date` and `today`.
     Date,
     /// `dateTime`, `start` and `end`.
@@ -256,6 +262,7 @@ enum NodeEntry {
     Repeat {
         name: String,
         grouped: String,
+        groups: Vec<String>,
         node: Node,
     },
 }
@@ -318,6 +325,7 @@ fn add_items(form: &Form, items: &[Item], groups: &mut Vec<String>, node: &mut N
                 let mut column = Column {
                     name: question.name.to_string(),
                     grouped: grouped(groups, question.name.as_str()),
+                    groups: groups.clone(),
                     kind,
                     choices: Vec::new(),
                     choice_index: HashMap::new(),
@@ -333,6 +341,7 @@ fn add_items(form: &Form, items: &[Item], groups: &mut Vec<String>, node: &mut N
             Item::Repeat(repeat) => node.entries.push(NodeEntry::Repeat {
                 name: repeat.name.to_string(),
                 grouped: grouped(groups, repeat.name.as_str()),
+                groups: groups.clone(),
                 node: node_of(form, &repeat.items),
             }),
         }
@@ -356,7 +365,8 @@ impl Column {
 fn kind_of(kind: &QuestionType) -> Option<Kind> {
     Some(match kind {
         QuestionType::Note => return None,
-        QuestionType::Integer | QuestionType::Decimal | QuestionType::Range(_) => Kind::Number,
+        QuestionType::Integer => Kind::Integer,
+        QuestionType::Decimal | QuestionType::Range(_) => Kind::Decimal,
         QuestionType::Date | QuestionType::Metadata(MetadataKind::Today) => Kind::Date,
         QuestionType::DateTime
         | QuestionType::Metadata(MetadataKind::Start | MetadataKind::End) => Kind::DateTime,
@@ -419,12 +429,14 @@ fn flatten(node: Node, name: String, tables: &mut Vec<Table>) -> usize {
             NodeEntry::Repeat {
                 name,
                 grouped,
+                groups,
                 node,
             } => {
                 let table = flatten(node, name.clone(), tables);
                 Entry::Repeat {
                     name,
                     grouped,
+                    groups,
                     table,
                 }
             }
