@@ -162,7 +162,7 @@ pub fn optional_staff(
     staff(state).map(Some).or(warp::any().map(|| None)).unify()
 }
 
-async fn authenticate(
+pub(crate) async fn authenticate(
     state: &AppState,
     token: Option<String>,
     method: &Method,

@@ -15,8 +15,8 @@ use letsema_export::{Comment, ExportOptions, Exporter, Format, Schema, Submissio
 use letsema_form::model::Form;
 
 use crate::store::{
-    AssociationScope, Backend, EXPORT_BATCH_ROWS, Order, PublishError, QueryError, SubmissionQuery,
-    ValidateError, boolean,
+    AssociationScope, Backend, EXPORT_BATCH_ROWS, ExportRow, Order, PublishError, QueryError,
+    SubmissionQuery, ValidateError, boolean,
 };
 
 /// The response header that says how many submissions an export holds.
@@ -222,6 +222,41 @@ pub fn form_versions(store: &dyn Backend, form: &str) -> Result<Vec<Arc<Form>>, 
     Ok(versions)
 }
 
+/// A stored row's answers and comments, read from the JSON the projection keeps.
+#[derive(Debug)]
+pub struct ReadRow {
+    answers: Answers,
+    comments: Vec<Comment>,
+}
+
+impl ReadRow {
+    /// Reads a row. The projection wrote both from typed values: text that does not read is
+    /// a damaged row, exported with what can be read rather than dropped.
+    pub fn of(row: &ExportRow) -> ReadRow {
+        ReadRow {
+            answers: serde_json::from_str(&row.answers).unwrap_or_default(),
+            comments: serde_json::from_str(&row.comments).unwrap_or_default(),
+        }
+    }
+
+    /// The submission as the export formats take it.
+    pub fn submission<'a>(&'a self, row: &'a ExportRow) -> Submission<'a> {
+        Submission {
+            id: &row.row.id,
+            form_version: &row.row.form_version,
+            created_at: row.row.created_at,
+            association: row.row.association.as_deref(),
+            device: &row.row.device,
+            instance_name: row.row.instance_name.as_deref(),
+            review_status: &row.row.review_status,
+            comments: &self.comments,
+            complete: row.row.complete,
+            issues: &row.row.issues,
+            answers: &self.answers,
+        }
+    }
+}
+
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
@@ -253,23 +288,8 @@ pub fn write_export<W: Write + Seek + Send>(
             if row.row.withdrawn {
                 continue;
             }
-            // The projection wrote both from typed values: text that does not read is a
-            // damaged row, exported with what can be read rather than dropped.
-            let answers: Answers = serde_json::from_str(&row.answers).unwrap_or_default();
-            let comments: Vec<Comment> = serde_json::from_str(&row.comments).unwrap_or_default();
-            exporter.push(&Submission {
-                id: &row.row.id,
-                form_version: &row.row.form_version,
-                created_at: row.row.created_at,
-                association: row.row.association.as_deref(),
-                device: &row.row.device,
-                instance_name: row.row.instance_name.as_deref(),
-                review_status: &row.row.review_status,
-                comments: &comments,
-                complete: row.row.complete,
-                issues: &row.row.issues,
-                answers: &answers,
-            })?;
+            let read = ReadRow::of(row);
+            exporter.push(&read.submission(row))?;
         }
         progress(exporter.rows());
         match batch.next {

@@ -4,6 +4,7 @@
 //! build the same routes in memory (`warp::test`) or start the real server on a free port.
 
 pub mod auth;
+pub mod basic_auth;
 pub mod client_tls;
 pub mod commands;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod limits;
 pub mod metrics;
+pub mod odata;
 pub mod routes;
 pub mod serve;
 pub mod staff_edit;

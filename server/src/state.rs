@@ -38,6 +38,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// Failed sign-ins per account and network, for the lock-out.
     pub(crate) sign_in_failures: Arc<SignInFailures>,
+    /// Passwords that matched lately in the OData feed's Basic authentication.
+    pub(crate) basic_passwords: Arc<crate::basic_auth::RememberedPasswords>,
     /// The threads sync work runs on, one per core (see `workers.rs`).
     pub sync_workers: Arc<crate::workers::Workers>,
     /// Sync bodies in memory at once, in KiB ([`SYNC_BODY_BUDGET_BYTES`]).
@@ -70,6 +72,7 @@ impl AppState {
             metrics_token: None,
             limits: RateLimits::default(),
             sign_in_failures: Arc::default(),
+            basic_passwords: Arc::default(),
             sync_workers: Arc::new(sync_workers),
             sync_body_budget: Arc::new(tokio::sync::Semaphore::new(SYNC_BODY_BUDGET_BYTES / 1024)),
         }

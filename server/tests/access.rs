@@ -379,6 +379,54 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            path: |_, _| "/api/exports?form=diaspora_registration&format=jsonl".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| "/api/audit".into(),
+            body: none,
+            rule: admin_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| {
+                "/api/imports?form=diaspora_registration&association=assoc-a&name=r.csv&dry_run=true"
+                    .into()
+            },
+            body: |_| Some(b"full_name\nPalesa\n".to_vec()),
+            rule: managers,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| "/api/odata/diaspora_registration.svc".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| "/api/odata/diaspora_registration.svc/$metadata".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| "/api/odata/diaspora_registration.svc/Submissions".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
+            path: |_, _| {
+                "/api/odata/diaspora_registration.svc/Submissions('0190f2a4-5b6c-7d8e-9f00-112233445566')/children"
+                    .into()
+            },
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "GET",
             path: |_, _| "/api/public-links".into(),
             body: none,
             rule: admin_only,

@@ -62,7 +62,7 @@ async fn every_served_operation_is_documented() {
             let operations = operations.as_object().expect("operations");
             operations
                 .keys()
-                .map(move |method| (method.to_uppercase(), path.clone()))
+                .map(move |method| (method.to_uppercase(), any_parameter(path)))
         })
         .collect();
     let served: BTreeSet<(String, String)> = served_operations().into_iter().collect();
@@ -96,6 +96,21 @@ async fn every_served_operation_is_documented() {
         "only {} operations served",
         served.len()
     );
+}
+
+/// A documented path as the router records it: every path parameter `{id}` (the OData
+/// feed's paths name theirs, since one path cannot name two the same).
+fn any_parameter(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                "{id}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[tokio::test]

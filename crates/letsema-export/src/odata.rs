@@ -528,7 +528,13 @@ struct Instance<'a> {
 /// A key as a URL's key predicate writes it between its quotes: single quotes doubled
 /// (OData's string literal), then percent-encoded.
 pub fn key_literal(key: &str) -> String {
-    utf8_percent_encode(&key.replace('\'', "''"), KEY_ESCAPE).to_string()
+    path_segment(&key.replace('\'', "''"))
+}
+
+/// Text as a URL's path segment: everything but RFC 3986's unreserved characters
+/// percent-encoded.
+pub fn path_segment(text: &str) -> String {
+    utf8_percent_encode(text, KEY_ESCAPE).to_string()
 }
 
 /// What the container says about every entity set (ODK Central's annotations, with

@@ -17,7 +17,7 @@ use super::filters::{blocking, json_body, operation, respond, with_state};
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{AssociationCode, AssociationName, AssociationScope, Role};
+use crate::store::{AssociationCode, AssociationName, AssociationScope, Role, StaffUser};
 
 const MAX_BODY: u64 = 8 * 1024;
 
@@ -44,12 +44,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
 /// The associations a staff member sees: an admin every one; a reviewer those their
 /// account lists (none listed: every one); a coordinator their own.
 pub(super) fn visible(staff: &Staff) -> AssociationScope {
-    match staff.user.role {
+    visible_to(&staff.user)
+}
+
+/// [`visible`], for an account read without a session (the OData feed's Basic sign-in).
+pub(super) fn visible_to(user: &StaffUser) -> AssociationScope {
+    match user.role {
         Role::Admin => AssociationScope::All,
-        Role::Reviewer if staff.user.associations.is_empty() => AssociationScope::All,
-        Role::Reviewer | Role::Coordinator => {
-            AssociationScope::Only(staff.user.associations.clone())
-        }
+        Role::Reviewer if user.associations.is_empty() => AssociationScope::All,
+        Role::Reviewer | Role::Coordinator => AssociationScope::Only(user.associations.clone()),
     }
 }
 

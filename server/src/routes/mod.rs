@@ -13,6 +13,7 @@ mod forms;
 pub mod health;
 mod imports;
 pub mod metrics;
+mod odata;
 mod public_links;
 mod session;
 mod submissions;
@@ -60,6 +61,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(audit::routes(state.clone()))
             .unify()
             .or(imports::routes(state.clone()))
+            .unify()
+            .or(odata::routes(state.clone()))
             .unify()
             .or(sync::routes(state.clone()))
             .unify(),

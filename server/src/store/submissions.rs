@@ -114,6 +114,8 @@ pub struct SubmissionQuery {
     pub choices: Vec<ChoiceFilter>,
     /// Folded words ([`fold`]) that every match has as a word or the start of one.
     pub terms: Vec<String>,
+    /// One submission only (the OData feed's entity by its key); not a URL parameter.
+    pub doc_id: Option<DocId>,
     pub order: Order,
     pub after: Option<Cursor>,
     pub limit: usize,
@@ -158,6 +160,7 @@ impl SubmissionQuery {
             conflicts: None,
             choices: Vec::new(),
             terms: Vec::new(),
+            doc_id: None,
             order: Order::Newest,
             after: None,
             limit: DEFAULT_PAGE_ROWS,
@@ -369,6 +372,9 @@ pub struct ExportRow {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExportBatch {
     pub rows: Vec<ExportRow>,
+    /// Where each row stands (the cursor a batch starting after it takes), in step with
+    /// `rows`.
+    pub cursors: Vec<Cursor>,
     pub next: Option<Cursor>,
 }
 
@@ -377,7 +383,12 @@ impl ExportBatch {
     /// that there is a next batch.
     pub fn from_rows(rows: Vec<(Cursor, ExportRow)>, limit: usize) -> Self {
         let (rows, next) = keep_page(rows, limit);
-        ExportBatch { rows, next }
+        let (cursors, rows) = rows.into_iter().unzip();
+        ExportBatch {
+            rows,
+            cursors,
+            next,
+        }
     }
 }
 
@@ -500,6 +511,12 @@ fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (Str
         Some(false) => conditions.push("s.conflicts = 0".to_owned()),
         None => {}
     }
+    if let Some(doc_id) = query.doc_id {
+        conditions.push(format!(
+            "s.doc_id = {}",
+            push(Param::Blob(doc_id.0.to_vec()))
+        ));
+    }
     if let Some(text) = (dialect.text_query)(query) {
         conditions.push((dialect.text_search)(&push(Param::Text(text))));
     }
@@ -532,16 +549,16 @@ fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (Str
 /// The page from the rows a backend read: up to `limit + 1`, the extra one only saying that
 /// there is a next page.
 pub fn page_from_rows(rows: Vec<(Cursor, SubmissionRow)>, limit: usize) -> SubmissionPage {
-    let (submissions, next) = keep_page(rows, limit);
+    let (rows, next) = keep_page(rows, limit);
     SubmissionPage {
-        submissions,
+        submissions: rows.into_iter().map(|(_, row)| row).collect(),
         next: next.map(|cursor| cursor.encode()),
     }
 }
 
 /// The first `limit` of the rows read (a page or a batch asks for one more, which only says
 /// that there is a next), and the cursor after them when there is a next.
-fn keep_page<T>(mut rows: Vec<(Cursor, T)>, limit: usize) -> (Vec<T>, Option<Cursor>) {
+fn keep_page<T>(mut rows: Vec<(Cursor, T)>, limit: usize) -> (Vec<(Cursor, T)>, Option<Cursor>) {
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = if more {
@@ -549,7 +566,7 @@ fn keep_page<T>(mut rows: Vec<(Cursor, T)>, limit: usize) -> (Vec<T>, Option<Cur
     } else {
         None
     };
-    (rows.into_iter().map(|(_, row)| row).collect(), next)
+    (rows, next)
 }
 
 /// Text as both backends index and search it: compatibility-decomposed, without

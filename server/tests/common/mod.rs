@@ -4,6 +4,7 @@
 
 pub mod forms;
 pub mod process;
+pub mod register;
 
 use letsema_server::auth::hash_password;
 use letsema_server::routes::routes;
