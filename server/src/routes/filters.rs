@@ -48,6 +48,24 @@ macro_rules! operation {
 }
 pub(crate) use operation;
 
+/// `GET /api/{segment}/…` with whatever follows as a [`warp::path::Tail`], for a route whose
+/// paths vary in depth (the OData feed's keys and navigation links); `documented` are its
+/// paths as the OpenAPI document lists them (`{id}` for each parameter), recorded as
+/// [`operation!`] records its own.
+pub fn get_with_tail(
+    segment: &'static str,
+    documented: &[&str],
+) -> impl Filter<Extract = (warp::path::Tail,), Error = warp::Rejection> + Clone + Send + Sync + 'static
+{
+    for path in documented {
+        SERVED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(("GET".to_owned(), (*path).to_owned()));
+    }
+    warp::path(segment).and(warp::path::tail()).and(warp::get())
+}
+
 /// Every operation [`operation!`] has made since the process started, as `(METHOD, path)`
 /// with OpenAPI's `{id}` for a path parameter.
 static SERVED: Mutex<BTreeSet<(String, String)>> = Mutex::new(BTreeSet::new());

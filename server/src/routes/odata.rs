@@ -28,13 +28,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 use warp::Filter;
 use warp::filters::BoxedFilter;
+use warp::filters::path::Tail;
 use warp::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use warp::http::{HeaderValue, StatusCode};
-use warp::path::Tail;
 use warp::reply::{Reply, Response};
 
 use super::associations::visible_to;
-use super::filters::{blocking, peer_addr, query_pairs, record_operation, with_state};
+use super::filters::{blocking, get_with_tail, peer_addr, query_pairs, with_state};
 use crate::auth::{SESSION_COOKIE, authenticate};
 use crate::basic_auth::{self, CHALLENGE};
 use crate::error::ApiError;
@@ -53,26 +53,24 @@ pub const MAX_CONCURRENT_READS: usize = 4;
 const ODATA_VERSION: &str = "odata-version";
 
 pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
-    // One filter serves every document: a path's depth varies with its key and navigation.
-    for segments in [
-        &["\"odata\"", "String"][..],
-        &["\"odata\"", "String", "String"],
-        &["\"odata\"", "String", "String", "String"],
-    ] {
-        record_operation("GET", "/api", segments);
-    }
     let reads = Arc::new(Semaphore::new(MAX_CONCURRENT_READS));
-    warp::path("odata")
-        .and(warp::path::tail())
-        .and(warp::get())
-        .and(with_state(state))
-        .and(warp::cookie::optional::<String>(SESSION_COOKIE))
-        .and(warp::header::optional::<String>(AUTHORIZATION.as_str()))
-        .and(peer_addr())
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .and(warp::any().map(move || reads.clone()))
-        .then(feed)
-        .boxed()
+    // One filter serves every document: a path's depth varies with its key and navigation.
+    get_with_tail(
+        "odata",
+        &[
+            "/api/odata/{id}",
+            "/api/odata/{id}/{id}",
+            "/api/odata/{id}/{id}/{id}",
+        ],
+    )
+    .and(with_state(state))
+    .and(warp::cookie::optional::<String>(SESSION_COOKIE))
+    .and(warp::header::optional::<String>(AUTHORIZATION.as_str()))
+    .and(peer_addr())
+    .and(warp::query::raw().or(warp::any().map(String::new)).unify())
+    .and(warp::any().map(move || reads.clone()))
+    .then(feed)
+    .boxed()
 }
 
 /// Who asks, and what they ask for.
