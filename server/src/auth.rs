@@ -32,6 +32,16 @@ pub struct Staff {
     pub user: StaffUser,
     pub csrf_token: String,
     pub token_sha256: [u8; 32],
+    /// The network address the request came from (what the audit log records); none when
+    /// the server cannot tell.
+    pub address: Option<String>,
+}
+
+impl Staff {
+    /// [`Staff::address`], as the store's audited methods take it.
+    pub fn from(&self) -> Option<&str> {
+        self.address.as_deref()
+    }
 }
 
 impl Staff {
@@ -143,12 +153,20 @@ pub fn staff(state: AppState) -> impl Filter<Extract = (Staff,), Error = warp::R
     warp::cookie::optional::<String>(SESSION_COOKIE)
         .and(warp::method())
         .and(warp::header::optional::<String>(CSRF_HEADER))
+        .and(crate::routes::peer_addr())
         .and_then(
-            move |token: Option<String>, method: Method, csrf: Option<String>| {
+            move |token: Option<String>,
+                  method: Method,
+                  csrf: Option<String>,
+                  remote: Option<std::net::SocketAddr>| {
                 let state = state.clone();
                 async move {
                     authenticate(&state, token, &method, csrf)
                         .await
+                        .map(|staff| Staff {
+                            address: remote.map(|a| a.ip().to_string()),
+                            ..staff
+                        })
                         .map_err(warp::reject::custom)
                 }
             },
@@ -200,6 +218,7 @@ pub(crate) async fn authenticate(
         user: session.user,
         csrf_token: session.csrf_token,
         token_sha256: digest,
+        address: None,
     })
 }
 

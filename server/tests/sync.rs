@@ -426,6 +426,7 @@ async fn a_reviewer_limited_to_two_associations_syncs_theirs_and_nothing_else() 
                 password_hash: hash,
             },
             "test",
+            None,
         )
         .expect("user added");
     let mut made = Vec::new();

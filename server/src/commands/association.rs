@@ -35,7 +35,7 @@ pub fn name(
     let code = AssociationCode::parse(code)?;
     let name = AssociationName::parse(name)?;
     let store = database.open()?.store;
-    let association = store.name_association(&code, &name, "cli")?;
+    let association = store.name_association(&code, &name, "cli", None)?;
     writeln!(
         out,
         "the association {} is now called {:?}; phones enrolled from now on show it",

@@ -522,6 +522,7 @@ mod tests {
                     password_hash: "$argon2id$not-a-real-hash".to_owned(),
                 },
                 "test",
+                None,
             )
             .expect("an admin");
         let coordinator = store
@@ -534,10 +535,11 @@ mod tests {
                     password_hash: "$argon2id$another".to_owned(),
                 },
                 "test",
+                None,
             )
             .expect("a coordinator");
         store
-            .open_session(&coordinator, &[3; 32], "csrf-token", 1_780_000_000)
+            .open_session(&coordinator, &[3; 32], "csrf-token", 1_780_000_000, None)
             .expect("a session");
         store
             .record_login_failure("admin@example.org", 1_780_000_100)
@@ -547,6 +549,7 @@ mod tests {
                 &AssociationCode::parse(ASSOCIATION).expect("a code"),
                 &AssociationName::parse("Basotho in the UK").expect("a name"),
                 "test",
+                None,
             )
             .expect("named");
         let enrolment = NewEnrolment {
@@ -560,7 +563,7 @@ mod tests {
             association_name: None,
         };
         store
-            .create_enrolment(&enrolment, &[1; 32])
+            .create_enrolment(&enrolment, &[1; 32], None)
             .expect("an enrolment");
         store
             .enrol_device(
@@ -569,6 +572,7 @@ mod tests {
                 &[11; 32],
                 "Thabo's phone",
                 1_780_000_000,
+                None,
             )
             .expect("phone-1 enrols");
         store
@@ -578,6 +582,7 @@ mod tests {
                 &[12; 32],
                 "Lineo's phone",
                 1_780_000_000,
+                None,
             )
             .expect("phone-2 enrols");
         store
@@ -588,6 +593,7 @@ mod tests {
                     ..enrolment
                 },
                 &[2; 32],
+                None,
             )
             .expect("a replacement enrolment");
         store
@@ -597,6 +603,7 @@ mod tests {
                 1_790_000_000,
                 admin.id,
                 &[4; 32],
+                None,
             )
             .expect("a public link");
         store

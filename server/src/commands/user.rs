@@ -89,6 +89,7 @@ pub fn add(
             password_hash,
         },
         "cli",
+        None,
     )?;
     writeln!(
         out,

@@ -96,6 +96,8 @@ async fn name(
     let name = AssociationName::parse(&body.name)?;
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
-    let association = blocking(move || store.name_association(&code, &name, &actor)).await?;
+    let address = staff.address.clone();
+    let association =
+        blocking(move || store.name_association(&code, &name, &actor, address.as_deref())).await?;
     Ok(warp::reply::json(&association).into_response())
 }

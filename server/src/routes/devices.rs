@@ -221,7 +221,9 @@ async fn create_enrolment(
     };
     let digest = token_digest(&code);
     let store = state.store.clone();
-    let enrolment = blocking(move || store.create_enrolment(&new, &digest)).await?;
+    let address = staff.address.clone();
+    let enrolment =
+        blocking(move || store.create_enrolment(&new, &digest, address.as_deref())).await?;
     let (link, qr_svg) = link_and_qr(&state, "enrol", &code)?;
     let body = CreatedEnrolment {
         enrolment,
@@ -260,6 +262,7 @@ async fn enrol(
     let credential_digest = token_digest(&credential);
     let store = state.store.clone();
     let new_id = device_id.clone();
+    let address = remote.map(|a| a.ip().to_string());
     let device = blocking(move || {
         store.enrol_device(
             &code_digest,
@@ -267,6 +270,7 @@ async fn enrol(
             &credential_digest,
             &body.label,
             unix_now(),
+            address.as_deref(),
         )
     })
     .await?;
@@ -302,7 +306,8 @@ async fn revoke(id: String, state: AppState, staff: Staff) -> Result<Response, A
     }
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
-    blocking(move || store.revoke_device(&id, &actor)).await?;
+    let address = staff.address.clone();
+    blocking(move || store.revoke_device(&id, &actor, address.as_deref())).await?;
     Ok(warp::reply::json(&serde_json::json!({ "revoked": true })).into_response())
 }
 

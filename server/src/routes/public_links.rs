@@ -104,8 +104,16 @@ async fn create(
     let expires_at = unix_now() + i64::from(body.expires_in_days) * 86_400;
     let store = state.store.clone();
     let creator = staff.user.id;
+    let address = staff.address.clone();
     let public_link = blocking(move || {
-        store.create_public_link(&body.form, &body.label, expires_at, creator, &digest)
+        store.create_public_link(
+            &body.form,
+            &body.label,
+            expires_at,
+            creator,
+            &digest,
+            address.as_deref(),
+        )
     })
     .await?;
     let (link, qr_svg) = link_and_qr(&state, "survey", &code)?;
@@ -130,6 +138,7 @@ async fn revoke(id: String, state: AppState, staff: Staff) -> Result<Response, A
     let id: i64 = id.parse().unwrap_or(0);
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
-    blocking(move || store.revoke_public_link(id, &actor)).await?;
+    let address = staff.address.clone();
+    blocking(move || store.revoke_public_link(id, &actor, address.as_deref())).await?;
     Ok(warp::reply::json(&serde_json::json!({ "revoked": true })).into_response())
 }

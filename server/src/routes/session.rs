@@ -134,7 +134,11 @@ async fn sign_in(
     let store = state.store.clone();
     let session_user = user.clone();
     let session_csrf = csrf_token.clone();
-    blocking(move || store.open_session(&session_user, &digest, &session_csrf, now)).await?;
+    let from = address.map(|ip| ip.to_string());
+    blocking(move || {
+        store.open_session(&session_user, &digest, &session_csrf, now, from.as_deref())
+    })
+    .await?;
     state.sign_in_failures.forget(&email, network);
     let body = SessionBody { user, csrf_token };
     let mut response = no_store(warp::reply::json(&body).into_response());
@@ -155,7 +159,7 @@ async fn sign_out(state: AppState, staff: Staff) -> Result<Response, ApiError> {
 
 async fn sign_out_everywhere(state: AppState, staff: Staff) -> Result<Response, ApiError> {
     let store = state.store.clone();
-    let closed = blocking(move || store.close_all_sessions(&staff.user)).await?;
+    let closed = blocking(move || store.close_all_sessions(&staff.user, staff.from())).await?;
     let mut response = cleared(&state.auth);
     *response.body_mut() = serde_json::json!({ "closed_sessions": closed })
         .to_string()

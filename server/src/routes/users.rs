@@ -52,6 +52,7 @@ async fn add(state: AppState, staff: Staff, body: NewUserBody) -> Result<Respons
         .map_err(|why| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "weak_password", why))?;
     let store = state.store.clone();
     let actor = format!("user:{}", staff.user.id);
+    let address = staff.address.clone();
     let user = blocking(move || {
         let password_hash = hash_password(&body.password).map_err(|e| {
             tracing::error!(error = %e, "password hashing failed");
@@ -64,7 +65,9 @@ async fn add(state: AppState, staff: Staff, body: NewUserBody) -> Result<Respons
             associations: body.associations,
             password_hash,
         };
-        store.add_user(&new, &actor).map_err(ApiError::from)
+        store
+            .add_user(&new, &actor, address.as_deref())
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(warp::reply::with_status(warp::reply::json(&user), StatusCode::CREATED).into_response())

@@ -62,7 +62,12 @@ pub trait Backend:
 pub trait PeopleStore {
     /// Creates a staff account (its e-mail address, associations and role checked first,
     /// with [`NewUser::check`]), and records it in the audit log.
-    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError>;
+    fn add_user(
+        &self,
+        new: &NewUser,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<StaffUser, PeopleError>;
 
     /// Every enabled staff account, by e-mail address.
     fn list_users(&self) -> Result<Vec<StaffUser>, PeopleError>;
@@ -86,6 +91,7 @@ pub trait PeopleStore {
         token_sha256: &[u8; 32],
         csrf_token: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<(), PeopleError>;
 
     /// The session of a token, if it exists and was used within `idle_timeout_secs`; its
@@ -101,7 +107,11 @@ pub trait PeopleStore {
     fn close_session(&self, token_sha256: &[u8; 32]) -> Result<(), PeopleError>;
 
     /// Ends every session of a user ("log out everywhere"); returns how many there were.
-    fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError>;
+    fn close_all_sessions(
+        &self,
+        user: &StaffUser,
+        address: Option<&str>,
+    ) -> Result<usize, PeopleError>;
 
     /// Adds an entry to the audit log (an export, an import, an OData read: what has no
     /// store method of its own to record it).
@@ -122,6 +132,7 @@ pub trait AssociationStore {
         code: &AssociationCode,
         name: &AssociationName,
         actor: &str,
+        address: Option<&str>,
     ) -> Result<Association, AssociationError>;
 
     /// Every association in use (by a staff account or an enrolment; public links' scopes
@@ -140,6 +151,7 @@ pub trait DeviceStore {
         &self,
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<Enrolment, DeviceError>;
 
     /// Enrolments (not public links) of one association, or of all when `association` is
@@ -155,6 +167,7 @@ pub trait DeviceStore {
         credential_sha256: &[u8; 32],
         label: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<DeviceInfo, DeviceError>;
 
     /// The device a credential belongs to, revoked or not (the caller refuses a revoked
@@ -172,7 +185,12 @@ pub trait DeviceStore {
     fn device(&self, id: &str) -> Result<Option<DeviceInfo>, DeviceError>;
 
     /// Revokes a device: its next request is refused.
-    fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError>;
+    fn revoke_device(
+        &self,
+        id: &str,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError>;
 
     /// Creates a public link to `form` whose secret has this digest; its submissions land
     /// in the association `public-<id>`.
@@ -183,6 +201,7 @@ pub trait DeviceStore {
         expires_at: i64,
         created_by: i64,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<PublicLink, DeviceError>;
 
     /// Every public link, newest first.
@@ -190,7 +209,12 @@ pub trait DeviceStore {
 
     /// Revokes a public link and every browser it brought in: the link opens nothing more
     /// and those browsers' next sync is refused. Their submissions already synced stay.
-    fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError>;
+    fn revoke_public_link(
+        &self,
+        id: i64,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError>;
 }
 
 /// Published forms, immutable per (form id, version).

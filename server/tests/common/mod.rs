@@ -79,6 +79,7 @@ fn fixture_on(dir: tempfile::TempDir, store: SharedStore) -> Fixture {
                     password_hash: hash.clone(),
                 },
                 "test",
+                None,
             )
             .expect("user added");
     }
@@ -186,7 +187,22 @@ impl Fixture {
         browser: Option<&Browser>,
         body: Option<serde_json::Value>,
     ) -> (StatusCode, serde_json::Value) {
+        self.send_from(None, method, path, browser, body).await
+    }
+
+    /// As [`Fixture::send`], from the network address `remote` (`IP:PORT`).
+    pub async fn send_from(
+        &self,
+        remote: Option<&str>,
+        method: &str,
+        path: &str,
+        browser: Option<&Browser>,
+        body: Option<serde_json::Value>,
+    ) -> (StatusCode, serde_json::Value) {
         let mut builder = request().method(method).path(path);
+        if let Some(remote) = remote {
+            builder = builder.remote_addr(remote.parse().expect("IP:PORT"));
+        }
         if let Some(browser) = browser {
             builder = builder
                 .header("cookie", &browser.cookie)

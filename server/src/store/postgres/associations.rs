@@ -27,11 +27,12 @@ impl AssociationStore for PostgresStore {
         code: &AssociationCode,
         name: &AssociationName,
         actor: &str,
+        address: Option<&str>,
     ) -> Result<Association, AssociationError> {
         self.run(async {
             let mut client = self.client().await.map_err(AssociationError::Database)?;
             let tx = client.transaction().await?;
-            let association = set_name(&tx, code.as_str(), name, actor).await?;
+            let association = set_name(&tx, code.as_str(), name, actor, address).await?;
             tx.commit().await?;
             Ok(association)
         })
@@ -72,6 +73,7 @@ pub(super) async fn set_name(
     code: &str,
     name: &AssociationName,
     actor: &str,
+    address: Option<&str>,
 ) -> Result<Association, tokio_postgres::Error> {
     let row = tx
         .query_one(
@@ -94,6 +96,7 @@ pub(super) async fn set_name(
         actor,
         "association.name",
         &format!("association {code}"),
+        address,
     )
     .await?;
     Ok(association)
@@ -147,7 +150,7 @@ mod tests {
     fn naming_again_renames_and_keeps_when_it_was_first_named() {
         let store = store();
         let first = store
-            .name_association(&code("maseru-nurses"), &name("Maseru Nurses"), "cli")
+            .name_association(&code("maseru-nurses"), &name("Maseru Nurses"), "cli", None)
             .expect("named");
         assert_eq!(first.name.as_deref(), Some("Maseru Nurses"));
         let second = store
@@ -155,6 +158,7 @@ mod tests {
                 &code("maseru-nurses"),
                 &name("Maseru Nurses' Association"),
                 "cli",
+                None,
             )
             .expect("renamed");
         assert_eq!(second.name.as_deref(), Some("Maseru Nurses' Association"));
@@ -192,19 +196,20 @@ mod tests {
             .add_user(
                 &new_user("r@example.org", Role::Reviewer, &["b-assoc", "Z-assoc"]),
                 "cli",
+                None,
             )
             .expect("added");
         store
-            .create_enrolment(&enrolment("a_assoc", admin.id, None), &[1; 32])
+            .create_enrolment(&enrolment("a_assoc", admin.id, None), &[1; 32], None)
             .expect("created");
         store
-            .create_enrolment(&enrolment("b-assoc", admin.id, None), &[2; 32])
+            .create_enrolment(&enrolment("b-assoc", admin.id, None), &[2; 32], None)
             .expect("created");
         store
-            .create_public_link("f", "", i64::MAX, admin.id, &[3; 32])
+            .create_public_link("f", "", i64::MAX, admin.id, &[3; 32], None)
             .expect("created");
         store
-            .name_association(&code("a-assoc"), &name("Named, unused"), "cli")
+            .name_association(&code("a-assoc"), &name("Named, unused"), "cli", None)
             .expect("named");
         let listed = store.associations().expect("listed");
         let codes: Vec<&str> = listed.iter().map(|a| a.code.as_str()).collect();
@@ -223,14 +228,20 @@ mod tests {
             .create_enrolment(
                 &enrolment("assoc-a", admin.id, Some("Association A")),
                 &[7; 32],
+                None,
             )
             .expect("created");
         let device = store
-            .enrol_device(&[7; 32], "dev-1", &[8; 32], "", 0)
+            .enrol_device(&[7; 32], "dev-1", &[8; 32], "", 0, None)
             .expect("enrolled");
         assert_eq!(device.association_name.as_deref(), Some("Association A"));
         store
-            .name_association(&code("assoc-a"), &name("Association A, renamed"), "cli")
+            .name_association(
+                &code("assoc-a"),
+                &name("Association A, renamed"),
+                "cli",
+                None,
+            )
             .expect("renamed");
         let renamed = Some("Association A, renamed".to_owned());
         assert_eq!(
@@ -254,7 +265,7 @@ mod tests {
             renamed
         );
         // An enrolment that fails (here: no such creator) names nothing.
-        let orphan = store.create_enrolment(&enrolment("assoc-b", 999, Some("B")), &[9; 32]);
+        let orphan = store.create_enrolment(&enrolment("assoc-b", 999, Some("B")), &[9; 32], None);
         assert!(orphan.is_err());
         assert_eq!(store.associations().expect("listed").len(), 1);
     }
@@ -267,7 +278,12 @@ mod tests {
                 scope.spawn(move || {
                     for round in 0..20 {
                         server
-                            .name_association(&code(&format!("assoc-{round}")), &name(text), "cli")
+                            .name_association(
+                                &code(&format!("assoc-{round}")),
+                                &name(text),
+                                "cli",
+                                None,
+                            )
                             .expect("named");
                     }
                 });

@@ -68,6 +68,7 @@ impl DeviceStore for PostgresStore {
         &self,
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<Enrolment, DeviceError> {
         refuse_nul("association", &new.association)?;
         refuse_nul("label", &new.label)?;
@@ -100,7 +101,7 @@ impl DeviceStore for PostgresStore {
                 .try_get(0)?;
             let actor = format!("user:{}", new.created_by);
             if let Some(name) = &new.association_name {
-                super::associations::set_name(&tx, &new.association, name, &actor).await?;
+                super::associations::set_name(&tx, &new.association, name, &actor, address).await?;
             }
             let detail = match &new.replaces {
                 Some(device) => format!(
@@ -112,7 +113,7 @@ impl DeviceStore for PostgresStore {
                     new.association, new.uses
                 ),
             };
-            audit(&tx, &actor, "enrolment.create", &detail).await?;
+            audit(&tx, &actor, "enrolment.create", &detail, address).await?;
             tx.commit().await?;
             Ok(Enrolment {
                 id,
@@ -154,6 +155,7 @@ impl DeviceStore for PostgresStore {
         credential_sha256: &[u8; 32],
         label: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<DeviceInfo, DeviceError> {
         refuse_nul("device id", device_id)?;
         self.run(async {
@@ -239,6 +241,7 @@ impl DeviceStore for PostgresStore {
                 &format!("device:{id}"),
                 action,
                 &format!("enrolment {enrolment_id}"),
+                address,
             )
             .await?;
             tx.commit().await?;
@@ -318,7 +321,12 @@ impl DeviceStore for PostgresStore {
         })
     }
 
-    fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_device(
+        &self,
+        id: &str,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError> {
         if id.contains('\0') {
             return Err(DeviceError::NoSuchDevice);
         }
@@ -339,7 +347,14 @@ impl DeviceStore for PostgresStore {
                 return Err(DeviceError::NoSuchDevice);
             }
             if changed > 0 {
-                audit(&tx, actor, "device.revoke", &format!("device {id}")).await?;
+                audit(
+                    &tx,
+                    actor,
+                    "device.revoke",
+                    &format!("device {id}"),
+                    address,
+                )
+                .await?;
             }
             tx.commit().await?;
             Ok(())
@@ -353,6 +368,7 @@ impl DeviceStore for PostgresStore {
         expires_at: i64,
         created_by: i64,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<PublicLink, DeviceError> {
         refuse_nul("form id", form)?;
         refuse_nul("label", label)?;
@@ -390,6 +406,7 @@ impl DeviceStore for PostgresStore {
                 &format!("user:{created_by}"),
                 "public_link.create",
                 &format!("public link {id} form {form}"),
+                address,
             )
             .await?;
             tx.commit().await?;
@@ -420,7 +437,12 @@ impl DeviceStore for PostgresStore {
         })
     }
 
-    fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_public_link(
+        &self,
+        id: i64,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError> {
         self.run(async {
             let mut client = self.client().await.map_err(DeviceError::Database)?;
             let tx = client.transaction().await?;
@@ -455,6 +477,7 @@ impl DeviceStore for PostgresStore {
                     actor,
                     "public_link.revoke",
                     &format!("public link {id}, {devices} browsers"),
+                    address,
                 )
                 .await?;
             }
@@ -552,11 +575,11 @@ mod tests {
         let store = store();
         let admin = admin(&store);
         let created = store
-            .create_enrolment(&enrolment("assoc-a", 2, admin.id), &[1; 32])
+            .create_enrolment(&enrolment("assoc-a", 2, admin.id), &[1; 32], None)
             .expect("created");
         assert_eq!(created.uses_left, 2);
         store
-            .create_enrolment(&enrolment("assoc-b", 1, admin.id), &[2; 32])
+            .create_enrolment(&enrolment("assoc-b", 1, admin.id), &[2; 32], None)
             .expect("created");
         let all = store.enrolments(None).expect("listed");
         assert_eq!(
@@ -572,7 +595,7 @@ mod tests {
         );
 
         let first = store
-            .enrol_device(&[1; 32], "dev-1", &[11; 32], "  Palesa's phone ", 100)
+            .enrol_device(&[1; 32], "dev-1", &[11; 32], "  Palesa's phone ", 100, None)
             .expect("enrolled");
         assert_eq!(first.id, "dev-1");
         assert_eq!(first.label, "Palesa's phone", "trimmed");
@@ -580,10 +603,10 @@ mod tests {
         assert_eq!(first.last_seen_at, Some(100));
         assert!(!first.public && !first.revoked);
         let second = store
-            .enrol_device(&[1; 32], "dev-2", &[12; 32], " ", 100)
+            .enrol_device(&[1; 32], "dev-2", &[12; 32], " ", 100, None)
             .expect("enrolled");
         assert_eq!(second.label, "Field team", "the enrolment's label");
-        let used_up = store.enrol_device(&[1; 32], "dev-3", &[13; 32], "", 100);
+        let used_up = store.enrol_device(&[1; 32], "dev-3", &[13; 32], "", 100, None);
         assert!(
             matches!(used_up, Err(DeviceError::EnrolmentInvalid)),
             "{used_up:?}"
@@ -592,7 +615,7 @@ mod tests {
             store.enrolments(Some("assoc-a")).expect("listed")[0].uses_left,
             0
         );
-        let unknown = store.enrol_device(&[9; 32], "dev-3", &[13; 32], "", 100);
+        let unknown = store.enrol_device(&[9; 32], "dev-3", &[13; 32], "", 100, None);
         assert!(
             matches!(unknown, Err(DeviceError::EnrolmentInvalid)),
             "{unknown:?}"
@@ -601,9 +624,9 @@ mod tests {
         let mut expiring = enrolment("assoc-a", 5, admin.id);
         expiring.expires_at = 200;
         store
-            .create_enrolment(&expiring, &[3; 32])
+            .create_enrolment(&expiring, &[3; 32], None)
             .expect("created");
-        let expired = store.enrol_device(&[3; 32], "dev-4", &[14; 32], "", 200);
+        let expired = store.enrol_device(&[3; 32], "dev-4", &[14; 32], "", 200, None);
         assert!(
             matches!(expired, Err(DeviceError::EnrolmentInvalid)),
             "{expired:?}"
@@ -637,7 +660,7 @@ mod tests {
         for round in 0u8..5 {
             let code = [round; 32];
             store
-                .create_enrolment(&enrolment("assoc-a", 3, admin.id), &code)
+                .create_enrolment(&enrolment("assoc-a", 3, admin.id), &code, None)
                 .expect("created");
             let barrier = Arc::new(Barrier::new(4));
             let enrolled: usize = std::thread::scope(|scope| {
@@ -656,6 +679,7 @@ mod tests {
                                     &[round * 16 + n + 100; 32],
                                     "",
                                     0,
+                                    None,
                                 ) {
                                     Ok(_) => enrolled += 1,
                                     Err(DeviceError::EnrolmentInvalid) => {}
@@ -689,10 +713,10 @@ mod tests {
         let store = store();
         let admin = admin(&store);
         store
-            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[1; 32])
+            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[1; 32], None)
             .expect("created");
         store
-            .enrol_device(&[1; 32], "dev-1", &[11; 32], "", 1_000)
+            .enrol_device(&[1; 32], "dev-1", &[11; 32], "", 1_000, None)
             .expect("enrolled");
         // Its last-seen time is kept to the minute, and it reads as it was before.
         let seen = |now| {
@@ -712,9 +736,11 @@ mod tests {
                 .is_none()
         );
 
-        store.revoke_device("dev-1", "user:1").expect("revoked");
         store
-            .revoke_device("dev-1", "user:1")
+            .revoke_device("dev-1", "user:1", None)
+            .expect("revoked");
+        store
+            .revoke_device("dev-1", "user:1", None)
             .expect("revoked again: no-op");
         let revoked = store
             .device_by_credential(&[11; 32], 5_000)
@@ -740,7 +766,7 @@ mod tests {
             ),
             1
         );
-        let unknown = store.revoke_device("dev-9", "user:1");
+        let unknown = store.revoke_device("dev-9", "user:1", None);
         assert!(
             matches!(unknown, Err(DeviceError::NoSuchDevice)),
             "{unknown:?}"
@@ -753,21 +779,23 @@ mod tests {
         let store = store();
         let admin = admin(&store);
         store
-            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[1; 32])
+            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[1; 32], None)
             .expect("created");
         let old = store
-            .enrol_device(&[1; 32], "dev-1", &[11; 32], "Old phone", 0)
+            .enrol_device(&[1; 32], "dev-1", &[11; 32], "Old phone", 0, None)
             .expect("enrolled");
-        store.revoke_device("dev-1", "user:1").expect("revoked");
+        store
+            .revoke_device("dev-1", "user:1", None)
+            .expect("revoked");
         let mut replacement = enrolment("assoc-a", 1, admin.id);
         replacement.replaces = Some("dev-1".to_owned());
         replacement.forms = vec!["demo".to_owned(), "other".to_owned()];
         let created = store
-            .create_enrolment(&replacement, &[2; 32])
+            .create_enrolment(&replacement, &[2; 32], None)
             .expect("created");
         assert_eq!(created.replaces.as_deref(), Some("dev-1"));
         let new = store
-            .enrol_device(&[2; 32], "dev-2", &[12; 32], "New phone", 50)
+            .enrol_device(&[2; 32], "dev-2", &[12; 32], "New phone", 50, None)
             .expect("enrolled");
         assert_eq!(new.id, "dev-1", "the replaced device's id");
         assert_eq!(new.created_at, old.created_at);
@@ -800,9 +828,9 @@ mod tests {
         let mut elsewhere = enrolment("assoc-b", 1, admin.id);
         elsewhere.replaces = Some("dev-1".to_owned());
         store
-            .create_enrolment(&elsewhere, &[3; 32])
+            .create_enrolment(&elsewhere, &[3; 32], None)
             .expect("created");
-        let refused = store.enrol_device(&[3; 32], "dev-3", &[13; 32], "", 60);
+        let refused = store.enrol_device(&[3; 32], "dev-3", &[13; 32], "", 60, None);
         assert!(
             matches!(refused, Err(DeviceError::EnrolmentInvalid)),
             "{refused:?}"
@@ -815,15 +843,22 @@ mod tests {
         let store = store();
         let admin = admin(&store);
         store
-            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[9; 32])
+            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[9; 32], None)
             .expect("created");
         let link = store
-            .create_public_link("demo", "Market day", FAR, admin.id, &[1; 32])
+            .create_public_link("demo", "Market day", FAR, admin.id, &[1; 32], None)
             .expect("created");
         assert_eq!(link.association, format!("public-{}", link.id));
         assert_eq!((link.joined, link.revoked), (0, false));
         let browser = store
-            .enrol_device(&[1; 32], "dev-b1", &[11; 32], "I call myself Admin", 0)
+            .enrol_device(
+                &[1; 32],
+                "dev-b1",
+                &[11; 32],
+                "I call myself Admin",
+                0,
+                None,
+            )
             .expect("joined");
         assert_eq!(browser.label, PUBLIC_DEVICE_LABEL);
         assert!(browser.public);
@@ -831,7 +866,7 @@ mod tests {
         assert_eq!(browser.forms, ["demo"]);
         // A label the database could not store does not matter: it is not kept.
         store
-            .enrol_device(&[1; 32], "dev-b2", &[12; 32], "a\0b", 0)
+            .enrol_device(&[1; 32], "dev-b2", &[12; 32], "a\0b", 0, None)
             .expect("joined");
         let links = store.public_links().expect("listed");
         assert_eq!(links.len(), 1);
@@ -855,7 +890,7 @@ mod tests {
         assert_eq!(codes, ["assoc-a"], "nor an association");
 
         store
-            .revoke_public_link(link.id, "user:1")
+            .revoke_public_link(link.id, "user:1", None)
             .expect("revoked");
         for credential in [[11; 32], [12; 32]] {
             let device = store
@@ -864,14 +899,14 @@ mod tests {
                 .expect("found");
             assert!(device.revoked && device.public);
         }
-        let late = store.enrol_device(&[1; 32], "dev-b3", &[13; 32], "", 0);
+        let late = store.enrol_device(&[1; 32], "dev-b3", &[13; 32], "", 0, None);
         assert!(
             matches!(late, Err(DeviceError::EnrolmentInvalid)),
             "{late:?}"
         );
         assert!(store.public_links().expect("listed")[0].revoked);
         store
-            .revoke_public_link(link.id, "user:1")
+            .revoke_public_link(link.id, "user:1", None)
             .expect("again: no-op");
         assert_eq!(
             number(
@@ -880,13 +915,13 @@ mod tests {
             ),
             1
         );
-        let unknown = store.revoke_public_link(link.id + 100, "user:1");
+        let unknown = store.revoke_public_link(link.id + 100, "user:1", None);
         assert!(
             matches!(unknown, Err(DeviceError::NoSuchPublicLink)),
             "{unknown:?}"
         );
         let enrolment_id = store.enrolments(None).expect("listed")[0].id;
-        let not_public = store.revoke_public_link(enrolment_id, "user:1");
+        let not_public = store.revoke_public_link(enrolment_id, "user:1", None);
         assert!(
             matches!(not_public, Err(DeviceError::NoSuchPublicLink)),
             "{not_public:?}"
@@ -899,13 +934,15 @@ mod tests {
         let admin = admin(&store);
         let mut bad = enrolment("assoc-a", 1, admin.id);
         bad.label = "Field\0team".to_owned();
-        let err = store.create_enrolment(&bad, &[1; 32]).expect_err("refused");
+        let err = store
+            .create_enrolment(&bad, &[1; 32], None)
+            .expect_err("refused");
         assert!(err.to_string().contains("U+0000"), "{err}");
         store
-            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[2; 32])
+            .create_enrolment(&enrolment("assoc-a", 1, admin.id), &[2; 32], None)
             .expect("created");
         let err = store
-            .enrol_device(&[2; 32], "dev-1", &[12; 32], "Pa\0lesa", 0)
+            .enrol_device(&[2; 32], "dev-1", &[12; 32], "Pa\0lesa", 0, None)
             .expect_err("refused");
         assert!(
             matches!(&err, DeviceError::Database(e) if e.to_string().contains("label")),
@@ -913,14 +950,14 @@ mod tests {
         );
         assert_eq!(uses_left(&store, &[2; 32]), 1, "the use is given back");
         let err = store
-            .create_public_link("demo", "Mar\0ket", FAR, admin.id, &[3; 32])
+            .create_public_link("demo", "Mar\0ket", FAR, admin.id, &[3; 32], None)
             .expect_err("refused");
         assert!(err.to_string().contains("U+0000"), "{err}");
         assert!(store.public_links().expect("listed").is_empty());
         assert!(store.device("dev\0").expect("reads").is_none());
         assert!(store.devices(Some("a\0")).expect("reads").is_empty());
         assert!(store.enrolments(Some("a\0")).expect("reads").is_empty());
-        let revoked = store.revoke_device("dev\0", "user:1");
+        let revoked = store.revoke_device("dev\0", "user:1", None);
         assert!(
             matches!(revoked, Err(DeviceError::NoSuchDevice)),
             "{revoked:?}"

@@ -94,7 +94,12 @@ const TOUCH_SESSION_SQL: &str =
     "UPDATE sessions SET last_seen_at = $2 WHERE token_sha256 = $1 AND last_seen_at < $2";
 
 impl PeopleStore for PostgresStore {
-    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
+    fn add_user(
+        &self,
+        new: &NewUser,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<StaffUser, PeopleError> {
         new.check()?;
         self.run(async {
             let mut client = self.client().await.map_err(PeopleError::Database)?;
@@ -141,7 +146,7 @@ impl PeopleStore for PostgresStore {
                 &tx,
                 actor,
                 "user.add",
-                &format!("user {id} role {}", new.role),
+                &format!("user {id} role {}", new.role), address,
             )
             .await?;
             tx.commit().await?;
@@ -241,6 +246,7 @@ impl PeopleStore for PostgresStore {
         token_sha256: &[u8; 32],
         csrf_token: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<(), PeopleError> {
         self.run(async {
             let mut client = self.client().await.map_err(PeopleError::Database)?;
@@ -257,7 +263,7 @@ impl PeopleStore for PostgresStore {
                 &[&&token_sha256[..], &user.id, &csrf_token, &now],
             )
             .await?;
-            audit(&tx, &actor(user), "session.open", "").await?;
+            audit(&tx, &actor(user), "session.open", "", address).await?;
             tx.commit().await?;
             Ok(())
         })
@@ -318,7 +324,11 @@ impl PeopleStore for PostgresStore {
         })
     }
 
-    fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError> {
+    fn close_all_sessions(
+        &self,
+        user: &StaffUser,
+        address: Option<&str>,
+    ) -> Result<usize, PeopleError> {
         self.run(async {
             let mut client = self.client().await.map_err(PeopleError::Database)?;
             let tx = client.transaction().await?;
@@ -330,6 +340,7 @@ impl PeopleStore for PostgresStore {
                 &actor(user),
                 "session.close_all",
                 &format!("{closed} session(s)"),
+                address,
             )
             .await?;
             tx.commit().await?;
@@ -427,13 +438,15 @@ pub(super) async fn audit(
     actor: &str,
     action: &str,
     detail: &str,
+    address: Option<&str>,
 ) -> Result<(), tokio_postgres::Error> {
     tx.execute(
         &tx.prepare_cached(
-            "INSERT INTO audit_log (at, actor, action, detail) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO audit_log (at, actor, action, detail, address) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .await?,
-        &[&now_rfc3339(), &actor, &action, &detail],
+        &[&now_rfc3339(), &actor, &action, &detail, &address],
     )
     .await?;
     Ok(())
@@ -482,7 +495,11 @@ pub(super) mod tests {
     /// An admin, whom enrolments and public links name as their creator.
     pub(in crate::store::postgres) fn admin(store: &PostgresStore) -> StaffUser {
         store
-            .add_user(&new_user("admin@example.org", Role::Admin, &[]), "cli")
+            .add_user(
+                &new_user("admin@example.org", Role::Admin, &[]),
+                "cli",
+                None,
+            )
             .expect("an admin")
     }
 
@@ -505,7 +522,7 @@ pub(super) mod tests {
     fn an_address_is_one_account_whatever_its_case() {
         let store = store();
         let ada = store
-            .add_user(&new_user("Ada@Example.org", Role::Admin, &[]), "cli")
+            .add_user(&new_user("Ada@Example.org", Role::Admin, &[]), "cli", None)
             .expect("added");
         let (found, hash) = store
             .credentials("ada@EXAMPLE.ORG")
@@ -514,7 +531,11 @@ pub(super) mod tests {
         assert_eq!(found, ada);
         assert_eq!(found.email, "Ada@Example.org", "kept as written");
         assert_eq!(hash, "$argon2id$hash");
-        let again = store.add_user(&new_user("ADA@example.org", Role::Reviewer, &[]), "cli");
+        let again = store.add_user(
+            &new_user("ADA@example.org", Role::Reviewer, &[]),
+            "cli",
+            None,
+        );
         assert!(
             matches!(again, Err(PeopleError::EmailTaken(_))),
             "{again:?}"
@@ -522,7 +543,7 @@ pub(super) mod tests {
         // A-Z alone are folded, as SQLite's NOCASE does: these are two accounts there.
         for email in ["élise@example.org", "Élise@example.org"] {
             store
-                .add_user(&new_user(email, Role::Reviewer, &[]), "cli")
+                .add_user(&new_user(email, Role::Reviewer, &[]), "cli", None)
                 .expect("another account");
         }
         let (found, _) = store
@@ -550,7 +571,11 @@ pub(super) mod tests {
                  TYPE TEXT COLLATE \"en-x-icu\"",
         );
         store
-            .add_user(&new_user("Carol@example.org", Role::Admin, &[]), "cli")
+            .add_user(
+                &new_user("Carol@example.org", Role::Admin, &[]),
+                "cli",
+                None,
+            )
             .expect("added");
         store
             .add_user(
@@ -560,12 +585,14 @@ pub(super) mod tests {
                     &["b-x", "a_x", "A-x", "a-x"],
                 ),
                 "cli",
+                None,
             )
             .expect("added");
         store
             .add_user(
                 &new_user("dan@example.org", Role::Coordinator, &["assoc-a"]),
                 "cli",
+                None,
             )
             .expect("added");
         let listed = store.list_users().expect("listed");
@@ -615,7 +642,7 @@ pub(super) mod tests {
             },
         ];
         for user in &bad {
-            let err = store.add_user(user, "cli").expect_err("refused");
+            let err = store.add_user(user, "cli", None).expect_err("refused");
             assert!(!matches!(err, PeopleError::Database(_)), "{err}");
         }
         assert!(
@@ -640,6 +667,7 @@ pub(super) mod tests {
                             server.add_user(
                                 &new_user(&format!("{local}{round}@example.org"), Role::Admin, &[]),
                                 "cli",
+                                None,
                             )
                         })
                     })
@@ -663,7 +691,7 @@ pub(super) mod tests {
     fn failed_logins_count_per_address_whatever_its_case_within_the_window() {
         let store = store();
         let ada = store
-            .add_user(&new_user("Ada@Example.org", Role::Admin, &[]), "cli")
+            .add_user(&new_user("Ada@Example.org", Role::Admin, &[]), "cli", None)
             .expect("added");
         let t = 1_000_000;
         for (i, email) in ["Ada@Example.org", "ada@example.org", "ADA@EXAMPLE.ORG"]
@@ -707,7 +735,7 @@ pub(super) mod tests {
             .record_login_failure("ada@example.org", later)
             .expect("recorded");
         store
-            .open_session(&ada, &[1; 32], "csrf", later)
+            .open_session(&ada, &[1; 32], "csrf", later, None)
             .expect("opened");
         assert_eq!(
             store
@@ -740,11 +768,12 @@ pub(super) mod tests {
             .add_user(
                 &new_user("ada@example.org", Role::Reviewer, &["assoc-a"]),
                 "cli",
+                None,
             )
             .expect("added");
         let idle = 3_600;
         store
-            .open_session(&ada, &[1; 32], "csrf-1", 1_000)
+            .open_session(&ada, &[1; 32], "csrf-1", 1_000, None)
             .expect("opened");
         let session = store
             .session(&[1; 32], 1_030, idle)
@@ -804,20 +833,22 @@ pub(super) mod tests {
     fn sessions_close_one_or_all_and_a_disabled_account_has_none() {
         let store = store();
         let ada = store
-            .add_user(&new_user("ada@example.org", Role::Admin, &[]), "cli")
+            .add_user(&new_user("ada@example.org", Role::Admin, &[]), "cli", None)
             .expect("added");
         let bob = store
-            .add_user(&new_user("bob@example.org", Role::Admin, &[]), "cli")
+            .add_user(&new_user("bob@example.org", Role::Admin, &[]), "cli", None)
             .expect("added");
         for token in 1..=3 {
             store
-                .open_session(&ada, &[token; 32], "c", 0)
+                .open_session(&ada, &[token; 32], "c", 0, None)
                 .expect("opened");
         }
-        store.open_session(&bob, &[4; 32], "c", 0).expect("opened");
+        store
+            .open_session(&bob, &[4; 32], "c", 0, None)
+            .expect("opened");
         store.close_session(&[1; 32]).expect("closed");
         assert!(store.session(&[1; 32], 0, 60).expect("reads").is_none());
-        assert_eq!(store.close_all_sessions(&ada).expect("closed"), 2);
+        assert_eq!(store.close_all_sessions(&ada, None).expect("closed"), 2);
         assert!(store.session(&[2; 32], 0, 60).expect("reads").is_none());
         assert!(
             store.session(&[4; 32], 0, 60).expect("reads").is_some(),

@@ -22,10 +22,11 @@ impl AssociationStore for SqliteStore {
         code: &AssociationCode,
         name: &AssociationName,
         actor: &str,
+        address: Option<&str>,
     ) -> Result<Association, AssociationError> {
         let mut conn = self.conn.lock().map_err(|_| AssociationError::Poisoned)?;
         let tx = conn.transaction()?;
-        let association = set_name(&tx, code.as_str(), name, actor)?;
+        let association = set_name(&tx, code.as_str(), name, actor, address)?;
         tx.commit()?;
         Ok(association)
     }
@@ -61,6 +62,7 @@ pub(super) fn set_name(
     code: &str,
     name: &AssociationName,
     actor: &str,
+    address: Option<&str>,
 ) -> Result<Association, rusqlite::Error> {
     let association = conn.query_row(
         "INSERT INTO associations (code, name, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
@@ -81,6 +83,7 @@ pub(super) fn set_name(
         actor,
         "association.name",
         &format!("association {code}"),
+        address,
     )?;
     Ok(association)
 }
@@ -116,7 +119,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = SqliteStore::open(dir.path()).expect("opens");
         let first = store
-            .name_association(&code("maseru-nurses"), &name("Maseru Nurses"), "cli")
+            .name_association(&code("maseru-nurses"), &name("Maseru Nurses"), "cli", None)
             .expect("named");
         assert_eq!(first.name.as_deref(), Some("Maseru Nurses"));
         let second = store
@@ -124,6 +127,7 @@ mod tests {
                 &code("maseru-nurses"),
                 &name("Maseru Nurses' Association"),
                 "cli",
+                None,
             )
             .expect("renamed");
         assert_eq!(second.name.as_deref(), Some("Maseru Nurses' Association"));
@@ -175,6 +179,7 @@ mod tests {
                 &code("mohales-hoek-nurses"),
                 &name("Mohale's Hoek Nurses"),
                 "cli",
+                None,
             )
             .expect("named");
         let device = store.device("dev-1").expect("reads").expect("kept");
@@ -212,9 +217,11 @@ mod tests {
             replaces: None,
             association_name: Some(name("Association A")),
         };
-        store.create_enrolment(&new, &[7; 32]).expect("created");
+        store
+            .create_enrolment(&new, &[7; 32], None)
+            .expect("created");
         let device = store
-            .enrol_device(&[7; 32], "dev-1", &[8; 32], "", 0)
+            .enrol_device(&[7; 32], "dev-1", &[8; 32], "", 0, None)
             .expect("enrolled");
         assert_eq!(device.association_name.as_deref(), Some("Association A"));
     }

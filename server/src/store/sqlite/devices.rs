@@ -21,6 +21,7 @@ impl DeviceStore for SqliteStore {
         &self,
         new: &NewEnrolment,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<Enrolment, DeviceError> {
         let forms = crate::store::devices::forms_to_json(&new.forms)?;
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
@@ -44,7 +45,7 @@ impl DeviceStore for SqliteStore {
         let id = tx.last_insert_rowid();
         let actor = format!("user:{}", new.created_by);
         if let Some(name) = &new.association_name {
-            super::associations::set_name(&tx, &new.association, name, &actor)?;
+            super::associations::set_name(&tx, &new.association, name, &actor, address)?;
         }
         super::people::audit(
             &tx,
@@ -60,6 +61,7 @@ impl DeviceStore for SqliteStore {
                     new.association, new.uses
                 ),
             },
+            address,
         )?;
         tx.commit()?;
         Ok(Enrolment {
@@ -95,6 +97,7 @@ impl DeviceStore for SqliteStore {
         credential_sha256: &[u8; 32],
         label: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<DeviceInfo, DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
@@ -187,6 +190,7 @@ impl DeviceStore for SqliteStore {
             &format!("device:{id}"),
             action,
             &format!("enrolment {enrolment_id}"),
+            address,
         )?;
         tx.commit()?;
         Ok(DeviceInfo {
@@ -254,7 +258,12 @@ impl DeviceStore for SqliteStore {
         device.transpose()
     }
 
-    fn revoke_device(&self, id: &str, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_device(
+        &self,
+        id: &str,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         let changed = tx.execute(
@@ -271,7 +280,13 @@ impl DeviceStore for SqliteStore {
             return Err(DeviceError::NoSuchDevice);
         }
         if changed > 0 {
-            super::people::audit(&tx, actor, "device.revoke", &format!("device {id}"))?;
+            super::people::audit(
+                &tx,
+                actor,
+                "device.revoke",
+                &format!("device {id}"),
+                address,
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -284,6 +299,7 @@ impl DeviceStore for SqliteStore {
         expires_at: i64,
         created_by: i64,
         code_sha256: &[u8; 32],
+        address: Option<&str>,
     ) -> Result<PublicLink, DeviceError> {
         let forms =
             serde_json::to_string(&[form]).map_err(|e| DeviceError::Corrupt(e.to_string()))?;
@@ -314,6 +330,7 @@ impl DeviceStore for SqliteStore {
             &format!("user:{created_by}"),
             "public_link.create",
             &format!("public link {id} form {form}"),
+            address,
         )?;
         tx.commit()?;
         Ok(PublicLink {
@@ -340,7 +357,12 @@ impl DeviceStore for SqliteStore {
         rows.into_iter().collect()
     }
 
-    fn revoke_public_link(&self, id: i64, actor: &str) -> Result<(), DeviceError> {
+    fn revoke_public_link(
+        &self,
+        id: i64,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<(), DeviceError> {
         let mut conn = self.conn.lock().map_err(|_| DeviceError::Poisoned)?;
         let tx = conn.transaction()?;
         let exists: bool = tx
@@ -369,6 +391,7 @@ impl DeviceStore for SqliteStore {
                 actor,
                 "public_link.revoke",
                 &format!("public link {id}, {devices} browsers"),
+                address,
             )?;
         }
         tx.commit()?;

@@ -18,7 +18,12 @@ impl From<rusqlite::Error> for PeopleError {
 }
 
 impl PeopleStore for SqliteStore {
-    fn add_user(&self, new: &NewUser, actor: &str) -> Result<StaffUser, PeopleError> {
+    fn add_user(
+        &self,
+        new: &NewUser,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<StaffUser, PeopleError> {
         new.check()?;
         let mut conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let tx = conn.transaction()?;
@@ -56,6 +61,7 @@ impl PeopleStore for SqliteStore {
             actor,
             "user.add",
             &format!("user {id} role {}", new.role),
+            address,
         )?;
         tx.commit()?;
         Ok(StaffUser {
@@ -128,6 +134,7 @@ impl PeopleStore for SqliteStore {
         token_sha256: &[u8; 32],
         csrf_token: &str,
         now: i64,
+        address: Option<&str>,
     ) -> Result<(), PeopleError> {
         let mut conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let tx = conn.transaction()?;
@@ -140,7 +147,7 @@ impl PeopleStore for SqliteStore {
              VALUES (?1, ?2, ?3, ?4, ?4)",
             params![&token_sha256[..], user.id, csrf_token, now],
         )?;
-        audit(&tx, &actor(user), "session.open", "")?;
+        audit(&tx, &actor(user), "session.open", "", address)?;
         tx.commit()?;
         Ok(())
     }
@@ -199,7 +206,11 @@ impl PeopleStore for SqliteStore {
         Ok(())
     }
 
-    fn close_all_sessions(&self, user: &StaffUser) -> Result<usize, PeopleError> {
+    fn close_all_sessions(
+        &self,
+        user: &StaffUser,
+        address: Option<&str>,
+    ) -> Result<usize, PeopleError> {
         let mut conn = self.conn.lock().map_err(|_| PeopleError::Poisoned)?;
         let tx = conn.transaction()?;
         let closed = tx.execute("DELETE FROM sessions WHERE user_id = ?1", params![user.id])?;
@@ -208,6 +219,7 @@ impl PeopleStore for SqliteStore {
             &actor(user),
             "session.close_all",
             &format!("{closed} session(s)"),
+            address,
         )?;
         tx.commit()?;
         Ok(closed)
@@ -298,10 +310,11 @@ pub(super) fn audit(
     actor: &str,
     action: &str,
     detail: &str,
+    address: Option<&str>,
 ) -> Result<(), rusqlite::Error> {
     conn.execute(
-        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![now_rfc3339(), actor, action, detail],
+        "INSERT INTO audit_log (at, actor, action, detail, address) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![now_rfc3339(), actor, action, detail, address],
     )?;
     Ok(())
 }
