@@ -5,8 +5,9 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use letsema_protocol::ApiErrorBody;
 use letsema_protocol::DeviceForm;
 use letsema_protocol::staff::{
-    AnswerRequest, Association, BulkResults, BulkReviewRequest, Credentials, FormSummary,
-    ImportReport, ResolveRequest, ReviewRequest, Session, SubmissionDetail, SubmissionPage,
+    AnswerRequest, Association, AuditPage, BulkResults, BulkReviewRequest, Credentials,
+    FormSummary, ImportReport, ResolveRequest, ReviewRequest, Session, StaffUser, SubmissionDetail,
+    SubmissionPage,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -185,6 +186,21 @@ pub async fn submissions(query: &str) -> Result<SubmissionPage, ApiError> {
 /// One submission.
 pub async fn submission(id: &str) -> Result<SubmissionDetail, ApiError> {
     get(&format!("/api/submissions/{}", encode(id))).await
+}
+
+/// A page of the audit log (admins only); `query` is the query string without `?`.
+pub async fn audit(query: &str) -> Result<AuditPage, ApiError> {
+    get(&format!("/api/audit?{query}")).await
+}
+
+#[derive(serde::Deserialize)]
+struct Users {
+    users: Vec<StaffUser>,
+}
+
+/// The staff accounts (admins only): the audit log names people by id, the page by name.
+pub async fn users() -> Result<Vec<StaffUser>, ApiError> {
+    Ok(get::<Users>("/api/users").await?.users)
 }
 
 /// One change to submission `id` (`action`: `review`, `answers` or `resolve`); the
