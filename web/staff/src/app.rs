@@ -3,7 +3,7 @@
 //!
 //! Where the staff member is lives in the address's hash, so that the browser's Back
 //! button, a reload and a shared link all work: `#/submissions?FILTERS` is the table with
-//! those filters, `#/submission/ID` one submission.
+//! those filters, `#/submission/ID` one submission, `#/audit?FILTERS` the audit log (admins).
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
@@ -11,6 +11,8 @@ use letsema_protocol::staff::{Session, StaffUser};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError};
+use crate::audit::AuditFilters;
+use crate::audit_view::AuditLog;
 use crate::filters::Filters;
 use crate::offline::{CopyInfo, OfflineCopy};
 use crate::offline_view::{OfflineHandle, OfflineList};
@@ -32,6 +34,8 @@ pub enum Route {
     Offline,
     /// A submission of the offline copy.
     OfflineSubmission(String),
+    /// The audit log, for admins.
+    Audit(AuditFilters),
 }
 
 impl Route {
@@ -46,6 +50,11 @@ impl Route {
         }
         if hash == "/offline" {
             return Route::Offline;
+        }
+        if let Some(rest) = hash.strip_prefix("/audit")
+            && (rest.is_empty() || rest.starts_with('?'))
+        {
+            return Route::Audit(AuditFilters::from_query(rest.trim_start_matches('?')));
         }
         let query = hash
             .strip_prefix("/submissions")
@@ -68,6 +77,14 @@ impl Route {
             Route::Submission(id) => format!("#/submission/{id}"),
             Route::Offline => "#/offline".to_owned(),
             Route::OfflineSubmission(id) => format!("#/offline/{id}"),
+            Route::Audit(filters) => {
+                let query = filters.hash();
+                if query.is_empty() {
+                    "#/audit".to_owned()
+                } else {
+                    format!("#/audit?{query}")
+                }
+            }
         }
     }
 }
@@ -278,7 +295,7 @@ pub fn app() -> Html {
                                 id={id.clone()} on_signed_out={on_signed_out.clone()}
                                 offline={Some((*offline).clone())} revision={*revision} on_changed={on_changed.clone()} />
                         },
-                        Route::Table(_) | Route::Offline => list,
+                        Route::Table(_) | Route::Offline | Route::Audit(_) => list,
                     } }
                 </>
             }
@@ -309,6 +326,10 @@ pub fn app() -> Html {
                 <SubmissionView words={words} language={*language} session={current.clone()}
                     id={id.clone()} on_signed_out={on_signed_out}
                     offline={Some((*offline).clone())} revision={*revision} on_changed={on_changed} />
+            },
+            Route::Audit(filters) => html! {
+                <AuditLog words={words} session={current.clone()} filters={filters.clone()}
+                    on_signed_out={on_signed_out} />
             },
         },
     };
@@ -341,9 +362,23 @@ mod tests {
             Route::Submission("0190f2a4-0000-7000-8000-000000000001".into()),
             Route::Offline,
             Route::OfflineSubmission("0190f2a4-0000-7000-8000-000000000001".into()),
+            Route::Audit(AuditFilters::default()),
+            Route::Audit(AuditFilters {
+                action: "export".into(),
+                actor: "user:7".into(),
+            }),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }
         assert_eq!(Route::parse(""), Route::Table(Filters::default()));
+        assert_eq!(
+            Route::parse("#/audit?action=session.open"),
+            Route::Audit(AuditFilters {
+                action: "session.open".into(),
+                actor: String::new(),
+            })
+        );
+        // Not the audit log: a path that only starts like it.
+        assert_eq!(Route::parse("#/auditors"), Route::Table(Filters::default()));
     }
 }

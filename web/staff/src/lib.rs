@@ -9,12 +9,13 @@
 //!   history, conflicts, review and corrections.
 //! - `offline.rs` + `offline_view.rs`: one association's submissions on this computer,
 //!   reviewed with no network and sent later.
-//! - `audit.rs`: the audit log's filters, as the address and the server read them.
+//! - `audit.rs` + `audit_view.rs`: the audit log, for admins, and its filters.
 //! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
 
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod audit_view;
 pub mod dates;
 pub mod export_view;
 pub mod filters;

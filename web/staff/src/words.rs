@@ -118,6 +118,25 @@ pub struct Words {
     pub not_sent: &'static str,
     pub offline_badge: &'static str,
     pub no_network_offline_copy: &'static str,
+    pub audit_title: &'static str,
+    pub audit_intro: &'static str,
+    pub audit_admins_only: &'static str,
+    pub audit_action: &'static str,
+    pub audit_all_actions: &'static str,
+    pub audit_actor: &'static str,
+    pub audit_actor_hint: &'static str,
+    pub audit_time: &'static str,
+    pub audit_who: &'static str,
+    pub audit_detail: &'static str,
+    pub audit_address: &'static str,
+    pub audit_none: &'static str,
+    pub audit_only: &'static str,
+    pub audit_older: &'static str,
+    pub audit_no_entries: &'static str,
+    pub audit_retry: &'static str,
+    pub audit_failed: &'static str,
+    pub audit_cli: &'static str,
+    pub audit_device: &'static str,
 }
 
 impl Words {
@@ -308,6 +327,41 @@ impl Words {
         format!("{} ({count})", self.history)
     }
 
+    /// What an action of the audit log means, if this page knows it.
+    pub fn audit_action_name(&self, action: &str) -> Option<&'static str> {
+        let (en, st) = match action {
+            "export" => ("Exported submissions", "O ntšitse lipalo"),
+            "import" => ("Imported a register", "O kentse rejisetara"),
+            "odata.read" => ("Read submissions over OData", "O balile lipalo ka OData"),
+            "session.open" => ("Signed in", "O kene"),
+            "session.close_all" => ("Signed out everywhere", "O tsoile hohle"),
+            "user.add" => ("Added a staff account", "O kentse akhaonto ea mosebetsi"),
+            "association.name" => ("Named an association", "O reile mokhatlo lebitso"),
+            "enrolment.create" => ("Made an enrolment link", "O entse sehokelo sa ngoliso"),
+            "device.enrol" => ("A phone enrolled", "Mohala o ngolisitsoe"),
+            "device.replace" => (
+                "A phone took a lost phone's place",
+                "Mohala o nkile sebaka sa o lahlehileng",
+            ),
+            "device.revoke" => ("Revoked a phone", "O thibetse mohala"),
+            "public_link.create" => ("Made a public survey link", "O entse sehokelo sa sechaba"),
+            "public_link.revoke" => (
+                "Revoked a public survey link",
+                "O thibetse sehokelo sa sechaba",
+            ),
+            _ => return None,
+        };
+        Some(if self.code == "st" { st } else { en })
+    }
+
+    /// The audit log table's caption: its order and the time zone its times are in.
+    pub fn audit_caption(&self, offset: &str) -> String {
+        match self.code {
+            "st" => format!("Tsa morao-rao pele; linako ke tsa komporo ena ({offset})."),
+            _ => format!("Newest first; times are this computer's ({offset})."),
+        }
+    }
+
     /// "Showing 50; more below".
     pub fn shown(&self, count: usize, more: bool) -> String {
         match (self.code, more) {
@@ -426,6 +480,25 @@ pub static ENGLISH: Words = Words {
     not_sent: "not sent",
     offline_badge: "Offline copy: changes are kept on this computer until you send them.",
     no_network_offline_copy: "No network: this is the offline copy kept on this computer. Changes are sent when the network returns and you press Send changes.",
+    audit_title: "Audit log",
+    audit_intro: "Who did what, newest first: exports, imports, sign-ins, accounts, enrolments and links. No one can change or remove an entry.",
+    audit_admins_only: "Only administrators can read the audit log. Ask an administrator if you need to know who did something.",
+    audit_action: "Action",
+    audit_all_actions: "All actions",
+    audit_actor: "Who",
+    audit_actor_hint: "Exactly as the log names them: user:7 (a staff account), cli (a command on the server) or device:… (a phone).",
+    audit_time: "Time",
+    audit_who: "Who",
+    audit_detail: "Detail",
+    audit_address: "Network address",
+    audit_none: "none",
+    audit_only: "Show only",
+    audit_older: "Load older entries",
+    audit_no_entries: "No entry matches these filters.",
+    audit_retry: "Try again",
+    audit_failed: "The audit log could not be loaded.",
+    audit_cli: "A command on the server",
+    audit_device: "A phone",
 };
 
 pub static SESOTHO: Words = Words {
@@ -535,6 +608,25 @@ pub static SESOTHO: Words = Words {
     not_sent: "ha e so romeloe",
     offline_badge: "Kopi e sa hlokeng marang-rang: liphetoho li bolokoa komporong ena ho fihlela u li romela.",
     no_network_offline_copy: "Ha ho marang-rang: ena ke kopi e bolokiloeng komporong ena. Liphetoho li romeloa ha marang-rang a khutla 'me u tobetsa Romela liphetoho.",
+    audit_title: "Buka ea tlhahlobo",
+    audit_intro: "Ke mang ea entseng eng, tsa morao-rao pele: ho ntša lipalo, ho kenya, ho kena, liakhaonto, lingoliso le lihokelo. Ha ho motho ea ka fetolang kapa a hlakola se ngotsoeng.",
+    audit_admins_only: "Ke batsamaisi feela ba ka balang buka ea tlhahlobo. Botsa motsamaisi haeba u hloka ho tseba hore na ke mang ea entseng ntho e itseng.",
+    audit_action: "Ketso",
+    audit_all_actions: "Liketso tsohle",
+    audit_actor: "Mang",
+    audit_actor_hint: "Hantle joalo ka ha buka e ba ngola: user:7 (akhaonto ea mosebetsi), cli (taelo sevareng) kapa device:… (mohala).",
+    audit_time: "Nako",
+    audit_who: "Mang",
+    audit_detail: "Lintlha",
+    audit_address: "Aterese ea marang-rang",
+    audit_none: "ha ho",
+    audit_only: "Bontša feela",
+    audit_older: "Laela tsa khale ho feta",
+    audit_no_entries: "Ha ho se ngotsoeng se tsamaellanang le lihloekisi tsena.",
+    audit_retry: "Leka hape",
+    audit_failed: "Buka ea tlhahlobo ha ea ka ea laeleha.",
+    audit_cli: "Taelo sevareng",
+    audit_device: "Mohala",
 };
 
 /// The language to start in: the one chosen before, else the browser's, else English.
@@ -565,5 +657,14 @@ mod tests {
         );
         assert_eq!(ENGLISH.author(None, Some("dev-abc")), "device dev-abc");
         assert_eq!(SESOTHO.issues(1), "bothata bo le 1");
+    }
+
+    #[test]
+    fn every_action_the_audit_log_offers_is_described_in_both_languages() {
+        for action in crate::audit::KNOWN_ACTIONS {
+            assert!(ENGLISH.audit_action_name(action).is_some(), "{action}");
+            assert!(SESOTHO.audit_action_name(action).is_some(), "{action}");
+        }
+        assert_eq!(ENGLISH.audit_action_name("form.publish"), None);
     }
 }
