@@ -7,7 +7,7 @@
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
-use letsema_protocol::staff::{Session, StaffUser};
+use letsema_protocol::staff::{Role, Session, StaffUser};
 use yew::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -276,6 +276,23 @@ pub fn app() -> Html {
         },
         _ => html! {},
     };
+    // Where a signed-in staff member can go; the audit log only for admins.
+    let navigation = match &*session {
+        SessionState::SignedIn(current) => {
+            let here = |yes: bool| yes.then_some("page");
+            html! {
+                <nav class="staff-nav" aria-label={words.nav_label}>
+                    <a href={Route::Table(Filters::default()).hash()}
+                        aria-current={here(matches!(&*route, Route::Table(_)))}>{ words.submissions }</a>
+                    if current.user.role == Role::Admin {
+                        <a href={Route::Audit(AuditFilters::default()).hash()}
+                            aria-current={here(matches!(&*route, Route::Audit(_)))}>{ words.audit_title }</a>
+                    }
+                </nav>
+            }
+        }
+        _ => html! {},
+    };
     let main = match &*session {
         SessionState::Offline(user) => {
             let offline_session = Session {
@@ -337,6 +354,7 @@ pub fn app() -> Html {
         <>
             <header class="staff-header">
                 <h1>{ words.title }</h1>
+                { navigation }
                 { language_switch }
                 { account }
             </header>
