@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN, adminSession, createEnrolment } from './server.mjs';
+import { ADMIN, adminSession, createEnrolment, postAsAdmin } from './server.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
 import { finaliseRegistration, home, open, syncNow } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
@@ -425,5 +425,158 @@ test('a register is imported from the staff area: checked first, then written, t
   await applyUntilShown(page, page.getByTestId('submission-row').filter({ hasText: 'Ramakatsa' }));
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await panel.getByTestId('import-message').filter({ hasText: '0 imported (0 with issues the form finds), 2 imported before' }).waitFor();
+  await page.close();
+});
+
+/** The audit log as the server holds it (asked from Node with the admin's session). */
+async function auditOnTheServer(session, query) {
+  const response = await fetch(new URL(`/api/audit?limit=1000&${query}`, fixture.server.url), {
+    headers: { cookie: session.cookie },
+  });
+  assert.equal(response.status, 200);
+  return (await response.json()).entries;
+}
+
+/**
+ * Waits until the audit log's table shows exactly the server's `entries` (the newest
+ * `count` of them): each row's time, actor and action, in order.
+ */
+async function auditShows(page, entries, count = entries.length) {
+  const want = entries.slice(0, count).map((e) => [e.at, e.actor, e.action].join(' '));
+  const shown = () => page.getByTestId('audit-row').evaluateAll((rows) => rows.map((row) => [
+    row.querySelector('time').getAttribute('datetime'),
+    row.querySelector('[data-testid="audit-actor"] code').textContent,
+    row.querySelector('[data-testid="audit-action"] code').textContent,
+  ].join(' ')));
+  for (let i = 0; i < 100; i += 1) {
+    if (JSON.stringify(await shown()) === JSON.stringify(want)) return;
+    await page.waitForTimeout(100);
+  }
+  assert.deepEqual(await shown(), want, 'the table shows the server\'s entries, newest first');
+}
+
+const REVIEWER = { email: 'reviewer@example.org', password: 'an e2e reviewer password', name: 'Thato Mofokeng' };
+
+test('an admin reads the audit log in the browser, filters it by action and actor and pages back; a reviewer may not', async () => {
+  // On the record from Node: more enrolments than a page holds, then a reviewer's account.
+  const session = await adminSession(fixture.server);
+  const me = await (await fetch(new URL('/api/session', fixture.server.url), { headers: { cookie: session.cookie } })).json();
+  const admin = `user:${me.user.id}`;
+  for (let i = 0; i < 105; i += 1) {
+    const created = await postAsAdmin(fixture.server, session, '/api/enrolments', {
+      association: 'audit-trail', forms: ['diaspora_registration'], uses: 1,
+    });
+    assert.equal(created.status, 201);
+  }
+  const added = await postAsAdmin(fixture.server, session, '/api/users', {
+    email: REVIEWER.email, display_name: REVIEWER.name, role: 'reviewer', password: REVIEWER.password,
+  });
+  const account = await added.text();
+  assert.equal(added.status, 201, account);
+  const reviewer = `user:${JSON.parse(account).id}`;
+
+  // The header leads an admin to the log: the newest entry first, the reviewer's account.
+  const page = await signedIn();
+  await page.getByRole('navigation').getByRole('link', { name: 'Audit log' }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  assert.match(page.url(), /\/staff#\/audit$/);
+  // Asked after the page opened: signing in on it is on the record too.
+  let everything = await auditOnTheServer(session, '');
+  await auditShows(page, everything, 100);
+  const newest = page.getByTestId('audit-row').filter({ hasText: 'user.add' }).first();
+  assert.equal(await newest.getByTestId('audit-actor').locator('code').textContent(), admin);
+  await newest.getByText(`role reviewer`).waitFor();
+  await page.getByTestId('audit-status').filter({ hasText: 'Showing 100; there are more.' }).waitFor();
+  assert.deepEqual(await violations(page), [], 'the audit log at 1280 px');
+  await page.screenshot({ path: join(artifacts, 'staff-audit.png') });
+
+  // One action: the newest page of it, then older pages until there are none.
+  await page.getByLabel('Action', { exact: true }).selectOption('enrolment.create');
+  await page.waitForURL(/#\/audit\?action=enrolment\.create$/);
+  const enrolments = await auditOnTheServer(session, 'action=enrolment.create');
+  assert.ok(enrolments.length > 100, 'more than a page');
+  await auditShows(page, enrolments, 100);
+  const rows = page.getByTestId('audit-row');
+  const older = page.getByTestId('audit-older');
+  assert.equal(await older.textContent(), 'Load older entries');
+  while (await older.isVisible()) {
+    const before = await rows.count();
+    await older.click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="audit-row"]').length > n, before);
+  }
+  await auditShows(page, enrolments);
+  await page.getByTestId('audit-status').filter({ hasText: `Showing ${enrolments.length}.` }).waitFor();
+
+  // An actor and an action together (Enter applies the actor); a reload and Back keep them.
+  await page.getByLabel('Action', { exact: true }).selectOption('user.add');
+  await page.waitForURL(/#\/audit\?action=user\.add$/);
+  await page.getByLabel('Who', { exact: true }).fill(admin);
+  await page.getByLabel('Who', { exact: true }).press('Enter');
+  await page.waitForURL(/#\/audit\?action=user\.add&actor=user%3A\d+$/);
+  const additions = await auditOnTheServer(session, `action=user.add&actor=${encodeURIComponent(admin)}`);
+  assert.equal(additions.length, 1, 'the admin added one account');
+  await auditShows(page, additions);
+  await page.reload();
+  await auditShows(page, additions);
+  assert.equal(await page.getByLabel('Action', { exact: true }).inputValue(), 'user.add');
+  assert.equal(await page.getByLabel('Who', { exact: true }).inputValue(), admin);
+  await page.goBack();
+  await auditShows(page, await auditOnTheServer(session, 'action=user.add'));
+  assert.equal(await page.getByLabel('Who', { exact: true }).inputValue(), '');
+
+  // No network: the page says so and what to do; Try again once it is back.
+  await laptop.context.setOffline(true);
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The audit log could not be loaded. The server could not be reached. Check the connection and try again.' }).waitFor();
+  await laptop.context.setOffline(false);
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await auditShows(page, await auditOnTheServer(session, 'action=user.add'));
+
+  // A reviewer, in a browser of their own: no link in the header, a plain sentence on the
+  // page, and the server refuses them.
+  const theirs = await launchBrowser();
+  try {
+    const other = await theirs.context.newPage();
+    await other.setViewportSize({ width: 1280, height: 900 });
+    await other.goto(new URL('/staff#/audit', fixture.server.url).href);
+    await other.getByLabel('E-mail address').fill(REVIEWER.email);
+    await other.getByLabel('Password').fill(REVIEWER.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByTestId('audit-admins-only')
+      .filter({ hasText: 'Only administrators can read the audit log.' }).waitFor();
+    assert.equal(await other.getByTestId('audit-row').count(), 0);
+    await other.getByRole('navigation').getByRole('link', { name: 'Submissions' }).waitFor();
+    assert.equal(await other.getByRole('link', { name: 'Audit log' }).count(), 0, 'no link for a reviewer');
+    assert.equal(await other.evaluate(async () => (await fetch('/api/audit')).status), 403);
+    assert.deepEqual(await violations(other), [], 'a reviewer on the audit log');
+  } finally {
+    await theirs.close();
+  }
+
+  // The admin sees the reviewer's sign-in, under the reviewer's name, by a click on its actor.
+  await page.getByLabel('Action', { exact: true }).selectOption({ label: 'All actions' });
+  await page.waitForURL(/#\/audit$/);
+  everything = await auditOnTheServer(session, '');
+  await auditShows(page, everything, 100);
+  const signIn = page.getByTestId('audit-row').filter({ hasText: reviewer }).filter({ hasText: 'session.open' });
+  await signIn.getByText(REVIEWER.name).waitFor();
+  await signIn.getByTestId('audit-actor').click();
+  await page.waitForURL(new RegExp(`#/audit\\?actor=${encodeURIComponent(reviewer)}$`));
+  await auditShows(page, await auditOnTheServer(session, `actor=${encodeURIComponent(reviewer)}`));
+
+  // At 360 px the table scrolls inside its box, not the page; in Sesotho too.
+  await page.setViewportSize({ width: 360, height: 740 });
+  assert.deepEqual(await violations(page), [], 'the audit log at 360 px');
+  const widths = await page.evaluate(() => {
+    const box = document.querySelector('.table-scroll');
+    return { page: document.documentElement.scrollWidth, box: box.clientWidth, table: box.scrollWidth };
+  });
+  assert.ok(widths.page <= 360, `the page is no wider than the screen: ${JSON.stringify(widths)}`);
+  assert.ok(widths.table > widths.box, `the table scrolls inside its box: ${JSON.stringify(widths)}`);
+  await page.getByLabel('Language', { exact: true }).selectOption('st');
+  await page.getByRole('heading', { name: 'Buka ea tlhahlobo' }).waitFor();
+  assert.deepEqual(await violations(page), [], 'the audit log at 360 px in Sesotho');
+  await page.screenshot({ path: join(artifacts, 'staff-audit-360-st.png'), fullPage: true });
+  await page.getByLabel('Puo', { exact: true }).selectOption('en');
   await page.close();
 });
