@@ -22,6 +22,7 @@ use warp::http::StatusCode;
 use crate::auth::{hash_password, unix_now, verify_password};
 use crate::error::ApiError;
 use crate::limits::Network;
+use crate::limits::failure_pause;
 use crate::routes::filters::blocking;
 use crate::state::AppState;
 use crate::store::StaffUser;
@@ -113,18 +114,7 @@ pub async fn authenticate(
     }
     let now = unix_now();
     let network = Network::of(address);
-    if let Some(wait) = state.sign_in_failures.locked_out(&email, network, now) {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_failed_sign_ins",
-            format!(
-                "Too many failed sign-ins to this account from your network. Wait {} \
-                 minutes and try again, or ask an administrator to reset the password.",
-                wait.div_ceil(60)
-            ),
-        )
-        .with_retry_after(wait));
-    }
+    state.sign_in_failures.check(&email, network, now)?;
     let store = state.store.clone();
     let lookup = email.clone();
     let account = blocking(move || store.credentials(&lookup)).await?;
@@ -165,8 +155,7 @@ pub async fn authenticate(
             })
             .await?;
             state.sign_in_failures.record(&email, network, now);
-            let delay = 100u64.saturating_mul(1 << failures.min(5)).min(3_000);
-            tokio::time::sleep(Duration::from_millis(delay)).await;
+            tokio::time::sleep(failure_pause(failures)).await;
             Err(wrong())
         }
     }

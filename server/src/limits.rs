@@ -21,6 +21,7 @@ use crate::error::ApiError;
 mod sign_in;
 
 pub(crate) use sign_in::Network;
+pub(crate) use sign_in::failure_pause;
 pub use sign_in::{MAX_FAILURES, SignInFailures};
 
 /// The rate limits of a server.

@@ -6,7 +6,6 @@
 //! network; see [`SignInFailures`] for the rule and why it is split that way.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use letsema_protocol::staff::Credentials;
 use warp::Filter;
@@ -22,7 +21,7 @@ use crate::auth::{
 };
 use crate::config::AuthConfig;
 use crate::error::ApiError;
-use crate::limits::Network;
+use crate::limits::{Network, failure_pause};
 use crate::state::AppState;
 
 /// The largest sign-in body accepted.
@@ -80,18 +79,8 @@ async fn sign_in(
     }
     let now = unix_now();
     let network = Network::of(address);
-    if let Some(wait) = state.sign_in_failures.locked_out(&email, network, now) {
-        return Ok(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_failed_sign_ins",
-            format!(
-                "Too many failed sign-ins to this account from your network. Wait {} \
-                 minutes and try again, or ask an administrator to reset the password.",
-                wait.div_ceil(60)
-            ),
-        )
-        .with_retry_after(wait)
-        .into_response());
+    if let Err(locked) = state.sign_in_failures.check(&email, network, now) {
+        return Ok(locked.into_response());
     }
     let store = state.store.clone();
     let lookup_email = email.clone();
@@ -121,10 +110,7 @@ async fn sign_in(
         let failed_email = email.clone();
         blocking(move || store.record_login_failure(&failed_email, now)).await?;
         state.sign_in_failures.record(&email, network, now);
-        // A growing pause, by the account's failures from every network: 0.1 s, 0.2 s,
-        // 0.4 s ... up to 3 s per failed attempt.
-        let delay = 100u64.saturating_mul(1 << failures.min(5)).min(3_000);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+        tokio::time::sleep(failure_pause(failures)).await;
         return Err(bad_credentials());
     };
 

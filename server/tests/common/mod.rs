@@ -123,6 +123,19 @@ impl Fixture {
         })
     }
 
+    /// How the audit log names the staff account with this e-mail address (`user:ID`).
+    pub fn actor(&self, email: &str) -> String {
+        let user = self
+            .state
+            .store
+            .list_users()
+            .expect("users")
+            .into_iter()
+            .find(|u| u.email == email)
+            .expect("a staff account of the fixture");
+        format!("user:{}", user.id)
+    }
+
     pub async fn staff(&self, email: &str) -> Browser {
         self.sign_in(email, PASSWORD).await.expect("signed in")
     }
