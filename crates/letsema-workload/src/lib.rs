@@ -50,6 +50,7 @@ mod data;
 mod edit;
 mod floor;
 mod generator;
+pub mod register;
 
 use std::sync::{Arc, OnceLock};
 
