@@ -8,6 +8,7 @@ pub mod basic_auth;
 pub mod client_tls;
 pub mod commands;
 pub mod config;
+pub mod duplicates;
 pub mod error;
 pub mod export;
 pub mod import;

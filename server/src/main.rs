@@ -213,6 +213,19 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// People registered more than once: every submission compared (names with typos and
+    /// both Sesotho spellings, dates of birth, phones, e-mail), each group printed with the
+    /// reasons that tie it. Recorded in the audit log.
+    Duplicates {
+        /// Only this form's submissions (by default every form's).
+        #[arg(long)]
+        form: Option<String>,
+        /// As JSON lines (one group a line) rather than text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Read the audit log, newest first: exports, imports, OData reads, sign-ins, accounts,
     /// enrolments, revocations and public links, with who, when and from which address.
     Audit {
@@ -578,6 +591,9 @@ enum CliError {
     /// `letsema audit`.
     #[error(transparent)]
     Audit(#[from] commands::audit::AuditCommandError),
+    /// `letsema duplicates`.
+    #[error(transparent)]
+    Duplicates(#[from] commands::duplicates::DuplicatesCommandError),
     /// `letsema user ...`.
     #[error(transparent)]
     User(#[from] commands::user::UserCommandError),
@@ -748,6 +764,20 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 &query,
                 json,
                 &mut std::io::stdout().lock(),
+            )?;
+            Ok(true)
+        }
+        Command::Duplicates {
+            form,
+            json,
+            database,
+        } => {
+            commands::duplicates::run(
+                &database.database(),
+                form.as_deref(),
+                json,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
             )?;
             Ok(true)
         }

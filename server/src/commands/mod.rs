@@ -3,6 +3,7 @@
 pub mod association;
 pub mod audit;
 pub mod backup;
+pub mod duplicates;
 pub mod epoch;
 pub mod export;
 pub mod form;
