@@ -13,24 +13,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use letsema_match::{MatchIndex, Record};
-use letsema_workload::register::{Origin, RegisterRow, Variation, register};
+#[path = "../tests/support/mod.rs"]
+mod support;
 
-fn record(id: String, row: &RegisterRow) -> Record {
-    let some = |text: &str| (!text.is_empty()).then(|| text.to_owned());
-    Record {
-        id,
-        first_names: row.first_names.clone(),
-        surname: row.surname.clone(),
-        sex: some(row.sex),
-        date_of_birth: some(&row.date_of_birth),
-        phone: some(&row.phone),
-        email: some(&row.email),
-        country: some(row.country),
-        city: some(row.city),
-        profession: some(row.profession),
-    }
-}
+use letsema_match::{MatchIndex, Person, Record, compare};
+use letsema_workload::register::{Origin, Variation, register};
+use support::record;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -167,77 +155,52 @@ fn main() {
         *wrong.entry(kind).or_default() += 1;
     }
     println!("wrong pairs: {wrong:?}");
-    let show: usize = std::env::var("SHOW_WRONG")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    for (a, b) in predicted
+    // SHOW_WRONG=N and SHOW_MISSED=N print that many wrong and missed pairs, to read.
+    let wrong_pairs: Vec<(usize, usize)> = predicted
         .iter()
         .filter(|pair| !truth.contains(pair))
-        .take(show)
-    {
-        let (x, y) = (&records[*a], &records[*b]);
-        let comparison = letsema_match::compare(
-            &letsema_match::Person::new(x),
-            &letsema_match::Person::new(y),
-        );
-        println!(
-            "  {} {} {:?} {:?} {:?}\n  {} {} {:?} {:?} {:?}\n    {:.1}: {}",
-            x.first_names,
-            x.surname,
-            x.date_of_birth,
-            x.phone,
-            x.email,
-            y.first_names,
-            y.surname,
-            y.date_of_birth,
-            y.phone,
-            y.email,
-            comparison.score,
-            comparison.explanation()
-        );
-    }
-
-    let missed: usize = std::env::var("SHOW_MISSED")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0);
-    for (a, b) in truth
+        .copied()
+        .collect();
+    let missed_pairs: Vec<(usize, usize)> = truth
         .iter()
         .filter(|pair| !predicted.contains(pair))
-        .take(missed)
-    {
-        let (x, y) = (&records[*a], &records[*b]);
-        let comparison = letsema_match::compare(
-            &letsema_match::Person::new(x),
-            &letsema_match::Person::new(y),
-        );
-        let mut kinds: Vec<&str> = rows[*a]
-            .variations
-            .iter()
-            .chain(&rows[*b].variations)
-            .map(|v| v.name())
-            .collect();
-        kinds.dedup();
-        println!(
-            "  {} | {} | {:?} | {:?} | {:?}\n  {} | {} | {:?} | {:?} | {:?}",
-            x.first_names,
-            x.surname,
-            x.date_of_birth,
-            x.phone,
-            x.email,
-            y.first_names,
-            y.surname,
-            y.date_of_birth,
-            y.phone,
-            y.email,
-        );
-        println!(
-            "  missed ({}): {:.1}: {}",
-            kinds.join(", "),
-            comparison.score,
-            comparison.explanation()
-        );
+        .copied()
+        .collect();
+    for (variable, label, list) in [
+        ("SHOW_WRONG", "wrong", &wrong_pairs),
+        ("SHOW_MISSED", "missed", &missed_pairs),
+    ] {
+        let count: usize = std::env::var(variable)
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        for (a, b) in list.iter().take(count) {
+            let (x, y) = (&records[*a], &records[*b]);
+            let comparison = compare(&Person::new(x), &Person::new(y));
+            let mut kinds: Vec<&str> = rows[*a]
+                .variations
+                .iter()
+                .chain(&rows[*b].variations)
+                .map(|v| v.name())
+                .collect();
+            kinds.dedup();
+            println!(
+                "  {label} ({}): {:.1}: {}\n    {} | {} | {:?} | {:?} | {:?}\n    {} | {} | {:?} | {:?} | {:?}",
+                kinds.join(", "),
+                comparison.score,
+                comparison.explanation(),
+                x.first_names,
+                x.surname,
+                x.date_of_birth,
+                x.phone,
+                x.email,
+                y.first_names,
+                y.surname,
+                y.date_of_birth,
+                y.phone,
+                y.email,
+            );
+        }
     }
 
     // One new registration checked against the whole register.

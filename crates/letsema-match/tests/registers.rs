@@ -4,23 +4,13 @@
 //! recall at 20,000 and 100,000 registrations, time) are `examples/register_bench.rs`'s:
 //! `./dev match-bench`.
 
+mod support;
+
 use letsema_match::{MatchIndex, Person, Record, compare};
 use letsema_workload::register::{Origin, RegisterRow, register};
 
 fn record(at: usize, row: &RegisterRow) -> Record {
-    let some = |text: &str| (!text.is_empty()).then(|| text.to_owned());
-    Record {
-        id: at.to_string(),
-        first_names: row.first_names.clone(),
-        surname: row.surname.clone(),
-        sex: some(row.sex),
-        date_of_birth: some(&row.date_of_birth),
-        phone: some(&row.phone),
-        email: some(&row.email),
-        country: some(row.country),
-        city: some(row.city),
-        profession: some(row.profession),
-    }
+    support::record(at.to_string(), row)
 }
 
 #[test]

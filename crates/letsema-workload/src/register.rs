@@ -223,7 +223,7 @@ fn new_person(dice: &mut Generator) -> Person {
         email,
         country,
         city,
-        profession: dice.weighted(PROFESSIONS),
+        profession: dice.weighted(crate::data::PROFESSION_WEIGHTS),
     }
 }
 
@@ -661,16 +661,6 @@ const COUNTRIES: &[(&str, u32)] = &[
     ("usa", 9),
     ("botswana", 7),
     ("other", 5),
-];
-
-const PROFESSIONS: &[(&str, u32)] = &[
-    ("nurse", 28),
-    ("doctor", 14),
-    ("midwife", 9),
-    ("pharmacist", 7),
-    ("teacher", 16),
-    ("engineer", 10),
-    ("other", 16),
 ];
 
 /// How often each variation is drawn for a further registration.
