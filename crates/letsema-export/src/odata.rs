@@ -32,14 +32,15 @@
 
 use std::fmt::Write as _;
 
-use chrono::DateTime;
 use letsema_answers::{Answer, Answers};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use quick_xml::escape::escape;
 use serde_json::{Map, Value, json};
 
 use crate::Submission;
-use crate::rows::{instances, parse_date, parse_number, rfc3339_millis, selected, slots};
+use crate::rows::{
+    instances, parse_date, parse_number, parse_with_offset, rfc3339_millis, selected, slots,
+};
 use crate::schema::{Column, Entry, Kind, Schema, Table};
 
 /// The entity set of the submissions.
@@ -64,6 +65,8 @@ const KEY_ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
 pub struct OData<'s> {
     schema: &'s Schema,
     sets: Vec<EntitySet>,
+    /// Each entity set's properties, groups nested, made once (`shapes[set]`).
+    shapes: Vec<Shape<'s>>,
     namespace: String,
 }
 
@@ -85,12 +88,12 @@ pub struct EntitySet {
 }
 
 /// A table's properties with its groups as nested objects, in form order.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Shape<'s> {
     properties: Vec<(&'s str, Property<'s>)>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Property<'s> {
     Value(&'s Column, usize),
     Group(Shape<'s>),
@@ -139,11 +142,15 @@ impl<'s> OData<'s> {
             }
         }
         let namespace = format!("org.opendatakit.user.{}", identifier(schema.form_id()));
-        OData {
+        let mut odata = OData {
             schema,
             sets,
+            shapes: Vec::new(),
             namespace,
-        }
+        };
+        let shapes = (0..odata.sets.len()).map(|set| odata.shape(set)).collect();
+        odata.shapes = shapes;
+        odata
     }
 
     /// The entity sets: the submissions' first.
@@ -207,7 +214,9 @@ impl<'s> OData<'s> {
             escape(&self.namespace)
         );
         for (index, set) in self.sets.iter().enumerate() {
-            let shape = self.shape(index);
+            let Some(shape) = self.shapes.get(index) else {
+                continue;
+            };
             let _ = writeln!(xml, "<EntityType Name=\"{}\">", escape(&set.name));
             let _ = writeln!(
                 xml,
@@ -226,7 +235,7 @@ impl<'s> OData<'s> {
                 );
             }
             let mut complex = Vec::new();
-            self.properties_xml(&shape, &set.name, &mut xml, &mut complex);
+            self.properties_xml(shape, &set.name, &mut xml, &mut complex);
             xml.push_str("</EntityType>\n");
             for (name, group) in complex {
                 self.complex_type_xml(&name, group, &mut xml);
@@ -291,7 +300,9 @@ impl<'s> OData<'s> {
         let Some(entity_set) = self.sets.get(set) else {
             return;
         };
-        let shape = self.shape(set);
+        let Some(shape) = self.shapes.get(set) else {
+            return;
+        };
         let Some(table) = self.table(set) else {
             return;
         };
@@ -305,7 +316,7 @@ impl<'s> OData<'s> {
             if let (Some(property), Some(parent)) = (&entity_set.parent_key, &instance.parent) {
                 row.insert(property.clone(), Value::String(parent.clone()));
             }
-            self.fill(&shape, &found, entity_set, &instance.key, &[], &mut row);
+            self.fill(shape, &found, entity_set, &instance.key, &[], &mut row);
             if entity_set.parent.is_none() {
                 row.insert("__system".to_owned(), system(submission));
             }
@@ -601,23 +612,16 @@ fn value(column: &Column, answer: Option<&Answer>) -> Value {
 /// An ODK dateTime as `Edm.DateTimeOffset` (RFC 3339 with milliseconds and the offset the
 /// device recorded); one without an offset is taken as UTC.
 fn date_time_offset(text: &str) -> Option<String> {
-    let format = "%Y-%m-%dT%H:%M:%S%.3f%:z";
-    if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
-        return Some(moment.format(format).to_string());
+    if let Some(moment) = parse_with_offset(text) {
+        return Some(moment.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string());
     }
-    ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%#z"]
-        .iter()
-        .find_map(|pattern| DateTime::parse_from_str(text, pattern).ok())
-        .map(|moment| moment.format(format).to_string())
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|moment| {
-                    moment
-                        .and_utc()
-                        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                        .to_string()
-                })
+    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|moment| {
+            moment
+                .and_utc()
+                .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string()
         })
 }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use letsema_answers::{Answer, Answers};
 
 use crate::schema::{Column, Entry, Kind, Schema, Table};
@@ -262,17 +262,20 @@ pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
 /// An ODK dateTime (`2026-03-01T09:30:00.000+02:00`) as the wall-clock time its text shows:
 /// the offset is dropped, not applied.
 pub(crate) fn parse_datetime(text: &str) -> Option<NaiveDateTime> {
-    let text = text.trim();
-    if let Ok(moment) = DateTime::parse_from_rfc3339(text) {
-        return Some(moment.naive_local());
-    }
-    // ODK writes offsets without a colon (`+0200`) on some devices, and none at all on
-    // others.
-    ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%#z"]
-        .iter()
-        .find_map(|format| DateTime::parse_from_str(text, format).ok())
+    parse_with_offset(text)
         .map(|moment| moment.naive_local())
-        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok())
+        .or_else(|| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M:%S%.f").ok())
+}
+
+/// An ODK dateTime with its offset: RFC 3339, or (as some devices write it) an offset
+/// without a colon (`+0200`) or with hours only. None without an offset.
+pub(crate) fn parse_with_offset(text: &str) -> Option<DateTime<FixedOffset>> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text).ok().or_else(|| {
+        ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f%#z"]
+            .iter()
+            .find_map(|format| DateTime::parse_from_str(text, format).ok())
+    })
 }
 
 /// An integer or decimal answer as a finite number.
