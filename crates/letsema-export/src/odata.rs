@@ -246,7 +246,7 @@ impl<'s> OData<'s> {
             "<EntityContainer Name=\"{}\">",
             identifier(self.schema.form_id())
         );
-        for set in &self.sets {
+        for (index, set) in self.sets.iter().enumerate() {
             let _ = writeln!(
                 xml,
                 "<EntitySet Name=\"{}\" EntityType=\"{}.{}\">",
@@ -254,11 +254,11 @@ impl<'s> OData<'s> {
                 escape(&self.namespace),
                 escape(&set.name)
             );
-            for (child, navigation) in self.children(set) {
+            for child in self.sets.iter().filter(|child| child.parent == Some(index)) {
                 let _ = writeln!(
                     xml,
                     "<NavigationPropertyBinding Path=\"{}\" Target=\"{}\"/>",
-                    escape(navigation.join("/")),
+                    escape(child.navigation.join("/")),
                     escape(&child.name)
                 );
             }
@@ -368,18 +368,6 @@ impl<'s> OData<'s> {
         self.sets
             .get(set)
             .and_then(|entity_set| schema.table_list().get(entity_set.table))
-    }
-
-    /// The entity sets whose parent is `set`, with their navigation paths.
-    fn children<'a>(
-        &'a self,
-        set: &'a EntitySet,
-    ) -> impl Iterator<Item = (&'a EntitySet, &'a [String])> {
-        let index = self.sets.iter().position(|candidate| candidate == set);
-        self.sets
-            .iter()
-            .filter(move |child| child.parent.is_some() && child.parent == index)
-            .map(|child| (child, child.navigation.as_slice()))
     }
 
     /// A table's properties, its groups nested.
