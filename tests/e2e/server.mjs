@@ -77,7 +77,14 @@ export async function startServer({ demo = false, webDir: appDir = webDir } = {}
       clearTimeout(killer);
       return code;
     },
-    cleanup() { rmSync(dataDir, { recursive: true, force: true }); },
+    /** Removes the data directory and, on PostgreSQL, drops the server's database. */
+    cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (database.LETSEMA_DATABASE_URL) {
+        const name = new URL(database.LETSEMA_DATABASE_URL).pathname.slice(1);
+        spawnSync('psql', [process.env.LETSEMA_TEST_POSTGRES_URL, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+      }
+    },
   };
 }
 

@@ -394,8 +394,12 @@ pub mod testing {
         });
         let mut name_bytes = [0u8; 8];
         getrandom::fill(&mut name_bytes).expect("random bytes");
+        // The test process's id in the name: the databases of processes that have ended are
+        // dropped by the next one (`drop_ended`), so that a whole run's databases never fill
+        // the cluster's disk.
         let name = format!(
-            "t_{}",
+            "t_{}_{}",
+            std::process::id(),
             name_bytes
                 .iter()
                 .map(|b| format!("{b:02x}"))
@@ -417,6 +421,7 @@ pub mod testing {
                             .await
                             .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
                         let driver = tokio::spawn(connection);
+                        drop_ended(&client).await;
                         client
                             .batch_execute(&format!("CREATE DATABASE {name}"))
                             .await
@@ -439,5 +444,39 @@ pub mod testing {
             config.get_ports().first().copied().unwrap_or(5432),
         );
         format!("postgres://{user}@{host}:{port}/{name}")
+    }
+
+    /// Drops the test databases (`t_<process id>_<random>`) of test processes that have
+    /// ended, as `/proc` tells; where there is no `/proc`, none. Failures are left alone: a
+    /// database another test process is dropping at the same time is gone either way.
+    async fn drop_ended(client: &tokio_postgres::Client) {
+        if !std::path::Path::new("/proc/self").exists() {
+            return;
+        }
+        let Ok(rows) = client
+            .query(
+                r"SELECT datname FROM pg_database WHERE datname LIKE 't\_%\_%'",
+                &[],
+            )
+            .await
+        else {
+            return;
+        };
+        for row in rows {
+            let name: String = row.get(0);
+            let Some(pid) = name
+                .strip_prefix("t_")
+                .and_then(|rest| rest.split_once('_'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = client
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
     }
 }
