@@ -1,16 +1,20 @@
 //! People registered twice, across the submissions of one scope: every submission read from
 //! the store (a batch at a time, as an export reads), made into a `letsema_match::Record`
 //! from the reference form's questions, and compared by `letsema_match::MatchIndex`; the
-//! candidate pairs grouped into people. `letsema duplicates` prints them. (The validator's
-//! comparison on arrival, the staff area's review and merges are issue 19's next steps.)
+//! candidate pairs grouped into people. `letsema duplicates` prints them.
+//!
+//! On arrival ([`match_arrivals`], after each validation pass): each submission whose
+//! projection was written is compared with those sharing a blocking key with it, read from
+//! the database (`store::DuplicateStore`), and its pairs recorded for review.
 
 use letsema_answers::{Answer, Answers};
-use letsema_match::{Comparison, MatchIndex, Record};
+use letsema_match::{Comparison, MAX_BLOCK, MatchIndex, Person, Record, compare as compare_people};
+use letsema_protocol::sync::DocId;
 
 use crate::export::ReadRow;
 use crate::store::{
-    AssociationScope, Backend, EXPORT_BATCH_ROWS, ExportRow, Order, QueryError, SubmissionQuery,
-    ValidateError,
+    AssociationScope, Backend, DuplicateStore, EXPORT_BATCH_ROWS, ExportRow, FoundPair,
+    JudgedSubmission, Neighbour, Order, QueryError, SubmissionQuery, ValidateError,
 };
 
 /// Why the search failed.
@@ -159,6 +163,55 @@ pub fn find(
         compared,
         groups,
     })
+}
+
+/// Compares each submission whose projection was just written (`written`, of `judged`)
+/// with those it shares a blocking key with, and records what it finds
+/// (`DuplicateStore::record_pairs`): the validator's comparison on arrival, which keeps the
+/// candidates current. A submission withdrawn, or without a name, loses its open pairs.
+///
+/// # Errors
+///
+/// A failed read or write; the projections are recorded already, and the next change to a
+/// submission compares it again.
+pub fn match_arrivals(
+    store: &(impl DuplicateStore + ?Sized),
+    judged: &[JudgedSubmission],
+    written: &[DocId],
+) -> Result<(), ValidateError> {
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    for submission in judged.iter().filter(|j| written.contains(&j.doc_id)) {
+        let found = match &submission.projection.matching {
+            Some(record) if !submission.keys.is_empty() => {
+                let neighbours =
+                    store.neighbours(submission.doc_id, &submission.keys, MAX_BLOCK)?;
+                candidates(record, &neighbours)
+            }
+            _ => Vec::new(),
+        };
+        store.record_pairs(submission.doc_id, &found, now_ms)?;
+    }
+    Ok(())
+}
+
+/// Which of `neighbours` may be the same person as `record`, best first.
+pub fn candidates(record: &Record, neighbours: &[Neighbour]) -> Vec<FoundPair> {
+    let person = Person::new(record);
+    let mut found: Vec<FoundPair> = neighbours
+        .iter()
+        .filter_map(|neighbour| {
+            let answers: Answers = serde_json::from_str(&neighbour.answers).ok()?;
+            let other = record_of(&neighbour.doc_id.to_string(), &answers)?;
+            let comparison = compare_people(&person, &Person::new(&other));
+            comparison.same_person().then(|| FoundPair {
+                other: neighbour.doc_id,
+                score: comparison.score,
+                explanation: comparison.explanation(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found
 }
 
 fn member(row: &ExportRow, record: &Record) -> Member {

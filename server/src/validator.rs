@@ -9,8 +9,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::store::{
-    FormCache, FormStore, JudgedSubmission, PendingSubmission, SharedStore, ValidateError,
-    ValidationStore, project,
+    DuplicateStore, FormCache, FormStore, JudgedSubmission, PendingSubmission, SharedStore,
+    ValidateError, ValidationStore, project,
 };
 
 /// How many documents one validation pass handles before letting others use the database.
@@ -76,14 +76,16 @@ pub async fn run_validator(store: SharedStore, wake: Arc<Notify>, activity: Arc<
 /// When the store cannot give what is pending or record what was judged; nothing is then
 /// taken off the queue.
 pub fn validate_batch(
-    store: &(impl ValidationStore + FormStore + ?Sized),
+    store: &(impl ValidationStore + FormStore + DuplicateStore + ?Sized),
     cache: &mut FormCache,
 ) -> Result<usize, ValidateError> {
     let pending = store.pending(VALIDATION_BATCH)?;
     let count = pending.len();
     if count > 0 {
         let judged = judge(store, pending, cache);
-        store.record_verdicts(&judged)?;
+        let written = store.record_verdicts(&judged)?;
+        // After the keys are committed: see `store::duplicates`.
+        crate::duplicates::match_arrivals(store, &judged, &written)?;
     }
     Ok(count)
 }
@@ -99,11 +101,19 @@ pub fn judge(
         .into_iter()
         .map(|p| {
             let loaded = store.cached_document(p.doc_id, &p.heads);
-            let projection = project(loaded, &p.bytes, cache, store);
+            let mut projection = project(loaded, &p.bytes, cache, store);
+            let keys = match projection.matching.as_mut() {
+                Some(record) => {
+                    record.id = p.doc_id.to_string();
+                    letsema_match::blocking_keys(record)
+                }
+                None => Vec::new(),
+            };
             JudgedSubmission {
                 doc_id: p.doc_id,
                 seq: p.seq,
                 projection,
+                keys,
             }
         })
         .collect()

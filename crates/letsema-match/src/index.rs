@@ -8,7 +8,9 @@
 //! to compare: it would cost more than it finds.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hasher;
+
+use fnv::FnvHasher;
 
 use crate::score::{Comparison, SAME_PERSON, best_possible, compare};
 use crate::{Person, Record};
@@ -111,13 +113,28 @@ impl MatchIndex {
     }
 }
 
+/// A registration's blocking keys, as a database keeps them: two registrations are
+/// compared only if they share one. The same on every machine and in every release (a
+/// 64-bit FNV-1a hash of the key's parts), so that keys stored by one server find those
+/// stored by another. None for a registration with nothing to block on.
+pub fn blocking_keys(record: &Record) -> Vec<i64> {
+    keys(&Person::new(record))
+        .into_iter()
+        .map(|key| i64::from_ne_bytes(key.to_ne_bytes()))
+        .collect()
+}
+
 /// A person's blocking keys, hashed.
 fn keys(person: &Person) -> Vec<u64> {
     let mut keys = Vec::with_capacity(6);
     let mut add = |kind: u8, parts: &[&str]| {
-        let mut hasher = DefaultHasher::new();
-        kind.hash(&mut hasher);
-        parts.hash(&mut hasher);
+        let mut hasher = FnvHasher::default();
+        hasher.write(&[kind]);
+        for part in parts {
+            hasher.write(part.as_bytes());
+            // A separator no text holds: ("ab", "c") and ("a", "bc") differ.
+            hasher.write(&[0xff]);
+        }
         keys.push(hasher.finish());
     };
     if let Some(phone) = &person.phone {
@@ -248,6 +265,22 @@ mod tests {
             country: Some("south_africa".into()),
             ..Record::default()
         }
+    }
+
+    #[test]
+    fn stored_blocking_keys_are_shared_by_spellings_and_never_change() {
+        let lesotho = record("a", "Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567");
+        let south_africa = record("b", "Tshepo", "Mokgothu", "1988-05-04", "0821234567");
+        let keys = blocking_keys(&lesotho);
+        assert_eq!(keys, blocking_keys(&south_africa));
+        // Keys are stored by one release and read by the next: their values are fixed. The
+        // phone's key is FNV-1a of kind 1 and "+27821234567".
+        let phone = -5514830456251385419;
+        assert!(
+            keys.contains(&phone),
+            "{keys:?} lacks the phone's key {phone}"
+        );
+        assert!(blocking_keys(&Record::default()).is_empty());
     }
 
     #[test]

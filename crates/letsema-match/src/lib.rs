@@ -57,7 +57,7 @@ pub mod names;
 mod score;
 
 pub use fields::{BirthDate, DateLevel, compare_dates, e164, email};
-pub use index::{Candidate, GROUP_FLOOR, MAX_BLOCK, MatchIndex};
+pub use index::{Candidate, GROUP_FLOOR, MAX_BLOCK, MatchIndex, blocking_keys};
 pub use score::{Comparison, Reason, SAME_PERSON, compare};
 
 /// A registration as matching reads it, as typed.

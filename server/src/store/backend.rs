@@ -21,11 +21,11 @@ use letsema_protocol::sync::{ChangeHash, DocId};
 use letsema_sync::store::ServerStore;
 
 use super::{
-    Association, AssociationCode, AssociationError, AssociationName, AuditEntry, AuditPage,
-    AuditQuery, DeviceError, DeviceInfo, Enrolment, ExportBatch, FormSummary, JudgedSubmission,
-    NewEnrolment, NewUser, PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError,
-    Published, SessionInfo, StaffUser, SubmissionPage, SubmissionQuery, SubmissionVerdict,
-    SyncStoreError, ValidateError,
+    Association, AssociationCode, AssociationError, AssociationName, AssociationScope, AuditEntry,
+    AuditPage, AuditQuery, DeviceError, DeviceInfo, Enrolment, ExportBatch, FormSummary, FoundPair,
+    JudgedSubmission, Neighbour, NewEnrolment, NewUser, PairDecision, PairPage, PairQuery,
+    PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo,
+    StaffUser, SubmissionPage, SubmissionQuery, SubmissionVerdict, SyncStoreError, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -47,6 +47,7 @@ pub trait Backend:
     + FormStore
     + ValidationStore
     + SubmissionStore
+    + DuplicateStore
     + SyncAccess
     + Debug
     + Send
@@ -262,16 +263,59 @@ pub trait ValidationStore {
     }
 
     /// Records the projections the validator made, in one transaction: each is written
+    /// (with its blocking keys, [`JudgedSubmission::keys`], in place of its earlier ones)
     /// unless one made from a later change is there already, and its document leaves the
     /// queue only if it is still queued at the judged [`JudgedSubmission::seq`] (a document
-    /// changed meanwhile stays queued).
-    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<(), ValidateError>;
+    /// changed meanwhile stays queued). Returns the documents whose projections were written.
+    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<Vec<DocId>, ValidateError>;
 
     /// The projection of one submission, if it was validated.
     fn submission_verdict(
         &self,
         doc_id: &[u8; 16],
     ) -> Result<Option<SubmissionVerdict>, ValidateError>;
+}
+
+/// People registered twice: the validated submissions' blocking keys and the candidate pairs
+/// (see `super::duplicates`). The keys are written by
+/// [`ValidationStore::record_verdicts`], with each projection.
+pub trait DuplicateStore {
+    /// The submissions, other than `doc_id`, that share one of `keys` and are not withdrawn,
+    /// with their answers; a key shared by more than `max_block` submissions is not used (a
+    /// shared office phone would cost more than it finds).
+    fn neighbours(
+        &self,
+        doc_id: DocId,
+        keys: &[i64],
+        max_block: usize,
+    ) -> Result<Vec<Neighbour>, ValidateError>;
+
+    /// Records what matching found for `doc_id` now, in one transaction: each pair added
+    /// (when new, found now) or its score and explanation brought up to date; a pair already
+    /// decided keeps its decision; an open pair of `doc_id` not found any more is deleted.
+    fn record_pairs(
+        &self,
+        doc_id: DocId,
+        found: &[FoundPair],
+        now_ms: i64,
+    ) -> Result<(), ValidateError>;
+
+    /// A page of the pairs `query` asks for.
+    fn duplicate_pairs(&self, query: &PairQuery) -> Result<PairPage, ValidateError>;
+
+    /// Records a reviewer's decision about the pair (`None` opens it again), if both its
+    /// submissions are within `scope`, with an audit entry (`duplicates.decide`); returns
+    /// whether there was such a pair.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_pair(
+        &self,
+        pair: (DocId, DocId),
+        decision: Option<PairDecision>,
+        scope: &AssociationScope,
+        decided_by: &str,
+        actor: &str,
+        address: Option<&str>,
+    ) -> Result<bool, ValidateError>;
 }
 
 /// The staff's table of submissions, read from the projection the validator writes.

@@ -85,6 +85,9 @@ pub struct Projection {
     /// The reviewers' comments, JSON: `[{"author", "at", "text"}]` (`at` in milliseconds),
     /// in document order ([`comments_json`]).
     pub comments: String,
+    /// What duplicate matching reads of it (`crate::duplicates::record_of`, its id left
+    /// empty: the caller knows the document); none when withdrawn or without a name.
+    pub matching: Option<letsema_match::Record>,
 }
 
 impl Projection {
@@ -105,6 +108,7 @@ impl Projection {
             search: String::new(),
             choices: Vec::new(),
             comments: "[]".to_owned(),
+            matching: None,
         }
     }
 }
@@ -185,6 +189,11 @@ pub fn project(
         search,
         choices,
         comments: comments_json(&review.comments),
+        matching: if doc.is_withdrawn() {
+            None
+        } else {
+            crate::duplicates::record_of("", &answers)
+        },
     }
 }
 

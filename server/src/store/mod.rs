@@ -12,6 +12,7 @@ mod associations;
 mod audit;
 mod backend;
 mod devices;
+mod duplicates;
 mod forms;
 mod judge;
 mod people;
@@ -31,12 +32,16 @@ pub use audit::{
     AuditEntry, AuditPage, AuditQuery, AuditRecord, DEFAULT_AUDIT_ROWS, MAX_AUDIT_ROWS, audit_page,
 };
 pub use backend::{
-    AssociationStore, Backend, DatabaseError, DeviceStore, FormStore, PeopleStore, SharedStore,
-    SubmissionStore, SyncAccess, SyncSession, ValidationStore,
+    AssociationStore, Backend, DatabaseError, DeviceStore, DuplicateStore, FormStore, PeopleStore,
+    SharedStore, SubmissionStore, SyncAccess, SyncSession, ValidationStore,
 };
 pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,
     PublicLink,
+};
+pub use duplicates::{
+    FoundPair, MAX_PAIRS_PAGE, Neighbour, PairCursor, PairDecision, PairPage, PairQuery, PairSide,
+    PairStatus, StoredPair, ordered,
 };
 pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,

@@ -38,6 +38,9 @@ pub struct JudgedSubmission {
     pub seq: i64,
     /// What the form engine made of it (`judge::project`).
     pub projection: Projection,
+    /// Its blocking keys (`letsema_match::blocking_keys` of the projection's `matching`),
+    /// written with the projection; none when it has nothing to match.
+    pub keys: Vec<i64>,
 }
 
 /// Why a validation pass stopped.

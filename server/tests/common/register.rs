@@ -7,6 +7,7 @@ use letsema_doc::{
     Answer, Answers, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
     SubmissionId, Timestamp, Writer,
 };
+use letsema_protocol::sync::DocId;
 use letsema_server::store::publish_file;
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
@@ -55,6 +56,28 @@ impl Phone {
             .save_document(&mut doc)
             .expect("saved")
             .to_string()
+    }
+
+    /// Changes the answers of submission `id` at `at`, as a volunteer correcting it would.
+    pub fn change(&mut self, id: &str, at: i64, answers: &Answers) {
+        let mut doc = self.open(id);
+        doc.set_answers(answers, Timestamp(at)).expect("answered");
+        self.client.save_document(&mut doc).expect("saved");
+    }
+
+    /// Withdraws submission `id` at `at`.
+    pub fn withdraw(&mut self, id: &str, at: i64) {
+        let mut doc = self.open(id);
+        doc.set_withdrawn(true, Timestamp(at)).expect("withdrawn");
+        self.client.save_document(&mut doc).expect("saved");
+    }
+
+    fn open(&self, id: &str) -> SubmissionDoc {
+        let id = SubmissionId::parse(id).expect("a submission id");
+        self.client
+            .open_document(DocId::from(&id))
+            .expect("opened")
+            .expect("on this phone")
     }
 
     pub async fn sync(&mut self, f: &Fixture) {

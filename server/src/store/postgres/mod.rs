@@ -19,6 +19,7 @@
 
 mod associations;
 mod devices;
+mod duplicates;
 mod forms;
 mod import;
 mod people;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_submission_comments.sql"),
     include_str!("../../../migrations/postgres/0005_audit_address.sql"),
     include_str!("../../../migrations/postgres/0006_submissions_by_form_and_time.sql"),
+    include_str!("../../../migrations/postgres/0007_duplicates.sql"),
 ];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").

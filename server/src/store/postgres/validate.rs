@@ -71,7 +71,15 @@ const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, 
          association = excluded.association, conflicts = excluded.conflicts,
          search = excluded.search, choices = excluded.choices,
          comments = excluded.comments
-     WHERE excluded.validated_seq >= submissions.validated_seq";
+     WHERE excluded.validated_seq >= submissions.validated_seq
+     RETURNING doc_id";
+
+/// The blocking keys of the documents whose projections were written (`$1`), replaced with
+/// `$2`/`$3`'s (key, document) pairs.
+const DELETE_KEYS_SQL: &str = "DELETE FROM match_keys WHERE doc_id = ANY($1)";
+const INSERT_KEYS_SQL: &str = "INSERT INTO match_keys (key, doc_id)
+     SELECT DISTINCT key, doc_id FROM unnest($1::BIGINT[], $2::BYTEA[]) AS k (key, doc_id)
+     ON CONFLICT DO NOTHING";
 
 /// Takes documents off the queue, each unless a commit queued it again at a newer `seq`.
 const DEQUEUE_SQL: &str = "DELETE FROM validation_queue q
@@ -131,9 +139,9 @@ impl ValidationStore for PostgresStore {
         self.docs.get(doc_id, heads)
     }
 
-    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<(), ValidateError> {
+    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<Vec<DocId>, ValidateError> {
         if judged.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let now = chrono::Utc::now().timestamp();
         let doc_ids: Vec<&[u8]> = judged.iter().map(|j| &j.doc_id.0[..]).collect();
@@ -197,19 +205,40 @@ impl ValidationStore for PostgresStore {
         self.run(async {
             let mut client = self.client().await.map_err(ValidateError::Database)?;
             let tx = client.transaction().await?;
+            let rows = tx
+                .query(
+                    &tx.prepare_cached(UPSERT_SUBMISSIONS_SQL).await?,
+                    &[
+                        &doc_ids, &form_ids, &versions, &created, &statuses, &withdrawn, &names,
+                        &answers, &complete, &issues, &seqs, &now, &conflicts, &search, &choices,
+                        &comments,
+                    ],
+                )
+                .await?;
+            let written: Vec<DocId> = rows
+                .iter()
+                .filter_map(|row| doc_id_from_blob(row.get(0)).ok())
+                .collect();
+            let was_written: std::collections::HashSet<DocId> = written.iter().copied().collect();
+            let written_ids: Vec<&[u8]> = written.iter().map(|d| &d.0[..]).collect();
+            let (mut key_values, mut key_docs): (Vec<i64>, Vec<&[u8]>) = (Vec::new(), Vec::new());
+            for j in judged.iter().filter(|j| was_written.contains(&j.doc_id)) {
+                for key in &j.keys {
+                    key_values.push(*key);
+                    key_docs.push(&j.doc_id.0[..]);
+                }
+            }
+            tx.execute(&tx.prepare_cached(DELETE_KEYS_SQL).await?, &[&written_ids])
+                .await?;
             tx.execute(
-                &tx.prepare_cached(UPSERT_SUBMISSIONS_SQL).await?,
-                &[
-                    &doc_ids, &form_ids, &versions, &created, &statuses, &withdrawn, &names,
-                    &answers, &complete, &issues, &seqs, &now, &conflicts, &search, &choices,
-                    &comments,
-                ],
+                &tx.prepare_cached(INSERT_KEYS_SQL).await?,
+                &[&key_values, &key_docs],
             )
             .await?;
             tx.execute(&tx.prepare_cached(DEQUEUE_SQL).await?, &[&doc_ids, &seqs])
                 .await?;
             tx.commit().await?;
-            Ok(())
+            Ok(written)
         })
     }
 

@@ -10,6 +10,7 @@
 
 mod associations;
 mod devices;
+mod duplicates;
 mod export;
 mod forms;
 mod people;
@@ -70,6 +71,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../../../migrations/0017_submissions_by_form_and_time.sql"
     )),
+    M::up(include_str!("../../../migrations/0018_duplicates.sql")),
 ];
 
 /// Why the database could not be opened.

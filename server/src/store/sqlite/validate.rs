@@ -55,6 +55,10 @@ const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, f
          comments = excluded.comments
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
+/// A document's blocking keys, replaced with its projection's.
+const DELETE_KEYS_SQL: &str = "DELETE FROM match_keys WHERE doc_id = ?1";
+const INSERT_KEY_SQL: &str = "INSERT OR IGNORE INTO match_keys (key, doc_id) VALUES (?1, ?2)";
+
 /// Takes a document off the queue, unless a commit queued it again at a newer `seq`.
 const DEQUEUE_SQL: &str = "DELETE FROM validation_queue WHERE doc_id = ?1 AND seq = ?2";
 
@@ -91,19 +95,21 @@ impl ValidationStore for SqliteStore {
         self.docs.get(doc_id, heads)
     }
 
-    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<(), ValidateError> {
+    fn record_verdicts(&self, judged: &[JudgedSubmission]) -> Result<Vec<DocId>, ValidateError> {
         let mut conn = self.conn.lock().map_err(|_| ValidateError::Poisoned)?;
         let tx = conn.transaction()?;
         let now = chrono::Utc::now().timestamp();
+        let mut written = Vec::with_capacity(judged.len());
         for JudgedSubmission {
             doc_id,
             seq,
             projection,
+            keys,
         } in judged
         {
             // A newer push may have landed meanwhile: this projection is then already
             // behind, and the document stays queued at the newer `seq` for the next pass.
-            tx.prepare_cached(UPSERT_SUBMISSION_SQL)?.execute(params![
+            let changed = tx.prepare_cached(UPSERT_SUBMISSION_SQL)?.execute(params![
                 &doc_id.0[..],
                 projection.form_id,
                 projection.form_version,
@@ -121,11 +127,20 @@ impl ValidationStore for SqliteStore {
                 choices_json(&projection.choices),
                 projection.comments,
             ])?;
+            if changed > 0 {
+                tx.prepare_cached(DELETE_KEYS_SQL)?
+                    .execute(params![&doc_id.0[..]])?;
+                let mut insert = tx.prepare_cached(INSERT_KEY_SQL)?;
+                for key in keys {
+                    insert.execute(params![key, &doc_id.0[..]])?;
+                }
+                written.push(*doc_id);
+            }
             tx.prepare_cached(DEQUEUE_SQL)?
                 .execute(params![&doc_id.0[..], seq])?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(written)
     }
 
     fn submission_verdict(
