@@ -390,6 +390,28 @@ fn rows() -> Vec<Row> {
             rule: admin_only,
         },
         Row {
+            method: "GET",
+            path: |_, _| "/api/duplicates".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/duplicates/decision".into(),
+            body: |_| {
+                Some(
+                    json!({
+                        "first": "0190f2a4-5b6c-7d8e-9f00-112233445566",
+                        "second": "0190f2a4-5b6c-7d8e-9f00-112233445577",
+                        "decision": "different"
+                    })
+                    .to_string()
+                    .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
             method: "POST",
             path: |_, _| {
                 "/api/imports?form=diaspora_registration&association=assoc-a&name=r.csv&dry_run=true"

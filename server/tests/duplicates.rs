@@ -15,6 +15,7 @@ use letsema_server::duplicates::find;
 use letsema_server::store::{
     AssociationScope, MAX_PAIRS_PAGE, PairDecision, PairQuery, PairStatus, StoredPair,
 };
+use warp::http::StatusCode;
 
 #[tokio::test]
 async fn one_member_registered_by_two_associations_is_one_group_and_her_sister_is_not() {
@@ -290,4 +291,179 @@ async fn a_correction_that_makes_two_registrations_different_people_drops_their_
     phone.sync(&f).await;
     f.validate_all();
     assert!(open_pairs(&f, AssociationScope::All).is_empty());
+}
+
+#[tokio::test]
+async fn reviewers_list_candidates_and_decide_through_the_api_within_what_they_see() {
+    let f = fixture();
+    let version = reference_version(&f);
+    let mut church = Phone::enrol(&f, "assoc-a").await;
+    let first = church.capture(
+        &version,
+        T0,
+        &member("Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567"),
+    );
+    church.sync(&f).await;
+    let mut nurses = Phone::enrol(&f, "assoc-b").await;
+    let again = nurses.capture(
+        &version,
+        T0 + 86_400_000,
+        &member("Tshepo", "Mokgothu", "1988-05-04", "082 123 4567"),
+    );
+    nurses.sync(&f).await;
+    // Both registrations of another member, within assoc-a.
+    let twice = [
+        church.capture(
+            &version,
+            T0 + 5_000,
+            &member("Palesa", "Mokoena", "1990-03-14", "+27 82 555 0101"),
+        ),
+        church.capture(
+            &version,
+            T0 + 6_000,
+            &member("Palesa", "Mokoena", "1990-03-14", "082 555 0101"),
+        ),
+    ];
+    church.sync(&f).await;
+    f.validate_all();
+
+    let reviewer = f.staff("reviewer@example.org").await;
+    let (status, page) = f
+        .send("GET", "/api/duplicates", Some(&reviewer), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let listed = page["pairs"].as_array().expect("pairs");
+    assert_eq!(listed.len(), 2, "{page}");
+    assert!(page["next"].is_null());
+    let across = listed
+        .iter()
+        .find(|p| p["first"]["association"] != p["second"]["association"])
+        .expect("the pair across associations");
+    let mut across_ids = [
+        across["first"]["id"].as_str().expect("an id").to_owned(),
+        across["second"]["id"].as_str().expect("an id").to_owned(),
+    ];
+    across_ids.sort_unstable();
+    assert_eq!(across_ids, sorted(&first, &again));
+    assert!(
+        across["explanation"]
+            .as_str()
+            .expect("text")
+            .contains("after spelling rules"),
+        "{across}"
+    );
+
+    // Pages: one pair, then the other, then no more.
+    let (_, one) = f
+        .send("GET", "/api/duplicates?limit=1", Some(&reviewer), None)
+        .await;
+    let next = one["next"].as_str().expect("a next page").to_owned();
+    let (_, two) = f
+        .send(
+            "GET",
+            &format!("/api/duplicates?limit=1&after={next}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(two["pairs"].as_array().map(Vec::len), Some(1));
+    assert_ne!(one["pairs"][0], two["pairs"][0]);
+    assert!(two["next"].is_null());
+    for bad in [
+        "status=maybe",
+        "limit=0",
+        "limit=201",
+        "after=x",
+        "colour=red",
+        "limit=1&limit=2",
+    ] {
+        let (status, body) = f
+            .send(
+                "GET",
+                &format!("/api/duplicates?{bad}"),
+                Some(&reviewer),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "invalid_query", "{bad}");
+    }
+
+    // assoc-a's coordinator sees the pair within assoc-a, not the one across associations,
+    // and cannot decide about it.
+    let coordinator = f.staff("coord-a@example.org").await;
+    let (_, own) = f
+        .send("GET", "/api/duplicates", Some(&coordinator), None)
+        .await;
+    let own = own["pairs"].as_array().expect("pairs").clone();
+    assert_eq!(own.len(), 1);
+    let mut own_ids = [
+        own[0]["first"]["id"].as_str().expect("an id").to_owned(),
+        own[0]["second"]["id"].as_str().expect("an id").to_owned(),
+    ];
+    own_ids.sort_unstable();
+    assert_eq!(own_ids, sorted(&twice[0], &twice[1]));
+    let decision = |a: &str, b: &str, decision: serde_json::Value| serde_json::json!({ "first": a, "second": b, "decision": decision });
+    let (status, _) = f
+        .send(
+            "POST",
+            "/api/duplicates/decision",
+            Some(&coordinator),
+            Some(decision(&first, &again, "different".into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The reviewer decides "not the same person", in either order of the ids; "merged" is
+    // not a decision this route takes.
+    let (status, body) = f
+        .send(
+            "POST",
+            "/api/duplicates/decision",
+            Some(&reviewer),
+            Some(decision(&first, &again, "merged".into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = f
+        .send_from(
+            Some("192.0.2.7:4000"),
+            "POST",
+            "/api/duplicates/decision",
+            Some(&reviewer),
+            Some(decision(&again, &first, "different".into())),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, open) = f
+        .send("GET", "/api/duplicates", Some(&reviewer), None)
+        .await;
+    assert_eq!(open["pairs"].as_array().map(Vec::len), Some(1));
+    let (_, different) = f
+        .send(
+            "GET",
+            "/api/duplicates?status=different",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(different["pairs"][0]["decision"], "different");
+    assert_eq!(different["pairs"][0]["decided_by"], "reviewer@example.org");
+    let entries = f
+        .state
+        .store
+        .audit_log(&letsema_server::store::AuditQuery {
+            action: Some("duplicates.decide".to_owned()),
+            ..letsema_server::store::AuditQuery::default()
+        })
+        .expect("the log")
+        .entries;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].actor, f.actor("reviewer@example.org"));
+    assert_eq!(entries[0].address.as_deref(), Some("192.0.2.7"));
+    assert!(
+        !entries[0].detail.contains("Mokhothu"),
+        "{}",
+        entries[0].detail
+    );
 }

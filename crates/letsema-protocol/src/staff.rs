@@ -421,3 +421,83 @@ mod tests {
         );
     }
 }
+
+/// What a reviewer decided about a pair of submissions that may be one person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairDecision {
+    /// Not the same person: never proposed again.
+    Different,
+    /// One person: merged.
+    Merged,
+}
+
+impl PairDecision {
+    /// Its name in the API and the database: `different`, `merged`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PairDecision::Different => "different",
+            PairDecision::Merged => "merged",
+        }
+    }
+
+    /// From [`PairDecision::as_str`]'s name; none for anything else.
+    pub fn parse(text: &str) -> Option<PairDecision> {
+        match text {
+            "different" => Some(PairDecision::Different),
+            "merged" => Some(PairDecision::Merged),
+            _ => None,
+        }
+    }
+}
+
+/// One submission of a duplicate candidate pair, as its projection has it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicateSide {
+    /// The submission's id (a UUID).
+    pub id: String,
+    pub form_id: String,
+    pub association: Option<String>,
+    /// Its name as the form's `instance_name` makes it, if any.
+    pub instance_name: Option<String>,
+    /// When it was created, milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// Two submissions that may be one person (`GET /api/duplicates`): the score that made
+/// them candidates and the reasons, as a reviewer reads them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub first: DuplicateSide,
+    pub second: DuplicateSide,
+    /// From 13 on, a pair is a candidate; the higher, the surer.
+    pub score: f64,
+    /// `same phone; same names after spelling rules; dates of birth differ by a swapped day
+    /// and month`.
+    pub explanation: String,
+    /// When it was found, milliseconds since the Unix epoch.
+    pub found_at: i64,
+    /// None while open.
+    pub decision: Option<PairDecision>,
+    /// The reviewer who decided, by name.
+    pub decided_by: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub decided_at: Option<i64>,
+}
+
+/// A page of candidate pairs, most recently found first, and the cursor of the next.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePage {
+    pub pairs: Vec<DuplicatePair>,
+    pub next: Option<String>,
+}
+
+/// `POST /api/duplicates/decision`: a reviewer's decision about a pair, by its two ids in
+/// either order; `decision` `different` ("not the same person") or null (open it again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairDecisionRequest {
+    pub first: String,
+    pub second: String,
+    pub decision: Option<PairDecision>,
+}

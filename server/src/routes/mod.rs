@@ -7,6 +7,7 @@ mod associations;
 mod audit;
 mod devices;
 pub mod download;
+mod duplicates;
 mod exports;
 pub mod filters;
 mod forms;
@@ -55,6 +56,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(forms::routes(state.clone()))
             .unify()
             .or(submissions::routes(state.clone()))
+            .unify()
+            .or(duplicates::routes(state.clone()))
             .unify()
             .or(exports::routes(state.clone()))
             .unify()

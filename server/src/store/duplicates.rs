@@ -10,6 +10,7 @@
 //! This file holds the area's types; `sqlite/duplicates.rs` and `postgres/duplicates.rs`
 //! their backends' parts.
 
+pub use letsema_protocol::staff::PairDecision;
 use letsema_protocol::sync::DocId;
 
 use super::AssociationScope;
@@ -31,35 +32,6 @@ pub struct FoundPair {
     pub other: DocId,
     pub score: f64,
     pub explanation: String,
-}
-
-/// What a reviewer decided about a pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PairDecision {
-    /// Not the same person: never proposed again.
-    Different,
-    /// One person: merged.
-    Merged,
-}
-
-impl PairDecision {
-    /// Its name in the database and in the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PairDecision::Different => "different",
-            PairDecision::Merged => "merged",
-        }
-    }
-
-    /// From its name; none for anything else.
-    pub fn parse(text: &str) -> Option<PairDecision> {
-        match text {
-            "different" => Some(PairDecision::Different),
-            "merged" => Some(PairDecision::Merged),
-            _ => None,
-        }
-    }
 }
 
 /// Which pairs a page lists.
