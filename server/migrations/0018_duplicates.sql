@@ -10,13 +10,15 @@
 --   remembered: never proposed again), or `merged`. An open pair that no longer scores as
 --   one person after a change is deleted; a decided one stays.
 --
+-- Both have rowids, which `letsema migrate` copies them by.
+--
 -- Every submission already stored is queued for validation again, which writes its keys
 -- and finds its candidates.
 CREATE TABLE match_keys (
     key INTEGER NOT NULL,
     doc_id BLOB NOT NULL REFERENCES documents (doc_id),
     PRIMARY KEY (key, doc_id)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX match_keys_by_doc ON match_keys (doc_id);
 
 CREATE TABLE duplicate_pairs (
@@ -30,7 +32,7 @@ CREATE TABLE duplicate_pairs (
     decided_at INTEGER,
     PRIMARY KEY (first, second),
     CHECK (first < second)
-) STRICT, WITHOUT ROWID;
+) STRICT;
 CREATE INDEX duplicate_pairs_by_second ON duplicate_pairs (second);
 CREATE INDEX duplicate_pairs_by_time ON duplicate_pairs (found_at, first, second);
 

@@ -409,8 +409,8 @@ mod tests {
     use super::*;
     use crate::store::postgres_testing::fresh_database;
     use crate::store::{
-        AssociationCode, AssociationName, AssociationStore, DeviceStore, FormCache, NewEnrolment,
-        NewUser, PeopleStore, REFERENCE_FORM, Role, ValidationStore,
+        AssociationCode, AssociationName, AssociationStore, DeviceStore, DuplicateStore, FormCache,
+        NewEnrolment, NewUser, PeopleStore, REFERENCE_FORM, Role, ValidationStore,
     };
     use crate::validator::validate_batch;
 
@@ -624,6 +624,30 @@ mod tests {
         assert!(!phone.sync(&store), "a first sync needs no repair");
         let mut cache = FormCache::default();
         while validate_batch(&store, &mut cache).expect("a pass") > 0 {}
+        // A reviewer's "not the same person" about two of them.
+        store
+            .record_pairs(
+                docs[0],
+                &[crate::store::FoundPair {
+                    other: docs[1],
+                    score: 14.5,
+                    explanation: "same phone".to_owned(),
+                }],
+                1_780_000_900_000,
+            )
+            .expect("a pair");
+        assert!(
+            store
+                .decide_pair(
+                    (docs[1], docs[0]),
+                    Some(crate::store::PairDecision::Different),
+                    &crate::store::AssociationScope::All,
+                    "Reviewer",
+                    "user:1",
+                    None,
+                )
+                .expect("decided")
+        );
         // Edited since: stored as saved documents, queued for validation again.
         for doc in docs.iter().take(3) {
             phone.edit(*doc, "seen again at the clinic");
@@ -734,6 +758,23 @@ mod tests {
                 "one entry a number"
             );
         }
+
+        // The reviewers' decisions about candidate pairs came across.
+        let decided = |store: &dyn DuplicateStore| {
+            store
+                .duplicate_pairs(&crate::store::PairQuery {
+                    scope: crate::store::AssociationScope::All,
+                    status: crate::store::PairStatus::Different,
+                    after: None,
+                    limit: 10,
+                })
+                .expect("a page")
+                .pairs
+        };
+        let copied = decided(&postgres);
+        assert_eq!(copied, decided(&sqlite));
+        assert_eq!(copied.len(), 1);
+        assert_eq!(copied[0].decided_by.as_deref(), Some("Reviewer"));
 
         // The projections and the rows that refer to each other came across as they were.
         let answers = |doc: &DocId| -> (serde_json::Value, serde_json::Value) {

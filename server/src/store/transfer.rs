@@ -30,11 +30,13 @@ pub enum Table {
     ChangeLog,
     Submissions,
     ValidationQueue,
+    MatchKeys,
+    DuplicatePairs,
 }
 
 impl Table {
     /// Every table, in the order a copy writes them.
-    pub const ALL: [Table; 14] = [
+    pub const ALL: [Table; 16] = [
         Table::Instance,
         Table::FormVersions,
         Table::Users,
@@ -49,6 +51,8 @@ impl Table {
         Table::ChangeLog,
         Table::Submissions,
         Table::ValidationQueue,
+        Table::MatchKeys,
+        Table::DuplicatePairs,
     ];
 
     /// Its name in both databases' schemas.
@@ -68,6 +72,8 @@ impl Table {
             Table::ChangeLog => "change_log",
             Table::Submissions => "submissions",
             Table::ValidationQueue => "validation_queue",
+            Table::MatchKeys => "match_keys",
+            Table::DuplicatePairs => "duplicate_pairs",
         }
     }
 }
@@ -235,8 +241,27 @@ pub struct QueueRow {
     pub seq: i64,
 }
 
-/// Some rows of one table (every table but `instance`, which is one row).
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchKeyRow {
+    pub key: i64,
+    pub doc_id: Vec<u8>,
+}
+
+/// A candidate pair and its decision (`store::duplicates`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DuplicatePairRow {
+    pub first: Vec<u8>,
+    pub second: Vec<u8>,
+    pub score: f64,
+    pub explanation: String,
+    pub found_at: i64,
+    pub decision: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+/// Some rows of one table (every table but `instance`, which is one row).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Batch {
     FormVersions(Vec<FormVersionRow>),
     Users(Vec<UserRow>),
@@ -251,6 +276,8 @@ pub enum Batch {
     ChangeLog(Vec<ChangeRow>),
     Submissions(Vec<SubmissionRow>),
     ValidationQueue(Vec<QueueRow>),
+    MatchKeys(Vec<MatchKeyRow>),
+    DuplicatePairs(Vec<DuplicatePairRow>),
 }
 
 impl Batch {
@@ -270,6 +297,8 @@ impl Batch {
             Batch::ChangeLog(rows) => rows.len(),
             Batch::Submissions(rows) => rows.len(),
             Batch::ValidationQueue(rows) => rows.len(),
+            Batch::MatchKeys(rows) => rows.len(),
+            Batch::DuplicatePairs(rows) => rows.len(),
         }
     }
 
@@ -293,6 +322,8 @@ impl Batch {
             Batch::ChangeLog(_) => Table::ChangeLog,
             Batch::Submissions(_) => Table::Submissions,
             Batch::ValidationQueue(_) => Table::ValidationQueue,
+            Batch::MatchKeys(_) => Table::MatchKeys,
+            Batch::DuplicatePairs(_) => Table::DuplicatePairs,
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::store::transfer::{Batch, DocHeads, Table, TransferError, TransferSour
 /// The tables whose rows say the database is in use: a migration refuses it.
 const LOCK_ALL_SQL: &str = "LOCK TABLE instance, form_versions, users, user_associations,
          sessions, login_failures, audit_log, associations, enrolments, devices, documents,
-         change_log, submissions, validation_queue
+         change_log, submissions, validation_queue, match_keys, duplicate_pairs
      IN EXCLUSIVE MODE";
 
 const INSTANCE_SQL: &str = "INSERT INTO instance (id, created_at, sync_epoch) VALUES (1, $1, $2)
@@ -106,6 +106,14 @@ const SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_ve
 /// Unclaimed: no server judges them yet.
 const VALIDATION_QUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
      SELECT * FROM unnest($1::BYTEA[], $2::BIGINT[])";
+
+const MATCH_KEYS_SQL: &str = "INSERT INTO match_keys (key, doc_id)
+     SELECT * FROM unnest($1::BIGINT[], $2::BYTEA[])";
+
+const DUPLICATE_PAIRS_SQL: &str = "INSERT INTO duplicate_pairs (first, second, score,
+         explanation, found_at, decision, decided_by, decided_at)
+     SELECT * FROM unnest($1::BYTEA[], $2::BYTEA[], $3::DOUBLE PRECISION[], $4::TEXT[],
+                          $5::BIGINT[], $6::TEXT[], $7::TEXT[], $8::BIGINT[])";
 
 /// The next account, enrolment and audit entry take the number after the highest copied,
 /// as SQLite would have given them; so does the next commit's change log entry (`$1`: the
@@ -513,6 +521,38 @@ async fn write_batch(
             let doc: Vec<&[u8]> = rows.iter().map(|r| &r.doc_id[..]).collect();
             let seq: Vec<i64> = rows.iter().map(|r| r.seq).collect();
             tx.execute(VALIDATION_QUEUE_SQL, &[&doc, &seq]).await
+        }
+        Batch::MatchKeys(rows) => {
+            let key: Vec<i64> = rows.iter().map(|r| r.key).collect();
+            let doc: Vec<&[u8]> = rows.iter().map(|r| &r.doc_id[..]).collect();
+            tx.execute(MATCH_KEYS_SQL, &[&key, &doc]).await
+        }
+        Batch::DuplicatePairs(rows) => {
+            let first: Vec<&[u8]> = rows.iter().map(|r| &r.first[..]).collect();
+            let second: Vec<&[u8]> = rows.iter().map(|r| &r.second[..]).collect();
+            let score: Vec<f64> = rows.iter().map(|r| r.score).collect();
+            let explanation: Vec<&str> = rows.iter().map(|r| r.explanation.as_str()).collect();
+            let found_at: Vec<i64> = rows.iter().map(|r| r.found_at).collect();
+            let decision: Vec<Option<&str>> = rows.iter().map(|r| r.decision.as_deref()).collect();
+            let decided_by: Vec<Option<String>> = rows
+                .iter()
+                .map(|r| r.decided_by.as_deref().map(without_nul))
+                .collect();
+            let decided_at: Vec<Option<i64>> = rows.iter().map(|r| r.decided_at).collect();
+            tx.execute(
+                DUPLICATE_PAIRS_SQL,
+                &[
+                    &first,
+                    &second,
+                    &score,
+                    &explanation,
+                    &found_at,
+                    &decision,
+                    &decided_by,
+                    &decided_at,
+                ],
+            )
+            .await
         }
     }
 }

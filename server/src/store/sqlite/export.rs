@@ -14,8 +14,9 @@ use super::SqliteStore;
 use crate::store::DatabaseError;
 use crate::store::transfer::{
     AssociationRow, AuditRow, BATCH_BYTES, BATCH_ROWS, Batch, ChangeRow, DeviceRow, DocHeads,
-    DocumentRow, EnrolmentRow, FormVersionRow, InstanceRow, LoginFailureRow, QueueRow, SessionRow,
-    SubmissionRow, Table, TransferSource, UserAssociationRow, UserRow,
+    DocumentRow, DuplicatePairRow, EnrolmentRow, FormVersionRow, InstanceRow, LoginFailureRow,
+    MatchKeyRow, QueueRow, SessionRow, SubmissionRow, Table, TransferSource, UserAssociationRow,
+    UserRow,
 };
 
 /// An SQLite database read for a copy, inside one read transaction that lasts as long as
@@ -124,6 +125,15 @@ fn batch_sql(table: Table) -> &'static str {
         Table::ValidationQueue => {
             "SELECT doc_id, doc_id, seq FROM validation_queue \
              WHERE doc_id > ?1 ORDER BY doc_id LIMIT ?2"
+        }
+        Table::MatchKeys => {
+            "SELECT rowid, key, doc_id FROM match_keys \
+             WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+        }
+        Table::DuplicatePairs => {
+            "SELECT rowid, first, second, score, explanation, found_at, decision, \
+             decided_by, decided_at FROM duplicate_pairs \
+             WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         }
     }
 }
@@ -298,6 +308,28 @@ fn push_row(batch: &mut Batch, row: &Row<'_>) -> rusqlite::Result<usize> {
             });
             32
         }
+        Batch::MatchKeys(rows) => {
+            rows.push(MatchKeyRow {
+                key: row.get(1)?,
+                doc_id: row.get(2)?,
+            });
+            32
+        }
+        Batch::DuplicatePairs(rows) => {
+            let r = DuplicatePairRow {
+                first: row.get(1)?,
+                second: row.get(2)?,
+                score: row.get(3)?,
+                explanation: row.get(4)?,
+                found_at: row.get(5)?,
+                decision: row.get(6)?,
+                decided_by: row.get(7)?,
+                decided_at: row.get(8)?,
+            };
+            let size = 96 + r.explanation.len();
+            rows.push(r);
+            size
+        }
     })
 }
 
@@ -318,6 +350,8 @@ fn empty_batch(table: Table) -> Option<Batch> {
         Table::ChangeLog => Batch::ChangeLog(Vec::new()),
         Table::Submissions => Batch::Submissions(Vec::new()),
         Table::ValidationQueue => Batch::ValidationQueue(Vec::new()),
+        Table::MatchKeys => Batch::MatchKeys(Vec::new()),
+        Table::DuplicatePairs => Batch::DuplicatePairs(Vec::new()),
     })
 }
 
