@@ -169,6 +169,7 @@ pub fn find(
 /// with those it shares a blocking key with, and records what it finds
 /// (`DuplicateStore::record_pairs`): the validator's comparison on arrival, which keeps the
 /// candidates current. A submission withdrawn, or without a name, loses its open pairs.
+/// Returns how many candidate pairs it found.
 ///
 /// # Errors
 ///
@@ -178,8 +179,9 @@ pub fn match_arrivals(
     store: &(impl DuplicateStore + ?Sized),
     judged: &[JudgedSubmission],
     written: &[DocId],
-) -> Result<(), ValidateError> {
+) -> Result<usize, ValidateError> {
     let now_ms = chrono::Utc::now().timestamp_millis();
+    let mut pairs = 0;
     for submission in judged.iter().filter(|j| written.contains(&j.doc_id)) {
         let found = match &submission.projection.matching {
             Some(record) if !submission.keys.is_empty() => {
@@ -190,8 +192,9 @@ pub fn match_arrivals(
             _ => Vec::new(),
         };
         store.record_pairs(submission.doc_id, &found, now_ms)?;
+        pairs += found.len();
     }
-    Ok(())
+    Ok(pairs)
 }
 
 /// Which of `neighbours` may be the same person as `record`, best first.

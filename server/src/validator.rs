@@ -85,7 +85,10 @@ pub fn validate_batch(
         let judged = judge(store, pending, cache);
         let written = store.record_verdicts(&judged)?;
         // After the keys are committed: see `store::duplicates`.
-        crate::duplicates::match_arrivals(store, &judged, &written)?;
+        let pairs = crate::duplicates::match_arrivals(store, &judged, &written)?;
+        if pairs > 0 {
+            tracing::debug!(pairs, "duplicate candidates found on arrival");
+        }
     }
     Ok(count)
 }

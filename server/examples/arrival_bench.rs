@@ -1,0 +1,171 @@
+//! Issue 19's "one new submission checked in under 10 ms", measured where it happens: a store
+//! (SQLite in a temporary directory, or the PostgreSQL database `--database URL` names)
+//! holding HELD registrations of a generated register (`letsema_workload::register`, 5%
+//! registered again), synced by a phone and validated; then ARRIVE more registrations, each
+//! synced and validated alone, and the validator's comparison on arrival
+//! (`duplicates::match_arrivals`: the neighbours read from the database, compared, the pairs
+//! written) timed for each.
+//!
+//! `./dev arrival-bench [HELD] [ARRIVE] [sqlite|postgres]` runs it in release.
+
+use std::time::{Duration, Instant};
+
+use letsema_doc::{
+    Answers, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
+    SubmissionId, Timestamp, Writer,
+};
+use letsema_server::duplicates::match_arrivals;
+use letsema_server::store::{Database, FormCache, REFERENCE_FORM, SharedStore, publish_file};
+use letsema_server::validator::{judge, validate_batch};
+use letsema_sync::client::{Client, ClientConfig};
+use letsema_sync::client_store::MemoryClientStore;
+use letsema_sync::server::Server;
+use letsema_sync::store::{Caller, Scope};
+use letsema_workload::register::{RegisterRow, register};
+
+const ASSOCIATION: &str = "bench-association";
+/// 2026-05-28.
+const T0: i64 = 1_780_000_000_000;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let number = |at: usize, default: usize| {
+        args.get(at)
+            .map(|a| a.parse().expect("HELD and ARRIVE are numbers"))
+            .unwrap_or(default)
+    };
+    let (held, arrive) = (number(0, 100_000), number(1, 1_000));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let database = match std::env::var("LETSEMA_DATABASE_URL") {
+        Ok(url) => Database::Postgres { url, pool_size: 4 },
+        Err(_) => Database::Embedded(dir.path().to_owned()),
+    };
+    let store = database.open().expect("the store opens").store;
+    let (name, bytes) = REFERENCE_FORM;
+    publish_file(&*store, name, bytes, "bench").expect("the reference form publishes");
+    let version = store
+        .published_forms()
+        .expect("forms")
+        .into_iter()
+        .find(|form| form.form_id == "diaspora_registration")
+        .expect("the reference form")
+        .version;
+
+    let rows = register(held + arrive, 5, 2026);
+    let mut phone = Phone::new();
+    let started = Instant::now();
+    for (i, row) in rows.iter().take(held).enumerate() {
+        phone.capture(&version, i, row);
+        if (i + 1) % 2_000 == 0 || i + 1 == held {
+            phone.sync(&store);
+            eprint!("\rheld: {} synced", i + 1);
+        }
+    }
+    let mut cache = FormCache::default();
+    let mut validated = 0;
+    loop {
+        let count = validate_batch(&*store, &mut cache).expect("a validation pass");
+        if count == 0 {
+            break;
+        }
+        validated += count;
+        eprint!("\rheld: {validated} validated     ");
+    }
+    eprintln!();
+    println!(
+        "{held} registrations held: synced and validated (with their comparison on arrival) in \
+         {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut timings: Vec<Duration> = Vec::with_capacity(arrive);
+    let mut found = 0usize;
+    for (i, row) in rows.iter().enumerate().skip(held) {
+        phone.capture(&version, i, row);
+        phone.sync(&store);
+        let pending = store.pending(10).expect("pending");
+        assert_eq!(pending.len(), 1, "one new registration waits");
+        let judged = judge(&*store, pending, &mut cache);
+        let written = store.record_verdicts(&judged).expect("recorded");
+        let start = Instant::now();
+        found += match_arrivals(&*store, &judged, &written).expect("compared");
+        timings.push(start.elapsed());
+    }
+    timings.sort_unstable();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let at = |q: f64| timings[((timings.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "{arrive} new registrations, each compared on arrival: median {:.2} ms, p99 {:.2} ms, \
+         max {:.2} ms ({found} candidate pairs found among them)",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(at(1.0)),
+    );
+}
+
+/// One enrolled phone, synced in process with the sync server over the store.
+struct Phone {
+    writer: Writer,
+    client: Client<MemoryClientStore>,
+    caller: Caller,
+}
+
+impl Phone {
+    fn new() -> Phone {
+        let device = DeviceId::parse("bench-phone").expect("a device id");
+        let writer = Writer::new(
+            device.clone(),
+            SessionId::from_bytes(&[9; 16]).expect("16 bytes"),
+            None,
+        );
+        Phone {
+            client: Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new()),
+            writer,
+            caller: Caller {
+                device: device.clone(),
+                scope: Scope::Device(device),
+                association: Some(AssociationId::parse(ASSOCIATION).expect("a code")),
+            },
+        }
+    }
+
+    fn capture(&mut self, version: &str, i: usize, row: &RegisterRow) {
+        let at = Timestamp(T0 + i as i64 * 60_000);
+        let mut random = [0u8; 16];
+        random[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        let new = NewSubmission {
+            submission_id: SubmissionId::new_v7(at, random),
+            form_id: FormId::parse("diaspora_registration").expect("a form id"),
+            form_version: FormVersion::parse(version).expect("a version"),
+            association: Some(AssociationId::parse(ASSOCIATION).expect("a code")),
+        };
+        let mut doc = SubmissionDoc::create(new, self.writer.clone(), at).expect("created");
+        let mut answers = Answers::new()
+            .with("consent", "yes")
+            .with("first_name", row.first_names.as_str())
+            .with("surname", row.surname.as_str())
+            .with("sex", row.sex)
+            .with("dob", row.date_of_birth.as_str())
+            .with("phone", row.phone.as_str())
+            .with("country", row.country)
+            .with("city", row.city)
+            .with("profession", row.profession);
+        if !row.email.is_empty() {
+            answers = answers.with("email", row.email.as_str());
+        }
+        doc.set_answers(&answers, at).expect("answered");
+        self.client.save_document(&mut doc).expect("saved");
+    }
+
+    fn sync(&mut self, store: &SharedStore) {
+        let mut server = Server::default();
+        self.client.start_sync();
+        while let Some(request) = self.client.next_request().expect("a request") {
+            let mut session = store.sync_store().expect("a sync session");
+            let response = server.handle(&self.caller, &request, &mut session);
+            drop(session);
+            let progress = self.client.handle_response(&response).expect("an answer");
+            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
+        }
+    }
+}
