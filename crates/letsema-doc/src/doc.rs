@@ -15,10 +15,10 @@ use letsema_answers::{Answer, Answers};
 use crate::answers::{AnswerPath, RepeatInstance, RepeatInstanceId};
 use crate::error::{DocError, Limits, LoadError};
 use crate::hashes::{self, from_automerge, from_automerge_all};
-use crate::ids::{ActorInfo, DeviceId, Timestamp, UserId, Writer};
+use crate::ids::{ActorInfo, DeviceId, SubmissionId, Timestamp, UserId, Writer};
 use crate::order::{Received, check_order};
 use crate::read::{Reader, Slot};
-use crate::schema::{self, Meta, NewSubmission, Review, ReviewStatus};
+use crate::schema::{self, MergeRecord, Meta, NewSubmission, Review, ReviewStatus};
 use crate::write;
 
 /// The prefix of the commit message that names the user who made a change.
@@ -647,6 +647,50 @@ impl SubmissionDoc {
             doc.put(&comment, schema::AT, ScalarValue::Timestamp(at.0))?;
             doc.put(&comment, schema::TEXT, text)?;
             Ok(comment.to_string())
+        })
+    }
+
+    /// Marks the submission a duplicate of `canonical` (the registration of the same person
+    /// it was merged into), or, with `None`, nobody's duplicate.
+    ///
+    /// # Errors
+    ///
+    /// Only if automerge refuses the edit, which would be a bug.
+    pub fn set_duplicate_of(
+        &mut self,
+        canonical: Option<&SubmissionId>,
+        at: Timestamp,
+    ) -> Result<(), DocError> {
+        self.change(at, |doc| {
+            let review = review_obj(doc)?;
+            let current = Reader::now(doc).str_at(&review, schema::DUPLICATE_OF);
+            match canonical {
+                Some(id) if current.as_deref() != Some(id.as_str()) => {
+                    doc.put(&review, schema::DUPLICATE_OF, id.as_str())?;
+                }
+                None if current.is_some() => doc.delete(&review, schema::DUPLICATE_OF)?,
+                _ => {}
+            }
+            Ok(())
+        })
+    }
+
+    /// Replaces the record of merges into this submission ([`Review::merges`]).
+    ///
+    /// # Errors
+    ///
+    /// Only if automerge refuses the edit, which would be a bug.
+    pub fn set_merges(&mut self, merges: &[MergeRecord], at: Timestamp) -> Result<(), DocError> {
+        let text = serde_json::to_string(merges).map_err(|_| DocError::WrongKind {
+            path: "review/merges".to_owned(),
+            expected: "merges that can be written as JSON",
+        })?;
+        self.change(at, |doc| {
+            let review = review_obj(doc)?;
+            if Reader::now(doc).str_at(&review, schema::MERGES).as_deref() != Some(text.as_str()) {
+                doc.put(&review, schema::MERGES, text.as_str())?;
+            }
+            Ok(())
         })
     }
 

@@ -120,4 +120,6 @@ pub use ids::{
 pub use letsema_answers::{Answer, Answers};
 /// A change's hash and a submission's id as bytes: the same types as the sync wire's.
 pub use letsema_ids::{ChangeHash, DocId};
-pub use schema::{Comment, MAX_DEPTH, Meta, NewSubmission, Review, ReviewStatus, SchemaError};
+pub use schema::{
+    Comment, MAX_DEPTH, MergeRecord, Meta, NewSubmission, Review, ReviewStatus, SchemaError,
+};

@@ -11,7 +11,10 @@
 //! │              | name: { choice: true, .. }     select_multiple, a set
 //! │              | name: [ { name: .. }, .. ] }   repeat: a list of instance maps
 //! ├── "review": { status?: "received" | "has_issues" | "approved" | "rejected",
-//! │               comments: [ { author: str, at: timestamp, text: str }, .. ] }
+//! │               comments: [ { author: str, at: timestamp, text: str }, .. ],
+//! │               duplicate_of?: str,            the submission it was merged into
+//! │               merges?: str }                 JSON: the merges into this one
+//! │                                              ([`MergeRecord`]s), written by the server
 //! └── "withdrawn"?: bool                          absent until first set
 //! ```
 //!
@@ -48,6 +51,8 @@ pub(crate) const COMMENTS: &str = "comments";
 pub(crate) const AUTHOR: &str = "author";
 pub(crate) const AT: &str = "at";
 pub(crate) const TEXT: &str = "text";
+pub(crate) const DUPLICATE_OF: &str = "duplicate_of";
+pub(crate) const MERGES: &str = "merges";
 
 /// The deepest nesting of repeats inside repeats that a document may hold.
 ///
@@ -110,6 +115,29 @@ pub struct Review {
     /// The comments, in document order (concurrent comments are ordered the same way on every
     /// replica).
     pub comments: Vec<Comment>,
+    /// The submission this one was merged into as a registration of the same person; none
+    /// when it is nobody's duplicate.
+    pub duplicate_of: Option<SubmissionId>,
+    /// The merges of other submissions into this one, oldest first.
+    pub merges: Vec<MergeRecord>,
+}
+
+/// A merge of duplicates into a submission (the canonical one), as its review records it:
+/// who merged what, when, and for each field a reviewer picked, its value before and the
+/// value chosen. Only the server writes merges (a reviewer's change, committed against the
+/// stored heads): they are one JSON text, replaced whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeRecord {
+    pub at: Timestamp,
+    pub by: UserId,
+    /// The submissions merged into this one, now its duplicates.
+    pub merged: Vec<SubmissionId>,
+    /// Each field the merge set: its value before (none: it had none).
+    pub before: std::collections::BTreeMap<String, Option<letsema_answers::Answer>>,
+    /// Each field the merge set: the value chosen (none: cleared).
+    pub chosen: std::collections::BTreeMap<String, Option<letsema_answers::Answer>>,
+    /// When the merge was undone; none while it stands.
+    pub undone_at: Option<Timestamp>,
 }
 
 /// A loaded document that does not have the submission schema.
@@ -275,6 +303,18 @@ pub(crate) fn check(doc: &AutoCommit) -> Result<Meta, SchemaError> {
         }
     }
 
+    for found in review.all(&r, DUPLICATE_OF) {
+        match found.slot {
+            Slot::Str(id) if SubmissionId::parse(&id).is_ok() => {}
+            _ => return Err(invalid("review/duplicate_of", "a submission id")),
+        }
+    }
+    for found in review.all(&r, MERGES) {
+        if !matches!(found.slot, Slot::Str(_)) {
+            return Err(invalid("review/merges", "a text"));
+        }
+    }
+
     for found in root.all(&r, WITHDRAWN) {
         if !matches!(found.slot, Slot::Bool(_)) {
             return Err(invalid(WITHDRAWN, "true or false"));
@@ -396,7 +436,20 @@ pub(crate) fn read_review(r: &Reader<'_>) -> Review {
             .collect(),
         _ => Vec::new(),
     };
-    Review { status, comments }
+    let duplicate_of = r
+        .str_at(&review, DUPLICATE_OF)
+        .and_then(|id| SubmissionId::parse(&id).ok());
+    // Written whole by the server; a text that is not merges reads as none.
+    let merges = r
+        .str_at(&review, MERGES)
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    Review {
+        status,
+        comments,
+        duplicate_of,
+        merges,
+    }
 }
 
 /// Whether the submission is withdrawn at the reader's heads.

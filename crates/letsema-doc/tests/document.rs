@@ -217,6 +217,42 @@ fn review_status_and_comments() {
 }
 
 #[test]
+fn a_merge_marks_the_duplicate_and_is_recorded_on_the_submission_kept() {
+    let canonical = SubmissionId::parse("0190f2a4-5b6c-7d8e-9f00-112233445566").expect("an id");
+    let mut duplicate = SubmissionDoc::load(&created().save(), laptop()).expect("load");
+    duplicate
+        .set_duplicate_of(Some(&canonical), t(10))
+        .expect("marked");
+    assert_eq!(duplicate.review().duplicate_of, Some(canonical.clone()));
+
+    // The volunteer's phone learns it when it merges the reviewer's change.
+    let mut on_phone = created();
+    on_phone.merge(&mut duplicate).expect("merged");
+    assert_eq!(on_phone.review().duplicate_of, Some(canonical.clone()));
+
+    // Undone: nobody's duplicate again; and marking twice changes nothing the second time.
+    duplicate.set_duplicate_of(None, t(11)).expect("unmarked");
+    assert_eq!(duplicate.review().duplicate_of, None);
+    let heads = duplicate.heads();
+    duplicate.set_duplicate_of(None, t(12)).expect("unmarked");
+    assert_eq!(duplicate.heads(), heads);
+
+    let record = MergeRecord {
+        at: t(10),
+        by: UserId::parse("thabo").expect("user"),
+        merged: vec![new_submission().submission_id],
+        before: [("phone".to_owned(), Some(text("082 123 4567")))].into(),
+        chosen: [("phone".to_owned(), Some(text("+27 82 123 4567")))].into(),
+        undone_at: None,
+    };
+    let mut kept = SubmissionDoc::load(&created().save(), laptop()).expect("load");
+    kept.set_merges(std::slice::from_ref(&record), t(10))
+        .expect("recorded");
+    let loaded = SubmissionDoc::load(&kept.save(), phone()).expect("load");
+    assert_eq!(loaded.review().merges, vec![record]);
+}
+
+#[test]
 fn a_comment_needs_a_signed_in_author() {
     let anonymous = writer("kiosk-1", 3, None);
     let mut doc = SubmissionDoc::create(new_submission(), anonymous, t(0)).expect("create");

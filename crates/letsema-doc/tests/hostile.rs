@@ -362,6 +362,21 @@ fn ill_typed_answers_review_and_flags_are_schema_errors() {
             raw.put(&review, "status", "lost").expect("put");
         }),
         Box::new(|raw| {
+            let review = match raw.get(ROOT, "review").expect("get") {
+                Some((_, id)) => id,
+                None => panic!("review missing"),
+            };
+            raw.put(&review, "duplicate_of", "not a submission id")
+                .expect("put");
+        }),
+        Box::new(|raw| {
+            let review = match raw.get(ROOT, "review").expect("get") {
+                Some((_, id)) => id,
+                None => panic!("review missing"),
+            };
+            raw.put(&review, "merges", 7).expect("put");
+        }),
+        Box::new(|raw| {
             raw.put(ROOT, "withdrawn", "yes").expect("put");
         }),
     ];
