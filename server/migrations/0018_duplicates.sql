@@ -10,7 +10,11 @@
 --   remembered: never proposed again), or `merged`. An open pair that no longer scores as
 --   one person after a change is deleted; a decided one stays.
 --
--- Both have rowids, which `letsema migrate` copies them by.
+-- - `submissions.duplicate_of`: the submission it was merged into as a duplicate
+--   (`review/duplicate_of`); tables, exports and counts leave such submissions out unless
+--   asked.
+--
+-- Both tables have rowids, which `letsema migrate` copies them by.
 --
 -- Every submission already stored is queued for validation again, which writes its keys
 -- and finds its candidates.
@@ -35,6 +39,8 @@ CREATE TABLE duplicate_pairs (
 ) STRICT;
 CREATE INDEX duplicate_pairs_by_second ON duplicate_pairs (second);
 CREATE INDEX duplicate_pairs_by_time ON duplicate_pairs (found_at, first, second);
+
+ALTER TABLE submissions ADD COLUMN duplicate_of BLOB;
 
 INSERT OR IGNORE INTO validation_queue (doc_id, seq)
     SELECT doc_id, last_seq FROM documents;

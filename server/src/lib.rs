@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod limits;
+pub mod merge;
 pub mod metrics;
 pub mod odata;
 pub mod routes;

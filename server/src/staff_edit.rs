@@ -13,9 +13,11 @@
 //! in the history. A commit that loses a race with another writer is made again from what
 //! that writer stored.
 
+use std::collections::BTreeMap;
+
 use letsema_doc::{
-    Answer, AnswerPath, FieldPath, FieldValue, Limits, RepeatInstanceId, ReviewStatus,
-    SubmissionDoc, Timestamp, Writer,
+    Answer, AnswerPath, FieldPath, FieldValue, Limits, MergeRecord, RepeatInstanceId, ReviewStatus,
+    SubmissionDoc, SubmissionId, Timestamp, Writer,
 };
 
 use letsema_form::model::QuestionType;
@@ -56,6 +58,21 @@ pub enum Edit {
     Resolve {
         field: FieldPath,
         value: FieldValue,
+    },
+    /// Marks the submission the duplicate of another (`None`: nobody's).
+    DuplicateOf(Option<SubmissionId>),
+    /// Merges `merged` into the submission: each field of `chosen` (questions outside
+    /// repeats) set to the value chosen (`None`: cleared), and the merge recorded with each
+    /// field's value before, by the writer's user.
+    RecordMerge {
+        merged: Vec<SubmissionId>,
+        chosen: BTreeMap<String, Option<Answer>>,
+    },
+    /// Undoes the submission's merge number `index` (of its review's merges): each field it
+    /// set and nobody changed since goes back to its value before, and the merge is marked
+    /// undone.
+    UndoMerge {
+        index: usize,
     },
 }
 
@@ -114,6 +131,11 @@ pub fn detail(
     let answers = doc.answers();
     let repeats = doc.top_level_repeat_ids();
     let withdrawn = doc.is_withdrawn();
+    let merges = wire(&review.merges)?;
+    let duplicate_of = review
+        .duplicate_of
+        .as_ref()
+        .map(|id| id.as_str().to_owned());
     // Judged now, by the same engine as the validator: a correction shows at once.
     let verdict = project(Some(doc), &[], forms, store).verdict;
     Ok(SubmissionDetail {
@@ -133,7 +155,25 @@ pub fn detail(
         issues: verdict.issues,
         instance_name: verdict.instance_name,
         repeats,
+        duplicate_of,
+        merges,
     })
+}
+
+/// The review of submission `doc_id` as stored, if `caller` may see it.
+///
+/// # Errors
+///
+/// As [`detail`].
+pub fn review(
+    store: &dyn Backend,
+    caller: &Caller,
+    writer: Writer,
+    doc_id: DocId,
+) -> Result<letsema_doc::Review, EditError> {
+    let session = store.sync_store()?;
+    let (doc, _) = load(&*session, caller, writer, doc_id)?;
+    Ok(doc.review())
 }
 
 /// Makes `edits` to submission `doc_id` as `writer`, within `caller`'s scope, at `now`.
@@ -216,13 +256,19 @@ fn push_once(
         let changes =
             load(&*session, caller, writer.clone(), *doc_id).and_then(|(mut doc, heads)| {
                 for one in edits {
-                    if let Edit::Answer { field, entry, .. } = one {
-                        check_question(
+                    match one {
+                        Edit::Answer { field, entry, .. } => check_question(
                             store,
                             &doc,
                             field,
                             entry.as_ref().map(|(r, _)| r.as_str()),
-                        )?;
+                        )?,
+                        Edit::RecordMerge { chosen, .. } => {
+                            for field in chosen.keys() {
+                                check_question(store, &doc, field, None)?;
+                            }
+                        }
+                        _ => {}
                     }
                     apply(&mut doc, one, now)?;
                 }
@@ -357,5 +403,60 @@ fn apply(doc: &mut SubmissionDoc, edit: &Edit, now: Timestamp) -> Result<(), Edi
             }
         }
         Edit::Resolve { field, value } => doc.resolve(field, value, now).map_err(invalid),
+        Edit::DuplicateOf(canonical) => doc
+            .set_duplicate_of(canonical.as_ref(), now)
+            .map_err(invalid),
+        Edit::RecordMerge { merged, chosen } => {
+            let by = doc.writer().user.clone().ok_or_else(|| {
+                EditError::Invalid("a merge needs a signed-in reviewer".to_owned())
+            })?;
+            let answers = doc.answers();
+            let before = chosen
+                .keys()
+                .map(|field| (field.clone(), answers.get(field).cloned()))
+                .collect();
+            for (field, value) in chosen {
+                let path = AnswerPath::field(field);
+                match value {
+                    Some(value) => doc.set_answer_at(&path, value, now).map_err(invalid)?,
+                    None => doc.clear_answer(&path, now).map_err(invalid)?,
+                }
+            }
+            let mut merges = doc.review().merges;
+            merges.push(MergeRecord {
+                at: now,
+                by,
+                merged: merged.clone(),
+                before,
+                chosen: chosen.clone(),
+                undone_at: None,
+            });
+            doc.set_merges(&merges, now).map_err(invalid)
+        }
+        Edit::UndoMerge { index } => {
+            let mut merges = doc.review().merges;
+            let record = merges
+                .get_mut(*index)
+                .filter(|record| record.undone_at.is_none())
+                .ok_or_else(|| {
+                    EditError::Invalid(format!(
+                        "merge {index} of this submission does not stand: reload it"
+                    ))
+                })?;
+            let answers = doc.answers();
+            for (field, chosen) in &record.chosen {
+                // A field changed since the merge keeps its newer value.
+                if answers.get(field) != chosen.as_ref() {
+                    continue;
+                }
+                let path = AnswerPath::field(field);
+                match record.before.get(field).cloned().flatten() {
+                    Some(value) => doc.set_answer_at(&path, &value, now).map_err(invalid)?,
+                    None => doc.clear_answer(&path, now).map_err(invalid)?,
+                }
+            }
+            record.undone_at = Some(now);
+            doc.set_merges(&merges, now).map_err(invalid)
+        }
     }
 }

@@ -413,6 +413,34 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "POST",
+            path: |_, _| "/api/duplicates/merge".into(),
+            body: |_| {
+                Some(
+                    json!({
+                        "canonical": "0190f2a4-5b6c-7d8e-9f00-112233445566",
+                        "others": ["0190f2a4-5b6c-7d8e-9f00-112233445577"],
+                        "chosen": {}
+                    })
+                    .to_string()
+                    .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
+            path: |_, _| "/api/duplicates/undo".into(),
+            body: |_| {
+                Some(
+                    json!({ "canonical": "0190f2a4-5b6c-7d8e-9f00-112233445566", "merge": 0 })
+                        .to_string()
+                        .into_bytes(),
+                )
+            },
+            rule: staff_only,
+        },
+        Row {
+            method: "POST",
             path: |_, _| {
                 "/api/imports?form=diaspora_registration&association=assoc-a&name=r.csv&dry_run=true"
                     .into()

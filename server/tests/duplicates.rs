@@ -467,3 +467,187 @@ async fn reviewers_list_candidates_and_decide_through_the_api_within_what_they_s
         entries[0].detail
     );
 }
+
+/// The ids of the staff's table with `query`.
+async fn table(f: &common::Fixture, who: &common::Browser, query: &str) -> Vec<String> {
+    let (status, page) = f
+        .send("GET", &format!("/api/submissions?{query}"), Some(who), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["submissions"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| row["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reviewer_merges_two_registrations_field_by_field_and_undoes_it() {
+    let f = fixture();
+    let version = reference_version(&f);
+    let mut church = Phone::enrol(&f, "assoc-a").await;
+    let first = church.capture(
+        &version,
+        T0,
+        &member("Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567"),
+    );
+    church.sync(&f).await;
+    let mut nurses = Phone::enrol(&f, "assoc-b").await;
+    let again = nurses.capture(
+        &version,
+        T0 + 86_400_000,
+        &member("Tshepo", "Mokgothu", "1988-05-04", "082 999 0000"),
+    );
+    nurses.sync(&f).await;
+    f.validate_all();
+    let reviewer = f.staff("reviewer@example.org").await;
+    assert_eq!(open_pairs(&f, AssociationScope::All).len(), 1);
+
+    // assoc-a's coordinator does not see the other registration: no merge.
+    let coordinator = f.staff("coord-a@example.org").await;
+    let merge = serde_json::json!({
+        "canonical": first,
+        "others": [again],
+        "chosen": { "phone": "082 999 0000" }
+    });
+    let (status, _) = f
+        .send(
+            "POST",
+            "/api/duplicates/merge",
+            Some(&coordinator),
+            Some(merge.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The reviewer keeps the first registration, with the newer phone number.
+    let (status, body) = f
+        .send_from(
+            Some("192.0.2.9:4000"),
+            "POST",
+            "/api/duplicates/merge",
+            Some(&reviewer),
+            Some(merge.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, kept) = f
+        .send(
+            "GET",
+            &format!("/api/submissions/{first}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(kept["answers"]["phone"], "082 999 0000");
+    assert_eq!(kept["merges"][0]["merged"][0], again.as_str());
+    assert_eq!(kept["merges"][0]["before"]["phone"], "+27 82 123 4567");
+    assert!(kept["merges"][0]["undone_at"].is_null());
+    let (_, merged) = f
+        .send(
+            "GET",
+            &format!("/api/submissions/{again}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(merged["duplicate_of"], first.as_str());
+    assert_eq!(
+        merged["answers"]["surname"], "Mokgothu",
+        "its own answers stay"
+    );
+
+    // Once validated, the duplicate is out of the table (unless asked for) and the pair is
+    // merged, not open.
+    f.validate_all();
+    assert_eq!(table(&f, &reviewer, "").await, [first.as_str()]);
+    assert_eq!(
+        table(&f, &reviewer, "duplicates=only").await,
+        [again.as_str()]
+    );
+    assert_eq!(table(&f, &reviewer, "duplicates=include").await.len(), 2);
+    assert!(open_pairs(&f, AssociationScope::All).is_empty());
+    assert_eq!(
+        pairs(&f, AssociationScope::All, PairStatus::Merged).len(),
+        1
+    );
+
+    // The volunteer who registered her again learns it on the next sync.
+    nurses.sync(&f).await;
+    let on_phone = nurses.review(&again);
+    assert_eq!(
+        on_phone.duplicate_of.map(|id| id.as_str().to_owned()),
+        Some(first.clone())
+    );
+    assert!(
+        on_phone
+            .comments
+            .last()
+            .is_some_and(|c| c.text.starts_with("Registered twice")),
+        "{:?}",
+        on_phone.comments
+    );
+
+    // Merged already: not again.
+    let (status, body) = f
+        .send(
+            "POST",
+            "/api/duplicates/merge",
+            Some(&reviewer),
+            Some(merge),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Undone: the phone number goes back, the registration counts on its own, the pair is
+    // proposed again.
+    let undo = serde_json::json!({ "canonical": first, "merge": 0 });
+    let (status, body) = f
+        .send(
+            "POST",
+            "/api/duplicates/undo",
+            Some(&reviewer),
+            Some(undo.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, kept) = f
+        .send(
+            "GET",
+            &format!("/api/submissions/{first}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(kept["answers"]["phone"], "+27 82 123 4567");
+    assert!(kept["merges"][0]["undone_at"].is_i64());
+    let (_, merged) = f
+        .send(
+            "GET",
+            &format!("/api/submissions/{again}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert!(merged["duplicate_of"].is_null());
+    f.validate_all();
+    assert_eq!(table(&f, &reviewer, "").await.len(), 2);
+    assert_eq!(open_pairs(&f, AssociationScope::All).len(), 1);
+    let (status, _) = f
+        .send("POST", "/api/duplicates/undo", Some(&reviewer), Some(undo))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "undone already");
+
+    let actions: Vec<String> = f
+        .state
+        .store
+        .audit_log(&letsema_server::store::AuditQuery::default())
+        .expect("the log")
+        .entries
+        .into_iter()
+        .filter(|e| e.action.starts_with("duplicates.") && e.action != "duplicates.decide")
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["duplicates.unmerge", "duplicates.merge"]);
+}

@@ -319,6 +319,50 @@ pub struct SubmissionDetail {
     /// what a correction inside an entry names ([`AnswerRequest::entry`]).
     #[serde(default)]
     pub repeats: std::collections::BTreeMap<String, Vec<String>>,
+    /// The submission this one was merged into as a duplicate; none if it is nobody's.
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
+    /// The merges of duplicates into this one, oldest first (undone ones included).
+    #[serde(default)]
+    pub merges: Vec<MergeInfo>,
+}
+
+/// A merge of duplicates into a submission, as its document records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// When, milliseconds since the Unix epoch.
+    pub at: i64,
+    /// The reviewer's user id (`staff-7`).
+    pub by: String,
+    /// The submissions merged into it, now its duplicates.
+    pub merged: Vec<String>,
+    /// Each field the merge set, with its value before (null: none).
+    pub before: std::collections::BTreeMap<String, Option<Answer>>,
+    /// Each field the merge set, with the value chosen (null: cleared).
+    pub chosen: std::collections::BTreeMap<String, Option<Answer>>,
+    /// When it was undone; null while it stands.
+    pub undone_at: Option<i64>,
+}
+
+/// `POST /api/duplicates/merge`: one or two submissions merged into `canonical`, which
+/// keeps its id and takes, for each field of `chosen` (a question outside repeats), the
+/// value chosen (null: cleared); the others become its duplicates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    pub canonical: String,
+    pub others: Vec<String>,
+    #[serde(default)]
+    pub chosen: std::collections::BTreeMap<String, Option<Answer>>,
+}
+
+/// `POST /api/duplicates/undo`: undoes merge number `merge` (of the submission's `merges`)
+/// into `canonical`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UndoMergeRequest {
+    pub canonical: String,
+    pub merge: usize,
 }
 
 /// An entry of a repeat outside repeats: the repeat's name and the entry's id.

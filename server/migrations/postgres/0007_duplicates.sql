@@ -1,5 +1,6 @@
--- As SQLite's migration 0018: blocking keys, duplicate candidates and their decisions, and
--- every stored submission queued for validation again.
+-- As SQLite's migration 0018: blocking keys, duplicate candidates and their decisions, the
+-- submission a duplicate was merged into, and every stored submission queued for validation
+-- again.
 CREATE TABLE match_keys (
     key BIGINT NOT NULL,
     doc_id BYTEA NOT NULL REFERENCES documents (doc_id),
@@ -21,6 +22,8 @@ CREATE TABLE duplicate_pairs (
 );
 CREATE INDEX duplicate_pairs_by_second ON duplicate_pairs (second);
 CREATE INDEX duplicate_pairs_by_time ON duplicate_pairs (found_at, first, second);
+
+ALTER TABLE submissions ADD COLUMN duplicate_of BYTEA;
 
 INSERT INTO validation_queue (doc_id, seq)
     SELECT doc_id, last_seq FROM documents

@@ -8,10 +8,15 @@
 //! - `POST /api/duplicates/decision` `{"first": ID, "second": ID, "decision": "different"}`
 //!   → 204: "not the same person", remembered and never proposed again; `"decision": null`
 //!   opens the pair again. On the audit log as `duplicates.decide`.
+//! - `POST /api/duplicates/merge` `{"canonical": ID, "others": [ID], "chosen": {"phone":
+//!   "+27 82 123 4567"}}` → 204: the others merged into the canonical submission, which
+//!   takes the chosen values (`crate::merge`); `POST /api/duplicates/undo` `{"canonical":
+//!   ID, "merge": 0}` → 204: that merge undone. Both on the audit log.
 
-use letsema_doc::SubmissionId;
+use letsema_doc::{SubmissionId, Timestamp};
 use letsema_protocol::staff::{
-    DuplicatePage, DuplicatePair, DuplicateSide, PairDecision, PairDecisionRequest,
+    DuplicatePage, DuplicatePair, DuplicateSide, MergeRequest, PairDecision, PairDecisionRequest,
+    UndoMergeRequest,
 };
 use letsema_protocol::sync::DocId;
 use warp::Filter;
@@ -21,13 +26,24 @@ use warp::reply::{Reply, Response};
 
 use super::associations::visible;
 use super::filters::{blocking, json_body, operation, query_pairs, respond, with_state};
+use super::sync::{staff_caller, staff_writer};
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
+use crate::merge::{self, MergeError};
+use crate::staff_edit::EditError;
 use crate::state::AppState;
-use crate::store::{MAX_PAIRS_PAGE, PairCursor, PairQuery, PairSide, PairStatus, StoredPair};
+use crate::store::{
+    Backend, MAX_PAIRS_PAGE, PairCursor, PairQuery, PairSide, PairStatus, StoredPair,
+};
 
 /// The most bytes of a decision's body.
 const MAX_BODY: u64 = 1024;
+
+/// The most bytes of a merge's body (its chosen values).
+const MAX_MERGE_BODY: u64 = 64 * 1024;
+
+/// The most fields a merge may choose values for.
+const MAX_CHOSEN: usize = 200;
 
 /// Pairs on a page unless `limit` says otherwise.
 const DEFAULT_LIMIT: usize = 50;
@@ -41,11 +57,29 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
         .map(respond);
     let decide = operation!(POST "duplicates" / "decision")
         .and(with_state(state.clone()))
-        .and(staff(state))
+        .and(staff(state.clone()))
         .and(json_body(MAX_BODY))
         .then(decide)
         .map(respond);
-    list.or(decide).unify().boxed()
+    let merge = operation!(POST "duplicates" / "merge")
+        .and(with_state(state.clone()))
+        .and(staff(state.clone()))
+        .and(json_body(MAX_MERGE_BODY))
+        .then(merge)
+        .map(respond);
+    let undo = operation!(POST "duplicates" / "undo")
+        .and(with_state(state.clone()))
+        .and(staff(state))
+        .and(json_body(MAX_BODY))
+        .then(undo)
+        .map(respond);
+    list.or(decide)
+        .unify()
+        .or(merge)
+        .unify()
+        .or(undo)
+        .unify()
+        .boxed()
 }
 
 async fn list(state: AppState, staff: Staff, raw: String) -> Result<Response, ApiError> {
@@ -96,6 +130,122 @@ async fn decide(
         return Err(no_such_pair());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn merge(state: AppState, staff: Staff, body: MergeRequest) -> Result<Response, ApiError> {
+    if body.chosen.len() > MAX_CHOSEN
+        || body
+            .chosen
+            .keys()
+            .any(|field| field.is_empty() || field.len() > 128)
+    {
+        return Err(invalid_merge(format!(
+            "chosen: at most {MAX_CHOSEN} questions, each by its name"
+        )));
+    }
+    let canonical = merge_id(&body.canonical)?;
+    let others = body
+        .others
+        .iter()
+        .take(merge::MAX_MERGED + 1)
+        .map(|id| merge_id(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let chosen = body.chosen;
+    with_reviewer(state, staff, move |store, reviewer| {
+        merge::merge(store, reviewer, canonical, &others, &chosen, now())
+    })
+    .await
+}
+
+async fn undo(state: AppState, staff: Staff, body: UndoMergeRequest) -> Result<Response, ApiError> {
+    let canonical = merge_id(&body.canonical)?;
+    let index = body.merge;
+    with_reviewer(state, staff, move |store, reviewer| {
+        merge::undo(store, reviewer, canonical, index, now())
+    })
+    .await
+}
+
+/// Runs `work` as `staff` on the sync workers (a merge pushes changes as a sync does);
+/// answers 204 when it succeeds.
+async fn with_reviewer(
+    state: AppState,
+    staff: Staff,
+    work: impl FnOnce(&dyn Backend, &merge::Reviewer<'_>) -> Result<(), MergeError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let caller = staff_caller(&staff)?;
+    let mut session = [0u8; 16];
+    getrandom::fill(&mut session).map_err(|_| ApiError::internal())?;
+    let writer = staff_writer(staff.user.id, session).map_err(|_| ApiError::internal())?;
+    let scope = visible(&staff);
+    let name = staff.user.display_name.clone();
+    let actor = format!("user:{}", staff.user.id);
+    let address = staff.address.clone();
+    let store = state.store.clone();
+    state
+        .sync_workers
+        .run(move || {
+            let reviewer = merge::Reviewer {
+                caller: &caller,
+                writer: &writer,
+                scope: &scope,
+                name: &name,
+                actor: &actor,
+                address: address.as_deref(),
+            };
+            work(&*store, &reviewer)
+        })
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(merge_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn merge_error(error: MergeError) -> ApiError {
+    match error {
+        MergeError::Invalid(message) => invalid_merge(message),
+        MergeError::Edit(EditError::NotFound(_)) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such submission among those you see: reload the list of duplicates.",
+        ),
+        MergeError::Edit(EditError::Invalid(message)) => invalid_merge(message),
+        MergeError::Edit(EditError::Busy) => {
+            ApiError::new(StatusCode::CONFLICT, "busy", EditError::Busy.to_string())
+        }
+        MergeError::Edit(error @ EditError::Refused(_)) => {
+            ApiError::new(StatusCode::CONFLICT, "refused", error.to_string())
+        }
+        MergeError::Edit(error) => {
+            tracing::error!(error = %error, "a merge failed");
+            ApiError::internal()
+        }
+        MergeError::Store(message) => {
+            tracing::error!(error = %message, "a merge's pairs or audit entry failed");
+            ApiError::internal()
+        }
+    }
+}
+
+fn invalid_merge(message: String) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_merge", message)
+}
+
+fn now() -> Timestamp {
+    Timestamp(chrono::Utc::now().timestamp_millis())
+}
+
+/// A submission's id in a merge; 404 when it is not one.
+fn merge_id(id: &str) -> Result<DocId, ApiError> {
+    SubmissionId::parse(id)
+        .map(|id| DocId::from(&id))
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "There is no such submission among those you see: reload the list of duplicates.",
+            )
+        })
 }
 
 /// The page the parameters ask for, within what `staff` sees; 400 `invalid_query` for a

@@ -86,8 +86,11 @@ pub struct Projection {
     /// in document order ([`comments_json`]).
     pub comments: String,
     /// What duplicate matching reads of it (`crate::duplicates::record_of`, its id left
-    /// empty: the caller knows the document); none when withdrawn or without a name.
+    /// empty: the caller knows the document); none when withdrawn, merged into another or
+    /// without a name.
     pub matching: Option<letsema_match::Record>,
+    /// The submission it was merged into as a duplicate (`review/duplicate_of`).
+    pub duplicate_of: Option<letsema_protocol::sync::DocId>,
 }
 
 impl Projection {
@@ -109,6 +112,7 @@ impl Projection {
             choices: Vec::new(),
             comments: "[]".to_owned(),
             matching: None,
+            duplicate_of: None,
         }
     }
 }
@@ -189,11 +193,15 @@ pub fn project(
         search,
         choices,
         comments: comments_json(&review.comments),
-        matching: if doc.is_withdrawn() {
+        matching: if doc.is_withdrawn() || review.duplicate_of.is_some() {
             None
         } else {
             crate::duplicates::record_of("", &answers)
         },
+        duplicate_of: review
+            .duplicate_of
+            .as_ref()
+            .map(letsema_protocol::sync::DocId::from),
     }
 }
 

@@ -56,7 +56,7 @@ pub use postgres::testing as postgres_testing;
 pub use postgres::{DEFAULT_POOL_SIZE, PostgresError, PostgresStore, PostgresSyncStore};
 pub use sqlite::{DATABASE_FILE, SqliteExport, SqliteStore, SqliteSyncStore, StoreError};
 pub use submissions::{
-    ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, EXPORT_BATCH_ROWS, ExportBatch, ExportRow,
+    ChoiceFilter, Cursor, DEFAULT_PAGE_ROWS, Duplicates, EXPORT_BATCH_ROWS, ExportBatch, ExportRow,
     MAX_PAGE_ROWS, MAX_QUERY_BYTES, Order, QueryError, SubmissionPage, SubmissionQuery,
     SubmissionRow, boolean, choice_values, fold, page_from_rows, questions_of_repeat,
     questions_outside_repeats, search_terms, search_text,

@@ -34,6 +34,17 @@ pub const MAX_QUERY_BYTES: usize = 2048;
 /// Digits a value needs to be searchable by its digits alone (a phone number).
 const PHONE_DIGITS: usize = 6;
 
+/// Whether the submissions merged into another as duplicates (`review/duplicate_of`) are
+/// counted: not by default, so that a person registered twice is in tables, exports and
+/// counts once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Duplicates {
+    #[default]
+    Exclude,
+    Include,
+    Only,
+}
+
 /// Which end of the table a page starts from: by the time the submission was created.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -116,6 +127,8 @@ pub struct SubmissionQuery {
     pub terms: Vec<String>,
     /// One submission only (the OData feed's entity by its key); not a URL parameter.
     pub doc_id: Option<DocId>,
+    /// Merged duplicates left out (the default), included, or alone.
+    pub duplicates: Duplicates,
     pub order: Order,
     pub after: Option<Cursor>,
     pub limit: usize,
@@ -126,7 +139,7 @@ pub struct SubmissionQuery {
 pub enum QueryError {
     #[error(
         "unknown parameter {0:?}: use form, version, association, status, from, to, \
-         complete, conflicts, choice, q, order, after or limit"
+         complete, conflicts, choice, q, duplicates, order, after or limit"
     )]
     Unknown(String),
     #[error("{parameter}: {why}")]
@@ -161,6 +174,7 @@ impl SubmissionQuery {
             choices: Vec::new(),
             terms: Vec::new(),
             doc_id: None,
+            duplicates: Duplicates::Exclude,
             order: Order::Newest,
             after: None,
             limit: DEFAULT_PAGE_ROWS,
@@ -235,6 +249,14 @@ impl SubmissionQuery {
                             "q",
                             "words of two letters or digits at least (one matches too many)",
                         ));
+                    }
+                }
+                "duplicates" => {
+                    query.duplicates = match value.as_str() {
+                        "exclude" => Duplicates::Exclude,
+                        "include" => Duplicates::Include,
+                        "only" => Duplicates::Only,
+                        _ => return Err(invalid("duplicates", "exclude, include or only")),
                     }
                 }
                 "order" => {
@@ -510,6 +532,11 @@ fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (Str
         Some(true) => conditions.push("s.conflicts > 0".to_owned()),
         Some(false) => conditions.push("s.conflicts = 0".to_owned()),
         None => {}
+    }
+    match query.duplicates {
+        Duplicates::Exclude => conditions.push("s.duplicate_of IS NULL".to_owned()),
+        Duplicates::Only => conditions.push("s.duplicate_of IS NOT NULL".to_owned()),
+        Duplicates::Include => {}
     }
     if let Some(doc_id) = query.doc_id {
         conditions.push(format!(

@@ -233,6 +233,8 @@ pub struct SubmissionRow {
     pub choices: String,
     /// The reviewers' comments, a JSON array.
     pub comments: String,
+    /// The submission it was merged into as a duplicate.
+    pub duplicate_of: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -72,6 +72,11 @@ impl Phone {
         self.client.save_document(&mut doc).expect("saved");
     }
 
+    /// The review of submission `id` as this phone has it.
+    pub fn review(&self, id: &str) -> letsema_doc::Review {
+        self.open(id).review()
+    }
+
     fn open(&self, id: &str) -> SubmissionDoc {
         let id = SubmissionId::parse(id).expect("a submission id");
         self.client

@@ -417,6 +417,8 @@ impl OfflineCopy {
             issues,
             instance_name,
             repeats,
+            duplicate_of: review.duplicate_of.as_ref().map(|d| d.as_str().to_owned()),
+            merges: wire(&review.merges)?,
         }))
     }
 

@@ -91,17 +91,18 @@ const CHANGE_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, chang
 /// The projections; `submission_choices` follows from their `choices` by trigger.
 const SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at, association, conflicts, search, choices, comments)
+         validated_seq, validated_at, association, conflicts, search, choices, comments,
+         duplicate_of)
      SELECT doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, validated_at,
-         association, conflicts, search, choices::JSONB, comments
+         association, conflicts, search, choices::JSONB, comments, duplicate_of
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
                  $12::BIGINT[], $13::TEXT[], $14::INTEGER[], $15::TEXT[], $16::TEXT[],
-                 $17::TEXT[])
+                 $17::TEXT[], $18::BYTEA[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
                instance_name, answers, complete, issues, validated_seq, validated_at,
-               association, conflicts, search, choices, comments)";
+               association, conflicts, search, choices, comments, duplicate_of)";
 
 /// Unclaimed: no server judges them yet.
 const VALIDATION_QUEUE_SQL: &str = "INSERT INTO validation_queue (doc_id, seq)
@@ -493,6 +494,8 @@ async fn write_batch(
             let search: Vec<String> = rows.iter().map(|r| without_nul(&r.search)).collect();
             let choices: Vec<String> = rows.iter().map(|r| json_without_nul(&r.choices)).collect();
             let comments: Vec<String> = rows.iter().map(|r| without_nul(&r.comments)).collect();
+            let duplicate_of: Vec<Option<&[u8]>> =
+                rows.iter().map(|r| r.duplicate_of.as_deref()).collect();
             tx.execute(
                 SUBMISSIONS_SQL,
                 &[
@@ -513,6 +516,7 @@ async fn write_batch(
                     &search,
                     &choices,
                     &comments,
+                    &duplicate_of,
                 ],
             )
             .await

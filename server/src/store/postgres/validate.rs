@@ -51,17 +51,18 @@ const CLAIM_SQL: &str = "WITH pick AS (
 /// association is the document's; the choices reach `submission_choices` by trigger.
 const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
-         validated_seq, validated_at, association, conflicts, search, choices, comments)
+         validated_seq, validated_at, association, conflicts, search, choices, comments,
+         duplicate_of)
      SELECT j.doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, $12,
          (SELECT d.association FROM documents d WHERE d.doc_id = j.doc_id), conflicts, search,
-         choices::JSONB, comments
+         choices::JSONB, comments, duplicate_of
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
-                 $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[])
+                 $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::BYTEA[])
          AS j (doc_id, form_id, form_version, created_at, review_status, withdrawn,
                instance_name, answers, complete, issues, validated_seq, conflicts, search,
-               choices, comments)
+               choices, comments, duplicate_of)
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
@@ -70,7 +71,7 @@ const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, 
          validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
          association = excluded.association, conflicts = excluded.conflicts,
          search = excluded.search, choices = excluded.choices,
-         comments = excluded.comments
+         comments = excluded.comments, duplicate_of = excluded.duplicate_of
      WHERE excluded.validated_seq >= submissions.validated_seq
      RETURNING doc_id";
 
@@ -202,6 +203,10 @@ impl ValidationStore for PostgresStore {
             .iter()
             .map(|j| without_nul(&j.projection.comments))
             .collect();
+        let duplicate_of: Vec<Option<&[u8]>> = judged
+            .iter()
+            .map(|j| j.projection.duplicate_of.as_ref().map(|id| &id.0[..]))
+            .collect();
         self.run(async {
             let mut client = self.client().await.map_err(ValidateError::Database)?;
             let tx = client.transaction().await?;
@@ -209,9 +214,23 @@ impl ValidationStore for PostgresStore {
                 .query(
                     &tx.prepare_cached(UPSERT_SUBMISSIONS_SQL).await?,
                     &[
-                        &doc_ids, &form_ids, &versions, &created, &statuses, &withdrawn, &names,
-                        &answers, &complete, &issues, &seqs, &now, &conflicts, &search, &choices,
+                        &doc_ids,
+                        &form_ids,
+                        &versions,
+                        &created,
+                        &statuses,
+                        &withdrawn,
+                        &names,
+                        &answers,
+                        &complete,
+                        &issues,
+                        &seqs,
+                        &now,
+                        &conflicts,
+                        &search,
+                        &choices,
                         &comments,
+                        &duplicate_of,
                     ],
                 )
                 .await?;

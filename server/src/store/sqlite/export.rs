@@ -120,7 +120,7 @@ fn batch_sql(table: Table) -> &'static str {
             "SELECT rowid, doc_id, form_id, form_version, created_at, \
              review_status, withdrawn, instance_name, json(answers), complete, issues, \
              validated_seq, validated_at, association, conflicts, search, choices, \
-             comments FROM submissions WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+             comments, duplicate_of FROM submissions WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
         }
         Table::ValidationQueue => {
             "SELECT doc_id, doc_id, seq FROM validation_queue \
@@ -291,6 +291,7 @@ fn push_row(batch: &mut Batch, row: &Row<'_>) -> rusqlite::Result<usize> {
                 search: row.get(15)?,
                 choices: row.get(16)?,
                 comments: row.get(17)?,
+                duplicate_of: row.get(18)?,
             };
             let size = 128
                 + r.answers.len()
