@@ -6,8 +6,8 @@ use letsema_protocol::ApiErrorBody;
 use letsema_protocol::DeviceForm;
 use letsema_protocol::staff::{
     AnswerRequest, Association, AuditPage, BulkResults, BulkReviewRequest, Credentials,
-    FormSummary, ImportReport, ResolveRequest, ReviewRequest, Session, StaffUser, SubmissionDetail,
-    SubmissionPage,
+    DuplicatePage, FormSummary, ImportReport, MergeRequest, PairDecisionRequest, ResolveRequest,
+    ReviewRequest, Session, StaffUser, SubmissionDetail, SubmissionPage, UndoMergeRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -245,6 +245,36 @@ pub async fn resolve(
 /// One status for many.
 pub async fn bulk(csrf: &str, request: &BulkReviewRequest) -> Result<BulkResults, ApiError> {
     send(Request::post("/api/submissions/review"), csrf, request).await
+}
+
+/// Sends a change whose answer has no body (204).
+async fn send_empty<B: Serialize>(path: &str, csrf: &str, body: &B) -> Result<(), ApiError> {
+    let request = Request::post(path)
+        .header("x-csrf-token", csrf)
+        .json(body)
+        .map_err(|_| ApiError::Network)?;
+    let response = request.send().await.map_err(|_| ApiError::Network)?;
+    accepted(response).await.map(|_| ())
+}
+
+/// A page of candidate pairs; `query` is the query string without `?`.
+pub async fn duplicates(query: &str) -> Result<DuplicatePage, ApiError> {
+    get(&format!("/api/duplicates?{query}")).await
+}
+
+/// "Not the same person" (or, with no decision, proposed again).
+pub async fn decide(csrf: &str, request: &PairDecisionRequest) -> Result<(), ApiError> {
+    send_empty("/api/duplicates/decision", csrf, request).await
+}
+
+/// Merges registrations into the one kept.
+pub async fn merge(csrf: &str, request: &MergeRequest) -> Result<(), ApiError> {
+    send_empty("/api/duplicates/merge", csrf, request).await
+}
+
+/// Undoes a merge.
+pub async fn undo_merge(csrf: &str, request: &UndoMergeRequest) -> Result<(), ApiError> {
+    send_empty("/api/duplicates/undo", csrf, request).await
 }
 
 /// What a page says of `error`: nothing for an ended session (`on_signed_out` takes the

@@ -3,7 +3,9 @@
 //!
 //! Where the staff member is lives in the address's hash, so that the browser's Back
 //! button, a reload and a shared link all work: `#/submissions?FILTERS` is the table with
-//! those filters, `#/submission/ID` one submission, `#/audit?FILTERS` the audit log (admins).
+//! those filters, `#/submission/ID` one submission, `#/audit?FILTERS` the audit log (admins),
+//! `#/duplicates?status=...` the people who may be registered twice and
+//! `#/duplicates/compare/A/B` two registrations side by side.
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
@@ -13,6 +15,8 @@ use yew::prelude::*;
 use crate::api::{self, ApiError};
 use crate::audit::AuditFilters;
 use crate::audit_view::AuditLog;
+use crate::duplicates::PairList;
+use crate::duplicates_view::{ComparePair, DuplicatesList};
 use crate::filters::Filters;
 use crate::offline::{CopyInfo, OfflineCopy};
 use crate::offline_view::{OfflineHandle, OfflineList};
@@ -36,6 +40,14 @@ pub enum Route {
     OfflineSubmission(String),
     /// The audit log, for admins.
     Audit(AuditFilters),
+    /// The candidate pairs of one list.
+    Duplicates(PairList),
+    /// Two registrations compared, opened from `list`.
+    Compare {
+        left: String,
+        right: String,
+        list: PairList,
+    },
 }
 
 impl Route {
@@ -50,6 +62,21 @@ impl Route {
         }
         if hash == "/offline" {
             return Route::Offline;
+        }
+        if let Some(rest) = hash.strip_prefix("/duplicates/compare/") {
+            let (ids, query) = rest.split_once('?').unwrap_or((rest, ""));
+            if let Some((left, right)) = ids.split_once('/') {
+                return Route::Compare {
+                    left: left.to_owned(),
+                    right: right.to_owned(),
+                    list: PairList::from_query(query),
+                };
+            }
+        }
+        if let Some(rest) = hash.strip_prefix("/duplicates")
+            && (rest.is_empty() || rest.starts_with('?'))
+        {
+            return Route::Duplicates(PairList::from_query(rest.trim_start_matches('?')));
         }
         if let Some(rest) = hash.strip_prefix("/audit")
             && (rest.is_empty() || rest.starts_with('?'))
@@ -85,6 +112,14 @@ impl Route {
                     format!("#/audit?{query}")
                 }
             }
+            Route::Duplicates(list) => match list.query() {
+                query if query.is_empty() => "#/duplicates".to_owned(),
+                query => format!("#/duplicates?{query}"),
+            },
+            Route::Compare { left, right, list } => match list.query() {
+                query if query.is_empty() => format!("#/duplicates/compare/{left}/{right}"),
+                query => format!("#/duplicates/compare/{left}/{right}?{query}"),
+            },
         }
     }
 }
@@ -284,6 +319,8 @@ pub fn app() -> Html {
                 <nav class="staff-nav" aria-label={words.nav_label}>
                     <a href={Route::Table(Filters::default()).hash()}
                         aria-current={here(matches!(&*route, Route::Table(_)))}>{ words.submissions }</a>
+                    <a href={Route::Duplicates(PairList::Open).hash()} data-testid="nav-duplicates"
+                        aria-current={here(matches!(&*route, Route::Duplicates(_) | Route::Compare { .. }))}>{ words.duplicates }</a>
                     if current.user.role == Role::Admin {
                         <a href={Route::Audit(AuditFilters::default()).hash()}
                             aria-current={here(matches!(&*route, Route::Audit(_)))}>{ words.audit_title }</a>
@@ -312,7 +349,11 @@ pub fn app() -> Html {
                                 id={id.clone()} on_signed_out={on_signed_out.clone()}
                                 offline={Some((*offline).clone())} revision={*revision} on_changed={on_changed.clone()} />
                         },
-                        Route::Table(_) | Route::Offline | Route::Audit(_) => list,
+                        Route::Table(_)
+                        | Route::Offline
+                        | Route::Audit(_)
+                        | Route::Duplicates(_)
+                        | Route::Compare { .. } => list,
                     } }
                 </>
             }
@@ -346,6 +387,15 @@ pub fn app() -> Html {
             },
             Route::Audit(filters) => html! {
                 <AuditLog words={words} session={current.clone()} filters={filters.clone()}
+                    on_signed_out={on_signed_out} />
+            },
+            Route::Duplicates(list) => html! {
+                <DuplicatesList words={words} session={current.clone()} list={*list}
+                    on_signed_out={on_signed_out} />
+            },
+            Route::Compare { left, right, list } => html! {
+                <ComparePair words={words} language={*language} session={current.clone()}
+                    left={left.clone()} right={right.clone()} list={*list}
                     on_signed_out={on_signed_out} />
             },
         },
@@ -385,6 +435,13 @@ mod tests {
                 action: "export".into(),
                 actor: "user:7".into(),
             }),
+            Route::Duplicates(PairList::Open),
+            Route::Duplicates(PairList::Merged),
+            Route::Compare {
+                left: "0190f2a4-0000-7000-8000-000000000001".into(),
+                right: "0190f2a4-0000-7000-8000-000000000002".into(),
+                list: PairList::Different,
+            },
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }

@@ -6,7 +6,7 @@
 /// The actions the server records, in the order the select offers them: the staff area's
 /// own first, then phones and links, then accounts. Anything else the log holds is offered
 /// too once it has been seen (a server newer than this page).
-pub const KNOWN_ACTIONS: [&str; 13] = [
+pub const KNOWN_ACTIONS: [&str; 17] = [
     "export",
     "import",
     "odata.read",
@@ -20,6 +20,10 @@ pub const KNOWN_ACTIONS: [&str; 13] = [
     "device.revoke",
     "public_link.create",
     "public_link.revoke",
+    "duplicates.list",
+    "duplicates.decide",
+    "duplicates.merge",
+    "duplicates.unmerge",
 ];
 
 /// How many entries a page asks for (the server's default; it allows up to 1000).

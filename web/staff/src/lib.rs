@@ -10,6 +10,8 @@
 //! - `offline.rs` + `offline_view.rs`: one association's submissions on this computer,
 //!   reviewed with no network and sent later.
 //! - `audit.rs` + `audit_view.rs`: the audit log, for admins, and its filters.
+//! - `duplicates.rs` + `duplicates_view.rs`: people registered twice: the candidate pairs,
+//!   two registrations compared field by field, merged, or told apart.
 //! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
 
 pub mod api;
@@ -17,6 +19,8 @@ pub mod app;
 pub mod audit;
 pub mod audit_view;
 pub mod dates;
+pub mod duplicates;
+pub mod duplicates_view;
 pub mod export_view;
 pub mod filters;
 pub mod import_view;

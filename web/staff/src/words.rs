@@ -138,6 +138,36 @@ pub struct Words {
     pub audit_failed: &'static str,
     pub audit_cli: &'static str,
     pub audit_device: &'static str,
+    pub duplicates: &'static str,
+    pub dup_intro: &'static str,
+    pub dup_lists: &'static str,
+    pub dup_open: &'static str,
+    pub dup_different: &'static str,
+    pub dup_merged: &'static str,
+    pub dup_registrations: &'static str,
+    pub dup_reasons: &'static str,
+    pub dup_score: &'static str,
+    pub dup_found: &'static str,
+    pub dup_compare: &'static str,
+    pub dup_none: &'static str,
+    pub dup_failed: &'static str,
+    pub dup_compare_title: &'static str,
+    pub dup_keep_this: &'static str,
+    pub dup_question: &'static str,
+    pub dup_keep_value: &'static str,
+    pub dup_merge: &'static str,
+    pub dup_not_same: &'static str,
+    pub dup_propose_again: &'static str,
+    pub dup_undo: &'static str,
+    pub dup_merged_notice: &'static str,
+    pub dup_different_notice: &'static str,
+    pub dup_reopened_notice: &'static str,
+    pub dup_undone_notice: &'static str,
+    pub dup_back: &'static str,
+    pub dup_working: &'static str,
+    pub dup_same: &'static str,
+    pub dup_merged_into: &'static str,
+    pub dup_no_answer: &'static str,
 }
 
 impl Words {
@@ -350,9 +380,38 @@ impl Words {
                 "Revoked a public survey link",
                 "O thibetse sehokelo sa sechaba",
             ),
+            "duplicates.list" => (
+                "Listed people registered twice",
+                "O thathamisitse batho ba ngolisitsoeng habeli",
+            ),
+            "duplicates.decide" => (
+                "Decided about a possible duplicate",
+                "O etsitse qeto ka ngoliso e ka bang habeli",
+            ),
+            "duplicates.merge" => (
+                "Merged a person's registrations",
+                "O kopantse lingoliso tsa motho",
+            ),
+            "duplicates.unmerge" => ("Undid a merge", "O khutlisitse kopanyo"),
             _ => return None,
         };
         Some(if self.code == "st" { st } else { en })
+    }
+
+    /// "Registration 1", a registration without a name in the comparison.
+    pub fn dup_registration(&self, number: usize) -> String {
+        match self.code {
+            "st" => format!("Ngoliso ea {number}"),
+            _ => format!("Registration {number}"),
+        }
+    }
+
+    /// The label of the choice of a value to keep: "Keep registration 2's answer to Phone".
+    pub fn dup_keep_from(&self, question: &str, number: usize) -> String {
+        match self.code {
+            "st" => format!("Boloka karabo ea ngoliso ea {number} ho \"{question}\""),
+            _ => format!("Keep registration {number}'s answer to \"{question}\""),
+        }
     }
 
     /// The audit log table's caption: its order and the time zone its times are in.
@@ -501,6 +560,36 @@ pub static ENGLISH: Words = Words {
     audit_failed: "The audit log could not be loaded.",
     audit_cli: "A command on the server",
     audit_device: "A phone",
+    duplicates: "Duplicates",
+    dup_intro: "People who may be registered more than once, found as each registration arrived, with the reasons. Compare the two registrations and decide: the decision is yours.",
+    dup_lists: "Which pairs",
+    dup_open: "To review",
+    dup_different: "Not the same person",
+    dup_merged: "Merged",
+    dup_registrations: "Registrations",
+    dup_reasons: "Why",
+    dup_score: "Score",
+    dup_found: "Found",
+    dup_compare: "Compare",
+    dup_none: "No pair in this list.",
+    dup_failed: "The list could not be loaded.",
+    dup_compare_title: "Two registrations compared",
+    dup_keep_this: "Keep this registration",
+    dup_question: "Question",
+    dup_keep_value: "Value kept",
+    dup_merge: "Merge into the registration kept",
+    dup_not_same: "Not the same person",
+    dup_propose_again: "Propose this pair again",
+    dup_undo: "Undo the merge",
+    dup_merged_notice: "Merged: the other registration now counts as a duplicate of the one kept. Its volunteer is told on the next sync.",
+    dup_different_notice: "Remembered: this pair will not be proposed again.",
+    dup_reopened_notice: "This pair is proposed again.",
+    dup_undone_notice: "The merge was undone: both registrations count on their own again.",
+    dup_back: "Back to the duplicates",
+    dup_working: "Working…",
+    dup_same: "same",
+    dup_merged_into: "Merged into",
+    dup_no_answer: "(no answer)",
 };
 
 pub static SESOTHO: Words = Words {
@@ -630,6 +719,36 @@ pub static SESOTHO: Words = Words {
     audit_failed: "Buka ea tlhahlobo ha ea ka ea laeleha.",
     audit_cli: "Taelo sevareng",
     audit_device: "Mohala",
+    duplicates: "Lingoliso tse habeli",
+    dup_intro: "Batho ba ka bang ba ngolisitsoe ho feta hang, ba fumanoeng ha ngoliso e 'ngoe le e 'ngoe e fihla, le mabaka. Bapisa lingoliso tse peli 'me u etse qeto: qeto ke ea hau.",
+    dup_lists: "Lipara life",
+    dup_open: "Tse lokelang ho hlahlojoa",
+    dup_different: "Hase motho a le mong",
+    dup_merged: "Tse kopantsoeng",
+    dup_registrations: "Lingoliso",
+    dup_reasons: "Hobaneng",
+    dup_score: "Lintlha",
+    dup_found: "E fumanoe",
+    dup_compare: "Bapisa",
+    dup_none: "Ha ho para lethathamong lena.",
+    dup_failed: "Lethathamo ha lea ka la laeleha.",
+    dup_compare_title: "Lingoliso tse peli li bapisitsoe",
+    dup_keep_this: "Boloka ngoliso ena",
+    dup_question: "Potso",
+    dup_keep_value: "Boleng bo bolokoang",
+    dup_merge: "Kopanya ho ngoliso e bolokoang",
+    dup_not_same: "Hase motho a le mong",
+    dup_propose_again: "Hlahisa para ena hape",
+    dup_undo: "Khutlisa kopanyo",
+    dup_merged_notice: "E kopantsoe: ngoliso e 'ngoe joale e baloa e le habeli ea e bolokiloeng. Moithaopi oa eona o tla tsebisoa ha a hokahanya hape.",
+    dup_different_notice: "E hopoletsoe: para ena e ke ke ea hlahisoa hape.",
+    dup_reopened_notice: "Para ena e hlahisoa hape.",
+    dup_undone_notice: "Kopanyo e khutlisitsoe: lingoliso ka bobeli li baloa ka bo tsona hape.",
+    dup_back: "Khutlela lingolisong tse habeli",
+    dup_working: "Ho sebetsoa…",
+    dup_same: "ea tšoana",
+    dup_merged_into: "E kopantsoe ho",
+    dup_no_answer: "(ha ho karabo)",
 };
 
 /// The language to start in: the one chosen before, else the browser's, else English.
