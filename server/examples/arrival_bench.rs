@@ -8,14 +8,18 @@
 //!
 //! `./dev arrival-bench [HELD] [ARRIVE] [sqlite|postgres]` runs it in release.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use letsema_doc::{
-    Answers, AssociationId, DeviceId, FormId, FormVersion, NewSubmission, SessionId, SubmissionDoc,
-    SubmissionId, Timestamp, Writer,
+    Answers, AssociationId, DeviceId, DocId, FormId, FormVersion, NewSubmission, SessionId,
+    SubmissionDoc, SubmissionId, Timestamp, Writer,
 };
 use letsema_server::duplicates::match_arrivals;
-use letsema_server::store::{Database, FormCache, REFERENCE_FORM, SharedStore, publish_file};
+use letsema_server::store::{
+    AssociationScope, Database, FormCache, MAX_PAIRS_PAGE, PairQuery, PairStatus, REFERENCE_FORM,
+    SharedStore, publish_file,
+};
 use letsema_server::validator::{judge, validate_batch};
 use letsema_sync::client::{Client, ClientConfig};
 use letsema_sync::client_store::MemoryClientStore;
@@ -54,8 +58,10 @@ fn main() {
     let rows = register(held + arrive, 5, 2026);
     let mut phone = Phone::new();
     let started = Instant::now();
+    // Who each registration is: the register's truth, to score the pairs found.
+    let mut person: HashMap<DocId, u32> = HashMap::with_capacity(held + arrive);
     for (i, row) in rows.iter().take(held).enumerate() {
-        phone.capture(&version, i, row);
+        person.insert(phone.capture(&version, i, row), row.person);
         if (i + 1) % 2_000 == 0 || i + 1 == held {
             phone.sync(&store);
             eprint!("\rheld: {} synced", i + 1);
@@ -81,7 +87,7 @@ fn main() {
     let mut timings: Vec<Duration> = Vec::with_capacity(arrive);
     let mut found = 0usize;
     for (i, row) in rows.iter().enumerate().skip(held) {
-        phone.capture(&version, i, row);
+        person.insert(phone.capture(&version, i, row), row.person);
         phone.sync(&store);
         let pending = store.pending(10).expect("pending");
         assert_eq!(pending.len(), 1, "one new registration waits");
@@ -100,6 +106,44 @@ fn main() {
         ms(at(0.5)),
         ms(at(0.99)),
         ms(at(1.0)),
+    );
+
+    // Every open pair against the register's truth: what a reviewer is shown, before any
+    // grouping.
+    let (mut shown, mut right) = (0usize, 0usize);
+    let mut query = PairQuery {
+        scope: AssociationScope::All,
+        status: PairStatus::Open,
+        after: None,
+        limit: MAX_PAIRS_PAGE,
+    };
+    loop {
+        let page = store.duplicate_pairs(&query).expect("a page of pairs");
+        for pair in &page.pairs {
+            shown += 1;
+            let (a, b) = (
+                person.get(&pair.first.doc_id),
+                person.get(&pair.second.doc_id),
+            );
+            if a.is_some() && a == b {
+                right += 1;
+            }
+        }
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => break,
+        }
+    }
+    let mut registrations: HashMap<u32, usize> = HashMap::new();
+    for row in &rows {
+        *registrations.entry(row.person).or_default() += 1;
+    }
+    let truth: usize = registrations.values().map(|n| n * (n - 1) / 2).sum();
+    println!(
+        "pairs proposed to reviewers: {shown}, of which {right} the same person: precision {:.4}, \
+         recall {:.4} (of {truth} pairs of registrations of one person)",
+        right as f64 / shown.max(1) as f64,
+        right as f64 / truth.max(1) as f64,
     );
 }
 
@@ -129,7 +173,7 @@ impl Phone {
         }
     }
 
-    fn capture(&mut self, version: &str, i: usize, row: &RegisterRow) {
+    fn capture(&mut self, version: &str, i: usize, row: &RegisterRow) -> DocId {
         let at = Timestamp(T0 + i as i64 * 60_000);
         let mut random = [0u8; 16];
         random[..8].copy_from_slice(&(i as u64).to_le_bytes());
@@ -154,7 +198,7 @@ impl Phone {
             answers = answers.with("email", row.email.as_str());
         }
         doc.set_answers(&answers, at).expect("answered");
-        self.client.save_document(&mut doc).expect("saved");
+        self.client.save_document(&mut doc).expect("saved")
     }
 
     fn sync(&mut self, store: &SharedStore) {
