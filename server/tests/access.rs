@@ -396,6 +396,12 @@ fn rows() -> Vec<Row> {
             rule: staff_only,
         },
         Row {
+            method: "GET",
+            path: |_, _| "/api/dashboard?form=diaspora_registration".into(),
+            body: none,
+            rule: staff_only,
+        },
+        Row {
             method: "POST",
             path: |_, _| "/api/duplicates/decision".into(),
             body: |_| {

@@ -545,3 +545,129 @@ pub struct PairDecisionRequest {
     pub second: String,
     pub decision: Option<PairDecision>,
 }
+
+/// One bar of a dashboard's chart (`GET /api/dashboard`): a value and how many submissions
+/// have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardCount {
+    /// A choice's value (`south_africa`), a bucket (`3-5`), a month (`2026-05`), an
+    /// association's code or a review status.
+    pub key: String,
+    /// What people read: the choice's English label in the form, or the association's name;
+    /// none when there is none.
+    pub label: Option<String>,
+    pub count: u64,
+}
+
+/// Members in one region (province, state) of a country of residence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardRegion {
+    /// The country's value (`south_africa`).
+    pub country: String,
+    /// The region's value (`gauteng`).
+    pub key: String,
+    pub label: Option<String>,
+    pub count: u64,
+}
+
+/// Members of one profession who gave one specialisation (typed freely: spellings that
+/// differ only in case, accents or spaces are counted together, under the most common).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardSpecialisation {
+    /// The profession's value (`doctor`).
+    pub profession: String,
+    /// The specialisation as most members wrote it (`Paediatrics`).
+    pub key: String,
+    pub count: u64,
+}
+
+/// Submissions captured by one device (a volunteer's phone, or `letsema-import`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardDevice {
+    /// The device's id.
+    pub key: String,
+    /// Its label, as enrolled (none for a device the server does not list, such as imports).
+    pub label: Option<String>,
+    pub association: Option<String>,
+    pub count: u64,
+}
+
+/// How complete the submissions are, as the form engine judges them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DashboardCompleteness {
+    /// Nothing missing or invalid.
+    pub complete: u64,
+    /// Something missing or invalid.
+    pub with_issues: u64,
+    /// With fields written concurrently and not yet resolved (complete or not).
+    pub with_conflicts: u64,
+}
+
+/// Skills available for short-term assignments: members of one profession and
+/// specialisation living in one country who would take a short-term assignment, and the
+/// months a year they could give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardSkill {
+    /// The profession's value (`doctor`).
+    pub profession: String,
+    pub profession_label: Option<String>,
+    /// As [`DashboardSpecialisation::key`]; none when not given.
+    pub specialisation: Option<String>,
+    /// The country of residence's value (`south_africa`).
+    pub country: String,
+    pub country_label: Option<String>,
+    /// Members.
+    pub count: u64,
+    /// The months a year they could give, added up.
+    pub months: u64,
+    /// How many could give each number of months, by the buckets of
+    /// [`Dashboard::months_available`].
+    pub by_months: Vec<DashboardCount>,
+}
+
+/// `GET /api/dashboard?form=...&FILTERS`: what a ministry charts about the submissions of one
+/// form the staff member sees, with the submissions table's filters. Withdrawn submissions
+/// and those merged into another as duplicates are not counted (a person is counted once).
+///
+/// Charts of a form's choices list every choice in the form's order (none left out, even at
+/// zero), then any value the form no longer offers; buckets are in their order; the others
+/// go from the largest count down. A chart of a question the form does not ask is empty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    /// The form counted.
+    pub form_id: String,
+    /// Submissions counted.
+    pub total: u64,
+    /// By country of residence (`country`).
+    pub countries: Vec<DashboardCount>,
+    /// By region within each country of residence (`region`).
+    pub regions: Vec<DashboardRegion>,
+    /// By profession (`profession`).
+    pub professions: Vec<DashboardCount>,
+    /// By profession and specialisation (`specialisation`), the largest
+    /// [`DASHBOARD_MAX_ROWS`].
+    pub specialisations: Vec<DashboardSpecialisation>,
+    /// How members would take part (`engagement`, several each): each interest counted.
+    pub engagement: Vec<DashboardCount>,
+    /// Months a year members could give to short-term assignments (`months_available`), in
+    /// buckets `1`, `2`, `3`, `4-6`, `7-12`.
+    pub months_available: Vec<DashboardCount>,
+    /// Years lived abroad (`years_abroad`), in buckets `0-2`, `3-5`, `6-10`, `11-20`, `21+`.
+    pub years_abroad: Vec<DashboardCount>,
+    /// Registrations by month of capture (`YYYY-MM`, UTC), every month from the first to
+    /// the last.
+    pub by_month: Vec<DashboardCount>,
+    /// By association (none: `key` is empty).
+    pub associations: Vec<DashboardCount>,
+    /// By device that captured them, the largest [`DASHBOARD_MAX_ROWS`].
+    pub devices: Vec<DashboardDevice>,
+    /// By review status (`received`, `has_issues`, `approved`, `rejected`).
+    pub review: Vec<DashboardCount>,
+    pub completeness: DashboardCompleteness,
+    /// Skills available for short-term assignments, the largest [`DASHBOARD_MAX_ROWS`]
+    /// groups.
+    pub skills: Vec<DashboardSkill>,
+}
+
+/// The most rows of a dashboard's open-ended lists (specialisations, devices, skills).
+pub const DASHBOARD_MAX_ROWS: usize = 500;

@@ -5,6 +5,7 @@
 
 mod associations;
 mod audit;
+mod dashboard;
 mod devices;
 pub mod download;
 mod duplicates;
@@ -58,6 +59,8 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(submissions::routes(state.clone()))
             .unify()
             .or(duplicates::routes(state.clone()))
+            .unify()
+            .or(dashboard::routes(state.clone()))
             .unify()
             .or(exports::routes(state.clone()))
             .unify()

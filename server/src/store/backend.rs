@@ -22,10 +22,11 @@ use letsema_sync::store::ServerStore;
 
 use super::{
     Association, AssociationCode, AssociationError, AssociationName, AssociationScope, AuditEntry,
-    AuditPage, AuditQuery, DeviceError, DeviceInfo, Enrolment, ExportBatch, FormSummary, FoundPair,
-    JudgedSubmission, Neighbour, NewEnrolment, NewUser, PairDecision, PairPage, PairQuery,
-    PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError, Published, SessionInfo,
-    StaffUser, SubmissionPage, SubmissionQuery, SubmissionVerdict, SyncStoreError, ValidateError,
+    AuditPage, AuditQuery, DashboardQuery, DeviceError, DeviceInfo, Enrolment, ExportBatch,
+    FormSummary, FoundPair, JudgedSubmission, Neighbour, NewEnrolment, NewUser, PairDecision,
+    PairPage, PairQuery, PendingSubmission, PeopleError, PreparedForm, PublicLink, PublishError,
+    Published, SessionInfo, StaffUser, SubmissionPage, SubmissionQuery, SubmissionVerdict,
+    SyncStoreError, Tally, ValidateError,
 };
 
 /// The storage every handler uses, cheap to clone.
@@ -48,6 +49,7 @@ pub trait Backend:
     + ValidationStore
     + SubmissionStore
     + DuplicateStore
+    + DashboardStore
     + SyncAccess
     + Debug
     + Send
@@ -330,6 +332,16 @@ pub trait SubmissionStore {
     /// unbounded by the table's page size), each with its answers and comments, after its
     /// cursor, read as [`Self::submissions`] reads a page.
     fn export_batch(&self, query: &SubmissionQuery) -> Result<ExportBatch, ValidateError>;
+}
+
+/// The dashboard's counts, read from the projection the validator writes.
+pub trait DashboardStore {
+    /// Counts the submissions `query` selects (within its scope, with the table's filters,
+    /// never withdrawn ones nor merged duplicates) by every chart of the dashboard, in one
+    /// read: one pass over the selected rows, each submission's counted answers read once
+    /// (see `super::dashboard`). Its cost grows with the submissions selected, not with
+    /// the number of charts.
+    fn dashboard_counts(&self, query: &DashboardQuery) -> Result<Tally, ValidateError>;
 }
 
 /// The sync protocol's storage.

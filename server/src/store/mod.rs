@@ -11,6 +11,7 @@
 mod associations;
 mod audit;
 mod backend;
+mod dashboard;
 mod devices;
 mod duplicates;
 mod forms;
@@ -32,8 +33,12 @@ pub use audit::{
     AuditEntry, AuditPage, AuditQuery, AuditRecord, DEFAULT_AUDIT_ROWS, MAX_AUDIT_ROWS, audit_page,
 };
 pub use backend::{
-    AssociationStore, Backend, DatabaseError, DeviceStore, DuplicateStore, FormStore, PeopleStore,
-    SharedStore, SubmissionStore, SyncAccess, SyncSession, ValidationStore,
+    AssociationStore, Backend, DashboardStore, DatabaseError, DeviceStore, DuplicateStore,
+    FormStore, PeopleStore, SharedStore, SubmissionStore, SyncAccess, SyncSession, ValidationStore,
+};
+pub use dashboard::{
+    DashboardError, DashboardFields, DashboardQuery, MONTH_BUCKETS, REFERENCE_FIELDS, Tally,
+    TallyRow, YEAR_BUCKETS, dashboard,
 };
 pub use devices::{
     DeviceError, DeviceInfo, Enrolment, NewEnrolment, PUBLIC_DEVICE_LABEL, PUBLIC_LINK_USES,

@@ -142,6 +142,10 @@ pub enum QueryError {
          complete, conflicts, choice, q, duplicates, order, after or limit"
     )]
     Unknown(String),
+    /// A parameter another query takes but not this one (the dashboard's), with those it
+    /// takes.
+    #[error("unknown parameter {name:?}: use {known}")]
+    UnknownHere { name: String, known: &'static str },
     #[error("{parameter}: {why}")]
     Invalid {
         parameter: &'static str,
@@ -453,124 +457,162 @@ pub(crate) fn export_sql(query: &SubmissionQuery, dialect: &Dialect) -> (String,
 }
 
 fn select_sql(columns: &str, query: &SubmissionQuery, dialect: &Dialect) -> (String, Vec<Param>) {
-    let mut values: Vec<Param> = Vec::new();
-    let mut push = |value: Param| {
-        values.push(value);
-        (dialect.placeholder)(values.len())
-    };
-    let mut conditions: Vec<String> = Vec::new();
-    let mut from = "submissions s JOIN documents d ON d.doc_id = s.doc_id".to_owned();
-    let mut time = "s.created_at";
-    let mut id = "s.doc_id";
-    let mut choices = query.choices.iter();
-    if let Some(first) = choices.next() {
-        from = "submission_choices c JOIN submissions s ON s.doc_id = c.doc_id \
-                JOIN documents d ON d.doc_id = s.doc_id"
-            .to_owned();
-        conditions.push(format!(
-            "c.field = {} AND c.value = {}",
-            push(Param::Text(first.field.clone())),
-            push(Param::Text(first.value.clone()))
-        ));
-        time = "c.created_at";
-        id = "c.doc_id";
-    }
-    // Every further choice is one probe of its key per row of the first: the row's time and
-    // id complete it.
-    for choice in choices {
-        conditions.push(format!(
-            "EXISTS (SELECT 1 FROM submission_choices c2 WHERE c2.field = {} AND c2.value = {} \
-             AND c2.created_at = c.created_at AND c2.doc_id = c.doc_id)",
-            push(Param::Text(choice.field.clone())),
-            push(Param::Text(choice.value.clone()))
-        ));
-    }
-    if let AssociationScope::Only(codes) = &query.scope {
-        let list: Vec<String> = codes
-            .iter()
-            .map(|code| push(Param::Text(code.clone())))
-            .collect();
-        if let [one] = list.as_slice() {
-            conditions.push(format!("s.association = {one}"));
-        } else {
-            conditions.push((dialect.several_associations)(&list.join(", ")));
-        }
-    }
-    if let Some(association) = &query.association {
-        conditions.push(format!(
-            "s.association = {}",
-            push(Param::Text(association.clone()))
-        ));
-    }
-    if let Some(form) = &query.form {
-        conditions.push(format!("s.form_id = {}", push(Param::Text(form.clone()))));
-    }
-    if let Some(version) = &query.version {
-        conditions.push(format!(
-            "s.form_version = {}",
-            push(Param::Text(version.clone()))
-        ));
-    }
-    if let Some(status) = &query.status {
-        conditions.push(format!(
-            "s.review_status = {}",
-            push(Param::Text(status.clone()))
-        ));
-    }
-    if let Some(from_ms) = query.created_from {
-        conditions.push(format!("{time} >= {}", push(Param::Integer(from_ms))));
-    }
-    if let Some(before_ms) = query.created_before {
-        conditions.push(format!("{time} < {}", push(Param::Integer(before_ms))));
-    }
-    match query.complete {
-        Some(true) => conditions.push(dialect.complete[1].to_owned()),
-        Some(false) => conditions.push(dialect.complete[0].to_owned()),
-        None => {}
-    }
-    match query.conflicts {
-        Some(true) => conditions.push("s.conflicts > 0".to_owned()),
-        Some(false) => conditions.push("s.conflicts = 0".to_owned()),
-        None => {}
-    }
-    match query.duplicates {
-        Duplicates::Exclude => conditions.push("s.duplicate_of IS NULL".to_owned()),
-        Duplicates::Only => conditions.push("s.duplicate_of IS NOT NULL".to_owned()),
-        Duplicates::Include => {}
-    }
-    if let Some(doc_id) = query.doc_id {
-        conditions.push(format!(
-            "s.doc_id = {}",
-            push(Param::Blob(doc_id.0.to_vec()))
-        ));
-    }
-    if let Some(text) = (dialect.text_query)(query) {
-        conditions.push((dialect.text_search)(&push(Param::Text(text))));
-    }
+    let mut selection = Selection::of(query, dialect);
+    let (time, id) = (selection.time, selection.id);
     let (direction, compare) = match query.order {
         Order::Newest => ("DESC", "<"),
         Order::Oldest => ("ASC", ">"),
     };
     if let Some(Cursor { created_at, doc_id }) = query.after {
-        conditions.push(format!(
+        let condition = format!(
             "({time}, {id}) {compare} ({}, {})",
-            push(Param::Integer(created_at)),
-            push(Param::Blob(doc_id.0.to_vec()))
-        ));
+            selection.push(Param::Integer(created_at)),
+            selection.push(Param::Blob(doc_id.0.to_vec()))
+        );
+        selection.conditions.push(condition);
     }
-    let limit = push(Param::Integer(
+    let limit = selection.push(Param::Integer(
         i64::try_from(query.limit + 1).unwrap_or(i64::MAX),
     ));
-    let filter = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let from = &selection.from;
+    let filter = selection.where_clause();
     let sql = format!(
-        "SELECT {columns} FROM {from} {filter} \
+        "SELECT {columns} FROM {from} JOIN documents d ON d.doc_id = s.doc_id {filter} \
          ORDER BY {time} {direction}, {id} {direction} LIMIT {limit}"
     );
-    (sql, values)
+    (sql, selection.params)
+}
+
+/// The submissions a query's filters and scope select, as SQL for a backend's `dialect`: the
+/// tables (`submissions s`, and `submission_choices c` before it when a choice filter drives
+/// the query), the conditions and their parameters, in placeholder order. A page
+/// ([`page_sql`]) adds its cursor, order and limit; the dashboard (`store/dashboard.rs`) its
+/// counts. The query's cursor, order and limit are not read here.
+pub(crate) struct Selection<'d> {
+    dialect: &'d Dialect,
+    /// `submissions s`, or `submission_choices c JOIN submissions s ON ...`.
+    pub from: String,
+    pub conditions: Vec<String>,
+    pub params: Vec<Param>,
+    /// The creation time and id of a row, as the driving table has them.
+    pub time: &'static str,
+    pub id: &'static str,
+}
+
+impl<'d> Selection<'d> {
+    /// The tables, conditions and parameters of `query`'s filters and scope.
+    pub fn of(query: &SubmissionQuery, dialect: &'d Dialect) -> Self {
+        let mut selection = Selection {
+            dialect,
+            from: "submissions s".to_owned(),
+            conditions: Vec::new(),
+            params: Vec::new(),
+            time: "s.created_at",
+            id: "s.doc_id",
+        };
+        let mut choices = query.choices.iter();
+        if let Some(first) = choices.next() {
+            selection.from =
+                "submission_choices c JOIN submissions s ON s.doc_id = c.doc_id".to_owned();
+            let condition = format!(
+                "c.field = {} AND c.value = {}",
+                selection.push(Param::Text(first.field.clone())),
+                selection.push(Param::Text(first.value.clone()))
+            );
+            selection.conditions.push(condition);
+            selection.time = "c.created_at";
+            selection.id = "c.doc_id";
+        }
+        // Every further choice is one probe of its key per row of the first: the row's time
+        // and id complete it.
+        for choice in choices {
+            let condition = format!(
+                "EXISTS (SELECT 1 FROM submission_choices c2 WHERE c2.field = {} \
+                 AND c2.value = {} AND c2.created_at = c.created_at AND c2.doc_id = c.doc_id)",
+                selection.push(Param::Text(choice.field.clone())),
+                selection.push(Param::Text(choice.value.clone()))
+            );
+            selection.conditions.push(condition);
+        }
+        if let AssociationScope::Only(codes) = &query.scope {
+            let list: Vec<String> = codes
+                .iter()
+                .map(|code| selection.push(Param::Text(code.clone())))
+                .collect();
+            let condition = if let [one] = list.as_slice() {
+                format!("s.association = {one}")
+            } else {
+                (dialect.several_associations)(&list.join(", "))
+            };
+            selection.conditions.push(condition);
+        }
+        let time = selection.time;
+        let mut equal = |column: &str, value: Option<&String>| {
+            if let Some(value) = value {
+                let condition =
+                    format!("{column} = {}", selection.push(Param::Text(value.clone())));
+                selection.conditions.push(condition);
+            }
+        };
+        equal("s.association", query.association.as_ref());
+        equal("s.form_id", query.form.as_ref());
+        equal("s.form_version", query.version.as_ref());
+        equal("s.review_status", query.status.as_ref());
+        if let Some(from_ms) = query.created_from {
+            let condition = format!("{time} >= {}", selection.push(Param::Integer(from_ms)));
+            selection.conditions.push(condition);
+        }
+        if let Some(before_ms) = query.created_before {
+            let condition = format!("{time} < {}", selection.push(Param::Integer(before_ms)));
+            selection.conditions.push(condition);
+        }
+        match query.complete {
+            Some(true) => selection.conditions.push(dialect.complete[1].to_owned()),
+            Some(false) => selection.conditions.push(dialect.complete[0].to_owned()),
+            None => {}
+        }
+        match query.conflicts {
+            Some(true) => selection.conditions.push("s.conflicts > 0".to_owned()),
+            Some(false) => selection.conditions.push("s.conflicts = 0".to_owned()),
+            None => {}
+        }
+        match query.duplicates {
+            Duplicates::Exclude => selection
+                .conditions
+                .push("s.duplicate_of IS NULL".to_owned()),
+            Duplicates::Only => selection
+                .conditions
+                .push("s.duplicate_of IS NOT NULL".to_owned()),
+            Duplicates::Include => {}
+        }
+        if let Some(doc_id) = query.doc_id {
+            let condition = format!(
+                "s.doc_id = {}",
+                selection.push(Param::Blob(doc_id.0.to_vec()))
+            );
+            selection.conditions.push(condition);
+        }
+        if let Some(text) = (dialect.text_query)(query) {
+            let condition = (dialect.text_search)(&selection.push(Param::Text(text)));
+            selection.conditions.push(condition);
+        }
+        selection
+    }
+
+    /// Adds a parameter; gives its placeholder.
+    pub fn push(&mut self, value: Param) -> String {
+        self.params.push(value);
+        (self.dialect.placeholder)(self.params.len())
+    }
+
+    /// `WHERE` and the conditions joined with `AND`; nothing when there are none.
+    pub fn where_clause(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
 }
 
 /// The page from the rows a backend read: up to `limit + 1`, the extra one only saying that

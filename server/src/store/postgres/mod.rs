@@ -18,6 +18,7 @@
 //! says (`tls.rs`).
 
 mod associations;
+mod dashboard;
 mod devices;
 mod duplicates;
 mod forms;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0005_audit_address.sql"),
     include_str!("../../../migrations/postgres/0006_submissions_by_form_and_time.sql"),
     include_str!("../../../migrations/postgres/0007_duplicates.sql"),
+    include_str!("../../../migrations/postgres/0008_dashboard.sql"),
 ];
 
 /// The advisory lock key servers take while they migrate the schema ("LTSMMIGR").

@@ -60,7 +60,7 @@ impl SubmissionStore for PostgresStore {
 }
 
 /// PostgreSQL's part of a page's SQL.
-const POSTGRES: Dialect = Dialect {
+pub(super) const POSTGRES: Dialect = Dialect {
     placeholder: |n| format!("${n}"),
     complete: ["NOT s.complete", "s.complete"],
     several_associations: |list| format!("s.association IN ({list})"),
@@ -69,7 +69,7 @@ const POSTGRES: Dialect = Dialect {
     answers_text: "s.answers::text",
 };
 
-fn as_sql(param: &Param) -> &(dyn ToSql + Sync) {
+pub(super) fn as_sql(param: &Param) -> &(dyn ToSql + Sync) {
     match param {
         Param::Text(text) => text,
         Param::Integer(number) => number,

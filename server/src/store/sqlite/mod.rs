@@ -9,6 +9,7 @@
 //! or checkpoints.
 
 mod associations;
+mod dashboard;
 mod devices;
 mod duplicates;
 mod export;
@@ -72,6 +73,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../../../migrations/0017_submissions_by_form_and_time.sql"
     )),
     M::up(include_str!("../../../migrations/0018_duplicates.sql")),
+    M::up(include_str!("../../../migrations/0019_dashboard.sql")),
 ];
 
 /// Why the database could not be opened.

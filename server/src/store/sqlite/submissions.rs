@@ -21,7 +21,7 @@ use crate::store::{
 use letsema_protocol::sync::DocId;
 
 /// SQLite's part of a page's SQL.
-const SQLITE: Dialect = Dialect {
+pub(super) const SQLITE: Dialect = Dialect {
     placeholder: |n| format!("?{n}"),
     complete: ["s.complete = 0", "s.complete = 1"],
     // Several associations: walked in time order and checked row by row (`+` keeps SQLite
@@ -75,7 +75,7 @@ impl SubmissionStore for SqliteStore {
     }
 }
 
-fn value(param: Param) -> Value {
+pub(super) fn value(param: Param) -> Value {
     match param {
         Param::Text(text) => Value::Text(text),
         Param::Integer(number) => Value::Integer(number),
