@@ -119,6 +119,42 @@ fn member(first: &str, surname: &str, dob: &str, phone: &str) -> Answers {
         .with("country", "south_africa")
 }
 
+/// A member registered by assoc-a's phone (her church) and, a day later, by assoc-b's (the
+/// nurses'): her names in the other Sesotho spelling, the day and month of her birth
+/// swapped, her phone written as `phone_again`; both synced.
+struct RegisteredTwice {
+    version: String,
+    church: Phone,
+    nurses: Phone,
+    first: String,
+    again: String,
+}
+
+async fn registered_twice(f: &common::Fixture, phone_again: &str) -> RegisteredTwice {
+    let version = reference_version(f);
+    let mut church = Phone::enrol(f, "assoc-a").await;
+    let first = church.capture(
+        &version,
+        T0,
+        &member("Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567"),
+    );
+    church.sync(f).await;
+    let mut nurses = Phone::enrol(f, "assoc-b").await;
+    let again = nurses.capture(
+        &version,
+        T0 + 86_400_000,
+        &member("Tshepo", "Mokgothu", "1988-05-04", phone_again),
+    );
+    nurses.sync(f).await;
+    RegisteredTwice {
+        version,
+        church,
+        nurses,
+        first,
+        again,
+    }
+}
+
 fn open_pairs(f: &common::Fixture, scope: AssociationScope) -> Vec<StoredPair> {
     pairs(f, scope, PairStatus::Open)
 }
@@ -296,21 +332,13 @@ async fn a_correction_that_makes_two_registrations_different_people_drops_their_
 #[tokio::test]
 async fn reviewers_list_candidates_and_decide_through_the_api_within_what_they_see() {
     let f = fixture();
-    let version = reference_version(&f);
-    let mut church = Phone::enrol(&f, "assoc-a").await;
-    let first = church.capture(
-        &version,
-        T0,
-        &member("Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567"),
-    );
-    church.sync(&f).await;
-    let mut nurses = Phone::enrol(&f, "assoc-b").await;
-    let again = nurses.capture(
-        &version,
-        T0 + 86_400_000,
-        &member("Tshepo", "Mokgothu", "1988-05-04", "082 123 4567"),
-    );
-    nurses.sync(&f).await;
+    let RegisteredTwice {
+        version,
+        mut church,
+        first,
+        again,
+        ..
+    } = registered_twice(&f, "082 123 4567").await;
     // Both registrations of another member, within assoc-a.
     let twice = [
         church.capture(
@@ -485,21 +513,12 @@ async fn table(f: &common::Fixture, who: &common::Browser, query: &str) -> Vec<S
 #[tokio::test]
 async fn a_reviewer_merges_two_registrations_field_by_field_and_undoes_it() {
     let f = fixture();
-    let version = reference_version(&f);
-    let mut church = Phone::enrol(&f, "assoc-a").await;
-    let first = church.capture(
-        &version,
-        T0,
-        &member("Tšepo", "Mokhothu", "1988-04-05", "+27 82 123 4567"),
-    );
-    church.sync(&f).await;
-    let mut nurses = Phone::enrol(&f, "assoc-b").await;
-    let again = nurses.capture(
-        &version,
-        T0 + 86_400_000,
-        &member("Tshepo", "Mokgothu", "1988-05-04", "082 999 0000"),
-    );
-    nurses.sync(&f).await;
+    let RegisteredTwice {
+        mut nurses,
+        first,
+        again,
+        ..
+    } = registered_twice(&f, "082 999 0000").await;
     f.validate_all();
     let reviewer = f.staff("reviewer@example.org").await;
     assert_eq!(open_pairs(&f, AssociationScope::All).len(), 1);
