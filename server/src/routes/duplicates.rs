@@ -13,7 +13,6 @@
 //!   takes the chosen values (`crate::merge`); `POST /api/duplicates/undo` `{"canonical":
 //!   ID, "merge": 0}` → 204: that merge undone. Both on the audit log.
 
-use letsema_doc::{SubmissionId, Timestamp};
 use letsema_protocol::staff::{
     DuplicatePage, DuplicatePair, DuplicateSide, MergeRequest, PairDecision, PairDecisionRequest,
     UndoMergeRequest,
@@ -26,7 +25,8 @@ use warp::reply::{Reply, Response};
 
 use super::associations::visible;
 use super::filters::{blocking, json_body, operation, query_pairs, respond, with_state};
-use super::sync::{staff_caller, staff_writer};
+use super::submissions::{doc_id, now, writer_of};
+use super::sync::staff_caller;
 use crate::auth::{Staff, staff};
 use crate::error::ApiError;
 use crate::merge::{self, MergeError};
@@ -106,7 +106,10 @@ async fn decide(
              \"different\", or null to open the pair again.",
         ));
     }
-    let pair = (submission_id(&body.first)?, submission_id(&body.second)?);
+    let pair = (
+        doc_id(&body.first).ok_or_else(no_such_pair)?,
+        doc_id(&body.second).ok_or_else(no_such_pair)?,
+    );
     if pair.0 == pair.1 {
         return Err(no_such_pair());
     }
@@ -174,9 +177,7 @@ async fn with_reviewer(
     work: impl FnOnce(&dyn Backend, &merge::Reviewer<'_>) -> Result<(), MergeError> + Send + 'static,
 ) -> Result<Response, ApiError> {
     let caller = staff_caller(&staff)?;
-    let mut session = [0u8; 16];
-    getrandom::fill(&mut session).map_err(|_| ApiError::internal())?;
-    let writer = staff_writer(staff.user.id, session).map_err(|_| ApiError::internal())?;
+    let writer = writer_of(&staff)?;
     let scope = visible(&staff);
     let name = staff.user.display_name.clone();
     let actor = format!("user:{}", staff.user.id);
@@ -204,11 +205,7 @@ async fn with_reviewer(
 fn merge_error(error: MergeError) -> ApiError {
     match error {
         MergeError::Invalid(message) => invalid_merge(message),
-        MergeError::Edit(EditError::NotFound(_)) => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "There is no such submission among those you see: reload the list of duplicates.",
-        ),
+        MergeError::Edit(EditError::NotFound(_)) => no_such_submission(),
         MergeError::Edit(EditError::Invalid(message)) => invalid_merge(message),
         MergeError::Edit(EditError::Busy) => {
             ApiError::new(StatusCode::CONFLICT, "busy", EditError::Busy.to_string())
@@ -231,21 +228,17 @@ fn invalid_merge(message: String) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_merge", message)
 }
 
-fn now() -> Timestamp {
-    Timestamp(chrono::Utc::now().timestamp_millis())
-}
-
 /// A submission's id in a merge; 404 when it is not one.
 fn merge_id(id: &str) -> Result<DocId, ApiError> {
-    SubmissionId::parse(id)
-        .map(|id| DocId::from(&id))
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "There is no such submission among those you see: reload the list of duplicates.",
-            )
-        })
+    doc_id(id).ok_or_else(no_such_submission)
+}
+
+fn no_such_submission() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such submission among those you see: reload the list of duplicates.",
+    )
 }
 
 /// The page the parameters ask for, within what `staff` sees; 400 `invalid_query` for a
@@ -318,12 +311,6 @@ fn wire_pair(pair: StoredPair) -> DuplicatePair {
         decided_by: pair.decided_by,
         decided_at: pair.decided_at,
     }
-}
-
-fn submission_id(id: &str) -> Result<DocId, ApiError> {
-    SubmissionId::parse(id)
-        .map(|id| DocId::from(&id))
-        .map_err(|_| no_such_pair())
 }
 
 fn no_such_pair() -> ApiError {

@@ -249,15 +249,18 @@ async fn bulk(
 }
 
 fn submission_id(id: &str) -> Result<DocId, ApiError> {
-    SubmissionId::parse(id)
-        .map(|id| DocId::from(&id))
-        .map_err(|_| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "There is no such submission: check the id in the table.",
-            )
-        })
+    doc_id(id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is no such submission: check the id in the table.",
+        )
+    })
+}
+
+/// A submission's id as the API names it (a UUID); none when it is not one.
+pub(super) fn doc_id(id: &str) -> Option<DocId> {
+    SubmissionId::parse(id).ok().map(|id| DocId::from(&id))
 }
 
 /// A comment as stored: trimmed, 1 to 2,000 characters, line breaks allowed but no other
@@ -281,13 +284,14 @@ fn comment_text(comment: &str) -> Result<String, ApiError> {
 }
 
 /// The staff member's writer, with a session of its own for this change.
-fn writer_of(staff: &Staff) -> Result<Writer, ApiError> {
+/// The staff member's writer, with a session of its own.
+pub(super) fn writer_of(staff: &Staff) -> Result<Writer, ApiError> {
     let mut session = [0u8; 16];
     getrandom::fill(&mut session).map_err(|_| ApiError::internal())?;
     staff_writer(staff.user.id, session).map_err(|_| ApiError::internal())
 }
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     Timestamp(chrono::Utc::now().timestamp_millis())
 }
 

@@ -14,6 +14,7 @@ pub use letsema_protocol::staff::PairDecision;
 use letsema_protocol::sync::DocId;
 
 use super::AssociationScope;
+use super::submissions::{doc_id_from_hex, doc_id_hex};
 
 /// The most pairs one page of candidates gives.
 pub const MAX_PAIRS_PAGE: usize = 200;
@@ -72,8 +73,8 @@ impl PairCursor {
         format!(
             "{}.{}.{}",
             self.found_at,
-            hex(&self.first.0),
-            hex(&self.second.0)
+            doc_id_hex(&self.first),
+            doc_id_hex(&self.second)
         )
     }
 
@@ -81,29 +82,14 @@ impl PairCursor {
     pub fn decode(text: &str) -> Option<PairCursor> {
         let mut parts = text.split('.');
         let found_at = parts.next()?.parse().ok()?;
-        let first = DocId(unhex(parts.next()?)?);
-        let second = DocId(unhex(parts.next()?)?);
+        let first = doc_id_from_hex(parts.next()?)?;
+        let second = doc_id_from_hex(parts.next()?)?;
         parts.next().is_none().then_some(PairCursor {
             found_at,
             first,
             second,
         })
     }
-}
-
-fn hex(bytes: &[u8; 16]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<[u8; 16]> {
-    if text.len() != 32 || !text.is_ascii() {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
 }
 
 /// One side of a pair, as the projection has it.

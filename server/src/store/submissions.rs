@@ -66,8 +66,7 @@ pub struct Cursor {
 impl Cursor {
     /// `CREATED_AT.ID` (the id as 32 hexadecimal digits): opaque to clients.
     pub fn encode(&self) -> String {
-        let hex: String = self.doc_id.0.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{}.{hex}", self.created_at)
+        format!("{}.{}", self.created_at, doc_id_hex(&self.doc_id))
     }
 
     /// # Errors
@@ -80,18 +79,28 @@ impl Cursor {
         };
         let (created, hex) = text.split_once('.').ok_or_else(bad)?;
         let created_at: i64 = created.parse().map_err(|_| bad())?;
-        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad());
-        }
-        let mut id = [0u8; 16];
-        for (i, byte) in id.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
-        }
         Ok(Cursor {
             created_at,
-            doc_id: DocId(id),
+            doc_id: doc_id_from_hex(hex).ok_or_else(bad)?,
         })
     }
+}
+
+/// A document id as cursors write it: 32 lower-case hexadecimal digits.
+pub(crate) fn doc_id_hex(id: &DocId) -> String {
+    id.0.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads [`doc_id_hex`]'s text; none for anything else.
+pub(crate) fn doc_id_from_hex(hex: &str) -> Option<DocId> {
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut id = [0u8; 16];
+    for (i, byte) in id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(DocId(id))
 }
 
 /// One choice filter: submissions whose question `field` (a select question outside any
