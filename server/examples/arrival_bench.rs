@@ -8,24 +8,22 @@
 //!
 //! `./dev arrival-bench [HELD] [ARRIVE] [sqlite|postgres]` runs it in release.
 
+mod support;
+
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use letsema_doc::{
-    Answers, AssociationId, DeviceId, DocId, FormId, FormVersion, NewSubmission, SessionId,
-    SubmissionDoc, SubmissionId, Timestamp, Writer,
+    Answers, DocId, FormId, FormVersion, NewSubmission, SubmissionDoc, SubmissionId, Timestamp,
 };
 use letsema_server::duplicates::match_arrivals;
 use letsema_server::store::{
     AssociationScope, Database, FormCache, MAX_PAIRS_PAGE, PairQuery, PairStatus, REFERENCE_FORM,
-    SharedStore, publish_file,
+    publish_file,
 };
-use letsema_server::validator::{judge, validate_batch};
-use letsema_sync::client::{Client, ClientConfig};
-use letsema_sync::client_store::MemoryClientStore;
-use letsema_sync::server::Server;
-use letsema_sync::store::{Caller, Scope};
+use letsema_server::validator::judge;
 use letsema_workload::register::{RegisterRow, register};
+use support::{Phone, validate_everything};
 
 const ASSOCIATION: &str = "bench-association";
 /// 2026-05-28.
@@ -46,17 +44,12 @@ fn main() {
     };
     let store = database.open().expect("the store opens").store;
     let (name, bytes) = REFERENCE_FORM;
-    publish_file(&*store, name, bytes, "bench").expect("the reference form publishes");
-    let version = store
-        .published_forms()
-        .expect("forms")
-        .into_iter()
-        .find(|form| form.form_id == "diaspora_registration")
-        .expect("the reference form")
+    let version = publish_file(&*store, name, bytes, "bench")
+        .expect("the reference form publishes")
         .version;
 
     let rows = register(held + arrive, 5, 2026);
-    let mut phone = Phone::new();
+    let mut phone = Phone::new("bench-phone", ASSOCIATION);
     let started = Instant::now();
     // Who each registration is: the register's truth, to score the pairs found.
     let mut person: HashMap<DocId, u32> = HashMap::with_capacity(held + arrive);
@@ -68,16 +61,7 @@ fn main() {
         }
     }
     let mut cache = FormCache::default();
-    let mut validated = 0;
-    loop {
-        let count = validate_batch(&*store, &mut cache).expect("a validation pass");
-        if count == 0 {
-            break;
-        }
-        validated += count;
-        eprint!("\rheld: {validated} validated     ");
-    }
-    eprintln!();
+    validate_everything(&store, &mut cache);
     println!(
         "{held} registrations held: synced and validated (with their comparison on arrival) in \
          {:.1} s",
@@ -147,32 +131,8 @@ fn main() {
     );
 }
 
-/// One enrolled phone, synced in process with the sync server over the store.
-struct Phone {
-    writer: Writer,
-    client: Client<MemoryClientStore>,
-    caller: Caller,
-}
-
 impl Phone {
-    fn new() -> Phone {
-        let device = DeviceId::parse("bench-phone").expect("a device id");
-        let writer = Writer::new(
-            device.clone(),
-            SessionId::from_bytes(&[9; 16]).expect("16 bytes"),
-            None,
-        );
-        Phone {
-            client: Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new()),
-            writer,
-            caller: Caller {
-                device: device.clone(),
-                scope: Scope::Device(device),
-                association: Some(AssociationId::parse(ASSOCIATION).expect("a code")),
-            },
-        }
-    }
-
+    /// Captures row `i` of the register as the volunteer's phone would; gives its id.
     fn capture(&mut self, version: &str, i: usize, row: &RegisterRow) -> DocId {
         let at = Timestamp(T0 + i as i64 * 60_000);
         let mut random = [0u8; 16];
@@ -181,7 +141,7 @@ impl Phone {
             submission_id: SubmissionId::new_v7(at, random),
             form_id: FormId::parse("diaspora_registration").expect("a form id"),
             form_version: FormVersion::parse(version).expect("a version"),
-            association: Some(AssociationId::parse(ASSOCIATION).expect("a code")),
+            association: Some(self.association.clone()),
         };
         let mut doc = SubmissionDoc::create(new, self.writer.clone(), at).expect("created");
         let mut answers = Answers::new()
@@ -199,17 +159,5 @@ impl Phone {
         }
         doc.set_answers(&answers, at).expect("answered");
         self.client.save_document(&mut doc).expect("saved")
-    }
-
-    fn sync(&mut self, store: &SharedStore) {
-        let mut server = Server::default();
-        self.client.start_sync();
-        while let Some(request) = self.client.next_request().expect("a request") {
-            let mut session = store.sync_store().expect("a sync session");
-            let response = server.handle(&self.caller, &request, &mut session);
-            drop(session);
-            let progress = self.client.handle_response(&response).expect("an answer");
-            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
-        }
     }
 }

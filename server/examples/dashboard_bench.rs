@@ -10,19 +10,17 @@
 //! `LETSEMA_BENCH_DATA_DIR=DIR` keeps the SQLite store in DIR, and a later run that finds it
 //! filled only times the dashboard.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
-use letsema_doc::{AssociationId, DeviceId, SessionId, Timestamp, Writer};
+use letsema_doc::Timestamp;
 use letsema_server::store::{
     AssociationScope, DashboardQuery, Database, FormCache, REFERENCE_FORM, SharedStore, dashboard,
     publish_file,
 };
-use letsema_server::validator::validate_batch;
-use letsema_sync::client::{Client, ClientConfig};
-use letsema_sync::client_store::MemoryClientStore;
-use letsema_sync::server::Server;
-use letsema_sync::store::{Caller, Scope};
 use letsema_workload::Generator;
+use support::{Phone, validate_everything};
 
 const ASSOCIATIONS: [&str; 4] = [
     "basotho_sa",
@@ -108,20 +106,22 @@ fn main() {
 /// validated.
 fn fill(store: &SharedStore, held: usize) {
     let (name, bytes) = REFERENCE_FORM;
-    publish_file(&**store, name, bytes, "bench").expect("the reference form publishes");
-    let version = store
-        .published_forms()
-        .expect("forms")
-        .into_iter()
-        .find(|form| form.form_id == "diaspora_registration")
-        .expect("the reference form")
+    let version = publish_file(&**store, name, bytes, "bench")
+        .expect("the reference form publishes")
         .version;
     let form = store
         .form_definition("diaspora_registration", &version)
         .expect("a definition")
         .expect("the reference form");
     let mut generator = Generator::for_form(&form, 19).expect("the reference form's generator");
-    let mut phones: Vec<Phone> = (0..PHONES).map(Phone::new).collect();
+    let mut phones: Vec<Phone> = (0..PHONES)
+        .map(|i| {
+            Phone::new(
+                &format!("bench-phone-{i:03}"),
+                ASSOCIATIONS[i % ASSOCIATIONS.len()],
+            )
+        })
+        .collect();
     let started = Instant::now();
     let step = SPAN / i64::try_from(held.max(1)).unwrap_or(1);
     for i in 0..held {
@@ -138,62 +138,9 @@ fn fill(store: &SharedStore, held: usize) {
             eprint!("\r{} synced", i + 1);
         }
     }
-    let mut cache = FormCache::default();
-    let mut validated = 0;
-    loop {
-        let count = validate_batch(&**store, &mut cache).expect("a validation pass");
-        if count == 0 {
-            break;
-        }
-        validated += count;
-        eprint!("\r{validated} validated     ");
-    }
-    eprintln!();
+    validate_everything(store, &mut FormCache::default());
     println!(
         "{held} registrations synced and validated in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-}
-
-/// One enrolled phone, synced in process with the sync server over the store.
-struct Phone {
-    writer: Writer,
-    association: AssociationId,
-    client: Client<MemoryClientStore>,
-    caller: Caller,
-}
-
-impl Phone {
-    fn new(i: usize) -> Phone {
-        let device = DeviceId::parse(&format!("bench-phone-{i:03}")).expect("a device id");
-        let writer = Writer::new(
-            device.clone(),
-            SessionId::from_bytes(&[9; 16]).expect("16 bytes"),
-            None,
-        );
-        let association =
-            AssociationId::parse(ASSOCIATIONS[i % ASSOCIATIONS.len()]).expect("a code");
-        Phone {
-            client: Client::new(ClientConfig::new(writer.clone()), MemoryClientStore::new()),
-            writer,
-            caller: Caller {
-                device: device.clone(),
-                scope: Scope::Device(device),
-                association: Some(association.clone()),
-            },
-            association,
-        }
-    }
-
-    fn sync(&mut self, store: &SharedStore) {
-        let mut server = Server::default();
-        self.client.start_sync();
-        while let Some(request) = self.client.next_request().expect("a request") {
-            let mut session = store.sync_store().expect("a sync session");
-            let response = server.handle(&self.caller, &request, &mut session);
-            drop(session);
-            let progress = self.client.handle_response(&response).expect("an answer");
-            assert!(progress.rejected.is_empty(), "{:?}", progress.rejected);
-        }
-    }
 }

@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::register::{Phone, T0};
+use common::register::{Phone, T0, reference_version};
 use common::{Browser, Fixture, fixture};
 use letsema_doc::{Answer, Answers};
 use serde_json::{Value, json};
@@ -50,17 +50,6 @@ impl Member<'_> {
         }
         answers
     }
-}
-
-fn reference_version(f: &Fixture) -> String {
-    f.state
-        .store
-        .published_forms()
-        .expect("forms")
-        .into_iter()
-        .find(|form| form.form_id == "diaspora_registration")
-        .expect("the reference form")
-        .version
 }
 
 async fn dashboard(f: &Fixture, who: &Browser, filters: &str) -> Value {

@@ -9,7 +9,7 @@
 mod common;
 
 use common::fixture;
-use common::register::{Phone, T0};
+use common::register::{Phone, T0, reference_version};
 use letsema_doc::Answers;
 use letsema_server::duplicates::find;
 use letsema_server::store::{
@@ -21,23 +21,7 @@ use warp::http::StatusCode;
 async fn one_member_registered_by_two_associations_is_one_group_and_her_sister_is_not() {
     let f = fixture();
     let store = &*f.state.store;
-    // The reference form, which the fixture publishes.
-    let version = store
-        .published_forms()
-        .expect("forms")
-        .into_iter()
-        .find(|form| form.form_id == "diaspora_registration")
-        .expect("the reference form")
-        .version;
-    let member = |first: &str, surname: &str, dob: &str, phone: &str| {
-        Answers::new()
-            .with("consent", "yes")
-            .with("first_name", first)
-            .with("surname", surname)
-            .with("dob", dob)
-            .with("phone", phone)
-            .with("country", "south_africa")
-    };
+    let version = reference_version(&f);
     let mut church = Phone::enrol(&f, "assoc-a").await;
     let first = church.capture(
         &version,
@@ -95,18 +79,6 @@ async fn one_member_registered_by_two_associations_is_one_group_and_her_sister_i
     )
     .expect("a search");
     assert!(scoped.groups.is_empty());
-}
-
-/// The reference form's published version in the fixture.
-fn reference_version(f: &common::Fixture) -> String {
-    f.state
-        .store
-        .published_forms()
-        .expect("forms")
-        .into_iter()
-        .find(|form| form.form_id == "diaspora_registration")
-        .expect("the reference form")
-        .version
 }
 
 fn member(first: &str, surname: &str, dob: &str, phone: &str) -> Answers {

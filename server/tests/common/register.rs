@@ -19,6 +19,18 @@ use super::{EnrolledDevice, Fixture};
 /// 2026-05-28, 20:26:40 UTC.
 pub const T0: i64 = 1_780_000_000_000;
 
+/// The version of the reference form (`diaspora_registration`) the fixture publishes.
+pub fn reference_version(f: &Fixture) -> String {
+    f.state
+        .store
+        .published_forms()
+        .expect("forms")
+        .into_iter()
+        .find(|form| form.form_id == "diaspora_registration")
+        .expect("the reference form")
+        .version
+}
+
 /// A phone of an association, with its sync client.
 pub struct Phone {
     device: EnrolledDevice,
