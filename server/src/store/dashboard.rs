@@ -11,12 +11,12 @@
 //! answers, stored out of line, again for each). So each backend keeps the seven answers
 //! counted beside the columns the query reads, computed when a projection is written
 //! (SQLite: an index on expressions, migration 0019; PostgreSQL: generated columns and an
-//! index that includes them, migration 0008), the query reads that index alone, once, and
-//! the few values each row yields are counted in memory: one scan, where a query per chart
-//! costs a scan and a sort per chart. Both backends read the same columns with the same
-//! filters ([`rows_sql`], over `submissions.rs`'s [`Selection`]), so that they count alike.
-//! At 100,000 submissions the whole dashboard takes about 150 ms on SQLite and 130 ms on
-//! PostgreSQL (`./dev dashboard-bench`).
+//! index that includes them, migration 0008); the query reads that
+//! index alone, once, and the few values each row yields are counted in memory: one scan,
+//! where a query per chart costs a scan and a sort per chart. The projection keeps each
+//! submission's device too (`submissions.creator`), so that counting by device joins no
+//! document. Both backends read the same columns with the same filters ([`rows_sql`], over
+//! `submissions.rs`'s [`Selection`]), so that they count alike.
 //!
 //! `sqlite/dashboard.rs` and `postgres/dashboard.rs` run the query and map its rows.
 
@@ -237,6 +237,7 @@ pub fn dashboard(store: &dyn Backend, query: &DashboardQuery) -> Result<Dashboar
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TallyRow<'a> {
     pub association: Option<&'a str>,
+    /// The device that captured it (`submissions.creator`, its document's).
     pub creator: &'a str,
     /// Milliseconds since the Unix epoch.
     pub created_at: i64,
@@ -873,9 +874,6 @@ pub(crate) struct DashboardDialect {
     /// the query names (`INDEXED BY`): SQLite's planner, which cannot know that the answers
     /// come from it, would read the table.
     pub index: Option<&'static str>,
-    /// The documents table, joined for each submission's device (SQLite names the index
-    /// that holds it).
-    pub documents: &'static str,
 }
 
 /// Whether a question's name can be written into SQL as it is: XLSForm's names (letters,
@@ -927,10 +925,8 @@ pub(crate) fn rows_sql(
     };
     let filter = selection.where_clause();
     let sql = format!(
-        "SELECT s.association, d.creator, s.created_at, s.review_status, s.complete, \
-         s.conflicts > 0, {columns} \
-         FROM {from} JOIN {documents} ON d.doc_id = s.doc_id {filter}",
-        documents = answers.documents,
+        "SELECT s.association, s.creator, s.created_at, s.review_status, s.complete, \
+         s.conflicts > 0, {columns} FROM {from} {filter}"
     );
     (sql, selection.params)
 }
@@ -994,6 +990,12 @@ mod tests {
             assert!(sqlite.contains(&expression), "SQLite: {expression}");
             let column = format!("answer_{name} TEXT");
             assert!(postgres.contains(&column), "PostgreSQL: {column}");
+            let included = format!("answer_{name}");
+            let index = postgres
+                .rsplit("CREATE INDEX submissions_dashboard")
+                .next()
+                .unwrap_or_default();
+            assert!(index.contains(&included), "PostgreSQL's index: {included}");
             assert!(
                 postgres.contains(&format!("(answers ->> '{name}') STORED")),
                 "PostgreSQL: {name}"

@@ -1,7 +1,8 @@
 //! [`DashboardStore`] over PostgreSQL: the dashboard's one query (`store/dashboard.rs`'s
 //! `rows_sql`, as SQLite runs it), the answers counted read from the generated columns of
-//! migration 0008 (an index-only scan of `submissions_dashboard` when no choice filter or
-//! text search drives it), the rows counted into a [`Tally`] as they arrive.
+//! migration 0008 (an index-only scan of `submissions_dashboard`, migration 0008, when no
+//! choice filter or text search drives it), the rows counted into a [`Tally`] as they
+//! arrive.
 
 use futures_util::{TryStreamExt, pin_mut};
 
@@ -16,11 +17,7 @@ const POSTGRES_ANSWERS: DashboardDialect = DashboardDialect {
     // Migration 0008's generated columns: the answers themselves are stored out of line.
     answer: |name| format!("s.\"answer_{name}\""),
     index: None,
-    documents: "documents d",
 };
-
-/// The memory the read may take to sort or hash, for its transaction only.
-const WORK_MEM_SQL: &str = "SET LOCAL work_mem = '32MB'";
 
 impl DashboardStore for PostgresStore {
     fn dashboard_counts(&self, query: &DashboardQuery) -> Result<Tally, ValidateError> {
@@ -30,20 +27,16 @@ impl DashboardStore for PostgresStore {
         }
         let (sql, values) = rows_sql(query, &POSTGRES, &POSTGRES_ANSWERS);
         self.run(async move {
-            let mut client = self.client().await.map_err(ValidateError::Database)?;
-            let tx = client.transaction().await?;
-            // The documents' devices are hashed for the join (100,000 take about 7 MB): in
-            // memory rather than in batches on disk, for this read only.
-            tx.batch_execute(WORK_MEM_SQL).await?;
+            let client = self.client().await.map_err(ValidateError::Database)?;
             // Streamed: the rows are counted as they arrive, never all held at once.
-            let rows = tx
+            let rows = client
                 .query_raw(sql.as_str(), values.iter().map(as_sql))
                 .await?;
             pin_mut!(rows);
             while let Some(row) = rows.try_next().await? {
                 tally.add(&TallyRow {
                     association: row.try_get(0)?,
-                    creator: row.try_get(1)?,
+                    creator: row.try_get::<_, Option<&str>>(1)?.unwrap_or_default(),
                     created_at: row.try_get(2)?,
                     review_status: row.try_get(3)?,
                     complete: row.try_get(4)?,
@@ -57,7 +50,6 @@ impl DashboardStore for PostgresStore {
                     years_abroad: integer(row.try_get(12)?),
                 });
             }
-            tx.commit().await?;
             Ok(tally)
         })
     }

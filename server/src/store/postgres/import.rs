@@ -15,7 +15,8 @@
 //!   the device it replaces): enrolments are written without `replaces`, then the devices,
 //!   then `replaces`.
 //! - The projection's answers become JSONB, and, as the validator writes them here, text
-//!   loses U+0000, which PostgreSQL's text cannot hold (`validate.rs`).
+//!   loses U+0000, which PostgreSQL's text cannot hold (`validate.rs`); its creator (the
+//!   device) is its document's, copied before it, as the validator writes it.
 //! - Every table is locked first and must be empty: a migration never writes over data,
 //!   nor beside a server or another migration that writes at the same time.
 
@@ -92,10 +93,11 @@ const CHANGE_LOG_SQL: &str = "INSERT INTO change_log (seq, doc_id, origin, chang
 const SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
          validated_seq, validated_at, association, conflicts, search, choices, comments,
-         duplicate_of)
-     SELECT doc_id, form_id, form_version, created_at, review_status, withdrawn,
+         duplicate_of, creator)
+     SELECT j.doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, validated_at,
-         association, conflicts, search, choices::JSONB, comments, duplicate_of
+         association, conflicts, search, choices::JSONB, comments, duplicate_of,
+         (SELECT d.creator FROM documents d WHERE d.doc_id = j.doc_id)
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
                  $12::BIGINT[], $13::TEXT[], $14::INTEGER[], $15::TEXT[], $16::TEXT[],

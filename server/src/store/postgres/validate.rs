@@ -52,11 +52,12 @@ const CLAIM_SQL: &str = "WITH pick AS (
 const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
          validated_seq, validated_at, association, conflicts, search, choices, comments,
-         duplicate_of)
+         duplicate_of, creator)
      SELECT j.doc_id, form_id, form_version, created_at, review_status, withdrawn,
          instance_name, answers::JSONB, complete, issues, validated_seq, $12,
          (SELECT d.association FROM documents d WHERE d.doc_id = j.doc_id), conflicts, search,
-         choices::JSONB, comments, duplicate_of
+         choices::JSONB, comments, duplicate_of,
+         (SELECT d.creator FROM documents d WHERE d.doc_id = j.doc_id)
      FROM unnest($1::BYTEA[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], $6::BOOLEAN[],
                  $7::TEXT[], $8::TEXT[], $9::BOOLEAN[], $10::TEXT[], $11::BIGINT[],
                  $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::BYTEA[])
@@ -71,7 +72,8 @@ const UPSERT_SUBMISSIONS_SQL: &str = "INSERT INTO submissions (doc_id, form_id, 
          validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
          association = excluded.association, conflicts = excluded.conflicts,
          search = excluded.search, choices = excluded.choices,
-         comments = excluded.comments, duplicate_of = excluded.duplicate_of
+         comments = excluded.comments, duplicate_of = excluded.duplicate_of,
+         creator = excluded.creator
      WHERE excluded.validated_seq >= submissions.validated_seq
      RETURNING doc_id";
 

@@ -1,8 +1,8 @@
 //! [`DashboardStore`] over SQLite: the dashboard's one query (`store/dashboard.rs`'s
 //! `rows_sql`, over the table's filters) read row by row into a [`Tally`]. Without a
 //! choice filter or a text search it reads the index `submissions_dashboard` alone
-//! (migration 0019), which holds the answers counted: the projection's rows, with the whole
-//! answers and the search text, are never read.
+//! (migration 0019), which holds the answers counted and the device: the projection's rows,
+//! with the whole answers and the search text, are never read.
 
 use rusqlite::params_from_iter;
 use rusqlite::types::ValueRef;
@@ -19,7 +19,6 @@ const SQLITE_ANSWERS: DashboardDialect = DashboardDialect {
     // 0019's index writes it.
     answer: |name| format!("s.answers ->> '$.\"{name}\"'"),
     index: Some("submissions_dashboard"),
-    documents: "documents d INDEXED BY documents_creator_by_id",
 };
 
 impl DashboardStore for SqliteStore {

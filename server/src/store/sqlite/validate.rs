@@ -38,13 +38,15 @@ const PICK_SQL: &str = "SELECT q.doc_id,
      ORDER BY q.seq LIMIT ?1";
 
 /// Writes a projection, unless one made from a newer `last_seq` is there already. The
-/// association is the document's; the choices reach `submission_choices` by trigger.
+/// association and the creator (the device) are the document's; the choices reach
+/// `submission_choices` by trigger.
 const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, form_version,
          created_at, review_status, withdrawn, instance_name, answers, complete, issues,
          validated_seq, validated_at, association, conflicts, search, choices, comments,
-         duplicate_of)
+         duplicate_of, creator)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, jsonb(?8), ?9, ?10, ?11, ?12,
-         (SELECT association FROM documents WHERE doc_id = ?1), ?13, ?14, ?15, ?16, ?17)
+         (SELECT association FROM documents WHERE doc_id = ?1), ?13, ?14, ?15, ?16, ?17,
+         (SELECT creator FROM documents WHERE doc_id = ?1))
      ON CONFLICT (doc_id) DO UPDATE SET
          form_id = excluded.form_id, form_version = excluded.form_version,
          created_at = excluded.created_at, review_status = excluded.review_status,
@@ -53,7 +55,8 @@ const UPSERT_SUBMISSION_SQL: &str = "INSERT INTO submissions (doc_id, form_id, f
          validated_seq = excluded.validated_seq, validated_at = excluded.validated_at,
          association = excluded.association, conflicts = excluded.conflicts,
          search = excluded.search, choices = excluded.choices,
-         comments = excluded.comments, duplicate_of = excluded.duplicate_of
+         comments = excluded.comments, duplicate_of = excluded.duplicate_of,
+         creator = excluded.creator
      WHERE excluded.validated_seq >= submissions.validated_seq";
 
 /// A document's blocking keys, replaced with its projection's.
