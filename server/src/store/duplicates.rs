@@ -36,8 +36,7 @@ pub struct FoundPair {
 }
 
 /// Which pairs a page lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PairStatus {
     /// Waiting for a reviewer.
     #[default]
@@ -46,6 +45,17 @@ pub enum PairStatus {
     Different,
     /// Merged.
     Merged,
+}
+
+impl PairStatus {
+    /// The decision the pairs listed carry (none: open).
+    pub fn decision(self) -> Option<PairDecision> {
+        match self {
+            PairStatus::Open => None,
+            PairStatus::Different => Some(PairDecision::Different),
+            PairStatus::Merged => Some(PairDecision::Merged),
+        }
+    }
 }
 
 /// A page of candidate pairs: within `scope` (both submissions in it), of one status, the

@@ -61,15 +61,6 @@ pub enum Side {
     Right,
 }
 
-impl Side {
-    pub fn other(self) -> Side {
-        match self {
-            Side::Left => Side::Right,
-            Side::Right => Side::Left,
-        }
-    }
-}
-
 /// One question, as each registration answers it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompareRow {

@@ -12,7 +12,7 @@ use crate::store::duplicates::{decision_detail, in_scope, page};
 use crate::store::sync::doc_id_from_blob;
 use crate::store::{
     AssociationScope, DuplicateStore, FoundPair, MAX_PAIRS_PAGE, Neighbour, PairDecision, PairPage,
-    PairQuery, PairSide, PairStatus, StoredPair, ValidateError, ordered,
+    PairQuery, PairSide, StoredPair, ValidateError, ordered,
 };
 
 /// The submissions holding each key (`$1`), at most `$2` per key, with the key.
@@ -165,11 +165,7 @@ impl DuplicateStore for PostgresStore {
     }
 
     fn duplicate_pairs(&self, query: &PairQuery) -> Result<PairPage, ValidateError> {
-        let decision = match query.status {
-            PairStatus::Open => None,
-            PairStatus::Different => Some(PairDecision::Different.as_str()),
-            PairStatus::Merged => Some(PairDecision::Merged.as_str()),
-        };
+        let decision = query.status.decision().map(PairDecision::as_str);
         let scope: Option<&Vec<String>> = match &query.scope {
             AssociationScope::All => None,
             AssociationScope::Only(codes) => Some(codes),

@@ -12,7 +12,7 @@ use super::people::audit;
 use crate::store::duplicates::{decision_detail, in_scope, page};
 use crate::store::{
     AssociationScope, DuplicateStore, FoundPair, MAX_PAIRS_PAGE, Neighbour, PairDecision, PairPage,
-    PairQuery, PairSide, PairStatus, StoredPair, ValidateError, ordered,
+    PairQuery, PairSide, StoredPair, ValidateError, ordered,
 };
 
 /// The submissions holding a key, at most `?2` of them.
@@ -147,11 +147,7 @@ impl DuplicateStore for SqliteStore {
     }
 
     fn duplicate_pairs(&self, query: &PairQuery) -> Result<PairPage, ValidateError> {
-        let decision = match query.status {
-            PairStatus::Open => None,
-            PairStatus::Different => Some(PairDecision::Different.as_str()),
-            PairStatus::Merged => Some(PairDecision::Merged.as_str()),
-        };
+        let decision = query.status.decision().map(PairDecision::as_str);
         let scope = match &query.scope {
             AssociationScope::All => None,
             AssociationScope::Only(codes) => Some(serde_json::to_string(codes).unwrap_or_default()),
