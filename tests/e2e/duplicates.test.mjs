@@ -5,34 +5,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ADMIN, adminSession } from './server.mjs';
+import { adminSession } from './server.mjs';
+import { asAdmin as getAsAdmin, importRegister as importInto, signedIn as openStaffArea } from './staff.mjs';
 import { artifacts, launchBrowser } from './browser.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 import { violations } from './axe.mjs';
+
+const HEADER = 'consent,first_name,surname,dob,phone,country,region,city';
 
 const fixture = useServerAndBrowser({ demo: true });
 let laptop;
 before(async () => { laptop = await launchBrowser(); });
 after(async () => { await laptop?.close(); });
 
-/** GET `path` as the admin; the JSON answer. */
-async function asAdmin(session, path) {
-  const response = await fetch(new URL(path, fixture.server.url), { headers: { cookie: session.cookie } });
-  assert.equal(response.status, 200, path);
-  return response.json();
-}
-
-/** Imports `rows` (CSV lines after the header) into `association`, as the admin. */
-async function importRegister(session, association, rows) {
-  const header = 'consent,first_name,surname,dob,phone,country,region,city';
-  const url = new URL(`/api/imports?form=diaspora_registration&association=${association}&name=register.csv`, fixture.server.url);
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/octet-stream' },
-    body: [header, ...rows].join('\n'),
-  });
-  assert.equal(response.status, 200, await response.text());
-}
+const asAdmin = (session, path) => getAsAdmin(fixture.server, session, path);
+const importRegister = (session, association, rows) => importInto(fixture.server, session, association, HEADER, rows);
+const signedIn = () => openStaffArea(laptop.context, fixture.server);
 
 /** The open candidate pairs on the server, once `count` are found (the validator compares each arrival). */
 async function pairsOnTheServer(session, count, status = 'open') {
@@ -42,23 +30,6 @@ async function pairsOnTheServer(session, count, status = 'open') {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.fail(`${count} ${status} pairs were never found`);
-}
-
-/** The staff area at 1280 px, signed in as the demo admin. */
-async function signedIn() {
-  const page = await laptop.context.newPage();
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto(new URL('/staff', fixture.server.url).href);
-  const table = page.getByRole('heading', { name: 'Submissions', exact: true });
-  const email = page.getByLabel('E-mail address');
-  await table.or(email).waitFor();
-  if (await email.isVisible()) {
-    await email.fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
-  await table.waitFor();
-  return page;
 }
 
 test('a reviewer reads why two registrations may be one person, merges them field by field, undoes it, and tells another pair apart', async () => {
