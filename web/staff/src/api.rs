@@ -5,7 +5,7 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use letsema_protocol::ApiErrorBody;
 use letsema_protocol::DeviceForm;
 use letsema_protocol::staff::{
-    AnswerRequest, Association, AuditPage, BulkResults, BulkReviewRequest, Credentials,
+    AnswerRequest, Association, AuditPage, BulkResults, BulkReviewRequest, Credentials, Dashboard,
     DuplicatePage, FormSummary, ImportReport, MergeRequest, PairDecisionRequest, ResolveRequest,
     ReviewRequest, Session, StaffUser, SubmissionDetail, SubmissionPage, UndoMergeRequest,
 };
@@ -186,6 +186,11 @@ pub async fn submissions(query: &str) -> Result<SubmissionPage, ApiError> {
 /// One submission.
 pub async fn submission(id: &str) -> Result<SubmissionDetail, ApiError> {
     get(&format!("/api/submissions/{}", encode(id))).await
+}
+
+/// The dashboard's counts; `query` is the filters' selection (`Filters::selection`).
+pub async fn dashboard(query: &str) -> Result<Dashboard, ApiError> {
+    get(&format!("/api/dashboard?{query}")).await
 }
 
 /// A page of the audit log (admins only); `query` is the query string without `?`.

@@ -5,7 +5,8 @@
 //! button, a reload and a shared link all work: `#/submissions?FILTERS` is the table with
 //! those filters, `#/submission/ID` one submission, `#/audit?FILTERS` the audit log (admins),
 //! `#/duplicates?status=...` the people who may be registered twice and
-//! `#/duplicates/compare/A/B` two registrations side by side.
+//! `#/duplicates/compare/A/B` two registrations side by side, `#/dashboard?FILTERS` the
+//! dashboard.
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
@@ -15,6 +16,8 @@ use yew::prelude::*;
 use crate::api::{self, ApiError};
 use crate::audit::AuditFilters;
 use crate::audit_view::AuditLog;
+use crate::dashboard::DashboardAddress;
+use crate::dashboard_view::DashboardPage;
 use crate::duplicates::PairList;
 use crate::duplicates_view::{ComparePair, DuplicatesList};
 use crate::filters::Filters;
@@ -48,6 +51,8 @@ pub enum Route {
         right: String,
         list: PairList,
     },
+    /// The dashboard of the submissions its filters select.
+    Dashboard(DashboardAddress),
 }
 
 impl Route {
@@ -77,6 +82,11 @@ impl Route {
             && (rest.is_empty() || rest.starts_with('?'))
         {
             return Route::Duplicates(PairList::from_query(rest.trim_start_matches('?')));
+        }
+        if let Some(rest) = hash.strip_prefix("/dashboard")
+            && (rest.is_empty() || rest.starts_with('?'))
+        {
+            return Route::Dashboard(DashboardAddress::from_query(rest.trim_start_matches('?')));
         }
         if let Some(rest) = hash.strip_prefix("/audit")
             && (rest.is_empty() || rest.starts_with('?'))
@@ -119,6 +129,10 @@ impl Route {
             Route::Compare { left, right, list } => match list.query() {
                 query if query.is_empty() => format!("#/duplicates/compare/{left}/{right}"),
                 query => format!("#/duplicates/compare/{left}/{right}?{query}"),
+            },
+            Route::Dashboard(address) => match address.query() {
+                query if query.is_empty() => "#/dashboard".to_owned(),
+                query => format!("#/dashboard?{query}"),
             },
         }
     }
@@ -321,6 +335,8 @@ pub fn app() -> Html {
                         aria-current={here(matches!(&*route, Route::Table(_)))}>{ words.submissions }</a>
                     <a href={Route::Duplicates(PairList::Open).hash()} data-testid="nav-duplicates"
                         aria-current={here(matches!(&*route, Route::Duplicates(_) | Route::Compare { .. }))}>{ words.duplicates }</a>
+                    <a href={Route::Dashboard(DashboardAddress::default()).hash()} data-testid="nav-dashboard"
+                        aria-current={here(matches!(&*route, Route::Dashboard(_)))}>{ words.charts.dashboard }</a>
                     if current.user.role == Role::Admin {
                         <a href={Route::Audit(AuditFilters::default()).hash()}
                             aria-current={here(matches!(&*route, Route::Audit(_)))}>{ words.audit_title }</a>
@@ -353,7 +369,8 @@ pub fn app() -> Html {
                         | Route::Offline
                         | Route::Audit(_)
                         | Route::Duplicates(_)
-                        | Route::Compare { .. } => list,
+                        | Route::Compare { .. }
+                        | Route::Dashboard(_) => list,
                     } }
                 </>
             }
@@ -392,6 +409,10 @@ pub fn app() -> Html {
             Route::Duplicates(list) => html! {
                 <DuplicatesList words={words} session={current.clone()} list={*list}
                     on_signed_out={on_signed_out} />
+            },
+            Route::Dashboard(address) => html! {
+                <DashboardPage words={words} language={*language} session={current.clone()}
+                    address={address.clone()} on_signed_out={on_signed_out} />
             },
             Route::Compare { left, right, list } => html! {
                 <ComparePair words={words} language={*language} session={current.clone()}
@@ -442,6 +463,16 @@ mod tests {
                 right: "0190f2a4-0000-7000-8000-000000000002".into(),
                 list: PairList::Different,
             },
+            Route::Dashboard(DashboardAddress::default()),
+            Route::Dashboard(DashboardAddress {
+                filters: Filters {
+                    form: "reg".into(),
+                    status: "approved".into(),
+                    ..Filters::default()
+                },
+                profession: "doctor".into(),
+                country: "south_africa".into(),
+            }),
         ] {
             assert_eq!(Route::parse(&route.hash()), route);
         }

@@ -3,7 +3,6 @@
 //! JSON lines, with ODK Central's options. The server writes the file (`GET /api/exports`)
 //! and records the export in the audit log; the browser saves it under the server's name.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use crate::filters::Filters;
@@ -197,26 +196,9 @@ async fn fetch_and_save(url: &str) -> Result<(u64, u64), crate::api::ApiError> {
         .unwrap_or_else(|| "export".to_owned());
     let bytes = response.binary().await.map_err(|_| ApiError::Network)?;
     let size = bytes.len() as u64;
-    save(&bytes, &name).map_err(|_| ApiError::Refused {
+    crate::download::save(&bytes, &name, "").map_err(|_| ApiError::Refused {
         status,
         message: "The browser could not save the file.".to_owned(),
     })?;
     Ok((count, size))
-}
-
-/// Hands `bytes` to the browser as a download named `name`.
-fn save(bytes: &[u8], name: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let array = js_sys::Uint8Array::from(bytes);
-    let parts = js_sys::Array::of1(&array);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(|| wasm_bindgen::JsValue::from_str("no document"))?;
-    let link: web_sys::HtmlAnchorElement = document.create_element("a")?.dyn_into()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    web_sys::Url::revoke_object_url(&url)?;
-    Ok(())
 }

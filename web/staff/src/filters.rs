@@ -42,6 +42,27 @@ impl Filters {
     /// The query string of the first page (`after`: the cursor of a later one).
     pub fn query(&self, after: Option<&str>) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
+        self.select(&mut out);
+        if self.oldest_first {
+            out.append_pair("order", "oldest");
+        }
+        out.append_pair("limit", &PAGE_ROWS.to_string());
+        if let Some(after) = after.filter(|after| !after.trim().is_empty()) {
+            out.append_pair("after", after.trim());
+        }
+        out.finish()
+    }
+
+    /// The query string of what the filters select, without order or paging: what the
+    /// dashboard counts (`GET /api/dashboard`).
+    pub fn selection(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        self.select(&mut out);
+        out.finish()
+    }
+
+    /// Appends the filters that select submissions.
+    fn select(&self, out: &mut form_urlencoded::Serializer<'_, String>) {
         let mut add = |name: &str, value: &str| {
             if !value.trim().is_empty() {
                 out.append_pair(name, value.trim());
@@ -71,14 +92,6 @@ impl Filters {
             }
         }
         add("q", &self.search);
-        if self.oldest_first {
-            add("order", "oldest");
-        }
-        add("limit", &PAGE_ROWS.to_string());
-        if let Some(after) = after {
-            add("after", after);
-        }
-        out.finish()
     }
 
     /// How many filters are set (each answer filter counts once; the order is not a filter).
@@ -236,6 +249,20 @@ mod tests {
             Filters::from_query(&filters.hash()),
             filters,
             "the hash keeps them all"
+        );
+    }
+
+    #[test]
+    fn the_selection_leaves_out_order_and_paging() {
+        let filters = Filters {
+            form: "diaspora_registration".into(),
+            association: "maseru-nurses".into(),
+            oldest_first: true,
+            ..Filters::default()
+        };
+        assert_eq!(
+            filters.selection(),
+            "form=diaspora_registration&association=maseru-nurses"
         );
     }
 

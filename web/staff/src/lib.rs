@@ -12,16 +12,26 @@
 //! - `audit.rs` + `audit_view.rs`: the audit log, for admins, and its filters.
 //! - `duplicates.rs` + `duplicates_view.rs`: people registered twice: the candidate pairs,
 //!   two registrations compared field by field, merged, or told apart.
+//! - `dashboard.rs` + `dashboard_view.rs` + `charts.rs`: the dashboard: the counts of the
+//!   submissions the filters select as charts (SVG with a table behind each, downloadable as
+//!   SVG, PNG and CSV), and the skills available for short-term assignments.
+//! - `filter_form.rs`: the filters' form, the same for the table and the dashboard;
+//!   `download.rs`: files handed to the browser.
 //! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
 
 pub mod api;
 pub mod app;
 pub mod audit;
 pub mod audit_view;
+pub mod charts;
+pub mod dashboard;
+pub mod dashboard_view;
 pub mod dates;
+pub mod download;
 pub mod duplicates;
 pub mod duplicates_view;
 pub mod export_view;
+pub mod filter_form;
 pub mod filters;
 pub mod import_view;
 pub mod layout;

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeSet;
 
-use letsema_form::model::Form;
 use letsema_ids::ReviewStatus;
 use letsema_protocol::staff::{
     Association, BulkReviewRequest, FormSummary, MAX_BULK, Session, SubmissionRow,
@@ -18,7 +17,8 @@ use crate::api::{self, ApiError};
 use crate::app::{Route, navigate};
 use crate::dates::when;
 use crate::export_view::ExportPanel;
-use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
+use crate::filter_form::{FilterForm, use_newest_form};
+use crate::filters::Filters;
 use crate::import_view::ImportPanel;
 use crate::offline_view::{OfflineHandle, OfflinePanel};
 use crate::words::Words;
@@ -87,8 +87,6 @@ pub fn table(props: &TableProps) -> Html {
     let words = props.words;
     let forms = use_state(Vec::<FormSummary>::new);
     let associations = use_state(Vec::<Association>::new);
-    let draft = use_state(|| props.filters.clone());
-    let definition = use_state(|| None::<Form>);
     let rows = use_state(Rows::default);
     let selected = use_state(BTreeSet::<String>::new);
     let bulk_status = use_state(|| ReviewStatus::Approved);
@@ -111,80 +109,22 @@ pub fn table(props: &TableProps) -> Html {
         });
     }
     {
-        let (rows, draft, selected) = (rows.clone(), draft.clone(), selected.clone());
+        let (rows, selected) = (rows.clone(), selected.clone());
         let on_signed_out = props.on_signed_out.clone();
         use_effect_with(props.filters.clone(), move |filters| {
-            draft.set(filters.clone());
             selected.set(BTreeSet::new());
             load(filters.clone(), None, rows, words, on_signed_out);
         });
     }
-    // The chosen form's newest version: the questions it can be filtered by.
-    {
-        let definition = definition.clone();
-        let newest = forms
-            .iter()
-            .find(|f| f.form_id == draft.form)
-            .map(|f| (f.form_id.clone(), f.version.clone()));
-        use_effect_with(newest, move |newest| {
-            let newest = newest.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let form = match newest {
-                    Some((form_id, version)) => api::form(&form_id, &version)
-                        .await
-                        .ok()
-                        .map(|f| f.definition),
-                    None => None,
-                };
-                definition.set(form);
-            });
-        });
-    }
-    let questions: Vec<ChoiceQuestion> = definition
-        .as_ref()
-        .map(|form| choice_questions(form, props.language))
-        .unwrap_or_default();
+    // The languages the export may label choices in: the applied form's.
+    let definition = use_newest_form(&forms, &props.filters.form);
 
-    // Each control changes one filter of the draft.
-    let edit = |change: fn(&mut Filters, String)| {
-        let draft = draft.clone();
-        Callback::from(move |event: Event| {
-            let value = event
-                .target_dyn_into::<HtmlInputElement>()
-                .map(|input| {
-                    if input.type_() == "checkbox" {
-                        input.checked().to_string()
-                    } else {
-                        input.value()
-                    }
-                })
-                .or_else(|| {
-                    event
-                        .target_dyn_into::<HtmlSelectElement>()
-                        .map(|select| select.value())
-                })
-                .unwrap_or_default();
-            let mut next = (*draft).clone();
-            change(&mut next, value);
-            draft.set(next);
-        })
-    };
-    let on_search = {
-        let draft = draft.clone();
-        Callback::from(move |event: InputEvent| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            let mut next = (*draft).clone();
-            next.search = input.value();
-            draft.set(next);
-        })
-    };
     // Applying the filters shown again reloads the table (new rows, a judgement made since).
     let apply = {
-        let (draft, rows, filters) = (draft.clone(), rows.clone(), props.filters.clone());
+        let (rows, filters) = (rows.clone(), props.filters.clone());
         let on_signed_out = props.on_signed_out.clone();
-        Callback::from(move |event: SubmitEvent| {
-            event.prevent_default();
-            if *draft == filters {
+        Callback::from(move |draft: Filters| {
+            if draft == filters {
                 load(
                     filters.clone(),
                     None,
@@ -193,21 +133,11 @@ pub fn table(props: &TableProps) -> Html {
                     on_signed_out.clone(),
                 );
             } else {
-                navigate(&Route::Table((*draft).clone()));
+                navigate(&Route::Table(draft));
             }
         })
     };
-    let clear = Callback::from(move |_: MouseEvent| navigate(&Route::Table(Filters::default())));
-    let add_choice = {
-        let draft = draft.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut next = (*draft).clone();
-            if next.choices.len() < MAX_CHOICE_FILTERS {
-                next.choices.push((String::new(), String::new()));
-            }
-            draft.set(next);
-        })
-    };
+    let clear = Callback::from(move |()| navigate(&Route::Table(Filters::default())));
     // After an import: the table from its first page again, with the new rows.
     let reload = {
         let (rows, filters) = (rows.clone(), props.filters.clone());
@@ -303,71 +233,6 @@ pub fn table(props: &TableProps) -> Html {
         })
     };
 
-    let choice_filters = draft.choices.iter().enumerate().map(|(index, (question, value))| {
-        let chosen = questions.iter().find(|q| &q.name == question);
-        let on_question = {
-            let draft = draft.clone();
-            Callback::from(move |event: Event| {
-                let select: HtmlSelectElement = event.target_unchecked_into();
-                let mut next = (*draft).clone();
-                if let Some(pair) = next.choices.get_mut(index) {
-                    *pair = (select.value(), String::new());
-                }
-                draft.set(next);
-            })
-        };
-        let on_value = {
-            let draft = draft.clone();
-            Callback::from(move |event: Event| {
-                let select: HtmlSelectElement = event.target_unchecked_into();
-                let mut next = (*draft).clone();
-                if let Some(pair) = next.choices.get_mut(index) {
-                    pair.1 = select.value();
-                }
-                draft.set(next);
-            })
-        };
-        let remove = {
-            let draft = draft.clone();
-            Callback::from(move |_: MouseEvent| {
-                let mut next = (*draft).clone();
-                if index < next.choices.len() {
-                    next.choices.remove(index);
-                }
-                draft.set(next);
-            })
-        };
-        let question_id = format!("choice-question-{index}");
-        let value_id = format!("choice-value-{index}");
-        html! {
-            <div class="choice-filter" key={index}>
-                <label for={question_id.clone()}>{ words.question }</label>
-                <select id={question_id} onchange={on_question}>
-                    <option value="" selected={question.is_empty()}>{ words.any }</option>
-                    { for questions.iter().map(|q| html! {
-                        <option value={q.name.clone()} selected={&q.name == question}>{ q.label.clone() }</option>
-                    }) }
-                </select>
-                <label for={value_id.clone()}>{ words.answer }</label>
-                <select id={value_id} onchange={on_value} disabled={chosen.is_none()}>
-                    <option value="" selected={value.is_empty()}>{ words.any }</option>
-                    { for chosen.into_iter().flat_map(|q| q.choices.iter()).map(|c| html! {
-                        <option value={c.value.clone()} selected={&c.value == value}>{ c.label.clone() }</option>
-                    }) }
-                </select>
-                <button type="button" class="secondary" onclick={remove}
-                    aria-label={words.remove_filter}>{ "×" }</button>
-            </div>
-        }
-    });
-
-    let versions: Vec<&FormSummary> = forms.iter().filter(|f| f.form_id == draft.form).collect();
-    let mut form_ids: Vec<(&str, &str)> = Vec::new();
-    for form in forms.iter() {
-        if !form_ids.iter().any(|(id, _)| *id == form.form_id) {
-            form_ids.push((&form.form_id, &form.title));
-        }
-    }
     let association_name = |code: &Option<String>| -> String {
         match code {
             None => words.public_links.to_owned(),
@@ -429,116 +294,12 @@ pub fn table(props: &TableProps) -> Html {
         }
     });
 
-    // Open on a laptop; on a phone, closed unless some are set (the table comes first).
-    let filters_open = props.filters.count() > 0
-        || web_sys::window()
-            .and_then(|w| w.inner_width().ok())
-            .and_then(|w| w.as_f64())
-            .is_none_or(|width| width >= 640.0);
-    let completeness_value = match draft.completeness {
-        Completeness::Any => "",
-        Completeness::Complete => "true",
-        Completeness::WithIssues => "false",
-    };
     html! {
         <section class="table" aria-labelledby="table-title">
             <h2 id="table-title">{ words.submissions }</h2>
-            <form class="filters" onsubmit={apply} role="search">
-                <details open={filters_open}>
-                <summary>{ words.filters_summary(props.filters.count()) }</summary>
-                <fieldset>
-                    <legend class="visually-hidden">{ words.filters }</legend>
-                    <div class="field wide">
-                        <label for="q">{ words.search }</label>
-                        <input id="q" type="search" value={draft.search.clone()} oninput={on_search}
-                            aria-describedby="q-hint" maxlength="200" />
-                        <small id="q-hint">{ words.search_hint }</small>
-                    </div>
-                    <div class="field">
-                        <label for="form">{ words.form }</label>
-                        <select id="form" onchange={edit(|f, v| { f.form = v; f.version.clear(); f.choices.clear(); })}>
-                            <option value="" selected={draft.form.is_empty()}>{ words.any }</option>
-                            { for form_ids.iter().map(|(id, title)| html! {
-                                <option value={id.to_string()} selected={draft.form == *id}>{ format!("{title} ({id})") }</option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="version">{ words.version }</label>
-                        <select id="version" disabled={draft.form.is_empty()} onchange={edit(|f, v| f.version = v)}>
-                            <option value="" selected={draft.version.is_empty()}>{ words.any }</option>
-                            { for versions.iter().map(|f| html! {
-                                <option value={f.version.clone()} selected={draft.version == f.version}>{ f.version.clone() }</option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="association">{ words.association }</label>
-                        <select id="association" onchange={edit(|f, v| f.association = v)}>
-                            <option value="" selected={draft.association.is_empty()}>{ words.any }</option>
-                            { for associations.iter().map(|a| html! {
-                                <option value={a.code.clone()} selected={draft.association == a.code}>
-                                    { a.name.clone().unwrap_or_else(|| a.code.clone()) }
-                                </option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="status">{ words.status }</label>
-                        <select id="status" onchange={edit(|f, v| f.status = v)}>
-                            <option value="" selected={draft.status.is_empty()}>{ words.any }</option>
-                            { for STATUSES.iter().map(|s| html! {
-                                <option value={s.as_str()} selected={draft.status == s.as_str()}>{ words.status_name(*s) }</option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="from">{ words.from }</label>
-                        <input id="from" type="date" value={draft.from.clone()} onchange={edit(|f, v| f.from = v)} />
-                    </div>
-                    <div class="field">
-                        <label for="to">{ words.to }</label>
-                        <input id="to" type="date" value={draft.to.clone()} onchange={edit(|f, v| f.to = v)} />
-                    </div>
-                    <div class="field">
-                        <label for="complete">{ words.completeness }</label>
-                        <select id="complete" onchange={edit(|f, v| f.completeness = match v.as_str() {
-                            "true" => Completeness::Complete,
-                            "false" => Completeness::WithIssues,
-                            _ => Completeness::Any,
-                        })}>
-                            <option value="" selected={completeness_value.is_empty()}>{ words.any }</option>
-                            <option value="true" selected={completeness_value == "true"}>{ words.complete_only }</option>
-                            <option value="false" selected={completeness_value == "false"}>{ words.with_issues_only }</option>
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="order">{ words.order }</label>
-                        <select id="order" onchange={edit(|f, v| f.oldest_first = v == "oldest")}>
-                            <option value="newest" selected={!draft.oldest_first}>{ words.newest }</option>
-                            <option value="oldest" selected={draft.oldest_first}>{ words.oldest }</option>
-                        </select>
-                    </div>
-                    <div class="field check">
-                        <input id="conflicts" type="checkbox" checked={draft.conflicts}
-                            onchange={edit(|f, v| f.conflicts = v == "true")} />
-                        <label for="conflicts">{ words.conflicts_only }</label>
-                    </div>
-                    if !draft.form.is_empty() {
-                        <div class="choice-filters wide">
-                            { for choice_filters }
-                            if draft.choices.len() < MAX_CHOICE_FILTERS && !questions.is_empty() {
-                                <button type="button" class="secondary" onclick={add_choice}>{ words.add_choice_filter }</button>
-                            }
-                        </div>
-                    }
-                    <div class="actions wide">
-                        <button type="submit">{ words.apply }</button>
-                        <button type="button" class="secondary" onclick={clear}>{ words.clear }</button>
-                    </div>
-                </fieldset>
-                </details>
-            </form>
+            <FilterForm words={words} language={props.language} filters={props.filters.clone()}
+                forms={(*forms).clone()} associations={(*associations).clone()}
+                on_apply={apply} on_clear={clear} />
 
             <ExportPanel words={words} filters={props.filters.clone()}
                 languages={definition.as_ref().map(|form| form.languages().iter().map(|l| l.as_str().to_owned()).collect::<Vec<_>>()).unwrap_or_default()}

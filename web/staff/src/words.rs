@@ -168,7 +168,175 @@ pub struct Words {
     pub dup_same: &'static str,
     pub dup_merged_into: &'static str,
     pub dup_no_answer: &'static str,
+    /// The dashboard's words.
+    pub charts: &'static ChartWords,
 }
+
+/// The dashboard's words: its charts' titles, their tables' headers, and what surrounds
+/// them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartWords {
+    pub code: &'static str,
+    pub dashboard: &'static str,
+    pub intro: &'static str,
+    pub no_forms: &'static str,
+    pub failed: &'static str,
+    pub no_data: &'static str,
+    pub not_given: &'static str,
+    pub members: &'static str,
+    pub table: &'static str,
+    pub download: &'static str,
+    pub png_failed: &'static str,
+    pub countries: &'static str,
+    pub country: &'static str,
+    pub regions: &'static str,
+    pub region: &'static str,
+    pub professions: &'static str,
+    pub profession: &'static str,
+    pub specialisations: &'static str,
+    pub specialisation: &'static str,
+    pub engagement: &'static str,
+    pub interest: &'static str,
+    pub months_available: &'static str,
+    pub months: &'static str,
+    pub years_abroad: &'static str,
+    pub years: &'static str,
+    pub by_month: &'static str,
+    pub month: &'static str,
+    pub associations: &'static str,
+    pub devices: &'static str,
+    pub device: &'static str,
+    pub review: &'static str,
+    pub completeness: &'static str,
+    pub state: &'static str,
+    pub complete: &'static str,
+    pub with_issues: &'static str,
+    pub with_conflicts: &'static str,
+    pub skills: &'static str,
+    pub skills_hint: &'static str,
+    pub months_total: &'static str,
+}
+
+impl ChartWords {
+    /// "12 members counted, each person once".
+    pub fn counted(&self, total: u64) -> String {
+        match self.code {
+            "st" => format!("Litho tse {total} li baliloe, motho ka mong hang feela."),
+            _ => format!("{total} members counted, each person once."),
+        }
+    }
+
+    /// The header of a bucket of months in the skills table ("4-6 months").
+    pub fn months_bucket(&self, bucket: &str) -> String {
+        match self.code {
+            "st" => format!("Likhoeli tse {bucket}"),
+            _ if bucket == "1" => "1 month".to_owned(),
+            _ => format!("{bucket} months"),
+        }
+    }
+
+    /// Under a chart that draws only its largest rows.
+    pub fn drawn_of(&self, drawn: usize, total: usize) -> String {
+        match self.code {
+            "st" => format!(
+                "Tse {drawn} tse kholo ho tse {total} li bontšitsoe; tafole e na le tsohle."
+            ),
+            _ => format!("The {drawn} largest of {total} are drawn; the table lists them all."),
+        }
+    }
+
+    /// A download button's accessible name ("Download Country of residence as CSV").
+    pub fn download_as(&self, title: &str, format: &str) -> String {
+        match self.code {
+            "st" => format!("Jarolla {title} e le {format}"),
+            _ => format!("Download {title} as {format}"),
+        }
+    }
+}
+
+pub static ENGLISH_CHARTS: ChartWords = ChartWords {
+    code: "en",
+    dashboard: "Dashboard",
+    intro: "Who the diaspora registered so far are, counted from the submissions the filters select. A person registered twice counts once, once the duplicates are merged; withdrawn submissions are not counted.",
+    no_forms: "No form is published yet: the dashboard counts the answers of a form.",
+    failed: "The dashboard could not be counted.",
+    no_data: "No answers yet.",
+    not_given: "Not given",
+    members: "Members",
+    table: "Table",
+    download: "Download",
+    png_failed: "The browser could not draw the picture.",
+    countries: "Country of residence",
+    country: "Country",
+    regions: "Province or region",
+    region: "Province or region",
+    professions: "Profession",
+    profession: "Profession",
+    specialisations: "Profession and specialisation",
+    specialisation: "Specialisation",
+    engagement: "How members would take part",
+    interest: "Interest",
+    months_available: "Months a year for short-term assignments",
+    months: "Months",
+    years_abroad: "Years lived abroad",
+    years: "Years",
+    by_month: "Registrations by month",
+    month: "Month",
+    associations: "By association",
+    devices: "By volunteer's device",
+    device: "Device",
+    review: "Review progress",
+    completeness: "Completeness and open issues",
+    state: "State",
+    complete: "Complete",
+    with_issues: "With issues",
+    with_conflicts: "With unresolved conflicts",
+    skills: "Skills available for short-term assignments",
+    skills_hint: "Members who would take a short-term assignment in Lesotho, by profession, specialisation and country of residence, with the months a year they could give.",
+    months_total: "Months a year, added up",
+};
+
+pub static SESOTHO_CHARTS: ChartWords = ChartWords {
+    code: "st",
+    dashboard: "Kakaretso",
+    intro: "Hore na ba lelapa la kantle ho naha ba ngolisitsoeng ke bo mang, ba baloa ho tsoa lipalong tseo lihloekisi li li khethang. Motho ea ngolisitsoeng habeli o baloa hang, ha lingoliso li se li kopantsoe; lipalo tse huliloeng ha li baloe.",
+    no_forms: "Ha ho foromo e phatlalalitsoeng hajoale: kakaretso e bala likarabo tsa foromo.",
+    failed: "Kakaretso ha ea ka ea baloa.",
+    no_data: "Ha ho likarabo hajoale.",
+    not_given: "Ha e a fanoa",
+    members: "Litho",
+    table: "Tafole",
+    download: "Jarolla",
+    png_failed: "Sebatli ha sea ka sa khona ho taka setšoantšo.",
+    countries: "Naha eo ba lulang ho eona",
+    country: "Naha",
+    regions: "Profinse kapa setereke",
+    region: "Profinse kapa setereke",
+    professions: "Mosebetsi oa profeshene",
+    profession: "Mosebetsi oa profeshene",
+    specialisations: "Profeshene le bonghali",
+    specialisation: "Bonghali",
+    engagement: "Kamoo litho li ka nkang karolo kateng",
+    interest: "Thahasello",
+    months_available: "Likhoeli ka selemo bakeng sa mesebetsi ea nako e khutšoane",
+    months: "Likhoeli",
+    years_abroad: "Lilemo tse phetsoeng kantle ho naha",
+    years: "Lilemo",
+    by_month: "Lingoliso ka khoeli",
+    month: "Khoeli",
+    associations: "Ka mokhatlo",
+    devices: "Ka sesebelisoa sa moithaopi",
+    device: "Sesebelisoa",
+    review: "Tsoelopele ea tlhahlobo",
+    completeness: "Ho phethahala le mathata a bulehileng",
+    state: "Boemo",
+    complete: "E phethehile",
+    with_issues: "E na le mathata",
+    with_conflicts: "E na le likhohlano tse so rarolloeng",
+    skills: "Litsebo tse fumanehang bakeng sa mesebetsi ea nako e khutšoane",
+    skills_hint: "Litho tse ka nkang mosebetsi oa nako e khutšoane Lesotho, ka profeshene, bonghali le naha eo ba lulang ho eona, le likhoeli tseo ba ka li fanang ka selemo.",
+    months_total: "Likhoeli ka selemo, li kopantsoe",
+};
 
 impl Words {
     /// The words of `code`, English for any other.
@@ -590,6 +758,7 @@ pub static ENGLISH: Words = Words {
     dup_same: "same",
     dup_merged_into: "Merged into",
     dup_no_answer: "(no answer)",
+    charts: &ENGLISH_CHARTS,
 };
 
 pub static SESOTHO: Words = Words {
@@ -749,6 +918,7 @@ pub static SESOTHO: Words = Words {
     dup_same: "ea tšoana",
     dup_merged_into: "E kopantsoe ho",
     dup_no_answer: "(ha ho karabo)",
+    charts: &SESOTHO_CHARTS,
 };
 
 /// The language to start in: the one chosen before, else the browser's, else English.
