@@ -145,29 +145,27 @@ pub fn charts(dashboard: &Dashboard, words: &Words, relabel: Relabel<'_>) -> Vec
             values: vec![row.count],
         })
         .collect();
+    // An association by its name (the server's), else its code; none: the public links.
+    let association_name = |code: &str| {
+        if code.is_empty() {
+            return words.public_links.to_owned();
+        }
+        dashboard
+            .associations
+            .iter()
+            .find(|count| count.key == code)
+            .and_then(|count| count.label.clone())
+            .unwrap_or_else(|| code.to_owned())
+    };
     let associations = dashboard
         .associations
         .iter()
         .map(|count| Row {
             key: count.key.clone(),
-            cells: vec![if count.key.is_empty() {
-                words.public_links.to_owned()
-            } else {
-                count.label.clone().unwrap_or_else(|| count.key.clone())
-            }],
+            cells: vec![association_name(&count.key)],
             values: vec![count.count],
         })
         .collect();
-    // A device's association by its name, as the associations' chart has it.
-    let association_name = |code: &Option<String>| match code {
-        None => words.public_links.to_owned(),
-        Some(code) => dashboard
-            .associations
-            .iter()
-            .find(|count| &count.key == code)
-            .and_then(|count| count.label.clone())
-            .unwrap_or_else(|| code.clone()),
-    };
     let devices = dashboard
         .devices
         .iter()
@@ -175,7 +173,7 @@ pub fn charts(dashboard: &Dashboard, words: &Words, relabel: Relabel<'_>) -> Vec
             key: device.key.clone(),
             cells: vec![
                 device.label.clone().unwrap_or_else(|| device.key.clone()),
-                association_name(&device.association),
+                association_name(device.association.as_deref().unwrap_or_default()),
             ],
             values: vec![device.count],
         })
