@@ -24,12 +24,13 @@ const signedIn = () => openStaffArea(laptop.context, fixture.server);
 
 /** The open candidate pairs on the server, once `count` are found (the validator compares each arrival). */
 async function pairsOnTheServer(session, count, status = 'open') {
+  let pairs = [];
   for (let i = 0; i < 100; i += 1) {
-    const { pairs } = await asAdmin(session, `/api/duplicates?status=${status}`);
+    ({ pairs } = await asAdmin(session, `/api/duplicates?status=${status}`));
     if (pairs.length === count) return pairs;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  assert.fail(`${count} ${status} pairs were never found`);
+  assert.fail(`${count} ${status} pairs were never found: ${JSON.stringify(pairs.map((pair) => [pair.first.instance_name, pair.second.instance_name, pair.explanation]))}`);
 }
 
 test('a reviewer reads why two registrations may be one person, merges them field by field, undoes it, and tells another pair apart', async () => {
@@ -118,5 +119,55 @@ test('a reviewer reads why two registrations may be one person, merges them fiel
   assert.deepEqual(await violations(page), [], 'the list at 360 px in Sesotho passes axe');
   await page.screenshot({ path: join(artifacts, 'staff-duplicates-360-st.png'), fullPage: true });
   await page.getByLabel('Puo').selectOption('en');
+  await page.close();
+});
+
+test('a person registered three times is compared in three columns, merged into one with a value from the third, and the merge undone', async () => {
+  const session = await adminSession(fixture.server);
+  const before = (await asAdmin(session, '/api/duplicates?status=open')).pairs.length;
+  await importRegister(session, 'church-jhb', ['yes,Nthabiseng,Mokhele,1975-09-21,+27831112233,south_africa,gauteng,Johannesburg']);
+  await importRegister(session, 'nurses-dbn', ['yes,Nthabiseng,Mokhele,1975-09-21,0831112233,south_africa,kwazulu_natal,Durban']);
+  await importRegister(session, 'teachers-cpt', ['yes,Nthabiseng,Mokgele,1975-09-21,0027831112233,south_africa,western_cape,Cape Town']);
+  const open = await pairsOnTheServer(session, before + 3);
+  const hers = open.filter((pair) => pair.first.instance_name?.includes('Nthabiseng'));
+  assert.equal(hers.length, 3, JSON.stringify(open));
+  const ids = [...new Set(hers.flatMap((pair) => [pair.first.id, pair.second.id]))];
+  assert.equal(ids.length, 3);
+
+  // The list offers her three registrations at once; the oldest is kept by default.
+  const page = await signedIn();
+  await page.getByTestId('nav-duplicates').click();
+  const rows = page.getByTestId('pair');
+  await rows.nth(before + 2).waitFor();
+  await rows.filter({ hasText: 'Nthabiseng' }).first().getByTestId('compare-three').click();
+  await page.getByRole('heading', { name: 'Three registrations compared' }).waitFor();
+  await page.getByTestId('row-phone').waitFor();
+  assert.equal(await page.getByTestId('comparison').locator('thead th').count(), 4, 'a column per registration');
+  assert.ok(await page.getByTestId('keep-1').isChecked());
+  await page.getByTestId('pick-phone-3').check();
+  const phone3 = (await page.getByTestId('row-phone').locator('td').nth(2).textContent()).trim();
+  const city1 = (await page.getByTestId('row-city').locator('td').nth(0).textContent()).trim();
+  const phone1 = (await page.getByTestId('row-phone').locator('td').nth(0).textContent()).trim();
+  assert.notEqual(phone3, phone1);
+  assert.deepEqual(await violations(page), [], 'the comparison of three passes axe');
+  await page.screenshot({ path: join(artifacts, 'staff-duplicates-three.png'), fullPage: true });
+  assert.equal(await page.getByTestId('not-same').count(), 0, '"not the same person" is decided a pair at a time');
+  await page.getByTestId('merge').click();
+  await page.getByTestId('compare-notice').filter({ hasText: 'Merged' }).waitFor();
+
+  const registrations = await Promise.all(ids.map((id) => asAdmin(session, `/api/submissions/${id}`)));
+  const kept = registrations.find((registration) => registration.duplicate_of === null);
+  const others = registrations.filter((registration) => registration !== kept);
+  assert.equal(kept.answers.phone, phone3, 'the phone number picked from the third column');
+  assert.equal(kept.answers.city, city1, 'the rest stays the kept one\'s');
+  assert.deepEqual([...kept.merges.at(-1).merged].sort(), others.map((other) => other.id).sort());
+  for (const other of others) assert.equal(other.duplicate_of, kept.id);
+  await pairsOnTheServer(session, before, 'open');
+
+  // Undone: all three count on their own again, and their three pairs are open again.
+  await page.getByTestId('undo-merge').click();
+  await page.getByTestId('compare-notice').filter({ hasText: 'undone' }).waitFor();
+  assert.equal((await asAdmin(session, `/api/submissions/${kept.id}`)).answers.phone, phone1);
+  await pairsOnTheServer(session, before + 3);
   await page.close();
 });

@@ -18,7 +18,7 @@ use crate::audit::AuditFilters;
 use crate::audit_view::AuditLog;
 use crate::dashboard::DashboardAddress;
 use crate::dashboard_view::DashboardPage;
-use crate::duplicates::PairList;
+use crate::duplicates::{MAX_COMPARED, PairList};
 use crate::duplicates_view::{ComparePair, DuplicatesList};
 use crate::filters::Filters;
 use crate::offline::{CopyInfo, OfflineCopy};
@@ -45,10 +45,9 @@ pub enum Route {
     Audit(AuditFilters),
     /// The candidate pairs of one list.
     Duplicates(PairList),
-    /// Two registrations compared, opened from `list`.
+    /// Two or three registrations compared, opened from `list`.
     Compare {
-        left: String,
-        right: String,
+        ids: Vec<String>,
         list: PairList,
     },
     /// The dashboard of the submissions its filters select.
@@ -70,10 +69,10 @@ impl Route {
         }
         if let Some(rest) = hash.strip_prefix("/duplicates/compare/") {
             let (ids, query) = rest.split_once('?').unwrap_or((rest, ""));
-            if let Some((left, right)) = ids.split_once('/') {
+            let ids: Vec<String> = ids.split('/').map(str::to_owned).collect();
+            if (2..=MAX_COMPARED).contains(&ids.len()) && ids.iter().all(|id| !id.is_empty()) {
                 return Route::Compare {
-                    left: left.to_owned(),
-                    right: right.to_owned(),
+                    ids,
                     list: PairList::from_query(query),
                 };
             }
@@ -126,9 +125,9 @@ impl Route {
                 query if query.is_empty() => "#/duplicates".to_owned(),
                 query => format!("#/duplicates?{query}"),
             },
-            Route::Compare { left, right, list } => match list.query() {
-                query if query.is_empty() => format!("#/duplicates/compare/{left}/{right}"),
-                query => format!("#/duplicates/compare/{left}/{right}?{query}"),
+            Route::Compare { ids, list } => match list.query() {
+                query if query.is_empty() => format!("#/duplicates/compare/{}", ids.join("/")),
+                query => format!("#/duplicates/compare/{}?{query}", ids.join("/")),
             },
             Route::Dashboard(address) => match address.query() {
                 query if query.is_empty() => "#/dashboard".to_owned(),
@@ -414,9 +413,9 @@ pub fn app() -> Html {
                 <DashboardPage words={words} language={*language} session={current.clone()}
                     address={address.clone()} on_signed_out={on_signed_out} />
             },
-            Route::Compare { left, right, list } => html! {
+            Route::Compare { ids, list } => html! {
                 <ComparePair words={words} language={*language} session={current.clone()}
-                    left={left.clone()} right={right.clone()} list={*list}
+                    ids={ids.clone()} list={*list}
                     on_signed_out={on_signed_out} />
             },
         },
@@ -459,9 +458,15 @@ mod tests {
             Route::Duplicates(PairList::Open),
             Route::Duplicates(PairList::Merged),
             Route::Compare {
-                left: "0190f2a4-0000-7000-8000-000000000001".into(),
-                right: "0190f2a4-0000-7000-8000-000000000002".into(),
+                ids: vec![
+                    "0190f2a4-0000-7000-8000-000000000001".into(),
+                    "0190f2a4-0000-7000-8000-000000000002".into(),
+                ],
                 list: PairList::Different,
+            },
+            Route::Compare {
+                ids: vec!["a".into(), "b".into(), "c".into()],
+                list: PairList::Open,
             },
             Route::Dashboard(DashboardAddress::default()),
             Route::Dashboard(DashboardAddress {

@@ -3,11 +3,13 @@
 //! - `#/duplicates?status=open|different|merged`: the candidate pairs the server found as
 //!   registrations arrived, newest first, each with its reasons and score, and a link to
 //!   compare them (**Load more** for the next page);
-//! - `#/duplicates/compare/A/B`: the two registrations side by side, question by question,
-//!   laid out by their form. The reviewer picks the registration to keep and, where the
-//!   answers differ, which value it keeps; then **Merge** (the other becomes its duplicate),
-//!   or **Not the same person** (remembered, never proposed again). A merged pair shows
-//!   **Undo the merge**; a pair decided different, **Propose this pair again**.
+//! - `#/duplicates/compare/A/B` (or `/A/B/C`: a person whose pairs join three registrations,
+//!   **Compare all three** in the list): the registrations side by side, question by
+//!   question, laid out by their form. The reviewer picks the registration to keep and,
+//!   where the answers differ, which value it keeps; then **Merge** (the others become its
+//!   duplicates), or, for two, **Not the same person** (remembered, never proposed again).
+//!   Merged registrations show **Undo the merge**; a pair decided different, **Propose this
+//!   pair again**.
 //!
 //! Every decision is the server's to record (`/api/duplicates/...`); the page then shows
 //! the registrations as they are after it.
@@ -25,7 +27,7 @@ use yew::prelude::*;
 use crate::api::{self, ApiError};
 use crate::app::Route;
 use crate::dates::{now_local, when};
-use crate::duplicates::{CompareRow, PairList, Side, compare_rows, merge_request, standing_merge};
+use crate::duplicates::{CompareRow, PairList, compare_rows, group_of, merge_request, merged_into};
 use crate::layout::{lay_out, open};
 use crate::words::Words;
 
@@ -118,7 +120,7 @@ pub fn duplicates_list(props: &ListProps) -> Html {
                 aria-current={(list == props.list).then_some("page")}>{ label }</a>
         }
     };
-    let rows = shown.pairs.iter().map(|pair| {
+    let rows = shown.pairs.iter().enumerate().map(|(at, pair)| {
         // The older registration on the left.
         let (left, right) = if pair.first.created_at <= pair.second.created_at {
             (&pair.first, &pair.second)
@@ -126,10 +128,17 @@ pub fn duplicates_list(props: &ListProps) -> Html {
             (&pair.second, &pair.first)
         };
         let compare = Route::Compare {
-            left: left.id.clone(),
-            right: right.id.clone(),
+            ids: vec![left.id.clone(), right.id.clone()],
             list: props.list,
         };
+        // A person registered three times: their pairs join three registrations.
+        let three = (props.list == PairList::Open)
+            .then(|| group_of(&shown.pairs, at))
+            .flatten()
+            .map(|ids| Route::Compare {
+                ids,
+                list: props.list,
+            });
         html! {
             <tr data-testid="pair">
                 <td>
@@ -143,7 +152,12 @@ pub fn duplicates_list(props: &ListProps) -> Html {
                         <br /><span class="decided-by">{ by.clone() }</span>
                     }
                 </td>
-                <td><a href={compare.hash()} data-testid="compare">{ words.dup_compare }</a></td>
+                <td>
+                    <a href={compare.hash()} data-testid="compare">{ words.dup_compare }</a>
+                    if let Some(three) = three {
+                        <br /><a href={three.hash()} data-testid="compare-three">{ words.dup_compare_three }</a>
+                    }
+                </td>
             </tr>
         }
     });
@@ -191,28 +205,29 @@ pub struct CompareProps {
     pub words: &'static Words,
     pub language: &'static str,
     pub session: Session,
-    pub left: String,
-    pub right: String,
+    /// The registrations compared: two or three.
+    pub ids: Vec<String>,
     /// The list the pair was opened from.
     pub list: PairList,
     pub on_signed_out: Callback<()>,
 }
 
-/// Both registrations and their form.
+/// The registrations compared and the form of the first.
 #[derive(Debug, Clone, PartialEq)]
 struct Loaded {
-    left: SubmissionDetail,
-    right: SubmissionDetail,
+    details: Vec<SubmissionDetail>,
     form: Rc<Form>,
 }
 
-async fn load_both(left: &str, right: &str) -> Result<Loaded, ApiError> {
-    let left = api::submission(left).await?;
-    let right = api::submission(right).await?;
-    let form = api::form(&left.form_id, &left.form_version).await?;
+async fn load_all(ids: &[String]) -> Result<Loaded, ApiError> {
+    let mut details = Vec::with_capacity(ids.len());
+    for id in ids {
+        details.push(api::submission(id).await?);
+    }
+    let first = details.first().ok_or(ApiError::Network)?;
+    let form = api::form(&first.form_id, &first.form_version).await?;
     Ok(Loaded {
-        left,
-        right,
+        details,
         form: Rc::new(form.definition),
     })
 }
@@ -251,49 +266,42 @@ pub fn compare_pair(props: &CompareProps) -> Html {
     let problem = use_state(|| None::<String>);
     let busy = use_state(|| false);
     let done = use_state(|| None::<Done>);
-    let kept = use_state(|| Side::Left);
-    let picked = use_state(BTreeMap::<String, Side>::new);
+    let kept = use_state(|| 0_usize);
+    let picked = use_state(BTreeMap::<String, usize>::new);
     let reload = use_state(|| 0_u32);
 
     {
         let (loaded, problem) = (loaded.clone(), problem.clone());
         let on_signed_out = props.on_signed_out.clone();
-        use_effect_with(
-            (props.left.clone(), props.right.clone(), *reload),
-            move |(left, right, _)| {
-                let (left, right) = (left.clone(), right.clone());
-                wasm_bindgen_futures::spawn_local(async move {
-                    match load_both(&left, &right).await {
-                        Ok(both) => loaded.set(Some(both)),
-                        Err(error) => problem.set(api::problem(error, words, &on_signed_out)),
-                    }
-                });
-            },
-        );
+        use_effect_with((props.ids.clone(), *reload), move |(ids, _)| {
+            let ids = ids.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match load_all(&ids).await {
+                    Ok(all) => loaded.set(Some(all)),
+                    Err(error) => problem.set(api::problem(error, words, &on_signed_out)),
+                }
+            });
+        });
     }
 
     let rows = use_memo(((*loaded).clone(), props.language), |(loaded, language)| {
-        loaded.as_ref().map(|both| {
+        loaded.as_ref().map(|all| {
             let page = |detail: &SubmissionDetail| {
-                open(&both.form, &detail.answers, language, now_local())
+                open(&all.form, &detail.answers, language, now_local())
                     .map(|state| {
                         lay_out(&state, &detail.history, &detail.conflicts, &detail.repeats)
                     })
                     .unwrap_or_default()
             };
-            compare_rows(
-                &page(&both.left),
-                &page(&both.right),
-                &both.left,
-                &both.right,
-            )
+            let pages: Vec<_> = all.details.iter().map(page).collect();
+            compare_rows(&pages, &all.details)
         })
     });
 
     let back = html! {
         <a href={Route::Duplicates(props.list).hash()}>{ words.dup_back }</a>
     };
-    let Some(both) = &*loaded else {
+    let Some(all) = &*loaded else {
         return html! {
             <section class="compare">
                 { back }
@@ -311,16 +319,13 @@ pub fn compare_pair(props: &CompareProps) -> Html {
         .map(Vec::as_slice)
         .unwrap_or_default();
 
+    let details = all.details.as_slice();
     // Merged already: which one was kept, and the merge to undo.
-    let merged = [(&both.left, &both.right), (&both.right, &both.left)]
-        .into_iter()
-        .find_map(|(canonical, other)| {
-            (other.duplicate_of.as_deref() == Some(canonical.id.as_str()))
-                .then(|| {
-                    standing_merge(canonical, &other.id).map(|index| (canonical.id.clone(), index))
-                })
-                .flatten()
-        });
+    let merged = merged_into(details);
+    let pair = match details {
+        [first, second] => Some((first.id.clone(), second.id.clone())),
+        _ => None,
+    };
 
     // Sends one change, then shows both registrations again.
     let act = {
@@ -348,18 +353,18 @@ pub fn compare_pair(props: &CompareProps) -> Html {
             });
         }
     };
-    let decide = |decision: Option<PairDecision>, what: Done| {
+    let decide = |(first, second): (String, String), decision: Option<PairDecision>, what: Done| {
         let act = act.clone();
         let request = PairDecisionRequest {
-            first: both.left.id.clone(),
-            second: both.right.id.clone(),
+            first,
+            second,
             decision,
         };
         Callback::from(move |_: MouseEvent| act(Change::Decide(request.clone()), what))
     };
     let on_merge = {
         let act = act.clone();
-        let request = merge_request(*kept, &both.left, &both.right, rows, &picked);
+        let request = merge_request(*kept, details, rows, &picked);
         Callback::from(move |_: MouseEvent| act(Change::Merge(request.clone()), Done::Merged))
     };
     let on_undo = merged.clone().map(|(canonical, merge)| {
@@ -368,7 +373,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
         Callback::from(move |_: MouseEvent| act(Change::Undo(request.clone()), Done::Undone))
     });
 
-    let keep_side = |side: Side| {
+    let keep_side = |side: usize| {
         let (kept, picked) = (kept.clone(), picked.clone());
         Callback::from(move |_: Event| {
             kept.set(side);
@@ -376,7 +381,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
             picked.set(BTreeMap::new());
         })
     };
-    let pick = |name: String, side: Side| {
+    let pick = |name: String, side: usize| {
         let picked = picked.clone();
         Callback::from(move |_: Event| {
             let mut now = (*picked).clone();
@@ -384,7 +389,8 @@ pub fn compare_pair(props: &CompareProps) -> Html {
             picked.set(now);
         })
     };
-    let column = |detail: &SubmissionDetail, side: Side, number: usize| {
+    let column = |side: usize, detail: &SubmissionDetail| {
+        let number = side + 1;
         let name = detail
             .instance_name
             .clone()
@@ -407,7 +413,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
             </th>
         }
     };
-    let cell = |row: &CompareRow, side: Side, text: &str| {
+    let cell = |row: &CompareRow, side: usize, text: &str| {
         let shown = if text.is_empty() {
             words.dup_no_answer.to_owned()
         } else {
@@ -417,7 +423,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
         if row.same || merged.is_some() {
             return html! { <td>{ shown }</td> };
         }
-        let number = if side == Side::Left { 1 } else { 2 };
+        let number = side + 1;
         html! {
             <td class={classes!(chosen.then_some("chosen"))}>
                 <label>
@@ -439,7 +445,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
     html! {
         <section class="compare" aria-labelledby="compare-title">
             { back }
-            <h2 id="compare-title">{ words.dup_compare_title }</h2>
+            <h2 id="compare-title">{ if details.len() == 3 { words.dup_compare_title_three } else { words.dup_compare_title } }</h2>
             if let Some(notice) = notice {
                 <p class="notice" role="status" data-testid="compare-notice">{ notice }</p>
             }
@@ -450,8 +456,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
             <table class="comparison" data-testid="comparison">
                 <thead><tr>
                     <th scope="col">{ words.dup_question }</th>
-                    { column(&both.left, Side::Left, 1) }
-                    { column(&both.right, Side::Right, 2) }
+                    { for details.iter().enumerate().map(|(side, detail)| column(side, detail)) }
                 </tr></thead>
                 <tbody>
                     { for rows.iter().map(|row| html! {
@@ -459,8 +464,7 @@ pub fn compare_pair(props: &CompareProps) -> Html {
                             <th scope="row">{ row.label.clone() }
                                 if row.same { <small>{ " (" }{ words.dup_same }{ ")" }</small> }
                             </th>
-                            { cell(row, Side::Left, &row.left) }
-                            { cell(row, Side::Right, &row.right) }
+                            { for row.values.iter().enumerate().map(|(side, value)| cell(row, side, value)) }
                         </tr>
                     }) }
                 </tbody>
@@ -471,12 +475,14 @@ pub fn compare_pair(props: &CompareProps) -> Html {
                     <button type="button" data-testid="undo-merge" disabled={*busy} onclick={on_undo}>{ words.dup_undo }</button>
                 } else {
                     <button type="button" data-testid="merge" disabled={*busy} onclick={on_merge}>{ words.dup_merge }</button>
-                    if props.list == PairList::Different || *done == Some(Done::Different) {
-                        <button type="button" class="secondary" data-testid="propose-again" disabled={*busy}
-                            onclick={decide(None, Done::Reopened)}>{ words.dup_propose_again }</button>
-                    } else {
-                        <button type="button" class="secondary" data-testid="not-same" disabled={*busy}
-                            onclick={decide(Some(PairDecision::Different), Done::Different)}>{ words.dup_not_same }</button>
+                    if let Some(pair) = pair {
+                        if props.list == PairList::Different || *done == Some(Done::Different) {
+                            <button type="button" class="secondary" data-testid="propose-again" disabled={*busy}
+                                onclick={decide(pair, None, Done::Reopened)}>{ words.dup_propose_again }</button>
+                        } else {
+                            <button type="button" class="secondary" data-testid="not-same" disabled={*busy}
+                                onclick={decide(pair, Some(PairDecision::Different), Done::Different)}>{ words.dup_not_same }</button>
+                        }
                     }
                 }
                 if *busy { <span class="loading">{ words.dup_working }</span> }
