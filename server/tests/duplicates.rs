@@ -352,6 +352,17 @@ async fn reviewers_list_candidates_and_decide_through_the_api_within_what_they_s
             .contains("after spelling rules"),
         "{across}"
     );
+    // The same reasons one by one, for the staff area to word in Sesotho.
+    let reasons: Vec<letsema_protocol::reasons::MatchReason> =
+        serde_json::from_value(across["reasons"].clone()).expect("the reasons");
+    assert!(
+        reasons.contains(&letsema_protocol::reasons::MatchReason::SameNames { respelt: true }),
+        "{across}"
+    );
+    assert_eq!(
+        letsema_protocol::reasons::explanation(&reasons),
+        across["explanation"].as_str().expect("text")
+    );
 
     // Pages: one pair, then the other, then no more.
     let (_, one) = f

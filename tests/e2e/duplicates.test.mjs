@@ -116,6 +116,8 @@ test('a reviewer reads why two registrations may be one person, merges them fiel
   await page.setViewportSize({ width: 360, height: 740 });
   await page.getByLabel('Language').selectOption('st');
   await page.getByRole('heading', { name: 'Lingoliso tse habeli' }).waitFor();
+  assert.match(await rows.filter({ hasText: 'Mokhothu, Tšepo' }).getByTestId('pair-reasons').textContent(),
+    /mabitso a tšoanang ha a ngoloa ka mopeleto o le mong/, 'the reasons in Sesotho');
   assert.deepEqual(await violations(page), [], 'the list at 360 px in Sesotho passes axe');
   await page.screenshot({ path: join(artifacts, 'staff-duplicates-360-st.png'), fullPage: true });
   await page.getByLabel('Puo').selectOption('en');

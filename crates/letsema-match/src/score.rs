@@ -22,8 +22,6 @@
 //! different first name weighs most: it is what tells siblings and twins (one surname, one
 //! family phone, even one birth date) apart.
 
-use std::fmt;
-
 use crate::Person;
 use crate::fields::{DateLevel, compare_dates};
 use crate::names::{Word, similarity};
@@ -31,78 +29,9 @@ use crate::names::{Word, similarity};
 /// The score from which a pair is taken to be one person.
 pub const SAME_PERSON: f64 = 13.0;
 
-/// Why a pair scores what it does, field by field, in words a reviewer reads.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Reason {
-    SamePhone,
-    OtherPhone,
-    SameEmail,
-    OtherEmail,
-    /// The names are the same once spelt alike; `respelt`: only after the spelling rules.
-    SameNames {
-        respelt: bool,
-    },
-    /// The first names and surname are written the other way round.
-    NamesSwapped,
-    SameFirstNames,
-    SameSurname,
-    /// One has a given name the other lacks.
-    SecondName,
-    /// First names alike, this similar.
-    FirstNamesSimilar(f64),
-    FirstNamesDiffer,
-    /// Surnames alike, this similar.
-    SurnamesSimilar(f64),
-    /// One's surname is among the other's given names.
-    MaidenName,
-    SurnamesDiffer,
-    BirthDateSame,
-    BirthDateOneDigit,
-    BirthDateSwapped,
-    BirthYearOnly,
-    BirthDatesDiffer,
-    SexDiffers,
-    SameCity,
-    OtherCountry,
-    SameProfession,
-    OtherProfession,
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Reason::SamePhone => write!(f, "same phone"),
-            Reason::OtherPhone => write!(f, "other phone"),
-            Reason::SameEmail => write!(f, "same e-mail"),
-            Reason::OtherEmail => write!(f, "other e-mail"),
-            Reason::SameNames { respelt: false } => write!(f, "same names"),
-            Reason::SameNames { respelt: true } => {
-                write!(f, "same names after spelling rules")
-            }
-            Reason::NamesSwapped => write!(f, "first names and surname swapped"),
-            Reason::SameFirstNames => write!(f, "same first names"),
-            Reason::SameSurname => write!(f, "same surname"),
-            Reason::SecondName => write!(f, "a second given name on one only"),
-            Reason::FirstNamesSimilar(s) => write!(f, "first names {s:.2} similar"),
-            Reason::FirstNamesDiffer => write!(f, "first names differ"),
-            Reason::SurnamesSimilar(s) => write!(f, "surnames {s:.2} similar"),
-            Reason::MaidenName => write!(f, "one's surname is among the other's given names"),
-            Reason::SurnamesDiffer => write!(f, "surnames differ"),
-            Reason::BirthDateSame => write!(f, "same date of birth"),
-            Reason::BirthDateOneDigit => write!(f, "dates of birth differ by one digit"),
-            Reason::BirthDateSwapped => {
-                write!(f, "dates of birth differ by a swapped day and month")
-            }
-            Reason::BirthYearOnly => write!(f, "same year of birth (only the year known)"),
-            Reason::BirthDatesDiffer => write!(f, "dates of birth differ"),
-            Reason::SexDiffers => write!(f, "sex differs"),
-            Reason::SameCity => write!(f, "same city"),
-            Reason::OtherCountry => write!(f, "other country"),
-            Reason::SameProfession => write!(f, "same profession"),
-            Reason::OtherProfession => write!(f, "other profession"),
-        }
-    }
-}
+/// Why a pair scores what it does, field by field, in words a reviewer reads: the wire's
+/// own type, so that the staff area words each reason in its reviewer's language.
+pub use letsema_protocol::reasons::MatchReason as Reason;
 
 /// A pair's score and its reasons, strongest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,11 +48,7 @@ impl Comparison {
 
     /// The reasons as one line: `same phone; same names after spelling rules; ...`.
     pub fn explanation(&self) -> String {
-        self.reasons
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ")
+        letsema_protocol::reasons::explanation(&self.reasons)
     }
 }
 
@@ -309,9 +234,19 @@ fn names(
         // The one name they share is not the first of both: a weaker sign.
         (2.5, Some(Reason::SecondName))
     } else if alike(first) == Alike::Typo {
-        (4.0, Some(Reason::FirstNamesSimilar(similar)))
+        (
+            4.0,
+            Some(Reason::FirstNamesSimilar {
+                similarity: similar,
+            }),
+        )
     } else if alike(first) == Alike::Near {
-        (1.5, Some(Reason::FirstNamesSimilar(similar)))
+        (
+            1.5,
+            Some(Reason::FirstNamesSimilar {
+                similarity: similar,
+            }),
+        )
     } else if core_a.is_empty() || core_b.is_empty() || edits == usize::MAX {
         (0.0, None)
     } else {
@@ -321,8 +256,18 @@ fn names(
         None => (0.0, None),
         Some((_, 0)) => (5.0, Some(Reason::SameSurname)),
         Some(_) if maiden_in_a || maiden_in_b => (3.5, Some(Reason::MaidenName)),
-        Some(found) if alike(found) == Alike::Typo => (3.5, Some(Reason::SurnamesSimilar(found.0))),
-        Some(found) if alike(found) == Alike::Near => (1.5, Some(Reason::SurnamesSimilar(found.0))),
+        Some(found) if alike(found) == Alike::Typo => (
+            3.5,
+            Some(Reason::SurnamesSimilar {
+                similarity: found.0,
+            }),
+        ),
+        Some(found) if alike(found) == Alike::Near => (
+            1.5,
+            Some(Reason::SurnamesSimilar {
+                similarity: found.0,
+            }),
+        ),
         Some(_) if women => (-4.0, Some(Reason::SurnamesDiffer)),
         Some(_) => (-5.0, Some(Reason::SurnamesDiffer)),
     });

@@ -20,6 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod reasons;
 pub mod retry;
 pub mod staff;
 pub mod sync;

@@ -519,6 +519,9 @@ pub struct DuplicatePair {
     /// `same phone; same names after spelling rules; dates of birth differ by a swapped day
     /// and month`.
     pub explanation: String,
+    /// The same reasons, one by one, for a screen to word in its reviewer's language.
+    #[serde(default)]
+    pub reasons: Vec<crate::reasons::MatchReason>,
     /// When it was found, milliseconds since the Unix epoch.
     pub found_at: i64,
     /// None while open.

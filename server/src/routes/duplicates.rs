@@ -305,6 +305,7 @@ fn wire_pair(pair: StoredPair) -> DuplicatePair {
         first: wire_side(pair.first),
         second: wire_side(pair.second),
         score: pair.score,
+        reasons: letsema_protocol::reasons::parse_explanation(&pair.explanation),
         explanation: pair.explanation,
         found_at: pair.found_at,
         decision: pair.decision,

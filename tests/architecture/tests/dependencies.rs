@@ -21,7 +21,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("letsema-doc", &["letsema-answers", "letsema-ids"]),
     ("letsema-xlsform", &["letsema-expr", "letsema-form"]),
     ("letsema-export", &["letsema-form", "letsema-answers"]),
-    ("letsema-match", &[]),
+    ("letsema-match", &["letsema-protocol"]),
     (
         "letsema-protocol",
         &["letsema-ids", "letsema-form", "letsema-answers"],

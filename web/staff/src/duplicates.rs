@@ -357,6 +357,7 @@ mod tests {
             second: side(second),
             score: 20.0,
             explanation: String::new(),
+            reasons: Vec::new(),
             found_at: 0,
             decision: None,
             decided_by: None,

@@ -145,7 +145,7 @@ pub fn duplicates_list(props: &ListProps) -> Html {
                     <span class="pair-side">{ side_name(words, left) }</span>
                     <span class="pair-side">{ side_name(words, right) }</span>
                 </td>
-                <td data-testid="pair-reasons">{ pair.explanation.clone() }</td>
+                <td data-testid="pair-reasons">{ words.reasons(&pair.reasons, &pair.explanation) }</td>
                 <td class="number">{ format!("{:.1}", pair.score) }</td>
                 <td>{ when(words.code, pair.found_at) }
                     if let Some(by) = &pair.decided_by {

@@ -5,6 +5,7 @@
 //! Texts with numbers in them are functions, so that each language places them itself.
 
 use letsema_ids::ReviewStatus;
+use letsema_protocol::reasons::MatchReason;
 
 /// The languages offered, by code, with their own names.
 pub const LANGUAGES: [(&str, &str); 2] = [("en", "English"), ("st", "Sesotho")];
@@ -592,6 +593,23 @@ impl Words {
         }
     }
 
+    /// Why two registrations may be one person, in this language (the server's English
+    /// line for a pair found before the reasons were sent apart).
+    pub fn reasons(&self, reasons: &[MatchReason], explanation: &str) -> String {
+        if reasons.is_empty() || self.code != "st" {
+            return if reasons.is_empty() {
+                explanation.to_owned()
+            } else {
+                letsema_protocol::reasons::explanation(reasons)
+            };
+        }
+        reasons
+            .iter()
+            .map(sesotho_reason)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// "Showing 50; more below".
     pub fn shown(&self, count: usize, more: bool) -> String {
         match (self.code, more) {
@@ -600,6 +618,48 @@ impl Words {
             (_, true) => format!("Showing {count}; there are more."),
             (_, false) => format!("Showing {count}."),
         }
+    }
+}
+
+/// One reason in Sesotho.
+fn sesotho_reason(reason: &MatchReason) -> String {
+    match reason {
+        MatchReason::SamePhone => "nomoro ea mohala e tšoanang".into(),
+        MatchReason::OtherPhone => "nomoro ea mohala e fapaneng".into(),
+        MatchReason::SameEmail => "e-mail e tšoanang".into(),
+        MatchReason::OtherEmail => "e-mail e fapaneng".into(),
+        MatchReason::SameNames { respelt: false } => "mabitso a tšoanang".into(),
+        MatchReason::SameNames { respelt: true } => {
+            "mabitso a tšoanang ha a ngoloa ka mopeleto o le mong".into()
+        }
+        MatchReason::NamesSwapped => "mabitso le fane li fapanyelitsoe".into(),
+        MatchReason::SameFirstNames => "mabitso a pele a tšoanang".into(),
+        MatchReason::SameSurname => "fane e tšoanang".into(),
+        MatchReason::SecondName => "lebitso la bobeli ho ngoliso e le 'ngoe feela".into(),
+        MatchReason::FirstNamesSimilar { similarity } => {
+            format!("mabitso a pele a tšoana ka {similarity:.2}")
+        }
+        MatchReason::FirstNamesDiffer => "mabitso a pele a fapane".into(),
+        MatchReason::SurnamesSimilar { similarity } => {
+            format!("lifane li tšoana ka {similarity:.2}")
+        }
+        MatchReason::MaidenName => "fane ea e 'ngoe e har'a mabitso a e 'ngoe".into(),
+        MatchReason::SurnamesDiffer => "lifane li fapane".into(),
+        MatchReason::BirthDateSame => "letsatsi la tsoalo le tšoanang".into(),
+        MatchReason::BirthDateOneDigit => "matsatsi a tsoalo a fapana ka nomoro e le 'ngoe".into(),
+        MatchReason::BirthDateSwapped => {
+            "matsatsi a tsoalo a fapana ka letsatsi le khoeli tse fapanyelitsoeng".into()
+        }
+        MatchReason::BirthYearOnly => {
+            "selemo sa tsoalo se tšoanang (ho tsejoa selemo feela)".into()
+        }
+        MatchReason::BirthDatesDiffer => "matsatsi a tsoalo a fapane".into(),
+        MatchReason::SexDiffers => "botona kapa botšehali bo fapane".into(),
+        MatchReason::SameCity => "toropo e tšoanang".into(),
+        MatchReason::OtherCountry => "naha e 'ngoe".into(),
+        MatchReason::SameProfession => "profeshene e tšoanang".into(),
+        MatchReason::OtherProfession => "profeshene e 'ngoe".into(),
+        MatchReason::Other { text } => text.clone(),
     }
 }
 
@@ -945,6 +1005,23 @@ mod tests {
         assert_eq!(starting_language(Some("st"), Some("en-GB")), "st");
         assert_eq!(starting_language(None, Some("st-LS")), "st");
         assert_eq!(starting_language(Some("fr"), Some("de")), "en");
+    }
+
+    #[test]
+    fn reasons_read_as_the_servers_line_in_english_and_in_sesotho_otherwise() {
+        let line = "same phone; same names after spelling rules; first names 0.93 similar";
+        let reasons = letsema_protocol::reasons::parse_explanation(line);
+        assert_eq!(ENGLISH.reasons(&reasons, line), line);
+        assert_eq!(
+            SESOTHO.reasons(&reasons, line),
+            "nomoro ea mohala e tšoanang; mabitso a tšoanang ha a ngoloa ka mopeleto o le mong; \
+             mabitso a pele a tšoana ka 0.93"
+        );
+        assert_eq!(
+            SESOTHO.reasons(&[], "old line"),
+            "old line",
+            "a pair sent without reasons"
+        );
     }
 
     #[test]
