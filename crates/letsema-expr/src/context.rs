@@ -63,6 +63,11 @@ pub trait Context {
     /// A new RFC 4122 version 4 UUID in the usual lowercase hyphenated form, for `uuid()`.
     fn uuid(&self) -> String;
 
+    /// The form's version, for `version()`; `''` when there is none (the default).
+    fn form_version(&self) -> String {
+        String::new()
+    }
+
     /// The label, in the current language, of the choice `value` of the select question
     /// `question` (its name, as in `${question}`), for `jr:choice-name()`. `Ok(None)` when
     /// the question has no such choice.

@@ -72,5 +72,6 @@ pub use functions::function_names;
 pub use map_context::MapContext;
 pub use parser::{MAX_DEPTH, parse};
 pub use value::{
-    Node, NodeId, Value, number_to_string, parse_date, parse_date_time, string_to_number,
+    Node, NodeId, Value, number_to_string, parse_date, parse_date_time, parse_xpath_number,
+    string_to_number,
 };

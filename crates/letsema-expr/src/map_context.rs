@@ -49,6 +49,8 @@ pub struct MapContext {
     now: DateTime<FixedOffset>,
     labels: BTreeMap<(String, String), String>,
     rng: Cell<u64>,
+    /// The form's version, for `version()`.
+    version: String,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +100,7 @@ impl MapContext {
             now,
             labels: BTreeMap::new(),
             rng: Cell::new(0),
+            version: String::new(),
         }
     }
 
@@ -190,6 +193,12 @@ impl MapContext {
     pub fn with_choice_label(mut self, question: &str, value: &str, label: &str) -> Self {
         self.labels
             .insert((question.to_owned(), value.to_owned()), label.to_owned());
+        self
+    }
+
+    /// Sets the form's version, for `version()`.
+    pub fn with_version(mut self, version: &str) -> Self {
+        self.version = version.to_owned();
         self
     }
 
@@ -296,6 +305,10 @@ impl Context for MapContext {
     fn random(&self) -> f64 {
         // 53 random bits make every double in [0, 1) with that spacing equally likely.
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn form_version(&self) -> String {
+        self.version.clone()
     }
 
     fn uuid(&self) -> String {

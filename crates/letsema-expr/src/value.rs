@@ -160,14 +160,14 @@ pub fn number_to_string(n: f64) -> String {
 }
 
 /// Converts a string to a number: an XPath number (optional whitespace, optional `-`,
-/// digits with an optional fraction), else an ODK date or date-time as days since the
-/// epoch, else NaN.
+/// digits with an optional fraction), else an ODK date (padded or not) or date-time as days
+/// since the epoch, else NaN.
 pub fn string_to_number(s: &str) -> f64 {
     let t = s.trim_matches(is_xml_space);
     if let Some(n) = parse_xpath_number(t) {
         return n;
     }
-    if let Some(d) = parse_date(t) {
+    if let Some(d) = parse_date_lenient(t) {
         return date_to_days(d);
     }
     if let Some(dt) = parse_date_time(t) {
@@ -183,7 +183,7 @@ pub(crate) fn is_xml_space(c: char) -> bool {
 
 /// Parses the XPath 1.0 `Number` production with an optional leading minus; no exponent,
 /// no `+`, no `Infinity`.
-fn parse_xpath_number(t: &str) -> Option<f64> {
+pub fn parse_xpath_number(t: &str) -> Option<f64> {
     let body = t.strip_prefix('-').unwrap_or(t);
     let (int, frac) = match body.split_once('.') {
         Some((i, f)) => (i, Some(f)),
@@ -239,6 +239,29 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
         return None;
     }
     NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+}
+
+/// Parses a date as ODK's engines read one in an expression: `YYYY-MM-DD`, or with the month
+/// and day unpadded (`2021-2-3`), as JavaRosa's `DateUtils.parseDate` reads it. Answers to
+/// date questions are still checked with [`parse_date`]: they are stored padded.
+pub fn parse_date_lenient(s: &str) -> Option<NaiveDate> {
+    let t = s.trim_matches(is_xml_space);
+    if let Some(date) = parse_date(t) {
+        return Some(date);
+    }
+    let mut parts = t.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if parts.next().is_some()
+        || !digits(year, 4..=4)
+        || !digits(month, 1..=2)
+        || !digits(day, 1..=2)
+    {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
 /// Parses an ODK date-time: `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by `Z`, `±HH:MM` or

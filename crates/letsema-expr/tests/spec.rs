@@ -571,7 +571,13 @@ fn selects() {
     check(&c, "selected(${langs}, 'fr')", false);
     check(&c, "selected(${langs}, 's')", false);
     check(&c, "selected(${langs}, ' en ')", true);
-    check(&c, "selected(${empty}, '')", false);
+    // As ODK Collect reads it (`' ' + list + ' '` contains `'  '`): the empty value is
+    // selected in an empty list, and in a list with two spaces in a row, in no other.
+    check(&c, "selected(${empty}, '')", true);
+    check(&c, "selected('', '')", true);
+    check(&c, "selected(${country}, '')", false);
+    check(&c, "selected('a b', '')", false);
+    check(&c, "selected(${langs}, '')", true);
     check(&c, "selected(${country}, 'ZA')", true);
     check(&c, "selected('a b', 'a b')", false);
     check_num(&c, "count-selected(${langs})", 3.0);
@@ -707,10 +713,17 @@ fn date_formatting() {
         "format-date-time(${visit}, '%Y-%m-%d %H:%M:%S.%3')",
         "2024-02-29 14:05:09.123",
     );
+    // A date-time with another offset is shown on the device's clock (here +02:00), as ODK
+    // Collect shows it.
     check_str(
         &c,
         "format-date-time('2024-01-05T07:08:09Z', '%h:%M')",
-        "7:08",
+        "9:08",
+    );
+    check_str(
+        &c,
+        "format-date-time('2024-01-05T23:30:00-05:00', '%Y-%m-%d %H:%M')",
+        "2024-01-06 06:30",
     );
     check_str(&c, "format-date-time(now(), '%H:%M')", "09:30");
     check_str(
@@ -948,4 +961,145 @@ fn minimal_context() {
         "indexed-repeat(${x}, ${r}, 1)",
         "indexed-repeat() needs repeats, which this context does not have",
     );
+}
+
+#[test]
+fn dates_as_odk_collect_reads_them() {
+    let c = answers();
+    // Unpadded months and days are read in expressions, as every ODK engine reads them.
+    check_str(&c, "date('2021-2-3')", "2021-02-03");
+    check_str(&c, "date('2021-12-3')", "2021-12-03");
+    check(&c, "date('2021-2-3') < date('2021-02-04')", true);
+    check(&c, "'2021-2-3' = '2021-2-3'", true);
+    check_num(&c, "date('2021-2-3') - date('2021-2-1')", 2.0);
+    check_err(
+        &c,
+        "date('2021-2-30')",
+        "date(): `2021-2-30` is not a date: write dates as 'YYYY-MM-DD', date-times as \
+         'YYYY-MM-DDTHH:MM:SS', or give a number of days since 1970-01-01",
+    );
+    // A date-time's date is its date on the device's calendar (here +02:00).
+    check_str(&c, "date('2024-01-05T23:30:00Z')", "2024-01-06");
+    check_str(&c, "date('2024-01-05T23:30:00+02:00')", "2024-01-05");
+    // Comparisons compare instants, whatever the offsets.
+    check(
+        &c,
+        "date-time('2024-01-05T23:30:00Z') = date-time('2024-01-06T01:30:00+02:00')",
+        true,
+    );
+}
+
+#[test]
+fn digests_and_encodings() {
+    let c = answers();
+    // FIPS 180 and RFC 1321 test vectors for 'abc'.
+    check_str(
+        &c,
+        "digest('abc', 'SHA-256', 'hex')",
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+    );
+    check_str(
+        &c,
+        "digest('abc', 'sha1', 'HEX')",
+        "a9993e364706816aba3e25717850c26c9cd0d89d",
+    );
+    check_str(
+        &c,
+        "digest('abc', 'SHA-384', 'hex')",
+        "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
+    );
+    check_str(&c, "digest('abc', 'MD5')", "kAFQmDzST7DWlj99KOF/cg==");
+    check_str(
+        &c,
+        "digest('abc', 'SHA-512', 'hex')",
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+    );
+    // Text is hashed as UTF-8.
+    check_str(
+        &c,
+        "digest('Tšepo', 'MD5', 'hex')",
+        "f5210bd046eb65d41e9f542e5b9ceec8",
+    );
+    check_err(
+        &c,
+        "digest('abc', 'SHA-3')",
+        "digest(): `SHA-3` is not an algorithm it knows: write 'MD5', 'SHA-1', 'SHA-256', \
+         'SHA-384' or 'SHA-512'",
+    );
+    check_err(
+        &c,
+        "digest('abc', 'MD5', 'base32')",
+        "digest(): `base32` is not an encoding it knows: write 'base64' or 'hex'",
+    );
+    // JavaRosa's Base64DecodeTest.
+    check_str(&c, "base64-decode('SGVsbG8=')", "Hello");
+    check_str(&c, "base64-decode('RGFzc2Vs')", "Dassel");
+    check_str(&c, "base64-decode('w6nDqMOx')", "éèñ");
+    check_str(&c, "base64-decode('8J+lsA==')", "🥰");
+    check_str(&c, "base64-decode('AGEAYgBj')", "\u{0}a\u{0}b\u{0}c");
+    check_str(&c, "base64-decode('a')", "");
+    // Bytes that are not UTF-8 read as U+FFFD, as Java's decoder reads them.
+    check_str(&c, "base64-decode('/0E=')", "\u{fffd}A");
+}
+
+#[test]
+fn geography_as_odk_collect_computes_it() {
+    // JavaRosa's GeoUtilsTest, path 1: 151,452 m² enclosed, 1,801 m along.
+    let path = "38.253094215699576 21.756382658677467 0 0;38.25021274773806 21.756382658677467 0 0;\
+                38.25007793942195 21.763892843919166 0 0;38.25290886154963 21.763935759263404 0 0;\
+                38.25146813817506 21.758421137528785 0 0";
+    let c = answers()
+        .with("shape", path)
+        .with("inside", "38.2515 21.7600 0 0")
+        .with("outside", "38.2600 21.7600 0 0")
+        .with_repeat(
+            "walk",
+            [
+                [("point", "0 0 0 0")],
+                [("point", "0 1")],
+                [("point", "0 2 1500 3.5")],
+            ],
+        );
+    let near = |src: &str, expected: f64| {
+        let n = eval(&c, src).to_number();
+        assert!(
+            (n - expected).abs() < 0.5,
+            "`{src}` gave {n}, expected {expected}"
+        );
+    };
+    near("area(${shape})", 151_452.0);
+    near("distance(${shape})", 1_801.0);
+    // Geopoints in a repeat, or given one by one; the equator's degree is 111,318.8 m.
+    near(
+        "distance(${point})",
+        2.0 * 2.0 * 6_378_100.0 * std::f64::consts::PI / 360.0,
+    );
+    near(
+        "distance('0 0', '0 1')",
+        2.0 * 6_378_100.0 * std::f64::consts::PI / 360.0,
+    );
+    near("area(${point})", 0.0);
+    near("area('')", 0.0);
+    check(&c, "geofence(${inside}, ${shape})", true);
+    check(&c, "geofence(${outside}, ${shape})", false);
+    check_err(
+        &c,
+        "area('north of Maseru')",
+        "area(): `north of Maseru` is not a location: give a geopoint ('latitude longitude \
+         altitude accuracy', as a geopoint question stores it), or a geotrace or geoshape \
+         (geopoints separated by ';')",
+    );
+    check_err(
+        &c,
+        "distance('0 0', '91 0')",
+        "distance(): `91 0` is not a location: give a geopoint ('latitude longitude altitude \
+         accuracy', as a geopoint question stores it), or a geotrace or geoshape (geopoints \
+         separated by ';')",
+    );
+}
+
+#[test]
+fn the_forms_version() {
+    check_str(&answers(), "version()", "");
+    check_str(&answers().with_version("2026-12"), "version()", "2026-12");
 }

@@ -202,7 +202,8 @@ fn answers_are_checked_against_their_type_and_choice_list() {
         violations(&s),
         [
             "n: Enter a whole number.",
-            "x: Enter a number.",
+            "x: Enter a number such as 12.5 or -3, with digits and one point (no exponent such \
+             as 1e3, no plus sign).",
             "d: Enter a date as YYYY-MM-DD.",
             "ok: `maybe` is not one of the choices offered here: choose from the list.",
             "oks: `perhaps` is not one of the choices offered here: choose from the list.",
@@ -212,6 +213,17 @@ fn answers_are_checked_against_their_type_and_choice_list() {
         form,
         json!({"n": -3, "x": 2.5, "d": "2026-02-28", "ok": "yes", "oks": ["yes", "no"]}),
     );
+    assert!(violations(&s).is_empty());
+    // What a looser check would take but every expression would read as NaN (not a number):
+    // refused, as ODK Collect's number keyboards refuse it.
+    for (n, x) in [("+5", "1e3"), ("5", "+5"), ("5", "1E-2"), ("5", "Infinity")] {
+        let s = state(form, json!({"n": n, "x": x}));
+        assert_eq!(violations(&s).len(), 1 + usize::from(n != "5"), "{n} {x}");
+    }
+    // What the expressions read: a leading or trailing point, a minus.
+    let s = state(form, json!({"n": "-0", "x": ".5"}));
+    assert!(violations(&s).is_empty());
+    let s = state(form, json!({"x": "-5."}));
     assert!(violations(&s).is_empty());
 }
 
@@ -265,6 +277,27 @@ fn calculations(rows: &[(&str, &str)]) -> Form {
         form.items.push(Item::Question(q));
     }
     form
+}
+
+#[test]
+fn version_is_the_forms_version_and_geography_is_computed_as_collect_does() {
+    let mut form = calculations(&[
+        ("v", "version()"),
+        ("d", "round(distance('0 0 0 0;0 1 0 0'))"),
+    ]);
+    form.version = Some("2026-12-04".into());
+    let s = FormState::new(
+        Arc::new(CompiledForm::new(&form).expect("compiles")),
+        &Answers::new(),
+        env(),
+    )
+    .expect("opens");
+    assert_eq!(s.value("v", &[]), Ok("2026-12-04"));
+    assert_eq!(
+        s.value("d", &[]),
+        Ok("111319"),
+        "a degree along the equator, in metres"
+    );
 }
 
 #[test]

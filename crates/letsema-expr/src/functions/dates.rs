@@ -5,7 +5,8 @@ use chrono::{Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelik
 use super::Args;
 use crate::error::EvalError;
 use crate::value::{
-    Value, days_to_date, days_to_date_time, parse_date, parse_date_time, parse_time, split_offset,
+    Value, days_to_date, days_to_date_time, parse_date_lenient, parse_date_time, parse_time,
+    split_offset,
 };
 
 type R = Result<Value, EvalError>;
@@ -51,7 +52,7 @@ fn date_arg(v: Value) -> DateArg {
             let t = s.trim();
             if t.is_empty() {
                 DateArg::Empty
-            } else if let Some(d) = parse_date(t) {
+            } else if let Some(d) = parse_date_lenient(t) {
                 DateArg::Date(d)
             } else if let Some(dt) = parse_date_time(t) {
                 DateArg::DateTime(dt)
@@ -75,14 +76,16 @@ fn not_a_date(function: &str, s: &str) -> EvalError {
     )
 }
 
-/// `date(x)`: a date from a date string, a date-time (its local date) or a number of days
+/// `date(x)`: a date from a date string, a date-time (its date in the context's offset) or a number of days
 /// since 1970-01-01 (rounded down). Empty answers and NaN give `''`.
 pub(super) fn date(a: &mut Args<'_, '_>) -> R {
     let v = a.value(0)?;
+    let offset = *a.ctx().now().offset();
     Ok(match date_arg(v) {
         DateArg::Empty => Value::String(String::new()),
         DateArg::Date(d) => Value::Date(d),
-        DateArg::DateTime(dt) => Value::Date(dt.date_naive()),
+        // The date on the device's calendar (the context's offset), as ODK Collect reads it.
+        DateArg::DateTime(dt) => Value::Date(dt.with_timezone(&offset).date_naive()),
         DateArg::Days(n) => days_to_date(n).map_or(Value::String(String::new()), Value::Date),
         DateArg::Invalid(s) => return Err(not_a_date(a.name(), &s)),
     })
@@ -160,7 +163,9 @@ fn format(a: &mut Args<'_, '_>, with_time: bool) -> R {
     let local: Option<NaiveDateTime> = match date_arg(v) {
         DateArg::Empty | DateArg::Invalid(_) => None,
         DateArg::Date(d) => Some(d.and_time(NaiveTime::MIN)),
-        DateArg::DateTime(dt) => Some(dt.naive_local()),
+        // A date-time with another offset is first moved to the device's (the context's),
+        // as ODK Collect shows it.
+        DateArg::DateTime(dt) => Some(dt.with_timezone(&offset).naive_local()),
         // A day count is a calendar date for format-date; for format-date-time it is an
         // instant, shown in the context's offset.
         DateArg::Days(n) if with_time => days_to_date_time(n, offset).map(|dt| dt.naive_local()),

@@ -131,7 +131,17 @@ pub(super) fn selected(a: &mut Args<'_, '_>) -> R {
     let list = a.string(0)?;
     let value = a.string(1)?;
     let value = value.trim_matches(is_xml_space);
+    if value.is_empty() {
+        // As ODK Collect (JavaRosa) reads it: `' ' + list + ' '` contains `'  '`, so the
+        // empty value is selected in an empty list (`selected('', '')` is true).
+        return Ok(Value::Boolean(format!(" {list} ").contains("  ")));
+    }
     Ok(Value::Boolean(items(&list).any(|i| i == value)))
+}
+
+/// `version()`: the form's version (`''` when the form has none).
+pub(super) fn version(a: &mut Args<'_, '_>) -> R {
+    Ok(Value::String(a.ctx().form_version()))
 }
 
 /// `selected-at(list, index)`: the item at the 0-based index, `''` when there is none.

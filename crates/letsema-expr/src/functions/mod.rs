@@ -5,6 +5,8 @@
 //! `string()` on its argument, so a node-set gives its first node's value.
 
 mod dates;
+mod encodings;
+mod geo;
 mod misc;
 mod numbers;
 mod strings;
@@ -346,6 +348,41 @@ static FUNCTIONS: &[Function] = &[
         "write `format-date-time(date-time, '%Y-%m-%d %H:%M')`",
         dates::format_date_time
     ),
+    // Geography.
+    f!(
+        "area",
+        Exactly(1),
+        "write `area(${geoshape})` or `area(${geopoint in a repeat})`",
+        geo::area
+    ),
+    f!(
+        "distance",
+        AtLeast(1),
+        "write `distance(${geotrace})`, `distance(${geopoint in a repeat})` or \
+         `distance(${point}, ${point}, …)`",
+        geo::distance
+    ),
+    f!(
+        "geofence",
+        Exactly(2),
+        "write `geofence(${geopoint}, ${geoshape})`",
+        geo::geofence
+    ),
+    // Digests and encodings.
+    f!(
+        "digest",
+        Range(2, 3),
+        "write `digest(text, 'SHA-256')` or `digest(text, 'SHA-256', 'hex')`",
+        encodings::digest
+    ),
+    f!(
+        "base64-decode",
+        Exactly(1),
+        "write `base64-decode(text)`",
+        encodings::base64_decode
+    ),
+    // The form.
+    f!("version", Exactly(0), "write `version()`", misc::version),
 ];
 
 /// The function called `name`, if the library has it.

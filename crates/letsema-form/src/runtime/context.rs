@@ -241,6 +241,10 @@ impl Context for EvalContext<'_> {
         (next_random(self.rng) >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    fn form_version(&self) -> String {
+        self.form.form.version.clone().unwrap_or_default()
+    }
+
     fn uuid(&self) -> String {
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&next_random(self.rng).to_be_bytes());

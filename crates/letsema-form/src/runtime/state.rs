@@ -822,18 +822,17 @@ fn stored(value: Value) -> String {
 /// What is wrong with a value for a question of this type, if anything.
 fn type_problem(kind: &QuestionType, value: &str) -> Option<String> {
     let v = value.trim();
-    let number = || {
-        let ok = !v.is_empty()
-            && v.chars()
-                .all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E'));
-        v.parse::<f64>().ok().filter(|n| ok && n.is_finite())
-    };
+    // A number the expressions read as one (XPath's: digits, one point, an optional minus):
+    // `1e3` or `+5` would pass a looser check and then be NaN in every calculation.
+    let number = || letsema_expr::parse_xpath_number(v).filter(|n| n.is_finite());
     match kind {
-        QuestionType::Integer => v
-            .parse::<i64>()
-            .is_err()
+        QuestionType::Integer => (v.starts_with('+') || v.parse::<i64>().is_err())
             .then(|| "Enter a whole number.".to_owned()),
-        QuestionType::Decimal => number().is_none().then(|| "Enter a number.".to_owned()),
+        QuestionType::Decimal => number().is_none().then(|| {
+            "Enter a number such as 12.5 or -3, with digits and one point (no exponent such as \
+             1e3, no plus sign)."
+                .to_owned()
+        }),
         QuestionType::Range(p) => {
             let (low, high) = if p.start <= p.end {
                 (p.start, p.end)
