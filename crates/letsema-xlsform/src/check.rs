@@ -20,6 +20,10 @@ pub(crate) struct Records {
     pub(crate) texts: Vec<TextSite>,
     /// Every choice list a question or loop names.
     pub(crate) lists: Vec<(Site, ListName)>,
+    /// The names of rows refused with an error (an unknown type, no type), which are not
+    /// items. A reference to one is not reported: the row's own error is the real one, and
+    /// "refers to nothing" would send the author looking for a question that is there.
+    pub(crate) refused: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -34,7 +38,10 @@ pub(crate) struct ExprSite {
     pub(crate) owner: Option<FieldName>,
     pub(crate) site: Site,
     pub(crate) column: &'static str,
+    /// The cell with its curly quotes straightened.
     pub(crate) source: String,
+    /// Whether the cell as written had curly quotes.
+    pub(crate) straightened: bool,
 }
 
 #[derive(Debug)]
@@ -50,6 +57,9 @@ pub(crate) fn run(form: &Form, records: &Records, diags: &mut Diags) {
             .entry(item.name.as_str())
             .or_default()
             .push(&item.site);
+    }
+    for refused in &records.refused {
+        names.entry(refused.as_str()).or_default();
     }
     for (site, list) in &records.lists {
         if form.choice_list(list).is_none() {
@@ -86,8 +96,15 @@ pub(crate) fn run(form: &Form, records: &Records, diags: &mut Diags) {
                     Some(character),
                     format!(
                         "the {} of {owner} is not a valid expression, at character \
-                         {character} of `{}`: {}",
-                        site.column, site.source, error.message
+                         {character} of `{}`{}: {}",
+                        site.column,
+                        site.source,
+                        if site.straightened {
+                            " (its curly quotes read as straight ones, as pyxform reads them)"
+                        } else {
+                            ""
+                        },
+                        error.message
                     ),
                 );
             }
@@ -111,7 +128,9 @@ fn check_references(
         let character = Some(expr::character_at(source, reference.span.start));
         let name = &reference.name;
         match names.get(name.as_str()).map(Vec::as_slice) {
-            None | Some([]) => diags.push(
+            // A name only a refused row has: that row's error says what to fix.
+            Some([]) => {}
+            None => diags.push(
                 Severity::Error,
                 site,
                 character,

@@ -7,8 +7,9 @@ use letsema_form::model::{
 };
 
 use crate::check::{ExprSite, Records};
+use crate::expr;
 use crate::headers::{Key, SheetKind};
-use crate::read::Workbook;
+use crate::read::{Row, Workbook};
 use crate::table::{Diags, Languages, Table};
 
 /// Reads the choices sheet into lists, in the order the lists first appear.
@@ -47,7 +48,7 @@ pub(crate) fn read_choices(
     });
     let mut lists: Vec<ChoiceList> = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    for row in table.rows {
+    for row in &table.rows {
         let list = table.get(row, &Key::ListName);
         let value = table.get(row, &Key::Name);
         let (list, value) = match (list, value) {
@@ -136,7 +137,7 @@ pub(crate) fn read_settings(
     form.schema_version = SchemaVersion;
     let sheet = workbook.sheet("settings");
     let table = sheet.and_then(|sheet| Table::new(sheet, SheetKind::Settings, diags));
-    let row = table.as_ref().and_then(|table| table.rows.first());
+    let row = table.as_ref().and_then(|table| table.rows.first().copied());
     let get = |key: Key| -> Option<String> {
         let table = table.as_ref()?;
         table.get(row?, &key).map(str::to_owned)
@@ -148,13 +149,15 @@ pub(crate) fn read_settings(
     if let (Some(table), Some(row)) = (&table, row)
         && let Some(instance_name) = table.get(row, &Key::InstanceName)
     {
+        let source = expr::straighten_quotes(instance_name);
         records.expressions.push(ExprSite {
             owner: None,
             site: table.site(row, &Key::InstanceName),
             column: "instance_name",
-            source: instance_name.to_owned(),
+            source: source.clone().into_owned(),
+            straightened: source != instance_name,
         });
-        form.instance_name = Some(Expression::new(instance_name));
+        form.instance_name = Some(Expression::new(source));
     }
     let id = match get(Key::FormId) {
         Some(id) => id,
@@ -184,12 +187,15 @@ pub(crate) fn read_settings(
 /// A cell of the settings sheet's first row, by its header as written (any case).
 fn setting<'a>(workbook: &'a Workbook, header: &str) -> Option<&'a str> {
     let sheet = workbook.sheet("settings")?;
-    let (head, rows) = sheet.rows.split_first()?;
-    let index = head
-        .cells
+    // The settings are read again later, with their diagnostics; these would be repeats.
+    let table = Table::new(sheet, SheetKind::Settings, &mut Diags::default())?;
+    let index = table
+        .headers
         .iter()
-        .position(|cell| cell.trim().eq_ignore_ascii_case(header))?;
-    Some(rows.first()?.cell(index)).filter(|value| !value.is_empty())
+        .find(|written| written.text.eq_ignore_ascii_case(header))?
+        .index;
+    let row: &'a Row = table.rows.first()?;
+    Some(row.cell(index)).filter(|value| !value.is_empty())
 }
 
 fn slug(title: &str) -> String {

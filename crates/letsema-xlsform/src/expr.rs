@@ -1,7 +1,18 @@
 //! What the importer needs from expressions: their syntax errors and the `${name}`s they
 //! refer to. Labels and messages are not expressions but may embed `${name}` too.
 
+use std::borrow::Cow;
 use std::ops::Range;
+
+/// The typographic quotes pyxform straightens, and what it makes of them: its
+/// `SMART_QUOTES` and `clean_text_values` in `pyxform/parsing/sheet_headers.py` (4.5.0).
+/// Spreadsheet programs type these when autocorrect is on; the XPath ODK reads has none.
+const CURLY_QUOTES: [(char, char); 4] = [
+    ('\u{2018}', '\''),
+    ('\u{2019}', '\''),
+    ('\u{201C}', '"'),
+    ('\u{201D}', '"'),
+];
 
 /// A `${name}` in a cell: the name and its byte range in the cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +26,23 @@ pub(crate) struct Reference {
 pub(crate) struct SyntaxError {
     pub(crate) span: Range<usize>,
     pub(crate) message: String,
+}
+
+/// An expression cell as pyxform reads it: every ‘ and ’ made ', every “ and ” made ",
+/// wherever they are, inside string literals too (pyxform replaces them in the whole cell
+/// before anything reads it). Each replaces one character by one, so character positions
+/// in messages stay those of the cell as written.
+pub(crate) fn straighten_quotes(source: &str) -> Cow<'_, str> {
+    let curly = |c: char| CURLY_QUOTES.iter().find(|(from, _)| *from == c);
+    if !source.chars().any(|c| curly(c).is_some()) {
+        return Cow::Borrowed(source);
+    }
+    Cow::Owned(
+        source
+            .chars()
+            .map(|c| curly(c).map_or(c, |(_, to)| *to))
+            .collect(),
+    )
 }
 
 /// Parses an expression, giving the names it refers to.
@@ -80,6 +108,15 @@ mod tests {
             .map(|r| (r.name.as_str(), r.span.clone()))
             .collect();
         assert_eq!(names, [("name", 6..13), ("age", 23..31)]);
+    }
+
+    #[test]
+    fn curly_quotes_are_straightened_and_nothing_else() {
+        assert_eq!(
+            straighten_quotes("‘a’ = “b” and ‛c‟ = ′d″ and `e´"),
+            "'a' = \"b\" and ‛c‟ = ′d″ and `e´"
+        );
+        assert!(matches!(straighten_quotes("'a' = \"b\""), Cow::Borrowed(_)));
     }
 
     #[test]

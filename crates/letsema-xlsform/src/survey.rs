@@ -10,6 +10,7 @@ use letsema_form::model::{
 use crate::Diagnostic;
 use crate::check::{self, ExprSite, ItemRecord, Records, TextSite};
 use crate::choices;
+use crate::expr;
 use crate::headers::{Key, SheetKind};
 use crate::read::{Row, Workbook};
 use crate::table::{Diags, Languages, Site, Table};
@@ -195,7 +196,7 @@ impl Builder<'_, '_> {
             begin: self.table.row_site(&self.table.sheet.rows[0]),
             names: HashMap::new(),
         }];
-        for row in self.table.rows {
+        for row in &self.table.rows {
             self.row(row, &mut stack);
         }
         while stack.len() > 1 {
@@ -231,6 +232,7 @@ impl Builder<'_, '_> {
                     "this row has a name or a label but no type: give it a type such as \
                      `text`, `integer` or `select_one LIST`",
                 );
+                self.refuse(row);
             }
             return;
         };
@@ -238,6 +240,7 @@ impl Builder<'_, '_> {
             Ok(row_type) => row_type,
             Err(message) => {
                 self.diags.error(&table.site(row, &Key::Type), message);
+                self.refuse(row);
                 return;
             }
         };
@@ -245,6 +248,14 @@ impl Builder<'_, '_> {
             RowType::End(container) => self.end(row, container, stack),
             RowType::Begin(container) => self.begin(row, container, stack),
             RowType::Question(kind) => self.question(row, kind, stack),
+        }
+    }
+
+    /// Notes the name of a row refused with an error, so that references to it are not
+    /// reported as referring to nothing.
+    fn refuse(&mut self, row: &Row) {
+        if let Some(name) = self.table.get(row, &Key::Name) {
+            self.records.refused.push(name.to_owned());
         }
     }
 
@@ -407,7 +418,11 @@ impl Builder<'_, '_> {
             }
         }
         let calculation = self.expression(row, &Key::Calculation, &name);
-        let default = table.get(row, &Key::Default).map(str::to_owned);
+        // A default may be an expression (ODK's dynamic defaults), so pyxform straightens
+        // its quotes too.
+        let default = table
+            .get(row, &Key::Default)
+            .map(|default| expr::straighten_quotes(default).into_owned());
         if kind == QuestionType::Calculate && calculation.is_none() && default.is_none() {
             self.diags.error(
                 &table.site(row, &Key::Calculation),
@@ -497,15 +512,18 @@ impl Builder<'_, '_> {
         name
     }
 
+    /// An expression column's cell, with its curly quotes straightened as pyxform does.
     fn expression(&mut self, row: &Row, key: &Key, owner: &FieldName) -> Option<Expression> {
-        let value = self.table.get(row, key)?;
+        let written = self.table.get(row, key)?;
+        let source = expr::straighten_quotes(written);
         self.records.expressions.push(ExprSite {
             owner: Some(owner.clone()),
             site: self.table.site(row, key),
             column: key.canonical(),
-            source: value.to_owned(),
+            source: source.clone().into_owned(),
+            straightened: source != written,
         });
-        Some(Expression::new(value))
+        Some(Expression::new(source))
     }
 
     /// A yes/no column that may also hold an expression (`required`, `read_only`).

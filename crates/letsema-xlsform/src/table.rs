@@ -92,7 +92,11 @@ pub(crate) struct Table<'a> {
     pub(crate) sheet: &'a Sheet,
     pub(crate) headers: Vec<Header>,
     pub(crate) header_row: usize,
-    pub(crate) rows: &'a [Row],
+    /// The rows below the header with something in a column that has a header. A column
+    /// whose header cell is empty is ignored whatever it holds, as pyxform ignores it
+    /// (`get_excel_column_headers` and `get_excel_rows` in `xls2json_backends.py`): authors
+    /// keep notes there, and a row holding only such notes is a blank row.
+    pub(crate) rows: Vec<&'a Row>,
 }
 
 impl<'a> Table<'a> {
@@ -106,6 +110,14 @@ impl<'a> Table<'a> {
             .enumerate()
             .filter(|(_, text)| !text.is_empty())
             .map(|(index, text)| headers::parse(text, index, kind))
+            .collect();
+        let rows = rows
+            .iter()
+            .filter(|row| {
+                headers
+                    .iter()
+                    .any(|header| !row.cell(header.index).is_empty())
+            })
             .collect();
         let table = Self {
             sheet,

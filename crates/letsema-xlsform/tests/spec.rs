@@ -443,3 +443,198 @@ fn garbage_is_reported_not_panicked_on() {
     expect![[r#"error: the CSV file is not valid UTF-8 text (at byte 0): save it again as UTF-8"#]]
         .assert_eq(&import.diagnostics[0].to_string());
 }
+
+/// The relevant of `b` when its cell holds `written`, as the imported form keeps it.
+#[track_caller]
+fn relevant_read_from(written: &str) -> String {
+    let form = accept(&format!(
+        "
+| survey |
+| | type    | name | label | relevant  |
+| | text    | a    | A     |           |
+| | text    | b    | B     | {written} |
+"
+    ));
+    let b = form.find_question("b").expect("there");
+    b.relevant.as_ref().expect("a relevant").as_str().to_owned()
+}
+
+#[test]
+fn a_left_single_curly_quote_in_an_expression_is_a_straight_quote() {
+    assert_eq!(relevant_read_from("${a} = ‘yes'"), "${a} = 'yes'");
+}
+
+#[test]
+fn a_right_single_curly_quote_in_an_expression_is_a_straight_quote() {
+    assert_eq!(relevant_read_from("${a} = 'yes’"), "${a} = 'yes'");
+}
+
+#[test]
+fn a_left_double_curly_quote_in_an_expression_is_a_straight_quote() {
+    assert_eq!(relevant_read_from("${a} = “yes\""), "${a} = \"yes\"");
+}
+
+#[test]
+fn a_right_double_curly_quote_in_an_expression_is_a_straight_quote() {
+    assert_eq!(relevant_read_from("${a} = \"yes”"), "${a} = \"yes\"");
+}
+
+#[test]
+fn curly_quotes_are_straightened_in_every_expression_column_and_no_text() {
+    let import = import(
+        "
+| survey |
+| | type              | name | label          | hint     | required          | constraint      | constraint_message | calculation     | default   | read_only      | choice_filter | repeat_count      | trigger | parameters |
+| | select_one yes_no | a    | ‘A’ or “A”?    | “Hint”   | ${b} != ‘x’       | . != “no”       | Not “no”           |                 |           | ${b} = ‘y’     | x = ‘1’       |                   |         |            |
+| | calculate         | b    |                |          |                   |                 |                    | concat(‘x’, “y”)|           |                |               |                   |         |            |
+| | text              | c    | C              |          |                   |                 |                    |                 | ‘x’       |                |               |                   | ${a}    |            |
+| | begin repeat      | r    | R              |          |                   |                 |                    |                 |           |                |               | if(${b} = ‘x’, 1, 2) |      |            |
+| | text              | d    | D              |          |                   |                 |                    |                 |           |                |               |                   |         |            |
+| | end repeat        |      |                |          |                   |                 |                    |                 |           |                |               |                   |         |            |
+| choices |
+| | list_name | name | label       | x |
+| | yes_no    | yes  | ‘Yes’       | 1 |
+| | yes_no    | no   | “No”        | 1 |
+| settings |
+| | form_id | form_title | instance_name      |
+| | spec    | ‘Spec’     | concat(‘a-’, ${b}) |
+"
+        .as_bytes(),
+        SourceFormat::Markdown,
+    );
+    assert!(import.diagnostics.is_empty(), "{:?}", import.diagnostics);
+    let form = import.form.expect("no errors, so a form");
+    let expression = |e: &Option<Expression>| e.as_ref().map(|e| e.as_str().to_owned());
+    let a = form.find_question("a").expect("there");
+    assert_eq!(expression(&a.required).as_deref(), Some("${b} != 'x'"));
+    assert_eq!(expression(&a.constraint).as_deref(), Some(". != \"no\""));
+    assert_eq!(expression(&a.read_only).as_deref(), Some("${b} = 'y'"));
+    assert_eq!(expression(&a.choice_filter).as_deref(), Some("x = '1'"));
+    let b = form.find_question("b").expect("there");
+    assert_eq!(
+        expression(&b.calculation).as_deref(),
+        Some("concat('x', \"y\")")
+    );
+    let c = form.find_question("c").expect("there");
+    assert_eq!(c.default.as_deref(), Some("'x'"));
+    let Some((_, Item::Repeat(r))) = form.find_item("r") else {
+        panic!("r is a repeat");
+    };
+    assert_eq!(
+        expression(&r.repeat_count).as_deref(),
+        Some("if(${b} = 'x', 1, 2)")
+    );
+    assert_eq!(
+        expression(&form.instance_name).as_deref(),
+        Some("concat('a-', ${b})")
+    );
+    // Texts a person reads keep their typographic quotes.
+    assert_eq!(a.label.default.as_deref(), Some("‘A’ or “A”?"));
+    assert_eq!(a.hint.default.as_deref(), Some("“Hint”"));
+    assert_eq!(a.constraint_message.default.as_deref(), Some("Not “no”"));
+    assert_eq!(form.title, "‘Spec’");
+    let yes_no = form
+        .choice_list(&ListName::new("yes_no"))
+        .expect("the list is there");
+    let labels: Vec<_> = yes_no
+        .choices
+        .iter()
+        .map(|choice| choice.label.default.as_deref())
+        .collect();
+    assert_eq!(labels, [Some("‘Yes’"), Some("“No”")]);
+}
+
+#[test]
+fn a_curly_apostrophe_inside_a_text_is_a_straight_quote_too() {
+    // pyxform straightens the whole cell, string literals included, so `'it’s'` ends the
+    // text after `it`; the message says so.
+    check(
+        "
+| survey |
+| | type | name | label | relevant        |
+| | text | a    | A     |                 |
+| | text | b    | B     | ${a} = 'it’s'   |
+| | text | c    | C     | ${a} = \"it’s\" |
+",
+        expect![
+            "error [sheet survey, row 5, column relevant, character 13]: the relevant of `b` is not a valid expression, at character 13 of `${a} = 'it's'` (its curly quotes read as straight ones, as pyxform reads them): this string is never closed: add a closing ' (a string cannot contain its own quote; use the other quote, or concat())"
+        ],
+    );
+}
+
+#[test]
+fn a_column_without_a_header_is_ignored_on_the_survey_sheet() {
+    let form = accept(
+        "
+| survey |
+| | type | name | label |              |
+| | text | a    | A     | ${nowhere    |
+| |      |      |       | a note alone |
+| | text | b    | B     |              |
+",
+    );
+    let names: Vec<String> = form.questions().map(|(path, _)| path.to_string()).collect();
+    assert_eq!(names, ["/a", "/b"]);
+}
+
+#[test]
+fn a_column_without_a_header_is_ignored_on_the_choices_sheet() {
+    let form = accept(
+        "
+| survey |
+| | type              | name | label |
+| | select_one yes_no | a    | A     |
+| choices |
+| | list_name | name |                 | label |
+| | yes_no    | yes  | kept for Thabo  | Yes   |
+| |           |      | the list below  |       |
+| | yes_no    | no   |                 | No    |
+",
+    );
+    let yes_no = form
+        .choice_list(&ListName::new("yes_no"))
+        .expect("the list is there");
+    let values: Vec<&str> = yes_no.choices.iter().map(|c| c.value.as_str()).collect();
+    assert_eq!(values, ["yes", "no"]);
+    assert!(yes_no.choices.iter().all(|c| c.properties.is_empty()));
+}
+
+#[test]
+fn a_column_without_a_header_is_ignored_on_the_settings_sheet() {
+    let import = import(
+        "
+| survey |
+| | type | name | label |
+| | text | a    | A     |
+| settings |
+| | form_id |                   | form_title | allow_choice_duplicates |
+| |         | written on 3 May  |            |                         |
+| | hs      | ask before change | Headerless | yes                     |
+"
+        .as_bytes(),
+        SourceFormat::Markdown,
+    );
+    assert!(import.diagnostics.is_empty(), "{:?}", import.diagnostics);
+    let form = import.form.expect("no errors, so a form");
+    assert_eq!(form.id.as_str(), "hs");
+    assert_eq!(form.title, "Headerless");
+}
+
+#[test]
+fn a_reference_to_a_refused_row_is_not_reported_as_referring_to_nothing() {
+    check(
+        "
+| survey |
+| | type    | name | label      | relevant      |
+| | textt   | a    | A          |               |
+| |         | b    | B          |               |
+| | integer | c    | C ${a}     | ${a} != ''    |
+| | text    | d    | D          | ${b} > 1      |
+| | text    | e    | E          | ${nope} = 1   |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column type]: unknown question type `textt`: use one of text, integer, decimal, date, time, dateTime, select_one LIST, select_multiple LIST, note, calculate, acknowledge, range, geopoint, begin group, end group, begin repeat, end repeat, or a metadata type (start, end, today, deviceid, username)
+            error [sheet survey, row 5, column type]: this row has a name or a label but no type: give it a type such as `text`, `integer` or `select_one LIST`
+            error [sheet survey, row 8, column relevant, character 1]: `${nope}` refers to nothing: no question, group or repeat is named `nope`; correct the name, or add the question it should refer to"#]],
+    );
+}
