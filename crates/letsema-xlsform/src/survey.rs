@@ -66,6 +66,7 @@ pub(crate) fn build(workbook: &Workbook, file_stem: Option<&str>) -> (Form, Vec<
                     diags: &mut diags,
                     languages: &mut languages,
                     records: &mut records,
+                    refused_begins: 0,
                 }
                 .items();
             }
@@ -170,6 +171,10 @@ struct Builder<'t, 'a> {
     diags: &'t mut Diags,
     languages: &'t mut Languages,
     records: &'t mut Records,
+    /// Rows refused whose type begins a group or repeat (`begin grop`): the `end` rows that
+    /// close them are not reported as ending nothing, since the begin row's error is the one
+    /// to fix.
+    refused_begins: usize,
 }
 
 impl Builder<'_, '_> {
@@ -241,6 +246,13 @@ impl Builder<'_, '_> {
             Err(message) => {
                 self.diags.error(&table.site(row, &Key::Type), message);
                 self.refuse(row);
+                if type_text
+                    .trim()
+                    .get(..5)
+                    .is_some_and(|verb| verb.eq_ignore_ascii_case("begin"))
+                {
+                    self.refused_begins += 1;
+                }
                 return;
             }
         };
@@ -267,6 +279,11 @@ impl Builder<'_, '_> {
             (Some(open), container) => open == container,
             (None, _) => false,
         };
+        if !matches && self.refused_begins > 0 {
+            // It closes a refused `begin` row, whose own error says what to fix.
+            self.refused_begins -= 1;
+            return;
+        }
         if !matches {
             let word = container.word();
             let message = match (open, stack.last()) {

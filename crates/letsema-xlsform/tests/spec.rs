@@ -638,3 +638,20 @@ fn a_reference_to_a_refused_row_is_not_reported_as_referring_to_nothing() {
             error [sheet survey, row 8, column relevant, character 1]: `${nope}` refers to nothing: no question, group or repeat is named `nope`; correct the name, or add the question it should refer to"#]],
     );
 }
+
+#[test]
+fn the_end_of_a_refused_begin_row_is_not_reported_as_ending_nothing() {
+    check(
+        "
+| survey |
+| | type        | name  | label |
+| | begin grop  | g     | G     |
+| | text        | a     | A     |
+| | end group   |       |       |
+| | end group   |       |       |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column type]: unknown question type `begin grop`: use one of text, integer, decimal, date, time, dateTime, select_one LIST, select_multiple LIST, note, calculate, acknowledge, range, geopoint, begin group, end group, begin repeat, end repeat, or a metadata type (start, end, today, deviceid, username)
+            error [sheet survey, row 7, column type]: `end group` with no `begin group` before it: delete this row or add the `begin group` row where the group starts"#]],
+    );
+}
