@@ -300,6 +300,59 @@ fn version_is_the_forms_version_and_geography_is_computed_as_collect_does() {
     );
 }
 
+const COMPUTED: &str = "
+| survey |
+| | type | name | label | calculation |
+| | start | started | | |
+| | text | name | Name | |
+| | calculate | stamp | | once(now()) |
+| | calculate | greeting | | concat('Hello ', ${name}) |
+| | begin repeat | kids | Kids | |
+| | text | kid | Kid | |
+| | calculate | kid_initial | | substr(${kid}, 0, 1) |
+| | end repeat | | | |
+";
+
+#[test]
+fn what_the_form_computes_is_listed_to_be_saved_and_once_keeps_its_first_value() {
+    let first = state(
+        COMPUTED,
+        json!({"name": "Lineo", "kids": [{"kid": "Palesa"}, {"kid": "Teboho"}]}),
+    );
+    let computed: Vec<(String, String)> = first
+        .computed_values()
+        .into_iter()
+        .map(|(at, value)| (at.to_string(), value))
+        .collect();
+    let stamp = "2026-06-15T09:30:00.000+02:00";
+    assert_eq!(
+        computed,
+        [
+            ("started".to_owned(), stamp.to_owned()),
+            ("stamp".to_owned(), stamp.to_owned()),
+            ("greeting".to_owned(), "Hello Lineo".to_owned()),
+            ("kid_initial[0]".to_owned(), "P".to_owned()),
+            ("kid_initial[1]".to_owned(), "T".to_owned()),
+        ]
+    );
+    assert!(first.is_computed("stamp") && first.is_computed("started"));
+    assert!(!first.is_computed("name") && !first.is_computed("kids"));
+
+    // Opened again a day later (a draft reopened, another device, the server judging it)
+    // with what was saved: `once()` and the metadata keep their values; a plain
+    // calculation is computed again.
+    let mut later = env();
+    later.now = chrono::DateTime::parse_from_rfc3339("2026-06-16T10:00:00+02:00").expect("time");
+    let saved = answers(json!({
+        "started": stamp, "name": "Lineo", "stamp": stamp, "greeting": "stale",
+        "kids": [{"kid": "Palesa", "kid_initial": "P"}],
+    }));
+    let reopened = FormState::new(compile(COMPUTED), &saved, later).expect("opens");
+    assert_eq!(reopened.value("stamp", &[]), Ok(stamp));
+    assert_eq!(reopened.value("started", &[]), Ok(stamp));
+    assert_eq!(reopened.value("greeting", &[]), Ok("Hello Lineo"));
+}
+
 #[test]
 fn a_circle_of_calculations_is_a_compile_error_naming_the_fields() {
     let form = calculations(&[

@@ -226,9 +226,10 @@ impl Component for FormView {
             _listeners: flush_when_hidden(&pending),
         };
         view.page = view.first_page();
-        if let Ok(model) = &view.opened {
+        if let Ok(model) = &mut view.opened {
             view.name = model.instance_name();
             props.on_name.emit(view.name.clone());
+            save_computed(model, &view.pending);
         }
         view
     }
@@ -242,8 +243,9 @@ impl Component for FormView {
             self.page = self.first_page();
             self.finalised = false;
             self.failure = None;
-            if let Ok(model) = &self.opened {
+            if let Ok(model) = &mut self.opened {
                 report_name(model, &mut self.name, &props.on_name);
+                save_computed(model, &self.pending);
             }
             return true;
         }
@@ -313,6 +315,7 @@ impl Component for FormView {
                     }
                     Err(error) => self.failure = Some(error.to_string()),
                 }
+                save_computed(model, &self.pending);
                 true
             }
             Msg::Add { repeat, outer } => {
@@ -331,6 +334,8 @@ impl Component for FormView {
                             instance,
                             change: RepeatChange::Added,
                         });
+                        // After the instance: its calculations are saved inside it.
+                        save_computed(model, &self.pending);
                     }
                     Err(error) => self.failure = Some(error.to_string()),
                 }
@@ -350,6 +355,7 @@ impl Component for FormView {
                             instance,
                             change: RepeatChange::Removed,
                         });
+                        save_computed(model, &self.pending);
                     }
                     Err(error) => self.failure = Some(error.to_string()),
                 }
@@ -742,6 +748,15 @@ fn report_name(model: &Model, last: &mut Option<String>, on_name: &Callback<Opti
     if name != *last {
         on_name.emit(name.clone());
         *last = name;
+    }
+}
+
+/// Queues the computed values the engine changed (calculations, metadata) to be saved
+/// with the answers, as the answers typed are: ODK keeps them in the submission.
+fn save_computed(model: &mut Model, pending: &Rc<RefCell<Pending>>) {
+    for location in model.take_unsaved() {
+        let event = answer_event(model, &location);
+        queue(pending, location, event);
     }
 }
 

@@ -61,10 +61,28 @@ struct Harness {
     handle: Option<AppHandle<FormView>>,
     form: Arc<CompiledForm>,
     initial: Answers,
+    /// The answers a person gave, as reported.
     answers: Rc<RefCell<Vec<AnswerEvent>>>,
+    /// What the form computed (calculations, metadata), reported to be saved with them.
+    computed: Rc<RefCell<Vec<AnswerEvent>>>,
     repeats: Rc<RefCell<Vec<RepeatEvent>>>,
     finalised: Rc<Cell<u32>>,
     names: Names,
+}
+
+/// The questions of `items` whose value the form computes (a calculation, or metadata).
+fn computed_fields(items: &[Item], out: &mut Vec<String>) {
+    for item in items {
+        match item {
+            Item::Question(q) => {
+                if q.calculation.is_some() || matches!(q.kind, QuestionType::Metadata(_)) {
+                    out.push(q.name.as_str().to_owned());
+                }
+            }
+            Item::Group(group) => computed_fields(&group.items, out),
+            Item::Repeat(repeat) => computed_fields(&repeat.items, out),
+        }
+    }
 }
 
 /// Each name a view reported, with how many answers it had reported before it.
@@ -84,6 +102,7 @@ impl Harness {
             form,
             initial,
             answers: Rc::default(),
+            computed: Rc::default(),
             repeats: Rc::default(),
             finalised: Rc::default(),
             names: Rc::default(),
@@ -101,7 +120,9 @@ impl Harness {
     }
 
     fn props(&self, language: Option<&str>) -> FormViewProps {
-        let answers = self.answers.clone();
+        let (answers, computed) = (self.answers.clone(), self.computed.clone());
+        let mut computes = Vec::new();
+        computed_fields(&self.form.form().items, &mut computes);
         let repeats = self.repeats.clone();
         let finalised = self.finalised.clone();
         let (names, answered) = (self.names.clone(), self.answers.clone());
@@ -110,7 +131,13 @@ impl Harness {
             answers: self.initial.clone(),
             environment: environment(),
             language: language.map(str::to_owned),
-            on_answer: Callback::from(move |e| answers.borrow_mut().push(e)),
+            on_answer: Callback::from(move |e: AnswerEvent| {
+                if computes.contains(&e.field) {
+                    computed.borrow_mut().push(e);
+                } else {
+                    answers.borrow_mut().push(e);
+                }
+            }),
             on_repeat: Callback::from(move |e| repeats.borrow_mut().push(e)),
             on_finalise: Callback::from(move |()| finalised.set(finalised.get() + 1)),
             on_name: Callback::from(move |name| {
@@ -771,6 +798,33 @@ async fn labels_and_words_follow_the_language() {
     view.set_language(Some("en")).await;
     assert!(view.has_control("First name(s)"));
     assert!(view.text().contains("Enter 7 to 15 digits"));
+}
+
+#[wasm_bindgen_test]
+async fn what_the_form_computes_is_reported_to_be_saved_with_the_answers() {
+    let view = registration().await;
+    sleep(400).await;
+    let fields = |events: &[AnswerEvent]| -> Vec<String> {
+        events.iter().map(|e| e.field.clone()).collect()
+    };
+    // Opened: the metadata the phone recorded, by name (its device id and user name are
+    // unknown here, so nothing is saved for them).
+    assert_eq!(
+        fields(&view.computed.borrow()),
+        ["end", "start", "today"],
+        "{:?}",
+        view.computed.borrow()
+    );
+    assert_eq!(value(&view.computed.borrow()[2]), "2026-06-15");
+    view.computed.borrow_mut().clear();
+    type_into(&view.control("Date of birth"), "1990-06-16").await;
+    sleep(400).await;
+    let computed = view.computed.borrow();
+    let age = computed
+        .iter()
+        .rfind(|e| e.field == "age")
+        .expect("the age saved");
+    assert_eq!(value(age), "35");
 }
 
 #[wasm_bindgen_test]

@@ -7,7 +7,7 @@ use letsema_expr::{Context, evaluate};
 use serde::{Deserialize, Serialize};
 
 use super::answers::{Answer, Answers};
-use super::compile::FieldKind;
+use super::compile::{FieldIx, FieldKind};
 use super::state::{FormState, Location};
 use super::tree::{Invalid, NodeIx, ROOT_NODE, Status};
 use crate::model::Text;
@@ -234,6 +234,33 @@ impl FormState {
     /// [`FormState::new`] with these answers gives back the same state.
     pub fn answers(&self) -> Answers {
         self.collect(ROOT_NODE, false)
+    }
+
+    /// What the form computes, where it is: every calculation's value and every metadata
+    /// question's (`start`, `today`, `deviceid`, …), relevant or not, in document order.
+    /// ODK keeps these in the submission, so that exports and the server see what the phone
+    /// saw, and `once()` keeps its first value when the answers are opened again: an app
+    /// saves them with the answers ([`FormState::is_computed`] tells which a change touched).
+    pub fn computed_values(&self) -> Vec<(Location, String)> {
+        self.nodes_in_order()
+            .filter(|&n| self.computes(self.tree.nodes[n].field))
+            .map(|n| (self.location(n), self.tree.nodes[n].value.clone()))
+            .collect()
+    }
+
+    /// Whether the form computes `field`'s value (a calculation or a metadata question)
+    /// rather than a person answering it.
+    pub fn is_computed(&self, field: &str) -> bool {
+        self.form
+            .field_ix(field)
+            .is_some_and(|ix| self.computes(ix))
+    }
+
+    fn computes(&self, ix: FieldIx) -> bool {
+        let field = &self.form.fields[ix];
+        field.is_question()
+            && !field.is_note()
+            && (field.calculation.is_some() || field.metadata().is_some())
     }
 
     /// The submission's name, from the form's `instance_name`.

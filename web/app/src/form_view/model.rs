@@ -63,6 +63,10 @@ pub(crate) struct Model {
     touched: HashSet<Location>,
     reveal: bool,
     complete: bool,
+    /// Computed values (calculations, metadata) not yet saved with the answers: the engine
+    /// changed them, or the answers opened lacked them. ODK keeps them in the submission, so
+    /// that `once()` holds on reopening and exports and the server see what the phone saw.
+    unsaved: Vec<Location>,
 }
 
 impl Model {
@@ -90,9 +94,33 @@ impl Model {
             touched: HashSet::new(),
             reveal: false,
             complete: false,
+            unsaved: Vec::new(),
         };
+        model.unsaved = model
+            .state
+            .computed_values()
+            .into_iter()
+            .filter(|(location, value)| {
+                match stored(answers, &model.repeats_of(&location.field), location) {
+                    Some(saved) => saved != *value,
+                    None => !value.is_empty(),
+                }
+            })
+            .map(|(location, _)| location)
+            .collect();
         model.refresh_issues();
         Ok(model)
+    }
+
+    /// The computed values to save with the answers since this was last asked (see
+    /// [`Model::unsaved`]).
+    pub fn take_unsaved(&mut self) -> Vec<Location> {
+        let state = &self.state;
+        // A location in a repeat instance removed since is gone (its value with it).
+        std::mem::take(&mut self.unsaved)
+            .into_iter()
+            .filter(|location| state.value(&location.field, &location.instance).is_ok())
+            .collect()
     }
 
     /// The submission's name, from the form's `instance_name` (`None` when it has none).
@@ -374,8 +402,13 @@ impl Model {
         rows.into_iter().map(|(_, row)| row).collect()
     }
 
-    /// Throws away what `changes` made stale.
+    /// Throws away what `changes` made stale, and notes the computed values to save.
     fn apply(&mut self, changes: &Changes) {
+        for location in &changes.values {
+            if self.state.is_computed(&location.field) && !self.unsaved.contains(location) {
+                self.unsaved.push(location.clone());
+            }
+        }
         {
             let mut fields = self.fields.borrow_mut();
             if !changes.repeats.is_empty() {
@@ -441,6 +474,19 @@ impl Model {
     }
 }
 
+/// The value `answers` hold at `location` (inside the repeats `repeats`), as the engine
+/// stores it (a `select_multiple`'s values joined by spaces); `None` when they hold none.
+fn stored(answers: &Answers, repeats: &[String], location: &Location) -> Option<String> {
+    let mut level = answers;
+    for (repeat, index) in repeats.iter().zip(&location.instance) {
+        match level.get(repeat) {
+            Some(Answer::Repeat(instances)) => level = instances.get(*index)?,
+            _ => return None,
+        }
+    }
+    level.get(&location.field).and_then(Answer::to_xpath_value)
+}
+
 #[cfg(test)]
 mod tests {
     // On wasm32 the same tests run in the browser (`./dev test` runs the crate there).
@@ -483,6 +529,93 @@ mod tests {
             field: field.into(),
             instance: Vec::new(),
         }
+    }
+
+    /// A form that computes a stamp once, a greeting from the name, and an initial in
+    /// each entry of a repeat.
+    fn computing() -> Form {
+        let mut form = Form::new(FormId::new("computing"), "Computing");
+        let calculate = |name: &str, calculation: &str| {
+            let mut q = Question::new(name, QuestionType::Calculate, Text::default());
+            q.calculation = Some(Expression::new(calculation));
+            Item::Question(q)
+        };
+        let kids = letsema_form::model::Repeat {
+            name: "kids".into(),
+            label: Text::plain("Kids"),
+            hint: Text::default(),
+            relevant: None,
+            appearance: None,
+            repeat_count: None,
+            items: vec![
+                Item::Question(Question::new("kid", QuestionType::Text, Text::plain("Kid"))),
+                calculate("initial", "substr(${kid}, 0, 1)"),
+            ],
+        };
+        form.items = vec![
+            Item::Question(Question::new(
+                "name",
+                QuestionType::Text,
+                Text::plain("Name"),
+            )),
+            calculate("stamp", "once(now())"),
+            calculate("greeting", "concat('Hello ', ${name})"),
+            Item::Repeat(kids),
+        ];
+        form
+    }
+
+    #[test]
+    fn computed_values_are_saved_with_the_answers_once_each_time_they_change() {
+        let mut opened = model(computing());
+        assert_eq!(
+            opened.take_unsaved(),
+            [at("stamp"), at("greeting")],
+            "what the answers opened lack (an empty value is not saved)"
+        );
+        assert!(opened.take_unsaved().is_empty(), "taken once");
+        opened.set_value(&at("name"), "Lineo").expect("set");
+        assert_eq!(opened.take_unsaved(), [at("greeting")]);
+        assert_eq!(opened.value(&at("greeting")), "Hello Lineo");
+        opened
+            .set_value(&at("name"), "Lineo")
+            .expect("the same again");
+        assert!(opened.take_unsaved().is_empty());
+        // Inside a repeat: the entry's own calculation, where it is.
+        let index = opened.add_repeat("kids", &[]).expect("added");
+        let kid = Location {
+            field: "kid".into(),
+            instance: vec![index],
+        };
+        opened.set_value(&kid, "Palesa").expect("set");
+        let initial = Location {
+            field: "initial".into(),
+            instance: vec![index],
+        };
+        assert_eq!(opened.take_unsaved(), std::slice::from_ref(&initial));
+        assert_eq!(opened.value(&initial), "P");
+        opened.remove_repeat("kids", &[index]).expect("removed");
+        assert!(
+            opened.take_unsaved().is_empty(),
+            "nothing saved in an entry removed"
+        );
+
+        // Opened again with what was saved: nothing to save, the stamp unchanged.
+        let now = DateTime::parse_from_rfc3339("2026-07-01T10:00:00+02:00").expect("valid");
+        let saved = Answers::new()
+            .with("name", "Lineo")
+            .with("stamp", "2026-06-15T09:00:00.000+02:00")
+            .with("greeting", "Hello Lineo");
+        let mut again = Model::new(
+            Arc::new(CompiledForm::new(&computing()).expect("compiles")),
+            &saved,
+            Environment::new(now),
+            None,
+            "t-".into(),
+        )
+        .expect("fits");
+        assert!(again.take_unsaved().is_empty());
+        assert_eq!(again.value(&at("stamp")), "2026-06-15T09:00:00.000+02:00");
     }
 
     #[test]
