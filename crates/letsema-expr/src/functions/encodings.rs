@@ -33,10 +33,7 @@ pub(super) fn digest(a: &mut Args<'_, '_>) -> R {
     let bytes = text.as_bytes();
     let hash: Vec<u8> = match algorithm.to_uppercase().replace('-', "").as_str() {
         "MD5" => Md5::digest(bytes).to_vec(),
-        "SHA1" => {
-            use sha1::Digest as _;
-            Sha1::digest(bytes).to_vec()
-        }
+        "SHA1" => Sha1::digest(bytes).to_vec(),
         "SHA256" => Sha256::digest(bytes).to_vec(),
         "SHA384" => Sha384::digest(bytes).to_vec(),
         "SHA512" => Sha512::digest(bytes).to_vec(),
