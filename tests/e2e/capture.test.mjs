@@ -90,6 +90,18 @@ test('a submission filled in offline survives a reload and is sent when the netw
   await page.getByTestId('sync-status').filter({ hasText: 'Everything is sent.' }).waitFor({ timeout: 30_000 });
   assert.equal(await storedDocuments(session), 1, 'the server holds the submission');
   await page.screenshot({ path: join(artifacts, 'capture-sent.png'), fullPage: true });
+
+  // What the phone computed came with the answers, as ODK keeps it in the submission: when
+  // the form was started, and the day (the server lists it once it has judged it).
+  const asAdmin = async (path) => (await fetch(new URL(path, fixture.server.url), { headers: { cookie: session.cookie } })).json();
+  let listed = [];
+  for (let i = 0; i < 50 && listed.length === 0; i += 1) {
+    ({ submissions: listed } = await asAdmin('/api/submissions?form=diaspora_registration'));
+    if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const { answers } = await asAdmin(`/api/submissions/${listed[0].id}`);
+  assert.match(answers.start, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/, JSON.stringify(answers));
+  assert.match(answers.today, /^\d{4}-\d{2}-\d{2}$/, JSON.stringify(answers));
   await page.close();
 });
 
