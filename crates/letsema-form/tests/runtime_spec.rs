@@ -353,6 +353,77 @@ fn what_the_form_computes_is_listed_to_be_saved_and_once_keeps_its_first_value()
     assert_eq!(reopened.value("greeting", &[]), Ok("Hello Lineo"));
 }
 
+const TRIGGERED: &str = "
+| survey |
+| | type | name | label | calculation | trigger |
+| | integer | weight | Weight | | |
+| | text | other | Other | | |
+| | calculate | weighed_at | | concat(now(), ' ', ${other}) | ${weight} |
+| | text | remark | Remark | concat('weighed ', ${weight}) | ${weight} |
+| | text | cleared | Cleared | | ${weight} |
+| | calculate | plain | | concat(${weight}, ${other}) | |
+";
+
+#[test]
+fn a_trigger_sets_its_field_only_when_a_person_changes_the_trigger() {
+    let mut s = state(TRIGGERED, json!({"cleared": "keep me"}));
+    assert_eq!(
+        s.value("weighed_at", &[]),
+        Ok(""),
+        "not computed when the form opens"
+    );
+    assert_eq!(s.value("cleared", &[]), Ok("keep me"));
+
+    s.set_answer("weight", &[], "70").expect("set");
+    assert_eq!(
+        s.value("weighed_at", &[]),
+        Ok("2026-06-15T09:30:00.000+02:00 ")
+    );
+    assert_eq!(s.value("remark", &[]), Ok("weighed 70"));
+    assert_eq!(
+        s.value("cleared", &[]),
+        Ok(""),
+        "a trigger without a calculation clears"
+    );
+
+    // What the calculation reads changes, and the clock: a triggered field stays as it was;
+    // a plain calculation follows.
+    s.set_answer("other", &[], "x").expect("set");
+    s.set_now(chrono::DateTime::parse_from_rfc3339("2026-06-15T10:00:00+02:00").expect("time"));
+    assert_eq!(
+        s.value("weighed_at", &[]),
+        Ok("2026-06-15T09:30:00.000+02:00 ")
+    );
+    assert_eq!(s.value("plain", &[]), Ok("70x"));
+
+    // The person may overwrite a triggered question; the next change of the trigger sets it.
+    s.set_answer("remark", &[], "on the clinic's scale")
+        .expect("a question, not a calculate");
+    assert_eq!(
+        s.set_answer("weighed_at", &[], "now"),
+        Err(AnswerError::Calculated {
+            name: "weighed_at".into()
+        })
+    );
+    let changes = s.set_answer("weight", &[], "71").expect("set");
+    assert_eq!(
+        s.value("weighed_at", &[]),
+        Ok("2026-06-15T10:00:00.000+02:00 x")
+    );
+    assert_eq!(s.value("remark", &[]), Ok("weighed 71"));
+    let changed: Vec<String> = changes.values.iter().map(ToString::to_string).collect();
+    assert!(changed.contains(&"weighed_at".to_owned()), "{changed:?}");
+    assert!(s.is_computed("weighed_at") && s.is_computed("remark"));
+
+    // Reopened with what was saved: the triggered values are kept, not computed again.
+    let saved = answers(json!({
+        "weight": "71", "other": "x", "weighed_at": "earlier", "remark": "on the scale",
+    }));
+    let reopened = FormState::new(compile(TRIGGERED), &saved, env()).expect("opens");
+    assert_eq!(reopened.value("weighed_at", &[]), Ok("earlier"));
+    assert_eq!(reopened.value("remark", &[]), Ok("on the scale"));
+}
+
 #[test]
 fn a_circle_of_calculations_is_a_compile_error_naming_the_fields() {
     let form = calculations(&[

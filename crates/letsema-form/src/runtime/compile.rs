@@ -30,6 +30,8 @@ pub struct CompiledForm {
     pub(crate) list_columns: Vec<Vec<String>>,
     pub(crate) instance_name: Option<Compiled>,
     pub(crate) graph: Graph,
+    /// For each field, the fields whose `trigger` names it: set when a person changes it.
+    pub(crate) triggers: Vec<Vec<FieldIx>>,
 }
 
 /// A mistake in the form that stops it from being evaluated.
@@ -146,6 +148,12 @@ pub(crate) struct Field {
     pub choice_filter: Option<Compiled>,
     pub repeat_count: Option<Compiled>,
     pub default: Option<DefaultValue>,
+    /// The fields a `trigger` names: when a person changes one, this field is set to its
+    /// calculation ([`Field::on_trigger`], empty when none), once; it is not recomputed
+    /// otherwise (ODK's `setvalue` on `xforms-value-changed`).
+    pub triggered_by: Vec<FieldIx>,
+    /// The calculation of a field with a `trigger`, run only when it fires.
+    pub on_trigger: Option<Compiled>,
 }
 
 impl Field {
@@ -170,6 +178,8 @@ impl Field {
             choice_filter: None,
             repeat_count: None,
             default: None,
+            triggered_by: Vec::new(),
+            on_trigger: None,
         }
     }
 
@@ -189,6 +199,13 @@ impl Field {
     /// Whether the field is a container (root, group or repeat).
     pub fn is_container(&self) -> bool {
         !self.is_question()
+    }
+
+    /// Whether the form, not a person, gives the field its value: a calculation, or a
+    /// `calculate` whose value a `trigger` sets.
+    pub fn is_calculated(&self) -> bool {
+        self.calculation.is_some()
+            || matches!(self.kind, FieldKind::Question(QuestionType::Calculate))
     }
 
     /// Whether the field is a note, which has no value.
@@ -269,6 +286,16 @@ impl CompiledForm {
             return Err(errors);
         }
         let graph = Graph::build(&fields).map_err(|e| vec![e])?;
+        let mut triggers = vec![Vec::new(); fields.len()];
+        for (ix, field) in fields.iter().enumerate() {
+            for &by in &field.triggered_by {
+                if let Some(list) = triggers.get_mut(by)
+                    && !list.contains(&ix)
+                {
+                    list.push(ix);
+                }
+            }
+        }
         Ok(CompiledForm {
             form: form.clone(),
             fields,
@@ -276,6 +303,7 @@ impl CompiledForm {
             list_columns,
             instance_name,
             graph,
+            triggers,
         })
     }
 
@@ -468,6 +496,11 @@ fn compile_items(
                 field.constraint = compiler.optional(&name, "constraint", q.constraint.as_ref());
                 field.constraint_message = q.constraint_message.clone();
                 field.calculation = compiler.optional(&name, "calculation", q.calculation.as_ref());
+                if let Some(trigger) = compiler.optional(&name, "trigger", q.trigger.as_ref()) {
+                    // Computed when a trigger fires, never from what the calculation reads.
+                    field.triggered_by = trigger.reads;
+                    field.on_trigger = field.calculation.take();
+                }
                 field.read_only = compiler.optional(&name, "read_only", q.read_only.as_ref());
                 if q.kind.is_select() {
                     field.choice_filter = q

@@ -260,7 +260,9 @@ impl FormState {
         let field = &self.form.fields[ix];
         field.is_question()
             && !field.is_note()
-            && (field.calculation.is_some() || field.metadata().is_some())
+            && (field.is_calculated()
+                || field.metadata().is_some()
+                || !field.triggered_by.is_empty())
     }
 
     /// The submission's name, from the form's `instance_name`.

@@ -16,6 +16,10 @@ use super::tree::{
 };
 use crate::model::{MetadataKind, QuestionType};
 
+/// Where an error of a calculation run by a `trigger` is kept among the evaluation errors
+/// (which are otherwise kept by the rank of the computation that failed).
+const TRIGGERED: usize = usize::MAX;
+
 /// The most instances a `repeat_count` creates, so that a mistaken count cannot exhaust
 /// the device's memory.
 pub const MAX_REPEAT_COUNT: usize = 1000;
@@ -65,6 +69,24 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// Adds what `other` changed.
+    fn absorb(&mut self, other: Changes) {
+        let add = |into: &mut Vec<Location>, from: Vec<Location>| {
+            for location in from {
+                if !into.contains(&location) {
+                    into.push(location);
+                }
+            }
+        };
+        add(&mut self.relevance, other.relevance);
+        add(&mut self.values, other.values);
+        add(&mut self.validity, other.validity);
+        add(&mut self.read_only, other.read_only);
+        add(&mut self.choices, other.choices);
+        add(&mut self.repeats, other.repeats);
+        self.evaluations += other.evaluations;
+    }
+
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.relevance.is_empty()
@@ -174,14 +196,66 @@ impl FormState {
         let answer = answer.into();
         let ix = self.field(field)?;
         check_shape(&self.form, ix, &answer)?;
-        if self.form.fields[ix].calculation.is_some() {
+        if self.form.fields[ix].is_calculated() {
             return Err(AnswerError::Calculated {
                 name: field.to_owned(),
             });
         }
         let n = self.tree.locate(&self.form, ix, instance)?;
         let value = answer.to_xpath_value().unwrap_or_default();
-        Ok(self.engine().set_value(n, value))
+        let mut changes = self.engine().set_value(n, value);
+        if changes.values.is_empty() {
+            return Ok(changes);
+        }
+        // The fields whose `trigger` names this one are set now, each once.
+        let form = Arc::clone(&self.form);
+        for &target in &form.triggers[ix] {
+            let ctx_nodes = {
+                let ctx = EvalContext {
+                    form: &form,
+                    tree: &self.tree,
+                    current: Some(n),
+                    env: &self.env,
+                    rng: &self.rng,
+                    raw: false,
+                };
+                ctx.resolve(target)
+            };
+            for t in ctx_nodes {
+                let value = match &form.fields[target].on_trigger {
+                    None => String::new(),
+                    Some(c) => {
+                        let ctx = EvalContext {
+                            form: &form,
+                            tree: &self.tree,
+                            current: Some(t),
+                            env: &self.env,
+                            rng: &self.rng,
+                            raw: false,
+                        };
+                        match evaluate(&c.expr, &ctx) {
+                            Ok(v) => {
+                                self.errors.remove(&(TRIGGERED, t));
+                                stored(v)
+                            }
+                            Err(e) => {
+                                self.errors.insert(
+                                    (TRIGGERED, t),
+                                    format!(
+                                        "the calculation of `{}`: {e}",
+                                        form.fields[target].name
+                                    ),
+                                );
+                                String::new()
+                            }
+                        }
+                    }
+                };
+                let more = self.engine().set_value(t, value);
+                changes.absorb(more);
+            }
+        }
+        Ok(changes)
     }
 
     /// Adds an instance at the end of a repeat (one without `repeat_count`), with its
@@ -307,7 +381,7 @@ impl FormState {
     pub fn is_read_only(&self, field: &str, instance: &[usize]) -> Result<bool, AnswerError> {
         let n = self.node(field, instance)?;
         let f = &self.form.fields[self.tree.nodes[n].field];
-        Ok(self.tree.nodes[n].read_only || f.calculation.is_some())
+        Ok(self.tree.nodes[n].read_only || f.is_calculated())
     }
 
     /// How many instances a repeat has, in the outer instances `outer`.
