@@ -353,6 +353,54 @@ fn what_the_form_computes_is_listed_to_be_saved_and_once_keeps_its_first_value()
     assert_eq!(reopened.value("greeting", &[]), Ok("Hello Lineo"));
 }
 
+const OVERWRITTEN: &str = "
+| survey |
+| | type | name | label | calculation |
+| | integer | months | Months abroad | |
+| | integer | years | Years abroad | int(${months} div 12) |
+| | text | city | City | |
+";
+
+#[test]
+fn a_question_with_a_calculation_may_be_overwritten_until_what_it_reads_changes() {
+    let mut s = state(OVERWRITTEN, json!({}));
+    s.set_answer("months", &[], "30").expect("set");
+    assert_eq!(s.value("years", &[]), Ok("2"));
+    assert_eq!(
+        s.is_read_only("years", &[]),
+        Ok(false),
+        "a question, not a calculate"
+    );
+    s.set_answer("years", &[], "3")
+        .expect("the person knows better");
+    s.set_answer("city", &[], "Durban").expect("set");
+    assert_eq!(
+        s.value("years", &[]),
+        Ok("3"),
+        "kept while months does not change"
+    );
+    s.set_answer("months", &[], "50").expect("set");
+    assert_eq!(
+        s.value("years", &[]),
+        Ok("4"),
+        "computed again when months changes"
+    );
+
+    // Opened again with the person's value: kept, until months changes.
+    let mut reopened = state(OVERWRITTEN, json!({"months": "50", "years": "5"}));
+    assert_eq!(reopened.value("years", &[]), Ok("5"));
+    reopened.set_answer("months", &[], "60").expect("set");
+    assert_eq!(reopened.value("years", &[]), Ok("5"));
+    reopened.set_answer("months", &[], "61").expect("set");
+    assert_eq!(
+        reopened.value("years", &[]),
+        Ok("5"),
+        "int(61 div 12) is 5 too"
+    );
+    reopened.set_answer("months", &[], "72").expect("set");
+    assert_eq!(reopened.value("years", &[]), Ok("6"));
+}
+
 const TRIGGERED: &str = "
 | survey |
 | | type | name | label | calculation | trigger |

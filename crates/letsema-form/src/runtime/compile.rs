@@ -208,6 +208,12 @@ impl Field {
             || matches!(self.kind, FieldKind::Question(QuestionType::Calculate))
     }
 
+    /// Whether the field is a `calculate`: never answered by a person (other questions with
+    /// a calculation may be overwritten until what the calculation reads changes).
+    pub fn is_calculate_type(&self) -> bool {
+        matches!(self.kind, FieldKind::Question(QuestionType::Calculate))
+    }
+
     /// Whether the field is a note, which has no value.
     pub fn is_note(&self) -> bool {
         matches!(self.kind, FieldKind::Question(QuestionType::Note))

@@ -196,7 +196,7 @@ impl FormState {
         let answer = answer.into();
         let ix = self.field(field)?;
         check_shape(&self.form, ix, &answer)?;
-        if self.form.fields[ix].is_calculated() {
+        if self.form.fields[ix].is_calculate_type() {
             return Err(AnswerError::Calculated {
                 name: field.to_owned(),
             });
@@ -381,7 +381,7 @@ impl FormState {
     pub fn is_read_only(&self, field: &str, instance: &[usize]) -> Result<bool, AnswerError> {
         let n = self.node(field, instance)?;
         let f = &self.form.fields[self.tree.nodes[n].field];
-        Ok(self.tree.nodes[n].read_only || f.is_calculated())
+        Ok(self.tree.nodes[n].read_only || f.is_calculate_type())
     }
 
     /// How many instances a repeat has, in the outer instances `outer`.
@@ -720,6 +720,11 @@ impl Engine<'_> {
                 let Some(c) = &field.calculation else {
                     return Outcome::Unchanged;
                 };
+                if std::mem::take(&mut self.tree.nodes[n].held) {
+                    // Opened with a value, perhaps the person's own: kept until what the
+                    // calculation reads changes.
+                    return Outcome::Unchanged;
+                }
                 let value = self
                     .eval(rank, n, "calculation", c, None)
                     .map(stored)

@@ -52,6 +52,10 @@ pub(crate) struct Node {
     pub status: Status,
     /// The choices a choice filter keeps (indexes into the list), `None` without a filter.
     pub choices: Option<Vec<u32>>,
+    /// A question (not a `calculate`) with a calculation, opened with a value: the value
+    /// is kept, not computed again, until something its calculation reads changes (the
+    /// person may have overwritten what was computed).
+    pub held: bool,
 }
 
 impl Node {
@@ -66,6 +70,7 @@ impl Node {
             read_only: false,
             status: Status::Ok,
             choices: None,
+            held: false,
         }
     }
 }
@@ -285,6 +290,8 @@ pub(crate) fn build_children(
                 let q = tree.add_child(node, child, value.unwrap_or_default());
                 if !answered {
                     unanswered.push(q);
+                } else if def.calculation.is_some() && !def.is_calculate_type() {
+                    tree.nodes[q].held = true;
                 }
             }
         }
