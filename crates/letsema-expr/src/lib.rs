@@ -62,6 +62,7 @@ mod functions;
 mod lexer;
 mod map_context;
 mod parser;
+mod shuffle;
 mod value;
 
 pub use ast::{BinaryOp, Call, Expr, Path, PathStart, Reference, Step, StepTest};
@@ -71,6 +72,7 @@ pub use eval::{evaluate, evaluate_at};
 pub use functions::function_names;
 pub use map_context::MapContext;
 pub use parser::{MAX_DEPTH, parse};
+pub use shuffle::{seed_of, shuffle_seeded, shuffle_with};
 pub use value::{
     Node, NodeId, Value, number_to_string, parse_date, parse_date_time, parse_xpath_number,
     string_to_number,

@@ -1099,6 +1099,22 @@ fn geography_as_odk_collect_computes_it() {
 }
 
 #[test]
+fn randomize_shuffles_as_odk_collect_does() {
+    let c = answers();
+    // Park–Miller from seed 1 gives 0.0000078, 0.1315 and 0.7556: MMed first, PhD stays.
+    check_str(&c, "join(' ', randomize(${degree}, 1))", "MMed MBChB PhD");
+    check_str(&c, "join(' ', randomize(${degree}, '1'))", "MMed MBChB PhD");
+    check_num(&c, "count(randomize(${degree}))", 3.0);
+    check_num(&c, "count(randomize(${degree}, 'Maseru'))", 3.0);
+    check_err(
+        &c,
+        "randomize('a b c')",
+        "randomize(): argument 1 must be a question, group or repeat (a ${reference} or a \
+         path), but `'a b c'` is a string",
+    );
+}
+
+#[test]
 fn the_forms_version() {
     check_str(&answers(), "version()", "");
     check_str(&answers().with_version("2026-12"), "version()", "2026-12");

@@ -353,6 +353,46 @@ fn what_the_form_computes_is_listed_to_be_saved_and_once_keeps_its_first_value()
     assert_eq!(reopened.value("greeting", &[]), Ok("Hello Lineo"));
 }
 
+const RANDOMIZED: &str = "
+| survey |
+| | type | name | label | parameters | choice_filter |
+| | integer | s | Seed | | |
+| | select_one abc | fixed | Letters | randomize=true seed=42 | |
+| | select_one abc | seeded | Letters | randomize=true seed=${s} | |
+| | select_one abc | filtered | Letters | randomize=true seed=42 | name != 'b' |
+| | select_one abc | plain | Letters | | |
+
+| choices |
+| | list_name | name | label |
+| | abc | a | A |
+| | abc | b | B |
+| | abc | c | C |
+| | abc | d | D |
+| | abc | e | E |
+| | abc | f | F |
+";
+
+#[test]
+fn randomized_choices_are_shuffled_as_collect_shuffles_them() {
+    let mut s = state(RANDOMIZED, json!({}));
+    let order = |s: &FormState, field: &str| -> String {
+        s.choices(field, &[])
+            .expect("a select")
+            .expect("choices")
+            .into_iter()
+            .map(|c| c.value)
+            .collect()
+    };
+    // JavaRosa's FisherYatesExamplesTest: ABCDEF with seed 42 is AFCBDE.
+    assert_eq!(order(&s, "fixed"), "afcbde");
+    assert_eq!(order(&s, "plain"), "abcdef");
+    s.set_answer("s", &[], "42").expect("set");
+    assert_eq!(order(&s, "seeded"), "afcbde");
+    // Filtered first, then shuffled.
+    assert_eq!(order(&s, "filtered").len(), 5);
+    assert!(!order(&s, "filtered").contains('b'));
+}
+
 const OVERWRITTEN: &str = "
 | survey |
 | | type | name | label | calculation |

@@ -139,6 +139,20 @@ pub(super) fn selected(a: &mut Args<'_, '_>) -> R {
     Ok(Value::Boolean(items(&list).any(|i| i == value)))
 }
 
+/// `randomize(nodes, seed?)`: the nodes shuffled as ODK Collect shuffles them (the same
+/// order for the same seed on every engine); without a seed, by the context's random numbers.
+pub(super) fn randomize(a: &mut Args<'_, '_>) -> R {
+    let nodes = a.nodes(0)?;
+    let shuffled = if a.len() > 1 {
+        let seed = crate::shuffle::seed_of(&a.value(1)?);
+        crate::shuffle::shuffle_seeded(nodes, seed)
+    } else {
+        let ctx = a.ctx();
+        crate::shuffle::shuffle_with(nodes, || ctx.random())
+    };
+    Ok(Value::Nodes(shuffled))
+}
+
 /// `version()`: the form's version (`''` when the form has none).
 pub(super) fn version(a: &mut Args<'_, '_>) -> R {
     Ok(Value::String(a.ctx().form_version()))

@@ -383,6 +383,12 @@ static FUNCTIONS: &[Function] = &[
     ),
     // The form.
     f!("version", Exactly(0), "write `version()`", misc::version),
+    f!(
+        "randomize",
+        Range(1, 2),
+        "write `randomize(${question in a repeat})` or `randomize(${question in a repeat}, seed)`",
+        misc::randomize
+    ),
 ];
 
 /// The function called `name`, if the library has it.

@@ -154,6 +154,9 @@ pub(crate) struct Field {
     pub triggered_by: Vec<FieldIx>,
     /// The calculation of a field with a `trigger`, run only when it fires.
     pub on_trigger: Option<Compiled>,
+    /// A select whose `parameters` say `randomize=true`: its choices are shuffled, by the
+    /// `seed` parameter (an expression) when it has one.
+    pub randomize: Option<Option<Compiled>>,
 }
 
 impl Field {
@@ -180,6 +183,7 @@ impl Field {
             default: None,
             triggered_by: Vec::new(),
             on_trigger: None,
+            randomize: None,
         }
     }
 
@@ -508,6 +512,17 @@ fn compile_items(
                     field.on_trigger = field.calculation.take();
                 }
                 field.read_only = compiler.optional(&name, "read_only", q.read_only.as_ref());
+                if q.kind.is_select()
+                    && q.parameters
+                        .get("randomize")
+                        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                {
+                    field.randomize = Some(
+                        q.parameters
+                            .get("seed")
+                            .and_then(|seed| compiler.compile(&name, "seed", seed, false)),
+                    );
+                }
                 if q.kind.is_select() {
                     field.choice_filter = q
                         .choice_filter

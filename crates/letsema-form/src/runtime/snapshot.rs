@@ -354,14 +354,26 @@ impl FormState {
                 .unwrap_or_default()
                 .to_owned(),
         };
-        Some(match &node.choices {
+        let options: Vec<ChoiceOption> = match &node.choices {
             Some(kept) => kept
                 .iter()
                 .filter_map(|&i| list.choices.get(i as usize))
                 .map(option)
                 .collect(),
             None => list.choices.iter().map(option).collect(),
-        })
+        };
+        let Some(seed) = &field.randomize else {
+            return Some(options);
+        };
+        // Shuffled as Collect shuffles them: by the seed the form gives, else by one of this
+        // session's, so that the order holds while the form is open.
+        let seed = match seed {
+            Some(c) => evaluate(&c.expr, &self.context(Some(n)))
+                .map(|v| letsema_expr::seed_of(&v))
+                .unwrap_or_default(),
+            None => (self.env.seed ^ (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) as i64,
+        };
+        Some(letsema_expr::shuffle_seeded(options, seed))
     }
 
     /// A message in the chosen language, with `${name}` references replaced by the values
