@@ -353,6 +353,23 @@ fn what_the_form_computes_is_listed_to_be_saved_and_once_keeps_its_first_value()
     assert_eq!(reopened.value("greeting", &[]), Ok("Hello Lineo"));
 }
 
+#[test]
+fn a_decimal_is_kept_as_typed_where_collect_would_write_5_0() {
+    let form = "
+| survey |
+| | type | name | label | calculation |
+| | decimal | x | X | |
+| | calculate | shown | | string(${x}) |
+| | calculate | twice | | ${x} * 2 |
+";
+    let s = state(form, json!({"x": "5"}));
+    assert_eq!(s.value("shown", &[]), Ok("5"));
+    assert_eq!(s.value("twice", &[]), Ok("10"));
+    let s = state(form, json!({"x": "5.50"}));
+    assert_eq!(s.value("shown", &[]), Ok("5.50"));
+    assert_eq!(s.value("twice", &[]), Ok("11"));
+}
+
 const RANDOMIZED: &str = "
 | survey |
 | | type | name | label | parameters | choice_filter |
