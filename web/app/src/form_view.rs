@@ -383,6 +383,11 @@ impl Component for FormView {
                 true
             }
             Msg::Finalise => {
+                if model.is_complete() && !self.finalised {
+                    // `end` is when the form was finalised, saved with the answers.
+                    model.set_now(crate::capture::now_local());
+                    save_computed(model, &self.pending);
+                }
                 flush_all(&self.pending);
                 if model.is_complete() && !self.finalised {
                     self.finalised = true;

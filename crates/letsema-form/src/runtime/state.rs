@@ -69,24 +69,6 @@ pub struct Changes {
 }
 
 impl Changes {
-    /// Adds what `other` changed.
-    fn absorb(&mut self, other: Changes) {
-        let add = |into: &mut Vec<Location>, from: Vec<Location>| {
-            for location in from {
-                if !into.contains(&location) {
-                    into.push(location);
-                }
-            }
-        };
-        add(&mut self.relevance, other.relevance);
-        add(&mut self.values, other.values);
-        add(&mut self.validity, other.validity);
-        add(&mut self.read_only, other.read_only);
-        add(&mut self.choices, other.choices);
-        add(&mut self.repeats, other.repeats);
-        self.evaluations += other.evaluations;
-    }
-
     /// Whether nothing changed.
     pub fn is_empty(&self) -> bool {
         self.relevance.is_empty()
@@ -252,7 +234,7 @@ impl FormState {
                     }
                 };
                 let more = self.engine().set_value(t, value);
-                changes.absorb(more);
+                merge(&mut changes, more);
             }
         }
         Ok(changes)

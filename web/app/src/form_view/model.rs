@@ -341,6 +341,13 @@ impl Model {
         selected.join(" ")
     }
 
+    /// Moves the form's clock to `now`: `now()` readers and the `end` metadata follow (as
+    /// Collect stamps `end` when the form is finalised).
+    pub fn set_now(&mut self, now: chrono::DateTime<chrono::FixedOffset>) {
+        let changes = self.state.set_now(now);
+        self.apply(&changes);
+    }
+
     /// Adds an instance at the end of a repeat; returns its index.
     pub fn add_repeat(&mut self, repeat: &str, outer: &[usize]) -> Result<usize, AnswerError> {
         let changes = self.state.add_repeat_instance(repeat, outer)?;
