@@ -922,7 +922,10 @@ async fn finalise_waits_until_the_engine_says_the_submission_is_complete() {
         .rfind(|e| e.field == "end")
         .map(|e| value(e).to_owned())
         .expect("end saved");
-    assert!(!end.starts_with("2026-06-15T09:30"), "the real clock, not the form's: {end}");
+    assert!(
+        !end.starts_with("2026-06-15T09:30"),
+        "the real clock, not the form's: {end}"
+    );
     let finalise = view.button("Finalise");
     assert!(finalise.disabled(), "finalised once");
     view.click(&finalise).await;
