@@ -192,46 +192,23 @@ impl FormState {
         // The fields whose `trigger` names this one are set now, each once.
         let form = Arc::clone(&self.form);
         for &target in &form.triggers[ix] {
-            let ctx_nodes = {
-                let ctx = EvalContext {
-                    form: &form,
-                    tree: &self.tree,
-                    current: Some(n),
-                    env: &self.env,
-                    rng: &self.rng,
-                    raw: false,
-                };
-                ctx.resolve(target)
-            };
-            for t in ctx_nodes {
+            let nodes = self.context(Some(n)).resolve(target);
+            for t in nodes {
                 let value = match &form.fields[target].on_trigger {
                     None => String::new(),
-                    Some(c) => {
-                        let ctx = EvalContext {
-                            form: &form,
-                            tree: &self.tree,
-                            current: Some(t),
-                            env: &self.env,
-                            rng: &self.rng,
-                            raw: false,
-                        };
-                        match evaluate(&c.expr, &ctx) {
-                            Ok(v) => {
-                                self.errors.remove(&(TRIGGERED, t));
-                                stored(v)
-                            }
-                            Err(e) => {
-                                self.errors.insert(
-                                    (TRIGGERED, t),
-                                    format!(
-                                        "the calculation of `{}`: {e}",
-                                        form.fields[target].name
-                                    ),
-                                );
-                                String::new()
-                            }
+                    Some(c) => match evaluate(&c.expr, &self.context(Some(t))) {
+                        Ok(v) => {
+                            self.errors.remove(&(TRIGGERED, t));
+                            stored(v)
                         }
-                    }
+                        Err(e) => {
+                            self.errors.insert(
+                                (TRIGGERED, t),
+                                format!("the calculation of `{}`: {e}", form.fields[target].name),
+                            );
+                            String::new()
+                        }
+                    },
                 };
                 let more = self.engine().set_value(t, value);
                 merge(&mut changes, more);
