@@ -3,16 +3,16 @@
 //! PNG and CSV), and the skills available for short-term assignments, narrowed to a
 //! profession and a country (kept in the address, so that a view can be shared).
 
-use letsema_protocol::staff::{Association, Dashboard, FormSummary, Session};
+use letsema_protocol::staff::{Dashboard, Session};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::{Route, navigate};
 use crate::charts::{Chart, Size};
 use crate::dashboard::{DashboardAddress, Relabel, charts, skill_choices, skills_chart};
 use crate::download;
-use crate::filter_form::{FilterForm, use_newest_form};
+use crate::filter_form::{FilterForm, use_forms_and_associations, use_newest_form};
 use crate::filters::{Filters, choice_questions};
 use crate::words::Words;
 
@@ -37,26 +37,9 @@ struct Counts {
 pub fn dashboard_page(props: &DashboardProps) -> Html {
     let words = props.words;
     let c = words.charts;
-    let forms = use_state(|| None::<Vec<FormSummary>>);
-    let associations = use_state(Vec::<Association>::new);
+    let (forms, associations) = use_forms_and_associations(props.on_signed_out.clone());
     let counts = use_state(Counts::default);
 
-    {
-        let (forms, associations) = (forms.clone(), associations.clone());
-        let on_signed_out = props.on_signed_out.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                match api::forms().await {
-                    Ok(list) => forms.set(Some(list)),
-                    Err(ApiError::SignedOut) => on_signed_out.emit(()),
-                    Err(_) => forms.set(Some(Vec::new())),
-                }
-                if let Ok(list) = api::associations().await {
-                    associations.set(list);
-                }
-            });
-        });
-    }
     // A dashboard counts one form: the one asked for, else the newest published.
     let listed = forms.as_deref().unwrap_or_default();
     let mut filters = props.address.filters.clone();
@@ -183,7 +166,7 @@ pub fn dashboard_page(props: &DashboardProps) -> Html {
             <h2 id="dashboard-title">{ c.dashboard }</h2>
             <p class="hint">{ c.intro }</p>
             <FilterForm words={words} language={props.language} filters={filters.clone()}
-                forms={listed.to_vec()} associations={(*associations).clone()}
+                forms={listed.to_vec()} associations={associations.clone()}
                 on_apply={apply} on_clear={clear} ordered={false} form_required={true} />
             if let Some(problem) = &counts.problem {
                 <p class="problem" role="alert">{ problem.clone() }</p>

@@ -8,7 +8,7 @@ use letsema_protocol::staff::{Association, FormSummary};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::filters::{ChoiceQuestion, Completeness, Filters, MAX_CHOICE_FILTERS, choice_questions};
 use crate::table::STATUSES;
 use crate::words::Words;
@@ -30,6 +30,32 @@ pub struct FilterFormProps {
     /// Whether a form must be chosen (the dashboard counts one form's answers).
     #[prop_or(false)]
     pub form_required: bool,
+}
+
+/// The forms published (`None` while they are being fetched; empty when they could not
+/// be) and the associations, which the filters offer; `on_signed_out` when the session ended.
+#[hook]
+pub fn use_forms_and_associations(
+    on_signed_out: Callback<()>,
+) -> (Option<Vec<FormSummary>>, Vec<Association>) {
+    let forms = use_state(|| None::<Vec<FormSummary>>);
+    let associations = use_state(Vec::<Association>::new);
+    {
+        let (forms, associations) = (forms.clone(), associations.clone());
+        use_effect_with((), move |()| {
+            wasm_bindgen_futures::spawn_local(async move {
+                match api::forms().await {
+                    Ok(list) => forms.set(Some(list)),
+                    Err(ApiError::SignedOut) => on_signed_out.emit(()),
+                    Err(_) => forms.set(Some(Vec::new())),
+                }
+                if let Ok(list) = api::associations().await {
+                    associations.set(list);
+                }
+            });
+        });
+    }
+    ((*forms).clone(), (*associations).clone())
 }
 
 /// The newest published version of `form_id` among `forms`, fetched once it is known.

@@ -7,17 +7,15 @@
 use std::collections::BTreeSet;
 
 use letsema_ids::ReviewStatus;
-use letsema_protocol::staff::{
-    Association, BulkReviewRequest, FormSummary, MAX_BULK, Session, SubmissionRow,
-};
+use letsema_protocol::staff::{BulkReviewRequest, MAX_BULK, Session, SubmissionRow};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::app::{Route, navigate};
 use crate::dates::when;
 use crate::export_view::ExportPanel;
-use crate::filter_form::{FilterForm, use_newest_form};
+use crate::filter_form::{FilterForm, use_forms_and_associations, use_newest_form};
 use crate::filters::Filters;
 use crate::import_view::ImportPanel;
 use crate::offline_view::{OfflineHandle, OfflinePanel};
@@ -85,29 +83,13 @@ fn load(
 #[function_component(Table)]
 pub fn table(props: &TableProps) -> Html {
     let words = props.words;
-    let forms = use_state(Vec::<FormSummary>::new);
-    let associations = use_state(Vec::<Association>::new);
+    let (forms, associations) = use_forms_and_associations(props.on_signed_out.clone());
+    let forms = forms.unwrap_or_default();
     let rows = use_state(Rows::default);
     let selected = use_state(BTreeSet::<String>::new);
     let bulk_status = use_state(|| ReviewStatus::Approved);
     let bulk_message = use_state(|| None::<String>);
 
-    {
-        let (forms, associations) = (forms.clone(), associations.clone());
-        let on_signed_out = props.on_signed_out.clone();
-        use_effect_with((), move |()| {
-            wasm_bindgen_futures::spawn_local(async move {
-                match api::forms().await {
-                    Ok(list) => forms.set(list),
-                    Err(ApiError::SignedOut) => on_signed_out.emit(()),
-                    Err(_) => {}
-                }
-                if let Ok(list) = api::associations().await {
-                    associations.set(list);
-                }
-            });
-        });
-    }
     {
         let (rows, selected) = (rows.clone(), selected.clone());
         let on_signed_out = props.on_signed_out.clone();
@@ -298,7 +280,7 @@ pub fn table(props: &TableProps) -> Html {
         <section class="table" aria-labelledby="table-title">
             <h2 id="table-title">{ words.submissions }</h2>
             <FilterForm words={words} language={props.language} filters={props.filters.clone()}
-                forms={(*forms).clone()} associations={(*associations).clone()}
+                forms={forms.clone()} associations={associations.clone()}
                 on_apply={apply} on_clear={clear} />
 
             <ExportPanel words={words} filters={props.filters.clone()}
@@ -306,7 +288,7 @@ pub fn table(props: &TableProps) -> Html {
                 on_signed_out={props.on_signed_out.clone()} />
 
             <ImportPanel words={words} session={props.session.clone()} form={props.filters.form.clone()}
-                associations={(*associations).clone()} association={props.filters.association.clone()}
+                associations={associations.clone()} association={props.filters.association.clone()}
                 on_signed_out={props.on_signed_out.clone()} on_imported={reload} />
 
             <OfflinePanel words={words} session={props.session.clone()} offline={props.offline.clone()}
