@@ -80,8 +80,8 @@ impl Size {
     /// A phone's: drawn at about the width shown, so that its text stays readable.
     pub const NARROW: Size = Size {
         width: 400,
-        label_width: 150,
-        max_label: 19,
+        label_width: 165,
+        max_label: 18,
     };
 }
 
@@ -430,7 +430,7 @@ mod tests {
         assert!(svg.contains(&format!("<title>{long}: 2</title>")));
         assert!(svg.contains("Obstetrics and gynaecology, with …</text>"));
         let narrow = chart(Shape::Bars, &[("x", long, 2)]).svg(Size::NARROW, false, "No data");
-        assert!(narrow.contains("Obstetrics and gyn…</text>"));
+        assert!(narrow.contains("Obstetrics and gy…</text>"));
         assert!(narrow.contains(r#"width="400""#));
     }
 
