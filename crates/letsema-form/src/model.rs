@@ -23,6 +23,7 @@
 //! ```
 
 mod ids;
+mod instance;
 // Property tests need proptest, which is native only.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
@@ -35,6 +36,7 @@ use serde::{Deserialize, Serialize};
 pub use ids::{
     Appearance, ChoiceValue, Expression, FieldName, FieldPath, FormId, ListName, QuestionName,
 };
+pub use instance::{DataInstance, DataNode};
 pub use text::{Language, Media, Text};
 
 /// The version of the JSON layout of [`Form`]. A reader refuses any other.
@@ -91,6 +93,14 @@ pub struct Form {
     /// The choices sheet, one entry per list, in the order the lists first appear.
     #[serde(default)]
     pub choice_lists: Vec<ChoiceList>,
+    /// Secondary instances other than the choice lists: attached CSV and XML files, an
+    /// XForm's inline instances. Expressions read them with `instance('id')/…`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instances: Vec<DataInstance>,
+    /// The name of the instance's root element, which absolute paths begin with
+    /// (`/data/age`); `None` means `data`, as pyxform writes. An XForm names its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_name: Option<String>,
 }
 
 /// One row of the survey sheet, or a group or repeat with the rows between its `begin` and
@@ -414,6 +424,16 @@ impl Form {
     pub fn find_item(&self, name: &str) -> Option<(FieldPath, &Item)> {
         self.items_depth_first()
             .find(|(_, item)| item.name() == name)
+    }
+
+    /// The name of the instance's root element: [`Form::root_name`], or `data`.
+    pub fn root_element(&self) -> &str {
+        self.root_name.as_deref().unwrap_or("data")
+    }
+
+    /// The secondary instance `instance('id')` names, other than a choice list.
+    pub fn instance(&self, id: &str) -> Option<&DataInstance> {
+        self.instances.iter().find(|instance| instance.id == id)
     }
 
     /// The choice list with this name.
