@@ -24,7 +24,8 @@ pub struct DataInstance {
 }
 
 /// An element of a secondary instance: a name, its text and its child elements, in
-/// document order. Attributes are kept too (`@id` in paths).
+/// document order. Attributes are not kept: expressions cannot read them (`@id` is refused
+/// by the parser).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct DataNode {
     /// The element's name.
@@ -32,9 +33,6 @@ pub struct DataNode {
     /// The element's own text (for a leaf, its value).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub text: String,
-    /// The element's attributes, in document order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub attributes: Vec<(String, String)>,
     /// The child elements.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<DataNode>,
