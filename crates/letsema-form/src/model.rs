@@ -37,6 +37,7 @@ pub use ids::{
     Appearance, ChoiceValue, Expression, FieldName, FieldPath, FormId, ListName, QuestionName,
 };
 pub use instance::{DataInstance, DataNode};
+
 pub use text::{Language, Media, Text};
 
 /// The version of the JSON layout of [`Form`]. A reader refuses any other.
@@ -368,6 +369,23 @@ pub struct ChoiceList {
     pub name: ListName,
     /// The rows with this list name, in order.
     pub choices: Vec<Choice>,
+    /// For a list read from a file attached to the form (`select_one_from_file`, an XForm's
+    /// itemset over an external instance): which file and which of its columns. The
+    /// choices are filled in when the file is attached; until then the list is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_file: Option<FileChoices>,
+}
+
+/// Where a [`ChoiceList`] read from an attached file takes its choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileChoices {
+    /// The file's name as the form writes it (`places.csv`, `wards.xml`, `sites.geojson`).
+    pub file: String,
+    /// The column (CSV), child element (XML) or property (GeoJSON) giving each choice's
+    /// value: `name` unless the question's `parameters` say `value=…`.
+    pub value: String,
+    /// The column giving each choice's label: `label` unless `parameters` say `label=…`.
+    pub label: String,
 }
 
 /// One row of the choices sheet.

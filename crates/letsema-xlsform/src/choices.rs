@@ -119,6 +119,7 @@ pub(crate) fn read_choices(
             None => lists.push(ChoiceList {
                 name: ListName::new(list),
                 choices: vec![choice],
+                from_file: None,
             }),
         }
     }

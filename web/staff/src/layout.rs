@@ -446,6 +446,7 @@ mod tests {
                     properties: Default::default(),
                 })
                 .collect(),
+            from_file: None,
         });
         let consent = Question::new(
             "consent",

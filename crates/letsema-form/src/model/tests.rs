@@ -182,6 +182,7 @@ fn choice_list() -> impl Strategy<Value = ChoiceList> {
         .prop_map(|(name, choices)| ChoiceList {
             name: ListName::new(name),
             choices,
+            from_file: None,
         })
 }
 
