@@ -102,6 +102,22 @@ pub trait Context {
         ))
     }
 
+    /// The document node of the secondary instance `id`, for `instance('id')/root/item`:
+    /// a choice list of the form, or data attached to it (a CSV or XML file). Its children
+    /// are the instance's root element.
+    ///
+    /// # Errors
+    ///
+    /// [`EvalError::UnknownInstance`] when the form has no such instance;
+    /// [`EvalError::Unsupported`] by default.
+    fn instance(&self, id: &str) -> Result<Node, EvalError> {
+        let _ = id;
+        Err(EvalError::Unsupported(
+            "instance() needs the form's secondary instances, which this context does not have"
+                .to_owned(),
+        ))
+    }
+
     /// The document node, for absolute paths such as `/data/age`. Its children are the
     /// instance's root element.
     ///

@@ -39,6 +39,15 @@ pub enum EvalError {
         /// The name inside `${…}`.
         name: String,
     },
+    /// `instance('id')` names no secondary instance of the form.
+    #[error(
+        "instance('{id}') names nothing this form has: it names a choice list of the form or a \
+         file attached to it (`csv-external`, `xml-external`, `pulldata`, `select_one_from_file`)"
+    )]
+    UnknownInstance {
+        /// The id inside `instance('…')`.
+        id: String,
+    },
     /// `.`, a relative path or `once()` was used where there is no current question.
     #[error(
         "`{what}` refers to the current question, but this expression is not evaluated for \

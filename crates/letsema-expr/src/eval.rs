@@ -201,6 +201,12 @@ impl Evaluator<'_> {
         predicates: &[Expr],
     ) -> Result<Vec<Node>, EvalError> {
         for pred in predicates {
+            if let Some((column, key)) = keyed_equality(pred)
+                && let Some(first) = nodes.first().cloned()
+            {
+                nodes = self.filter_by_key(nodes, column, key, first)?;
+                continue;
+            }
             let size = nodes.len();
             let mut kept = Vec::new();
             for (i, node) in nodes.into_iter().enumerate() {
@@ -221,6 +227,98 @@ impl Evaluator<'_> {
         }
         Ok(nodes)
     }
+}
+
+impl Evaluator<'_> {
+    /// The predicate `[column = key]` where `key` does not depend on the node being
+    /// filtered: `key` is evaluated once rather than once per node, which is what makes
+    /// `instance('list')/root/item[name = ${x}]` over thousands of items cheap. The result
+    /// is the same as the general case's.
+    fn filter_by_key(
+        &mut self,
+        nodes: Vec<Node>,
+        column: &str,
+        key: &Expr,
+        first: Node,
+    ) -> Result<Vec<Node>, EvalError> {
+        let size = nodes.len();
+        // `key` reads neither the context node, nor its position, nor the size.
+        let key = self.eval(
+            key,
+            &Focus {
+                node: Some(first),
+                position: 1,
+                size,
+            },
+        )?;
+        let mut kept = Vec::new();
+        for node in nodes {
+            let cells = self.ctx.children(node.id, Some(column))?;
+            if compare(BinaryOp::Eq, &Value::Nodes(cells), &key) {
+                kept.push(node);
+            }
+        }
+        Ok(kept)
+    }
+}
+
+/// `column = key` or `key = column`, where `column` is a child element's name and `key` does
+/// not depend on the node a predicate is filtering.
+fn keyed_equality(pred: &Expr) -> Option<(&str, &Expr)> {
+    let Expr::Binary {
+        op: BinaryOp::Eq,
+        lhs,
+        rhs,
+    } = pred
+    else {
+        return None;
+    };
+    match (child_name(lhs), child_name(rhs)) {
+        (Some(column), _) if independent_of_focus(rhs) => Some((column, rhs)),
+        (_, Some(column)) if independent_of_focus(lhs) => Some((column, lhs)),
+        _ => None,
+    }
+}
+
+/// The name of a path that is one child step from the context node, such as `name`.
+fn child_name(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Path(Path {
+            start: PathStart::Relative,
+            steps,
+        }) => match steps.as_slice() {
+            [
+                Step {
+                    test: StepTest::Name(name),
+                    predicates,
+                },
+            ] if predicates.is_empty() => Some(name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether an expression gives the same value whatever node, position and size a predicate
+/// is at: it has no relative path, no `position()` or `last()` and no function that reads
+/// the context node (`string()` and friends without arguments). Conservative: a relative
+/// path anywhere inside, even in a nested predicate, counts.
+fn independent_of_focus(expr: &Expr) -> bool {
+    let mut independent = true;
+    expr.walk(&mut |e| match e {
+        Expr::Path(p) if matches!(p.start, PathStart::Relative) => independent = false,
+        Expr::Call(c)
+            if c.args.is_empty()
+                && !matches!(
+                    c.name.as_str(),
+                    "current" | "now" | "today" | "true" | "false" | "pi" | "version"
+                ) =>
+        {
+            independent = false;
+        }
+        _ => {}
+    });
+    independent
 }
 
 /// Compares two values with `=`, `!=`, `<`, `<=`, `>` or `>=` (XPath 1.0 §3.4, with dates

@@ -48,6 +48,8 @@ pub struct MapContext {
     current: Option<usize>,
     now: DateTime<FixedOffset>,
     labels: BTreeMap<(String, String), String>,
+    /// The document node of each secondary instance, by id.
+    instances: BTreeMap<String, usize>,
     rng: Cell<u64>,
     /// The form's version, for `version()`.
     version: String,
@@ -61,6 +63,9 @@ struct MapNode {
     children: Vec<usize>,
     /// Whether this node is an instance of a repeat.
     repeat: bool,
+    /// Whether this node belongs to a secondary instance (`instance('id')`), which
+    /// `${name}` never refers to.
+    secondary: bool,
 }
 
 /// The document node.
@@ -87,6 +92,7 @@ impl MapContext {
                     parent: None,
                     children: vec![ROOT],
                     repeat: false,
+                    secondary: false,
                 },
                 MapNode {
                     name: "data".to_owned(),
@@ -94,11 +100,13 @@ impl MapContext {
                     parent: Some(DOCUMENT),
                     children: Vec::new(),
                     repeat: false,
+                    secondary: false,
                 },
             ],
             current: None,
             now,
             labels: BTreeMap::new(),
+            instances: BTreeMap::new(),
             rng: Cell::new(0),
             version: String::new(),
         }
@@ -106,12 +114,14 @@ impl MapContext {
 
     fn push(&mut self, parent: usize, name: &str, value: &str, repeat: bool) -> usize {
         let id = self.nodes.len();
+        let secondary = self.nodes[parent].secondary;
         self.nodes.push(MapNode {
             name: name.to_owned(),
             value: value.to_owned(),
             parent: Some(parent),
             children: Vec::new(),
             repeat,
+            secondary,
         });
         self.nodes[parent].children.push(id);
         id
@@ -149,6 +159,47 @@ impl MapContext {
                 self.push(instance, q.as_ref(), v.as_ref(), false);
             }
         }
+        self
+    }
+
+    /// Adds the secondary instance `id`, laid out as ODK lays out a CSV file or a choice
+    /// list: `<root><item><column>value</column>…</item>…</root>`, for
+    /// `instance('id')/root/item[…]` and `pulldata('id', …)`.
+    ///
+    /// ```
+    /// use letsema_expr::{MapContext, Value, evaluate, parse};
+    ///
+    /// let ctx = MapContext::new().with("fruit", "b").with_instance(
+    ///     "fruits",
+    ///     [[("name", "a"), ("price", "3")], [("name", "b"), ("price", "5")]],
+    /// );
+    /// let price = parse("instance('fruits')/root/item[name = ${fruit}]/price").expect("valid");
+    /// assert_eq!(evaluate(&price, &ctx).map(|v| v.to_number()), Ok(5.0));
+    /// ```
+    pub fn with_instance<I, Q, S, T>(mut self, id: &str, items: I) -> Self
+    where
+        I: IntoIterator<Item = Q>,
+        Q: IntoIterator<Item = (S, T)>,
+        S: AsRef<str>,
+        T: AsRef<str>,
+    {
+        let document = self.nodes.len();
+        self.nodes.push(MapNode {
+            name: String::new(),
+            value: String::new(),
+            parent: None,
+            children: Vec::new(),
+            repeat: false,
+            secondary: true,
+        });
+        let root = self.push(document, "root", "", false);
+        for columns in items {
+            let item = self.push(root, "item", "", false);
+            for (column, value) in columns {
+                self.push(item, column.as_ref(), value.as_ref(), false);
+            }
+        }
+        self.instances.insert(id.to_owned(), document);
         self
     }
 
@@ -274,7 +325,7 @@ impl MapContext {
 
     fn named(&self, name: &str) -> Vec<usize> {
         (ROOT..self.nodes.len())
-            .filter(|&i| self.nodes[i].name == name)
+            .filter(|&i| self.nodes[i].name == name && !self.nodes[i].secondary)
             .collect()
     }
 }
@@ -352,6 +403,13 @@ impl Context for MapContext {
 
     fn root(&self) -> Result<Node, EvalError> {
         Ok(self.node(DOCUMENT))
+    }
+
+    fn instance(&self, id: &str) -> Result<Node, EvalError> {
+        self.instances
+            .get(id)
+            .map(|&document| self.node(document))
+            .ok_or_else(|| EvalError::UnknownInstance { id: id.to_owned() })
     }
 
     fn parent(&self, node: NodeId) -> Result<Option<Node>, EvalError> {

@@ -900,13 +900,13 @@ fn hand_built_trees_are_checked_too() {
             .to_owned())
     );
     let unknown = Expr::Call(Call {
-        name: "pulldata".to_owned(),
+        name: "search".to_owned(),
         args: vec![],
         span: 0..0,
     });
     assert_eq!(
         evaluate(&unknown, &answers()).map_err(|e| e.to_string()),
-        Err("`pulldata` is not a known function".to_owned())
+        Err("`search` is not a known function".to_owned())
     );
     check_num(&answers(), "number('2020-01-01Téééééé')", f64::NAN);
     check_num(&answers(), "decimal-time('é12:00:00+02:00')", f64::NAN);
@@ -1118,4 +1118,61 @@ fn randomize_shuffles_as_odk_collect_does() {
 fn the_forms_version() {
     check_str(&answers(), "version()", "");
     check_str(&answers().with_version("2026-12"), "version()", "2026-12");
+}
+
+/// Secondary instances (ODK XForms spec, "Secondary instances"): a choice list or an
+/// attached file read as `instance('id')/root/item`, and Collect's `pulldata()`.
+#[test]
+fn secondary_instances_and_pulldata() {
+    let ctx = answers().with("fruit", "banana").with_instance(
+        "fruits",
+        [
+            [("name", "apple"), ("price", "3"), ("region", "north")],
+            [("name", "banana"), ("price", "5"), ("region", "south")],
+            [("name", "cherry"), ("price", "12"), ("region", "south")],
+            [("name", "banana"), ("price", "99"), ("region", "east")],
+        ],
+    );
+    // A lookup by key, written either way round; the key may be any expression.
+    check_num(&ctx, "instance('fruits')/root/item[name = ${fruit}]/price", 5.0);
+    check_num(&ctx, "instance('fruits')/root/item[${fruit} = name]/price", 5.0);
+    check_num(&ctx, "instance('fruits')/root/item[name = concat('ch', 'erry')]/price", 12.0);
+    let at_fruit = ctx.clone().at("fruit");
+    check_num(&at_fruit, "instance('fruits')/root/item[name = current()]/price", 5.0);
+    // Every match is kept, in document order; `[1]` takes the first.
+    check_num(&ctx, "count(instance('fruits')/root/item[name = ${fruit}])", 2.0);
+    check_num(&ctx, "instance('fruits')/root/item[name = ${fruit}][2]/price", 99.0);
+    // The general predicate gives the same nodes as the keyed one.
+    check_num(&ctx, "count(instance('fruits')/root/item[name = ${fruit} and true()])", 2.0);
+    check_num(&ctx, "sum(instance('fruits')/root/item[region = 'south']/price)", 17.0);
+    check_num(&ctx, "count(instance('fruits')/root/item[price > 4])", 3.0);
+    check_num(&ctx, "count(instance('fruits')/root/item[position() = last()])", 1.0);
+    check_str(&ctx, "instance('fruits')/root/item[3]/name", "cherry");
+    check(&ctx, "instance('fruits')/root/item[name = 'durian']", false);
+    check_str(&ctx, "instance('fruits')/root/item[name = 'durian']/price", "");
+    // Paths out of an instance stay in it: its items are not questions of the form.
+    check_err(
+        &ctx,
+        "${price}",
+        "`${price}` does not name a question, group or repeat of this form",
+    );
+    // pulldata('id', wanted, key column, key): the first match, '' when none.
+    check_num(&ctx, "pulldata('fruits', 'price', 'name', ${fruit})", 5.0);
+    check_str(&ctx, "pulldata('fruits', 'region', 'price', 12)", "south");
+    check_str(&ctx, "pulldata('fruits', 'price', 'name', 'durian')", "");
+    check_str(&ctx, "pulldata('fruits', 'colour', 'name', 'apple')", "");
+    check_err(
+        &ctx,
+        "instance('vegetables')/root/item",
+        "instance('vegetables') names nothing this form has: it names a choice list of the \
+         form or a file attached to it (`csv-external`, `xml-external`, `pulldata`, \
+         `select_one_from_file`)",
+    );
+    check_err(
+        &ctx,
+        "pulldata('vegetables', 'price', 'name', 'leek')",
+        "instance('vegetables') names nothing this form has: it names a choice list of the \
+         form or a file attached to it (`csv-external`, `xml-external`, `pulldata`, \
+         `select_one_from_file`)",
+    );
 }

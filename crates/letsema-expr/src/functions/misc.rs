@@ -296,3 +296,41 @@ pub(super) fn uuid(a: &mut Args<'_, '_>) -> R {
         .collect();
     Ok(Value::String(s))
 }
+
+/// `instance('id')`: the document node of a secondary instance (a choice list, an attached
+/// file), which paths continue from: `instance('id')/root/item`.
+pub(super) fn instance(a: &mut Args<'_, '_>) -> R {
+    let id = a.string(0)?;
+    Ok(Value::Nodes(vec![a.ctx().instance(&id)?]))
+}
+
+/// `pulldata('id', 'wanted', 'key column', key)`: the `wanted` column of the first item of
+/// instance `id` whose `key column` equals `key` (ODK Collect's lookup in an attached CSV
+/// file), `''` when no item matches. The same as
+/// `instance('id')/root/item[key_column = key][1]/wanted`.
+pub(super) fn pulldata(a: &mut Args<'_, '_>) -> R {
+    let id = a.string(0)?;
+    let wanted = a.string(1)?;
+    let key_column = a.string(2)?;
+    let key = a.string(3)?;
+    let ctx = a.ctx();
+    let document = ctx.instance(&id)?;
+    for root in ctx.children(document.id, None)? {
+        for item in ctx.children(root.id, None)? {
+            let matches = ctx
+                .children(item.id, Some(&key_column))?
+                .iter()
+                .any(|cell| cell.value == key);
+            if matches {
+                let value = ctx
+                    .children(item.id, Some(&wanted))?
+                    .into_iter()
+                    .next()
+                    .map(|cell| cell.value)
+                    .unwrap_or_default();
+                return Ok(Value::String(value));
+            }
+        }
+    }
+    Ok(Value::String(String::new()))
+}

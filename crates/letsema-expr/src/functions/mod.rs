@@ -381,6 +381,19 @@ static FUNCTIONS: &[Function] = &[
         "write `base64-decode(text)`",
         encodings::base64_decode
     ),
+    // Secondary instances.
+    f!(
+        "instance",
+        Exactly(1),
+        "write `instance('list')/root/item[name = ${question}]/column`",
+        misc::instance
+    ),
+    f!(
+        "pulldata",
+        Exactly(4),
+        "write `pulldata('file', 'column wanted', 'column to match', value)`",
+        misc::pulldata
+    ),
     // The form.
     f!("version", Exactly(0), "write `version()`", misc::version),
     f!(
