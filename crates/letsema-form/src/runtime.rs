@@ -61,6 +61,7 @@
 mod answers;
 mod compile;
 mod context;
+mod data;
 mod graph;
 mod snapshot;
 mod state;

@@ -998,3 +998,130 @@ fn evaluation_errors_are_reported_not_thrown() {
     );
     assert!(!s.can_finalise());
 }
+
+// Secondary instances ----------------------------------------------------------------------
+
+const FRUIT_PRICES: &str = "
+| survey |
+| | type | name | label | calculation |
+| | select_one fruits | fruit | Fruit | |
+| | integer | kilos | Kilos | |
+| | calculate | price | | instance('fruits')/root/item[name = ${fruit}]/price |
+| | calculate | total | | ${price} * ${kilos} |
+| | calculate | region | | pulldata('fruits', 'region', 'name', ${fruit}) |
+| | calculate | southern | | count(instance('fruits')/root/item[region = 'south']) |
+
+| choices |
+| | list_name | name | label | price | region |
+| | fruits | apple | Apple | 3 | north |
+| | fruits | banana | Banana | 5 | south |
+| | fruits | cherry | Cherry | 12 | south |
+";
+
+#[test]
+fn a_choice_list_is_a_secondary_instance_with_its_extra_columns() {
+    let mut s = state(FRUIT_PRICES, json!({"fruit": "banana", "kilos": 2}));
+    assert_eq!(s.value("price", &[]), Ok("5"));
+    assert_eq!(s.value("total", &[]), Ok("10"));
+    assert_eq!(s.value("region", &[]), Ok("south"));
+    assert_eq!(s.value("southern", &[]), Ok("2"));
+    // Changing the key recomputes the lookup and what depends on it.
+    let changes = s.set_answer("fruit", &[], "cherry").expect("a question");
+    assert_eq!(s.value("price", &[]), Ok("12"));
+    assert_eq!(s.value("total", &[]), Ok("24"));
+    assert!(changes.values.iter().any(|c| c.field == "total"), "{changes:?}");
+    // No match gives '' (and NaN in arithmetic, which a calculation stores as '').
+    s.set_answer("fruit", &[], "").expect("a question");
+    assert_eq!(s.value("price", &[]), Ok(""));
+    assert_eq!(s.value("region", &[]), Ok(""));
+}
+
+#[test]
+fn a_lookup_in_a_secondary_instance_is_recomputed_only_when_its_key_changes() {
+    let mut s = state(FRUIT_PRICES, json!({"fruit": "apple", "kilos": 1}));
+    let changes = s.set_answer("kilos", &[], "3").expect("a question");
+    let fields: Vec<&str> = changes.values.iter().map(|c| c.field.as_str()).collect();
+    assert!(!fields.contains(&"price"), "{fields:?}");
+    assert!(fields.contains(&"total"), "{fields:?}");
+}
+
+#[test]
+fn a_choice_item_reads_as_its_label_in_the_current_language() {
+    let s = state(
+        "
+| survey |
+| | type | name | label::English | label::Sesotho | calculation |
+| | select_one yn | ok | OK? | Ho lokile? | |
+| | calculate | shown | | | instance('yn')/root/item[name = ${ok}]/label |
+
+| choices |
+| | list_name | name | label::English | label::Sesotho |
+| | yn | yes | Yes | E |
+| | yn | no | No | Che |
+",
+        json!({"ok": "no"}),
+    );
+    assert_eq!(s.value("shown", &[]), Ok("No"));
+}
+
+#[test]
+fn an_unknown_instance_is_a_compile_error_that_says_what_to_attach() {
+    let form = form(
+        "
+| survey |
+| | type | name | label | calculation |
+| | text | code | Code | |
+| | calculate | place | | pulldata('places', 'name', 'code', ${code}) |
+",
+    );
+    let errors = CompiledForm::new(&form).expect_err("no such instance");
+    assert_eq!(
+        errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["the calculation of `place` reads instance('places'), but the form has no choice \
+          list and no attached file called `places`: add the list to the choices sheet, or \
+          attach the file (`csv-external places` with places.csv, `xml-external places` with \
+          places.xml)"]
+    );
+}
+
+#[test]
+fn a_data_instance_is_read_by_path_and_an_xform_root_name_by_absolute_paths() {
+    use letsema_form::model::{DataInstance, DataNode};
+    let mut form = form(
+        "
+| survey |
+| | type | name | label | calculation |
+| | text | ward | Ward | |
+| | calculate | lga | | instance('wards')/root/item[name = /data/ward]/lga |
+| | calculate | wards | | count(instance('wards')/root/item) |
+",
+    );
+    let ward = |name: &str, lga: &str| {
+        DataNode::new("item")
+            .with(DataNode::leaf("name", name))
+            .with(DataNode::leaf("lga", lga))
+    };
+    form.instances.push(DataInstance {
+        id: "wards".into(),
+        source: Some("wards.xml".into()),
+        root: DataNode::new("root")
+            .with(ward("w1", "Ikeja"))
+            .with(ward("w2", "Epe")),
+    });
+    let compiled = Arc::new(CompiledForm::new(&form).expect("compiles"));
+    let s = FormState::new(compiled, &answers(json!({"ward": "w2"})), env()).expect("fits");
+    assert_eq!(s.value("lga", &[]), Ok("Epe"));
+    assert_eq!(s.value("wards", &[]), Ok("2"));
+
+    // An XForm names its root element itself: `/html_form/ward`.
+    form.root_name = Some("html_form".into());
+    let Some(Item::Question(lga)) = form.items.get_mut(1) else {
+        panic!("the second item is the calculation");
+    };
+    lga.calculation = Some(Expression::new(
+        "instance('wards')/root/item[name = /html_form/ward]/lga",
+    ));
+    let compiled = Arc::new(CompiledForm::new(&form).expect("compiles"));
+    let s = FormState::new(compiled, &answers(json!({"ward": "w1"})), env()).expect("fits");
+    assert_eq!(s.value("lga", &[]), Ok("Ikeja"));
+}

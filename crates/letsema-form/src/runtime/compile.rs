@@ -2,12 +2,13 @@
 //! fields laid out in a vector in form order, and the dependency graph built
 //! ([`graph`](super::graph)).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use letsema_expr::{Expr, PathStart, StepTest, parse};
 
 use crate::model::{Form, Item, Language, MetadataKind, QuestionType, Text};
 
+use super::data::FlatInstance;
 use super::graph::Graph;
 
 /// The index of a field in [`CompiledForm`]'s field vector; 0 is the form's root.
@@ -32,6 +33,8 @@ pub struct CompiledForm {
     pub(crate) graph: Graph,
     /// For each field, the fields whose `trigger` names it: set when a person changes it.
     pub(crate) triggers: Vec<Vec<FieldIx>>,
+    /// The form's data instances, laid out for paths.
+    pub(crate) data: Vec<FlatInstance>,
 }
 
 /// A mistake in the form that stops it from being evaluated.
@@ -77,6 +80,20 @@ pub enum CompileError {
         field: String,
         /// The list.
         list: String,
+    },
+    /// `instance('id')` or `pulldata('id', …)` names no choice list and no attached file.
+    #[error(
+        "the {column} of `{field}` reads instance('{id}'), but the form has no choice list \
+         and no attached file called `{id}`: add the list to the choices sheet, or attach the \
+         file (`csv-external {id}` with {id}.csv, `xml-external {id}` with {id}.xml)"
+    )]
+    UnknownInstance {
+        /// The field the expression belongs to.
+        field: String,
+        /// The column: `relevant`, `calculation`, ...
+        column: String,
+        /// The id.
+        id: String,
     },
     /// Expressions depend on each other in a circle.
     #[error(
@@ -280,8 +297,15 @@ impl CompiledForm {
             })
             .collect();
 
+        let instance_ids = form
+            .choice_lists
+            .iter()
+            .map(|l| l.name.as_str())
+            .chain(form.instances.iter().map(|i| i.id.as_str()))
+            .collect();
         let mut compiler = Compiler {
             by_name: &by_name,
+            instance_ids,
             fields_kinds: fields.iter().map(|f| f.is_container()).collect(),
             errors: &mut errors,
         };
@@ -314,6 +338,7 @@ impl CompiledForm {
             instance_name,
             graph,
             triggers,
+            data: form.instances.iter().map(FlatInstance::new).collect(),
         })
     }
 
@@ -386,6 +411,8 @@ fn lay_out(items: &[Item], parent: FieldIx, fields: &mut Vec<Field>) {
 
 struct Compiler<'a> {
     by_name: &'a HashMap<String, FieldIx>,
+    /// The ids `instance('…')` may name: choice lists and data instances.
+    instance_ids: HashSet<&'a str>,
     fields_kinds: Vec<bool>,
     errors: &'a mut Vec<CompileError>,
 }
@@ -415,6 +442,37 @@ impl Compiler<'_> {
         let mut global = false;
         let mut reads_everything = false;
         let mut ok = true;
+        // Paths into secondary instances read data that never changes; the relative paths
+        // in their predicates name the instance's columns, not fields.
+        let mut in_instance: HashSet<*const Expr> = HashSet::new();
+        expr.walk(&mut |e| {
+            if let Expr::Path(p) = e
+                && let PathStart::Expr(start) = &p.start
+                && is_instance_call(start)
+            {
+                for predicate in p.steps.iter().flat_map(|s| &s.predicates) {
+                    predicate.walk(&mut |inner| {
+                        if let Expr::Path(q) = inner
+                            && matches!(q.start, PathStart::Relative)
+                        {
+                            in_instance.insert(inner as *const Expr);
+                        }
+                    });
+                }
+            }
+            if let Expr::Call(c) = e
+                && matches!(c.name.as_str(), "instance" | "pulldata")
+                && let Some(Expr::Literal(id)) = c.args.first()
+                && !self.instance_ids.contains(id.as_str())
+            {
+                ok = false;
+                self.errors.push(CompileError::UnknownInstance {
+                    field: field.to_owned(),
+                    column: column.to_owned(),
+                    id: id.clone(),
+                });
+            }
+        });
         expr.walk(&mut |e| match e {
             Expr::Ref(r) => match self.by_name.get(&r.name) {
                 Some(&ix) => {
@@ -435,6 +493,9 @@ impl Compiler<'_> {
                 }
             },
             Expr::Call(c) if c.name == "indexed-repeat" => global = true,
+            Expr::Path(p)
+                if matches!(&p.start, PathStart::Expr(start) if is_instance_call(start)) => {}
+            Expr::Path(_) if in_instance.contains(&(e as *const Expr)) => {}
             Expr::Path(p) if !choice_filter => {
                 let only_self = matches!(p.start, PathStart::Relative)
                     && p.steps
@@ -475,6 +536,11 @@ impl Compiler<'_> {
     ) -> Option<Compiled> {
         source.and_then(|s| self.compile(field, column, s.as_str(), false))
     }
+}
+
+/// Whether `e` is `instance('…')`.
+fn is_instance_call(e: &Expr) -> bool {
+    matches!(e, Expr::Call(c) if c.name == "instance")
 }
 
 /// Whether a `default` is an expression rather than a literal value: ODK treats defaults

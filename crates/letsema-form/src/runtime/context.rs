@@ -83,6 +83,12 @@ impl Environment {
 /// that they never collide with instance nodes.
 const CHOICE_TAG: u64 = 1 << 62;
 const COLUMN_TAG: u64 = 1 << 61;
+/// The document node of a choice list read as a secondary instance (`instance('list')`).
+const LIST_DOCUMENT_TAG: u64 = 1 << 60;
+/// Its `root` element, whose `item` children are the choices.
+const LIST_ROOT_TAG: u64 = 1 << 59;
+/// A node of a data instance (an attached file, an XForm's inline instance).
+const DATA_TAG: u64 = 1 << 58;
 const LOW16: u64 = 0xffff;
 const LOW28: u64 = (1 << 28) - 1;
 
@@ -99,6 +105,21 @@ enum Decoded {
     Instance(NodeIx),
     Choice { list: u64, choice: u64 },
     Column { list: u64, choice: u64 },
+    ListDocument { list: u64 },
+    ListRoot { list: u64 },
+    Data { instance: usize, node: usize },
+}
+
+fn list_document_id(list: usize) -> NodeId {
+    NodeId(LIST_DOCUMENT_TAG | (list as u64 & LOW28))
+}
+
+fn list_root_id(list: u64) -> NodeId {
+    NodeId(LIST_ROOT_TAG | (list & LOW28))
+}
+
+fn data_id(instance: usize, node: usize) -> NodeId {
+    NodeId(DATA_TAG | ((instance as u64 & LOW16) << 32) | (node as u64 & 0xffff_ffff))
 }
 
 fn decode(id: NodeId) -> Decoded {
@@ -112,6 +133,15 @@ fn decode(id: NodeId) -> Decoded {
         Decoded::Column {
             list: (v >> 44) & LOW16,
             choice: (v >> 16) & LOW28,
+        }
+    } else if v & LIST_DOCUMENT_TAG != 0 {
+        Decoded::ListDocument { list: v & LOW28 }
+    } else if v & LIST_ROOT_TAG != 0 {
+        Decoded::ListRoot { list: v & LOW28 }
+    } else if v & DATA_TAG != 0 {
+        Decoded::Data {
+            instance: ((v >> 32) & LOW16) as usize,
+            node: (v & 0xffff_ffff) as usize,
         }
     } else {
         Decoded::Instance(v as usize)
@@ -187,6 +217,26 @@ impl EvalContext<'_> {
             Some(instance) => self.tree.descend(self.form, instance, field),
             None => all(),
         }
+    }
+
+    /// A choice as an `item` of its list's instance: its string value is its columns'
+    /// values run together (XPath 1.0 §5.2).
+    fn choice_item(&self, list: u64, choice: u64) -> Node {
+        let columns = self.form.list_columns.get(list as usize).map_or(0, Vec::len);
+        let value: String = (0..columns)
+            .filter_map(|c| self.choice_column(list, choice, c))
+            .collect();
+        Node::new(choice_id(list as usize, choice as usize), value)
+    }
+
+    fn data_node(&self, instance: usize, node: usize) -> Result<Node, EvalError> {
+        let data = self
+            .form
+            .data
+            .get(instance)
+            .filter(|d| node < d.nodes.len())
+            .ok_or_else(|| EvalError::Context(format!("no data node {instance}/{node}")))?;
+        Ok(Node::new(data_id(instance, node), data.string_value(node)))
     }
 
     fn choice_column(&self, list: u64, choice: u64, column: usize) -> Option<String> {
@@ -312,6 +362,22 @@ impl Context for EvalContext<'_> {
             .collect())
     }
 
+    fn instance(&self, id: &str) -> Result<Node, EvalError> {
+        if let Some(ix) = self.form.data.iter().position(|d| d.id == id) {
+            return self.data_node(ix, 0);
+        }
+        match self
+            .form
+            .form
+            .choice_lists
+            .iter()
+            .position(|l| l.name.as_str() == id)
+        {
+            Some(list) => Ok(Node::new(list_document_id(list), String::new())),
+            None => Err(EvalError::UnknownInstance { id: id.to_owned() }),
+        }
+    }
+
     fn root(&self) -> Result<Node, EvalError> {
         Ok(Node::new(
             NodeId(DOCUMENT as u64),
@@ -321,11 +387,22 @@ impl Context for EvalContext<'_> {
 
     fn parent(&self, id: NodeId) -> Result<Option<Node>, EvalError> {
         match decode(id) {
-            Decoded::Choice { .. } => Ok(None),
-            Decoded::Column { list, choice, .. } => Ok(Some(Node::new(
-                choice_id(list as usize, choice as usize),
-                self.choice_column(list, choice, 0).unwrap_or_default(),
+            Decoded::ListDocument { .. } => Ok(None),
+            Decoded::ListRoot { list } => Ok(Some(Node::new(
+                list_document_id(list as usize),
+                String::new(),
             ))),
+            Decoded::Choice { list, .. } => Ok(Some(Node::new(list_root_id(list), String::new()))),
+            Decoded::Column { list, choice, .. } => Ok(Some(self.choice_item(list, choice))),
+            Decoded::Data { instance, node } => {
+                let parent = self
+                    .form
+                    .data
+                    .get(instance)
+                    .and_then(|d| d.nodes.get(node))
+                    .and_then(|n| n.parent);
+                parent.map(|p| self.data_node(instance, p)).transpose()
+            }
             Decoded::Instance(_) => {
                 let n = self.instance(id)?;
                 if n == DOCUMENT {
@@ -358,10 +435,42 @@ impl Context for EvalContext<'_> {
                     .collect())
             }
             Decoded::Column { .. } => Ok(Vec::new()),
+            Decoded::ListDocument { list } => Ok(if name.is_none_or(|n| n == "root") {
+                vec![Node::new(list_root_id(list), String::new())]
+            } else {
+                Vec::new()
+            }),
+            Decoded::ListRoot { list } => {
+                if name.is_some_and(|n| n != "item") {
+                    return Ok(Vec::new());
+                }
+                let count = self
+                    .form
+                    .form
+                    .choice_lists
+                    .get(list as usize)
+                    .map_or(0, |l| l.choices.len());
+                Ok((0..count as u64)
+                    .map(|choice| self.choice_item(list, choice))
+                    .collect())
+            }
+            Decoded::Data { instance, node } => {
+                let Some(data) = self.form.data.get(instance) else {
+                    return Ok(Vec::new());
+                };
+                let Some(n) = data.nodes.get(node) else {
+                    return Ok(Vec::new());
+                };
+                n.children
+                    .iter()
+                    .filter(|&&c| name.is_none_or(|name| data.nodes[c].name == name))
+                    .map(|&c| self.data_node(instance, c))
+                    .collect()
+            }
             Decoded::Instance(_) => {
                 let n = self.instance(id)?;
                 if n == DOCUMENT {
-                    return Ok(if name.is_none_or(|n| n == "data") {
+                    return Ok(if name.is_none_or(|n| n == self.form.form.root_element()) {
                         vec![self.node(ROOT_NODE)]
                     } else {
                         Vec::new()
@@ -386,7 +495,14 @@ impl Context for EvalContext<'_> {
         match decode(id) {
             Decoded::Instance(_) => Ok(self.tree.position(self.instance(id)?) + 1),
             Decoded::Choice { choice, .. } => Ok(choice as usize + 1),
-            Decoded::Column { .. } => Ok(1),
+            Decoded::Column { .. } | Decoded::ListDocument { .. } | Decoded::ListRoot { .. } => {
+                Ok(1)
+            }
+            Decoded::Data { instance, node } => Ok(self
+                .form
+                .data
+                .get(instance)
+                .map_or(1, |d| d.position(node))),
         }
     }
 }
