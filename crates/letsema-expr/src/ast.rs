@@ -69,6 +69,19 @@ pub struct Call {
     pub span: Range<usize>,
 }
 
+/// A keyed lookup into a secondary instance: the elements `element` of instance
+/// `instance` picked by the value of their child `column` (see
+/// [`Expr::instance_lookups`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceLookup {
+    /// The id in `instance('…')`.
+    pub instance: String,
+    /// The element looked up, `item` for a choice list or a CSV file.
+    pub element: String,
+    /// The child compared with the key.
+    pub column: String,
+}
+
 /// An XPath location path.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Path {
@@ -198,6 +211,70 @@ impl Expr {
             }
         });
         out.sort_by_key(|r| r.span.start);
+        out
+    }
+
+    /// The keyed lookups into secondary instances this expression makes, which a
+    /// [`Context`](crate::Context) may index ([`Context::lookup`](crate::Context::lookup)):
+    /// each step `element[column = key]` of a path that starts with `instance('id')`, and
+    /// each `pulldata('id', …, 'column', key)` (a lookup of `item`).
+    pub fn instance_lookups(&self) -> Vec<InstanceLookup> {
+        let mut out: Vec<InstanceLookup> = Vec::new();
+        let literal = |e: &Expr| match e {
+            Expr::Literal(s) => Some(s.clone()),
+            _ => None,
+        };
+        self.walk(&mut |e| {
+            let found: Vec<InstanceLookup> = match e {
+                Expr::Path(p) => match &p.start {
+                    PathStart::Expr(start) => match start.as_ref() {
+                        Expr::Call(c) if c.name == "instance" => {
+                            let Some(instance) = c.args.first().and_then(literal) else {
+                                return;
+                            };
+                            p.steps
+                                .iter()
+                                .filter_map(|step| {
+                                    let StepTest::Name(element) = &step.test else {
+                                        return None;
+                                    };
+                                    let (column, _) = step
+                                        .predicates
+                                        .first()
+                                        .and_then(crate::eval::keyed_equality)?;
+                                    Some(InstanceLookup {
+                                        instance: instance.clone(),
+                                        element: element.clone(),
+                                        column: column.to_owned(),
+                                    })
+                                })
+                                .collect()
+                        }
+                        _ => Vec::new(),
+                    },
+                    _ => Vec::new(),
+                },
+                Expr::Call(c) if c.name == "pulldata" => {
+                    match (
+                        c.args.first().and_then(literal),
+                        c.args.get(2).and_then(literal),
+                    ) {
+                        (Some(instance), Some(column)) => vec![InstanceLookup {
+                            instance,
+                            element: "item".to_owned(),
+                            column,
+                        }],
+                        _ => Vec::new(),
+                    }
+                }
+                _ => Vec::new(),
+            };
+            for lookup in found {
+                if !out.contains(&lookup) {
+                    out.push(lookup);
+                }
+            }
+        });
         out
     }
 

@@ -118,6 +118,27 @@ pub trait Context {
         ))
     }
 
+    /// The children named `element` of `parent` whose child `column` has the string value
+    /// `key`, in document order, when the context keeps an index for them: the step
+    /// `element[column = key]` of a path such as `instance('id')/root/item[name = ${x}]`
+    /// (see [`Expr::instance_lookups`](crate::Expr::instance_lookups)). `Ok(None)`, the
+    /// default, makes the evaluator look at every child instead; the result must be the
+    /// same either way.
+    ///
+    /// # Errors
+    ///
+    /// As [`children`](Context::children).
+    fn lookup(
+        &self,
+        parent: NodeId,
+        element: &str,
+        column: &str,
+        key: &str,
+    ) -> Result<Option<Vec<Node>>, EvalError> {
+        let _ = (parent, element, column, key);
+        Ok(None)
+    }
+
     /// The document node, for absolute paths such as `/data/age`. Its children are the
     /// instance's root element.
     ///

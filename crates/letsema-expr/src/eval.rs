@@ -171,8 +171,13 @@ impl Evaluator<'_> {
         for step in &path.steps {
             let mut next: Vec<Node> = Vec::new();
             for node in &nodes {
-                let selected = self.step(step, node)?;
-                let selected = self.filter(selected, &step.predicates)?;
+                let selected = match self.indexed_step(step, node)? {
+                    Some(found) => self.filter(found, &step.predicates[1..])?,
+                    None => {
+                        let selected = self.step(step, node)?;
+                        self.filter(selected, &step.predicates)?
+                    }
+                };
                 for n in selected {
                     if !next.iter().any(|m| m.id == n.id) {
                         next.push(n);
@@ -182,6 +187,34 @@ impl Evaluator<'_> {
             nodes = next;
         }
         Ok(nodes)
+    }
+
+    /// The step `element[column = key]` from `node` through the context's index, when its
+    /// first predicate is such a lookup, the key is a string (or one node) and the context
+    /// has an index; `None` otherwise.
+    fn indexed_step(&mut self, step: &Step, node: &Node) -> Result<Option<Vec<Node>>, EvalError> {
+        let StepTest::Name(element) = &step.test else {
+            return Ok(None);
+        };
+        let Some((column, key)) = step.predicates.first().and_then(keyed_equality) else {
+            return Ok(None);
+        };
+        let focus = Focus {
+            node: Some(node.clone()),
+            position: 1,
+            size: 1,
+        };
+        let key = match self.eval(key, &focus)? {
+            Value::String(s) => s,
+            Value::Nodes(nodes) if nodes.len() == 1 => nodes
+                .into_iter()
+                .next()
+                .map(|n| n.value)
+                .unwrap_or_default(),
+            // Numbers, booleans and dates compare by value, not as text: no index.
+            _ => return Ok(None),
+        };
+        self.ctx.lookup(node.id, element, column, &key)
     }
 
     fn step(&mut self, step: &Step, node: &Node) -> Result<Vec<Node>, EvalError> {
@@ -264,7 +297,7 @@ impl Evaluator<'_> {
 
 /// `column = key` or `key = column`, where `column` is a child element's name and `key` does
 /// not depend on the node a predicate is filtering.
-fn keyed_equality(pred: &Expr) -> Option<(&str, &Expr)> {
+pub(crate) fn keyed_equality(pred: &Expr) -> Option<(&str, &Expr)> {
     let Expr::Binary {
         op: BinaryOp::Eq,
         lhs,

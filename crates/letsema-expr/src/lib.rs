@@ -65,7 +65,7 @@ mod parser;
 mod shuffle;
 mod value;
 
-pub use ast::{BinaryOp, Call, Expr, Path, PathStart, Reference, Step, StepTest};
+pub use ast::{BinaryOp, Call, Expr, InstanceLookup, Path, PathStart, Reference, Step, StepTest};
 pub use context::{Context, uuid_v4};
 pub use error::{EvalError, ParseError};
 pub use eval::{evaluate, evaluate_at};

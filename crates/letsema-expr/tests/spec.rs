@@ -1134,22 +1134,62 @@ fn secondary_instances_and_pulldata() {
         ],
     );
     // A lookup by key, written either way round; the key may be any expression.
-    check_num(&ctx, "instance('fruits')/root/item[name = ${fruit}]/price", 5.0);
-    check_num(&ctx, "instance('fruits')/root/item[${fruit} = name]/price", 5.0);
-    check_num(&ctx, "instance('fruits')/root/item[name = concat('ch', 'erry')]/price", 12.0);
+    check_num(
+        &ctx,
+        "instance('fruits')/root/item[name = ${fruit}]/price",
+        5.0,
+    );
+    check_num(
+        &ctx,
+        "instance('fruits')/root/item[${fruit} = name]/price",
+        5.0,
+    );
+    check_num(
+        &ctx,
+        "instance('fruits')/root/item[name = concat('ch', 'erry')]/price",
+        12.0,
+    );
     let at_fruit = ctx.clone().at("fruit");
-    check_num(&at_fruit, "instance('fruits')/root/item[name = current()]/price", 5.0);
+    check_num(
+        &at_fruit,
+        "instance('fruits')/root/item[name = current()]/price",
+        5.0,
+    );
     // Every match is kept, in document order; `[1]` takes the first.
-    check_num(&ctx, "count(instance('fruits')/root/item[name = ${fruit}])", 2.0);
-    check_num(&ctx, "instance('fruits')/root/item[name = ${fruit}][2]/price", 99.0);
+    check_num(
+        &ctx,
+        "count(instance('fruits')/root/item[name = ${fruit}])",
+        2.0,
+    );
+    check_num(
+        &ctx,
+        "instance('fruits')/root/item[name = ${fruit}][2]/price",
+        99.0,
+    );
     // The general predicate gives the same nodes as the keyed one.
-    check_num(&ctx, "count(instance('fruits')/root/item[name = ${fruit} and true()])", 2.0);
-    check_num(&ctx, "sum(instance('fruits')/root/item[region = 'south']/price)", 17.0);
+    check_num(
+        &ctx,
+        "count(instance('fruits')/root/item[name = ${fruit} and true()])",
+        2.0,
+    );
+    check_num(
+        &ctx,
+        "sum(instance('fruits')/root/item[region = 'south']/price)",
+        17.0,
+    );
     check_num(&ctx, "count(instance('fruits')/root/item[price > 4])", 3.0);
-    check_num(&ctx, "count(instance('fruits')/root/item[position() = last()])", 1.0);
+    check_num(
+        &ctx,
+        "count(instance('fruits')/root/item[position() = last()])",
+        1.0,
+    );
     check_str(&ctx, "instance('fruits')/root/item[3]/name", "cherry");
     check(&ctx, "instance('fruits')/root/item[name = 'durian']", false);
-    check_str(&ctx, "instance('fruits')/root/item[name = 'durian']/price", "");
+    check_str(
+        &ctx,
+        "instance('fruits')/root/item[name = 'durian']/price",
+        "",
+    );
     // Paths out of an instance stay in it: its items are not questions of the form.
     check_err(
         &ctx,

@@ -101,3 +101,99 @@ fn add_and_remove_instance(bencher: divan::Bencher<'_, '_>) {
         (added, removed)
     });
 }
+
+/// A form whose select draws from a list of 5,000 choices with a `price` column, read
+/// through the list's secondary instance by two calculations (issue 20: under 1 ms).
+fn lookup_state(data_instance: bool) -> FormState {
+    use letsema_form::model::{
+        Choice, ChoiceList, DataInstance, DataNode, Expression, Form, FormId, Item, Question,
+        QuestionType, Text,
+    };
+    const CHOICES: usize = 5000;
+    let mut form = Form::new(FormId::new("lookup"), "Lookup");
+    form.items.push(Item::Question(Question::new(
+        "code",
+        QuestionType::SelectOne {
+            list: "codes".into(),
+            or_other: false,
+        },
+        Text::plain("Code"),
+    )));
+    let source = if data_instance { "prices" } else { "codes" };
+    let mut price = Question::new("price", QuestionType::Calculate, Text::default());
+    price.calculation = Some(Expression::new(format!(
+        "instance('{source}')/root/item[name = ${{code}}]/price"
+    )));
+    form.items.push(Item::Question(price));
+    let mut region = Question::new("region", QuestionType::Calculate, Text::default());
+    region.calculation = Some(Expression::new(format!(
+        "pulldata('{source}', 'region', 'name', ${{code}})"
+    )));
+    form.items.push(Item::Question(region));
+    let choices = (0..CHOICES).map(|i| Choice {
+        value: format!("c{i}").into(),
+        label: Text::plain(format!("Choice {i}")),
+        media: Default::default(),
+        properties: [
+            ("price".to_owned(), (i % 97).to_string()),
+            ("region".to_owned(), format!("r{}", i % 13)),
+        ]
+        .into(),
+    });
+    form.choice_lists.push(ChoiceList {
+        name: "codes".into(),
+        choices: choices.collect(),
+        from_file: None,
+    });
+    if data_instance {
+        let mut root = DataNode::new("root");
+        for i in 0..CHOICES {
+            root.children.push(
+                DataNode::new("item")
+                    .with(DataNode::leaf("name", format!("c{i}")))
+                    .with(DataNode::leaf("price", (i % 97).to_string()))
+                    .with(DataNode::leaf("region", format!("r{}", i % 13))),
+            );
+        }
+        form.instances.push(DataInstance {
+            id: "prices".into(),
+            source: Some("prices.csv".into()),
+            root,
+        });
+    }
+    let compiled = Arc::new(CompiledForm::new(&form).expect("the lookup form compiles"));
+    let answers = serde_json::from_value(serde_json::json!({"code": "c10"})).expect("answers");
+    FormState::new(compiled, &answers, environment()).expect("the answers fit")
+}
+
+/// One answer looked up in a 5,000-row choice list through `instance()` and `pulldata()`.
+#[divan::bench]
+fn recompute_lookup_in_5000_choices(bencher: divan::Bencher<'_, '_>) {
+    let mut state = lookup_state(false);
+    let mut i = 0u32;
+    bencher.bench_local(|| {
+        i += 1;
+        let value = if i.is_multiple_of(2) {
+            "c4990"
+        } else {
+            "c2500"
+        };
+        state.set_answer("code", &[], value)
+    });
+}
+
+/// The same lookup in a 5,000-row attached file (a data instance).
+#[divan::bench]
+fn recompute_lookup_in_5000_rows_of_a_file(bencher: divan::Bencher<'_, '_>) {
+    let mut state = lookup_state(true);
+    let mut i = 0u32;
+    bencher.bench_local(|| {
+        i += 1;
+        let value = if i.is_multiple_of(2) {
+            "c4990"
+        } else {
+            "c2500"
+        };
+        state.set_answer("code", &[], value)
+    });
+}

@@ -1029,7 +1029,10 @@ fn a_choice_list_is_a_secondary_instance_with_its_extra_columns() {
     let changes = s.set_answer("fruit", &[], "cherry").expect("a question");
     assert_eq!(s.value("price", &[]), Ok("12"));
     assert_eq!(s.value("total", &[]), Ok("24"));
-    assert!(changes.values.iter().any(|c| c.field == "total"), "{changes:?}");
+    assert!(
+        changes.values.iter().any(|c| c.field == "total"),
+        "{changes:?}"
+    );
     // No match gives '' (and NaN in arithmetic, which a calculation stores as '').
     s.set_answer("fruit", &[], "").expect("a question");
     assert_eq!(s.value("price", &[]), Ok(""));
@@ -1077,10 +1080,12 @@ fn an_unknown_instance_is_a_compile_error_that_says_what_to_attach() {
     let errors = CompiledForm::new(&form).expect_err("no such instance");
     assert_eq!(
         errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        ["the calculation of `place` reads instance('places'), but the form has no choice \
+        [
+            "the calculation of `place` reads instance('places'), but the form has no choice \
           list and no attached file called `places`: add the list to the choices sheet, or \
           attach the file (`csv-external places` with places.csv, `xml-external places` with \
-          places.xml)"]
+          places.xml)"
+        ]
     );
 }
 
@@ -1124,4 +1129,40 @@ fn a_data_instance_is_read_by_path_and_an_xform_root_name_by_absolute_paths() {
     let compiled = Arc::new(CompiledForm::new(&form).expect("compiles"));
     let s = FormState::new(compiled, &answers(json!({"ward": "w1"})), env()).expect("fits");
     assert_eq!(s.value("lga", &[]), Ok("Ikeja"));
+}
+
+#[test]
+fn an_indexed_lookup_finds_what_looking_at_every_item_finds() {
+    // `[name = ${k}]` is answered from an index; `[name = ${k} and true()]` looks at every
+    // item. They agree on duplicates, on missing cells, on '' and on numbers as keys.
+    let form_text = "
+| survey |
+| | type | name | label | calculation |
+| | text | k | Key | |
+| | calculate | by_index | | join(' ', instance('l')/root/item[code = ${k}]/name) |
+| | calculate | by_scan | | join(' ', instance('l')/root/item[code = ${k} and true()]/name) |
+| | calculate | by_number | | join(' ', instance('l')/root/item[code = number(${k})]/name) |
+| | calculate | pulled | | pulldata('l', 'name', 'code', ${k}) |
+
+| choices |
+| | list_name | name | label | code |
+| | l | a | A | 1 |
+| | l | b | B | 01 |
+| | l | c | C | 1 |
+| | l | d | D | |
+| | l | e | E | x |
+";
+    for (key, found, by_number, pulled) in [
+        ("1", "a c", "a b c", "a"),
+        ("01", "b", "a b c", "b"),
+        ("", "d", "", "d"),
+        ("x", "e", "", "e"),
+        ("y", "", "", ""),
+    ] {
+        let s = state(form_text, json!({ "k": key }));
+        assert_eq!(s.value("by_index", &[]), Ok(found), "key {key:?}");
+        assert_eq!(s.value("by_scan", &[]), Ok(found), "key {key:?}");
+        assert_eq!(s.value("by_number", &[]), Ok(by_number), "key {key:?}");
+        assert_eq!(s.value("pulled", &[]), Ok(pulled), "key {key:?}");
+    }
 }

@@ -316,7 +316,19 @@ pub(super) fn pulldata(a: &mut Args<'_, '_>) -> R {
     let ctx = a.ctx();
     let document = ctx.instance(&id)?;
     for root in ctx.children(document.id, None)? {
-        for item in ctx.children(root.id, None)? {
+        if let Some(found) = ctx.lookup(root.id, "item", &key_column, &key)? {
+            let value = match found.first() {
+                Some(item) => ctx
+                    .children(item.id, Some(&wanted))?
+                    .into_iter()
+                    .next()
+                    .map(|cell| cell.value)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            return Ok(Value::String(value));
+        }
+        for item in ctx.children(root.id, Some("item"))? {
             let matches = ctx
                 .children(item.id, Some(&key_column))?
                 .iter()

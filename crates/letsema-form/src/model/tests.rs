@@ -193,9 +193,17 @@ fn form() -> impl Strategy<Value = Form> {
         expression(),
         vec(item(), 0..5),
         vec(choice_list(), 0..3),
+        (vec(data_instance(), 0..2), option::of(word())),
     )
         .prop_map(
-            |((id, title, version), default_language, instance_name, items, choice_lists)| Form {
+            |(
+                (id, title, version),
+                default_language,
+                instance_name,
+                items,
+                choice_lists,
+                (instances, root_name),
+            )| Form {
                 schema_version: SchemaVersion,
                 id: FormId::new(id),
                 title,
@@ -204,8 +212,29 @@ fn form() -> impl Strategy<Value = Form> {
                 instance_name,
                 items,
                 choice_lists,
+                instances,
+                root_name,
             },
         )
+}
+
+fn data_node() -> impl Strategy<Value = DataNode> {
+    let leaf = (word(), any_text()).prop_map(|(name, text)| DataNode::leaf(name, text));
+    leaf.prop_recursive(3, 16, 4, |inner| {
+        (word(), vec(inner, 0..4)).prop_map(|(name, children)| DataNode {
+            name,
+            text: String::new(),
+            children,
+        })
+    })
+}
+
+fn data_instance() -> impl Strategy<Value = DataInstance> {
+    (word(), option::of(word()), data_node()).prop_map(|(id, source, root)| DataInstance {
+        id,
+        source,
+        root,
+    })
 }
 
 proptest! {

@@ -8,7 +8,7 @@ use letsema_expr::{Expr, PathStart, StepTest, parse};
 
 use crate::model::{Form, Item, Language, MetadataKind, QuestionType, Text};
 
-use super::data::FlatInstance;
+use super::data::{FlatInstance, Lookups};
 use super::graph::Graph;
 
 /// The index of a field in [`CompiledForm`]'s field vector; 0 is the form's root.
@@ -35,6 +35,8 @@ pub struct CompiledForm {
     pub(crate) triggers: Vec<Vec<FieldIx>>,
     /// The form's data instances, laid out for paths.
     pub(crate) data: Vec<FlatInstance>,
+    /// The indexes of the keyed lookups its expressions make into secondary instances.
+    pub(crate) lookups: Lookups,
 }
 
 /// A mistake in the form that stops it from being evaluated.
@@ -306,6 +308,7 @@ impl CompiledForm {
         let mut compiler = Compiler {
             by_name: &by_name,
             instance_ids,
+            lookups: Vec::new(),
             fields_kinds: fields.iter().map(|f| f.is_container()).collect(),
             errors: &mut errors,
         };
@@ -316,6 +319,7 @@ impl CompiledForm {
             .as_ref()
             .and_then(|e| compiler.compile("settings", "instance_name", e.as_str(), false));
 
+        let wanted_lookups = std::mem::take(&mut compiler.lookups);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -330,6 +334,8 @@ impl CompiledForm {
                 }
             }
         }
+        let data: Vec<FlatInstance> = form.instances.iter().map(FlatInstance::new).collect();
+        let lookups = Lookups::build(form, &data, &wanted_lookups);
         Ok(CompiledForm {
             form: form.clone(),
             fields,
@@ -338,7 +344,8 @@ impl CompiledForm {
             instance_name,
             graph,
             triggers,
-            data: form.instances.iter().map(FlatInstance::new).collect(),
+            data,
+            lookups,
         })
     }
 
@@ -413,6 +420,8 @@ struct Compiler<'a> {
     by_name: &'a HashMap<String, FieldIx>,
     /// The ids `instance('…')` may name: choice lists and data instances.
     instance_ids: HashSet<&'a str>,
+    /// The keyed lookups into secondary instances the expressions make.
+    lookups: Vec<letsema_expr::InstanceLookup>,
     fields_kinds: Vec<bool>,
     errors: &'a mut Vec<CompileError>,
 }
@@ -438,6 +447,11 @@ impl Compiler<'_> {
                 return None;
             }
         };
+        for lookup in expr.instance_lookups() {
+            if !self.lookups.contains(&lookup) {
+                self.lookups.push(lookup);
+            }
+        }
         let mut reads = Vec::new();
         let mut global = false;
         let mut reads_everything = false;

@@ -8,6 +8,7 @@ use letsema_expr::{Context, EvalError, Node, NodeId};
 use serde::{Deserialize, Serialize};
 
 use super::compile::{CompiledForm, FieldKind, ROOT};
+use super::data::Source;
 use super::tree::{DOCUMENT, NodeIx, ROOT_NODE, Tree};
 
 /// What the world tells the runtime: the time, the language, who and where. The runtime
@@ -222,7 +223,11 @@ impl EvalContext<'_> {
     /// A choice as an `item` of its list's instance: its string value is its columns'
     /// values run together (XPath 1.0 §5.2).
     fn choice_item(&self, list: u64, choice: u64) -> Node {
-        let columns = self.form.list_columns.get(list as usize).map_or(0, Vec::len);
+        let columns = self
+            .form
+            .list_columns
+            .get(list as usize)
+            .map_or(0, Vec::len);
         let value: String = (0..columns)
             .filter_map(|c| self.choice_column(list, choice, c))
             .collect();
@@ -362,6 +367,45 @@ impl Context for EvalContext<'_> {
             .collect())
     }
 
+    fn lookup(
+        &self,
+        parent: NodeId,
+        element: &str,
+        column: &str,
+        key: &str,
+    ) -> Result<Option<Vec<Node>>, EvalError> {
+        Ok(match decode(parent) {
+            Decoded::ListRoot { list } => self
+                .form
+                .lookups
+                .get(Source::List(list as usize), element, column, key)
+                .map(|found| {
+                    found
+                        .iter()
+                        .map(|&choice| self.choice_item(list, choice as u64))
+                        .collect()
+                }),
+            Decoded::Data { instance, node } => {
+                let Some(found) =
+                    self.form
+                        .lookups
+                        .get(Source::Data(instance), element, column, key)
+                else {
+                    return Ok(None);
+                };
+                let data = &self.form.data[instance];
+                Some(
+                    found
+                        .iter()
+                        .filter(|&&ix| data.nodes[ix].parent == Some(node))
+                        .map(|&ix| self.data_node(instance, ix))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            _ => None,
+        })
+    }
+
     fn instance(&self, id: &str) -> Result<Node, EvalError> {
         if let Some(ix) = self.form.data.iter().position(|d| d.id == id) {
             return self.data_node(ix, 0);
@@ -498,11 +542,9 @@ impl Context for EvalContext<'_> {
             Decoded::Column { .. } | Decoded::ListDocument { .. } | Decoded::ListRoot { .. } => {
                 Ok(1)
             }
-            Decoded::Data { instance, node } => Ok(self
-                .form
-                .data
-                .get(instance)
-                .map_or(1, |d| d.position(node))),
+            Decoded::Data { instance, node } => {
+                Ok(self.form.data.get(instance).map_or(1, |d| d.position(node)))
+            }
         }
     }
 }

@@ -2,7 +2,11 @@
 //! [`DataInstance`](crate::model::DataInstance) in one vector, with parent and child
 //! indices, so that paths walk them without recursion or allocation.
 
-use crate::model::{DataInstance, DataNode};
+use std::collections::HashMap;
+
+use letsema_expr::InstanceLookup;
+
+use crate::model::{DataInstance, DataNode, Form};
 
 /// The document node's index; the root element is [`ROOT_ELEMENT`].
 pub(crate) const DOCUMENT_NODE: usize = 0;
@@ -90,6 +94,102 @@ impl FlatInstance {
             .filter(|&&c| self.nodes[c].name == flat.name)
             .position(|&c| c == node)
             .map_or(1, |k| k + 1)
+    }
+}
+
+/// A secondary instance: a choice list or a data instance, by index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Source {
+    List(usize),
+    Data(usize),
+}
+
+/// The indexes behind keyed lookups (`instance('id')/root/item[name = ${x}]`,
+/// `pulldata()`): for each lookup the form's expressions make, the elements by the value
+/// of their key column. Built once, when the form is compiled.
+#[derive(Debug, Default)]
+pub(crate) struct Lookups {
+    indexes: HashMap<(Source, String, String), HashMap<String, Vec<usize>>>,
+}
+
+impl Lookups {
+    /// The indexes for `wanted`, over the form's choice lists and `data`. A lookup of a
+    /// choice's `label` is not indexed: the label depends on the language.
+    pub fn build(form: &Form, data: &[FlatInstance], wanted: &[InstanceLookup]) -> Self {
+        let mut indexes = HashMap::new();
+        for lookup in wanted {
+            let column = lookup.column.as_str();
+            let (source, index) =
+                if let Some(ix) = data.iter().position(|d| d.id == lookup.instance) {
+                    (Source::Data(ix), data[ix].index(&lookup.element, column))
+                } else if let Some(ix) = form
+                    .choice_lists
+                    .iter()
+                    .position(|l| l.name.as_str() == lookup.instance)
+                {
+                    if lookup.element != "item" || column == "label" {
+                        continue;
+                    }
+                    let list = &form.choice_lists[ix];
+                    let has_column = column == "name"
+                        || list
+                            .choices
+                            .iter()
+                            .any(|c| c.properties.contains_key(column));
+                    let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+                    if has_column {
+                        for (i, choice) in list.choices.iter().enumerate() {
+                            let key = if column == "name" {
+                                choice.value.to_string()
+                            } else {
+                                choice.properties.get(column).cloned().unwrap_or_default()
+                            };
+                            index.entry(key).or_default().push(i);
+                        }
+                    }
+                    (Source::List(ix), index)
+                } else {
+                    continue;
+                };
+            indexes.insert(
+                (source, lookup.element.clone(), lookup.column.clone()),
+                index,
+            );
+        }
+        Lookups { indexes }
+    }
+
+    /// The elements `element` of `source` whose `column` is `key`, in document order;
+    /// `None` when there is no index for them.
+    pub fn get(&self, source: Source, element: &str, column: &str, key: &str) -> Option<&[usize]> {
+        // The map is keyed by owned strings; lookups are few per form, so a linear probe
+        // over the indexes of this source avoids allocating a key per evaluation.
+        self.indexes
+            .iter()
+            .find(|((s, e, c), _)| *s == source && e == element && c == column)
+            .map(|(_, index)| index.get(key).map_or(&[][..], Vec::as_slice))
+    }
+}
+
+impl FlatInstance {
+    /// Every element called `element`, by the string value of its children called `column`
+    /// (an element with two such children is found by either).
+    fn index(&self, element: &str, column: &str) -> HashMap<String, Vec<usize>> {
+        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (ix, node) in self.nodes.iter().enumerate() {
+            if node.name != element || ix == DOCUMENT_NODE {
+                continue;
+            }
+            for &cell in &node.children {
+                if self.nodes[cell].name == column {
+                    let entry = index.entry(self.string_value(cell)).or_default();
+                    if entry.last() != Some(&ix) {
+                        entry.push(ix);
+                    }
+                }
+            }
+        }
+        index
     }
 }
 
