@@ -24,6 +24,10 @@ pub(crate) struct Records {
     /// items. A reference to one is not reported: the row's own error is the real one, and
     /// "refers to nothing" would send the author looking for a question that is there.
     pub(crate) refused: Vec<String>,
+    /// Every `select_one_from_file FILE` row: where, the file, the list named after it.
+    pub(crate) files: Vec<(Site, String, ListName)>,
+    /// Every `csv-external`/`xml-external` row: where, the instance's id, the file.
+    pub(crate) externals: Vec<(Site, String, String)>,
 }
 
 #[derive(Debug)]

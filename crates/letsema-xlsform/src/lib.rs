@@ -31,6 +31,7 @@
 mod check;
 mod choices;
 mod expr;
+mod files;
 mod headers;
 mod read;
 mod survey;

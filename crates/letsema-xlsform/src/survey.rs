@@ -11,6 +11,7 @@ use crate::Diagnostic;
 use crate::check::{self, ExprSite, ItemRecord, Records, TextSite};
 use crate::choices;
 use crate::expr;
+use crate::files;
 use crate::headers::{Key, SheetKind};
 use crate::read::{Row, Workbook};
 use crate::table::{Diags, Languages, Site, Table};
@@ -78,6 +79,7 @@ pub(crate) fn build(workbook: &Workbook, file_stem: Option<&str>) -> (Form, Vec<
         }
     }
     form.choice_lists = choices::read_choices(workbook, &mut diags, &mut languages);
+    files::declare(&mut form, &records, &mut diags);
     choices::read_settings(
         workbook,
         &mut form,
@@ -108,6 +110,14 @@ enum RowType {
     Question(QuestionType),
     Begin(Container),
     End(Container),
+    /// `select_one_from_file places.csv`: choices from an attached file.
+    FromFile {
+        multiple: bool,
+        file: String,
+    },
+    /// `csv-external NAME` or `xml-external NAME`: an attached file read with
+    /// `instance('NAME')`, with the given extension.
+    External(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -260,7 +270,60 @@ impl Builder<'_, '_> {
             RowType::End(container) => self.end(row, container, stack),
             RowType::Begin(container) => self.begin(row, container, stack),
             RowType::Question(kind) => self.question(row, kind, stack),
+            RowType::FromFile { multiple, file } => {
+                self.select_from_file(row, multiple, file, stack)
+            }
+            RowType::External(extension) => self.external(row, extension, stack),
         }
+    }
+
+    /// `select_one_from_file FILE`: a select whose list, named after the file, is filled
+    /// when the file is attached.
+    fn select_from_file(&mut self, row: &Row, multiple: bool, file: String, stack: &mut [Frame]) {
+        let site = self.table.site(row, &Key::Type);
+        let (stem, extension) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+        if !matches!(
+            extension.to_ascii_lowercase().as_str(),
+            "csv" | "xml" | "geojson"
+        ) || stem.is_empty()
+        {
+            self.diags.error(
+                &site,
+                format!(
+                    "`{file}`: choices come from a .csv, .xml or .geojson file attached to the \
+                     form; name the file with one of those extensions"
+                ),
+            );
+            self.refuse(row);
+            return;
+        }
+        let list = ListName::new(stem);
+        self.records.files.push((site, file.clone(), list.clone()));
+        let kind = if multiple {
+            QuestionType::SelectMultiple {
+                list,
+                or_other: false,
+            }
+        } else {
+            QuestionType::SelectOne {
+                list,
+                or_other: false,
+            }
+        };
+        self.question(row, kind, stack);
+    }
+
+    /// `csv-external NAME`: no question, an attached file `NAME.csv` for `instance('NAME')`.
+    fn external(&mut self, row: &Row, extension: &'static str, stack: &mut [Frame]) {
+        let name = self.name(row, false, stack);
+        // Not an item: `${name}` does not refer to it.
+        self.records.items.pop();
+        let site = self.table.site(row, &Key::Name);
+        self.records.externals.push((
+            site,
+            name.as_str().to_owned(),
+            format!("{name}.{extension}"),
+        ));
     }
 
     /// Notes the name of a row refused with an error, so that references to it are not
@@ -626,6 +689,31 @@ fn parse_type(text: &str) -> Result<RowType, String> {
             RowType::End(container)
         });
     }
+    for (prefix, multiple) in [
+        ("select_one_from_file ", false),
+        ("select one from file ", false),
+        ("select_multiple_from_file ", true),
+        ("select multiple from file ", true),
+    ] {
+        if lower.starts_with(prefix) {
+            let file = normal[prefix.len()..].trim();
+            if file.contains(' ') {
+                return Err(format!(
+                    "`{normal}`: after `{}` comes one file name, without spaces",
+                    prefix.trim_end()
+                ));
+            }
+            return Ok(RowType::FromFile {
+                multiple,
+                file: file.to_owned(),
+            });
+        }
+    }
+    match lower.as_str() {
+        "csv-external" => return Ok(RowType::External("csv")),
+        "xml-external" => return Ok(RowType::External("xml")),
+        _ => {}
+    }
     if let Some(kind) = select_type(&normal, &lower)? {
         return Ok(RowType::Question(kind));
     }
@@ -635,8 +723,10 @@ fn parse_type(text: &str) -> Result<RowType, String> {
                 "unknown question type `{normal}`: pyxform's old `include` (a section from \
                  another file) is not supported; copy the section's rows into this survey"
             )
-        } else if lower.starts_with("select_one_from_file") || lower.starts_with("select_multiple_from_file") {
-            format!("`{normal}`: choices from a file are not supported yet: put the choices on the `choices` sheet and use `select_one LIST`")
+        } else if lower.starts_with("select_one_from_file")
+            || lower.starts_with("select_multiple_from_file")
+        {
+            format!("`{normal}`: name the file the choices come from, such as `{lower} places.csv`")
         } else {
             format!(
                 "unknown question type `{normal}`: use one of text, integer, decimal, date, \

@@ -787,10 +787,10 @@ fn question_types_import_as_the_readme_says() {
             }
             let import = workbook.import();
             let errors = import.errors().count();
-            let found = import
-                .form
-                .as_ref()
-                .is_some_and(|form| form.find_item("target").is_some());
+            // `csv-external NAME` declares a file, not an item: `instance('NAME')` reads it.
+            let found = import.form.as_ref().is_some_and(|form| {
+                form.find_item("target").is_some() || form.instance("target").is_some()
+            });
             let place = format!("README.md line {} ({QUESTION_TYPES}):", row.line);
             let diagnostics: Vec<String> =
                 import.diagnostics.iter().map(ToString::to_string).collect();
