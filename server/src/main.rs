@@ -496,6 +496,11 @@ enum FormCommand {
     Check {
         /// The form file.
         file: PathBuf,
+        /// A file the form reads (select_one_from_file, csv-external, xml-external,
+        /// pulldata); repeat for several. Default: the files of those names next to the
+        /// form.
+        #[arg(long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
         /// Print the imported form definition as JSON instead of the problems.
         #[arg(long)]
         json: bool,
@@ -505,6 +510,11 @@ enum FormCommand {
     Publish {
         /// The form file (.xlsx, .xls, .csv, .md).
         file: PathBuf,
+        /// A file the form reads (select_one_from_file, csv-external, xml-external,
+        /// pulldata); repeat for several. Default: the files of those names next to the
+        /// form. Their data is published with the version.
+        #[arg(long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -530,6 +540,9 @@ enum FormCommand {
         /// The seed of random() and uuid(), to repeat a run.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// A file the form reads; repeat for several. Default: those next to the form.
+        #[arg(long = "file", value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -632,8 +645,9 @@ enum CliError {
 /// Runs a command; `Ok(false)` means it ran but found problems (exit code 1).
 fn run(cli: Cli) -> Result<bool, CliError> {
     match cli.command {
-        Command::Form(FormCommand::Check { file, json }) => {
-            let outcome = commands::form::check(&file, json, &mut std::io::stdout().lock())?;
+        Command::Form(FormCommand::Check { file, files, json }) => {
+            let outcome =
+                commands::form::check(&file, &files, json, &mut std::io::stdout().lock())?;
             Ok(!outcome.has_errors)
         }
         Command::Load {
@@ -849,8 +863,17 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             commands::association::list(&database.database(), &mut std::io::stdout().lock())?;
             Ok(true)
         }
-        Command::Form(FormCommand::Publish { file, database }) => {
-            commands::form::publish(&file, &database.database(), &mut std::io::stdout().lock())?;
+        Command::Form(FormCommand::Publish {
+            file,
+            files,
+            database,
+        }) => {
+            commands::form::publish(
+                &file,
+                &files,
+                &database.database(),
+                &mut std::io::stdout().lock(),
+            )?;
             Ok(true)
         }
         Command::Form(FormCommand::List { database }) => {
@@ -863,6 +886,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
             now,
             lang,
             seed,
+            files,
         }) => {
             let now = match now {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
@@ -874,6 +898,7 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 now,
                 language: lang,
                 seed,
+                files,
             };
             commands::form::eval(&file, &options, &mut std::io::stdout().lock())?;
             Ok(true)

@@ -231,3 +231,80 @@ fn publish_stores_a_version_once_and_list_shows_it() {
     assert_eq!(listed.lines().count(), 1, "{listed}");
     assert!(listed.starts_with("diaspora_registration\t"), "{listed}");
 }
+
+/// A form reading `places.csv` (its choices) and `prices.csv` (through `pulldata()`).
+const SHOP: &str = "
+| survey |
+| | type | name | label | calculation |
+| | select_one_from_file places.csv | place | Place | |
+| | text | fruit | Fruit | |
+| | calculate | price | | pulldata('prices', 'price', 'name', ${fruit}) |
+| settings |
+| | form_id | form_title | version |
+| | shop | Shop | 1 |
+";
+
+#[test]
+fn files_a_form_reads_are_found_next_to_it_or_given_with_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let form = dir.path().join("shop.md");
+    std::fs::write(&form, SHOP).expect("written");
+    std::fs::write(dir.path().join("places.csv"), "name,label\nM,Maseru\n").expect("written");
+
+    // prices.csv is missing: the check says which file, and how to give it.
+    let run = check(&[form.as_os_str()]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "the form reads `prices.csv`, which was not attached: attach it with the form \
+             (pass it with --file, or put it next to"
+        ),
+        "{}",
+        run.stdout
+    );
+
+    // Next to the form, both are found; the definition carries their data.
+    std::fs::write(dir.path().join("prices.csv"), "name,price\napple,3\n").expect("written");
+    let run = check(&[form.as_os_str(), "--json".as_ref()]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    let definition: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(definition["choice_lists"][0]["choices"][0]["value"], "M");
+    assert_eq!(definition["instances"][0]["id"], "prices");
+
+    // eval computes the lookup.
+    let answers = dir.path().join("answers.json");
+    std::fs::write(&answers, r#"{"place": "M", "fruit": "apple"}"#).expect("written");
+    let output = letsema()
+        .args(["form", "eval"])
+        .arg(&form)
+        .arg("--answers")
+        .arg(&answers)
+        .output()
+        .expect("letsema runs");
+    let state: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the state as JSON");
+    assert_eq!(state["computed"]["price"], "3", "{state}");
+
+    // --file names the files wherever they are; publish stores their data with the version.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let moved = elsewhere.path().join("shop.md");
+    std::fs::write(&moved, SHOP).expect("written");
+    let data = dir.path().join("data");
+    let publish = letsema()
+        .args(["form", "publish"])
+        .arg(&moved)
+        .arg("--file")
+        .arg(dir.path().join("places.csv"))
+        .arg("--file")
+        .arg(dir.path().join("prices.csv"))
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .expect("letsema runs");
+    assert!(
+        publish.status.success(),
+        "{}",
+        String::from_utf8_lossy(&publish.stderr)
+    );
+    assert!(String::from_utf8_lossy(&publish.stdout).contains("published form shop version 1"));
+}

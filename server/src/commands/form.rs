@@ -4,6 +4,10 @@
 //! in the order of the sheets; it exits 1 when there is an error. With `--json` it prints
 //! the form definition that Letsema would publish.
 //!
+//! A form that reads attached files (`select_one_from_file places.csv`, `csv-external`,
+//! `xml-external`, `pulldata()`) is checked, evaluated and published with them: the files
+//! given with `--file`, or else the files of those names next to the form file.
+//!
 //! `letsema form eval FILE --answers ANSWERS.json` runs the form engine over a set of
 //! answers and prints its whole state as JSON: what is relevant, which required answers
 //! are missing, which constraints fail (with their messages), computed values, filtered
@@ -16,6 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
+use letsema_datafile::{Limits, attach, required_files};
+use letsema_form::model::Form;
 use letsema_form::runtime::{
     AnswerError, Answers, CompileError, CompiledForm, Environment, FormState,
 };
@@ -41,6 +47,8 @@ pub struct EvalOptions {
     pub language: Option<String>,
     /// The seed of `random()` and `uuid()`, so that a run can be repeated.
     pub seed: u64,
+    /// The files the form reads (`--file`); the files next to the form when empty.
+    pub files: Vec<PathBuf>,
 }
 
 /// Why `letsema form ...` failed, in words that say what to do.
@@ -85,6 +93,24 @@ pub enum FormCommandError {
         path: PathBuf,
         /// Its size in bytes.
         size: u64,
+    },
+    /// An attached file given with `--file` is larger than a form's files may be.
+    #[error("{path} is {size} bytes, more than the {limit} bytes an attached file may be")]
+    FileTooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: usize,
+    },
+    /// The attached files cannot be used.
+    #[error("{path}: {}", errors.join("; "))]
+    Files {
+        /// The form file.
+        path: PathBuf,
+        /// What is wrong with them, one per file.
+        errors: Vec<String>,
     },
     /// The imported form could not be written as JSON.
     #[error("cannot serialise the form: {0}")]
@@ -200,6 +226,68 @@ pub fn read_and_import(path: &Path) -> Result<Import, FormCommandError> {
     Ok(import_file(name, &bytes))
 }
 
+/// The files `form` reads, as `(name, bytes)`: those given (named by their file names), or
+/// when none is given, the files of the names the form reads found next to `form_path`
+/// (a file not found there is left out, and [`attach_files`] says it is missing).
+///
+/// # Errors
+///
+/// A file that cannot be read or is larger than an attached file may be.
+pub fn gather_files(
+    form_path: &Path,
+    form: &Form,
+    given: &[PathBuf],
+) -> Result<Vec<(String, Vec<u8>)>, FormCommandError> {
+    let limit = Limits::default().file_bytes;
+    let read_one = |path: &Path| -> Result<(String, Vec<u8>), FormCommandError> {
+        let name = file_name(path)?.to_owned();
+        let size = file_size(path)?;
+        if size > limit as u64 {
+            return Err(FormCommandError::FileTooLarge {
+                path: path.to_owned(),
+                size,
+                limit,
+            });
+        }
+        Ok((name, read(path)?))
+    };
+    if !given.is_empty() {
+        return given.iter().map(|p| read_one(p)).collect();
+    }
+    let folder = form_path.parent().unwrap_or(Path::new(""));
+    required_files(form)
+        .iter()
+        .map(|name| folder.join(name))
+        .filter(|path| path.is_file())
+        .map(|path| read_one(&path))
+        .collect()
+}
+
+/// Reads the attached files into `form` ([`gather_files`], then
+/// [`letsema_datafile::attach`]): one message per problem, saying what to do.
+pub fn attach_files(
+    form_path: &Path,
+    form: &mut Form,
+    given: &[PathBuf],
+) -> Result<(), Vec<String>> {
+    if required_files(form).is_empty() && given.is_empty() {
+        return Ok(());
+    }
+    let files = gather_files(form_path, form, given).map_err(|e| vec![e.to_string()])?;
+    attach(form, &files, &Limits::default()).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| match e {
+                letsema_datafile::DataFileError::Missing { .. } => format!(
+                    "{e} (pass it with --file, or put it next to {})",
+                    form_path.display()
+                ),
+                _ => e.to_string(),
+            })
+            .collect()
+    })
+}
+
 /// The file name of `path`, as text.
 fn file_name(path: &Path) -> Result<&str, FormCommandError> {
     path.file_name()
@@ -234,10 +322,28 @@ fn read(path: &Path) -> Result<Vec<u8>, FormCommandError> {
 /// As [`read_and_import`], or when the output cannot be written.
 pub fn check(
     path: &Path,
+    files: &[PathBuf],
     json: bool,
     out: &mut dyn Write,
 ) -> Result<CheckOutcome, FormCommandError> {
-    let import = read_and_import(path)?;
+    let mut import = read_and_import(path)?;
+    let mut file_errors = Vec::new();
+    if let Some(form) = import.form.as_mut()
+        && let Err(errors) = attach_files(path, form, files)
+    {
+        file_errors = errors;
+    }
+    if !file_errors.is_empty() {
+        for error in &file_errors {
+            writeln!(out, "{}: {error}", path.display())?;
+        }
+        writeln!(
+            out,
+            "{}: the form's attached files cannot be used: fix them and check again",
+            path.display()
+        )?;
+        return Ok(CheckOutcome { has_errors: true });
+    }
     let has_errors = import.errors().next().is_some();
     if json && !has_errors {
         if let Some(form) = &import.form {
@@ -277,7 +383,7 @@ pub fn eval(
     out: &mut dyn Write,
 ) -> Result<(), FormCommandError> {
     let import = read_and_import(path)?;
-    let Some(form) = import.form else {
+    let Some(mut form) = import.form else {
         let first = import
             .errors()
             .next()
@@ -288,6 +394,10 @@ pub fn eval(
             first,
         });
     };
+    attach_files(path, &mut form, &options.files).map_err(|errors| FormCommandError::Files {
+        path: path.to_owned(),
+        errors,
+    })?;
     let compiled = CompiledForm::new(&form).map_err(|errors| FormCommandError::Compile {
         path: path.to_owned(),
         errors,
@@ -339,6 +449,7 @@ fn read_answers(path: &Path) -> Result<Answers, FormCommandError> {
 /// form cannot be published (its errors, or a version published with other content).
 pub fn publish(
     path: &Path,
+    files: &[PathBuf],
     database: &Database,
     out: &mut dyn Write,
 ) -> Result<(), FormCommandError> {
@@ -351,8 +462,16 @@ pub fn publish(
         });
     }
     let bytes = read(path)?;
+    // The files the form reads: those given, or those next to it.
+    let attached = match import_file(name, &bytes).form {
+        Some(form) if !files.is_empty() || !required_files(&form).is_empty() => {
+            gather_files(path, &form, files)?
+        }
+        _ => Vec::new(),
+    };
     let store = database.open()?.store;
-    let published = crate::store::publish_file(&*store, name, &bytes, "letsema form publish")?;
+    let published =
+        crate::store::publish_with_files(&*store, name, &bytes, &attached, "letsema form publish")?;
     for warning in &published.warnings {
         writeln!(out, "{}: {warning}", path.display())?;
     }

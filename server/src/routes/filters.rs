@@ -249,6 +249,11 @@ impl From<PublishError> for ApiError {
                 "form_too_large",
                 error.to_string(),
             ),
+            PublishError::Files { .. } => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_files",
+                error.to_string(),
+            ),
             _ => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_form",

@@ -3,6 +3,7 @@
 //! check ([`prepare_form`]), the same for every backend; [`super::FormStore`] is the trait,
 //! `sqlite/forms.rs` SQLite's implementation.
 
+use letsema_datafile::{DataFileError, Limits, attach, required_files};
 use letsema_form::runtime::CompiledForm;
 use letsema_xlsform::{SourceFormat, import_file};
 use serde::Serialize;
@@ -42,6 +43,9 @@ pub enum PublishError {
          published versions never change, so raise the `version` on the settings sheet"
     )]
     VersionTaken { form_id: String, version: String },
+    /// The files attached to the form are missing, unused, too large or unreadable.
+    #[error("{name}'s attached files cannot be used; fix them and publish again:\n{}", .errors.join("\n"))]
+    Files { name: String, errors: Vec<String> },
     #[error("the database failed: {0}")]
     Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
@@ -108,6 +112,24 @@ struct Checked;
 ///
 /// [`PublishError`] with every diagnostic, for the publisher to fix.
 pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, PublishError> {
+    prepare_form_with_files(source_name, source, &[])
+}
+
+/// [`prepare_form`] for a form with attached files (name and bytes): the CSV, XML and
+/// GeoJSON files its `select_one_from_file`, `csv-external`, `xml-external` and `pulldata()`
+/// read. Their data goes into the definition, so that devices receive it with the form and
+/// keep it offline; the files take part in the digest, so that a version is its form and
+/// its files.
+///
+/// # Errors
+///
+/// As [`prepare_form`], and [`PublishError::Files`] for files that are missing, unused,
+/// too large ([`Limits::default`]) or unreadable.
+pub fn prepare_form_with_files(
+    source_name: &str,
+    source: &[u8],
+    files: &[(String, Vec<u8>)],
+) -> Result<PreparedForm, PublishError> {
     if SourceFormat::from_file_name(source_name).is_none() {
         return Err(PublishError::UnknownFormat {
             name: source_name.to_owned(),
@@ -122,7 +144,7 @@ pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, Pu
     let import = import_file(source_name, source);
     let errors: Vec<String> = import.errors().map(ToString::to_string).collect();
     let warnings: Vec<String> = import.warnings().map(ToString::to_string).collect();
-    let form = match import.form {
+    let mut form = match import.form {
         Some(form) if errors.is_empty() => form,
         _ => {
             return Err(PublishError::Invalid {
@@ -131,6 +153,10 @@ pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, Pu
             });
         }
     };
+    attach(&mut form, files, &Limits::default()).map_err(|errors| PublishError::Files {
+        name: source_name.to_owned(),
+        errors: errors.iter().map(DataFileError::to_string).collect(),
+    })?;
     // The runtime has checks of its own (names unique form-wide, references that resolve in
     // repeats): a form it cannot run must not reach a phone.
     if let Err(errors) = CompiledForm::new(&form) {
@@ -148,7 +174,22 @@ pub fn prepare_form(source_name: &str, source: &[u8]) -> Result<PreparedForm, Pu
         name: source_name.to_owned(),
         errors: vec![format!("the definition cannot be serialised: {e}")],
     })?;
-    let digest = hex(&Sha256::digest(source));
+    // The form alone when nothing is attached, so that digests of earlier versions hold.
+    let digest = if files.is_empty() {
+        hex(&Sha256::digest(source))
+    } else {
+        let mut hasher = Sha256::new();
+        hasher.update(source);
+        let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, bytes) in sorted {
+            hasher.update((name.len() as u64).to_be_bytes());
+            hasher.update(name.as_bytes());
+            hasher.update((bytes.len() as u64).to_be_bytes());
+            hasher.update(bytes);
+        }
+        hex(&hasher.finalize())
+    };
     Ok(PreparedForm {
         source_name: source_name.to_owned(),
         source: source.to_vec(),
@@ -175,6 +216,34 @@ pub fn publish_file(
     published_by: &str,
 ) -> Result<Published, PublishError> {
     store.publish_form(&prepare_form(source_name, source)?, published_by)
+}
+
+/// [`publish_file`] for a form with attached files ([`prepare_form_with_files`]).
+///
+/// # Errors
+///
+/// As [`publish_file`], and [`PublishError::Files`].
+pub fn publish_with_files(
+    store: &(impl FormStore + ?Sized),
+    source_name: &str,
+    source: &[u8],
+    files: &[(String, Vec<u8>)],
+    published_by: &str,
+) -> Result<Published, PublishError> {
+    store.publish_form(
+        &prepare_form_with_files(source_name, source, files)?,
+        published_by,
+    )
+}
+
+/// The files a form file reads (its `select_one_from_file`, `csv-external`,
+/// `xml-external` and `pulldata()`), for a publisher to gather before publishing.
+/// Empty when the form does not import.
+pub fn files_needed(source_name: &str, source: &[u8]) -> Vec<String> {
+    import_file(source_name, source)
+        .form
+        .map(|form| required_files(&form))
+        .unwrap_or_default()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -50,7 +50,7 @@ pub use duplicates::{
 };
 pub use forms::{
     FormSummary, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published, REFERENCE_FORM,
-    prepare_form, publish_file,
+    files_needed, prepare_form, prepare_form_with_files, publish_file, publish_with_files,
 };
 pub use judge::{
     FormCache, Projection, SubmissionVerdict, Verdict, comments_json, judge_answers, project,
