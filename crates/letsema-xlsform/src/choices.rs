@@ -80,11 +80,12 @@ pub(crate) fn read_choices(
             video: table.text(row, &Key::Video, languages),
         };
         if label.is_empty() && media.is_empty() {
-            diags.error(
+            // pyxform only warns: the choice shows its name.
+            diags.warning(
                 &table.site(row, &Key::Label),
                 format!(
-                    "the choice `{value}` of the list `{list}` has no label: write the text a \
-                     person sees in the `label` column"
+                    "the choice `{value}` of the list `{list}` has no label, so people see its \
+                     name: write the text a person sees in the `label` column"
                 ),
             );
         }

@@ -346,12 +346,14 @@ impl FormState {
         let list = self.form.form.choice_lists.get(field.list?)?;
         let language = self.env.language.as_deref();
         let default = self.form.default_language();
+        // A choice without a label (pyxform only warns about one) shows its value.
         let option = |c: &crate::model::Choice| ChoiceOption {
             value: c.value.to_string(),
             label: c
                 .label
                 .get(language, default)
-                .unwrap_or_default()
+                .filter(|label| !label.is_empty())
+                .unwrap_or(c.value.as_str())
                 .to_owned(),
         };
         let options: Vec<ChoiceOption> = match &node.choices {
