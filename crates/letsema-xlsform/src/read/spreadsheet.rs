@@ -71,8 +71,9 @@ fn xlsx_sheets(bytes: &[u8]) -> Result<Vec<(String, Range<Data>)>, String> {
 }
 
 pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, String> {
+    let mut rewritten = None;
     if format == SourceFormat::Xls {
-        xls_within_bounds(bytes).map_err(|reason| {
+        rewritten = xls_within_bounds(bytes).map_err(|reason| {
             format!(
                 "the file could not be read as {}: {reason}. Save it again from your \
                  spreadsheet program as an Excel workbook (.xlsx)",
@@ -80,6 +81,7 @@ pub(super) fn read(bytes: &[u8], format: SourceFormat) -> Result<Workbook, Strin
             )
         })?;
     }
+    let bytes = rewritten.as_deref().unwrap_or(bytes);
     // calamine panics on some damaged workbooks (fuzzing found an .xls header whose sector
     // chain runs past the end of the file): such a file is one that cannot be read, not a
     // reason for the server to fail. Nothing calamine built survives the panic.
@@ -164,7 +166,12 @@ fn number_text(x: f64) -> String {
 /// [`MAX_CELLS`]: the workbook stream's records are walked as calamine walks them
 /// (a record's `CONTINUE` records joined to it), and the row and column of every record
 /// calamine makes a cell of are bounded per sheet.
-fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
+///
+/// A sheet may *declare* more (its Dimensions record, for which calamine reserves room):
+/// spreadsheet programs declare formatted but empty rows and columns, and pyxform reads such
+/// files. Then the workbook is given back rewritten, each oversized Dimensions record made
+/// to declare one cell, so that calamine reserves nothing much and reads the cells there are.
+fn xls_within_bounds(bytes: &[u8]) -> Result<Option<Vec<u8>>, String> {
     use std::io::Read;
 
     let damaged = |what: &str| format!("it is damaged ({what})");
@@ -185,8 +192,10 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
         })
         .map_err(|_| damaged("an unreadable workbook stream"))?;
     let mut extent = Extent::default();
+    let mut oversized = Vec::new();
     let mut pos = 0;
     while let Some((typ, data, next)) = record(&stream, pos) {
+        let start = pos;
         pos = next;
         let u16_at = |at: usize| {
             data.get(at..at + 2)
@@ -200,11 +209,8 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
             }
             // Dimensions: calamine reserves room for that many cells before reading any.
             0x0200 => {
-                let declared = declared_cells(&data);
-                if declared > MAX_CELLS {
-                    return Err(format!(
-                        "a sheet declares {declared} cells, more than the {MAX_CELLS} a form may use"
-                    ));
+                if declared_cells(&data) > MAX_CELLS {
+                    oversized.push(start);
                 }
                 None
             }
@@ -224,7 +230,47 @@ fn xls_within_bounds(bytes: &[u8]) -> Result<(), String> {
             extent.add(row, first_col, last_col)?;
         }
     }
-    Ok(())
+    if oversized.is_empty() {
+        return Ok(None);
+    }
+    for start in oversized {
+        shrink_dimensions(&mut stream, start);
+    }
+    rebuild_xls(name, &stream)
+        .map(Some)
+        .map_err(|_| damaged("a workbook that cannot be rewritten"))
+}
+
+/// Makes the Dimensions record at `start` declare the single cell A1 (BIFF8 rows are 32
+/// bits, BIFF5's 16; the last row and column are one past the end).
+fn shrink_dimensions(stream: &mut [u8], start: usize) {
+    let Some(len) = stream
+        .get(start + 2..start + 4)
+        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+    else {
+        return;
+    };
+    let Some(data) = stream.get_mut(start + 4..start + 4 + len) else {
+        return;
+    };
+    match len {
+        10 => data[..8].copy_from_slice(&[0, 0, 1, 0, 0, 0, 1, 0]),
+        14 | 16 => data[..12].copy_from_slice(&[0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0]),
+        _ => {}
+    }
+}
+
+/// A compound file holding only the workbook stream `name`: all calamine reads of an `.xls`
+/// whose cells are wanted.
+fn rebuild_xls(name: &str, stream: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+
+    // Version 3 (512-byte sectors), as Excel writes `.xls` files and calamine expects.
+    let mut container =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
+    container.create_stream(name)?.write_all(stream)?;
+    container.flush()?;
+    Ok(container.into_inner().into_inner())
 }
 
 /// How many cells a Dimensions record makes calamine reserve room for, computed as it does
