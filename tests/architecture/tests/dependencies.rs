@@ -20,6 +20,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("letsema-form", &["letsema-expr", "letsema-answers"]),
     ("letsema-doc", &["letsema-answers", "letsema-ids"]),
     ("letsema-xlsform", &["letsema-expr", "letsema-form"]),
+    ("letsema-xform", &["letsema-expr", "letsema-form"]),
+    ("letsema-datafile", &["letsema-form"]),
     ("letsema-export", &["letsema-form", "letsema-answers"]),
     ("letsema-match", &["letsema-protocol"]),
     (
@@ -55,6 +57,8 @@ const WITHOUT_AUTOMERGE: &[&str] = &[
     "letsema-form",
     "letsema-protocol",
     "letsema-xlsform",
+    "letsema-xform",
+    "letsema-datafile",
 ];
 
 /// Crates that do I/O (a runtime, sockets, a database, the browser's APIs): none of
