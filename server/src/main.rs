@@ -492,7 +492,8 @@ enum AssociationCommand {
 
 #[derive(Debug, Subcommand)]
 enum FormCommand {
-    /// Import an XLSForm (.xlsx, .xls, .csv, .md) and print its problems; exits 1 on errors.
+    /// Import an XLSForm (.xlsx, .xls, .csv, .md) or an XForm (.xml) and print its problems;
+    /// exits 1 on errors.
     Check {
         /// The form file.
         file: PathBuf,
@@ -505,10 +506,10 @@ enum FormCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check an XLSForm and publish it to the server's database (published versions never
+    /// Check a form (XLSForm or XForm) and publish it to the server's database (published versions never
     /// change: raise the version to publish a change).
     Publish {
-        /// The form file (.xlsx, .xls, .csv, .md).
+        /// The form file: an XLSForm (.xlsx, .xls, .csv, .md) or an XForm (.xml).
         file: PathBuf,
         /// A file the form reads (select_one_from_file, csv-external, xml-external,
         /// pulldata); repeat for several. Default: the files of those names next to the
@@ -526,7 +527,7 @@ enum FormCommand {
     /// Run the form engine over answers and print what is relevant, missing, invalid and
     /// computed, as JSON.
     Eval {
-        /// The form file (.xlsx, .xls, .csv, .md).
+        /// The form file: an XLSForm (.xlsx, .xls, .csv, .md) or an XForm (.xml).
         file: PathBuf,
         /// The answers, as JSON: {"age": "34", "citizenships": ["ls"], "repeat": [{...}]}.
         #[arg(long, value_name = "ANSWERS.json")]

@@ -308,3 +308,54 @@ fn files_a_form_reads_are_found_next_to_it_or_given_with_file() {
     );
     assert!(String::from_utf8_lossy(&publish.stdout).contains("published form shop version 1"));
 }
+
+/// An ODK test form as ODK Central would serve it.
+fn xform(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/xforms/javarosa")
+        .join(name)
+}
+
+#[test]
+fn an_xform_is_checked_evaluated_and_published_as_an_xlsform_is() {
+    let path = xform("Simpler_Cascading_Select_Form.xml");
+    let run = check(&[path.as_os_str()]);
+    assert_eq!(run.code, Some(0), "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.trim_end().ends_with("the form is valid")
+            || run.stdout.contains("the form is valid, with"),
+        "{}",
+        run.stdout
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let publish = letsema()
+        .args(["form", "publish"])
+        .arg(&path)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("letsema runs");
+    assert!(
+        publish.status.success(),
+        "{}",
+        String::from_utf8_lossy(&publish.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&publish.stdout)
+            .contains("published form SimplerCascadingSelect version 1"),
+        "{}",
+        String::from_utf8_lossy(&publish.stdout)
+    );
+
+    // A damaged XForm: one line naming where, exit 1.
+    let broken = dir.path().join("broken.xml");
+    std::fs::write(&broken, "<h:html><h:head>").expect("written");
+    let run = check(&[broken.as_os_str()]);
+    assert_eq!(run.code, Some(1), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("the file is not well-formed XML"),
+        "{}",
+        run.stdout
+    );
+}

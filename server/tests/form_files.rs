@@ -246,3 +246,39 @@ async fn malformed_multipart_requests_are_bad_requests() {
     let (status, _) = publish(&f, &coord, &[("form", Some("shop.md"), form)]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_xform_is_published_through_the_api_as_an_xlsform_is() {
+    let f = fixture();
+    let admin = f.staff("admin@example.org").await;
+    let xform = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/xforms/javarosa/Simpler_Cascading_Select_Form.xml"
+    ))
+    .expect("the fixture");
+    let (status, body) = f
+        .send_bytes(
+            "POST",
+            "/api/forms?name=cascading.xml",
+            Some(&admin),
+            &xform,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["form_id"], "SimplerCascadingSelect");
+    let (status, version) = f
+        .send(
+            "GET",
+            "/api/forms/SimplerCascadingSelect?version=1",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        version["definition"]["choice_lists"]
+            .as_array()
+            .is_some_and(|lists| !lists.is_empty()),
+        "{version}"
+    );
+}

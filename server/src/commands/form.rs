@@ -19,15 +19,15 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::store::{
+    Database, ImportedForm, OpenError, PublishError, import_form_file, is_form_file_name,
+};
 use chrono::{DateTime, FixedOffset};
 use letsema_datafile::{Limits, attach, required_files};
 use letsema_form::model::Form;
 use letsema_form::runtime::{
     AnswerError, Answers, CompileError, CompiledForm, Environment, FormState,
 };
-use letsema_xlsform::{Import, SourceFormat, import_file};
-
-use crate::store::{Database, OpenError, PublishError};
 
 /// The largest form file read. Real XLSForms are well under a megabyte.
 pub const MAX_FORM_FILE_BYTES: u64 = 20 * 1024 * 1024;
@@ -61,7 +61,10 @@ pub enum FormCommandError {
         path: PathBuf,
     },
     /// The file's extension is not one the importer reads.
-    #[error("{path}: unknown form file type; give an XLSForm as .xlsx, .xls, .csv or .md")]
+    #[error(
+        "{path}: unknown form file type; give an XLSForm (.xlsx, .xls, .csv or .md) or an \
+         XForm (.xml)"
+    )]
     UnknownFileType {
         /// The form file.
         path: PathBuf,
@@ -208,9 +211,9 @@ pub struct CheckOutcome {
 ///
 /// When the file has no name, an unknown type, is too large, or cannot be read. The form's
 /// own problems are not errors: they are the import's diagnostics.
-pub fn read_and_import(path: &Path) -> Result<Import, FormCommandError> {
+pub fn read_and_import(path: &Path) -> Result<ImportedForm, FormCommandError> {
     let name = file_name(path)?;
-    if SourceFormat::from_file_name(name).is_none() {
+    if !is_form_file_name(name) {
         return Err(FormCommandError::UnknownFileType {
             path: path.to_owned(),
         });
@@ -223,7 +226,9 @@ pub fn read_and_import(path: &Path) -> Result<Import, FormCommandError> {
         });
     }
     let bytes = read(path)?;
-    Ok(import_file(name, &bytes))
+    import_form_file(name, &bytes).ok_or_else(|| FormCommandError::UnknownFileType {
+        path: path.to_owned(),
+    })
 }
 
 /// The files `form` reads, as `(name, bytes)`: those given (named by their file names), or
@@ -344,7 +349,7 @@ pub fn check(
         )?;
         return Ok(CheckOutcome { has_errors: true });
     }
-    let has_errors = import.errors().next().is_some();
+    let has_errors = !import.errors.is_empty();
     if json && !has_errors {
         if let Some(form) = &import.form {
             let text =
@@ -359,8 +364,8 @@ pub fn check(
         for diagnostic in &import.diagnostics {
             writeln!(out, "{}: {diagnostic}", path.display())?;
         }
-        let errors = import.errors().count();
-        let warnings = import.warnings().count();
+        let errors = import.errors.len();
+        let warnings = import.warnings.len();
         let summary = match (errors, warnings) {
             (0, 0) => "the form is valid".to_owned(),
             (0, w) => format!("the form is valid, with {w} warning(s)"),
@@ -384,11 +389,7 @@ pub fn eval(
 ) -> Result<(), FormCommandError> {
     let import = read_and_import(path)?;
     let Some(mut form) = import.form else {
-        let first = import
-            .errors()
-            .next()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let first = import.errors.first().cloned().unwrap_or_default();
         return Err(FormCommandError::HasErrors {
             path: path.to_owned(),
             first,
@@ -463,7 +464,7 @@ pub fn publish(
     }
     let bytes = read(path)?;
     // The files the form reads: those given, or those next to it.
-    let attached = match import_file(name, &bytes).form {
+    let attached = match import_form_file(name, &bytes).and_then(|import| import.form) {
         Some(form) if !files.is_empty() || !required_files(&form).is_empty() => {
             gather_files(path, &form, files)?
         }
@@ -527,7 +528,8 @@ mod tests {
         );
         assert_eq!(
             error.to_string(),
-            "no/such/form.txt: unknown form file type; give an XLSForm as .xlsx, .xls, .csv or .md"
+            "no/such/form.txt: unknown form file type; give an XLSForm (.xlsx, .xls, .csv or \
+             .md) or an XForm (.xml)"
         );
         let missing = read_and_import(Path::new("no/such/form.md")).expect_err("refused");
         assert!(matches!(

@@ -4,8 +4,9 @@
 //! `sqlite/forms.rs` SQLite's implementation.
 
 use letsema_datafile::{DataFileError, Limits, attach, required_files};
+use letsema_form::model::Form;
 use letsema_form::runtime::CompiledForm;
-use letsema_xlsform::{SourceFormat, import_file};
+use letsema_xlsform::SourceFormat;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -23,7 +24,10 @@ pub const REFERENCE_FORM: (&str, &[u8]) = (
 /// Why a form was not published. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("{name} is not an XLSForm file: give a .xlsx, .xls, .csv or .md file")]
+    #[error(
+        "{name} is not a form file: give an XLSForm (.xlsx, .xls, .csv or .md) or an XForm \
+         (.xml)"
+    )]
     UnknownFormat { name: String },
     #[error(
         "{name} is {size} bytes, more than the {MAX_FORM_SOURCE_BYTES} a form may have; is it \
@@ -50,6 +54,53 @@ pub enum PublishError {
     Database(#[source] DatabaseError),
     #[error("the database is unavailable: a previous operation failed while holding it")]
     Poisoned,
+}
+
+/// A form file as its importer read it: an XForm (`.xml`, [`letsema_xform`]) or an XLSForm
+/// (`.xlsx`, `.xls`, `.csv`, `.md`, [`letsema_xlsform`]).
+#[derive(Debug, Clone)]
+pub struct ImportedForm {
+    /// The form, when there is no error.
+    pub form: Option<Form>,
+    /// Every diagnostic as its importer words it (`error [sheet survey, row 3]: …`), in
+    /// the file's order.
+    pub diagnostics: Vec<String>,
+    /// The errors among them.
+    pub errors: Vec<String>,
+    /// The warnings among them.
+    pub warnings: Vec<String>,
+}
+
+/// Whether `name` ends in an extension of a form file the importers read.
+pub fn is_form_file_name(name: &str) -> bool {
+    SourceFormat::from_file_name(name).is_some() || is_xform_name(name)
+}
+
+fn is_xform_name(name: &str) -> bool {
+    name.rsplit_once('.')
+        .is_some_and(|(_, extension)| extension.eq_ignore_ascii_case("xml"))
+}
+
+/// Imports a form file with the importer its extension names; `None` for an extension
+/// neither reads.
+pub fn import_form_file(name: &str, bytes: &[u8]) -> Option<ImportedForm> {
+    if is_xform_name(name) {
+        let import = letsema_xform::import(bytes);
+        return Some(ImportedForm {
+            diagnostics: import.diagnostics.iter().map(ToString::to_string).collect(),
+            errors: import.errors().map(ToString::to_string).collect(),
+            warnings: import.warnings().map(ToString::to_string).collect(),
+            form: import.form,
+        });
+    }
+    SourceFormat::from_file_name(name)?;
+    let import = letsema_xlsform::import_file(name, bytes);
+    Some(ImportedForm {
+        diagnostics: import.diagnostics.iter().map(ToString::to_string).collect(),
+        errors: import.errors().map(ToString::to_string).collect(),
+        warnings: import.warnings().map(ToString::to_string).collect(),
+        form: import.form,
+    })
 }
 
 /// The outcome of a successful publish.
@@ -103,7 +154,7 @@ pub struct PreparedForm {
 #[derive(Debug)]
 struct Checked;
 
-/// Imports and checks a form file for publishing: a known format within
+/// Imports and checks a form file (an XLSForm or an XForm) for publishing: a known format within
 /// [`MAX_FORM_SOURCE_BYTES`], no import errors, a form the runtime can run, a version.
 /// Every publish starts here (see [`publish_file`]); only storing the version is the
 /// backend's.
@@ -130,7 +181,7 @@ pub fn prepare_form_with_files(
     source: &[u8],
     files: &[(String, Vec<u8>)],
 ) -> Result<PreparedForm, PublishError> {
-    if SourceFormat::from_file_name(source_name).is_none() {
+    if !is_form_file_name(source_name) {
         return Err(PublishError::UnknownFormat {
             name: source_name.to_owned(),
         });
@@ -141,10 +192,18 @@ pub fn prepare_form_with_files(
             size: source.len(),
         });
     }
-    let import = import_file(source_name, source);
-    let errors: Vec<String> = import.errors().map(ToString::to_string).collect();
-    let warnings: Vec<String> = import.warnings().map(ToString::to_string).collect();
-    let mut form = match import.form {
+    let Some(import) = import_form_file(source_name, source) else {
+        return Err(PublishError::UnknownFormat {
+            name: source_name.to_owned(),
+        });
+    };
+    let ImportedForm {
+        form,
+        errors,
+        warnings,
+        ..
+    } = import;
+    let mut form = match form {
         Some(form) if errors.is_empty() => form,
         _ => {
             return Err(PublishError::Invalid {
@@ -240,8 +299,8 @@ pub fn publish_with_files(
 /// `xml-external` and `pulldata()`), for a publisher to gather before publishing.
 /// Empty when the form does not import.
 pub fn files_needed(source_name: &str, source: &[u8]) -> Vec<String> {
-    import_file(source_name, source)
-        .form
+    import_form_file(source_name, source)
+        .and_then(|import| import.form)
         .map(|form| required_files(&form))
         .unwrap_or_default()
 }
