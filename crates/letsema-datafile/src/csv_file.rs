@@ -1,12 +1,16 @@
 //! CSV files: the first line names the columns; each further line is an `item` with a
 //! child per column, as ODK Collect reads a CSV file (`instance('id')/root/item/column`).
+//! As in JavaRosa, the values are separated by `;` when the first line has one, else by `,`.
 
 use letsema_form::model::DataNode;
 
 use crate::{Budget, DataFileError, is_element_name};
 
 pub(crate) fn read(file: &str, text: &str, budget: &mut Budget) -> Result<DataNode, DataFileError> {
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = if first_line.contains(';') { b';' } else { b',' };
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());

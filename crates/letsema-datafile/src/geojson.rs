@@ -32,6 +32,12 @@ pub(crate) fn read(file: &str, text: &str, budget: &mut Budget) -> Result<DataNo
     let mut root = DataNode::new("root");
     for (i, feature) in features.iter().enumerate() {
         let n = i + 1;
+        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+            return Err(DataFileError::invalid(
+                file,
+                format!("feature {n} is not a `Feature`: give it `\"type\": \"Feature\"`"),
+            ));
+        }
         let geometry = feature.get("geometry").ok_or_else(|| {
             DataFileError::invalid(file, format!("feature {n} has no `geometry`"))
         })?;

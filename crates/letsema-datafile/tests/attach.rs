@@ -150,7 +150,7 @@ fn a_geojson_feature_is_an_item_with_its_geometry_in_odk_notation() {
     assert_eq!(
         read(
             "s.geojson",
-            r#"{"type": "FeatureCollection", "features": [{"geometry": {"type": "MultiPoint", "coordinates": []}}]}"#
+            r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": []}}]}"#
         ),
         Err(
             "`s.geojson`: feature 1: its geometry is a `MultiPoint`, but a form reads only a \
