@@ -14,7 +14,7 @@ fn read(name: &str) -> Result<DataNode, String> {
     read_file(name, &bytes, &mut Budget::new(1_000_000)).map_err(|e| e.to_string())
 }
 
-fn cell<'a>(root: &'a DataNode, item: usize, column: usize) -> (&'a str, &'a str) {
+fn cell(root: &DataNode, item: usize, column: usize) -> (&str, &str) {
     let c = &root.children[item].children[column];
     (c.name.as_str(), c.text.as_str())
 }
