@@ -92,6 +92,10 @@ pub(crate) fn declare(form: &mut Form, records: &Records, diags: &mut Diags) {
     }
     // pulldata('fruits', …) reads fruits.csv, which pyxform declares by itself.
     for site in &records.expressions {
+        // Most cells name no instance: only those that might are parsed again.
+        if !site.source.contains("pulldata") && !site.source.contains("instance") {
+            continue;
+        }
         let Ok(expr) = parse(&site.source) else {
             continue;
         };
