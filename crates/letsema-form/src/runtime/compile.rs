@@ -2,7 +2,7 @@
 //! fields laid out in a vector in form order, and the dependency graph built
 //! ([`graph`](super::graph)).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use letsema_expr::{Expr, PathStart, StepTest, parse};
 
@@ -419,7 +419,7 @@ fn lay_out(items: &[Item], parent: FieldIx, fields: &mut Vec<Field>) {
 struct Compiler<'a> {
     by_name: &'a HashMap<String, FieldIx>,
     /// The ids `instance('…')` may name: choice lists and data instances.
-    instance_ids: HashSet<&'a str>,
+    instance_ids: Vec<&'a str>,
     /// The keyed lookups into secondary instances the expressions make.
     lookups: Vec<letsema_expr::InstanceLookup>,
     fields_kinds: Vec<bool>,
@@ -458,7 +458,7 @@ impl Compiler<'_> {
         let mut ok = true;
         // Paths into secondary instances read data that never changes; the relative paths
         // in their predicates name the instance's columns, not fields.
-        let mut in_instance: HashSet<*const Expr> = HashSet::new();
+        let mut in_instance: Vec<*const Expr> = Vec::new();
         expr.walk(&mut |e| {
             if let Expr::Path(p) = e
                 && let PathStart::Expr(start) = &p.start
@@ -469,7 +469,7 @@ impl Compiler<'_> {
                         if let Expr::Path(q) = inner
                             && matches!(q.start, PathStart::Relative)
                         {
-                            in_instance.insert(inner as *const Expr);
+                            in_instance.push(inner as *const Expr);
                         }
                     });
                 }
@@ -477,7 +477,7 @@ impl Compiler<'_> {
             if let Expr::Call(c) = e
                 && matches!(c.name.as_str(), "instance" | "pulldata")
                 && let Some(Expr::Literal(id)) = c.args.first()
-                && !self.instance_ids.contains(id.as_str())
+                && !self.instance_ids.contains(&id.as_str())
             {
                 ok = false;
                 self.errors.push(CompileError::UnknownInstance {

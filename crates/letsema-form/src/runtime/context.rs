@@ -381,8 +381,7 @@ impl Context for EvalContext<'_> {
                 .get(Source::List(list as usize), element, column, key)
                 .map(|found| {
                     found
-                        .iter()
-                        .map(|&choice| self.choice_item(list, choice as u64))
+                        .map(|choice| self.choice_item(list, choice as u64))
                         .collect()
                 }),
             Decoded::Data { instance, node } => {
@@ -396,9 +395,8 @@ impl Context for EvalContext<'_> {
                 let data = &self.form.data[instance];
                 Some(
                     found
-                        .iter()
-                        .filter(|&&ix| data.nodes[ix].parent == Some(node))
-                        .map(|&ix| self.data_node(instance, ix))
+                        .filter(|&ix| data.nodes[ix].parent == Some(node))
+                        .map(|ix| self.data_node(instance, ix))
                         .collect::<Result<_, _>>()?,
                 )
             }
