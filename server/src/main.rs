@@ -944,7 +944,36 @@ fn run(cli: Cli) -> Result<bool, CliError> {
                 let url = server.url();
                 tracing::info!(database = %server.database_description(), "database ready");
                 // The address goes to standard output so that scripts and tests can read it.
-                println!("Letsema is serving {url} (Ctrl+C stops it)");
+                // One write, whose errors are ignored: a reader that takes only the first
+                // line and closes the pipe (scripts, tests) must not stop the server.
+                let mut announcement = format!("Letsema is serving {url} (Ctrl+C stops it)\n");
+                if let Some(setup) = server.setup_url() {
+                    announcement.push_str(&format!(
+                        "No administrator yet: open {setup} to make the first one (the link \
+                         works once, until the server restarts; `letsema user add` works too)\n"
+                    ));
+                }
+                if let Some(demo) = server.demo_links() {
+                    announcement.push_str(&format!(
+                        "Demo: enrol a phone for the demo association: {}\n",
+                        demo.enrolment
+                    ));
+                    if let Some(qr) = letsema_server::demo::terminal_qr(&demo.enrolment) {
+                        announcement.push_str(&qr);
+                        announcement.push('\n');
+                    }
+                    announcement.push_str(&format!(
+                        "Demo: the reference form as a public survey: {}\n\
+                         Demo: staff sign in at {url}staff/\n",
+                        demo.survey
+                    ));
+                }
+                {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(announcement.as_bytes());
+                    let _ = out.flush();
+                }
                 server.run(shutdown).await;
                 tracing::info!("stopped");
                 Ok::<_, CliError>(true)

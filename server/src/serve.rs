@@ -145,6 +145,9 @@ pub enum ServeError {
     Busy(#[from] crate::store::DataDirBusy),
     #[error("cannot publish the reference form: {0}")]
     Demo(#[from] crate::store::PublishError),
+    /// The first-run set-up link or the demo links could not be made.
+    #[error("{0}")]
+    Setup(String),
     #[error("{0}")]
     Tls(#[from] TlsError),
     #[error(
@@ -170,6 +173,10 @@ pub struct Server {
     limits: ResolvedLimits,
     trusted_proxies: Arc<[IpAddr]>,
     database_description: String,
+    /// The one-time link that makes the first admin, when none exists.
+    setup_url: Option<String>,
+    /// With `--demo`: the demo association's links.
+    demo_links: Option<crate::demo::DemoLinks>,
 }
 
 impl Server {
@@ -226,6 +233,37 @@ impl Server {
         state.metrics_token = config.metrics_token.filter(|t| !t.is_empty());
         // Browsers must never send a session cookie of an HTTPS server over plain HTTP.
         state.auth.secure_cookies = tls.is_some();
+        // No admin yet: a one-time link makes the first one from a browser.
+        let has_admin = state
+            .store
+            .list_users()
+            .map_err(|e| ServeError::Setup(e.to_string()))?
+            .iter()
+            .any(|u| u.role == crate::store::Role::Admin);
+        let setup_url = if has_admin {
+            None
+        } else {
+            let token = state
+                .setup
+                .open()
+                .map_err(|e| ServeError::Setup(format!("{e:?}")))?;
+            Some(format!(
+                "{}/setup#{token}",
+                state.public_url.trim_end_matches('/')
+            ))
+        };
+        let demo_links = if config.demo {
+            let data_dir = match &config.database {
+                Database::Embedded(dir) => Some(dir.as_path()),
+                Database::Postgres { .. } => None,
+            };
+            Some(
+                crate::demo::demo_links(&state.store, &state.public_url, data_dir)
+                    .map_err(|e| ServeError::Setup(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         // Last, once nothing can fail: a refused start logs nothing but its one error line.
         let limits = ResolvedLimits::at_start_up(config.limits);
         Ok(Server {
@@ -238,7 +276,19 @@ impl Server {
             limits,
             trusted_proxies: config.trusted_proxies.into(),
             database_description,
+            setup_url,
+            demo_links,
         })
+    }
+
+    /// The one-time link that makes the first admin from a browser, when no admin exists.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
+    }
+
+    /// With `--demo`, the demo association's enrolment and survey links.
+    pub fn demo_links(&self) -> Option<&crate::demo::DemoLinks> {
+        self.demo_links.as_ref()
     }
 
     /// The address actually bound (useful with port 0).

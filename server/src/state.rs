@@ -44,6 +44,8 @@ pub struct AppState {
     pub sync_workers: Arc<crate::workers::Workers>,
     /// Sync bodies in memory at once, in KiB ([`SYNC_BODY_BUDGET_BYTES`]).
     pub sync_body_budget: Arc<tokio::sync::Semaphore>,
+    /// The one-time link that makes the first admin (`crate::setup`).
+    pub setup: Arc<crate::setup::SetupLink>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             basic_passwords: Arc::default(),
             sync_workers: Arc::new(sync_workers),
             sync_body_budget: Arc::new(tokio::sync::Semaphore::new(SYNC_BODY_BUDGET_BYTES / 1024)),
+            setup: Arc::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod metrics;
 mod odata;
 mod public_links;
 mod session;
+mod setup;
 mod submissions;
 pub mod sync;
 mod users;
@@ -71,11 +72,15 @@ pub fn routes(state: AppState) -> BoxedFilter<(Response,)> {
             .or(odata::routes(state.clone()))
             .unify()
             .or(sync::routes(state.clone()))
+            .unify()
+            .or(setup::routes(state.clone()))
             .unify(),
     );
     let counters = state.metrics.clone();
     let answered = api
         .or(metrics::routes(state.clone()))
+        .unify()
+        .or(setup::page(state.clone()))
         .unify()
         .or(web::routes(state.web_dir.clone()))
         .unify()

@@ -15,6 +15,9 @@ use super::{DatabaseError, FormStore};
 /// The largest XLSForm accepted for publishing.
 pub const MAX_FORM_SOURCE_BYTES: usize = 20 * 1024 * 1024;
 
+/// The reference form's id.
+pub const REFERENCE_FORM_ID: &str = "diaspora_registration";
+
 /// The reference form, compiled into the binary so that a demo needs no files.
 pub const REFERENCE_FORM: (&str, &[u8]) = (
     "diaspora_registration.xlsx",
