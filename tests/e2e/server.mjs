@@ -30,36 +30,39 @@ function databaseEnv() {
 
 /**
  * Starts a server; resolves once it prints its address. With `demo`, the reference form is
- * published and an admin account (ADMIN) exists. `webDir` serves another copy of the web
- * app than LETSEMA_WEB_DIR (a test that deploys a new version changes its copy).
+ * published and an admin account (ADMIN) exists, unless `admin` is false: then the server
+ * has no administrator and prints its one-time set-up link (see `output`). `webDir` serves
+ * another copy of the web app than LETSEMA_WEB_DIR (a test that deploys a new version
+ * changes its copy).
  */
-export async function startServer({ demo = false, webDir: appDir = webDir } = {}) {
+export async function startServer({ demo = false, admin = demo, webDir: appDir = webDir } = {}) {
   if (!bin || !appDir) {
     throw new Error('set LETSEMA_BIN and LETSEMA_WEB_DIR (./dev test does)');
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'letsema-e2e-'));
   const database = databaseEnv();
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', appDir];
-  if (demo) {
+  if (admin) {
     const added = spawnSync(bin, ['user', 'add', ADMIN.email, '--role', 'admin', '--data-dir', dataDir], {
       input: ADMIN.password + '\n',
       encoding: 'utf8',
       env: { ...process.env, ...database },
     });
     if (added.status !== 0) throw new Error(`letsema user add failed: ${added.stderr}`);
-    args.push('--demo');
   }
+  if (demo) args.push('--demo');
   const child = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...database, RUST_LOG: 'warn' },
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => { stderr += chunk; });
+  // Everything the server prints, kept for `output`.
+  let stdout = '';
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20_000);
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
+    child.stdout.on('data', () => {
       const match = stdout.match(/serving (http:\/\/127\.0\.0\.1:\d+\/)/);
       if (match) { clearTimeout(timer); resolve(match[1]); }
     });
@@ -67,6 +70,19 @@ export async function startServer({ demo = false, webDir: appDir = webDir } = {}
   });
   return {
     url,
+    /**
+     * The first line the server printed that matches `pattern`, waiting for it up to
+     * `timeout` ms (a server without an admin prints its set-up link: /\/setup#/).
+     */
+    async output(pattern, { timeout = 5_000 } = {}) {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const line = stdout.split('\n').find((l) => pattern.test(l));
+        if (line !== undefined) return line;
+        if (Date.now() > deadline) throw new Error(`the server printed no line like ${pattern}: ${stdout}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
     /** Stops the server (SIGTERM) and waits for it to exit; returns its exit code. */
     async stop() {
       if (child.exitCode !== null) return child.exitCode;

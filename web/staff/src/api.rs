@@ -12,6 +12,10 @@ use letsema_protocol::staff::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::phones::{
+    CreatedEnrolment, CreatedPublicLink, Device, Enrolment, NewEnrolment, NewPublicLink, PublicLink,
+};
+
 /// Why a call failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -280,6 +284,77 @@ pub async fn merge(csrf: &str, request: &MergeRequest) -> Result<(), ApiError> {
 /// Undoes a merge.
 pub async fn undo_merge(csrf: &str, request: &UndoMergeRequest) -> Result<(), ApiError> {
     send_empty("/api/duplicates/undo", csrf, request).await
+}
+
+/// Creates the first administrator with the set-up link's token, and signs in (201): no
+/// session yet, so no CSRF token. 403: not the token the server printed; 404: set-up is
+/// over; 422: a rule of the account broken, in the server's words.
+pub async fn setup(request: &crate::setup::SetupRequest) -> Result<Session, ApiError> {
+    let response = Request::post("/api/setup")
+        .json(request)
+        .map_err(|_| ApiError::Network)?
+        .send()
+        .await
+        .map_err(|_| ApiError::Network)?;
+    answer(response).await
+}
+
+#[derive(serde::Deserialize)]
+struct Enrolments {
+    enrolments: Vec<Enrolment>,
+}
+
+#[derive(serde::Deserialize)]
+struct Devices {
+    devices: Vec<Device>,
+}
+
+#[derive(serde::Deserialize)]
+struct PublicLinks {
+    public_links: Vec<PublicLink>,
+}
+
+/// The enrolment links (a coordinator's association's; every one for an admin).
+pub async fn enrolments() -> Result<Vec<Enrolment>, ApiError> {
+    Ok(get::<Enrolments>("/api/enrolments").await?.enrolments)
+}
+
+/// The enrolled devices (a coordinator's association's; every one for an admin).
+pub async fn devices() -> Result<Vec<Device>, ApiError> {
+    Ok(get::<Devices>("/api/devices").await?.devices)
+}
+
+/// The public survey links (admins only).
+pub async fn public_links() -> Result<Vec<PublicLink>, ApiError> {
+    Ok(get::<PublicLinks>("/api/public-links").await?.public_links)
+}
+
+/// Creates an enrolment link: the link, shown once, and its QR code.
+pub async fn create_enrolment(
+    csrf: &str,
+    request: &NewEnrolment,
+) -> Result<CreatedEnrolment, ApiError> {
+    send(Request::post("/api/enrolments"), csrf, request).await
+}
+
+/// Creates a public survey link (admins only).
+pub async fn create_public_link(
+    csrf: &str,
+    request: &NewPublicLink,
+) -> Result<CreatedPublicLink, ApiError> {
+    send(Request::post("/api/public-links"), csrf, request).await
+}
+
+/// Revokes a device: its credential stops working.
+pub async fn revoke_device(csrf: &str, id: &str) -> Result<(), ApiError> {
+    let path = format!("/api/devices/{}/revoke", encode(id));
+    send_empty(&path, csrf, &serde_json::json!({})).await
+}
+
+/// Revokes a public link: it opens nothing more.
+pub async fn revoke_public_link(csrf: &str, id: i64) -> Result<(), ApiError> {
+    let path = format!("/api/public-links/{id}/revoke");
+    send_empty(&path, csrf, &serde_json::json!({})).await
 }
 
 /// What a page says of `error`: nothing for an ended session (`on_signed_out` takes the

@@ -6,7 +6,10 @@
 //! those filters, `#/submission/ID` one submission, `#/audit?FILTERS` the audit log (admins),
 //! `#/duplicates?status=...` the people who may be registered twice and
 //! `#/duplicates/compare/A/B` two registrations side by side, `#/dashboard?FILTERS` the
-//! dashboard.
+//! dashboard, `#/phones` the phones and their enrolment links (admins and coordinators).
+//!
+//! A set-up link (`/staff/?setup#TOKEN`, where the server sends `/setup#TOKEN`) shows the
+//! first run's set-up screen instead of the sign-in form.
 
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
@@ -23,6 +26,8 @@ use crate::duplicates_view::{ComparePair, DuplicatesList};
 use crate::filters::Filters;
 use crate::offline::{CopyInfo, OfflineCopy};
 use crate::offline_view::{OfflineHandle, OfflineList};
+use crate::phones_view::PhonesPage;
+use crate::setup::{SetupForm, setup_token};
 use crate::sign_in::SignIn;
 use crate::submission::SubmissionView;
 use crate::table::Table;
@@ -52,6 +57,8 @@ pub enum Route {
     },
     /// The dashboard of the submissions its filters select.
     Dashboard(DashboardAddress),
+    /// The phones, their enrolment links and the public links.
+    Phones,
 }
 
 impl Route {
@@ -86,6 +93,11 @@ impl Route {
             && (rest.is_empty() || rest.starts_with('?'))
         {
             return Route::Dashboard(DashboardAddress::from_query(rest.trim_start_matches('?')));
+        }
+        if let Some(rest) = hash.strip_prefix("/phones")
+            && (rest.is_empty() || rest.starts_with('?'))
+        {
+            return Route::Phones;
         }
         if let Some(rest) = hash.strip_prefix("/audit")
             && (rest.is_empty() || rest.starts_with('?'))
@@ -133,6 +145,7 @@ impl Route {
                 query if query.is_empty() => "#/dashboard".to_owned(),
                 query => format!("#/dashboard?{query}"),
             },
+            Route::Phones => "#/phones".to_owned(),
         }
     }
 }
@@ -159,6 +172,10 @@ enum SessionState {
         message: Option<String>,
     },
     SignedIn(Session),
+    /// The set-up link was opened: the first administrator is to be created with its token.
+    SettingUp {
+        token: String,
+    },
     /// No network, and this computer keeps the remembered account's offline copy: its
     /// screens work; sending waits for the network (and a session).
     Offline(StaffUser),
@@ -173,6 +190,30 @@ fn remember(session: &Session) {
     let _ = LocalStorage::set(USER_KEY, &session.user);
 }
 
+/// The set-up link's token, if the page was opened by one.
+fn opened_setup_token() -> Option<String> {
+    let location = web_sys::window()?.location();
+    setup_token(
+        &location.search().unwrap_or_default(),
+        &location.hash().unwrap_or_default(),
+    )
+}
+
+/// Replaces the address, without a new history entry or a `hashchange`: set-up's `?setup`
+/// and token leave it.
+fn replace_address(hash: &str) {
+    if let Some(window) = web_sys::window() {
+        let path = window.location().pathname().unwrap_or_default();
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}{hash}")),
+            );
+        }
+    }
+}
+
 #[function_component(App)]
 pub fn app() -> Html {
     let language = use_state(|| {
@@ -185,6 +226,8 @@ pub fn app() -> Html {
     let route = use_state(current_route);
     let offline = use_state(OfflineHandle::default);
     let revision = use_state(|| 0_u32);
+    // Set-up just created this administrator: the Phones screen says what comes next.
+    let set_up = use_state(|| false);
     let on_changed = {
         let revision = revision.clone();
         Callback::from(move |()| revision.set(revision.wrapping_add(1)))
@@ -214,6 +257,10 @@ pub fn app() -> Html {
     {
         let session = session.clone();
         use_effect_with((), move |()| {
+            if let Some(token) = opened_setup_token() {
+                session.set(SessionState::SettingUp { token });
+                return;
+            }
             wasm_bindgen_futures::spawn_local(async move {
                 session.set(match api::session().await {
                     Ok(Some(current)) => {
@@ -232,10 +279,13 @@ pub fn app() -> Html {
         });
     }
     {
-        let route = route.clone();
+        let (route, set_up) = (route.clone(), set_up.clone());
         use_effect_with((), move |()| {
             let listener = web_sys::window().map(|window| {
-                EventListener::new(&window, "hashchange", move |_| route.set(current_route()))
+                EventListener::new(&window, "hashchange", move |_| {
+                    set_up.set(false);
+                    route.set(current_route());
+                })
             });
             move || drop(listener)
         });
@@ -277,6 +327,26 @@ pub fn app() -> Html {
         Callback::from(move |signed_in: Session| {
             remember(&signed_in);
             session.set(SessionState::SignedIn(signed_in));
+        })
+    };
+    let on_setup_done = {
+        let (session, route, set_up) = (session.clone(), route.clone(), set_up.clone());
+        Callback::from(move |signed_in: Session| {
+            remember(&signed_in);
+            replace_address(&Route::Phones.hash());
+            set_up.set(true);
+            route.set(Route::Phones);
+            session.set(SessionState::SignedIn(signed_in));
+        })
+    };
+    let on_setup_over = {
+        let (session, route) = (session.clone(), route.clone());
+        Callback::from(move |()| {
+            replace_address("");
+            route.set(current_route());
+            session.set(SessionState::SignedOut {
+                message: Some(words.setup().over.to_owned()),
+            });
         })
     };
     let sign_out = {
@@ -336,6 +406,10 @@ pub fn app() -> Html {
                         aria-current={here(matches!(&*route, Route::Duplicates(_) | Route::Compare { .. }))}>{ words.duplicates }</a>
                     <a href={Route::Dashboard(DashboardAddress::default()).hash()} data-testid="nav-dashboard"
                         aria-current={here(matches!(&*route, Route::Dashboard(_)))}>{ words.charts.dashboard }</a>
+                    if matches!(current.user.role, Role::Admin | Role::Coordinator) {
+                        <a href={Route::Phones.hash()} data-testid="nav-phones"
+                            aria-current={here(matches!(&*route, Route::Phones))}>{ words.phones().title }</a>
+                    }
                     if current.user.role == Role::Admin {
                         <a href={Route::Audit(AuditFilters::default()).hash()}
                             aria-current={here(matches!(&*route, Route::Audit(_)))}>{ words.audit_title }</a>
@@ -369,7 +443,8 @@ pub fn app() -> Html {
                         | Route::Audit(_)
                         | Route::Duplicates(_)
                         | Route::Compare { .. }
-                        | Route::Dashboard(_) => list,
+                        | Route::Dashboard(_)
+                        | Route::Phones => list,
                     } }
                 </>
             }
@@ -377,6 +452,10 @@ pub fn app() -> Html {
         SessionState::Checking => html! { <p class="loading">{ words.loading }</p> },
         SessionState::Unreachable => html! {
             <p class="problem" role="alert">{ words.network_problem }</p>
+        },
+        SessionState::SettingUp { token } => html! {
+            <SetupForm words={words} token={token.clone()} on_done={on_setup_done}
+                on_over={on_setup_over} />
         },
         SessionState::SignedOut { message } => html! {
             <SignIn words={words} message={message.clone()} on_signed_in={on_signed_in} />
@@ -412,6 +491,10 @@ pub fn app() -> Html {
             Route::Dashboard(address) => html! {
                 <DashboardPage words={words} language={*language} session={current.clone()}
                     address={address.clone()} on_signed_out={on_signed_out} />
+            },
+            Route::Phones => html! {
+                <PhonesPage words={words} session={current.clone()}
+                    notice={set_up.then(|| words.setup().done)} on_signed_out={on_signed_out} />
             },
             Route::Compare { ids, list } => html! {
                 <ComparePair words={words} language={*language} session={current.clone()}
@@ -469,6 +552,7 @@ mod tests {
                 list: PairList::Open,
             },
             Route::Dashboard(DashboardAddress::default()),
+            Route::Phones,
             Route::Dashboard(DashboardAddress {
                 filters: Filters {
                     form: "reg".into(),
@@ -491,5 +575,13 @@ mod tests {
         );
         // Not the audit log: a path that only starts like it.
         assert_eq!(Route::parse("#/auditors"), Route::Table(Filters::default()));
+        assert_eq!(Route::parse("#/phones"), Route::Phones);
+        assert_eq!(Route::parse("/phones?"), Route::Phones);
+        assert_eq!(Route::parse("#/phonesx"), Route::Table(Filters::default()));
+        // A set-up link's token is no route: the table, once set-up has left the address.
+        assert_eq!(
+            Route::parse("#k3Jx9-token"),
+            Route::Table(Filters::default())
+        );
     }
 }

@@ -17,6 +17,9 @@
 //!   SVG, PNG and CSV), and the skills available for short-term assignments.
 //! - `filter_form.rs`: the filters' form, the same for the table and the dashboard;
 //!   `download.rs`: files handed to the browser.
+//! - `phones.rs` + `phones_view.rs`: the Phones screen: enrolment links (with their QR
+//!   codes), enrolled phones, public survey links; made and revoked.
+//! - `setup.rs`: the first run's set-up screen, which creates the first administrator.
 //! - `api.rs`: the staff API; `words.rs`, `dates.rs`: English and Sesotho.
 
 pub mod api;
@@ -37,6 +40,9 @@ pub mod import_view;
 pub mod layout;
 pub mod offline;
 pub mod offline_view;
+pub mod phones;
+pub mod phones_view;
+pub mod setup;
 pub mod sign_in;
 pub mod submission;
 pub mod table;

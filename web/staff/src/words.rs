@@ -7,6 +7,12 @@
 use letsema_ids::ReviewStatus;
 use letsema_protocol::reasons::MatchReason;
 
+mod phones;
+mod setup;
+
+pub use phones::PhoneWords;
+pub use setup::SetupWords;
+
 /// The languages offered, by code, with their own names.
 pub const LANGUAGES: [(&str, &str); 2] = [("en", "English"), ("st", "Sesotho")];
 
