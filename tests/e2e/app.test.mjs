@@ -41,9 +41,13 @@ test('the app renders, and a reload with the network off still renders it', asyn
   await page.getByRole('heading', { name: 'Letsema' }).waitFor();
   await assertEngineRendered(page);
   await page.getByTestId('server').filter({ hasText: 'working' }).waitFor();
-  // The form engine at work in the browser.
-  await page.getByLabel('Date of birth').fill('1990-06-15');
-  await page.getByTestId('age').filter({ hasText: /Age: \d+ years/ }).waitFor();
+  // The start page says what a newcomer can do: a link that is not this server's is
+  // explained, staff are sent to their sign-in.
+  await page.getByRole('heading', { name: 'Get started' }).waitFor();
+  await page.getByLabel('Enrolment or survey link').fill('https://elsewhere.example/enrol#abc');
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByRole('alert').filter({ hasText: 'That is not an enrolment or survey link of this server' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Sign in as staff' }).getAttribute('href'), '/staff/');
   await page.getByTestId('offline-readiness').filter({ hasText: 'ready' }).waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   await page.screenshot({ path: join(artifacts, 'home-online.png'), fullPage: true });

@@ -85,3 +85,18 @@ test('a named association shows its name instead of its code', async () => {
   await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
   await page.close();
 });
+
+test('a link received as text and pasted on the start page enrols the phone', async () => {
+  const link = await enrolmentLink('quthing-farmers');
+  const page = await fixture.browser.context.newPage();
+  await page.goto(fixture.server.url);
+  // A browser not enrolled (the earlier tests enrolled this profile).
+  await page.evaluate(() => localStorage.removeItem('letsema.device.v1'));
+  await page.reload();
+  await page.getByRole('heading', { name: 'Get started' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'start-page.png'), fullPage: true });
+  await page.getByLabel('Enrolment or survey link').fill(link);
+  await page.getByRole('button', { name: 'Open' }).click();
+  await page.getByTestId('enrolment').filter({ hasText: 'Registering for quthing-farmers' }).waitFor();
+  await page.close();
+});

@@ -6,11 +6,11 @@
 //! The language chosen here is the app's words' ([`AppWords`], passed down as a code) and
 //! the forms' labels' (Workspace → Filler → FormView); it is kept in the browser's storage.
 
-use chrono::NaiveDate;
 use gloo_events::EventListener;
 use gloo_storage::{LocalStorage, Storage};
-use letsema_form::{age_in_years, engine_info};
+use letsema_form::engine_info;
 use letsema_protocol::Health;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -37,7 +37,7 @@ pub fn app() -> Html {
     let readiness = use_state(|| OfflineReadiness::Preparing);
     let online = use_state(browser_online);
     let server = use_state(|| ServerState::Checking);
-    let born = use_state(|| None::<NaiveDate>);
+    let pasted_link_wrong = use_state(|| false);
     let language = use_state(|| {
         let chosen = LocalStorage::get::<String>(LANGUAGE_KEY).ok();
         let browser = web_sys::window().and_then(|window| window.navigator().language());
@@ -103,11 +103,28 @@ pub fn app() -> Html {
         });
     }
 
-    let on_birth_date = {
-        let born = born.clone();
-        Callback::from(move |event: InputEvent| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            born.set(NaiveDate::parse_from_str(&input.value(), "%Y-%m-%d").ok());
+    // A link pasted on the start page: opened when it is this server's, explained if not.
+    let on_open_link = {
+        let pasted_link_wrong = pasted_link_wrong.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let Some(window) = web_sys::window() else {
+                return;
+            };
+            let origin = window.location().origin().unwrap_or_default();
+            let text = window
+                .document()
+                .and_then(|d| d.get_element_by_id("start-link"))
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                .map(|input| input.value())
+                .unwrap_or_default();
+            match crate::enrol::link_to_open(&text, &origin) {
+                Some(link) => {
+                    pasted_link_wrong.set(false);
+                    let _ = window.location().assign(&link);
+                }
+                None => pasted_link_wrong.set(true),
+            }
         })
     };
 
@@ -125,7 +142,6 @@ pub fn app() -> Html {
     };
 
     let engine = engine_info();
-    let age = born.and_then(|born| age_in_years(born, today()));
     let language_switch = html! {
         <div class="language">
             <label for="language">{ words.language }</label>
@@ -197,18 +213,29 @@ pub fn app() -> Html {
                     <h2 id="phone-title">{ words.phone_title }</h2>
                     <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment, words) }</p>
                 </section>
-                <section class="card" aria-labelledby="age-title">
-                    <h2 id="age-title">{ words.try_title }</h2>
-                    <p>{ words.try_intro }</p>
-                    <label for="birth-date">{ words.date_of_birth }</label>
-                    <input id="birth-date" type="date" oninput={on_birth_date} />
-                    <p data-testid="age" aria-live="polite">
-                        { match (*born, age) {
-                            (None, _) => words.enter_birth_date.to_owned(),
-                            (Some(_), None) => words.birth_date_in_future.to_owned(),
-                            (Some(_), Some(years)) => (words.age)(years),
-                        } }
-                    </p>
+                <section class="card" aria-labelledby="start-title">
+                    <h2 id="start-title">{ words.start_title }</h2>
+                    <p>{ words.start_intro }</p>
+                    <p>{ words.start_enrol }</p>
+                    <form class="open-link" onsubmit={on_open_link}>
+                        <label for="start-link">{ words.start_link_label }</label>
+                        <input id="start-link" type="url" inputmode="url" autocomplete="off"
+                            aria-describedby="start-link-problem" />
+                        <button type="submit">{ words.start_open }</button>
+                    </form>
+                    <p id="start-link-problem" role="alert" data-testid="start-link-problem">{
+                        if *pasted_link_wrong {
+                            (words.start_not_a_link)(
+                                &web_sys::window()
+                                    .and_then(|w| w.location().origin().ok())
+                                    .unwrap_or_default(),
+                            )
+                        } else {
+                            String::new()
+                        }
+                    }</p>
+                    <p>{ words.start_survey_how }</p>
+                    <p>{ words.start_staff }{ " " }<a href="/staff/">{ words.start_staff_link }</a></p>
                 </section>
             </main>
         </>
@@ -272,9 +299,4 @@ async fn fetch_health() -> ServerState {
         Ok(health) => ServerState::Reachable(health),
         Err(err) => ServerState::Unreachable(format!("unexpected answer: {err}")),
     }
-}
-
-/// Today's date where the browser is: the form engine never reads the clock itself.
-fn today() -> NaiveDate {
-    crate::capture::now_local().date_naive()
 }

@@ -81,6 +81,25 @@ pub fn code_in_address() -> Option<String> {
     (link && !code.is_empty()).then_some(code)
 }
 
+/// The address to open for a link a person pasted or typed: an enrolment or survey link of
+/// this server (`origin`), whole (`https://host/enrol#SECRET`) or from its path on
+/// (`/survey#SECRET`). `None` for anything else, which the start page then explains.
+pub fn link_to_open(text: &str, origin: &str) -> Option<String> {
+    let text = text.trim();
+    let path = match text.strip_prefix(origin.trim_end_matches('/')) {
+        Some(path) => path,
+        None if text.starts_with('/') => text,
+        None => return None,
+    };
+    let (route, code) = path.split_once('#')?;
+    let known = matches!(route.trim_end_matches('/'), "/enrol" | "/survey");
+    let plain = !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    (known && plain).then(|| format!("{}{path}", origin.trim_end_matches('/')))
+}
+
 /// Takes the secret out of the address bar (and so out of the history and bookmarks).
 fn forget_address() {
     if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
@@ -115,5 +134,43 @@ pub async fn enrol(code: String) -> EnrolmentState {
             Err(err) => EnrolmentState::Failed(EnrolFailure::NotKept(err.to_string())),
         },
         Err(err) => EnrolmentState::Failed(EnrolFailure::NotUnderstood(err.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // On wasm32 the same tests run in the browser (`./dev test` runs the crate there).
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::link_to_open;
+
+    const HERE: &str = "https://letsema.example.org";
+
+    #[test]
+    fn a_pasted_link_of_this_server_is_opened() {
+        assert_eq!(
+            link_to_open(" https://letsema.example.org/enrol#Ab-9_x ", HERE).as_deref(),
+            Some("https://letsema.example.org/enrol#Ab-9_x")
+        );
+        assert_eq!(
+            link_to_open("/survey#code", HERE).as_deref(),
+            Some("https://letsema.example.org/survey#code")
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not() {
+        for text in [
+            "",
+            "https://elsewhere.example.org/enrol#code",
+            "https://letsema.example.org/enrol#",
+            "https://letsema.example.org/enrol",
+            "https://letsema.example.org/staff/#code",
+            "https://letsema.example.org/enrol#code\"><script>",
+            "enrol#code",
+        ] {
+            assert_eq!(link_to_open(text, HERE), None, "{text}");
+        }
     }
 }

@@ -251,19 +251,25 @@ pub struct AppWords {
     /// The server's answer made no sense: the reason.
     pub enrol_not_understood: fn(&str) -> String,
 
-    // Trying the form engine before enrolment.
-    /// The title of the card.
-    pub try_title: &'static str,
-    /// What the card does.
-    pub try_intro: &'static str,
-    /// The label of the date of birth.
-    pub date_of_birth: &'static str,
-    /// No date given yet.
-    pub enter_birth_date: &'static str,
-    /// A date of birth after today.
-    pub birth_date_in_future: &'static str,
-    /// The computed age, in years.
-    pub age: fn(u32) -> String,
+    // The start page of a browser that is not enrolled.
+    /// The title of the card that says what can be done.
+    pub start_title: &'static str,
+    /// Its first line.
+    pub start_intro: &'static str,
+    /// How a volunteer's phone starts: the enrolment link or its QR code.
+    pub start_enrol: &'static str,
+    /// The label of the field a link can be pasted into.
+    pub start_link_label: &'static str,
+    /// The button that opens it.
+    pub start_open: &'static str,
+    /// The pasted text is not a link of this server: the server's address.
+    pub start_not_a_link: fn(&str) -> String,
+    /// How a survey taker starts.
+    pub start_survey_how: &'static str,
+    /// How staff start.
+    pub start_staff: &'static str,
+    /// The link to the staff area's sign-in.
+    pub start_staff_link: &'static str,
 
     // The workspace: storage.
     /// While the storage opens.
@@ -488,16 +494,23 @@ impl AppWords {
         },
         enrol_not_understood: |why| format!("The server's answer was not understood: {why}"),
 
-        try_title: "Try the form engine",
-        try_intro: "The registration form computes a member's age from the date of birth, here \
-                    in your browser:",
-        date_of_birth: "Date of birth",
-        enter_birth_date: "Enter a date of birth.",
-        birth_date_in_future: "That date is in the future.",
-        age: |years| match years {
-            1 => "Age: 1 year".to_owned(),
-            _ => format!("Age: {years} years"),
+        start_title: "Get started",
+        start_intro: "This phone or browser is not enrolled yet. What would you like to do?",
+        start_enrol: "Volunteers: open the enrolment link your coordinator sent you, or scan its \
+                      QR code with the phone's camera. A link you received as text can be \
+                      pasted here:",
+        start_link_label: "Enrolment or survey link",
+        start_open: "Open",
+        start_not_a_link: |origin| {
+            format!(
+                "That is not an enrolment or survey link of this server: such a link begins \
+                 with {origin}/enrol# or {origin}/survey#."
+            )
         },
+        start_survey_how: "Survey takers: open the survey link you were given. No enrolment is \
+                       needed, and your answers are kept on this device until they are sent.",
+        start_staff: "Coordinators, reviewers and administrators work in the staff area.",
+        start_staff_link: "Sign in as staff",
 
         opening_storage: "Opening this device's storage…",
         storage_refused_title: "This browser cannot keep your work",
@@ -699,16 +712,24 @@ impl AppWords {
         },
         enrol_not_understood: |why| format!("Karabo ea seva ha ea utloisisoa: {why}"),
 
-        try_title: "Leka enjene ea foromo",
-        try_intro: "Foromo ea ngoliso e bala lilemo tsa setho ho tloha letsatsing la tsoalo, mona \
-                    sebatling sa hao:",
-        date_of_birth: "Letsatsi la tsoalo",
-        enter_birth_date: "Kenya letsatsi la tsoalo.",
-        birth_date_in_future: "Letsatsi leo ha le so fihle.",
-        age: |years| match years {
-            1 => "Lilemo: selemo se le seng".to_owned(),
-            _ => format!("Lilemo: {years}"),
+        start_title: "Qala mona",
+        start_intro: "Fono ena kapa sebatli sena ha se so ngolisoe. U batla ho etsa eng?",
+        start_enrol: "Baithaopi: bulang sehokelo sa ngoliso seo mohokahanyi oa lona a le \
+                      romeletseng sona, kapa le skene khoutu ea sona ea QR ka khamera ea fono. \
+                      Sehokelo se fumanoeng e le molaetsa se ka kenngoa mona:",
+        start_link_label: "Sehokelo sa ngoliso kapa sa phuputso",
+        start_open: "Bula",
+        start_not_a_link: |origin| {
+            format!(
+                "Sena hase sehokelo sa ngoliso kapa sa phuputso sa seva ena: sehokelo se joalo \
+                 se qala ka {origin}/enrol# kapa {origin}/survey#."
+            )
         },
+        start_survey_how: "Ba arabang phuputso: bulang sehokelo sa phuputso seo le se filoeng. Ha ho \
+                       hlokahale ho ngolisa, 'me likarabo tsa lona li bolokoa sesebelisoeng sena \
+                       ho fihlela li romeloa.",
+        start_staff: "Bahokahanyi, bahlahlobi le batsamaisi ba sebeletsa sebakeng sa basebetsi.",
+        start_staff_link: "Kena joaloka mosebetsi",
 
         opening_storage: "Re bula polokelo ea sesebelisoa sena…",
         storage_refused_title: "Sebatli sena se ke ke sa boloka mosebetsi oa hao",
@@ -950,8 +971,9 @@ mod tests {
             code, language, tagline, status_title, network, online, offline, offline_use,
             form_engine, server, offline_preparing, offline_ready, offline_unsupported,
             server_checking, server_unreachable, phone_title, not_enrolled, enrolling,
-            survey_ready, enrol_unreachable, try_title, try_intro, date_of_birth,
-            enter_birth_date, birth_date_in_future, opening_storage, storage_refused_title,
+            survey_ready, enrol_unreachable, start_title, start_intro, start_enrol,
+            start_link_label, start_open, start_survey_how, start_staff, start_staff_link,
+            opening_storage, storage_refused_title,
             storage_refused_advice, sending_title, sending, looking_at_waiting, all_sent,
             sync_now, forms_title, no_forms, drafts_title, submissions_title, state_waiting,
             state_received, state_has_issues, state_approved, state_rejected,
@@ -966,7 +988,7 @@ mod tests {
             offline_failed("no worker"), server_working("0.1.0"), server_degraded("0.1.0"),
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
             enrolment_failed("expired"), enrol_server_answered(502), enrol_not_kept("quota"),
-            enrol_not_understood("eof"), age(30), waiting(2), last_sent("today"),
+            enrol_not_understood("eof"), start_not_a_link("https://a.example"), waiting(2), last_sent("today"),
             last_attempt("HTTP 500"), server_busy(3), stale_warning("Monday"), new_submission("Registration"),
             continue_draft("Registration", "today"), correct("Registration"),
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),
@@ -1040,8 +1062,11 @@ mod tests {
             (english.enrolled)("maseru-nurses", 3),
             "Enrolled for the association maseru-nurses (3 forms)."
         );
-        assert_eq!((english.age)(1), "Age: 1 year");
-        assert_eq!((english.age)(34), "Age: 34 years");
+        assert_eq!(
+            (english.start_not_a_link)("https://a.example"),
+            "That is not an enrolment or survey link of this server: such a link begins with \
+             https://a.example/enrol# or https://a.example/survey#."
+        );
         assert!((english.server_busy)(1).ends_with("in about a minute."));
         assert!((english.server_busy)(4).ends_with("in about 4 minutes."));
 
@@ -1058,7 +1083,6 @@ mod tests {
             (sesotho.enrolled)("maseru-nurses", 1),
             "E ngolisitsoe bakeng sa mokhatlo oa maseru-nurses (foromo e le 1)."
         );
-        assert_eq!((sesotho.age)(34), "Lilemo: 34");
         assert!((sesotho.server_busy)(1).ends_with("motsotso o le mong."));
         assert!((sesotho.server_busy)(4).ends_with("metsotso e ka bang 4."));
     }
