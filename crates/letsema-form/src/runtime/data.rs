@@ -142,7 +142,10 @@ impl Lookups {
                     }
                     let list = &form.choice_lists[ix];
                     let has_column = column == "name"
-                        || list.choices.iter().any(|c| c.properties.contains_key(column));
+                        || list
+                            .choices
+                            .iter()
+                            .any(|c| c.properties.contains_key(column));
                     let entries = if has_column {
                         list.choices
                             .iter()
