@@ -196,23 +196,12 @@ pub fn app() -> Html {
                 <p class="tagline">{ words.tagline }</p>
             </header>
             <main>
-                <section class="card" aria-labelledby="status-title">
-                    <h2 id="status-title">{ words.status_title }</h2>
-                    <dl class="status">
-                        <dt>{ words.network }</dt>
-                        <dd data-testid="network">{ if *online { words.online } else { words.offline } }</dd>
-                        <dt>{ words.offline_use }</dt>
-                        <dd data-testid="offline-readiness">{ describe_readiness(&readiness, words) }</dd>
-                        <dt>{ words.form_engine }</dt>
-                        <dd data-testid="engine">{ format!("{} ({})", engine.version, engine.arch) }</dd>
-                        <dt>{ words.server }</dt>
-                        <dd data-testid="server">{ describe_server(&server, &engine, words) }</dd>
-                    </dl>
-                </section>
+                { if matches!(*enrolment, EnrolmentState::NotEnrolled) { html! {} } else { html! {
                 <section class="card" aria-labelledby="phone-title">
                     <h2 id="phone-title">{ words.phone_title }</h2>
                     <p data-testid="enrolment" aria-live="polite">{ describe_enrolment(&enrolment, words) }</p>
                 </section>
+                } } }
                 <section class="card" aria-labelledby="start-title">
                     <h2 id="start-title">{ words.start_title }</h2>
                     <p>{ words.start_intro }</p>
@@ -221,7 +210,7 @@ pub fn app() -> Html {
                         <label for="start-link">{ words.start_link_label }</label>
                         <input id="start-link" type="url" inputmode="url" autocomplete="off"
                             aria-describedby="start-link-problem" />
-                        <button type="submit">{ words.start_open }</button>
+                        <button type="submit" class="button">{ words.start_open }</button>
                     </form>
                     <p id="start-link-problem" role="alert" data-testid="start-link-problem">{
                         if *pasted_link_wrong {
@@ -236,6 +225,19 @@ pub fn app() -> Html {
                     }</p>
                     <p>{ words.start_survey_how }</p>
                     <p>{ words.start_staff }{ " " }<a href="/staff/">{ words.start_staff_link }</a></p>
+                </section>
+                <section class="card" aria-labelledby="status-title">
+                    <h2 id="status-title">{ words.status_title }</h2>
+                    <dl class="status">
+                        <dt>{ words.network }</dt>
+                        <dd data-testid="network">{ if *online { words.online } else { words.offline } }</dd>
+                        <dt>{ words.offline_use }</dt>
+                        <dd data-testid="offline-readiness">{ describe_readiness(&readiness, words) }</dd>
+                        <dt>{ words.form_engine }</dt>
+                        <dd data-testid="engine">{ format!("{} ({})", engine.version, engine.arch) }</dd>
+                        <dt>{ words.server }</dt>
+                        <dd data-testid="server">{ describe_server(&server, &engine, words) }</dd>
+                    </dl>
                 </section>
             </main>
         </>
