@@ -49,7 +49,7 @@ echo "$PASSWORD" | "$BIN" user add "$ADMIN" --role admin --data-dir "$dir/data" 
 pid=$!
 url=""
 for _ in $(seq 100); do
-  url=$(grep -o 'http://127.0.0.1:[0-9]*' "$dir/out" 2>/dev/null || true)
+  url=$(grep -m 1 -o 'http://127.0.0.1:[0-9]*' "$dir/out" 2>/dev/null || true)
   [ -n "$url" ] && break
   kill -0 "$pid" 2>/dev/null || break
   sleep 0.1
