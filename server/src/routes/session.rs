@@ -114,9 +114,23 @@ async fn sign_in(
         return Err(bad_credentials());
     };
 
+    let response = open_session(&state, user, address, StatusCode::OK).await?;
+    state.sign_in_failures.forget(&email, network);
+    Ok(response)
+}
+
+/// Opens a session for `user` (signed in, or just made by the set-up link): its token in the
+/// cookie, only its digest stored, and the body `POST /api/session` answers, with `status`.
+pub(super) async fn open_session(
+    state: &AppState,
+    user: letsema_protocol::staff::StaffUser,
+    address: Option<std::net::IpAddr>,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
     let token = random_token()?;
     let csrf_token = random_token()?;
     let digest = token_digest(&token);
+    let now = unix_now();
     let store = state.store.clone();
     let session_user = user.clone();
     let session_csrf = csrf_token.clone();
@@ -125,9 +139,9 @@ async fn sign_in(
         store.open_session(&session_user, &digest, &session_csrf, now, from.as_deref())
     })
     .await?;
-    state.sign_in_failures.forget(&email, network);
     let body = SessionBody { user, csrf_token };
-    let mut response = no_store(warp::reply::json(&body).into_response());
+    let mut response =
+        no_store(warp::reply::with_status(warp::reply::json(&body), status).into_response());
     let cookie = session_cookie(&token, &state.auth);
     response.headers_mut().insert(
         SET_COOKIE,

@@ -15,15 +15,13 @@ use std::net::SocketAddr;
 use serde::Deserialize;
 use warp::Filter;
 use warp::filters::BoxedFilter;
-use warp::http::header::{LOCATION, SET_COOKIE};
+use warp::http::header::LOCATION;
 use warp::http::{HeaderValue, StatusCode};
 use warp::reply::{Reply, Response};
 
 use super::filters::{blocking, json_body, operation, peer_addr, respond, with_state};
-use super::session::SessionBody;
-use crate::auth::{
-    check_password_strength, hash_password, random_token, session_cookie, token_digest, unix_now,
-};
+use super::session::open_session;
+use crate::auth::{check_password_strength, hash_password};
 use crate::error::ApiError;
 use crate::setup::SetupRefusal;
 use crate::state::AppState;
@@ -138,33 +136,7 @@ async fn set_up(
         "the first admin account was made with the set-up link"
     );
 
-    let token = random_token()?;
-    let csrf_token = random_token()?;
-    let session_digest = token_digest(&token);
-    let store = state.store.clone();
-    let session_user = user.clone();
-    let session_csrf = csrf_token.clone();
-    let from = address.map(|ip| ip.to_string());
-    let now = unix_now();
-    blocking(move || {
-        store.open_session(
-            &session_user,
-            &session_digest,
-            &session_csrf,
-            now,
-            from.as_deref(),
-        )
-    })
-    .await?;
-    let body = SessionBody { user, csrf_token };
-    let mut response =
-        warp::reply::with_status(warp::reply::json(&body), StatusCode::CREATED).into_response();
-    let cookie = session_cookie(&token, &state.auth);
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
-    );
-    Ok(response)
+    open_session(&state, user, address, StatusCode::CREATED).await
 }
 
 async fn admin_exists(state: &AppState) -> Result<bool, ApiError> {

@@ -3,7 +3,7 @@
 //! check ([`prepare_form`]), the same for every backend; [`super::FormStore`] is the trait,
 //! `sqlite/forms.rs` SQLite's implementation.
 
-use letsema_datafile::{DataFileError, Limits, attach, required_files};
+use letsema_datafile::{DataFileError, Limits, attach};
 use letsema_form::model::Form;
 use letsema_form::runtime::CompiledForm;
 use letsema_xlsform::SourceFormat;
@@ -296,16 +296,6 @@ pub fn publish_with_files(
         &prepare_form_with_files(source_name, source, files)?,
         published_by,
     )
-}
-
-/// The files a form file reads (its `select_one_from_file`, `csv-external`,
-/// `xml-external` and `pulldata()`), for a publisher to gather before publishing.
-/// Empty when the form does not import.
-pub fn files_needed(source_name: &str, source: &[u8]) -> Vec<String> {
-    import_form_file(source_name, source)
-        .and_then(|import| import.form)
-        .map(|form| required_files(&form))
-        .unwrap_or_default()
 }
 
 fn hex(bytes: &[u8]) -> String {

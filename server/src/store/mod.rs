@@ -50,8 +50,8 @@ pub use duplicates::{
 };
 pub use forms::{
     FormSummary, ImportedForm, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published,
-    REFERENCE_FORM, REFERENCE_FORM_ID, files_needed, import_form_file, is_form_file_name,
-    prepare_form, prepare_form_with_files, publish_file, publish_with_files,
+    REFERENCE_FORM, REFERENCE_FORM_ID, import_form_file, is_form_file_name, prepare_form,
+    prepare_form_with_files, publish_file, publish_with_files,
 };
 pub use judge::{
     FormCache, Projection, SubmissionVerdict, Verdict, comments_json, judge_answers, project,
