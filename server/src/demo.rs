@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{hash_password, random_token, token_digest, unix_now};
-use crate::error::ApiError;
 use crate::store::{AssociationName, NewEnrolment, NewUser, Role, SharedStore};
 
 /// The demo association's code.
@@ -86,7 +85,7 @@ pub fn demo_links(
     let now = unix_now();
     let expires_at = now + DEMO_DAYS * 86_400;
 
-    let code = random_token().map_err(|e| failed(api_message(&e)))?;
+    let code = random_token().map_err(|_| no_randomness())?;
     let enrolment = store
         .create_enrolment(
             &NewEnrolment {
@@ -103,7 +102,7 @@ pub fn demo_links(
             None,
         )
         .map_err(failed)?;
-    let survey_code = random_token().map_err(|e| failed(api_message(&e)))?;
+    let survey_code = random_token().map_err(|_| no_randomness())?;
     let survey = store
         .create_public_link(
             crate::store::REFERENCE_FORM_ID,
@@ -154,7 +153,7 @@ fn demo_account(store: &SharedStore) -> Result<i64, DemoError> {
         return Ok(user.id);
     }
     // A password nobody knows: the account makes links, it never signs in.
-    let unknowable = random_token().map_err(|e| failed(api_message(&e)))?;
+    let unknowable = random_token().map_err(|_| no_randomness())?;
     let password_hash = hash_password(&unknowable).map_err(failed)?;
     let user = store
         .add_user(
@@ -189,8 +188,9 @@ fn keep(path: &Path, links: &Kept) {
     }
 }
 
-fn api_message(error: &ApiError) -> String {
-    format!("{error:?}")
+/// The system's random source failed (`random_token` logged why).
+fn no_randomness() -> DemoError {
+    DemoError("the system's random source failed".to_owned())
 }
 
 /// A QR code of `text` drawn with Unicode half blocks, for a terminal.

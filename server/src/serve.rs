@@ -246,7 +246,7 @@ impl Server {
             let token = state
                 .setup
                 .open()
-                .map_err(|e| ServeError::Setup(format!("{e:?}")))?;
+                .map_err(|_| ServeError::Setup("the system's random source failed".to_owned()))?;
             Some(format!(
                 "{}/setup#{token}",
                 state.public_url.trim_end_matches('/')
