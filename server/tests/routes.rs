@@ -102,6 +102,11 @@ async fn the_apps_files_carry_the_pages_security_policy_and_the_api_a_short_one(
         assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        // The start page reads enrolment QR codes with the camera; nothing else may.
+        assert_eq!(
+            headers["permissions-policy"], "camera=(self), microphone=(), geolocation=(self)",
+            "{path}"
+        );
     }
     for path in ["/api/health", "/api/missing", "/metrics"] {
         let response = warp::test::request()

@@ -4,6 +4,7 @@
 // The app is two modules: the screens (pkg/, loaded now) and the submission documents
 // (docs/, automerge, loaded when the screens first ask for them through
 // window.letsemaDocs, which they do once the first screen is drawn). See ARCHITECTURE.md.
+// The camera's QR reader (scan.js) is loaded only when it is used.
 import init from './pkg/letsema_web.js';
 
 let docs;
@@ -19,6 +20,11 @@ window.letsemaDocs = () => {
     });
   return docs;
 };
+
+// The camera's QR reader (scan.js), loaded when the start page's "Scan the QR code" is
+// tapped: window.letsemaScan(video, onCode, signal), see scan.js.
+window.letsemaScan = (video, onCode, signal) =>
+  import('./scan.js').then((module) => module.scan(video, onCode, signal));
 
 init({ module_or_path: '/pkg/letsema_web_bg.wasm' }).catch((error) => {
   const root = document.getElementById('app');

@@ -121,6 +121,8 @@ fn is_api(path: &str) -> bool {
 
 /// What the web app's pages and scripts carry: the policy the page runs under (a service
 /// worker's script is governed by its own response's policy, so the scripts carry it too).
+/// The camera is this origin's alone (the start page reads enrolment QR codes with it), as
+/// the location is (a form's geopoint); the microphone is nobody's.
 const PAGE_SECURITY_HEADERS: &[(&str, &str)] = &[
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
@@ -128,7 +130,7 @@ const PAGE_SECURITY_HEADERS: &[(&str, &str)] = &[
     ("cross-origin-opener-policy", "same-origin"),
     (
         "permissions-policy",
-        "camera=(), microphone=(), geolocation=(self)",
+        "camera=(self), microphone=(), geolocation=(self)",
     ),
 ];
 

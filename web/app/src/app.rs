@@ -223,6 +223,7 @@ pub fn app() -> Html {
                             String::new()
                         }
                     }</p>
+                    <crate::scan::QrScanner language={*language} />
                     <p>{ words.start_survey_how }</p>
                     <p>{ words.start_staff }{ " " }<a href="/staff/">{ words.start_staff_link }</a></p>
                 </section>

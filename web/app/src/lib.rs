@@ -11,6 +11,7 @@ pub mod dates;
 mod enrol;
 pub mod form_view;
 mod offline;
+mod scan;
 pub mod schedule;
 pub mod words;
 pub mod workspace;

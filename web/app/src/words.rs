@@ -270,6 +270,22 @@ pub struct AppWords {
     pub start_staff: &'static str,
     /// The link to the staff area's sign-in.
     pub start_staff_link: &'static str,
+    /// The button that turns the camera on to read a QR code.
+    pub scan_start: &'static str,
+    /// The button that turns it off.
+    pub scan_stop: &'static str,
+    /// The camera's picture, for screen readers.
+    pub scan_camera: &'static str,
+    /// While the camera looks.
+    pub scan_looking: &'static str,
+    /// The code read is not a link of this server: the server's address.
+    pub scan_not_ours: fn(&str) -> String,
+    /// The camera was refused.
+    pub scan_denied: &'static str,
+    /// There is no camera.
+    pub scan_no_camera: &'static str,
+    /// The camera failed: the browser's reason.
+    pub scan_failed: fn(&str) -> String,
 
     // The workspace: storage.
     /// While the storage opens.
@@ -511,6 +527,20 @@ impl AppWords {
                        needed, and your answers are kept on this device until they are sent.",
         start_staff: "Coordinators, reviewers and administrators work in the staff area.",
         start_staff_link: "Sign in as staff",
+        scan_start: "Scan the QR code",
+        scan_stop: "Stop the camera",
+        scan_camera: "The camera's picture",
+        scan_looking: "Point the camera at the QR code your coordinator shows you.",
+        scan_not_ours: |origin| {
+            format!(
+                "That QR code is not an enrolment or survey link of this server ({origin}). \
+                 Point the camera at the one your coordinator gave you."
+            )
+        },
+        scan_denied: "The camera may not be used. Allow it for this site in the browser's \
+                      settings, or paste the link instead.",
+        scan_no_camera: "No camera was found. Paste the link instead.",
+        scan_failed: |why| format!("The camera could not be used ({why}). Paste the link instead."),
 
         opening_storage: "Opening this device's storage…",
         storage_refused_title: "This browser cannot keep your work",
@@ -730,6 +760,20 @@ impl AppWords {
                        ho fihlela li romeloa.",
         start_staff: "Bahokahanyi, bahlahlobi le batsamaisi ba sebeletsa sebakeng sa basebetsi.",
         start_staff_link: "Kena joaloka mosebetsi",
+        scan_start: "Skena khoutu ea QR",
+        scan_stop: "Tima khamera",
+        scan_camera: "Setšoantšo sa khamera",
+        scan_looking: "Lebisa khamera khoutung ea QR eo mohokahanyi oa hao a u bontšang eona.",
+        scan_not_ours: |origin| {
+            format!(
+                "Khoutu ena ea QR hase sehokelo sa ngoliso kapa sa phuputso sa seva ena \
+                 ({origin}). Lebisa khamera ho eo mohokahanyi oa hao a u fileng eona."
+            )
+        },
+        scan_denied: "Khamera e ke ke ea sebelisoa. E lumelle bakeng sa sebaka sena \
+                      litlhophisong tsa sebatli, kapa u kenye sehokelo.",
+        scan_no_camera: "Ha ho khamera e fumanoeng. Kenya sehokelo.",
+        scan_failed: |why| format!("Khamera e hlōlehile ho sebetsa ({why}). Kenya sehokelo."),
 
         opening_storage: "Re bula polokelo ea sesebelisoa sena…",
         storage_refused_title: "Sebatli sena se ke ke sa boloka mosebetsi oa hao",
@@ -973,6 +1017,7 @@ mod tests {
             server_checking, server_unreachable, phone_title, not_enrolled, enrolling,
             survey_ready, enrol_unreachable, start_title, start_intro, start_enrol,
             start_link_label, start_open, start_survey_how, start_staff, start_staff_link,
+            scan_start, scan_stop, scan_camera, scan_looking, scan_denied, scan_no_camera,
             opening_storage, storage_refused_title,
             storage_refused_advice, sending_title, sending, looking_at_waiting, all_sent,
             sync_now, forms_title, no_forms, drafts_title, submissions_title, state_waiting,
@@ -988,7 +1033,8 @@ mod tests {
             offline_failed("no worker"), server_working("0.1.0"), server_degraded("0.1.0"),
             server_other_engine("0.1.0", "2", "1"), enrolled("maseru-nurses", 2),
             enrolment_failed("expired"), enrol_server_answered(502), enrol_not_kept("quota"),
-            enrol_not_understood("eof"), start_not_a_link("https://a.example"), waiting(2), last_sent("today"),
+            enrol_not_understood("eof"), start_not_a_link("https://a.example"),
+            scan_not_ours("https://a.example"), scan_failed("NotReadableError"), waiting(2), last_sent("today"),
             last_attempt("HTTP 500"), server_busy(3), stale_warning("Monday"), new_submission("Registration"),
             continue_draft("Registration", "today"), correct("Registration"),
             usage(1_500_000, 2_000_000_000), backup_not_made("full"), restored(&report),

@@ -1,0 +1,123 @@
+// End to end: the start page reads an enrolment link's QR code with the camera.
+//
+// Headless Chromium on Linux has no BarcodeDetector (Chrome on Android has): where the
+// browser lacks it the button is not shown, which the first test checks. The others stand
+// in a detector that answers with what the test says the camera sees, on Chromium's fake
+// camera (a real MediaStream): what they test is the app around the reading — the camera
+// turned on and off, each code judged, a link of this server opened and enrolling the
+// phone, the camera's failures explained.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createEnrolment } from './server.mjs';
+import { artifacts } from './browser.mjs';
+import { useServerAndBrowser } from './fixture.mjs';
+
+const fixture = useServerAndBrowser({ demo: true }, {
+  args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+});
+
+/** Stands a BarcodeDetector in: `detect` reads `window.cameraSees` (null: no code). */
+function standInDetector() {
+  window.cameraSees = null;
+  window.framesLookedAt = 0;
+  window.BarcodeDetector = class {
+    static async getSupportedFormats() { return ['qr_code', 'ean_13']; }
+    constructor({ formats }) { window.detectorFormats = formats; }
+    async detect(video) {
+      if (!(video instanceof HTMLVideoElement) || !(video.srcObject instanceof MediaStream)) {
+        throw new TypeError('detect() was not given the playing camera');
+      }
+      window.cameraStream = video.srcObject;
+      window.framesLookedAt += 1;
+      return window.cameraSees ? [{ format: 'qr_code', rawValue: window.cameraSees }] : [];
+    }
+  };
+}
+
+/** A fresh start page (this profile not enrolled), with `setUp` run before the app. */
+async function startPage(setUp) {
+  const page = await fixture.browser.context.newPage();
+  if (setUp) await page.addInitScript(setUp);
+  await page.goto(fixture.server.url);
+  await page.getByRole('heading', { name: 'Get started' }).waitFor();
+  return page;
+}
+
+const cameraIsOn = (page) => page.evaluate(() =>
+  window.cameraStream?.getVideoTracks().some((track) => track.readyState === 'live') ?? false);
+
+test('a browser that cannot read QR codes is not offered the camera', async () => {
+  const page = await startPage();
+  assert.equal(await page.evaluate(() => 'BarcodeDetector' in window), false,
+    'this Chromium reads QR codes now: the test below can use its own reader');
+  assert.equal(await page.getByRole('button', { name: 'Scan the QR code' }).count(), 0);
+  // Pasting the link is still offered.
+  await page.getByLabel('Enrolment or survey link').waitFor();
+  await page.close();
+});
+
+test('stopping the camera turns it off and hides its picture', async () => {
+  const page = await startPage(standInDetector);
+  await page.getByRole('button', { name: 'Scan the QR code' }).click();
+  await page.getByTestId('scan-status')
+    .filter({ hasText: 'Point the camera at the QR code your coordinator shows you.' }).waitFor();
+  await page.waitForFunction(() => window.framesLookedAt > 2);
+  assert.equal(await cameraIsOn(page), true);
+  assert.deepEqual(await page.evaluate(() => window.detectorFormats), ['qr_code']);
+  assert.equal(await page.getByTestId('scan-camera').isVisible(), true);
+
+  await page.getByRole('button', { name: 'Stop the camera' }).click();
+  await page.getByRole('button', { name: 'Scan the QR code' }).waitFor();
+  await page.waitForFunction(() =>
+    window.cameraStream.getVideoTracks().every((track) => track.readyState === 'ended'));
+  assert.equal(await page.getByTestId('scan-camera').isVisible(), false);
+  const frames = await page.evaluate(() => window.framesLookedAt);
+  await page.waitForTimeout(600);
+  assert.equal(await page.evaluate(() => window.framesLookedAt), frames, 'still reading after the stop');
+  await page.close();
+});
+
+test('a refused camera says what to do instead', async () => {
+  const page = await startPage(() => {
+    window.BarcodeDetector = class {
+      static async getSupportedFormats() { return ['qr_code']; }
+      async detect() { return []; }
+    };
+    navigator.mediaDevices.getUserMedia = async () => {
+      throw new DOMException('Permission denied', 'NotAllowedError');
+    };
+  });
+  await page.getByRole('button', { name: 'Scan the QR code' }).click();
+  await page.getByTestId('scan-status').filter({
+    hasText: "The camera may not be used. Allow it for this site in the browser's settings, or paste the link instead.",
+  }).waitFor();
+  // The button is back, for another try once the camera is allowed.
+  await page.getByRole('button', { name: 'Scan the QR code' }).waitFor();
+  await page.close();
+});
+
+test("an enrolment link's QR code, read with the camera, enrols the phone", async () => {
+  const { link } = await createEnrolment(fixture.server, 'berea-farmers', { name: "Berea Farmers' Union" });
+  const page = await startPage(standInDetector);
+  await page.getByRole('button', { name: 'Scan the QR code' }).click();
+  await page.waitForFunction(() => window.framesLookedAt > 0);
+
+  // Another server's link is not opened: the camera keeps looking.
+  await page.evaluate(() => { window.cameraSees = 'https://elsewhere.example.org/enrol#a-code'; });
+  await page.getByTestId('scan-status').filter({
+    hasText: `That QR code is not an enrolment or survey link of this server (${fixture.server.url.replace(/\/$/, '')}).`,
+  }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'scan-wrong-code.png'), fullPage: true });
+  assert.equal(new URL(page.url()).pathname, '/');
+  assert.equal(await cameraIsOn(page), true);
+
+  // The coordinator's code: opened, and the phone is enrolled.
+  await page.evaluate((text) => { window.cameraSees = text; }, link);
+  await page.getByTestId('enrolment')
+    .filter({ hasText: "Registering for Berea Farmers' Union" }).waitFor();
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
+  assert.equal(stored.device.association, 'berea-farmers');
+  await page.screenshot({ path: join(artifacts, 'scan-enrolled.png'), fullPage: true });
+  await page.close();
+});
