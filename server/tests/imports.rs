@@ -459,3 +459,38 @@ async fn an_exports_own_columns_and_split_choices_are_left_out_so_an_export_impo
         "a review is not imported"
     );
 }
+
+#[tokio::test]
+async fn an_association_that_only_an_import_wrote_to_is_listed_for_staff() {
+    let f = fixture();
+    publish(&f);
+    let into_new = ImportRequest {
+        association: "berea-register".to_owned(),
+        ..request(&[("Notes", None)], false)
+    };
+    import(&f, &into_new, "register.csv", REGISTER.as_bytes()).expect("imported");
+
+    let admin = f.staff("admin@example.org").await;
+    let (status, listed) = f.send("GET", "/api/associations", Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let codes: Vec<&str> = listed["associations"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|a| a["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"berea-register"),
+        "no account and no enrolment names it, but its submissions are there: {codes:?}"
+    );
+    // Listed once, in order, unnamed until someone names it.
+    let mut sorted = codes.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(codes, sorted);
+    let entry = listed["associations"]
+        .as_array()
+        .and_then(|all| all.iter().find(|a| a["code"] == "berea-register"))
+        .expect("listed");
+    assert_eq!(entry["name"], serde_json::Value::Null);
+}

@@ -169,6 +169,15 @@ async fn a_survey_takers_browser_submits_into_the_links_own_scope() {
             .all(|e| e["association"] != scope.as_str()),
         "public links are not listed as enrolments: {all}"
     );
+    let (_, associations) = f.send("GET", "/api/associations", Some(&admin), None).await;
+    assert!(
+        associations["associations"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .all(|a| a["code"] != scope.as_str()),
+        "nor as associations, though a submission is in their scope: {associations}"
+    );
     let store = f.state.store.sync_store().expect("sync store");
     let (index, _) = letsema_sync::store::ServerStore::heads_index(
         &store,

@@ -1,6 +1,7 @@
 //! [`AssociationStore`] over PostgreSQL: the `associations` table of display names, as in
 //! SQLite (see `sqlite/associations.rs`). The codes in use are those of
-//! `user_associations` and `enrolments` (public links' scopes aside).
+//! `user_associations`, `enrolments` and the documents written (public links' scopes
+//! aside), the documents' found by skipping through their index.
 //!
 //! Naming is one `INSERT ... ON CONFLICT DO UPDATE`, so two servers naming one association
 //! at once leave one row (the later name). Codes are listed byte by byte (`COLLATE "C"`),
@@ -43,10 +44,21 @@ impl AssociationStore for PostgresStore {
             let client = self.client().await.map_err(AssociationError::Database)?;
             let rows = client
                 .query(
-                    "SELECT c.code, a.name, a.created_at, a.updated_at
+                    "WITH RECURSIVE written (code) AS (
+                         SELECT MIN(association) FROM documents
+                         UNION ALL
+                         SELECT (SELECT MIN(association) FROM documents
+                                 WHERE association > written.code)
+                         FROM written WHERE written.code IS NOT NULL
+                     )
+                     SELECT c.code, a.name, a.created_at, a.updated_at
                      FROM (SELECT code FROM associations
                            UNION SELECT association FROM user_associations
-                           UNION SELECT association FROM enrolments WHERE NOT public) c (code)
+                           UNION SELECT association FROM enrolments WHERE NOT public
+                           UNION SELECT code FROM written
+                                 WHERE code IS NOT NULL
+                                   AND code NOT IN (SELECT association FROM enrolments
+                                                    WHERE public)) c (code)
                      LEFT JOIN associations a ON a.code = c.code
                      ORDER BY c.code COLLATE \"C\"",
                     &[],

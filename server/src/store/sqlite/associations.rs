@@ -1,6 +1,8 @@
 //! [`AssociationStore`] in SQL: the `associations` table of display names. The codes in use
-//! are those of `user_associations` and `enrolments` (public links' scopes aside); devices
-//! and submissions only ever take an enrolment's.
+//! are those of `user_associations`, `enrolments` and the documents written (an import
+//! writes into an association no account or enrolment may name), public links' scopes
+//! aside. The documents' codes are read by skipping through their index, one probe per
+//! association, not by reading every document.
 
 use rusqlite::{Connection, params};
 
@@ -34,10 +36,19 @@ impl AssociationStore for SqliteStore {
     fn associations(&self) -> Result<Vec<Association>, AssociationError> {
         let conn = self.reader();
         let mut statement = conn.prepare(
-            "SELECT c.code, a.name, a.created_at, a.updated_at
+            "WITH RECURSIVE written (code) AS (
+                 SELECT MIN(association) FROM documents
+                 UNION ALL
+                 SELECT (SELECT MIN(association) FROM documents WHERE association > written.code)
+                 FROM written WHERE written.code IS NOT NULL
+             )
+             SELECT c.code, a.name, a.created_at, a.updated_at
              FROM (SELECT code FROM associations
                    UNION SELECT association FROM user_associations
-                   UNION SELECT association FROM enrolments WHERE public = 0) c
+                   UNION SELECT association FROM enrolments WHERE public = 0
+                   UNION SELECT code FROM written
+                         WHERE code IS NOT NULL
+                           AND code NOT IN (SELECT association FROM enrolments WHERE public = 1)) c
              LEFT JOIN associations a ON a.code = c.code
              ORDER BY c.code",
         )?;
