@@ -66,6 +66,8 @@ test('stopping the camera turns it off and hides its picture', async () => {
   assert.equal(await cameraIsOn(page), true);
   assert.deepEqual(await page.evaluate(() => window.detectorFormats), ['qr_code']);
   assert.equal(await page.getByTestId('scan-camera').isVisible(), true);
+  // The button pressed became the stop button: focus stays where the finger or keyboard was.
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Stop the camera');
 
   await page.getByRole('button', { name: 'Stop the camera' }).click();
   await page.getByRole('button', { name: 'Scan the QR code' }).waitFor();

@@ -185,11 +185,10 @@ pub fn qr_scanner(props: &ScanProps) -> Html {
     };
     html! {
         <div class="scan">
-            if looking {
-                <button type="button" class="button" onclick={on_stop}>{ words.scan_stop }</button>
-            } else {
-                <button type="button" class="button" onclick={on_start}>{ words.scan_start }</button>
-            }
+            // One button, so that focus stays on it when the camera starts or stops.
+            <button type="button" class="button" onclick={if looking { on_stop } else { on_start }}>
+                { if looking { words.scan_stop } else { words.scan_start } }
+            </button>
             <p role="status" data-testid="scan-status">{ message }</p>
             <video ref={video} hidden={!looking} aria-label={words.scan_camera}
                 data-testid="scan-camera" />
