@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createEnrolment } from './server.mjs';
 import { artifacts } from './browser.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
+import { violations } from './axe.mjs';
 
 const fixture = useServerAndBrowser({ demo: true }, {
   args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
@@ -111,6 +112,7 @@ test("an enrolment link's QR code, read with the camera, enrols the phone", asyn
     hasText: `That QR code is not an enrolment or survey link of this server (${fixture.server.url.replace(/\/$/, '')}).`,
   }).waitFor();
   await page.screenshot({ path: join(artifacts, 'scan-wrong-code.png'), fullPage: true });
+  assert.deepEqual(await violations(page), [], 'the start page with the camera on passes axe');
   assert.equal(new URL(page.url()).pathname, '/');
   assert.equal(await cameraIsOn(page), true);
 
