@@ -1,4 +1,5 @@
-// End to end: the start page reads an enrolment link's QR code with the camera.
+// End to end: the camera reads an enrolment link's QR code on the start page, and a
+// barcode question's answer in a form.
 //
 // Headless Chromium on Linux has no BarcodeDetector (Chrome on Android has): where the
 // browser lacks it the button is not shown, which the first test checks. The others stand
@@ -9,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { createEnrolment } from './server.mjs';
+import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
 import { artifacts } from './browser.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 import { violations } from './axe.mjs';
@@ -23,7 +24,7 @@ function standInDetector() {
   window.cameraSees = null;
   window.framesLookedAt = 0;
   window.BarcodeDetector = class {
-    static async getSupportedFormats() { return ['qr_code', 'ean_13']; }
+    static async getSupportedFormats() { return ['qr_code', 'ean_13', 'code_128']; }
     constructor({ formats }) { window.detectorFormats = formats; }
     async detect(video) {
       if (!(video instanceof HTMLVideoElement) || !(video.srcObject instanceof MediaStream)) {
@@ -93,7 +94,7 @@ test('a refused camera says what to do instead', async () => {
   });
   await page.getByRole('button', { name: 'Scan the QR code' }).click();
   await page.getByTestId('scan-status').filter({
-    hasText: "The camera may not be used. Allow it for this site in the browser's settings, or paste the link instead.",
+    hasText: "The camera may not be used: allow it for this site in the browser's settings. Or paste the link instead.",
   }).waitFor();
   // The button is back, for another try once the camera is allowed.
   await page.getByRole('button', { name: 'Scan the QR code' }).waitFor();
@@ -123,5 +124,66 @@ test("an enrolment link's QR code, read with the camera, enrols the phone", asyn
   const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('letsema.device.v1')));
   assert.equal(stored.device.association, 'berea-farmers');
   await page.screenshot({ path: join(artifacts, 'scan-enrolled.png'), fullPage: true });
+  await page.close();
+});
+
+const TUBES = `
+| survey |
+| | type | name | label |
+| | barcode | tube | The sample tube's barcode |
+| | text | note | Anything to add? |
+| settings |
+| | form_id | form_title | version |
+| | tubes | Sample tubes | 1 |
+`;
+
+test("a barcode question's answer is read with the camera", async () => {
+  const session = await adminSession(fixture.server);
+  const body = new FormData();
+  body.append('form', new Blob([TUBES]), 'tubes.md');
+  const published = await fetch(new URL('/api/forms?name=tubes.md', fixture.server.url), {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    body,
+  });
+  assert.equal(published.status, 201, await published.text());
+  const created = await postAsAdmin(fixture.server, session, '/api/enrolments', {
+    association: 'mafeteng-clinic', forms: ['tubes'], uses: 1,
+  });
+  assert.equal(created.status, 201);
+  const { link } = await created.json();
+
+  const page = await fixture.browser.context.newPage();
+  await page.addInitScript(standInDetector);
+  await page.goto(link);
+  await page.getByRole('button', { name: 'New: Sample tubes' }).click();
+  const answer = page.getByLabel("The sample tube's barcode");
+  await answer.waitFor();
+  // Only the barcode question has the camera.
+  assert.equal(await page.getByRole('button', { name: 'Scan the barcode' }).count(), 1);
+
+  await page.getByRole('button', { name: 'Scan the barcode' }).click();
+  await page.getByTestId('scan-status').filter({ hasText: 'Point the camera at the barcode.' }).waitFor();
+  await page.waitForFunction(() => window.framesLookedAt > 0);
+  assert.deepEqual(await page.evaluate(() => window.detectorFormats), ['qr_code', 'ean_13', 'code_128'],
+    'a barcode may be of any format the browser reads');
+  await page.evaluate(() => { window.cameraSees = '4006381333931'; });
+
+  // The code is the answer; the camera is off again.
+  await page.waitForFunction(() =>
+    document.querySelector('input.lf-input')?.value === '4006381333931');
+  await page.waitForFunction(() =>
+    window.cameraStream.getVideoTracks().every((track) => track.readyState === 'ended'));
+  await page.getByRole('button', { name: 'Scan the barcode' }).waitFor();
+  assert.equal(await page.getByTestId('scan-camera').isVisible(), false);
+  await page.screenshot({ path: join(artifacts, 'scan-barcode.png'), fullPage: true });
+  assert.deepEqual(await violations(page), [], 'the barcode question passes axe');
+
+  // The answer is the engine's, not only the text box's: it is still there after a page away.
+  await page.getByRole('button', { name: 'Next' }).click();
+  await page.getByText('Page 2 of 2').waitFor();
+  await page.getByRole('button', { name: 'Previous' }).click();
+  await page.getByText('Page 1 of 2').waitFor();
+  assert.equal(await page.getByLabel("The sample tube's barcode").inputValue(), '4006381333931');
   await page.close();
 });

@@ -4,7 +4,7 @@
 // The app is two modules: the screens (pkg/, loaded now) and the submission documents
 // (docs/, automerge, loaded when the screens first ask for them through
 // window.letsemaDocs, which they do once the first screen is drawn). See ARCHITECTURE.md.
-// The camera's QR reader (scan.js) is loaded only when it is used.
+// The camera's code reader (scan.js) is loaded only when it is used.
 import init from './pkg/letsema_web.js';
 
 let docs;
@@ -21,10 +21,11 @@ window.letsemaDocs = () => {
   return docs;
 };
 
-// The camera's QR reader (scan.js), loaded when the start page's "Scan the QR code" is
-// tapped: window.letsemaScan(video, onCode, signal), see scan.js.
-window.letsemaScan = (video, onCode, signal) =>
-  import('./scan.js').then((module) => module.scan(video, onCode, signal));
+// The camera's code reader (scan.js), loaded when "Scan the QR code" (the start page) or
+// "Scan the barcode" (a barcode question) is first tapped:
+// window.letsemaScan(video, onCode, signal, kinds), see scan.js.
+window.letsemaScan = (video, onCode, signal, kinds) =>
+  import('./scan.js').then((module) => module.scan(video, onCode, signal, kinds));
 
 init({ module_or_path: '/pkg/letsema_web_bg.wasm' }).catch((error) => {
   const root = document.getElementById('app');

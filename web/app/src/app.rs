@@ -223,7 +223,7 @@ pub fn app() -> Html {
                             String::new()
                         }
                     }</p>
-                    <crate::scan::QrScanner language={*language} />
+                    <crate::scan::CodeReader language={*language} reading={crate::scan::Reading::Link} />
                     <p>{ words.start_survey_how }</p>
                     <p>{ words.start_staff }{ " " }<a href="/staff/">{ words.start_staff_link }</a></p>
                 </section>

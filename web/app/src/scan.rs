@@ -1,12 +1,14 @@
-//! Scanning an enrolment or survey link's QR code with the camera, on the start page.
+//! Reading codes with the camera: an enrolment or survey link's QR code on the start page
+//! ([`Reading::Link`]), and a barcode question's answer in a form ([`Reading::Barcode`]).
 //!
 //! The reading is the browser's own `BarcodeDetector`; the button is shown only where the
 //! browser has it (and a camera API), so elsewhere the start page offers what it always
-//! did: the camera app, or pasting the link. The camera's loop is a small script
-//! (`web/static/scan.js`) loaded when the button is first tapped, through
-//! `window.letsemaScan` (`web/static/app.js`), so the first load does not grow. A QR code
-//! that is a link of this server ([`crate::enrol::link_to_open`]) is opened at once, as a
-//! pasted one is; any other is said to be the wrong one while the camera keeps looking.
+//! did (the camera app, or pasting the link) and a barcode question its text box. The
+//! camera's loop is a small script (`web/static/scan.js`) loaded when a button is first
+//! tapped, through `window.letsemaScan` (`web/static/app.js`), so the first load does not
+//! grow. A QR code that is a link of this server ([`crate::enrol::link_to_open`]) is opened
+//! at once, as a pasted one is; any other is said to be the wrong one while the camera
+//! keeps looking. A barcode is the question's answer as soon as one is read.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -62,14 +64,29 @@ impl ScanProblem {
         }
     }
 
-    /// What happened and what to do instead, in `words`' language.
-    pub fn describe(&self, words: &AppWords) -> String {
-        match self {
+    /// What happened and what to do instead (paste the link, type the code), in `words`'
+    /// language.
+    pub fn describe(&self, words: &AppWords, reading: Reading) -> String {
+        let what = match self {
             ScanProblem::Denied => words.scan_denied.to_owned(),
             ScanProblem::NoCamera => words.scan_no_camera.to_owned(),
             ScanProblem::Other(why) => (words.scan_failed)(why),
-        }
+        };
+        let instead = match reading {
+            Reading::Link => words.scan_instead_link,
+            Reading::Barcode => words.scan_instead_code,
+        };
+        format!("{what} {instead}")
     }
+}
+
+/// What the camera reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// An enrolment or survey link of this server, as a QR code: opened when read.
+    Link,
+    /// A barcode question's answer: any format the browser reads, given to `on_read`.
+    Barcode,
 }
 
 /// Where scanning stands.
@@ -83,17 +100,25 @@ enum ScanState {
     Failed(ScanProblem),
 }
 
-/// The scanner's properties: the page's language (a code of [`crate::words::LANGUAGES`]).
+/// The reader's properties.
 #[derive(Properties, PartialEq)]
 pub struct ScanProps {
+    /// The page's language (a code of [`crate::words::LANGUAGES`]).
     pub language: &'static str,
+    /// What is read.
+    pub reading: Reading,
+    /// Given each barcode read ([`Reading::Barcode`]).
+    #[prop_or_default]
+    pub on_read: Callback<String>,
 }
 
-/// The "Scan the QR code" button and, while it looks, the camera's picture and a stop
-/// button. Renders nothing where the browser cannot read QR codes ([`supported`]).
-#[function_component(QrScanner)]
-pub fn qr_scanner(props: &ScanProps) -> Html {
+/// The "Scan the QR code" (or "Scan the barcode") button and, while it looks, the camera's
+/// picture; the same button then stops it. Renders nothing where the browser cannot read
+/// codes ([`supported`]).
+#[function_component(CodeReader)]
+pub fn code_reader(props: &ScanProps) -> Html {
     let words = AppWords::for_language(Some(props.language));
+    let reading = props.reading;
     let state = use_state(|| ScanState::Idle);
     let video = use_node_ref();
     // The running scan's stop, kept so that the stop button and leaving the page end it.
@@ -117,6 +142,7 @@ pub fn qr_scanner(props: &ScanProps) -> Html {
 
     let on_start = {
         let state = state.clone();
+        let on_read = props.on_read.clone();
         let video = video.clone();
         let running = running.clone();
         Callback::from(move |_: MouseEvent| {
@@ -139,8 +165,9 @@ pub fn qr_scanner(props: &ScanProps) -> Html {
             state.set(ScanState::Looking { saw_other: false });
             let state = state.clone();
             let running = running.clone();
+            let on_read = on_read.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let outcome = run(&element, &signal, state.clone()).await;
+                let outcome = run(&element, &signal, reading, on_read, state.clone()).await;
                 // This scan is over: forget its stop unless a newer scan replaced it.
                 let mut kept = running.borrow_mut();
                 if kept.as_ref().map(|c| c.signal()) == Some(signal.clone()) {
@@ -149,9 +176,9 @@ pub fn qr_scanner(props: &ScanProps) -> Html {
                 drop(kept);
                 match outcome {
                     // A link was opened: the page is leaving.
-                    Ok(true) => {}
-                    // Stopped.
-                    Ok(false) => {
+                    Ok(true) if reading == Reading::Link => {}
+                    // A barcode was read (the answer is set), or the reading was stopped.
+                    Ok(_) => {
                         if !signal.aborted() {
                             state.set(ScanState::Idle);
                         }
@@ -179,15 +206,22 @@ pub fn qr_scanner(props: &ScanProps) -> Html {
     let looking = matches!(*state, ScanState::Looking { .. });
     let message = match &*state {
         ScanState::Idle => String::new(),
-        ScanState::Looking { saw_other: false } => words.scan_looking.to_owned(),
+        ScanState::Looking { saw_other: false } => match reading {
+            Reading::Link => words.scan_looking.to_owned(),
+            Reading::Barcode => words.scan_barcode_looking.to_owned(),
+        },
         ScanState::Looking { saw_other: true } => (words.scan_not_ours)(&origin()),
-        ScanState::Failed(problem) => problem.describe(words),
+        ScanState::Failed(problem) => problem.describe(words, reading),
+    };
+    let start = match reading {
+        Reading::Link => words.scan_start,
+        Reading::Barcode => words.scan_barcode,
     };
     html! {
         <div class="scan">
             // One button, so that focus stays on it when the camera starts or stops.
             <button type="button" class="button" onclick={if looking { on_stop } else { on_start }}>
-                { if looking { words.scan_stop } else { words.scan_start } }
+                { if looking { words.scan_stop } else { start } }
             </button>
             <p role="status" data-testid="scan-status">{ message }</p>
             <video ref={video} hidden={!looking} aria-label={words.scan_camera}
@@ -203,11 +237,14 @@ fn origin() -> String {
         .unwrap_or_default()
 }
 
-/// Runs one scan in `video` until a link of this server is read (`Ok(true)`, and the page
-/// is sent to it), the scan is stopped (`Ok(false)`) or the camera fails.
+/// Runs one scan in `video` until a code is taken (`Ok(true)`: a link of this server, and
+/// the page is sent to it; or a barcode, given to `on_read`), the scan is stopped
+/// (`Ok(false)`) or the camera fails.
 async fn run(
     video: &HtmlVideoElement,
     signal: &web_sys::AbortSignal,
+    reading: Reading,
+    on_read: Callback<String>,
     state: UseStateHandle<ScanState>,
 ) -> Result<bool, ScanProblem> {
     let problem = |error: JsValue| {
@@ -232,23 +269,30 @@ async fn run(
         .map_err(|_| ScanProblem::Other("window.letsemaScan is missing".to_owned()))?;
 
     let here = origin();
-    let on_code =
-        Closure::<dyn FnMut(String) -> bool>::new(move |text: String| {
-            match link_to_open(&text, &here) {
-                Some(link) => {
-                    if let Some(window) = web_sys::window() {
-                        let _ = window.location().assign(&link);
-                    }
-                    true
+    let on_code = Closure::<dyn FnMut(String) -> bool>::new(move |text: String| {
+        if reading == Reading::Barcode {
+            on_read.emit(text);
+            return true;
+        }
+        match link_to_open(&text, &here) {
+            Some(link) => {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().assign(&link);
                 }
-                None => {
-                    state.set(ScanState::Looking { saw_other: true });
-                    false
-                }
+                true
             }
-        });
+            None => {
+                state.set(ScanState::Looking { saw_other: true });
+                false
+            }
+        }
+    });
+    let kinds = JsValue::from_str(match reading {
+        Reading::Link => "qr",
+        Reading::Barcode => "any",
+    });
     let promise = scan
-        .call3(&JsValue::NULL, video, on_code.as_ref(), signal)
+        .call4(&JsValue::NULL, video, on_code.as_ref(), signal, &kinds)
         .map_err(problem)?
         .dyn_into::<js_sys::Promise>()
         .map_err(|_| ScanProblem::Other("window.letsemaScan gave no promise".to_owned()))?;

@@ -286,6 +286,14 @@ pub struct AppWords {
     pub scan_no_camera: &'static str,
     /// The camera failed: the browser's reason.
     pub scan_failed: fn(&str) -> String,
+    /// After a camera problem on the start page: the way on.
+    pub scan_instead_link: &'static str,
+    /// After a camera problem at a barcode question: the way on.
+    pub scan_instead_code: &'static str,
+    /// A barcode question's button that turns the camera on.
+    pub scan_barcode: &'static str,
+    /// While the camera looks for a barcode.
+    pub scan_barcode_looking: &'static str,
 
     // The workspace: storage.
     /// While the storage opens.
@@ -537,10 +545,14 @@ impl AppWords {
                  Point the camera at the one your coordinator gave you."
             )
         },
-        scan_denied: "The camera may not be used. Allow it for this site in the browser's \
-                      settings, or paste the link instead.",
-        scan_no_camera: "No camera was found. Paste the link instead.",
-        scan_failed: |why| format!("The camera could not be used ({why}). Paste the link instead."),
+        scan_denied: "The camera may not be used: allow it for this site in the browser's \
+                      settings.",
+        scan_no_camera: "No camera was found.",
+        scan_failed: |why| format!("The camera could not be used ({why})."),
+        scan_instead_link: "Or paste the link instead.",
+        scan_instead_code: "Or type the code instead.",
+        scan_barcode: "Scan the barcode",
+        scan_barcode_looking: "Point the camera at the barcode.",
 
         opening_storage: "Opening this device's storage…",
         storage_refused_title: "This browser cannot keep your work",
@@ -770,10 +782,14 @@ impl AppWords {
                  ({origin}). Lebisa khamera ho eo mohokahanyi oa hao a u fileng eona."
             )
         },
-        scan_denied: "Khamera e ke ke ea sebelisoa. E lumelle bakeng sa sebaka sena \
-                      litlhophisong tsa sebatli, kapa u kenye sehokelo.",
-        scan_no_camera: "Ha ho khamera e fumanoeng. Kenya sehokelo.",
-        scan_failed: |why| format!("Khamera e hlōlehile ho sebetsa ({why}). Kenya sehokelo."),
+        scan_denied: "Khamera e ke ke ea sebelisoa: e lumelle bakeng sa sebaka sena \
+                      litlhophisong tsa sebatli.",
+        scan_no_camera: "Ha ho khamera e fumanoeng.",
+        scan_failed: |why| format!("Khamera e hlōlehile ho sebetsa ({why})."),
+        scan_instead_link: "Kapa u kenye sehokelo.",
+        scan_instead_code: "Kapa u ngole khoutu.",
+        scan_barcode: "Skena barcode",
+        scan_barcode_looking: "Lebisa khamera ho barcode.",
 
         opening_storage: "Re bula polokelo ea sesebelisoa sena…",
         storage_refused_title: "Sebatli sena se ke ke sa boloka mosebetsi oa hao",
@@ -1018,6 +1034,7 @@ mod tests {
             survey_ready, enrol_unreachable, start_title, start_intro, start_enrol,
             start_link_label, start_open, start_survey_how, start_staff, start_staff_link,
             scan_start, scan_stop, scan_camera, scan_looking, scan_denied, scan_no_camera,
+            scan_instead_link, scan_instead_code, scan_barcode, scan_barcode_looking,
             opening_storage, storage_refused_title,
             storage_refused_advice, sending_title, sending, looking_at_waiting, all_sent,
             sync_now, forms_title, no_forms, drafts_title, submissions_title, state_waiting,

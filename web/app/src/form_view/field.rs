@@ -59,9 +59,11 @@ pub(crate) fn field_view(props: &FieldProps) -> Html {
         return html! {};
     }
     match data.widget {
-        Widget::Text { .. } | Widget::MultilineText | Widget::Date | Widget::Time => {
-            text_field(props)
-        }
+        Widget::Text { .. }
+        | Widget::Barcode
+        | Widget::MultilineText
+        | Widget::Date
+        | Widget::Time => text_field(props),
         Widget::SelectOne { drop_down } => {
             if drop_down {
                 html! { <SelectField data={props.data.clone()} words={props.words} on_event={props.on_event.clone()} /> }
@@ -235,12 +237,12 @@ fn text_field(props: &FieldProps) -> Html {
                 />
             }
         }
-        Widget::Text { inputmode } => html! {
+        Widget::Text { .. } | Widget::Barcode => html! {
             <input
                 type="text"
                 id={data.id.clone()}
                 class="lf-input"
-                inputmode={inputmode}
+                inputmode={match data.widget { Widget::Text { inputmode } => inputmode, _ => None }}
                 autocomplete="off"
                 value={data.value.clone()}
                 readonly={data.read_only}
@@ -259,6 +261,13 @@ fn text_field(props: &FieldProps) -> Html {
             <label class="lf-label" for={data.id.clone()}>{ &data.label }{ marker(data) }</label>
             { hint(data) }
             { control }
+            if data.widget == Widget::Barcode && !data.read_only {
+                <crate::scan::CodeReader
+                    language={props.words.code}
+                    reading={crate::scan::Reading::Barcode}
+                    on_read={props.sender(FieldAction::Commit)}
+                />
+            }
             { message(data) }
         </div>
     }

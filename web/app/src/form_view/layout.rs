@@ -22,6 +22,8 @@ pub(crate) const MAX_RADIO_BUTTONS: usize = 6;
 pub(crate) enum Widget {
     /// A one-line text box; `inputmode` picks the phone's keyboard.
     Text { inputmode: Option<&'static str> },
+    /// A barcode: a one-line text box, and the camera where the browser reads barcodes.
+    Barcode,
     /// A text box of several lines (`multiline` appearance).
     MultilineText,
     /// A date picker.
@@ -356,7 +358,8 @@ fn has_appearance(question: &Question, wanted: &str) -> bool {
 /// The widget of `question`; `choice_counts` is how many choices each list has.
 fn widget(question: &Question, choice_counts: &HashMap<String, usize>) -> Widget {
     match &question.kind {
-        QuestionType::Text | QuestionType::Barcode => {
+        QuestionType::Barcode => Widget::Barcode,
+        QuestionType::Text => {
             if has_appearance(question, "multiline") {
                 Widget::MultilineText
             } else if has_appearance(question, "numbers") {
