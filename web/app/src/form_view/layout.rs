@@ -533,6 +533,28 @@ mod tests {
     }
 
     #[test]
+    fn a_barcode_gets_the_camera_and_a_text_its_keyboard() {
+        let mut form = Form::new(FormId::new("kinds"), "Kinds");
+        let mut numbers = Question::new("phone", QuestionType::Text, Text::plain("Phone"));
+        numbers.appearance = Some(Appearance::new("numbers"));
+        let mut scanned = Question::new("tube", QuestionType::Barcode, Text::plain("Tube"));
+        // A text appearance does not make a barcode a plain text box.
+        scanned.appearance = Some(Appearance::new("numbers"));
+        form.items = vec![Item::Question(numbers), Item::Question(scanned)];
+        let layout = Layout::new(&form);
+        assert_eq!(
+            layout.question("phone").map(|q| q.widget),
+            Some(Widget::Text {
+                inputmode: Some("tel")
+            })
+        );
+        assert_eq!(
+            layout.question("tube").map(|q| q.widget),
+            Some(Widget::Barcode)
+        );
+    }
+
+    #[test]
     fn the_benchmark_form_has_a_page_per_group_and_one_for_the_rest() {
         let layout = Layout::new(&letsema_form::runtime::synthetic::form(1000));
         assert_eq!(layout.pages.len(), 11);
