@@ -99,6 +99,19 @@ test('a refused camera says what to do instead', async () => {
   // The button is back, for another try once the camera is allowed.
   await page.getByRole('button', { name: 'Scan the QR code' }).waitFor();
   await page.close();
+
+  // A reader that knows no QR codes (a phone without the reader's data, say).
+  const other = await startPage(() => {
+    window.BarcodeDetector = class {
+      static async getSupportedFormats() { return ['ean_13']; }
+      async detect() { return []; }
+    };
+  });
+  await other.getByRole('button', { name: 'Scan the QR code' }).click();
+  await other.getByTestId('scan-status').filter({
+    hasText: 'This browser cannot read such codes with the camera. Or paste the link instead.',
+  }).waitFor();
+  await other.close();
 });
 
 test("an enrolment link's QR code, read with the camera, enrols the phone", async () => {

@@ -47,6 +47,8 @@ pub enum ScanProblem {
     Denied,
     /// There is no camera (or none that can film).
     NoCamera,
+    /// The browser reads no codes of the kind wanted (a phone without the reader's data).
+    CannotRead,
     /// Another reason, in the browser's words.
     Other(String),
 }
@@ -59,6 +61,7 @@ impl ScanProblem {
             "NotFoundError" | "OverconstrainedError" | "DevicesNotFoundError" => {
                 ScanProblem::NoCamera
             }
+            "NotSupportedError" => ScanProblem::CannotRead,
             _ if message.trim().is_empty() => ScanProblem::Other(name.to_owned()),
             _ => ScanProblem::Other(message.trim().to_owned()),
         }
@@ -70,6 +73,7 @@ impl ScanProblem {
         let what = match self {
             ScanProblem::Denied => words.scan_denied.to_owned(),
             ScanProblem::NoCamera => words.scan_no_camera.to_owned(),
+            ScanProblem::CannotRead => words.scan_cannot_read.to_owned(),
             ScanProblem::Other(why) => (words.scan_failed)(why),
         };
         let instead = match reading {
@@ -325,8 +329,12 @@ mod tests {
             ScanProblem::Other("Could not start video source".to_owned())
         );
         assert_eq!(
-            ScanProblem::from_error("NotSupportedError", " "),
-            ScanProblem::Other("NotSupportedError".to_owned())
+            ScanProblem::from_error("NotSupportedError", "this browser reads no such codes"),
+            ScanProblem::CannotRead
+        );
+        assert_eq!(
+            ScanProblem::from_error("AbortError", " "),
+            ScanProblem::Other("AbortError".to_owned())
         );
     }
 }

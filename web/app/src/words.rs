@@ -284,6 +284,8 @@ pub struct AppWords {
     pub scan_denied: &'static str,
     /// There is no camera.
     pub scan_no_camera: &'static str,
+    /// The browser reads no codes of the kind wanted.
+    pub scan_cannot_read: &'static str,
     /// The camera failed: the browser's reason.
     pub scan_failed: fn(&str) -> String,
     /// After a camera problem on the start page: the way on.
@@ -548,6 +550,7 @@ impl AppWords {
         scan_denied: "The camera may not be used: allow it for this site in the browser's \
                       settings.",
         scan_no_camera: "No camera was found.",
+        scan_cannot_read: "This browser cannot read such codes with the camera.",
         scan_failed: |why| format!("The camera could not be used ({why})."),
         scan_instead_link: "Or paste the link instead.",
         scan_instead_code: "Or type the code instead.",
@@ -785,6 +788,7 @@ impl AppWords {
         scan_denied: "Khamera e ke ke ea sebelisoa: e lumelle bakeng sa sebaka sena \
                       litlhophisong tsa sebatli.",
         scan_no_camera: "Ha ho khamera e fumanoeng.",
+        scan_cannot_read: "Sebatli sena se ke ke sa bala likhoutu tse joalo ka khamera.",
         scan_failed: |why| format!("Khamera e hlōlehile ho sebetsa ({why})."),
         scan_instead_link: "Kapa u kenye sehokelo.",
         scan_instead_code: "Kapa u ngole khoutu.",
@@ -1035,6 +1039,7 @@ mod tests {
             start_link_label, start_open, start_survey_how, start_staff, start_staff_link,
             scan_start, scan_stop, scan_camera, scan_looking, scan_denied, scan_no_camera,
             scan_instead_link, scan_instead_code, scan_barcode, scan_barcode_looking,
+            scan_cannot_read,
             opening_storage, storage_refused_title,
             storage_refused_advice, sending_title, sending, looking_at_waiting, all_sent,
             sync_now, forms_title, no_forms, drafts_title, submissions_title, state_waiting,
