@@ -577,18 +577,18 @@ pub fn phones_page(props: &PhonesProps) -> Html {
             if lists.loaded && lists.enrolments.is_empty() {
                 <p>{ phones.no_enrolments }</p>
             } else {
-                <div class="table-scroll" tabindex="0" role="region" aria-labelledby="enrolments-title">
-                    <table class="phones-table" data-testid="enrolments">
-                        <thead><tr>
-                            <th scope="col">{ words.association }</th>
-                            <th scope="col">{ phones.forms }</th>
-                            <th scope="col" class="number">{ phones.uses_left }</th>
-                            <th scope="col">{ phones.valid_until }</th>
-                            <th scope="col">{ phones.state }</th>
-                        </tr></thead>
-                        <tbody>{ for enrolment_rows }</tbody>
-                    </table>
-                </div>
+                { table(
+                    "enrolments-title",
+                    "enrolments",
+                    &[
+                        (words.association, false),
+                        (phones.forms, false),
+                        (phones.uses_left, true),
+                        (phones.valid_until, false),
+                        (phones.state, false),
+                    ],
+                    enrolment_rows.collect(),
+                ) }
             }
         </section>
     };
@@ -629,18 +629,18 @@ pub fn phones_page(props: &PhonesProps) -> Html {
             if lists.loaded && volunteer_devices.is_empty() {
                 <p>{ phones.no_devices }</p>
             } else {
-                <div class="table-scroll" tabindex="0" role="region" aria-labelledby="devices-title">
-                    <table class="phones-table" data-testid="devices">
-                        <thead><tr>
-                            <th scope="col">{ phones.phone }</th>
-                            <th scope="col">{ words.association }</th>
-                            <th scope="col">{ phones.enrolled }</th>
-                            <th scope="col">{ phones.last_seen }</th>
-                            <th scope="col">{ phones.state }</th>
-                        </tr></thead>
-                        <tbody>{ for device_rows }</tbody>
-                    </table>
-                </div>
+                { table(
+                    "devices-title",
+                    "devices",
+                    &[
+                        (phones.phone, false),
+                        (words.association, false),
+                        (phones.enrolled, false),
+                        (phones.last_seen, false),
+                        (phones.state, false),
+                    ],
+                    device_rows.collect(),
+                ) }
             }
         </section>
     };
@@ -727,18 +727,18 @@ pub fn phones_page(props: &PhonesProps) -> Html {
                 if lists.loaded && lists.public_links.is_empty() {
                     <p>{ phones.no_public_links }</p>
                 } else {
-                    <div class="table-scroll" tabindex="0" role="region" aria-labelledby="public-links-title">
-                        <table class="phones-table" data-testid="public-links">
-                            <thead><tr>
-                                <th scope="col">{ phones.public_label }</th>
-                                <th scope="col">{ words.form }</th>
-                                <th scope="col" class="number">{ phones.joined }</th>
-                                <th scope="col">{ phones.valid_until }</th>
-                                <th scope="col">{ phones.state }</th>
-                            </tr></thead>
-                            <tbody>{ for link_rows }</tbody>
-                        </table>
-                    </div>
+                    { table(
+                        "public-links-title",
+                        "public-links",
+                        &[
+                            (phones.public_label, false),
+                            (words.form, false),
+                            (phones.joined, true),
+                            (phones.valid_until, false),
+                            (phones.state, false),
+                        ],
+                        link_rows.collect(),
+                    ) }
                 }
             </section>
         }
@@ -782,6 +782,24 @@ struct LinkCardProps {
 }
 
 /// A link just made: the link to copy, its QR code, and Print, which prints this card only.
+/// One of the page's tables (enrolment links, phones, public links), in a region that
+/// scrolls sideways on a narrow screen: `headers` are the columns' titles, each with whether
+/// it holds numbers (right-aligned); `title` is the id of the heading that names it.
+fn table(title: &'static str, testid: &'static str, headers: &[(&str, bool)], rows: Html) -> Html {
+    html! {
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby={title}>
+            <table class="phones-table" data-testid={testid}>
+                <thead><tr>
+                    { for headers.iter().map(|(header, number)| html! {
+                        <th scope="col" class={number.then_some("number")}>{ *header }</th>
+                    }) }
+                </tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
 #[function_component(LinkCard)]
 fn link_card(props: &LinkCardProps) -> Html {
     let phones: &'static PhoneWords = props.words.phones();
