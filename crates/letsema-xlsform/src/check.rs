@@ -20,6 +20,8 @@ pub(crate) struct Records {
     pub(crate) texts: Vec<TextSite>,
     /// Every choice list a question or loop names.
     pub(crate) lists: Vec<(Site, ListName)>,
+    /// Every `select_one LIST or_other` (and `select_multiple`) row: where, and its list.
+    pub(crate) or_other: Vec<(Site, ListName)>,
     /// The names of rows refused with an error (an unknown type, no type), which are not
     /// items. A reference to one is not reported: the row's own error is the real one, and
     /// "refers to nothing" would send the author looking for a question that is there.

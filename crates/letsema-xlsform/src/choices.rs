@@ -1,9 +1,10 @@
 //! The choices and settings sheets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use letsema_form::model::{
-    Choice, ChoiceList, ChoiceValue, Expression, Form, FormId, ListName, Media, SchemaVersion,
+    Choice, ChoiceList, ChoiceValue, Expression, Form, FormId, Language, ListName, Media,
+    SchemaVersion, Text,
 };
 
 use crate::check::{ExprSite, Records};
@@ -11,6 +12,56 @@ use crate::expr;
 use crate::headers::{Key, SheetKind};
 use crate::read::{Row, Workbook};
 use crate::table::{Diags, Languages, Table};
+
+/// The choice `or_other` adds to its list, as pyxform adds it: `other`, labelled "Other" (in
+/// every language the list's labels are written in), at the end of each list an `or_other`
+/// question uses, unless the list has an `other` choice already. A form with translations
+/// is warned, as pyxform warns it, that the words it adds are not translated.
+pub(crate) fn add_other_choices(form: &mut Form, records: &Records, diags: &mut Diags) {
+    let Some((first, _)) = records.or_other.first() else {
+        return;
+    };
+    if !form.languages().is_empty() {
+        diags.warning(
+            first,
+            "this form uses `or_other` and translations: the `Other` choice and the \
+             \"Specify other.\" question it adds are in English in every language; add an \
+             `other` choice and a text question relevant when it is chosen, each translated, \
+             instead",
+        );
+    }
+    for (_, name) in &records.or_other {
+        let Some(list) = form.choice_lists.iter_mut().find(|list| &list.name == name) else {
+            // The list is missing: the check of every list a question names says so.
+            continue;
+        };
+        if list
+            .choices
+            .iter()
+            .any(|choice| choice.value.as_str() == OTHER)
+        {
+            continue;
+        }
+        let mut label = Text::plain("Other");
+        let languages: BTreeSet<Language> = list
+            .choices
+            .iter()
+            .flat_map(|choice| choice.label.translations.keys().cloned())
+            .collect();
+        for language in languages {
+            label.translations.insert(language, "Other".to_owned());
+        }
+        list.choices.push(Choice {
+            value: ChoiceValue::new(OTHER),
+            label,
+            media: Media::default(),
+            properties: BTreeMap::new(),
+        });
+    }
+}
+
+/// The value of the choice `or_other` adds.
+const OTHER: &str = "other";
 
 /// Reads the choices sheet into lists, in the order the lists first appear.
 pub(crate) fn read_choices(

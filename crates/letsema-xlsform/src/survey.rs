@@ -79,6 +79,7 @@ pub(crate) fn build(workbook: &Workbook, file_stem: Option<&str>) -> (Form, Vec<
         }
     }
     form.choice_lists = choices::read_choices(workbook, &mut diags, &mut languages);
+    choices::add_other_choices(&mut form, &records, &mut diags);
     files::declare(&mut form, &records, &mut diags);
     choices::read_settings(
         workbook,
@@ -140,7 +141,10 @@ impl Container {
 struct Frame {
     open: Open,
     begin: Site,
+    /// Each name used in the group, with its row.
     names: HashMap<String, usize>,
+    /// Of those, the text questions `or_other` added (`NAME_other`), with the select's row.
+    generated: HashMap<String, usize>,
 }
 
 enum Open {
@@ -210,6 +214,7 @@ impl Builder<'_, '_> {
             open: Open::Root(Vec::new()),
             begin: self.table.row_site(&self.table.sheet.rows[0]),
             names: HashMap::new(),
+            generated: HashMap::new(),
         }];
         for row in &self.table.rows {
             self.row(row, &mut stack);
@@ -415,6 +420,7 @@ impl Builder<'_, '_> {
             open,
             begin: table.site(row, &Key::Type),
             names: HashMap::new(),
+            generated: HashMap::new(),
         });
     }
 
@@ -531,9 +537,65 @@ impl Builder<'_, '_> {
             trigger: self.expression(row, &Key::Trigger, &name),
             ..Question::new(name, kind, Text::default())
         };
+        let select = question.name.clone();
+        let or_other = match &question.kind {
+            QuestionType::SelectOne {
+                list,
+                or_other: true,
+            }
+            | QuestionType::SelectMultiple {
+                list,
+                or_other: true,
+            } => Some(list.clone()),
+            _ => None,
+        };
         if let Some(frame) = stack.last_mut() {
             frame.open.items().push(Item::Question(question));
         }
+        if let Some(list) = or_other {
+            self.or_other(row, &select, list, stack);
+        }
+    }
+
+    /// What `or_other` adds, as pyxform adds it: an `other` choice at the end of the list
+    /// (see [`choices::add_other_choices`]) and, after the select, a text question
+    /// `NAME_other`, "Specify other.", relevant when `other` is chosen.
+    fn or_other(&mut self, row: &Row, select: &FieldName, list: ListName, stack: &mut [Frame]) {
+        let site = self.table.site(row, &Key::Type);
+        self.records.or_other.push((site.clone(), list));
+        let name = format!("{select}_other");
+        let Some(frame) = stack.last_mut() else {
+            return;
+        };
+        if let Some(earlier) = frame.names.get(&name) {
+            self.diags.error(
+                &site,
+                format!(
+                    "`or_other` adds a text question named `{name}` for the other answer, but \
+                     row {earlier} already uses that name: rename the question on row {earlier}"
+                ),
+            );
+            return;
+        }
+        frame.names.insert(name.clone(), row.number);
+        frame.generated.insert(name.clone(), row.number);
+        let name = FieldName::new(name);
+        let relevant = format!("selected(${{{select}}}, 'other')");
+        self.records.expressions.push(ExprSite {
+            owner: Some(name.clone()),
+            site: site.clone(),
+            column: Key::Relevant.canonical(),
+            source: relevant.clone(),
+            straightened: false,
+        });
+        self.records.items.push(ItemRecord {
+            name: name.clone(),
+            site,
+        });
+        frame.open.items().push(Item::Question(Question {
+            relevant: Some(Expression::new(relevant)),
+            ..Question::new(name, QuestionType::Text, Text::plain("Specify other."))
+        }));
     }
 
     /// The row's name, checked and recorded; a placeholder after an error so that the rest
@@ -571,7 +633,15 @@ impl Builder<'_, '_> {
             );
         }
         if let Some(frame) = stack.last_mut() {
-            if let Some(earlier) = frame.names.get(name) {
+            if let Some(select) = frame.generated.get(name) {
+                self.diags.error(
+                    &site,
+                    format!(
+                        "the name `{name}` is taken by the text question that `or_other` on \
+                         row {select} adds for the other answer: rename this question"
+                    ),
+                );
+            } else if let Some(earlier) = frame.names.get(name) {
                 self.diags.error(
                     &site,
                     format!(

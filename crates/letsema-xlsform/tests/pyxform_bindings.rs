@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use letsema_expr::{Expr, PathStart, Reference, StepTest};
-use letsema_form::model::{Expression, Form, Item, QuestionType};
+use letsema_form::model::{Expression, Form, Item};
 use letsema_xlsform::import_file;
 
 /// The attributes compared: pyxform's bind attribute and our model's name for it.
@@ -76,10 +76,6 @@ enum AdditionKind {
     /// adds a calculate holding the count; we keep it as the repeat's `repeat_count`,
     /// compared with its `calculate`.
     RepeatCount,
-    /// `NAME_other` beside a select `NAME` with `or_other`: the text pyxform adds for the
-    /// "Other" answer; our model has only the flag, which means the text is relevant when
-    /// `selected(${NAME}, 'other')`, compared with its `relevant`.
-    SpecifyOther,
     /// `generated_table_list_label_ROW` and `reserved_name_for_field_list_labels_ROW`: the
     /// label rows pyxform adds to a `table-list` group, presentation only, with no answer.
     /// They may carry no expression but the `relevant` a flat form copies from their group.
@@ -106,15 +102,6 @@ fn pyxform_addition(node: &[String], ours: &Ours<'_>) -> Option<AdditionKind> {
         && repeat.repeat_count.is_some()
     {
         return Some(AdditionKind::RepeatCount);
-    }
-    if let Some(Item::Question(question)) = sibling("_other")
-        && matches!(
-            question.kind,
-            QuestionType::SelectOne { or_other: true, .. }
-                | QuestionType::SelectMultiple { or_other: true, .. }
-        )
-    {
-        return Some(AdditionKind::SpecifyOther);
     }
     let generated = [
         "generated_table_list_label_",
@@ -588,11 +575,6 @@ fn compare_form(comparison: &mut Comparison<'_>, form: &Form, ours: &Ours<'_>, f
                 if let Some(Item::Repeat(repeat)) = ours.by_pyxform.get(&repeat).map(|f| f.item) {
                     expected[2] = repeat.repeat_count.as_ref().map(|e| e.as_str().to_owned());
                 }
-            }
-            AdditionKind::SpecifyOther => {
-                let name = node.last().expect("a node has a name");
-                let select = name.trim_end_matches("_other");
-                expected[0] = Some(format!("selected(${{{select}}}, 'other')"));
             }
             AdditionKind::TableListLabel => {
                 // The relevant of the group it stands in, copied in a flat form: the one

@@ -655,3 +655,111 @@ fn the_end_of_a_refused_begin_row_is_not_reported_as_ending_nothing() {
             error [sheet survey, row 7, column type]: `end group` with no `begin group` before it: delete this row or add the `begin group` row where the group starts"#]],
     );
 }
+
+#[test]
+fn or_other_adds_an_other_choice_and_a_text_asked_when_it_is_chosen_as_pyxform_does() {
+    let form = accept(
+        "
+| survey |
+| | type                          | name   | label           |
+| | select_one colours or_other   | colour | Favourite colour |
+| | select_multiple colours or_other | worn | Colours worn    |
+| | select_one fruits or_other    | fruit  | Favourite fruit  |
+| choices |
+| | list_name | name  | label  |
+| | colours   | red   | Red    |
+| | colours   | blue  | Blue   |
+| | fruits    | apple | Apple  |
+| | fruits    | other | Something else |
+",
+    );
+    let names: Vec<String> = form.questions().map(|(path, _)| path.to_string()).collect();
+    assert_eq!(
+        names,
+        [
+            "/colour",
+            "/colour_other",
+            "/worn",
+            "/worn_other",
+            "/fruit",
+            "/fruit_other"
+        ],
+        "each select is followed by its text"
+    );
+    let specify = form.find_question("colour_other").expect("the text");
+    assert_eq!(specify.kind, QuestionType::Text);
+    assert_eq!(specify.label.default.as_deref(), Some("Specify other."));
+    assert_eq!(
+        specify.relevant,
+        Some(Expression::new("selected(${colour}, 'other')"))
+    );
+    let values = |list: &str| -> Vec<String> {
+        form.choice_list(&ListName::new(list))
+            .expect("the list")
+            .choices
+            .iter()
+            .map(|choice| choice.value.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        values("colours"),
+        ["red", "blue", "other"],
+        "once, for both questions"
+    );
+    assert_eq!(
+        values("fruits"),
+        ["apple", "other"],
+        "a list's own other choice is kept"
+    );
+    let fruits = form
+        .choice_list(&ListName::new("fruits"))
+        .expect("the list");
+    assert_eq!(
+        fruits.choices[1].label.default.as_deref(),
+        Some("Something else")
+    );
+}
+
+#[test]
+fn or_other_in_a_translated_form_labels_other_in_every_language_and_warns() {
+    let import = run("
+| survey |
+| | type                        | name   | label::English | label::Sesotho |
+| | select_one colours or_other | colour | Colour?        | Mmala?         |
+| choices |
+| | list_name | name | label::English | label::Sesotho |
+| | colours   | red  | Red            | Khubelu        |
+");
+    let rendered: Vec<String> = import.diagnostics.iter().map(ToString::to_string).collect();
+    expect![[r#"
+        warning [sheet survey, row 4, column type]: this form uses `or_other` and translations: the `Other` choice and the "Specify other." question it adds are in English in every language; add an `other` choice and a text question relevant when it is chosen, each translated, instead"#]]
+    .assert_eq(&rendered.join("\n"));
+    let form = import.form.expect("a warning only");
+    let colours = form
+        .choice_list(&ListName::new("colours"))
+        .expect("the list");
+    let other = colours.choices.last().expect("a choice");
+    assert_eq!(other.value.as_str(), "other");
+    assert_eq!(other.label.translation("Sesotho"), Some("Other"));
+    assert_eq!(other.label.translation("English"), Some("Other"));
+}
+
+#[test]
+fn the_name_or_other_adds_cannot_be_used_by_another_question() {
+    check(
+        "
+| survey |
+| | type                        | name         | label  |
+| | text                        | before_other | Before |
+| | select_one l or_other       | before       | B      |
+| | select_one l or_other       | after        | A      |
+| | text                        | after_other  | After  |
+| choices |
+| | list_name | name | label |
+| | l         | one  | One   |
+",
+        expect![[r#"
+            error [sheet survey, row 5, column type]: `or_other` adds a text question named `before_other` for the other answer, but row 4 already uses that name: rename the question on row 4
+            error [sheet survey, row 7, column name]: the name `after_other` is taken by the text question that `or_other` on row 6 adds for the other answer: rename this question"#]],
+    );
+}
