@@ -463,16 +463,17 @@ pub fn publish(
         });
     }
     let bytes = read(path)?;
+    let import = crate::store::import_for_publishing(name, &bytes)?;
     // The files the form reads: those given, or those next to it.
-    let attached = match import_form_file(name, &bytes).and_then(|import| import.form) {
-        Some(form) if !files.is_empty() || !required_files(&form).is_empty() => {
-            gather_files(path, &form, files)?
+    let attached = match import.form() {
+        Some(form) if !files.is_empty() || !required_files(form).is_empty() => {
+            gather_files(path, form, files)?
         }
         _ => Vec::new(),
     };
+    let prepared = import.prepare(&attached)?;
     let store = database.open()?.store;
-    let published =
-        crate::store::publish_with_files(&*store, name, &bytes, &attached, "letsema form publish")?;
+    let published = store.publish_form(&prepared, "letsema form publish")?;
     for warning in &published.warnings {
         writeln!(out, "{}: {warning}", path.display())?;
     }

@@ -128,8 +128,8 @@ pub struct FormSummary {
     pub published_by: String,
 }
 
-/// A form file turned into what is published, whatever the backend. Only [`prepare_form`]
-/// makes one, so [`super::FormStore::publish_form`], which takes one, cannot be handed a form
+/// A form file turned into what is published, whatever the backend. Only
+/// [`FormImport::prepare`] (which [`prepare_form`] calls) makes one, so [`super::FormStore::publish_form`], which takes one, cannot be handed a form
 /// the importer and the runtime have not checked.
 #[derive(Debug)]
 pub struct PreparedForm {
@@ -149,11 +149,12 @@ pub struct PreparedForm {
     pub digest: String,
     /// The import's warnings, for the publisher.
     pub warnings: Vec<String>,
-    /// Made by [`prepare_form`] only.
+    /// Made by [`FormImport::prepare`] only.
     _checked: Checked,
 }
 
-/// The mark of a [`PreparedForm`] made by [`prepare_form`]: private, so nothing else can.
+/// The mark of a [`PreparedForm`] made by [`FormImport::prepare`]: private, so nothing else
+/// can.
 #[derive(Debug)]
 struct Checked;
 
@@ -184,6 +185,28 @@ pub fn prepare_form_with_files(
     source: &[u8],
     files: &[(String, Vec<u8>)],
 ) -> Result<PreparedForm, PublishError> {
+    import_for_publishing(source_name, source)?.prepare(files)
+}
+
+/// A form file imported for publishing, before its files are attached: what lets a
+/// publisher find which files the form reads ([`Self::form`]) without importing it twice.
+#[derive(Debug)]
+pub struct FormImport<'a> {
+    source_name: &'a str,
+    source: &'a [u8],
+    import: ImportedForm,
+}
+
+/// Imports a form file for publishing: a known format within [`MAX_FORM_SOURCE_BYTES`].
+/// The import's own errors are reported by [`FormImport::prepare`].
+///
+/// # Errors
+///
+/// [`PublishError::UnknownFormat`] or [`PublishError::TooLarge`].
+pub fn import_for_publishing<'a>(
+    source_name: &'a str,
+    source: &'a [u8],
+) -> Result<FormImport<'a>, PublishError> {
     if !is_form_file_name(source_name) {
         return Err(PublishError::UnknownFormat {
             name: source_name.to_owned(),
@@ -200,69 +223,94 @@ pub fn prepare_form_with_files(
             name: source_name.to_owned(),
         });
     };
-    let ImportedForm {
-        form,
-        errors,
-        warnings,
-        ..
-    } = import;
-    let mut form = match form {
-        Some(form) if errors.is_empty() => form,
-        _ => {
+    Ok(FormImport {
+        source_name,
+        source,
+        import,
+    })
+}
+
+impl FormImport<'_> {
+    /// The imported form, when the importer made one (it may still have errors).
+    pub fn form(&self) -> Option<&Form> {
+        self.import.form.as_ref()
+    }
+
+    /// Attaches `files` and checks the whole, as [`prepare_form_with_files`].
+    ///
+    /// # Errors
+    ///
+    /// As [`prepare_form_with_files`].
+    pub fn prepare(self, files: &[(String, Vec<u8>)]) -> Result<PreparedForm, PublishError> {
+        let FormImport {
+            source_name,
+            source,
+            import,
+        } = self;
+        let ImportedForm {
+            form,
+            errors,
+            warnings,
+            ..
+        } = import;
+        let mut form = match form {
+            Some(form) if errors.is_empty() => form,
+            _ => {
+                return Err(PublishError::Invalid {
+                    name: source_name.to_owned(),
+                    errors,
+                });
+            }
+        };
+        attach(&mut form, files, &Limits::default()).map_err(|errors| PublishError::Files {
+            name: source_name.to_owned(),
+            errors: errors.iter().map(DataFileError::to_string).collect(),
+        })?;
+        // The runtime has checks of its own (names unique form-wide, references that resolve in
+        // repeats): a form it cannot run must not reach a phone.
+        if let Err(errors) = CompiledForm::new(&form) {
             return Err(PublishError::Invalid {
                 name: source_name.to_owned(),
-                errors,
+                errors: errors.iter().map(ToString::to_string).collect(),
             });
         }
-    };
-    attach(&mut form, files, &Limits::default()).map_err(|errors| PublishError::Files {
-        name: source_name.to_owned(),
-        errors: errors.iter().map(DataFileError::to_string).collect(),
-    })?;
-    // The runtime has checks of its own (names unique form-wide, references that resolve in
-    // repeats): a form it cannot run must not reach a phone.
-    if let Err(errors) = CompiledForm::new(&form) {
-        return Err(PublishError::Invalid {
+        let Some(version) = form.version.clone().filter(|v| !v.trim().is_empty()) else {
+            return Err(PublishError::NoVersion {
+                name: source_name.to_owned(),
+            });
+        };
+        let definition = serde_json::to_string(&form).map_err(|e| PublishError::Invalid {
             name: source_name.to_owned(),
-            errors: errors.iter().map(ToString::to_string).collect(),
-        });
+            errors: vec![format!("the definition cannot be serialised: {e}")],
+        })?;
+        // The form alone when nothing is attached, so that digests of earlier versions hold.
+        let digest = if files.is_empty() {
+            hex(&Sha256::digest(source))
+        } else {
+            let mut hasher = Sha256::new();
+            hasher.update(source);
+            let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, bytes) in sorted {
+                hasher.update((name.len() as u64).to_be_bytes());
+                hasher.update(name.as_bytes());
+                hasher.update((bytes.len() as u64).to_be_bytes());
+                hasher.update(bytes);
+            }
+            hex(&hasher.finalize())
+        };
+        Ok(PreparedForm {
+            source_name: source_name.to_owned(),
+            source: source.to_vec(),
+            form_id: form.id.as_str().to_owned(),
+            version,
+            title: form.title,
+            definition,
+            digest,
+            warnings,
+            _checked: Checked,
+        })
     }
-    let Some(version) = form.version.clone().filter(|v| !v.trim().is_empty()) else {
-        return Err(PublishError::NoVersion {
-            name: source_name.to_owned(),
-        });
-    };
-    let definition = serde_json::to_string(&form).map_err(|e| PublishError::Invalid {
-        name: source_name.to_owned(),
-        errors: vec![format!("the definition cannot be serialised: {e}")],
-    })?;
-    // The form alone when nothing is attached, so that digests of earlier versions hold.
-    let digest = if files.is_empty() {
-        hex(&Sha256::digest(source))
-    } else {
-        let mut hasher = Sha256::new();
-        hasher.update(source);
-        let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, bytes) in sorted {
-            hasher.update((name.len() as u64).to_be_bytes());
-            hasher.update(name.as_bytes());
-            hasher.update((bytes.len() as u64).to_be_bytes());
-            hasher.update(bytes);
-        }
-        hex(&hasher.finalize())
-    };
-    Ok(PreparedForm {
-        source_name: source_name.to_owned(),
-        source: source.to_vec(),
-        form_id: form.id.as_str().to_owned(),
-        version,
-        title: form.title,
-        definition,
-        digest,
-        warnings,
-        _checked: Checked,
-    })
 }
 
 /// Imports and checks a form file ([`prepare_form`]) and publishes it in `store`.

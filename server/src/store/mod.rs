@@ -49,9 +49,9 @@ pub use duplicates::{
     PairStatus, StoredPair, ordered,
 };
 pub use forms::{
-    FormSummary, ImportedForm, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError, Published,
-    REFERENCE_FORM, REFERENCE_FORM_ID, import_form_file, is_form_file_name, prepare_form,
-    prepare_form_with_files, publish_file, publish_with_files,
+    FormImport, FormSummary, ImportedForm, MAX_FORM_SOURCE_BYTES, PreparedForm, PublishError,
+    Published, REFERENCE_FORM, REFERENCE_FORM_ID, import_for_publishing, import_form_file,
+    is_form_file_name, prepare_form, prepare_form_with_files, publish_file, publish_with_files,
 };
 pub use judge::{
     FormCache, Projection, SubmissionVerdict, Verdict, comments_json, judge_answers, project,
