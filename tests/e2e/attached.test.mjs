@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { adminSession, postAsAdmin } from './server.mjs';
+import { adminSession, postAsAdmin, publishForm } from './server.mjs';
 import { artifacts } from './browser.mjs';
 import { offlineReady } from './screens.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
@@ -30,14 +30,9 @@ const FORM = `
 
 test('a form publishes with its files and works offline on a phone', async () => {
   const session = await adminSession(fixture.server);
-  const body = new FormData();
-  body.append('form', new Blob([FORM]), 'shop.md');
-  body.append('file', new Blob(['name,label,district\nM,Maseru city,Maseru\nTY,Teyateyaneng,Berea\n']), 'places.csv');
-  body.append('file', new Blob(['name,price\napple,3\nbanana,5\n']), 'prices.csv');
-  const published = await fetch(new URL('/api/forms?name=shop.md', fixture.server.url), {
-    method: 'POST',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
-    body,
+  const published = await publishForm(fixture.server, session, 'shop.md', FORM, {
+    'places.csv': 'name,label,district\nM,Maseru city,Maseru\nTY,Teyateyaneng,Berea\n',
+    'prices.csv': 'name,price\napple,3\nbanana,5\n',
   });
   assert.equal(published.status, 201, await published.text());
 

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { adminSession, createEnrolment, postAsAdmin } from './server.mjs';
+import { adminSession, createEnrolment, postAsAdmin, publishForm } from './server.mjs';
 import { artifacts } from './browser.mjs';
 import { useServerAndBrowser } from './fixture.mjs';
 import { violations } from './axe.mjs';
@@ -152,13 +152,7 @@ const TUBES = `
 
 test("a barcode question's answer is read with the camera", async () => {
   const session = await adminSession(fixture.server);
-  const body = new FormData();
-  body.append('form', new Blob([TUBES]), 'tubes.md');
-  const published = await fetch(new URL('/api/forms?name=tubes.md', fixture.server.url), {
-    method: 'POST',
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
-    body,
-  });
+  const published = await publishForm(fixture.server, session, 'tubes.md', TUBES);
   assert.equal(published.status, 201, await published.text());
   const created = await postAsAdmin(fixture.server, session, '/api/enrolments', {
     association: 'mafeteng-clinic', forms: ['tubes'], uses: 1,

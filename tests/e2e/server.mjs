@@ -127,6 +127,22 @@ export async function postAsAdmin(server, session, path, body) {
 }
 
 /**
+ * Publishes, as the admin, the form `source` (file name `name`, which gives its format) with
+ * the attached `files` (an object of file name to contents) as the API's multipart POST;
+ * returns the response.
+ */
+export async function publishForm(server, session, name, source, files = {}) {
+  const body = new FormData();
+  body.append('form', new Blob([source]), name);
+  for (const [file, contents] of Object.entries(files)) body.append('file', new Blob([contents]), file);
+  return fetch(new URL(`/api/forms?name=${encodeURIComponent(name)}`, server.url), {
+    method: 'POST',
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf },
+    body,
+  });
+}
+
+/**
  * Creates, as the admin, an enrolment for `association` with one use (and, with `name`, the
  * association's display name); returns its answer.
  */
