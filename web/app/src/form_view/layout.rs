@@ -381,12 +381,12 @@ fn widget(question: &Question, choice_counts: &HashMap<String, usize>) -> Widget
         // The engine wants an offset (`2024-05-01T09:30:00.000+02:00`), which
         // `datetime-local` does not give: a text box with the engine's message is honest.
         QuestionType::DateTime => Widget::Text { inputmode: None },
-        QuestionType::SelectOne { list, or_other } => {
+        QuestionType::SelectOne { list, .. } => {
             let choices = choice_counts.get(list.as_str()).copied().unwrap_or(0);
             Widget::SelectOne {
                 drop_down: has_appearance(question, "minimal")
                     || has_appearance(question, "autocomplete")
-                    || choices + usize::from(*or_other) > MAX_RADIO_BUTTONS,
+                    || choices > MAX_RADIO_BUTTONS,
             }
         }
         QuestionType::SelectMultiple { .. } => Widget::SelectMultiple,
@@ -422,7 +422,11 @@ mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use letsema_form::model::{Appearance, FormId, Group};
+    use std::collections::BTreeMap;
+
+    use letsema_form::model::{
+        Appearance, Choice, ChoiceList, ChoiceValue, FormId, Group, ListName, Media,
+    };
 
     use super::*;
 
@@ -551,6 +555,39 @@ mod tests {
         assert_eq!(
             layout.question("tube").map(|q| q.widget),
             Some(Widget::Barcode)
+        );
+    }
+
+    #[test]
+    fn an_or_other_select_counts_the_other_choice_the_importer_added_once() {
+        let mut form = Form::new(FormId::new("kinds"), "Kinds");
+        let colour = Question::new(
+            "colour",
+            QuestionType::SelectOne {
+                list: ListName::new("colours"),
+                or_other: true,
+            },
+            Text::plain("Colour"),
+        );
+        form.items = vec![Item::Question(colour)];
+        // Six choices, the `other` the importer adds among them: radio buttons still.
+        form.choice_lists = vec![ChoiceList {
+            name: ListName::new("colours"),
+            choices: ["red", "blue", "green", "white", "black", "other"]
+                .into_iter()
+                .map(|value| Choice {
+                    value: ChoiceValue::new(value),
+                    label: Text::plain(value),
+                    media: Media::default(),
+                    properties: BTreeMap::new(),
+                })
+                .collect(),
+            from_file: None,
+        }];
+        let layout = Layout::new(&form);
+        assert_eq!(
+            layout.question("colour").map(|q| q.widget),
+            Some(Widget::SelectOne { drop_down: false })
         );
     }
 
