@@ -72,5 +72,8 @@ mod tree;
 pub use answers::{Answer, AnswerError, Answers};
 pub use compile::{CompileError, CompiledForm};
 pub use context::Environment;
+/// How the engine reads a `dateTime` answer (`2024-05-01T09:30:00.000+02:00`), for views
+/// that show it in a picker.
+pub use letsema_expr::parse_date_time;
 pub use snapshot::{ChoiceOption, EvaluationError, Issue, Snapshot};
 pub use state::{Changes, FormState, Location, MAX_REPEAT_COUNT};

@@ -3,10 +3,16 @@
 //! year cannot be read two ways, as "03/12/2026" can (3 December or 12 March?); the time is
 //! on the 24-hour clock, in the device's time zone.
 //!
-//! [`format`] is pure, so it is tested without a browser; [`local`] takes the device's
+//! Date-time answers go between ODK's form (`2024-05-01T09:30:00.000+02:00`) and a
+//! `datetime-local` picker's (`2024-05-01T09:30`, on the device's clock): [`picker_value`]
+//! and [`from_picker`].
+//!
+//! [`format`], [`picker_value`] and [`from_picker`] are pure, so they are tested without a
+//! browser; [`local`], [`device_offset_at`] and [`device_offset_of`] take the device's
 //! offset from the browser.
 
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use letsema_form::runtime::parse_date_time;
 
 use crate::words::AppWords;
 
@@ -14,9 +20,7 @@ use crate::words::AppWords;
 /// browser's offset from UTC at that moment (so a date before a change to summer time is
 /// written in winter time).
 pub fn local(words: &AppWords, ms: i64) -> String {
-    // `getTimezoneOffset` is minutes *behind* UTC.
-    let behind = js_sys::Date::new(&(ms as f64).into()).get_timezone_offset();
-    format(ms, -(behind as i32), &words.months)
+    format(ms, device_offset_at(ms), &words.months)
 }
 
 /// `ms` (milliseconds since the Unix epoch) at `offset_minutes` east of UTC, as "3 Dec
@@ -39,6 +43,88 @@ pub fn format(ms: i64, offset_minutes: i32, months: &[&str; 12]) -> String {
         moment.hour(),
         moment.minute()
     )
+}
+
+/// A `dateTime` answer as a `datetime-local` picker shows it: `YYYY-MM-DDTHH:MM` (with
+/// `:SS` when the seconds are not zero) on the device's clock, `offset_at(ms)` being the
+/// device's offset in minutes east of UTC at that moment, so that an answer written with
+/// another offset is shown as the device's time, as ODK Collect shows it. `None` when the
+/// answer is not a date-time the engine reads: the view then shows it as text, so that
+/// nothing typed before is hidden.
+pub fn picker_value(answer: &str, offset_at: impl Fn(i64) -> i32) -> Option<String> {
+    let moment = parse_date_time(answer)?;
+    let offset = FixedOffset::east_opt(offset_at(moment.timestamp_millis()).checked_mul(60)?)?;
+    let local = moment.with_timezone(&offset);
+    // Written out by hand: chrono's `format` would add its formatter to the first load.
+    let mut shown = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        local.year(),
+        local.month(),
+        local.day(),
+        local.hour(),
+        local.minute()
+    );
+    if local.second() != 0 {
+        shown.push_str(&format!(":{:02}", local.second()));
+    }
+    Some(shown)
+}
+
+/// What a `datetime-local` picker gives (`YYYY-MM-DDTHH:MM[:SS]`, on the device's clock) as
+/// the answer ODK Collect stores, `2024-05-01T09:30:00.000+02:00`: `offset_of(local)` is
+/// the device's offset in minutes east of UTC at that time of its clock. `None` for
+/// anything else.
+pub fn from_picker(value: &str, offset_of: impl Fn(NaiveDateTime) -> i32) -> Option<String> {
+    let (date, time) = value.split_once('T')?;
+    let number = |part: &str, digits: usize| -> Option<u32> {
+        (part.len() == digits && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse().ok())?
+    };
+    let mut ymd = date.split('-');
+    let (year, month, day) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    let mut hms = time.split(':');
+    let (hour, minute, second) = (hms.next()?, hms.next()?, hms.next().unwrap_or("00"));
+    if ymd.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    let local = NaiveDateTime::new(
+        NaiveDate::from_ymd_opt(
+            i32::try_from(number(year, 4)?).ok()?,
+            number(month, 2)?,
+            number(day, 2)?,
+        )?,
+        NaiveTime::from_hms_opt(number(hour, 2)?, number(minute, 2)?, number(second, 2)?)?,
+    );
+    let east = offset_of(local);
+    if east.abs() >= 24 * 60 {
+        return None;
+    }
+    Some(format!(
+        "{value}{}.000{}{:02}:{:02}",
+        if time.len() == 5 { ":00" } else { "" },
+        if east < 0 { '-' } else { '+' },
+        east.abs() / 60,
+        east.abs() % 60
+    ))
+}
+
+/// The browser's offset from UTC (minutes east) at `ms` since the Unix epoch.
+pub fn device_offset_at(ms: i64) -> i32 {
+    // `getTimezoneOffset` is minutes *behind* UTC.
+    -(js_sys::Date::new(&(ms as f64).into()).get_timezone_offset() as i32)
+}
+
+/// The browser's offset from UTC (minutes east) at `local` on its clock.
+pub fn device_offset_of(local: NaiveDateTime) -> i32 {
+    let date = js_sys::Date::new_with_year_month_day_hr_min_sec(
+        local.year().max(0) as u32,
+        local.month0() as i32,
+        local.day() as i32,
+        local.hour() as i32,
+        local.minute() as i32,
+        local.second() as i32,
+    );
+    -(date.get_timezone_offset() as i32)
 }
 
 #[cfg(test)]
@@ -99,6 +185,94 @@ mod tests {
         }
         let distinct: std::collections::BTreeSet<_> = AppWords::SESOTHO.months.iter().collect();
         assert_eq!(distinct.len(), 12);
+    }
+
+    /// Lesotho's clock: two hours ahead of UTC all year.
+    fn maseru(_: i64) -> i32 {
+        120
+    }
+
+    #[test]
+    fn a_date_time_answer_is_shown_on_the_devices_clock() {
+        assert_eq!(
+            picker_value("2024-05-01T09:30:00.000+02:00", maseru).as_deref(),
+            Some("2024-05-01T09:30")
+        );
+        // Written elsewhere (UTC, or a phone in Nairobi): the same moment, Maseru's time.
+        assert_eq!(
+            picker_value("2024-05-01T23:30:00Z", maseru).as_deref(),
+            Some("2024-05-02T01:30")
+        );
+        assert_eq!(
+            picker_value("2024-05-01T10:30:15.000+03:00", maseru).as_deref(),
+            Some("2024-05-01T09:30:15"),
+            "seconds are kept when there are any"
+        );
+        assert_eq!(
+            picker_value("yesterday at noon", maseru),
+            None,
+            "shown as typed"
+        );
+        assert_eq!(picker_value("", maseru), None);
+    }
+
+    #[test]
+    fn a_picked_date_time_is_stored_as_odk_collect_stores_it() {
+        assert_eq!(
+            from_picker("2024-05-01T09:30", |_| 120).as_deref(),
+            Some("2024-05-01T09:30:00.000+02:00")
+        );
+        assert_eq!(
+            from_picker("2024-05-01T09:30:15", |_| -300).as_deref(),
+            Some("2024-05-01T09:30:15.000-05:00")
+        );
+        assert_eq!(
+            from_picker("2024-05-01T09:30", |_| 330).as_deref(),
+            Some("2024-05-01T09:30:00.000+05:30")
+        );
+        // The offset is the device's at the time picked, not now's: summer time is kept.
+        let summer = |local: NaiveDateTime| if local.month() == 7 { 60 } else { 0 };
+        assert_eq!(
+            from_picker("2024-07-01T09:30", summer).as_deref(),
+            Some("2024-07-01T09:30:00.000+01:00")
+        );
+        assert_eq!(
+            from_picker("2024-01-01T09:30", summer).as_deref(),
+            Some("2024-01-01T09:30:00.000+00:00")
+        );
+        assert_eq!(from_picker("", |_| 120), None);
+        for not_a_picker_value in [
+            "2024-05-01",
+            "2024-5-01T09:30",
+            "2024-05-01T9:30",
+            "2024-05-01T09:30:15:00",
+            "2024-02-30T09:30",
+            "2024-05-01T24:00",
+            "+2024-05-01T09:30",
+        ] {
+            assert_eq!(
+                from_picker(not_a_picker_value, |_| 120),
+                None,
+                "{not_a_picker_value}"
+            );
+        }
+        assert_eq!(
+            from_picker("2024-05-01T09:30", |_| 24 * 60),
+            None,
+            "no such offset"
+        );
+    }
+
+    #[test]
+    fn what_is_picked_is_shown_again_as_picked() {
+        for picked in [
+            "2024-02-29T00:00",
+            "1999-12-31T23:59",
+            "2026-06-15T12:34:56",
+        ] {
+            let stored = from_picker(picked, |_| 120).expect("stored");
+            assert_eq!(picker_value(&stored, maseru).as_deref(), Some(picked));
+        }
     }
 
     #[test]

@@ -1006,6 +1006,47 @@ async fn a_geopoint_is_asked_of_the_device_or_typed() {
 }
 
 #[wasm_bindgen_test]
+async fn a_date_time_is_picked_on_the_devices_clock_and_stored_with_its_offset() {
+    let mut form = Form::new(FormId::new("when"), "When");
+    form.items = vec![Item::Question(Question::new(
+        "visit",
+        QuestionType::DateTime,
+        Text::plain("When was the visit?"),
+    ))];
+    let compiled = Arc::new(CompiledForm::new(&form).expect("compiles"));
+    let view = Harness::new(compiled.clone(), Answers::new()).await;
+    assert_eq!(view.input("When was the visit?").type_(), "datetime-local");
+    view.type_in("When was the visit?", "2026-06-15T09:30")
+        .await;
+    // The browser's offset on that day, minutes east of UTC, as ODK writes it.
+    let day = js_sys::Date::new_with_year_month_day_hr_min_sec(2026, 5, 15, 9, 30, 0);
+    let east = -(day.get_timezone_offset() as i32);
+    let offset = format!(
+        "{}{:02}:{:02}",
+        if east < 0 { '-' } else { '+' },
+        east.abs() / 60,
+        east.abs() % 60
+    );
+    assert_eq!(view.last_answer().field, "visit");
+    assert_eq!(
+        value(&view.last_answer()),
+        format!("2026-06-15T09:30:00.000{offset}")
+    );
+    assert!(
+        !view.text().contains("Enter a date and time"),
+        "{}",
+        view.text()
+    );
+    drop(view);
+
+    // An answer typed as text before, which the picker cannot show, stays visible.
+    let typed = Harness::new(compiled, Answers::new().with("visit", "last Tuesday")).await;
+    let input = typed.input("When was the visit?");
+    assert_eq!(input.type_(), "text");
+    assert_eq!(input.value(), "last Tuesday");
+}
+
+#[wasm_bindgen_test]
 async fn the_registration_page_fits_a_360_pixel_screen() {
     let style = document().create_element("style").expect("a style element");
     style.set_text_content(Some(include_str!("../../static/form.css")));

@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use super::layout::Widget;
 use super::model::FieldData;
+use crate::dates;
 use crate::words::Words;
 
 /// `GeolocationPositionError.PERMISSION_DENIED`.
@@ -63,7 +64,8 @@ pub(crate) fn field_view(props: &FieldProps) -> Html {
         | Widget::Barcode
         | Widget::MultilineText
         | Widget::Date
-        | Widget::Time => text_field(props),
+        | Widget::Time
+        | Widget::DateTime => text_field(props),
         Widget::SelectOne { drop_down } => {
             if drop_down {
                 html! { <SelectField data={props.data.clone()} words={props.words} on_event={props.on_event.clone()} /> }
@@ -187,6 +189,12 @@ fn text_field(props: &FieldProps) -> Html {
         FieldAction::Commit(e.target_unchecked_into::<HtmlInputElement>().value())
     });
     let onblur = props.sender(|_: FocusEvent| FieldAction::Blur);
+    // A date-time the picker cannot show (typed before as text) stays a text box.
+    let picked = match data.widget {
+        Widget::DateTime if data.value.is_empty() => Some(String::new()),
+        Widget::DateTime => dates::picker_value(&data.value, dates::device_offset_at),
+        _ => None,
+    };
     let control = match data.widget {
         Widget::MultilineText => {
             let oninput = props.sender(|e: InputEvent| {
@@ -211,33 +219,52 @@ fn text_field(props: &FieldProps) -> Html {
                 />
             }
         }
-        Widget::Date | Widget::Time => {
-            let kind = if data.widget == Widget::Date {
-                "date"
-            } else {
-                "time"
+        Widget::Date | Widget::Time | Widget::DateTime
+            if data.widget != Widget::DateTime || picked.is_some() =>
+        {
+            let (kind, value) = match (data.widget, picked) {
+                (Widget::Date, _) => ("date", data.value.clone()),
+                (Widget::Time, _) => ("time", data.value.clone()),
+                (_, picked) => ("datetime-local", picked.unwrap_or_default()),
+            };
+            // A date-time as the device's clock reads it, stored with the device's offset
+            // then; a date or a time as the picker gives it.
+            let date_time = data.widget == Widget::DateTime;
+            let stored = move |picked: String| {
+                if date_time {
+                    dates::from_picker(&picked, dates::device_offset_of).unwrap_or(picked)
+                } else {
+                    picked
+                }
             };
             // A date is whole only when the picker says so: report it at once.
-            let oninput = props.sender(|e: InputEvent| {
-                FieldAction::Commit(e.target_unchecked_into::<HtmlInputElement>().value())
+            let oninput = props.sender(move |e: InputEvent| {
+                FieldAction::Commit(stored(
+                    e.target_unchecked_into::<HtmlInputElement>().value(),
+                ))
+            });
+            let onchange = props.sender(move |e: Event| {
+                FieldAction::Commit(stored(
+                    e.target_unchecked_into::<HtmlInputElement>().value(),
+                ))
             });
             html! {
                 <input
                     type={kind}
                     id={data.id.clone()}
                     class="lf-input lf-date"
-                    value={data.value.clone()}
+                    {value}
                     readonly={data.read_only}
                     aria-required={required_attr(data)}
                     aria-invalid={invalid(data)}
                     aria-describedby={described_by(data)}
                     {oninput}
-                    onchange={onchange_text}
+                    {onchange}
                     {onblur}
                 />
             }
         }
-        Widget::Text { .. } | Widget::Barcode => html! {
+        Widget::Text { .. } | Widget::Barcode | Widget::DateTime => html! {
             <input
                 type="text"
                 id={data.id.clone()}

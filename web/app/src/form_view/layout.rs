@@ -30,6 +30,9 @@ pub(crate) enum Widget {
     Date,
     /// A time picker.
     Time,
+    /// A date-and-time picker on the device's clock; the answer is stored with the
+    /// device's offset, as ODK Collect stores it (see [`crate::dates::from_picker`]).
+    DateTime,
     /// A drop-down list (`drop_down`) or radio buttons: see [`MAX_RADIO_BUTTONS`].
     SelectOne { drop_down: bool },
     /// Check boxes, however many choices there are (a multiple-choice list box is hard to
@@ -378,9 +381,7 @@ fn widget(question: &Question, choice_counts: &HashMap<String, usize>) -> Widget
         },
         QuestionType::Date => Widget::Date,
         QuestionType::Time => Widget::Time,
-        // The engine wants an offset (`2024-05-01T09:30:00.000+02:00`), which
-        // `datetime-local` does not give: a text box with the engine's message is honest.
-        QuestionType::DateTime => Widget::Text { inputmode: None },
+        QuestionType::DateTime => Widget::DateTime,
         QuestionType::SelectOne { list, .. } => {
             let choices = choice_counts.get(list.as_str()).copied().unwrap_or(0);
             Widget::SelectOne {
@@ -555,6 +556,18 @@ mod tests {
         assert_eq!(
             layout.question("tube").map(|q| q.widget),
             Some(Widget::Barcode)
+        );
+    }
+
+    #[test]
+    fn a_date_time_gets_a_picker() {
+        let mut form = Form::new(FormId::new("kinds"), "Kinds");
+        let when = Question::new("when", QuestionType::DateTime, Text::plain("When"));
+        form.items = vec![Item::Question(when)];
+        let layout = Layout::new(&form);
+        assert_eq!(
+            layout.question("when").map(|q| q.widget),
+            Some(Widget::DateTime)
         );
     }
 
