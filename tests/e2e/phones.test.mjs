@@ -2,7 +2,7 @@
 // association, with its QR code (the server's SVG, drawn under the page's CSP); a phone
 // opens the link and is enrolled; the admin sees the phone listed and revokes it. A
 // coordinator sees and enrols only their own association. The screen passes axe at 1280 px
-// and at 360 px (in Sesotho too).
+// and at 360 px (in Sesotho too), where its tables' rows are cards that fit the screen.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -158,6 +158,18 @@ test('an admin makes an enrolment link, a phone opens it, and the admin revokes 
 
   // At a phone's width, in English and in Sesotho.
   await page.setViewportSize({ width: 360, height: 740 });
+  // Each row is a card that fits the screen, each value with its column's name before it:
+  // nothing to scroll sideways.
+  const tables = page.locator('.phones-panel .table-scroll');
+  assert.equal(await tables.count(), 3);
+  for (const region of await tables.all()) {
+    const { scroll, client } = await region.evaluate((element) => ({ scroll: element.scrollWidth, client: element.clientWidth }));
+    assert.ok(scroll <= client, `a Phones table is ${scroll} px wide in ${client} px`);
+  }
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the page does not scroll sideways');
+  const phoneCell = row.locator('td').first();
+  assert.equal(await phoneCell.evaluate((cell) => getComputedStyle(cell, '::before').content), '"Phone: "');
+  assert.equal(await page.getByRole('columnheader', { name: 'Phone', exact: true }).count(), 1, 'screen readers still have the header');
   assert.deepEqual(await violations(page), [], 'the Phones screen passes axe at 360 px');
   await page.screenshot({ path: join(artifacts, 'staff-phones-360.png'), fullPage: true });
   await page.getByLabel('Language').selectOption('st');

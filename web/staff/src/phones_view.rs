@@ -559,15 +559,24 @@ pub fn phones_page(props: &PhonesProps) -> Html {
         </section>
     };
 
+    let enrolment_columns = [
+        (words.association, false),
+        (phones.forms, false),
+        (phones.uses_left, true),
+        (phones.valid_until, false),
+        (phones.state, false),
+    ];
     let enrolment_rows = lists.enrolments.iter().map(|e| {
         let state = e.state(now);
         html! {
             <tr data-testid="enrolment-row" data-association={e.association.clone()}>
-                <td>{ name_of(&e.association) }</td>
-                <td>{ e.forms.iter().map(|f| title_of(f)).collect::<Vec<_>>().join(", ") }</td>
-                <td class="number">{ e.uses_left }</td>
-                <td>{ when(words.code, e.expires_at * 1000) }</td>
-                <td>{ phones.state_name(state) }</td>
+                { cells(&enrolment_columns, [
+                    html! { { name_of(&e.association) } },
+                    html! { { e.forms.iter().map(|f| title_of(f)).collect::<Vec<_>>().join(", ") } },
+                    html! { { e.uses_left } },
+                    html! { { when(words.code, e.expires_at * 1000) } },
+                    html! { { phones.state_name(state) } },
+                ]) }
             </tr>
         }
     });
@@ -577,23 +586,19 @@ pub fn phones_page(props: &PhonesProps) -> Html {
             if lists.loaded && lists.enrolments.is_empty() {
                 <p>{ phones.no_enrolments }</p>
             } else {
-                { table(
-                    "enrolments-title",
-                    "enrolments",
-                    &[
-                        (words.association, false),
-                        (phones.forms, false),
-                        (phones.uses_left, true),
-                        (phones.valid_until, false),
-                        (phones.state, false),
-                    ],
-                    enrolment_rows.collect(),
-                ) }
+                { table("enrolments-title", "enrolments", &enrolment_columns, enrolment_rows.collect()) }
             }
         </section>
     };
 
     let volunteer_devices: Vec<&Device> = lists.devices.iter().filter(|d| !d.public).collect();
+    let device_columns = [
+        (phones.phone, false),
+        (words.association, false),
+        (phones.enrolled, false),
+        (phones.last_seen, false),
+        (phones.state, false),
+    ];
     let device_rows = volunteer_devices.iter().map(|d| {
         let name = if d.label.is_empty() { d.id.clone() } else { format!("{} ({})", d.label, d.id) };
         let association = d.association_name.as_ref().map_or_else(
@@ -615,11 +620,13 @@ pub fn phones_page(props: &PhonesProps) -> Html {
         };
         html! {
             <tr data-testid="device-row" data-device={d.id.clone()} data-association={d.association.clone()}>
-                <td>{ name }</td>
-                <td>{ association }</td>
-                <td>{ written(words.code, &d.created_at) }</td>
-                <td>{ last_seen }</td>
-                <td>{ action }</td>
+                { cells(&device_columns, [
+                    html! { { name } },
+                    html! { { association } },
+                    html! { { written(words.code, &d.created_at) } },
+                    html! { { last_seen } },
+                    action,
+                ]) }
             </tr>
         }
     });
@@ -629,18 +636,7 @@ pub fn phones_page(props: &PhonesProps) -> Html {
             if lists.loaded && volunteer_devices.is_empty() {
                 <p>{ phones.no_devices }</p>
             } else {
-                { table(
-                    "devices-title",
-                    "devices",
-                    &[
-                        (phones.phone, false),
-                        (words.association, false),
-                        (phones.enrolled, false),
-                        (phones.last_seen, false),
-                        (phones.state, false),
-                    ],
-                    device_rows.collect(),
-                ) }
+                { table("devices-title", "devices", &device_columns, device_rows.collect()) }
             }
         </section>
     };
@@ -660,6 +656,13 @@ pub fn phones_page(props: &PhonesProps) -> Html {
                 public_label.set(input.value());
             })
         };
+        let link_columns = [
+            (phones.public_label, false),
+            (words.form, false),
+            (phones.joined, true),
+            (phones.valid_until, false),
+            (phones.state, false),
+        ];
         let link_rows = lists.public_links.iter().map(|l| {
             let action = match l.state(now) {
                 crate::phones::LinkState::Open
@@ -678,11 +681,13 @@ pub fn phones_page(props: &PhonesProps) -> Html {
             };
             html! {
                 <tr data-testid="public-link-row">
-                    <td>{ if l.label.is_empty() { "—".to_owned() } else { l.label.clone() } }</td>
-                    <td>{ title_of(&l.form) }</td>
-                    <td class="number">{ l.joined }</td>
-                    <td>{ when(words.code, l.expires_at * 1000) }</td>
-                    <td>{ action }</td>
+                    { cells(&link_columns, [
+                        html! { { if l.label.is_empty() { "—".to_owned() } else { l.label.clone() } } },
+                        html! { { title_of(&l.form) } },
+                        html! { { l.joined } },
+                        html! { { when(words.code, l.expires_at * 1000) } },
+                        action,
+                    ]) }
                 </tr>
             }
         });
@@ -727,18 +732,7 @@ pub fn phones_page(props: &PhonesProps) -> Html {
                 if lists.loaded && lists.public_links.is_empty() {
                     <p>{ phones.no_public_links }</p>
                 } else {
-                    { table(
-                        "public-links-title",
-                        "public-links",
-                        &[
-                            (phones.public_label, false),
-                            (words.form, false),
-                            (phones.joined, true),
-                            (phones.valid_until, false),
-                            (phones.state, false),
-                        ],
-                        link_rows.collect(),
-                    ) }
+                    { table("public-links-title", "public-links", &link_columns, link_rows.collect()) }
                 }
             </section>
         }
@@ -772,6 +766,42 @@ pub fn phones_page(props: &PhonesProps) -> Html {
     }
 }
 
+/// A column of one of the page's tables: its title, and whether it holds numbers
+/// (right-aligned).
+type Column = (&'static str, bool);
+
+/// One of the page's tables (enrolment links, phones, public links), in a region that
+/// scrolls sideways when it is wider than the screen; on a phone each row is a card (see
+/// `cells`). `title` is the id of the heading that names it.
+fn table(title: &'static str, testid: &'static str, columns: &[Column], rows: Html) -> Html {
+    html! {
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby={title}>
+            <table class="phones-table" data-testid={testid}>
+                <thead><tr>
+                    { for columns.iter().map(|(header, number)| html! {
+                        <th scope="col" class={number.then_some("number")}>{ *header }</th>
+                    }) }
+                </tr></thead>
+                <tbody>{ rows }</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// A row's cells, one for each of `columns`: each carries its column's title, which a
+/// phone's narrow layout shows before the value (`staff.css`), since it hides the header.
+fn cells<const N: usize>(columns: &[Column; N], values: [Html; N]) -> Html {
+    columns
+        .iter()
+        .zip(values)
+        .map(|((title, number), value)| {
+            html! {
+                <td data-label={*title} class={number.then_some("number")}>{ value }</td>
+            }
+        })
+        .collect()
+}
+
 #[derive(Debug, Properties, PartialEq)]
 struct LinkCardProps {
     words: &'static Words,
@@ -782,24 +812,6 @@ struct LinkCardProps {
 }
 
 /// A link just made: the link to copy, its QR code, and Print, which prints this card only.
-/// One of the page's tables (enrolment links, phones, public links), in a region that
-/// scrolls sideways on a narrow screen: `headers` are the columns' titles, each with whether
-/// it holds numbers (right-aligned); `title` is the id of the heading that names it.
-fn table(title: &'static str, testid: &'static str, headers: &[(&str, bool)], rows: Html) -> Html {
-    html! {
-        <div class="table-scroll" tabindex="0" role="region" aria-labelledby={title}>
-            <table class="phones-table" data-testid={testid}>
-                <thead><tr>
-                    { for headers.iter().map(|(header, number)| html! {
-                        <th scope="col" class={number.then_some("number")}>{ *header }</th>
-                    }) }
-                </tr></thead>
-                <tbody>{ rows }</tbody>
-            </table>
-        </div>
-    }
-}
-
 #[function_component(LinkCard)]
 fn link_card(props: &LinkCardProps) -> Html {
     let phones: &'static PhoneWords = props.words.phones();
