@@ -20,6 +20,8 @@ pub(crate) struct Records {
     pub(crate) texts: Vec<TextSite>,
     /// Every choice list a question or loop names.
     pub(crate) lists: Vec<(Site, ListName)>,
+    /// Every `select_one_external LIST` row: where, and its list (of `external_choices`).
+    pub(crate) external: Vec<(Site, ListName)>,
     /// Every `select_one LIST or_other` (and `select_multiple`) row: where, and its list.
     pub(crate) or_other: Vec<(Site, ListName)>,
     /// The names of rows refused with an error (an unknown type, no type), which are not

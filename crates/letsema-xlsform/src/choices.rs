@@ -69,7 +69,80 @@ pub(crate) fn read_choices(
     diags: &mut Diags,
     languages: &mut Languages,
 ) -> Vec<ChoiceList> {
-    let Some(sheet) = workbook.sheet("choices") else {
+    read_lists(workbook, CHOICES, diags, languages)
+}
+
+/// The sheet of the lists `select_one_external` reads (pyxform writes it out as
+/// `itemsets.csv`, which Collect reads beside the form).
+pub(crate) const EXTERNAL_CHOICES: &str = "external_choices";
+const CHOICES: &str = "choices";
+
+/// The name a list of the `external_choices` sheet has in the form: its own, marked, since
+/// the two sheets' list names are apart (pyxform's `case_insensitivity` form has `c1` on
+/// both).
+pub(crate) fn external_list_name(list: &ListName) -> ListName {
+    ListName::new(format!("{EXTERNAL_CHOICES}:{list}"))
+}
+
+/// The lists of the `external_choices` sheet that `select_one_external` questions name, put
+/// with the form's other lists (named by [`external_list_name`]), so that the app asks
+/// them as any select, filtered by their `choice_filter`. Lists no question names are left
+/// out. pyxform does not check that sheet (it copies it to a CSV file), so a choice named
+/// twice there is not refused.
+pub(crate) fn add_external_choices(
+    workbook: &Workbook,
+    form: &mut Form,
+    records: &Records,
+    diags: &mut Diags,
+    languages: &mut Languages,
+) {
+    if records.external.is_empty() {
+        return;
+    }
+    if workbook.sheet(EXTERNAL_CHOICES).is_none() {
+        for (site, _) in &records.external {
+            diags.error(
+                site,
+                "`select_one_external` reads its choices from the `external_choices` sheet, \
+                 which this form does not have: add that sheet, with `list_name`, `name` and \
+                 `label` columns and the columns the choice filter reads",
+            );
+        }
+        return;
+    }
+    let mut external = read_lists(workbook, EXTERNAL_CHOICES, diags, languages);
+    let mut added: Vec<&ListName> = Vec::new();
+    for (site, name) in &records.external {
+        if added.contains(&name) {
+            continue;
+        }
+        match external.iter().position(|list| &list.name == name) {
+            Some(index) => {
+                let mut list = external.swap_remove(index);
+                list.name = external_list_name(name);
+                form.choice_lists.push(list);
+                added.push(name);
+            }
+            None => diags.error(
+                site,
+                format!(
+                    "the list `{name}` is not on the `external_choices` sheet: add its choices \
+                     there, with `{name}` in `list_name`"
+                ),
+            ),
+        }
+    }
+}
+
+/// Reads a sheet of choices (`choices`, `external_choices`) into lists, in the order the
+/// lists first appear.
+fn read_lists(
+    workbook: &Workbook,
+    sheet_name: &'static str,
+    diags: &mut Diags,
+    languages: &mut Languages,
+) -> Vec<ChoiceList> {
+    let Some(sheet) = workbook.sheet(sheet_name) else {
         return Vec::new();
     };
     let Some(table) = Table::new(sheet, SheetKind::Choices, diags) else {
@@ -81,8 +154,8 @@ pub(crate) fn read_choices(
                 diags.sheet_error(
                     Some(table.name()),
                     format!(
-                        "the choices sheet has no `{}` column: its header row (row {}) needs \
-                         `list_name`, `name` and `label` columns",
+                        "the {sheet_name} sheet has no `{}` column: its header row (row {}) \
+                         needs `list_name`, `name` and `label` columns",
                         key.canonical(),
                         table.header_row
                     ),
@@ -91,12 +164,13 @@ pub(crate) fn read_choices(
             }
         }
     }
-    let duplicates_allowed = setting(workbook, "allow_choice_duplicates").is_some_and(|value| {
-        matches!(
-            value.to_ascii_lowercase().as_str(),
-            "yes" | "true" | "true()"
-        )
-    });
+    let duplicates_allowed = sheet_name == EXTERNAL_CHOICES
+        || setting(workbook, "allow_choice_duplicates").is_some_and(|value| {
+            matches!(
+                value.to_ascii_lowercase().as_str(),
+                "yes" | "true" | "true()"
+            )
+        });
     let mut lists: Vec<ChoiceList> = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for row in &table.rows {

@@ -79,6 +79,7 @@ pub(crate) fn build(workbook: &Workbook, file_stem: Option<&str>) -> (Form, Vec<
         }
     }
     form.choice_lists = choices::read_choices(workbook, &mut diags, &mut languages);
+    choices::add_external_choices(workbook, &mut form, &records, &mut diags, &mut languages);
     choices::add_other_choices(&mut form, &records, &mut diags);
     files::declare(&mut form, &records, &mut diags);
     choices::read_settings(
@@ -469,17 +470,34 @@ impl Builder<'_, '_> {
         if let QuestionType::Range(range) = &mut kind {
             self.range(row, &parameters, range);
         }
-        if let Some(list) = kind.list()
-            && !matches!(
-                kind,
-                QuestionType::SelectOneExternal { .. } | QuestionType::Osm { .. }
-            )
+        let choice_filter = self.expression(row, &Key::ChoiceFilter, &name);
+        // `select_one_external`: a select over a list of the `external_choices` sheet,
+        // filtered, as pyxform requires, by its choice filter.
+        if let QuestionType::SelectOneExternal { list } = &kind {
+            let site = table.site(row, &Key::Type);
+            if choice_filter.is_none() {
+                self.diags.error(
+                    &site,
+                    format!(
+                        "`select_one_external` is for a list filtered by an earlier answer, \
+                         but `{name}` has no choice filter: write one (such as `state = \
+                         ${{state}}`), or make it a `select_one` with its list on the \
+                         `choices` sheet"
+                    ),
+                );
+            }
+            self.records.external.push((site, list.clone()));
+            kind = QuestionType::SelectOne {
+                list: choices::external_list_name(list),
+                or_other: false,
+            };
+        } else if let Some(list) = kind.list()
+            && !matches!(kind, QuestionType::Osm { .. })
         {
             self.records
                 .lists
                 .push((table.site(row, &Key::Type), list.clone()));
         }
-        let choice_filter = self.expression(row, &Key::ChoiceFilter, &name);
         if choice_filter.is_some() {
             let site = table.site(row, &Key::ChoiceFilter);
             if !kind.is_select() {

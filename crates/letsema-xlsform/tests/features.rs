@@ -785,6 +785,18 @@ fn question_types_import_as_the_readme_says() {
                 survey.insert(TARGET + 1, &["text", "inside", "Inside"]);
                 survey.insert(TARGET + 2, &[&end_of(code), "", ""]);
             }
+            // A select_one_external reads a list of its own sheet, filtered (as pyxform
+            // requires); its list may share a name with one of the choices sheet.
+            if code.starts_with("select_one_external") {
+                survey.set(TARGET, "choice_filter", "band < ${age}");
+                workbook.0.push(Sheet::new(
+                    "external_choices",
+                    &[
+                        &["list_name", "name", "label", "band"],
+                        &["LIST", "x", "X", "1"],
+                    ],
+                ));
+            }
             let import = workbook.import();
             let errors = import.errors().count();
             // `csv-external NAME` declares a file, not an item: `instance('NAME')` reads it.

@@ -763,3 +763,87 @@ fn the_name_or_other_adds_cannot_be_used_by_another_question() {
             error [sheet survey, row 7, column name]: the name `after_other` is taken by the text question that `or_other` on row 6 adds for the other answer: rename this question"#]],
     );
 }
+
+#[test]
+fn select_one_external_is_a_filtered_select_over_its_own_sheets_list() {
+    let form = accept(
+        "
+| survey |
+| | type                     | name  | label    | choice_filter     |
+| | select_one states        | state | State?   |                   |
+| | select_one_external states | city | City?   | state = ${state}  |
+| choices |
+| | list_name | name | label |
+| | states    | fs   | Free State |
+| | states    | gp   | Gauteng    |
+| external_choices |
+| | list_name | name   | label        | state |
+| | states    | bfn    | Bloemfontein | fs    |
+| | states    | jhb    | Johannesburg | gp    |
+| | states    | pta    | Pretoria     | gp    |
+| | unused    | x      | X            |       |
+",
+    );
+    let city = form.find_question("city").expect("the question");
+    // The list of the external_choices sheet, apart from the choices sheet's of that name.
+    let QuestionType::SelectOne { list, or_other } = &city.kind else {
+        panic!("a select_one, not {:?}", city.kind);
+    };
+    assert!(!or_other);
+    let cities = form.choice_list(list).expect("its list is in the form");
+    let names: Vec<&str> = cities.choices.iter().map(|c| c.value.as_str()).collect();
+    assert_eq!(names, ["bfn", "jhb", "pta"]);
+    assert_eq!(
+        cities.choices[1]
+            .properties
+            .get("state")
+            .map(String::as_str),
+        Some("gp"),
+        "the filter's column"
+    );
+    assert_eq!(
+        city.choice_filter,
+        Some(Expression::new("state = ${state}"))
+    );
+    let states = form
+        .choice_list(&ListName::new("states"))
+        .expect("the state list");
+    assert_eq!(
+        states.choices.len(),
+        2,
+        "the choices sheet's list is its own"
+    );
+    assert_eq!(
+        form.choice_lists.len(),
+        2,
+        "a list no question names is left out"
+    );
+    letsema_form::runtime::CompiledForm::new(&form).expect("the engine runs it");
+}
+
+#[test]
+fn select_one_external_needs_a_filter_its_sheet_and_its_list() {
+    check(
+        "
+| survey |
+| | type                       | name | label | choice_filter |
+| | select_one_external cities | a    | A     |               |
+",
+        expect![[r#"
+            error [sheet survey, row 4, column type]: `select_one_external` is for a list filtered by an earlier answer, but `a` has no choice filter: write one (such as `state = ${state}`), or make it a `select_one` with its list on the `choices` sheet
+            error [sheet survey, row 4, column type]: `select_one_external` reads its choices from the `external_choices` sheet, which this form does not have: add that sheet, with `list_name`, `name` and `label` columns and the columns the choice filter reads"#]],
+    );
+    check(
+        "
+| survey |
+| | type                       | name | label | choice_filter |
+| | text                       | s    | S     |               |
+| | select_one_external cities | a    | A     | state = ${s}  |
+| external_choices |
+| | list_name | name | label | state |
+| | towns     | bfn  | Bloemfontein | fs |
+",
+        expect![[r#"
+            error [sheet survey, row 5, column type]: the list `cities` is not on the `external_choices` sheet: add its choices there, with `cities` in `list_name`"#]],
+    );
+}
