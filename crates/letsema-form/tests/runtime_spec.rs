@@ -999,6 +999,28 @@ fn evaluation_errors_are_reported_not_thrown() {
     assert!(!s.can_finalise());
 }
 
+#[test]
+fn a_phone_number_takes_digits_only_as_in_pyxform() {
+    const PHONE: &str = "
+| survey |
+| | type | name | label |
+| | phone number | phone | Phone |
+";
+    assert!(
+        state(PHONE, json!({"phone": "26655512345"}))
+            .constraint_violations()
+            .is_empty()
+    );
+    assert!(
+        state(PHONE, json!({})).constraint_violations().is_empty(),
+        "empty is not checked"
+    );
+    for refused in ["+266 5551 2345", "5551-2345", "\u{0661}\u{0662}"] {
+        let s = state(PHONE, json!({ "phone": refused }));
+        assert_eq!(s.constraint_violations().len(), 1, "{refused}");
+    }
+}
+
 // Secondary instances ----------------------------------------------------------------------
 
 const FRUIT_PRICES: &str = "

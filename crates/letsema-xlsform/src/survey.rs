@@ -106,6 +106,9 @@ pub(crate) fn build(workbook: &Workbook, file_stem: Option<&str>) -> (Form, Vec<
     (form, diagnostics)
 }
 
+/// The constraint pyxform gives a `phone number` (its `question_type_dictionary.py`).
+const PHONE_NUMBER_CONSTRAINT: &str = r"regex(., '^\d*$')";
+
 /// What a `type` cell says.
 #[derive(Debug, Clone, PartialEq)]
 enum RowType {
@@ -430,7 +433,18 @@ impl Builder<'_, '_> {
         let name = self.name(row, kind == QuestionType::Note, stack);
         let text = |key: Key, languages: &mut Languages| table.text(row, &key, languages);
         let label = text(Key::Label, self.languages);
-        let hint = text(Key::Hint, self.languages);
+        let mut hint = text(Key::Hint, self.languages);
+        // `phone number`: a text of digits, with pyxform's constraint and hint unless the
+        // row has its own.
+        let phone_number = table.get(row, &Key::Type).is_some_and(|written| {
+            written
+                .split_whitespace()
+                .map(str::to_ascii_lowercase)
+                .eq(["phone", "number"])
+        });
+        if phone_number && hint.is_empty() {
+            hint = Text::plain("Enter numbers only.");
+        }
         let media = Media {
             image: text(Key::Image, self.languages),
             big_image: text(Key::BigImage, self.languages),
@@ -544,7 +558,9 @@ impl Builder<'_, '_> {
             required: self.flag(row, &Key::Required, &name),
             required_message: text(Key::RequiredMessage, self.languages),
             relevant: self.expression(row, &Key::Relevant, &name),
-            constraint: self.expression(row, &Key::Constraint, &name),
+            constraint: self
+                .expression(row, &Key::Constraint, &name)
+                .or_else(|| phone_number.then(|| Expression::new(PHONE_NUMBER_CONSTRAINT))),
             constraint_message: text(Key::ConstraintMessage, self.languages),
             calculation,
             default,

@@ -847,3 +847,28 @@ fn select_one_external_needs_a_filter_its_sheet_and_its_list() {
             error [sheet survey, row 5, column type]: the list `cities` is not on the `external_choices` sheet: add its choices there, with `cities` in `list_name`"#]],
     );
 }
+
+#[test]
+fn a_phone_number_takes_digits_only_with_pyxforms_hint_unless_the_row_says_otherwise() {
+    let form = accept(
+        "
+| survey |
+| | type         | name  | label  | hint            | constraint                 |
+| | phone number | phone | Phone? |                 |                            |
+| | phone number | other | Other? | With the code   | regex(., '^\\+?[0-9 ]+$')  |
+",
+    );
+    let phone = form.find_question("phone").expect("the question");
+    assert_eq!(phone.kind, QuestionType::Text);
+    assert_eq!(
+        phone.constraint,
+        Some(Expression::new(r"regex(., '^\d*$')"))
+    );
+    assert_eq!(phone.hint.default.as_deref(), Some("Enter numbers only."));
+    let other = form.find_question("other").expect("the question");
+    assert_eq!(
+        other.constraint,
+        Some(Expression::new(r"regex(., '^\+?[0-9 ]+$')"))
+    );
+    assert_eq!(other.hint.default.as_deref(), Some("With the code"));
+}
