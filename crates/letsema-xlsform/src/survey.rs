@@ -774,8 +774,8 @@ fn parse_type(text: &str) -> Result<RowType, String> {
             continue;
         };
         let container = match rest {
-            "group" | "lgroup" => Container::Group,
-            "repeat" | "looped group" => Container::Repeat,
+            "group" => Container::Group,
+            "repeat" | "looped group" | "lgroup" => Container::Repeat,
             "loop" if !begin => Container::Loop(None),
             _ => match rest.strip_prefix("loop ") {
                 Some(list) => {

@@ -872,3 +872,21 @@ fn a_phone_number_takes_digits_only_with_pyxforms_hint_unless_the_row_says_other
     );
     assert_eq!(other.hint.default.as_deref(), Some("With the code"));
 }
+
+#[test]
+fn an_lgroup_is_a_repeat_as_in_pyxform() {
+    let form = accept(
+        "
+| survey |
+| | type         | name     | label    |
+| | begin lgroup | children | Children |
+| | text         | child    | Name     |
+| | end lgroup   |          |          |
+",
+    );
+    assert!(
+        matches!(form.items.as_slice(), [Item::Repeat(_)]),
+        "{:?}",
+        form.items
+    );
+}
