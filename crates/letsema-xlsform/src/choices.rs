@@ -319,7 +319,7 @@ fn setting<'a>(workbook: &'a Workbook, header: &str) -> Option<&'a str> {
     let index = table
         .headers
         .iter()
-        .find(|written| written.text.eq_ignore_ascii_case(header))?
+        .find(|written| crate::headers::snake_case(&written.text) == header)?
         .index;
     let row: &'a Row = table.rows.first()?;
     Some(row.cell(index)).filter(|value| !value.is_empty())

@@ -161,7 +161,18 @@ pub(crate) fn parse(text: &str, index: usize, sheet: SheetKind) -> Header {
     }
 }
 
-fn alias(lower: &str, sheet: SheetKind) -> Option<Key> {
+/// A header as pyxform compares it with the columns it knows (`to_snake_case`): its words
+/// joined by underscores, in lower case (`Repeat  Count` is `repeat_count`).
+pub(crate) fn snake_case(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+        .to_lowercase()
+}
+
+fn alias(written: &str, sheet: SheetKind) -> Option<Key> {
+    let snake = snake_case(written);
+    let lower = snake.as_str();
     let media = match lower {
         "image" => Some(Key::Image),
         "big-image" => Some(Key::BigImage),
@@ -178,21 +189,18 @@ fn alias(lower: &str, sheet: SheetKind) -> Option<Key> {
             "name" | "tag" | "value" => Key::Name,
             "label" | "caption" => Key::Label,
             "hint" => Key::Hint,
-            "guidance_hint" | "guidance hint" => Key::GuidanceHint,
+            "guidance_hint" => Key::GuidanceHint,
             "required" | "bind::required" => Key::Required,
-            "required_message" | "required message" | "requiredmsg" | "bind::jr:requiredmsg" => {
-                Key::RequiredMessage
-            }
+            "required_message" | "requiredmsg" | "bind::jr:requiredmsg" => Key::RequiredMessage,
             "relevant" | "relevance" | "bind::relevant" => Key::Relevant,
             "constraint" | "bind::constraint" => Key::Constraint,
-            "constraint_message"
-            | "constraint message"
-            | "constraining message"
-            | "bind::jr:constraintmsg" => Key::ConstraintMessage,
+            "constraint_message" | "constraining_message" | "bind::jr:constraintmsg" => {
+                Key::ConstraintMessage
+            }
             "calculation" | "calculate" | "bind::calculate" => Key::Calculation,
             "default" => Key::Default,
-            "read_only" | "readonly" | "read only" | "bind::readonly" => Key::ReadOnly,
-            "choice_filter" | "choice filter" => Key::ChoiceFilter,
+            "read_only" | "readonly" | "bind::readonly" => Key::ReadOnly,
+            "choice_filter" => Key::ChoiceFilter,
             "appearance" | "control::appearance" | "body::appearance" => Key::Appearance,
             "parameters" => Key::Parameters,
             "trigger" => Key::Trigger,
@@ -200,14 +208,14 @@ fn alias(lower: &str, sheet: SheetKind) -> Option<Key> {
             _ => return None,
         },
         SheetKind::Choices => match lower {
-            "list_name" | "list name" => Key::ListName,
+            "list_name" => Key::ListName,
             "name" | "value" => Key::Name,
             "label" | "caption" => Key::Label,
             _ => return None,
         },
         SheetKind::Settings => match lower {
-            "form_title" | "set form title" | "title" => Key::FormTitle,
-            "form_id" | "id_string" | "set form id" => Key::FormId,
+            "form_title" | "set_form_title" | "title" => Key::FormTitle,
+            "form_id" | "id_string" | "set_form_id" => Key::FormId,
             "version" => Key::Version,
             "default_language" => Key::DefaultLanguage,
             "instance_name" => Key::InstanceName,
@@ -278,5 +286,30 @@ mod tests {
         check("LIST_NAME", Choices, Key::ListName, None);
         check("country", Choices, Key::Other, None);
         check("id_string", Settings, Key::FormId, None);
+    }
+
+    #[test]
+    fn spaces_read_as_underscores_as_pyxform_reads_them() {
+        use SheetKind::*;
+        check("repeat count", Survey, Key::RepeatCount, None);
+        check("Repeat  Count", Survey, Key::RepeatCount, None);
+        check("constraining_message", Survey, Key::ConstraintMessage, None);
+        check("guidance hint", Survey, Key::GuidanceHint, None);
+        check(
+            "Constraint Message::Sesotho (st)",
+            Survey,
+            Key::ConstraintMessage,
+            Some("Sesotho (st)"),
+        );
+        check("form id", Settings, Key::FormId, None);
+        check("set_form_title", Settings, Key::FormTitle, None);
+        check("default language", Settings, Key::DefaultLanguage, None);
+        check("instance name", Settings, Key::InstanceName, None);
+        // A column it does not know keeps its spelling: a choice filter names it so.
+        let header = parse("home district", 0, Choices);
+        assert_eq!(
+            (header.key, header.text.as_str()),
+            (Key::Other, "home district")
+        );
     }
 }
