@@ -129,8 +129,9 @@ pub struct FormSummary {
 }
 
 /// A form file turned into what is published, whatever the backend. Only
-/// [`FormImport::prepare`] (which [`prepare_form`] calls) makes one, so [`super::FormStore::publish_form`], which takes one, cannot be handed a form
-/// the importer and the runtime have not checked.
+/// [`FormImport::prepare`] (which [`prepare_form`] calls) makes one, so
+/// [`super::FormStore::publish_form`], which takes one, cannot be handed a form the importer
+/// and the runtime have not checked.
 #[derive(Debug)]
 pub struct PreparedForm {
     /// The file's name, as the publisher gave it.
