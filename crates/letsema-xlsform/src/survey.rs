@@ -145,10 +145,17 @@ impl Container {
 struct Frame {
     open: Open,
     begin: Site,
-    /// Each name used in the group, with its row.
-    names: HashMap<String, usize>,
-    /// Of those, the text questions `or_other` added (`NAME_other`), with the select's row.
-    generated: HashMap<String, usize>,
+    /// Each name used in the group, and by what.
+    names: HashMap<String, NameUse>,
+}
+
+/// What uses a name in a group.
+#[derive(Debug, Clone, Copy)]
+enum NameUse {
+    /// The item of this row.
+    Row(usize),
+    /// The text question `or_other` on this row adds (`NAME_other`).
+    OrOther(usize),
 }
 
 enum Open {
@@ -218,7 +225,6 @@ impl Builder<'_, '_> {
             open: Open::Root(Vec::new()),
             begin: self.table.row_site(&self.table.sheet.rows[0]),
             names: HashMap::new(),
-            generated: HashMap::new(),
         }];
         for row in &self.table.rows {
             self.row(row, &mut stack);
@@ -424,7 +430,6 @@ impl Builder<'_, '_> {
             open,
             begin: table.site(row, &Key::Type),
             names: HashMap::new(),
-            generated: HashMap::new(),
         });
     }
 
@@ -601,7 +606,7 @@ impl Builder<'_, '_> {
         let Some(frame) = stack.last_mut() else {
             return;
         };
-        if let Some(earlier) = frame.names.get(&name) {
+        if let Some(NameUse::Row(earlier) | NameUse::OrOther(earlier)) = frame.names.get(&name) {
             self.diags.error(
                 &site,
                 format!(
@@ -611,8 +616,9 @@ impl Builder<'_, '_> {
             );
             return;
         }
-        frame.names.insert(name.clone(), row.number);
-        frame.generated.insert(name.clone(), row.number);
+        frame
+            .names
+            .insert(name.clone(), NameUse::OrOther(row.number));
         let name = FieldName::new(name);
         let relevant = format!("selected(${{{select}}}, 'other')");
         self.records.expressions.push(ExprSite {
@@ -667,7 +673,7 @@ impl Builder<'_, '_> {
             );
         }
         if let Some(frame) = stack.last_mut() {
-            if let Some(select) = frame.generated.get(name) {
+            if let Some(NameUse::OrOther(select)) = frame.names.get(name) {
                 self.diags.error(
                     &site,
                     format!(
@@ -675,7 +681,7 @@ impl Builder<'_, '_> {
                          row {select} adds for the other answer: rename this question"
                     ),
                 );
-            } else if let Some(earlier) = frame.names.get(name) {
+            } else if let Some(NameUse::Row(earlier)) = frame.names.get(name) {
                 self.diags.error(
                     &site,
                     format!(
@@ -685,7 +691,9 @@ impl Builder<'_, '_> {
                     ),
                 );
             } else {
-                frame.names.insert(name.to_owned(), row.number);
+                frame
+                    .names
+                    .insert(name.to_owned(), NameUse::Row(row.number));
             }
         }
         let name = FieldName::new(name);
