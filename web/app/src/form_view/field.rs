@@ -189,14 +189,18 @@ fn text_field(props: &FieldProps) -> Html {
         FieldAction::Commit(e.target_unchecked_into::<HtmlInputElement>().value())
     });
     let onblur = props.sender(|_: FocusEvent| FieldAction::Blur);
-    // A date-time the picker cannot show (typed before as text) stays a text box.
-    let picked = match data.widget {
-        Widget::DateTime if data.value.is_empty() => Some(String::new()),
-        Widget::DateTime => dates::picker_value(&data.value, dates::device_offset_at),
+    // The picker and the value it shows; a date-time it cannot show (typed before as text)
+    // stays a text box.
+    let picker = match data.widget {
+        Widget::Date => Some(("date", data.value.clone())),
+        Widget::Time => Some(("time", data.value.clone())),
+        Widget::DateTime if data.value.is_empty() => Some(("datetime-local", String::new())),
+        Widget::DateTime => dates::picker_value(&data.value, dates::device_offset_at)
+            .map(|shown| ("datetime-local", shown)),
         _ => None,
     };
-    let control = match data.widget {
-        Widget::MultilineText => {
+    let control = match (data.widget, picker) {
+        (Widget::MultilineText, _) => {
             let oninput = props.sender(|e: InputEvent| {
                 FieldAction::Input(e.target_unchecked_into::<HtmlTextAreaElement>().value())
             });
@@ -219,14 +223,7 @@ fn text_field(props: &FieldProps) -> Html {
                 />
             }
         }
-        Widget::Date | Widget::Time | Widget::DateTime
-            if data.widget != Widget::DateTime || picked.is_some() =>
-        {
-            let (kind, value) = match (data.widget, picked) {
-                (Widget::Date, _) => ("date", data.value.clone()),
-                (Widget::Time, _) => ("time", data.value.clone()),
-                (_, picked) => ("datetime-local", picked.unwrap_or_default()),
-            };
+        (_, Some((kind, value))) => {
             // A date-time as the device's clock reads it, stored with the device's offset
             // then; a date or a time as the picker gives it.
             let date_time = data.widget == Widget::DateTime;
@@ -264,7 +261,7 @@ fn text_field(props: &FieldProps) -> Html {
                 />
             }
         }
-        Widget::Text { .. } | Widget::Barcode | Widget::DateTime => html! {
+        (Widget::Text { .. } | Widget::Barcode | Widget::DateTime, _) => html! {
             <input
                 type="text"
                 id={data.id.clone()}
