@@ -76,11 +76,7 @@ impl ScanProblem {
             ScanProblem::CannotRead => words.scan_cannot_read.to_owned(),
             ScanProblem::Other(why) => (words.scan_failed)(why),
         };
-        let instead = match reading {
-            Reading::Link => words.scan_instead_link,
-            Reading::Barcode => words.scan_instead_code,
-        };
-        format!("{what} {instead}")
+        format!("{what} {}", reading.instead(words))
     }
 }
 
@@ -91,6 +87,40 @@ pub enum Reading {
     Link,
     /// A barcode question's answer: any format the browser reads, given to `on_read`.
     Barcode,
+}
+
+impl Reading {
+    /// The button that turns the camera on.
+    fn start(self, words: &AppWords) -> &'static str {
+        match self {
+            Reading::Link => words.scan_start,
+            Reading::Barcode => words.scan_barcode,
+        }
+    }
+
+    /// What is said while the camera looks.
+    fn looking(self, words: &AppWords) -> &'static str {
+        match self {
+            Reading::Link => words.scan_looking,
+            Reading::Barcode => words.scan_barcode_looking,
+        }
+    }
+
+    /// What to do when the camera cannot read: paste the link, or type the code.
+    fn instead(self, words: &AppWords) -> &'static str {
+        match self {
+            Reading::Link => words.scan_instead_link,
+            Reading::Barcode => words.scan_instead_code,
+        }
+    }
+
+    /// The codes `scan.js` reads: QR codes only, or every format the browser reads.
+    fn kinds(self) -> &'static str {
+        match self {
+            Reading::Link => "qr",
+            Reading::Barcode => "any",
+        }
+    }
 }
 
 /// Where scanning stands.
@@ -210,22 +240,15 @@ pub fn code_reader(props: &ScanProps) -> Html {
     let looking = matches!(*state, ScanState::Looking { .. });
     let message = match &*state {
         ScanState::Idle => String::new(),
-        ScanState::Looking { saw_other: false } => match reading {
-            Reading::Link => words.scan_looking.to_owned(),
-            Reading::Barcode => words.scan_barcode_looking.to_owned(),
-        },
+        ScanState::Looking { saw_other: false } => reading.looking(words).to_owned(),
         ScanState::Looking { saw_other: true } => (words.scan_not_ours)(&origin()),
         ScanState::Failed(problem) => problem.describe(words, reading),
-    };
-    let start = match reading {
-        Reading::Link => words.scan_start,
-        Reading::Barcode => words.scan_barcode,
     };
     html! {
         <div class="scan">
             // One button, so that focus stays on it when the camera starts or stops.
             <button type="button" class="button" onclick={if looking { on_stop } else { on_start }}>
-                { if looking { words.scan_stop } else { start } }
+                { if looking { words.scan_stop } else { reading.start(words) } }
             </button>
             <p role="status" data-testid="scan-status">{ message }</p>
             <video ref={video} hidden={!looking} aria-label={words.scan_camera}
@@ -291,10 +314,7 @@ async fn run(
             }
         }
     });
-    let kinds = JsValue::from_str(match reading {
-        Reading::Link => "qr",
-        Reading::Barcode => "any",
-    });
+    let kinds = JsValue::from_str(reading.kinds());
     let promise = scan
         .call4(&JsValue::NULL, video, on_code.as_ref(), signal, &kinds)
         .map_err(problem)?
